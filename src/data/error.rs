@@ -1,0 +1,242 @@
+//! The errors that loading a file can produce, each naming the file and, where it applies,
+//! the line and column, written as `path:line:column: message`.
+
+use std::path::PathBuf;
+
+/// Why a file could not be loaded. Line numbers are 1-based lines of the file (the header is
+/// line 1); column numbers are 1-based field positions.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The path does not exist.
+    #[error("{}: file not found; check the path", path.display())]
+    NotFound {
+        /// The file.
+        path: PathBuf,
+    },
+    /// An operating-system error while reading.
+    #[error("{}: cannot read the file: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The path is a directory.
+    #[error("{}: is a folder, not a file", path.display())]
+    IsDirectory {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// The file is binary or not UTF-8 text.
+    #[error("{}: not a text file ({reason}); TrafficLens reads UTF-8 CSV and Parquet", path.display())]
+    NotText {
+        /// The file.
+        path: PathBuf,
+        /// What gave it away.
+        reason: String,
+    },
+    /// The file has no content at all.
+    #[error("{}: the file is empty", path.display())]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The first line holds data, not column names.
+    #[error("{}:1: the first line looks like data ({sample}), not a header; add a header line naming the columns", path.display())]
+    NoHeader {
+        /// The file.
+        path: PathBuf,
+        /// The start of the first line.
+        sample: String,
+    },
+    /// A header but no data rows.
+    #[error("{}: the file has a header but no data rows", path.display())]
+    NoRows {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A line longer than the reader accepts.
+    #[error("{}:{line}: the line is {bytes} bytes long (the limit is {limit}); this does not look like a CSV table", path.display())]
+    LineTooLong {
+        /// The file.
+        path: PathBuf,
+        /// The line.
+        line: u64,
+        /// Its length (at least).
+        bytes: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Two columns share a name.
+    #[error("{}:1:{second}: column name `{name}` is used twice (also column {first}); rename one", path.display())]
+    DuplicateColumn {
+        /// The file.
+        path: PathBuf,
+        /// The name.
+        name: String,
+        /// First position (1-based).
+        first: usize,
+        /// Second position (1-based).
+        second: usize,
+    },
+    /// A row with a different number of fields than the header.
+    #[error("{}:{line}: the row has {found} fields but the header has {expected}", path.display())]
+    Ragged {
+        /// The file.
+        path: PathBuf,
+        /// The line where the row starts.
+        line: u64,
+        /// Fields in the header.
+        expected: usize,
+        /// Fields in this row.
+        found: usize,
+    },
+    /// A quoted field that never closes.
+    #[error("{}:{line}: a quoted field opened here is never closed", path.display())]
+    UnclosedQuote {
+        /// The file.
+        path: PathBuf,
+        /// The line where the open quote's row starts.
+        line: u64,
+    },
+    /// Text where a number was expected.
+    #[error("{}:{line}:{column_no}: `{value}` in column `{column}` is not a number (the column's other values are numbers)", path.display())]
+    NotANumber {
+        /// The file.
+        path: PathBuf,
+        /// The line.
+        line: u64,
+        /// Column position (1-based).
+        column_no: usize,
+        /// Column name.
+        column: String,
+        /// The offending text.
+        value: String,
+    },
+    /// A time value that does not parse.
+    #[error("{}:{line}:{column_no}: `{value}` in time column `{column}` is not a time in the column's format ({format})", path.display())]
+    BadTime {
+        /// The file.
+        path: PathBuf,
+        /// The line.
+        line: u64,
+        /// Column position (1-based).
+        column_no: usize,
+        /// Column name.
+        column: String,
+        /// The offending text.
+        value: String,
+        /// The format the rest of the column uses.
+        format: String,
+    },
+    /// A time column that mixes formats.
+    #[error("{}:{line}:{column_no}: `{value}` in time column `{column}` is written as {found}, but earlier rows use {expected}; use one format for the whole column", path.display())]
+    MixedTimeFormats {
+        /// The file.
+        path: PathBuf,
+        /// The line.
+        line: u64,
+        /// Column position (1-based).
+        column_no: usize,
+        /// Column name.
+        column: String,
+        /// The offending text.
+        value: String,
+        /// The format this value has.
+        found: String,
+        /// The format earlier values have.
+        expected: String,
+    },
+    /// Slash dates with both day-first and month-first evidence.
+    #[error("{}: time column `{column}` has dates that only make sense day-first (line {day_first_line}: `{day_first_value}`) and others only month-first (line {month_first_line}: `{month_first_value}`)", path.display())]
+    ContradictoryDates {
+        /// The file.
+        path: PathBuf,
+        /// Column name.
+        column: String,
+        /// A line whose first field is above 12.
+        day_first_line: u64,
+        /// Its value.
+        day_first_value: String,
+        /// A line whose second field is above 12.
+        month_first_line: u64,
+        /// Its value.
+        month_first_value: String,
+    },
+    /// No column holds numbers.
+    #[error("{}: no numeric column to analyse (columns: {columns})", path.display())]
+    NoNumericColumn {
+        /// The file.
+        path: PathBuf,
+        /// The columns that were found.
+        columns: String,
+    },
+    /// A column named in the options does not exist.
+    #[error("{}: no column named `{name}` (columns: {columns})", path.display())]
+    NoSuchColumn {
+        /// The file.
+        path: PathBuf,
+        /// The requested name.
+        name: String,
+        /// The columns that were found.
+        columns: String,
+    },
+    /// Long format was requested but the file does not have its shape.
+    #[error("{}: cannot read as long format: {reason}", path.display())]
+    NotLong {
+        /// The file.
+        path: PathBuf,
+        /// What is missing.
+        reason: String,
+    },
+    /// The column chosen as the time column does not hold times.
+    #[error("{}: column `{column}` does not hold times ({reason})", path.display())]
+    NotTime {
+        /// The file.
+        path: PathBuf,
+        /// Column name.
+        column: String,
+        /// What it holds instead.
+        reason: String,
+    },
+    /// Every row has a missing value, so nothing is left to score.
+    #[error("{}: every row has a missing value in some numeric column; nothing is left to analyse (try filling with the median)", path.display())]
+    AllRowsMissing {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The CSV engine failed in a way not diagnosed more precisely.
+    #[error("{}: cannot parse the file as CSV: {message}", path.display())]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// The engine's message.
+        message: String,
+    },
+    /// The Parquet reader failed.
+    #[error("{}: cannot read the Parquet file: {message}", path.display())]
+    Parquet {
+        /// The file.
+        path: PathBuf,
+        /// The reader's message.
+        message: String,
+    },
+    /// The file changed on disk after it was loaded (when re-reading original rows).
+    #[error("{}: the file changed on disk since it was loaded; open it again", path.display())]
+    Changed {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+impl LoadError {
+    /// An I/O error, turned into `NotFound` or `IsDirectory` where that is what happened.
+    pub fn io(path: &std::path::Path, source: std::io::Error) -> Self {
+        let path = path.to_path_buf();
+        match source.kind() {
+            std::io::ErrorKind::NotFound => LoadError::NotFound { path },
+            std::io::ErrorKind::IsADirectory => LoadError::IsDirectory { path },
+            _ => LoadError::Io { path, source },
+        }
+    }
+}

@@ -1,0 +1,254 @@
+//! Wide versus long tables. Wide: one numeric column per region or metric. Long: a time column,
+//! a category column and value columns, pivoted to wide (values of the same time and category
+//! summed; combinations that never occur are missing).
+
+use std::collections::HashMap;
+
+use super::classify::Classified;
+use super::{LoadError, LoadOptions};
+
+/// The shape of the input table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum Layout {
+    /// Decide from the data.
+    #[default]
+    Auto,
+    /// One row per time, one column per feature.
+    Wide,
+    /// One row per (time, category), pivoted to wide.
+    Long,
+}
+
+/// Feature columns after the layout is applied, before missing values are handled.
+pub struct Shaped {
+    /// The time column's name and epoch milliseconds per row (None where missing).
+    pub time: Option<(String, Vec<Option<i64>>, super::time::TimeFormat)>,
+    /// Feature names.
+    pub names: Vec<String>,
+    /// Feature values per column; NaN where missing.
+    pub columns: Vec<Vec<f64>>,
+    /// The layout that was used.
+    pub layout: Layout,
+    /// For long tables, the category column that was pivoted.
+    pub category: Option<String>,
+    /// Number of rows.
+    pub rows: usize,
+    /// Notes for the user.
+    pub warnings: Vec<String>,
+}
+
+/// The most distinct categories a long table may have.
+const MAX_CATEGORIES: usize = 10_000;
+
+/// Applies the requested (or detected) layout.
+pub fn shape(
+    c: Classified,
+    options: &LoadOptions,
+    path: &std::path::Path,
+) -> Result<Shaped, LoadError> {
+    let columns_list = || c.names.join(", ");
+    let category_pos =
+        match &options.category_column {
+            Some(name) => {
+                let pos = c.names.iter().position(|n| n == name).ok_or_else(|| {
+                    LoadError::NoSuchColumn {
+                        path: path.to_path_buf(),
+                        name: name.clone(),
+                        columns: columns_list(),
+                    }
+                })?;
+                if !c.text.iter().any(|(i, _)| *i == pos) {
+                    return Err(LoadError::NotLong {
+                        path: path.to_path_buf(),
+                        reason: format!("category column `{name}` does not hold text labels"),
+                    });
+                }
+                Some(pos)
+            }
+            None => None,
+        };
+    let layout = match options.layout {
+        Layout::Auto => {
+            if category_pos.is_some() || looks_long(&c) {
+                Layout::Long
+            } else {
+                Layout::Wide
+            }
+        }
+        other => other,
+    };
+    if c.numeric.is_empty() {
+        return Err(LoadError::NoNumericColumn {
+            path: path.to_path_buf(),
+            columns: columns_list(),
+        });
+    }
+    match layout {
+        Layout::Long => pivot(c, category_pos, options, path),
+        _ => Ok(wide(c)),
+    }
+}
+
+/// A long table has a time column whose values repeat and a text column with few values.
+fn looks_long(c: &Classified) -> bool {
+    let Some((_, times)) = &c.time else {
+        return false;
+    };
+    if c.text.is_empty() {
+        return false;
+    }
+    let mut seen = std::collections::HashSet::with_capacity(times.millis.len());
+    let repeats = times.millis.iter().flatten().any(|t| !seen.insert(*t));
+    repeats
+        && c.text.iter().any(|(_, col)| {
+            col.n_unique()
+                .is_ok_and(|n| n <= MAX_CATEGORIES && n < c.rows)
+        })
+}
+
+/// Keeps the numeric columns as features.
+fn wide(c: Classified) -> Shaped {
+    let mut warnings = c.warnings;
+    for (i, _) in &c.text {
+        warnings.push(format!(
+            "column `{}` holds text; it is kept for export but not analysed",
+            c.names[*i]
+        ));
+    }
+    let time = c
+        .time
+        .map(|(i, parsed)| (c.names[i].clone(), parsed.millis, parsed.format));
+    Shaped {
+        time,
+        names: c.numeric.iter().map(|(i, _)| c.names[*i].clone()).collect(),
+        columns: c.numeric.into_iter().map(|(_, v)| v).collect(),
+        layout: Layout::Wide,
+        category: None,
+        rows: c.rows,
+        warnings,
+    }
+}
+
+/// Pivots (time, category, values...) to one row per time and one column per category (and
+/// value column, when there are several).
+fn pivot(
+    c: Classified,
+    category_pos: Option<usize>,
+    options: &LoadOptions,
+    path: &std::path::Path,
+) -> Result<Shaped, LoadError> {
+    let not_long = |reason: String| LoadError::NotLong {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let Some((time_pos, times)) = &c.time else {
+        return Err(not_long("there is no time column".into()));
+    };
+    let (cat_pos, cat_col) = match category_pos {
+        Some(p) => c.text.iter().find(|(i, _)| *i == p),
+        None => c
+            .text
+            .iter()
+            .find(|(_, col)| col.n_unique().is_ok_and(|n| n <= MAX_CATEGORIES)),
+    }
+    .ok_or_else(|| not_long("there is no text column to use as the category".into()))?;
+    let value_cols: Vec<&(usize, Vec<f64>)> =
+        match &options.value_column {
+            Some(name) => {
+                let pos = c.names.iter().position(|n| n == name).ok_or_else(|| {
+                    LoadError::NoSuchColumn {
+                        path: path.to_path_buf(),
+                        name: name.clone(),
+                        columns: c.names.join(", "),
+                    }
+                })?;
+                let col = c.numeric.iter().find(|(i, _)| *i == pos).ok_or_else(|| {
+                    not_long(format!("value column `{name}` does not hold numbers"))
+                })?;
+                vec![col]
+            }
+            None => c.numeric.iter().collect(),
+        };
+    let cats = cat_col.str().map_err(|e| not_long(e.to_string()))?;
+
+    // Sorted distinct times become the rows.
+    let mut distinct: Vec<i64> = times.millis.iter().flatten().copied().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let row_of: HashMap<i64, usize> = distinct.iter().enumerate().map(|(r, t)| (*t, r)).collect();
+
+    // Categories in order of first appearance.
+    let mut cat_index: HashMap<&str, usize> = HashMap::new();
+    let mut cat_names: Vec<String> = Vec::new();
+    for v in cats.iter().flatten() {
+        if !cat_index.contains_key(v) {
+            if cat_names.len() >= MAX_CATEGORIES {
+                return Err(not_long(format!(
+                    "column `{}` has more than {MAX_CATEGORIES} distinct values",
+                    c.names[*cat_pos]
+                )));
+            }
+            cat_index.insert(v, cat_names.len());
+            cat_names.push(v.to_string());
+        }
+    }
+    let n_rows = distinct.len();
+    let n_vals = value_cols.len();
+    let mut columns = vec![vec![f64::NAN; n_rows]; cat_names.len() * n_vals];
+    let mut skipped = 0usize;
+    for (r, (t, cat)) in times.millis.iter().zip(cats.iter()).enumerate() {
+        let (Some(t), Some(cat)) = (t, cat) else {
+            skipped += 1;
+            continue;
+        };
+        let row = row_of[t];
+        let k = cat_index[cat];
+        for (j, (_, values)) in value_cols.iter().enumerate() {
+            let v = values[r];
+            if v.is_nan() {
+                continue;
+            }
+            let cell = &mut columns[k * n_vals + j][row];
+            *cell = if cell.is_nan() { v } else { *cell + v };
+        }
+    }
+    let all_names = &c.names;
+    let names: Vec<String> = cat_names
+        .iter()
+        .flat_map(|cat| {
+            value_cols.iter().map(move |(i, _)| {
+                if n_vals == 1 {
+                    cat.clone()
+                } else {
+                    format!("{cat} {}", all_names[*i])
+                }
+            })
+        })
+        .collect();
+    let mut warnings = c.warnings.clone();
+    warnings.push(format!(
+        "long format: pivoted {} rows on `{}` into {} times x {} columns",
+        c.rows,
+        c.names[*cat_pos],
+        n_rows,
+        names.len()
+    ));
+    if skipped > 0 {
+        warnings.push(format!(
+            "{skipped} rows had no time or no category and were left out of the pivot"
+        ));
+    }
+    Ok(Shaped {
+        time: Some((
+            c.names[*time_pos].clone(),
+            distinct.into_iter().map(Some).collect(),
+            times.format,
+        )),
+        names,
+        columns,
+        layout: Layout::Long,
+        category: Some(c.names[*cat_pos].clone()),
+        rows: n_rows,
+        warnings,
+    })
+}

@@ -1,0 +1,237 @@
+//! Reading files into a [`Dataset`]: CSV (delimiter sniffed, quotes, BOM) and Parquet, wide or
+//! long tables, a time column in any common format, missing values reported and handled.
+//! Also the exploration statistics ([`stats`]) and the sample-data generator ([`generate`]).
+
+mod classify;
+mod error;
+pub mod generate;
+mod layout;
+mod missing;
+mod original;
+mod read_csv;
+mod read_parquet;
+mod scan;
+mod sniff;
+mod source;
+pub mod stats;
+mod table;
+pub mod time;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub use error::LoadError;
+pub use layout::Layout;
+pub use missing::{MissingPolicy, MissingReport};
+pub use original::OriginalRows;
+pub use sniff::FileKind;
+pub use source::{Fingerprint, Source};
+pub use time::TimeFormat;
+
+/// How to read a file; the defaults detect everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LoadOptions {
+    /// Wide, long, or decide from the data.
+    pub layout: Layout,
+    /// Use this column as the time column instead of detecting one.
+    pub time_column: Option<String>,
+    /// Do not look for a time column at all.
+    pub no_time: bool,
+    /// For long tables: the category column (such as `region`).
+    pub category_column: Option<String>,
+    /// For long tables: the value column (default: every numeric column).
+    pub value_column: Option<String>,
+    /// What to do with missing values.
+    pub missing: MissingPolicy,
+}
+
+/// The time axis of a dataset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeAxis {
+    /// Name of the time column.
+    pub name: String,
+    /// Milliseconds since 1970-01-01 UTC, one per dataset row.
+    pub millis: Vec<i64>,
+    /// How the column was written.
+    pub format: TimeFormat,
+}
+
+/// A loaded table, ready for statistics and detectors.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// The file (or display name) it came from.
+    pub path: PathBuf,
+    /// What kind of file it was.
+    pub kind: FileKind,
+    /// Wide or long (as read).
+    pub layout: Layout,
+    /// The category column that was pivoted, for long tables.
+    pub category_column: Option<String>,
+    /// The time axis, if the table has one.
+    pub time: Option<TimeAxis>,
+    /// Feature (numeric column) names.
+    pub feature_names: Vec<String>,
+    /// Feature values, column-major: `columns[feature][row]`, no missing values.
+    pub columns: Vec<Vec<f64>>,
+    /// For each row, its 0-based data row in the input (for long tables, in the pivoted table).
+    pub row_numbers: Vec<usize>,
+    /// Rows in the input (after a pivot, rows of the pivoted table).
+    pub input_rows: usize,
+    /// Where the original cells are, for export.
+    pub original: OriginalRows,
+    /// Missing values found and what was done.
+    pub missing: MissingReport,
+    /// Notes for the user (ambiguous dates, ignored text columns, pivots...).
+    pub warnings: Vec<String>,
+    /// How long loading took.
+    pub load_time: Duration,
+}
+
+impl Dataset {
+    /// Number of rows available for analysis.
+    pub fn n_rows(&self) -> usize {
+        self.row_numbers.len()
+    }
+
+    /// Number of feature columns.
+    pub fn n_features(&self) -> usize {
+        self.feature_names.len()
+    }
+
+    /// The values of the feature called `name`.
+    pub fn feature(&self, name: &str) -> Option<&[f64]> {
+        let i = self.feature_names.iter().position(|n| n == name)?;
+        Some(&self.columns[i])
+    }
+
+    /// One row across all features.
+    pub fn row(&self, r: usize) -> Vec<f64> {
+        self.columns.iter().map(|c| c[r]).collect()
+    }
+
+    /// The file name without folders, for display.
+    pub fn file_name(&self) -> String {
+        self.path.file_name().map_or_else(
+            || self.path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    }
+}
+
+/// Loads a CSV or Parquet file.
+pub fn load(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Dataset, LoadError> {
+    load_source(Source::File(path.as_ref().to_path_buf()), options)
+}
+
+/// Loads a table held in memory; `name` is used in messages.
+pub fn load_bytes(
+    name: impl Into<PathBuf>,
+    bytes: Arc<[u8]>,
+    options: &LoadOptions,
+) -> Result<Dataset, LoadError> {
+    load_source(
+        Source::Memory {
+            name: name.into(),
+            bytes,
+        },
+        options,
+    )
+}
+
+/// Loads from any source.
+pub fn load_source(source: Source, options: &LoadOptions) -> Result<Dataset, LoadError> {
+    let started = Instant::now();
+    let path = source.path().to_path_buf();
+    let fingerprint = source.fingerprint()?;
+    if fingerprint.len == 0 {
+        return Err(LoadError::Empty { path });
+    }
+    let kind = sniff::sniff(&source)?;
+    let table = match kind {
+        FileKind::Csv {
+            delimiter,
+            bom_len,
+            decimal_comma,
+        } => read_csv::read(&source, delimiter, bom_len, decimal_comma)?,
+        FileKind::Parquet => read_parquet::read(&source)?,
+    };
+    let mut classified = classify::classify(table, options, &path)?;
+    let locator = std::mem::replace(&mut classified.locator, table::Locator::Rows);
+    let shaped = layout::shape(classified, options, &path)?;
+    let applied = missing::apply(
+        shaped.columns,
+        shaped.time.as_ref().map(|(_, t, _)| t.as_slice()),
+        shaped.rows,
+        options.missing,
+    );
+    if applied.row_numbers.is_empty() {
+        return Err(LoadError::AllRowsMissing { path });
+    }
+    let original = match (shaped.layout, locator) {
+        (
+            Layout::Wide,
+            table::Locator::Csv {
+                source,
+                starts,
+                delimiter,
+                header,
+            },
+        ) => OriginalRows::Csv {
+            source,
+            delimiter,
+            header,
+            starts,
+            fingerprint,
+        },
+        _ => OriginalRows::Derived,
+    };
+    let mut warnings = shaped.warnings;
+    if applied.report.rows_left_out > 0 {
+        warnings.push(format!(
+            "{} of {} rows have missing values and are left out of the analysis",
+            applied.report.rows_left_out, shaped.rows
+        ));
+    }
+    let time = match (shaped.time, applied.times) {
+        (Some((name, _, format)), Some(millis)) => Some(TimeAxis {
+            name,
+            millis,
+            format,
+        }),
+        _ => None,
+    };
+    Ok(Dataset {
+        path,
+        kind,
+        layout: shaped.layout,
+        category_column: shaped.category,
+        time,
+        feature_names: shaped.names,
+        columns: applied.columns,
+        row_numbers: applied.row_numbers,
+        input_rows: shaped.rows,
+        original,
+        missing: applied.report,
+        warnings,
+        load_time: started.elapsed(),
+    })
+}
+
+/// Formats epoch milliseconds as ISO 8601 (`2021-03-28`, or with the time of day when it is
+/// not midnight).
+pub fn format_millis(ms: i64) -> String {
+    match chrono::DateTime::from_timestamp_millis(ms) {
+        Some(dt) => {
+            let naive = dt.naive_utc();
+            if ms.rem_euclid(86_400_000) == 0 {
+                naive.format("%Y-%m-%d").to_string()
+            } else if ms.rem_euclid(1000) == 0 {
+                naive.format("%Y-%m-%d %H:%M:%S").to_string()
+            } else {
+                naive.format("%Y-%m-%d %H:%M:%S%.3f").to_string()
+            }
+        }
+        None => ms.to_string(),
+    }
+}

@@ -1,0 +1,153 @@
+//! The input's original cells, for exporting flagged rows exactly as they were written. CSV rows
+//! are re-read from the file by byte offset (so a 10-million-row file is not held as text);
+//! pivoted and Parquet tables are rendered from the loaded values.
+
+use std::io::{BufReader, Read, Seek, SeekFrom};
+
+use super::scan::parse_record;
+use super::source::Fingerprint;
+use super::{Dataset, LoadError, Source};
+
+/// Where the original cells of each input row can be found.
+#[derive(Debug, Clone)]
+pub enum OriginalRows {
+    /// Delimited text: each input row's byte offset in the source.
+    Csv {
+        /// The text source (a file is re-opened, never written).
+        source: Source,
+        /// Field delimiter.
+        delimiter: u8,
+        /// Header names as written.
+        header: Vec<String>,
+        /// Byte offset of each input row.
+        starts: Vec<u64>,
+        /// The source's size and modification time at load.
+        fingerprint: Fingerprint,
+    },
+    /// No row-for-row text exists (long tables after the pivot, Parquet): cells are rendered
+    /// from the dataset's time and values.
+    Derived,
+}
+
+impl Dataset {
+    /// Column names of the original rows.
+    pub fn original_header(&self) -> Vec<String> {
+        match &self.original {
+            OriginalRows::Csv { header, .. } => header.clone(),
+            OriginalRows::Derived => self
+                .time
+                .iter()
+                .map(|t| t.name.clone())
+                .chain(self.feature_names.iter().cloned())
+                .collect(),
+        }
+    }
+
+    /// The original cells of the given dataset rows (indices into this dataset, not input rows).
+    pub fn original_rows(&self, rows: &[usize]) -> Result<Vec<Vec<String>>, LoadError> {
+        match &self.original {
+            OriginalRows::Derived => Ok(rows.iter().map(|&r| self.rendered_row(r)).collect()),
+            OriginalRows::Csv {
+                source,
+                delimiter,
+                starts,
+                fingerprint,
+                ..
+            } => {
+                if source.fingerprint()? != *fingerprint {
+                    return Err(LoadError::Changed {
+                        path: source.path().to_path_buf(),
+                    });
+                }
+                let mut reader = BufReader::new(SeekableSource::open(source)?);
+                let mut out = Vec::with_capacity(rows.len());
+                for &r in rows {
+                    let input_row = self.row_numbers[r];
+                    let start = starts[input_row];
+                    let end = starts
+                        .get(input_row + 1)
+                        .copied()
+                        .unwrap_or(fingerprint.len);
+                    reader
+                        .seek(SeekFrom::Start(start))
+                        .map_err(|e| LoadError::io(source.path(), e))?;
+                    let mut bytes = Vec::with_capacity((end - start) as usize);
+                    (&mut reader)
+                        .take(end - start)
+                        .read_to_end(&mut bytes)
+                        .map_err(|e| LoadError::io(source.path(), e))?;
+                    let line_end = record_end(&bytes);
+                    let cells =
+                        parse_record(&bytes[..line_end], *delimiter).map_err(|message| {
+                            LoadError::Csv {
+                                path: source.path().to_path_buf(),
+                                message,
+                            }
+                        })?;
+                    out.push(cells);
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    /// A row rendered from the loaded values (time as ISO 8601).
+    fn rendered_row(&self, r: usize) -> Vec<String> {
+        self.time
+            .iter()
+            .map(|t| super::format_millis(t.millis[r]))
+            .chain(self.columns.iter().map(|c| c[r].to_string()))
+            .collect()
+    }
+}
+
+/// Where the record starting at the beginning of `bytes` ends: the first line break outside
+/// quotes (trailing blank lines up to the next record are not part of it).
+fn record_end(bytes: &[u8]) -> usize {
+    let mut in_quotes = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' if !in_quotes => return i,
+            _ => {}
+        }
+    }
+    bytes.len()
+}
+
+/// A seekable reader over a file or memory source.
+enum SeekableSource {
+    File(std::fs::File),
+    Memory(std::io::Cursor<std::sync::Arc<[u8]>>),
+}
+
+impl SeekableSource {
+    fn open(source: &Source) -> Result<Self, LoadError> {
+        match source {
+            Source::File(p) => Ok(SeekableSource::File(
+                std::fs::File::open(p).map_err(|e| LoadError::io(p, e))?,
+            )),
+            Source::Memory { bytes, .. } => {
+                Ok(SeekableSource::Memory(std::io::Cursor::new(bytes.clone())))
+            }
+        }
+    }
+}
+
+impl Read for SeekableSource {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            SeekableSource::File(f) => f.read(buf),
+            SeekableSource::Memory(c) => c.read(buf),
+        }
+    }
+}
+
+impl Seek for SeekableSource {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        match self {
+            SeekableSource::File(f) => f.seek(pos),
+            SeekableSource::Memory(c) => c.seek(pos),
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Reading delimited text with polars, after the scan has checked the shape of every row.
+
+use std::io::Cursor;
+
+use polars::prelude::*;
+
+use super::scan::{scan, RecordIndex};
+use super::table::{raw_column, Locator, RawColumn, Table};
+use super::{LoadError, Source};
+
+/// Cell texts read as missing values.
+pub const NULL_VALUES: [&str; 10] = [
+    "", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "-",
+];
+
+/// How many rows polars looks at to choose column types before parsing everything.
+const INFER_ROWS: usize = 10_000;
+
+/// Reads a CSV source into a raw table.
+pub fn read(
+    source: &Source,
+    delimiter: u8,
+    bom_len: usize,
+    decimal_comma: bool,
+) -> Result<Table, LoadError> {
+    let index = scan(source, delimiter, bom_len)?;
+    check_header_is_not_data(source, &index)?;
+    let df = match polars_read(source, delimiter, decimal_comma, Some(INFER_ROWS)) {
+        Ok(df) => df,
+        // The types guessed from the first rows did not hold for a later row: read everything
+        // as text, so the column checks can name the row that breaks the pattern.
+        Err(_) => {
+            polars_read(source, delimiter, decimal_comma, Some(0)).map_err(|e| LoadError::Csv {
+                path: source.path().to_path_buf(),
+                message: e.to_string(),
+            })?
+        }
+    };
+    if df.height() != index.starts.len() || df.width() != index.header.len() {
+        return Err(LoadError::Csv {
+            path: source.path().to_path_buf(),
+            message: format!(
+                "read {} rows x {} columns, but the file has {} rows x {} columns",
+                df.height(),
+                df.width(),
+                index.starts.len(),
+                index.header.len()
+            ),
+        });
+    }
+    let rows = df.height();
+    let columns = df
+        .into_columns()
+        .into_iter()
+        .map(raw_column)
+        .collect::<Result<Vec<RawColumn>, _>>()
+        .map_err(|e| LoadError::Csv {
+            path: source.path().to_path_buf(),
+            message: e.to_string(),
+        })?;
+    Ok(Table {
+        names: index.header.clone(),
+        columns,
+        rows,
+        locator: Locator::Csv {
+            source: source.clone(),
+            starts: index.starts,
+            delimiter,
+            header: index.header,
+        },
+    })
+}
+
+/// Runs polars' CSV reader on the source.
+fn polars_read(
+    source: &Source,
+    delimiter: u8,
+    decimal_comma: bool,
+    infer: Option<usize>,
+) -> PolarsResult<DataFrame> {
+    let nulls = NullValues::AllColumns(NULL_VALUES.iter().map(|s| PlSmallStr::from(*s)).collect());
+    let options = CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(infer)
+        .with_raise_if_empty(false)
+        .map_parse_options(|p| {
+            p.with_separator(delimiter)
+                .with_quote_char(Some(b'"'))
+                .with_null_values(Some(nulls.clone()))
+                .with_decimal_comma(decimal_comma)
+                .with_truncate_ragged_lines(false)
+                .with_try_parse_dates(false)
+        });
+    match source {
+        Source::File(path) => {
+            let file = std::fs::File::open(path)?;
+            options.into_reader_with_file_handle(file).finish()
+        }
+        Source::Memory { bytes, .. } => options
+            .into_reader_with_file_handle(Cursor::new(bytes.to_vec()))
+            .finish(),
+    }
+}
+
+/// Rejects a file whose first line is data (every field a number or a date).
+fn check_header_is_not_data(source: &Source, index: &RecordIndex) -> Result<(), LoadError> {
+    let all_data = index.header.iter().all(|name| {
+        let n = name.trim();
+        n.parse::<f64>().is_ok() || super::time::looks_like_time(n)
+    });
+    if all_data {
+        let mut sample = index
+            .header
+            .iter()
+            .take(4)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(",");
+        if sample.len() > 60 {
+            sample.truncate(
+                sample
+                    .char_indices()
+                    .nth(60)
+                    .map_or(sample.len(), |(i, _)| i),
+            );
+            sample.push('…');
+        }
+        return Err(LoadError::NoHeader {
+            path: source.path().to_path_buf(),
+            sample,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! Reading Apache Parquet with polars.
+
+use polars::prelude::*;
+
+use super::table::{raw_column, Locator, RawColumn, Table};
+use super::{LoadError, Source};
+
+/// Reads a Parquet source into a raw table.
+pub fn read(source: &Source) -> Result<Table, LoadError> {
+    let err = |e: PolarsError| LoadError::Parquet {
+        path: source.path().to_path_buf(),
+        message: e.to_string(),
+    };
+    let df = match source {
+        Source::File(path) => {
+            let file = std::fs::File::open(path).map_err(|e| LoadError::io(path, e))?;
+            ParquetReader::new(file).finish().map_err(err)?
+        }
+        Source::Memory { bytes, .. } => ParquetReader::new(std::io::Cursor::new(bytes.to_vec()))
+            .finish()
+            .map_err(err)?,
+    };
+    if df.height() == 0 {
+        return Err(LoadError::NoRows {
+            path: source.path().to_path_buf(),
+        });
+    }
+    let names = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let rows = df.height();
+    let columns = df
+        .into_columns()
+        .into_iter()
+        .map(raw_column)
+        .collect::<Result<Vec<RawColumn>, _>>()
+        .map_err(err)?;
+    Ok(Table {
+        names,
+        columns,
+        rows,
+        locator: Locator::Rows,
+    })
+}

@@ -1,0 +1,304 @@
+//! One streaming pass over delimited text: the header, where each data row starts, and a
+//! check that every row has as many fields as the header (with the line number if not).
+
+use std::io::Read;
+
+use super::{LoadError, Source};
+
+/// The longest header line accepted; longer first lines are not CSV headers.
+pub const HEADER_LIMIT: u64 = 16 * 1024 * 1024;
+
+/// The result of scanning: column names and the byte offset of every data row.
+#[derive(Debug, Clone)]
+pub struct RecordIndex {
+    /// Column names from the header (BOM removed, empty names replaced).
+    pub header: Vec<String>,
+    /// Byte offset where each data row starts (blank lines are not rows).
+    pub starts: Vec<u64>,
+}
+
+/// Scans `source` (after a BOM of `bom_len` bytes) with the given delimiter.
+pub fn scan(source: &Source, delimiter: u8, bom_len: usize) -> Result<RecordIndex, LoadError> {
+    let path = source.path();
+    let mut reader = source.open()?;
+    let mut scanner = Scanner::new(delimiter, bom_len as u64);
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(LoadError::io(path, e)),
+        };
+        scanner.feed(&buf[..n], path)?;
+    }
+    scanner.finish(path)
+}
+
+/// State of the byte-level scan.
+struct Scanner {
+    delimiter: u8,
+    /// Absolute offset of the next byte fed.
+    pos: u64,
+    /// Bytes of the BOM still to skip.
+    skip: u64,
+    in_quotes: bool,
+    /// Fields seen so far in the current record.
+    fields: usize,
+    /// Offset where the current record starts.
+    record_start: u64,
+    /// Whether the current record has any non-blank byte.
+    record_nonblank: bool,
+    /// Line number where the current record starts.
+    record_line: u64,
+    /// Current line number.
+    line: u64,
+    /// The header line's bytes, while it is being read.
+    header_bytes: Option<Vec<u8>>,
+    header: Vec<String>,
+    starts: Vec<u64>,
+}
+
+impl Scanner {
+    fn new(delimiter: u8, skip: u64) -> Self {
+        Scanner {
+            delimiter,
+            pos: 0,
+            skip,
+            in_quotes: false,
+            fields: 1,
+            record_start: skip,
+            record_nonblank: false,
+            record_line: 1,
+            line: 1,
+            header_bytes: Some(Vec::new()),
+            header: Vec::new(),
+            starts: Vec::new(),
+        }
+    }
+
+    fn feed(&mut self, mut chunk: &[u8], path: &std::path::Path) -> Result<(), LoadError> {
+        if self.skip > 0 {
+            let k = (self.skip as usize).min(chunk.len());
+            chunk = &chunk[k..];
+            self.skip -= k as u64;
+            self.pos += k as u64;
+        }
+        for &b in chunk {
+            if let Some(h) = self.header_bytes.as_mut() {
+                if b != b'\n' || self.in_quotes {
+                    h.push(b);
+                    if h.len() as u64 > HEADER_LIMIT {
+                        return Err(LoadError::LineTooLong {
+                            path: path.to_path_buf(),
+                            line: self.record_line,
+                            bytes: h.len() as u64,
+                            limit: HEADER_LIMIT,
+                        });
+                    }
+                }
+            }
+            if self.in_quotes {
+                if b == b'"' {
+                    self.in_quotes = false;
+                } else if b == b'\n' {
+                    self.line += 1;
+                }
+            } else if b == b'"' {
+                self.in_quotes = true;
+                self.record_nonblank = true;
+            } else if b == self.delimiter {
+                self.fields += 1;
+                self.record_nonblank = true;
+            } else if b == b'\n' {
+                self.end_record(path)?;
+                self.line += 1;
+                self.record_start = self.pos + 1;
+                self.record_line = self.line;
+            } else if !b.is_ascii_whitespace() {
+                self.record_nonblank = true;
+            }
+            self.pos += 1;
+        }
+        Ok(())
+    }
+
+    /// Closes the current record at a line break or the end of the file.
+    fn end_record(&mut self, path: &std::path::Path) -> Result<(), LoadError> {
+        let fields = self.fields;
+        let nonblank = self.record_nonblank;
+        self.fields = 1;
+        self.record_nonblank = false;
+        if let Some(bytes) = self.header_bytes.take() {
+            if !nonblank {
+                // Blank lines before the header are skipped.
+                self.header_bytes = Some(Vec::new());
+                return Ok(());
+            }
+            self.header = parse_header(&bytes, self.delimiter, path)?;
+            return Ok(());
+        }
+        if !nonblank {
+            return Ok(());
+        }
+        if fields != self.header.len() {
+            return Err(LoadError::Ragged {
+                path: path.to_path_buf(),
+                line: self.record_line,
+                expected: self.header.len(),
+                found: fields,
+            });
+        }
+        self.starts.push(self.record_start);
+        Ok(())
+    }
+
+    fn finish(mut self, path: &std::path::Path) -> Result<RecordIndex, LoadError> {
+        if self.in_quotes {
+            return Err(LoadError::UnclosedQuote {
+                path: path.to_path_buf(),
+                line: self.record_line,
+            });
+        }
+        if self.record_nonblank || self.header_bytes.as_ref().is_some_and(|h| !h.is_empty()) {
+            self.end_record(path)?;
+        }
+        if self.header_bytes.is_some() {
+            return Err(LoadError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        if self.starts.is_empty() {
+            return Err(LoadError::NoRows {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(RecordIndex {
+            header: self.header,
+            starts: self.starts,
+        })
+    }
+}
+
+/// Splits the header line into names with the csv crate (quotes handled), checking for
+/// duplicates and naming empty columns `column N`.
+fn parse_header(
+    bytes: &[u8],
+    delimiter: u8,
+    path: &std::path::Path,
+) -> Result<Vec<String>, LoadError> {
+    let record = parse_record(bytes, delimiter).map_err(|message| LoadError::Csv {
+        path: path.to_path_buf(),
+        message: format!("line 1: {message}"),
+    })?;
+    let mut names: Vec<String> = Vec::with_capacity(record.len());
+    let mut seen = std::collections::HashMap::with_capacity(record.len());
+    for (i, raw) in record.into_iter().enumerate() {
+        let trimmed = raw.trim();
+        let name = if trimmed.is_empty() {
+            format!("column {}", i + 1)
+        } else {
+            trimmed.to_string()
+        };
+        if let Some(&first) = seen.get(&name) {
+            return Err(LoadError::DuplicateColumn {
+                path: path.to_path_buf(),
+                name,
+                first,
+                second: i + 1,
+            });
+        }
+        seen.insert(name.clone(), i + 1);
+        names.push(name);
+    }
+    Ok(names)
+}
+
+/// Parses one CSV record (a line without its line break) into its fields.
+pub fn parse_record(bytes: &[u8], delimiter: u8) -> Result<Vec<String>, String> {
+    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut record = csv::StringRecord::new();
+    match reader.read_record(&mut record) {
+        Ok(true) => Ok(record.iter().map(str::to_string).collect()),
+        Ok(false) => Ok(vec![String::new()]),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The 1-based line number of byte `offset`, counted by reading the source again.
+/// Used only to report errors, so its cost does not matter.
+pub fn line_of_offset(source: &Source, offset: u64) -> u64 {
+    let Ok(reader) = source.open() else { return 0 };
+    let mut line = 1u64;
+    let mut remaining = offset;
+    let mut reader = reader.take(offset);
+    let mut buf = vec![0u8; 1 << 16];
+    while remaining > 0 {
+        match reader.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                line += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
+                remaining -= n as u64;
+            }
+        }
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn mem(text: &str) -> Source {
+        Source::Memory {
+            name: "t.csv".into(),
+            bytes: Arc::from(text.as_bytes()),
+        }
+    }
+
+    #[test]
+    fn offsets_skip_blank_lines_and_handle_crlf_and_quotes() {
+        let src = mem("a,b\r\n1,2\r\n\r\n\"x\ny\",3\r\n4,5");
+        let idx = scan(&src, b',', 0).expect("scan");
+        assert_eq!(idx.header, vec!["a", "b"]);
+        assert_eq!(idx.starts.len(), 3);
+        assert_eq!(idx.starts[0], 5);
+        assert_eq!(line_of_offset(&src, idx.starts[2]), 6);
+    }
+
+    #[test]
+    fn ragged_row_names_its_line() {
+        let src = mem("a,b,c\n1,2,3\n4,5\n");
+        match scan(&src, b',', 0) {
+            Err(LoadError::Ragged {
+                line,
+                expected,
+                found,
+                ..
+            }) => assert_eq!((line, expected, found), (3, 3, 2)),
+            other => panic!("expected ragged, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn header_only_and_unclosed_quote() {
+        assert!(matches!(
+            scan(&mem("a,b\n"), b',', 0),
+            Err(LoadError::NoRows { .. })
+        ));
+        assert!(matches!(
+            scan(&mem("a,b\n1,\"2\n"), b',', 0),
+            Err(LoadError::UnclosedQuote { line: 2, .. })
+        ));
+        assert!(matches!(
+            scan(&mem("a,a\n1,2\n"), b',', 0),
+            Err(LoadError::DuplicateColumn { .. })
+        ));
+    }
+}

@@ -1,0 +1,159 @@
+//! First look at a file: is it text, Parquet, empty, binary; which delimiter; is there a BOM.
+
+use super::{LoadError, Source};
+
+/// How many bytes are inspected to classify a file.
+const SNIFF_BYTES: usize = 64 * 1024;
+
+/// What the first bytes say the file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// Delimited text.
+    Csv {
+        /// The field delimiter.
+        delimiter: u8,
+        /// Length of a UTF-8 byte-order mark at the start (0 or 3).
+        bom_len: usize,
+        /// Whether numbers use a decimal comma (`1,5`), seen with `;` delimiters.
+        decimal_comma: bool,
+    },
+    /// Apache Parquet.
+    Parquet,
+}
+
+/// Inspects the start of `source` and decides how to read it.
+pub fn sniff(source: &Source) -> Result<FileKind, LoadError> {
+    let head = source.head(SNIFF_BYTES)?;
+    let path = || source.path().to_path_buf();
+    if head.is_empty() {
+        return Err(LoadError::Empty { path: path() });
+    }
+    if head.starts_with(b"PAR1") {
+        return Ok(FileKind::Parquet);
+    }
+    if head.starts_with(&[0x1f, 0x8b]) {
+        return Err(LoadError::NotText {
+            path: path(),
+            reason: "it is gzip-compressed; decompress it first".into(),
+        });
+    }
+    if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
+        return Err(LoadError::NotText {
+            path: path(),
+            reason: "it is UTF-16 text; save it as UTF-8".into(),
+        });
+    }
+    if let Some(pos) = memchr::memchr(0, &head) {
+        return Err(LoadError::NotText {
+            path: path(),
+            reason: format!("binary data: a NUL byte at offset {pos}"),
+        });
+    }
+    if let Err(e) = std::str::from_utf8(&head) {
+        // A multi-byte character cut by the sniff window is fine; anything else is not UTF-8.
+        let cut_at_window = e.error_len().is_none() && head.len() == SNIFF_BYTES;
+        if !cut_at_window {
+            return Err(LoadError::NotText {
+                path: path(),
+                reason: format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+            });
+        }
+    }
+    let bom_len = if head.starts_with(&[0xef, 0xbb, 0xbf]) {
+        3
+    } else {
+        0
+    };
+    let body = &head[bom_len..];
+    if body.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(LoadError::Empty { path: path() });
+    }
+    let mut lines = body.split(|&b| b == b'\n').filter(|l| !is_blank(l));
+    let first = lines.next().unwrap_or_default();
+    let second = lines.next();
+    let delimiter = pick_delimiter(first, second);
+    let decimal_comma = delimiter == b';' && second.is_some_and(has_decimal_comma_numbers);
+    Ok(FileKind::Csv {
+        delimiter,
+        bom_len,
+        decimal_comma,
+    })
+}
+
+/// True for a line with nothing but white space.
+pub fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(|b| b.is_ascii_whitespace())
+}
+
+/// Candidate delimiters, most common first.
+const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// Picks the delimiter that occurs most in the header, preferring one that gives the second
+/// line the same number of fields.
+fn pick_delimiter(header: &[u8], second: Option<&[u8]>) -> u8 {
+    let mut best = (b',', 0usize, false);
+    for &d in &CANDIDATES {
+        let n = count_outside_quotes(header, d);
+        if n == 0 {
+            continue;
+        }
+        let consistent = second.is_some_and(|s| count_outside_quotes(s, d) == n);
+        let better = (consistent && !best.2) || (consistent == best.2 && n > best.1);
+        if better {
+            best = (d, n, consistent);
+        }
+    }
+    best.0
+}
+
+/// Counts `delimiter` bytes that are not inside double quotes.
+fn count_outside_quotes(line: &[u8], delimiter: u8) -> usize {
+    let mut in_quotes = false;
+    let mut n = 0;
+    for &b in line {
+        if b == b'"' {
+            in_quotes = !in_quotes;
+        } else if b == delimiter && !in_quotes {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// True when a `;`-separated line has fields like `12,5` (numbers with a decimal comma).
+fn has_decimal_comma_numbers(line: &[u8]) -> bool {
+    line.split(|&b| b == b';').any(|field| {
+        let f = field.trim_ascii();
+        let mut parts = f.splitn(2, |&b| b == b',');
+        match (parts.next(), parts.next()) {
+            (Some(a), Some(b)) => {
+                let a = a.strip_prefix(b"-").unwrap_or(a);
+                !a.is_empty()
+                    && !b.is_empty()
+                    && a.iter().all(u8::is_ascii_digit)
+                    && b.iter().all(u8::is_ascii_digit)
+            }
+            _ => false,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiters_are_sniffed() {
+        assert_eq!(pick_delimiter(b"a,b,c", Some(b"1,2,3")), b',');
+        assert_eq!(pick_delimiter(b"a;b;c", Some(b"1,5;2;3")), b';');
+        assert_eq!(pick_delimiter(b"a\tb\tc", Some(b"1\t2\t3")), b'\t');
+        assert_eq!(pick_delimiter(b"\"a,x\";b;c", Some(b"1;2;3")), b';');
+        assert_eq!(pick_delimiter(b"value", Some(b"1")), b',');
+    }
+
+    #[test]
+    fn decimal_comma_is_recognised() {
+        assert!(has_decimal_comma_numbers(b"2021-01-01;12,5;3"));
+        assert!(!has_decimal_comma_numbers(b"2021-01-01;12.5;3"));
+    }
+}

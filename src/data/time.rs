@@ -1,0 +1,559 @@
+//! Time columns: recognising them (by name or by values), deciding their format once for the
+//! whole column (day-first versus month-first from all values), and converting to epoch
+//! milliseconds (UTC; times without a zone are taken as UTC).
+
+use chrono::NaiveDate;
+
+/// How a time column is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum TimeFormat {
+    /// `2021-03-13`, `2021-03-13 08:00:00`, `2021-03-13T08:00:00Z`, `...+02:00`.
+    Iso,
+    /// `13/3/2022` (day first), optionally with a time of day.
+    DayFirst,
+    /// `3/13/2022` (month first), optionally with a time of day.
+    MonthFirst,
+    /// Whole seconds since 1970-01-01 UTC.
+    EpochSeconds,
+    /// Whole milliseconds since 1970-01-01 UTC.
+    EpochMillis,
+}
+
+impl std::fmt::Display for TimeFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TimeFormat::Iso => "ISO dates (YYYY-MM-DD[ HH:MM:SS][zone])",
+            TimeFormat::DayFirst => "d/m/Y dates",
+            TimeFormat::MonthFirst => "m/d/Y dates",
+            TimeFormat::EpochSeconds => "epoch seconds",
+            TimeFormat::EpochMillis => "epoch milliseconds",
+        })
+    }
+}
+
+/// Names that mark a column as the time column (compared case-insensitively).
+const TIME_NAMES: [&str; 14] = [
+    "date",
+    "time",
+    "timestamp",
+    "datetime",
+    "date_time",
+    "ds",
+    "dt",
+    "ts",
+    "day",
+    "time_stamp",
+    "period",
+    "hour",
+    "minute",
+    "when",
+];
+
+/// True when a column name says it holds times.
+pub fn is_time_name(name: &str) -> bool {
+    let n = name.trim().to_ascii_lowercase();
+    TIME_NAMES.contains(&n.as_str())
+        || n.ends_with("_date")
+        || n.ends_with(" date")
+        || n.ends_with("timestamp")
+        || n.ends_with("datetime")
+}
+
+/// A problem found while converting a time column; rows are 0-based data rows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TimeIssue {
+    /// A value that is no time at all.
+    Bad {
+        /// The row.
+        row: usize,
+        /// Its text.
+        value: String,
+        /// The column's format.
+        format: String,
+    },
+    /// A value in another format than the column's.
+    Mixed {
+        /// The row.
+        row: usize,
+        /// Its text.
+        value: String,
+        /// Its format.
+        found: String,
+        /// The column's format.
+        expected: String,
+    },
+    /// Slash dates that are day-first in one row and month-first in another.
+    Contradictory {
+        /// A row only valid day-first.
+        day_first_row: usize,
+        /// Its text.
+        day_first_value: String,
+        /// A row only valid month-first.
+        month_first_row: usize,
+        /// Its text.
+        month_first_value: String,
+    },
+}
+
+/// A converted time column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedTimes {
+    /// Epoch milliseconds per row; `None` where the cell was empty.
+    pub millis: Vec<Option<i64>>,
+    /// The format decided for the column.
+    pub format: TimeFormat,
+    /// A note when the decision needed a tie-break (ambiguous day/month order).
+    pub warning: Option<String>,
+}
+
+/// The shape of one text value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Shape {
+    /// Year first.
+    Iso(Parts),
+    /// `a/b/Y` with the first two fields not yet assigned to day and month.
+    Slash { a: u32, b: u32, parts: Parts },
+}
+
+/// Date and time parts; for `Slash` the month and day fields are unused.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+struct Parts {
+    year: i32,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+    milli: u32,
+    offset_minutes: i32,
+}
+
+impl Shape {
+    fn family(&self) -> &'static str {
+        match self {
+            Shape::Iso(_) => "an ISO date (YYYY-MM-DD)",
+            Shape::Slash { .. } => "a d/m/Y or m/d/Y date",
+        }
+    }
+}
+
+/// Parses a run of ASCII digits (at most `max` of them); returns the value and the rest.
+fn digits(s: &[u8], min: usize, max: usize) -> Option<(u32, &[u8])> {
+    let n = s
+        .iter()
+        .take(max)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if n < min {
+        return None;
+    }
+    let v = s[..n]
+        .iter()
+        .fold(0u32, |acc, &b| acc * 10 + u32::from(b - b'0'));
+    Some((v, &s[n..]))
+}
+
+/// Parses an optional time of day and zone after a date: `[T| ]HH:MM[:SS[.fff]][Z|±HH[:]MM]`.
+fn time_of_day(mut s: &[u8], parts: &mut Parts) -> Option<()> {
+    if s.is_empty() {
+        return Some(());
+    }
+    if s[0] != b'T' && s[0] != b' ' {
+        return None;
+    }
+    s = s[1..].trim_ascii_start();
+    let (h, rest) = digits(s, 1, 2)?;
+    let rest = rest.strip_prefix(b":")?;
+    let (m, mut rest) = digits(rest, 2, 2)?;
+    parts.hour = h;
+    parts.minute = m;
+    if let Some(r) = rest.strip_prefix(b":") {
+        let (sec, r) = digits(r, 2, 2)?;
+        parts.second = sec;
+        rest = r;
+        if let Some(r) = rest.strip_prefix(b".").or_else(|| rest.strip_prefix(b",")) {
+            let n = r.iter().take_while(|b| b.is_ascii_digit()).count();
+            if n == 0 {
+                return None;
+            }
+            let frac = &r[..n.min(3)];
+            let mut ms = frac
+                .iter()
+                .fold(0u32, |acc, &b| acc * 10 + u32::from(b - b'0'));
+            for _ in frac.len()..3 {
+                ms *= 10;
+            }
+            parts.milli = ms;
+            rest = &r[n..];
+        }
+    }
+    let rest = rest.trim_ascii();
+    if rest.is_empty() {
+        return Some(());
+    }
+    if rest == b"Z" || rest.eq_ignore_ascii_case(b"UTC") {
+        return Some(());
+    }
+    let sign = match rest[0] {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let (oh, r) = digits(&rest[1..], 2, 2)?;
+    let r = r.strip_prefix(b":").unwrap_or(r);
+    let (om, r) = if r.is_empty() {
+        (0, r)
+    } else {
+        digits(r, 2, 2)?
+    };
+    if !r.is_empty() {
+        return None;
+    }
+    parts.offset_minutes = sign * (oh as i32 * 60 + om as i32);
+    Some(())
+}
+
+/// Recognises the shape of one value.
+fn shape(text: &str) -> Option<Shape> {
+    let s = text.trim().as_bytes();
+    if s.len() >= 8 && s[..4].iter().all(u8::is_ascii_digit) && matches!(s[4], b'-' | b'/') {
+        let sep = s[4];
+        let (year, rest) = digits(s, 4, 4)?;
+        let rest = rest.strip_prefix(&[sep])?;
+        let (month, rest) = digits(rest, 1, 2)?;
+        let rest = rest.strip_prefix(&[sep])?;
+        let (day, rest) = digits(rest, 1, 2)?;
+        let mut parts = Parts {
+            year: year as i32,
+            month,
+            day,
+            ..Parts::default()
+        };
+        time_of_day(rest, &mut parts)?;
+        return Some(Shape::Iso(parts));
+    }
+    let (a, rest) = digits(s, 1, 2)?;
+    let sep = *rest.first()?;
+    if !matches!(sep, b'/' | b'-' | b'.') {
+        return None;
+    }
+    let (b, rest) = digits(&rest[1..], 1, 2)?;
+    let rest = rest.strip_prefix(&[sep])?;
+    let (year, rest) = digits(rest, 4, 4)?;
+    let mut parts = Parts {
+        year: year as i32,
+        ..Parts::default()
+    };
+    time_of_day(rest, &mut parts)?;
+    Some(Shape::Slash { a, b, parts })
+}
+
+/// Epoch milliseconds of validated parts, or `None` for an impossible date or time.
+fn to_millis(p: &Parts) -> Option<i64> {
+    let date = NaiveDate::from_ymd_opt(p.year, p.month, p.day)?;
+    let dt = date.and_hms_milli_opt(p.hour, p.minute, p.second, p.milli)?;
+    Some(dt.and_utc().timestamp_millis() - i64::from(p.offset_minutes) * 60_000)
+}
+
+/// True when a text value looks like a date or date-time in a supported format.
+pub fn looks_like_time(text: &str) -> bool {
+    match shape(text) {
+        Some(Shape::Iso(p)) => to_millis(&p).is_some(),
+        Some(Shape::Slash { a, b, parts }) => {
+            let (d, m) = if a > 12 { (a, b) } else { (b, a) };
+            to_millis(&Parts {
+                day: d,
+                month: m,
+                ..parts
+            })
+            .is_some()
+        }
+        None => false,
+    }
+}
+
+/// Converts a text column, deciding the format from all of its values.
+///
+/// `strict` reports the first bad value; otherwise any bad value returns `Ok(None)` (the
+/// column is then not a time column).
+pub fn parse_text_column<'a>(
+    values: impl Iterator<Item = Option<&'a str>>,
+    strict: bool,
+) -> Result<Option<ParsedTimes>, TimeIssue> {
+    let mut shapes: Vec<Option<Shape>> = Vec::with_capacity(values.size_hint().0);
+    let mut family: Option<Shape> = None;
+    let mut day_first_at: Option<(usize, String)> = None;
+    let mut month_first_at: Option<(usize, String)> = None;
+    for (row, value) in values.enumerate() {
+        let Some(text) = value.filter(|t| !t.trim().is_empty()) else {
+            shapes.push(None);
+            continue;
+        };
+        let Some(sh) = shape(text) else {
+            if !strict {
+                return Ok(None);
+            }
+            let format = family.map_or("a date".to_string(), |f| f.family().to_string());
+            return Err(TimeIssue::Bad {
+                row,
+                value: text.to_string(),
+                format,
+            });
+        };
+        match (&family, &sh) {
+            (None, _) => family = Some(sh),
+            (Some(Shape::Iso(_)), Shape::Iso(_))
+            | (Some(Shape::Slash { .. }), Shape::Slash { .. }) => {}
+            (Some(f), _) => {
+                if !strict {
+                    return Ok(None);
+                }
+                return Err(TimeIssue::Mixed {
+                    row,
+                    value: text.to_string(),
+                    found: sh.family().to_string(),
+                    expected: f.family().to_string(),
+                });
+            }
+        }
+        if let Shape::Slash { a, b, .. } = sh {
+            if a > 12 && day_first_at.is_none() {
+                day_first_at = Some((row, text.to_string()));
+            }
+            if b > 12 && month_first_at.is_none() {
+                month_first_at = Some((row, text.to_string()));
+            }
+        }
+        shapes.push(Some(sh));
+    }
+    let Some(family) = family else {
+        return Ok(None);
+    };
+    let (format, warning) = match family {
+        Shape::Iso(_) => (TimeFormat::Iso, None),
+        Shape::Slash { .. } => match (day_first_at, month_first_at) {
+            (Some((dr, dv)), Some((mr, mv))) => {
+                if !strict {
+                    return Ok(None);
+                }
+                return Err(TimeIssue::Contradictory {
+                    day_first_row: dr,
+                    day_first_value: dv,
+                    month_first_row: mr,
+                    month_first_value: mv,
+                });
+            }
+            (Some(_), None) => (TimeFormat::DayFirst, None),
+            (None, Some(_)) => (TimeFormat::MonthFirst, None),
+            (None, None) => decide_ambiguous(&shapes),
+        },
+    };
+    let mut millis = Vec::with_capacity(shapes.len());
+    for (row, sh) in shapes.iter().enumerate() {
+        let ms = match sh {
+            None => None,
+            Some(Shape::Iso(p)) => Some(to_millis(p)),
+            Some(Shape::Slash { a, b, parts }) => {
+                let (day, month) = if format == TimeFormat::DayFirst {
+                    (*a, *b)
+                } else {
+                    (*b, *a)
+                };
+                Some(to_millis(&Parts {
+                    day,
+                    month,
+                    ..*parts
+                }))
+            }
+        };
+        match ms {
+            None => millis.push(None),
+            Some(Some(v)) => millis.push(Some(v)),
+            Some(None) => {
+                if !strict {
+                    return Ok(None);
+                }
+                return Err(TimeIssue::Bad {
+                    row,
+                    value: format!("{sh:?}"),
+                    format: format.to_string(),
+                });
+            }
+        }
+    }
+    Ok(Some(ParsedTimes {
+        millis,
+        format,
+        warning,
+    }))
+}
+
+/// With every first and second field at most 12, picks the order under which the dates run
+/// forward in time; day-first (the reference data's order) when both or neither do.
+fn decide_ambiguous(shapes: &[Option<Shape>]) -> (TimeFormat, Option<String>) {
+    let monotonic = |day_first: bool| {
+        let mut last = i64::MIN;
+        for sh in shapes.iter().flatten() {
+            if let Shape::Slash { a, b, parts } = sh {
+                let (day, month) = if day_first { (*a, *b) } else { (*b, *a) };
+                match to_millis(&Parts {
+                    day,
+                    month,
+                    ..*parts
+                }) {
+                    Some(v) if v >= last => last = v,
+                    _ => return false,
+                }
+            }
+        }
+        true
+    };
+    match (monotonic(true), monotonic(false)) {
+        (false, true) => (
+            TimeFormat::MonthFirst,
+            Some("no date has a field above 12; read as m/d/Y because the dates then run forward in time".into()),
+        ),
+        (true, false) => (
+            TimeFormat::DayFirst,
+            Some("no date has a field above 12; read as d/m/Y because the dates then run forward in time".into()),
+        ),
+        _ => (
+            TimeFormat::DayFirst,
+            Some("no date has a field above 12, so day and month order cannot be told apart; read as d/m/Y".into()),
+        ),
+    }
+}
+
+/// Seconds from 2000-01-01 to 2100-01-01, the range accepted as epoch seconds by value.
+const EPOCH_SECONDS: std::ops::Range<f64> = 946_684_800.0..4_102_444_800.0;
+
+/// Recognises a numeric column of epoch seconds or milliseconds. With `named` (the column's
+/// name says it is a time) any whole numbers in range qualify; otherwise the values must also
+/// never decrease.
+pub fn parse_epoch_column(values: &[f64], named: bool) -> Option<ParsedTimes> {
+    let present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    if present.len() < 2 && !named {
+        return None;
+    }
+    if present.is_empty() || present.iter().any(|v| v.fract() != 0.0) {
+        return None;
+    }
+    let in_range = |scale: f64| present.iter().all(|v| EPOCH_SECONDS.contains(&(v / scale)));
+    let format = if in_range(1.0) {
+        TimeFormat::EpochSeconds
+    } else if in_range(1000.0) {
+        TimeFormat::EpochMillis
+    } else {
+        return None;
+    };
+    if !named && present.windows(2).any(|w| w[1] < w[0]) {
+        return None;
+    }
+    let scale = if format == TimeFormat::EpochSeconds {
+        1000
+    } else {
+        1
+    };
+    let millis = values
+        .iter()
+        .map(|v| (!v.is_nan()).then(|| *v as i64 * scale))
+        .collect();
+    Some(ParsedTimes {
+        millis,
+        format,
+        warning: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(y: i32, m: u32, d: u32, hh: u32, mm: u32, ss: u32) -> i64 {
+        NaiveDate::from_ymd_opt(y, m, d)
+            .and_then(|x| x.and_hms_opt(hh, mm, ss))
+            .map(|x| x.and_utc().timestamp_millis())
+            .unwrap_or_default()
+    }
+
+    fn parse(v: &[&str]) -> Result<Option<ParsedTimes>, TimeIssue> {
+        parse_text_column(v.iter().map(|s| Some(*s)), true)
+    }
+
+    #[test]
+    fn day_first_is_decided_from_the_whole_column() {
+        let p = parse(&["1/2/2021", "2/2/2021", "13/2/2021"])
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.format, TimeFormat::DayFirst);
+        assert_eq!(p.millis[0], Some(ms(2021, 2, 1, 0, 0, 0)));
+        let p = parse(&["1/2/2021", "1/13/2021"]).unwrap().unwrap();
+        assert_eq!(p.format, TimeFormat::MonthFirst);
+        assert_eq!(p.millis[0], Some(ms(2021, 1, 2, 0, 0, 0)));
+    }
+
+    #[test]
+    fn iso_with_and_without_zone() {
+        let p = parse(&[
+            "2021-01-01T10:00:00Z",
+            "2021-01-01 12:30:00+02:00",
+            "2021-01-02",
+            "2021-01-02T01:02:03.5",
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!(p.format, TimeFormat::Iso);
+        assert_eq!(p.millis[0], Some(ms(2021, 1, 1, 10, 0, 0)));
+        assert_eq!(p.millis[1], Some(ms(2021, 1, 1, 10, 30, 0)));
+        assert_eq!(p.millis[2], Some(ms(2021, 1, 2, 0, 0, 0)));
+        assert_eq!(p.millis[3], Some(ms(2021, 1, 2, 1, 2, 3) + 500));
+    }
+
+    #[test]
+    fn mixed_and_contradictory_columns_are_errors() {
+        assert!(matches!(
+            parse(&["2021-01-01", "2/1/2021"]),
+            Err(TimeIssue::Mixed { row: 1, .. })
+        ));
+        assert!(matches!(
+            parse(&["13/1/2021", "1/13/2021"]),
+            Err(TimeIssue::Contradictory { .. })
+        ));
+        assert!(matches!(
+            parse(&["2021-01-01", "soon"]),
+            Err(TimeIssue::Bad { row: 1, .. })
+        ));
+        assert!(matches!(parse(&["2021-02-30"]), Err(TimeIssue::Bad { .. })));
+        assert_eq!(
+            parse_text_column(["x", "y"].iter().map(|s| Some(*s)), false),
+            Ok(None)
+        );
+    }
+
+    #[test]
+    fn ambiguous_order_follows_time_direction() {
+        let p = parse(&["1/2/2021", "2/1/2021"]).unwrap().unwrap();
+        assert_eq!(p.format, TimeFormat::MonthFirst);
+        assert!(p.warning.is_some());
+    }
+
+    #[test]
+    fn epoch_columns() {
+        let s = parse_epoch_column(&[1_600_000_000.0, 1_600_000_060.0], false).unwrap();
+        assert_eq!(s.format, TimeFormat::EpochSeconds);
+        assert_eq!(s.millis[1], Some(1_600_000_060_000));
+        let m = parse_epoch_column(&[1_600_000_000_000.0, 1_600_000_060_000.0], false).unwrap();
+        assert_eq!(m.format, TimeFormat::EpochMillis);
+        assert!(parse_epoch_column(&[5.0, 6.0], true).is_none());
+        assert!(parse_epoch_column(&[1_600_000_060.0, 1_600_000_000.0], false).is_none());
+    }
+
+    #[test]
+    fn time_names() {
+        for n in ["Date", "TIMESTAMP", "ds", "order_date", "event datetime"] {
+            assert!(is_time_name(n), "{n}");
+        }
+        assert!(!is_time_name("response_time_ms"));
+        assert!(!is_time_name("Region 1"));
+    }
+}
