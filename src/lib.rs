@@ -6,4 +6,5 @@
 
 pub mod cli;
 pub mod data;
+pub mod export;
 pub mod numeric;

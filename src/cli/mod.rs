@@ -1,1 +1,59 @@
-//! cli
+//! The headless command line: `trafficlens stats` and `trafficlens generate`. Every subcommand
+//! is a thin layer over the library; errors map to documented exit codes.
+
+mod args;
+mod error;
+mod format;
+mod generate;
+mod stats;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::{Cli, Command, GenerateArgs, LoadArgs, StatsArgs};
+pub use error::CliError;
+
+/// Exit status for success.
+pub const EXIT_OK: u8 = 0;
+/// Exit status for any error that is not bad usage or bad input.
+pub const EXIT_OTHER: u8 = 1;
+/// Exit status for bad usage (unknown option, bad value).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit status for bad input (the message names file, line and column).
+pub const EXIT_INPUT: u8 = 3;
+
+/// Parses the process arguments and runs the subcommand, printing errors as
+/// `trafficlens: error: ...` on stderr.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::from(EXIT_OK),
+        Err(CliError::BrokenPipe) => ExitCode::from(EXIT_OK),
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "trafficlens: error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Some(Command::Stats(args)) => stats::run(&args),
+        Some(Command::Generate(args)) => generate::run(&args),
+        None => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            cmd.print_help().map_err(CliError::stdout)?;
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! Command-line arguments (clap derive). Each option has a short help and a long help.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::data::{Layout, LoadOptions, MissingPolicy};
+
+/// TrafficLens finds anomalous web traffic: spikes, scanners, floods and brute-force runs.
+#[derive(Debug, Parser)]
+#[command(
+    name = "trafficlens",
+    version,
+    about,
+    long_about = "TrafficLens finds anomalous web traffic: spikes, scanners, floods and brute-force runs.\n\n\
+                  Give it a CSV or Parquet table of traffic over time (one column per region or metric, \
+                  or a long table of time, region and value).",
+    after_help = "Exit status: 0 success, 1 other error, 2 bad usage, 3 bad input (the message names file, line and column)."
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print exploration statistics of a table.
+    #[command(
+        long_about = "Print exploration statistics of a table: rows, columns, time range and interval, \
+                      missing values, and per feature count, mean, standard deviation, min, 1st/25th/50th/75th/99th \
+                      percentile, max, median, MAD, a histogram, and the correlation matrix.\n\n\
+                      Percentiles use numpy's default (linear) definition; the standard deviation is pandas' (ddof = 1)."
+    )]
+    Stats(StatsArgs),
+    /// Write realistic regional web traffic with labelled anomalies.
+    #[command(
+        long_about = "Write realistic regional web traffic with labelled anomalies: a data CSV (a time column and one \
+                      column per region) and a labels CSV (row, kind, regions). Anomaly kinds: spike, surge, outage, \
+                      ramp, level_shift. The same options and seed always give the same bytes. Rows are streamed, so \
+                      10 million rows need little memory."
+    )]
+    Generate(GenerateArgs),
+}
+
+/// How to read an input table (shared by the subcommands that read one).
+#[derive(Debug, Clone, Args)]
+pub struct LoadArgs {
+    /// Table layout: auto, wide or long.
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = LayoutArg::Auto,
+        long_help = "Table layout. `wide`: a time column and one numeric column per region or metric. \
+                     `long`: a time column, a category column (such as region) and value columns, pivoted to one \
+                     column per category with values of the same time and category summed. `auto` decides from the data."
+    )]
+    pub layout: LayoutArg,
+    /// Use this column as the time column.
+    #[arg(
+        long,
+        value_name = "NAME",
+        long_help = "Use this column as the time column instead of detecting it (by names such as Date, time, \
+                     timestamp, ds, or by values: ISO dates and times, d/m/Y, m/d/Y, epoch seconds or milliseconds)."
+    )]
+    pub time_column: Option<String>,
+    /// Do not look for a time column.
+    #[arg(long, conflicts_with = "time_column", long_help = "Treat every column as data; the table has no time axis.")]
+    pub no_time: bool,
+    /// Category column of a long table.
+    #[arg(
+        long,
+        value_name = "NAME",
+        long_help = "The category column of a long table (such as `region`); implies --layout long."
+    )]
+    pub category: Option<String>,
+    /// Value column of a long table.
+    #[arg(
+        long,
+        value_name = "NAME",
+        long_help = "The value column of a long table (default: every numeric column)."
+    )]
+    pub value: Option<String>,
+    /// Fill missing values with the column median instead of leaving those rows out.
+    #[arg(
+        long,
+        long_help = "By default, rows with a missing value (empty, NA, NaN, null, infinite) in any numeric column are \
+                     left out of the analysis and counted. With this flag, missing cells are filled with their column's \
+                     median instead (rows without a time are still left out)."
+    )]
+    pub fill_missing: bool,
+}
+
+impl LoadArgs {
+    /// The loader options these arguments ask for.
+    pub fn options(&self) -> LoadOptions {
+        LoadOptions {
+            layout: match (self.layout, &self.category) {
+                (LayoutArg::Wide, _) => Layout::Wide,
+                (LayoutArg::Long, _) | (LayoutArg::Auto, Some(_)) => Layout::Long,
+                (LayoutArg::Auto, None) => Layout::Auto,
+            },
+            time_column: self.time_column.clone(),
+            no_time: self.no_time,
+            category_column: self.category.clone(),
+            value_column: self.value.clone(),
+            missing: if self.fill_missing {
+                MissingPolicy::FillMedian
+            } else {
+                MissingPolicy::Drop
+            },
+        }
+    }
+}
+
+/// Table layout on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LayoutArg {
+    /// Decide from the data.
+    Auto,
+    /// One column per feature.
+    Wide,
+    /// Time, category, value; pivoted.
+    Long,
+}
+
+/// Arguments of `trafficlens stats`.
+#[derive(Debug, Clone, Args)]
+pub struct StatsArgs {
+    /// The table to describe (CSV or Parquet).
+    #[arg(value_name = "INPUT", long_help = "The table to describe: CSV (comma, semicolon or tab separated, UTF-8 with or without BOM) or Parquet.")]
+    pub input: PathBuf,
+    /// How to read the input.
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Print JSON instead of tables.
+    #[arg(long, long_help = "Print the dataset summary and every statistic as one JSON object on stdout.")]
+    pub json: bool,
+}
+
+/// Date format of generated files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DateFormatArg {
+    /// 2021-03-13 (and 2021-03-13 08:00:00 for sub-daily steps).
+    Iso,
+    /// 13/3/2021, like the reference data.
+    Dmy,
+}
+
+/// Arguments of `trafficlens generate`.
+#[derive(Debug, Clone, Args)]
+pub struct GenerateArgs {
+    /// Where to write the data CSV.
+    #[arg(long, short, value_name = "FILE", long_help = "Where to write the data CSV. An existing file is not replaced without --force.")]
+    pub out: PathBuf,
+    /// Where to write the labels CSV.
+    #[arg(
+        long,
+        value_name = "FILE",
+        long_help = "Where to write the labels CSV (header `row,kind,regions`: the 0-based data row, the anomaly kind, \
+                     and the affected regions separated by `;`). Default: the data file's name with `_labels` added."
+    )]
+    pub labels: Option<PathBuf>,
+    /// Number of regions.
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u16).range(1..=10_000), long_help = "Number of regions (columns `Region 1` .. `Region N`).")]
+    pub regions: u16,
+    /// Number of rows.
+    #[arg(long, default_value_t = 730, value_parser = clap::value_parser!(u64).range(1..), long_help = "Number of rows (time steps); 730 daily rows is two years.")]
+    pub rows: u64,
+    /// Time between rows: 1d, 1h, 5m, 30s...
+    #[arg(long, default_value = "1d", value_parser = parse_step, long_help = "Time between rows, as a number and a unit: s, m, h or d (for example 1d, 1h, 5m, 30s).")]
+    pub step: i64,
+    /// First time stamp.
+    #[arg(long, default_value = "2021-01-01", value_parser = parse_start, long_help = "The first time stamp: a date (2021-01-01) or date and time (2021-01-01T00:00:00), UTC.")]
+    pub start: i64,
+    /// Random seed.
+    #[arg(long, default_value_t = 0, long_help = "Random seed: the same options and seed always write the same bytes.")]
+    pub seed: u64,
+    /// Date format.
+    #[arg(long, value_enum, default_value_t = DateFormatArg::Iso, long_help = "How dates are written: `iso` (2021-03-13) or `dmy` (13/3/2021).")]
+    pub date_format: DateFormatArg,
+    /// Write in the reference file's shape: d/m/Y dates, BOM, CRLF, no final newline.
+    #[arg(long, long_help = "Write in the shape of the reference data set: d/m/Y dates, a UTF-8 byte-order mark, CRLF line endings and no final newline.")]
+    pub seed_shape: bool,
+    /// Probability that an anomaly starts at a row.
+    #[arg(long, default_value_t = 0.015, value_parser = parse_rate, long_help = "Probability (0 to 1) that an anomaly starts at a row when none is under way. The default labels about 6% of rows.")]
+    pub anomaly_rate: f64,
+    /// Replace existing output files.
+    #[arg(long, long_help = "Replace the output files if they exist (they are still written atomically).")]
+    pub force: bool,
+}
+
+/// Parses `30s`, `5m`, `1h`, `1d` into seconds.
+fn parse_step(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (num, unit) = text.split_at(split);
+    let n: i64 = num.parse().map_err(|_| format!("`{text}` is not a step like 1d, 1h, 5m or 30s"))?;
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" | "" => 86_400,
+        _ => return Err(format!("unknown unit `{unit}`: use s, m, h or d")),
+    };
+    if n <= 0 {
+        return Err("the step must be positive".into());
+    }
+    n.checked_mul(scale).ok_or_else(|| "the step is too large".into())
+}
+
+/// Parses a start date or date-time into epoch seconds.
+fn parse_start(text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp());
+    }
+    for fmt in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+        if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(t, fmt) {
+            return Ok(dt.and_utc().timestamp());
+        }
+    }
+    Err(format!("`{t}` is not a date (2021-01-01) or date-time (2021-01-01T00:00:00)"))
+}
+
+/// Parses a probability.
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let v: f64 = text.parse().map_err(|_| format!("`{text}` is not a number"))?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err("must be between 0 and 1".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_and_starts() {
+        assert_eq!(parse_step("1d"), Ok(86_400));
+        assert_eq!(parse_step("5m"), Ok(300));
+        assert!(parse_step("0h").is_err());
+        assert!(parse_step("3w").is_err());
+        assert_eq!(parse_start("2021-01-01"), Ok(1_609_459_200));
+        assert_eq!(parse_start("2021-01-01T01:00:00"), Ok(1_609_462_800));
+        assert!(parse_start("tomorrow").is_err());
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        <Cli as clap::CommandFactory>::command().debug_assert();
+    }
+}

@@ -1,0 +1,45 @@
+//! Errors of the command line and their exit codes.
+
+use crate::data::LoadError;
+use crate::export::ExportError;
+
+/// Anything that stops a subcommand.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The input could not be read (exit 3).
+    #[error(transparent)]
+    Input(#[from] LoadError),
+    /// An output could not be written (exit 1).
+    #[error(transparent)]
+    Output(#[from] ExportError),
+    /// The arguments contradict each other (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// Writing to standard output failed.
+    #[error("cannot write to standard output: {0}")]
+    Stdout(std::io::Error),
+    /// Standard output was closed by the reader (for example `| head`): stop quietly.
+    #[error("broken pipe")]
+    BrokenPipe,
+}
+
+impl CliError {
+    /// The process exit status for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Input(_) => super::EXIT_INPUT,
+            CliError::Usage(_) => super::EXIT_USAGE,
+            CliError::BrokenPipe => super::EXIT_OK,
+            CliError::Output(_) | CliError::Stdout(_) => super::EXIT_OTHER,
+        }
+    }
+
+    /// Classifies an error writing to stdout.
+    pub fn stdout(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            CliError::BrokenPipe
+        } else {
+            CliError::Stdout(e)
+        }
+    }
+}

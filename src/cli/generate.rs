@@ -1,0 +1,64 @@
+//! `trafficlens generate`: write synthetic regional traffic and its labels.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::args::{DateFormatArg, GenerateArgs};
+use super::CliError;
+use crate::data::generate::{generate, AnomalyKind, DateStyle, GeneratorConfig};
+use crate::export::AtomicFile;
+
+/// Runs the subcommand.
+pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
+    let labels_path = args.labels.clone().unwrap_or_else(|| labels_path_for(&args.out));
+    if crate::export::same_file(&args.out, &labels_path) || args.out == labels_path {
+        return Err(CliError::Usage("the data file and the labels file must differ".into()));
+    }
+    let mut cfg = GeneratorConfig {
+        regions: usize::from(args.regions),
+        rows: args.rows,
+        step_seconds: args.step,
+        start: args.start,
+        seed: args.seed,
+        date_style: match args.date_format {
+            DateFormatArg::Iso => DateStyle::Iso,
+            DateFormatArg::Dmy => DateStyle::DayMonthYear,
+        },
+        anomaly_rate: args.anomaly_rate,
+        ..GeneratorConfig::default()
+    };
+    if args.seed_shape {
+        cfg = cfg.seed_shaped();
+    }
+    let mut data = AtomicFile::create(&args.out, args.force, &[])?;
+    let mut labels = AtomicFile::create(&labels_path, args.force, &[])?;
+    let summary = match generate(&cfg, &mut data, &mut labels) {
+        Ok(s) => s,
+        Err(e) => return Err(data.error(e).into()),
+    };
+    data.commit()?;
+    labels.commit()?;
+    let events: Vec<String> = AnomalyKind::ALL
+        .iter()
+        .zip(summary.events)
+        .map(|(k, n)| format!("{n} {}", k.label()))
+        .collect();
+    let mut err = std::io::stderr();
+    let _ = writeln!(
+        err,
+        "wrote {} rows x {} regions to {} and {} labelled rows ({}) to {}",
+        summary.rows,
+        cfg.regions,
+        args.out.display(),
+        summary.anomalous_rows,
+        events.join(", "),
+        labels_path.display()
+    );
+    Ok(())
+}
+
+/// `data.csv` -> `data_labels.csv`.
+fn labels_path_for(out: &std::path::Path) -> PathBuf {
+    let stem = out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    out.with_file_name(format!("{stem}_labels.csv"))
+}

@@ -1,0 +1,216 @@
+//! `trafficlens stats`: load a table and print its exploration statistics.
+
+use std::io::Write;
+
+use super::args::StatsArgs;
+use super::format::{sig, sparkline, table};
+use super::CliError;
+use crate::data::stats::{describe, DatasetStats};
+use crate::data::{format_millis, load, Dataset, FileKind};
+
+/// Runs the subcommand.
+pub fn run(args: &StatsArgs) -> Result<(), CliError> {
+    let ds = load(&args.input, &args.load.options())?;
+    let stats = describe(&ds);
+    let text = if args.json {
+        json(&ds, &stats)
+    } else {
+        render(&ds, &stats)
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes()).map_err(CliError::stdout)?;
+    out.flush().map_err(CliError::stdout)
+}
+
+/// Describes the file kind in words.
+fn kind_text(kind: FileKind) -> String {
+    match kind {
+        FileKind::Parquet => "Parquet".into(),
+        FileKind::Csv {
+            delimiter,
+            bom_len,
+            decimal_comma,
+        } => {
+            let d = match delimiter {
+                b',' => "comma",
+                b';' => "semicolon",
+                b'\t' => "tab",
+                b'|' => "pipe",
+                _ => "other",
+            };
+            let mut s = format!("CSV, {d}-separated");
+            if bom_len > 0 {
+                s.push_str(", UTF-8 with BOM");
+            }
+            if decimal_comma {
+                s.push_str(", decimal comma");
+            }
+            s
+        }
+    }
+}
+
+/// The human-readable report.
+pub fn render(ds: &Dataset, stats: &DatasetStats) -> String {
+    let mut s = String::new();
+    let kv = |s: &mut String, k: &str, v: String| s.push_str(&format!("{k:<10} {v}\n"));
+    kv(&mut s, "File", format!("{} ({})", ds.path.display(), kind_text(ds.kind)));
+    kv(
+        &mut s,
+        "Rows",
+        format!(
+            "{} ({} analysed, {} left out for missing values)",
+            ds.input_rows,
+            ds.n_rows(),
+            ds.missing.rows_left_out
+        ),
+    );
+    let time_part = ds
+        .time
+        .as_ref()
+        .map_or("no time column".to_string(), |t| format!("time `{}`", t.name));
+    kv(
+        &mut s,
+        "Columns",
+        format!(
+            "{}: {} features ({}) + {time_part}",
+            ds.original_header().len(),
+            ds.n_features(),
+            ds.feature_names.join(", ")
+        ),
+    );
+    kv(&mut s, "Layout", format!("{:?}", ds.layout).to_lowercase());
+    if let (Some(t), Some(ts)) = (&ds.time, &stats.time) {
+        kv(
+            &mut s,
+            "Time",
+            format!(
+                "{} to {} ({}), interval {} ({:.0}% of steps){}",
+                format_millis(ts.start),
+                format_millis(ts.end),
+                t.format,
+                ts.interval_name(),
+                ts.regularity * 100.0,
+                if ts.sorted { "" } else { ", rows not in time order" }
+            ),
+        );
+    }
+    kv(
+        &mut s,
+        "Missing",
+        if ds.missing.total_cells() == 0 && ds.missing.time_missing == 0 {
+            "none".into()
+        } else {
+            let per: Vec<String> = ds
+                .feature_names
+                .iter()
+                .zip(&ds.missing.per_column)
+                .filter(|(_, &n)| n > 0)
+                .map(|(name, n)| format!("{name}: {n}"))
+                .collect();
+            format!(
+                "{} cells ({}){}{}",
+                ds.missing.total_cells(),
+                per.join(", "),
+                if ds.missing.time_missing > 0 {
+                    format!(", {} rows without a time", ds.missing.time_missing)
+                } else {
+                    String::new()
+                },
+                if ds.missing.cells_filled > 0 {
+                    format!(", {} filled with the median", ds.missing.cells_filled)
+                } else {
+                    String::new()
+                }
+            )
+        },
+    );
+    kv(&mut s, "Loaded in", format!("{:.1} ms", ds.load_time.as_secs_f64() * 1000.0));
+    for w in &ds.warnings {
+        s.push_str(&format!("note: {w}\n"));
+    }
+
+    s.push('\n');
+    let header: Vec<String> = [
+        "feature", "count", "missing", "mean", "std", "min", "1%", "25%", "50%", "75%", "99%", "max",
+    ]
+    .iter()
+    .map(|h| h.to_string())
+    .collect();
+    let rows: Vec<Vec<String>> = stats
+        .features
+        .iter()
+        .map(|f| {
+            let mut row = vec![f.name.clone(), f.count.to_string(), f.missing.to_string()];
+            row.extend([f.mean, f.std, f.min, f.p01, f.p25, f.median, f.p75, f.p99, f.max].map(|v| sig(v, 6)));
+            row
+        })
+        .collect();
+    s.push_str(&table(&header, &rows, 1));
+
+    s.push_str("\nRobust centre and spread (max in MADs above the median), and histogram:\n");
+    let header: Vec<String> = ["feature", "median", "MAD", "max MADs", "histogram", "bins"]
+        .iter()
+        .map(|h| h.to_string())
+        .collect();
+    let rows: Vec<Vec<String>> = stats
+        .features
+        .iter()
+        .map(|f| {
+            vec![
+                f.name.clone(),
+                sig(f.median, 6),
+                sig(f.mad, 6),
+                sig(f.mads_from_median(f.max), 3),
+                sparkline(&f.histogram.counts, 32),
+                f.histogram.counts.len().to_string(),
+            ]
+        })
+        .collect();
+    s.push_str(&table(&header, &rows, 1));
+
+    if stats.features.len() > 1 && stats.features.len() <= 40 {
+        s.push_str("\nCorrelation (Pearson):\n");
+        let mut header = vec![String::new()];
+        header.extend(stats.features.iter().map(|f| f.name.clone()));
+        let rows: Vec<Vec<String>> = stats
+            .features
+            .iter()
+            .zip(&stats.correlation)
+            .map(|(f, r)| {
+                let mut row = vec![f.name.clone()];
+                row.extend(r.iter().map(|v| if v.is_nan() { "-".into() } else { format!("{v:.2}") }));
+                row
+            })
+            .collect();
+        s.push_str(&table(&header, &rows, 1));
+    }
+    s
+}
+
+/// The JSON report.
+pub fn json(ds: &Dataset, stats: &DatasetStats) -> String {
+    let value = serde_json::json!({
+        "file": ds.path.display().to_string(),
+        "input_rows": ds.input_rows,
+        "rows": ds.n_rows(),
+        "layout": format!("{:?}", ds.layout).to_lowercase(),
+        "features": ds.feature_names,
+        "time": ds.time.as_ref().zip(stats.time.as_ref()).map(|(t, ts)| serde_json::json!({
+            "column": t.name,
+            "format": t.format.to_string(),
+            "start": format_millis(ts.start),
+            "end": format_millis(ts.end),
+            "interval": ts.interval_name(),
+            "interval_ms": ts.interval_ms,
+            "regularity": ts.regularity,
+            "sorted": ts.sorted,
+        })),
+        "missing": ds.missing,
+        "warnings": ds.warnings,
+        "statistics": stats,
+    });
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}
