@@ -5,8 +5,13 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     // A bug must never show a Rust panic message to the user: report it plainly instead.
     std::panic::set_hook(Box::new(|info| {
-        let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
-        eprintln!("trafficlens: internal error{location}; please report it with the command you ran");
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "trafficlens: internal error{location}; please report it with the command you ran"
+        );
     }));
     match std::panic::catch_unwind(trafficlens::cli::main) {
         Ok(code) => code,

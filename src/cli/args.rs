@@ -66,7 +66,11 @@ pub struct LoadArgs {
     )]
     pub time_column: Option<String>,
     /// Do not look for a time column.
-    #[arg(long, conflicts_with = "time_column", long_help = "Treat every column as data; the table has no time axis.")]
+    #[arg(
+        long,
+        conflicts_with = "time_column",
+        long_help = "Treat every column as data; the table has no time axis."
+    )]
     pub no_time: bool,
     /// Category column of a long table.
     #[arg(
@@ -129,13 +133,19 @@ pub enum LayoutArg {
 #[derive(Debug, Clone, Args)]
 pub struct StatsArgs {
     /// The table to describe (CSV or Parquet).
-    #[arg(value_name = "INPUT", long_help = "The table to describe: CSV (comma, semicolon or tab separated, UTF-8 with or without BOM) or Parquet.")]
+    #[arg(
+        value_name = "INPUT",
+        long_help = "The table to describe: CSV (comma, semicolon or tab separated, UTF-8 with or without BOM) or Parquet."
+    )]
     pub input: PathBuf,
     /// How to read the input.
     #[command(flatten)]
     pub load: LoadArgs,
     /// Print JSON instead of tables.
-    #[arg(long, long_help = "Print the dataset summary and every statistic as one JSON object on stdout.")]
+    #[arg(
+        long,
+        long_help = "Print the dataset summary and every statistic as one JSON object on stdout."
+    )]
     pub json: bool,
 }
 
@@ -152,7 +162,12 @@ pub enum DateFormatArg {
 #[derive(Debug, Clone, Args)]
 pub struct GenerateArgs {
     /// Where to write the data CSV.
-    #[arg(long, short, value_name = "FILE", long_help = "Where to write the data CSV. An existing file is not replaced without --force.")]
+    #[arg(
+        long,
+        short,
+        value_name = "FILE",
+        long_help = "Where to write the data CSV. An existing file is not replaced without --force."
+    )]
     pub out: PathBuf,
     /// Where to write the labels CSV.
     #[arg(
@@ -175,28 +190,42 @@ pub struct GenerateArgs {
     #[arg(long, default_value = "2021-01-01", value_parser = parse_start, long_help = "The first time stamp: a date (2021-01-01) or date and time (2021-01-01T00:00:00), UTC.")]
     pub start: i64,
     /// Random seed.
-    #[arg(long, default_value_t = 0, long_help = "Random seed: the same options and seed always write the same bytes.")]
+    #[arg(
+        long,
+        default_value_t = 0,
+        long_help = "Random seed: the same options and seed always write the same bytes."
+    )]
     pub seed: u64,
     /// Date format.
     #[arg(long, value_enum, default_value_t = DateFormatArg::Iso, long_help = "How dates are written: `iso` (2021-03-13) or `dmy` (13/3/2021).")]
     pub date_format: DateFormatArg,
     /// Write in the reference file's shape: d/m/Y dates, BOM, CRLF, no final newline.
-    #[arg(long, long_help = "Write in the shape of the reference data set: d/m/Y dates, a UTF-8 byte-order mark, CRLF line endings and no final newline.")]
+    #[arg(
+        long,
+        long_help = "Write in the shape of the reference data set: d/m/Y dates, a UTF-8 byte-order mark, CRLF line endings and no final newline."
+    )]
     pub seed_shape: bool,
     /// Probability that an anomaly starts at a row.
     #[arg(long, default_value_t = 0.015, value_parser = parse_rate, long_help = "Probability (0 to 1) that an anomaly starts at a row when none is under way. The default labels about 6% of rows.")]
     pub anomaly_rate: f64,
     /// Replace existing output files.
-    #[arg(long, long_help = "Replace the output files if they exist (they are still written atomically).")]
+    #[arg(
+        long,
+        long_help = "Replace the output files if they exist (they are still written atomically)."
+    )]
     pub force: bool,
 }
 
 /// Parses `30s`, `5m`, `1h`, `1d` into seconds.
 fn parse_step(text: &str) -> Result<i64, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (num, unit) = text.split_at(split);
-    let n: i64 = num.parse().map_err(|_| format!("`{text}` is not a step like 1d, 1h, 5m or 30s"))?;
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("`{text}` is not a step like 1d, 1h, 5m or 30s"))?;
     let scale = match unit {
         "s" => 1,
         "m" => 60,
@@ -207,26 +236,40 @@ fn parse_step(text: &str) -> Result<i64, String> {
     if n <= 0 {
         return Err("the step must be positive".into());
     }
-    n.checked_mul(scale).ok_or_else(|| "the step is too large".into())
+    n.checked_mul(scale)
+        .ok_or_else(|| "the step is too large".into())
 }
 
 /// Parses a start date or date-time into epoch seconds.
 fn parse_start(text: &str) -> Result<i64, String> {
     let t = text.trim();
     if let Ok(d) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        return Ok(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp());
+        return Ok(d
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+            .and_utc()
+            .timestamp());
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(t, fmt) {
             return Ok(dt.and_utc().timestamp());
         }
     }
-    Err(format!("`{t}` is not a date (2021-01-01) or date-time (2021-01-01T00:00:00)"))
+    Err(format!(
+        "`{t}` is not a date (2021-01-01) or date-time (2021-01-01T00:00:00)"
+    ))
 }
 
 /// Parses a probability.
 fn parse_rate(text: &str) -> Result<f64, String> {
-    let v: f64 = text.parse().map_err(|_| format!("`{text}` is not a number"))?;
+    let v: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
     if (0.0..=1.0).contains(&v) {
         Ok(v)
     } else {

@@ -98,7 +98,11 @@ mod tests {
 
     #[test]
     fn tables_align() {
-        let t = table(&["name".into(), "n".into()], &[vec!["a".into(), "10".into()]], 1);
+        let t = table(
+            &["name".into(), "n".into()],
+            &[vec!["a".into(), "10".into()]],
+            1,
+        );
         assert_eq!(t, "name   n\na     10\n");
     }
 

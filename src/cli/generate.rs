@@ -10,9 +10,14 @@ use crate::export::AtomicFile;
 
 /// Runs the subcommand.
 pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
-    let labels_path = args.labels.clone().unwrap_or_else(|| labels_path_for(&args.out));
+    let labels_path = args
+        .labels
+        .clone()
+        .unwrap_or_else(|| labels_path_for(&args.out));
     if crate::export::same_file(&args.out, &labels_path) || args.out == labels_path {
-        return Err(CliError::Usage("the data file and the labels file must differ".into()));
+        return Err(CliError::Usage(
+            "the data file and the labels file must differ".into(),
+        ));
     }
     let mut cfg = GeneratorConfig {
         regions: usize::from(args.regions),
@@ -59,6 +64,9 @@ pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
 
 /// `data.csv` -> `data_labels.csv`.
 fn labels_path_for(out: &std::path::Path) -> PathBuf {
-    let stem = out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = out
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     out.with_file_name(format!("{stem}_labels.csv"))
 }

@@ -54,7 +54,11 @@ fn kind_text(kind: FileKind) -> String {
 pub fn render(ds: &Dataset, stats: &DatasetStats) -> String {
     let mut s = String::new();
     let kv = |s: &mut String, k: &str, v: String| s.push_str(&format!("{k:<10} {v}\n"));
-    kv(&mut s, "File", format!("{} ({})", ds.path.display(), kind_text(ds.kind)));
+    kv(
+        &mut s,
+        "File",
+        format!("{} ({})", ds.path.display(), kind_text(ds.kind)),
+    );
     kv(
         &mut s,
         "Rows",
@@ -65,10 +69,9 @@ pub fn render(ds: &Dataset, stats: &DatasetStats) -> String {
             ds.missing.rows_left_out
         ),
     );
-    let time_part = ds
-        .time
-        .as_ref()
-        .map_or("no time column".to_string(), |t| format!("time `{}`", t.name));
+    let time_part = ds.time.as_ref().map_or("no time column".to_string(), |t| {
+        format!("time `{}`", t.name)
+    });
     kv(
         &mut s,
         "Columns",
@@ -91,7 +94,11 @@ pub fn render(ds: &Dataset, stats: &DatasetStats) -> String {
                 t.format,
                 ts.interval_name(),
                 ts.regularity * 100.0,
-                if ts.sorted { "" } else { ", rows not in time order" }
+                if ts.sorted {
+                    ""
+                } else {
+                    ", rows not in time order"
+                }
             ),
         );
     }
@@ -125,14 +132,19 @@ pub fn render(ds: &Dataset, stats: &DatasetStats) -> String {
             )
         },
     );
-    kv(&mut s, "Loaded in", format!("{:.1} ms", ds.load_time.as_secs_f64() * 1000.0));
-    for w in &ds.warnings {
+    kv(
+        &mut s,
+        "Loaded in",
+        format!("{:.1} ms", ds.load_time.as_secs_f64() * 1000.0),
+    );
+    for w in ds.warnings.iter().chain(&stats.notes) {
         s.push_str(&format!("note: {w}\n"));
     }
 
     s.push('\n');
     let header: Vec<String> = [
-        "feature", "count", "missing", "mean", "std", "min", "1%", "25%", "50%", "75%", "99%", "max",
+        "feature", "count", "missing", "mean", "std", "min", "1%", "25%", "50%", "75%", "99%",
+        "max",
     ]
     .iter()
     .map(|h| h.to_string())
@@ -142,7 +154,12 @@ pub fn render(ds: &Dataset, stats: &DatasetStats) -> String {
         .iter()
         .map(|f| {
             let mut row = vec![f.name.clone(), f.count.to_string(), f.missing.to_string()];
-            row.extend([f.mean, f.std, f.min, f.p01, f.p25, f.median, f.p75, f.p99, f.max].map(|v| sig(v, 6)));
+            row.extend(
+                [
+                    f.mean, f.std, f.min, f.p01, f.p25, f.median, f.p75, f.p99, f.max,
+                ]
+                .map(|v| sig(v, 6)),
+            );
             row
         })
         .collect();
@@ -179,7 +196,13 @@ pub fn render(ds: &Dataset, stats: &DatasetStats) -> String {
             .zip(&stats.correlation)
             .map(|(f, r)| {
                 let mut row = vec![f.name.clone()];
-                row.extend(r.iter().map(|v| if v.is_nan() { "-".into() } else { format!("{v:.2}") }));
+                row.extend(r.iter().map(|v| {
+                    if v.is_nan() {
+                        "-".into()
+                    } else {
+                        format!("{v:.2}")
+                    }
+                }));
                 row
             })
             .collect();
@@ -210,7 +233,8 @@ pub fn json(ds: &Dataset, stats: &DatasetStats) -> String {
         "warnings": ds.warnings,
         "statistics": stats,
     });
-    let mut text = serde_json::to_string_pretty(&value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut text =
+        serde_json::to_string_pretty(&value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
     text
 }

@@ -143,9 +143,9 @@ pub enum LoadError {
         /// The offending text.
         value: String,
         /// The format this value has.
-        found: String,
+        found: &'static str,
         /// The format earlier values have.
-        expected: String,
+        expected: &'static str,
     },
     /// Slash dates with both day-first and month-first evidence.
     #[error("{}: time column `{column}` has dates that only make sense day-first (line {day_first_line}: `{day_first_value}`) and others only month-first (line {month_first_line}: `{month_first_value}`)", path.display())]

@@ -143,7 +143,11 @@ struct Event {
 }
 
 /// Writes the data CSV to `data` and the labels CSV (`row,kind,regions`) to `labels`.
-pub fn generate(cfg: &GeneratorConfig, data: &mut impl Write, labels: &mut impl Write) -> io::Result<GenerateSummary> {
+pub fn generate(
+    cfg: &GeneratorConfig,
+    data: &mut impl Write,
+    labels: &mut impl Write,
+) -> io::Result<GenerateSummary> {
     let mut rng = Pcg64Mcg::seed_from_u64(cfg.seed);
     let eol: &[u8] = if cfg.crlf { b"\r\n" } else { b"\n" };
     let models: Vec<RegionModel> = (0..cfg.regions)
@@ -162,7 +166,11 @@ pub fn generate(cfg: &GeneratorConfig, data: &mut impl Write, labels: &mut impl 
     if cfg.bom {
         data.write_all(&[0xef, 0xbb, 0xbf])?;
     }
-    let time_name = if cfg.step_seconds % 86_400 == 0 { "Date" } else { "Timestamp" };
+    let time_name = if cfg.step_seconds % 86_400 == 0 {
+        "Date"
+    } else {
+        "Timestamp"
+    };
     write!(data, "{time_name},{}", names.join(","))?;
     labels.write_all(b"row,kind,regions\n")?;
 
@@ -175,7 +183,9 @@ pub fn generate(cfg: &GeneratorConfig, data: &mut impl Write, labels: &mut impl 
     for row in 0..cfg.rows {
         let t = cfg.start + cfg.step_seconds * row as i64;
         let days = (t - cfg.start) as f64 / 86_400.0;
-        let dt = chrono::DateTime::from_timestamp(t, 0).unwrap_or_default().naive_utc();
+        let dt = chrono::DateTime::from_timestamp(t, 0)
+            .unwrap_or_default()
+            .naive_utc();
         let weekday = chrono::Datelike::weekday(&dt).num_days_from_monday();
         let hour = chrono::Timelike::hour(&dt) as f64 + chrono::Timelike::minute(&dt) as f64 / 60.0;
         let sub_daily = cfg.step_seconds < 86_400;
@@ -184,7 +194,8 @@ pub fn generate(cfg: &GeneratorConfig, data: &mut impl Write, labels: &mut impl 
             let week = if weekday >= 5 { m.weekend } else { 1.0 };
             let year = 1.0 + m.yearly * (std::f64::consts::TAU * days / 365.25).sin();
             let day = if sub_daily {
-                (1.0 + m.daily * (std::f64::consts::TAU * (hour - m.peak_hour + 6.0) / 24.0).sin()).max(0.05)
+                (1.0 + m.daily * (std::f64::consts::TAU * (hour - m.peak_hour + 6.0) / 24.0).sin())
+                    .max(0.05)
             } else {
                 1.0
             };
@@ -198,7 +209,10 @@ pub fn generate(cfg: &GeneratorConfig, data: &mut impl Write, labels: &mut impl 
         }
         if event.is_none() && row > 0 && rng.random_bool(cfg.anomaly_rate.clamp(0.0, 1.0)) {
             let e = start_event(&mut rng, &mut deck, row, cfg.regions, steps_per_day);
-            summary.events[AnomalyKind::ALL.iter().position(|k| *k == e.kind).unwrap_or(0)] += 1;
+            summary.events[AnomalyKind::ALL
+                .iter()
+                .position(|k| *k == e.kind)
+                .unwrap_or(0)] += 1;
             event = Some(e);
         }
         if let Some(e) = &event {
@@ -210,7 +224,9 @@ pub fn generate(cfg: &GeneratorConfig, data: &mut impl Write, labels: &mut impl 
                         whole[r] = true;
                     }
                     AnomalyKind::Outage => values[r] *= e.factor,
-                    AnomalyKind::Ramp => values[r] *= 1.0 + (e.factor - 1.0) * (i + 1) as f64 / e.len as f64,
+                    AnomalyKind::Ramp => {
+                        values[r] *= 1.0 + (e.factor - 1.0) * (i + 1) as f64 / e.len as f64
+                    }
                     AnomalyKind::LevelShift => values[r] *= e.factor,
                 }
             }
@@ -239,13 +255,23 @@ pub fn generate(cfg: &GeneratorConfig, data: &mut impl Write, labels: &mut impl 
 }
 
 /// Picks an anomaly's kind, length, regions and size.
-fn start_event(rng: &mut Pcg64Mcg, deck: &mut Deck, row: u64, regions: usize, steps_per_day: u64) -> Event {
+fn start_event(
+    rng: &mut Pcg64Mcg,
+    deck: &mut Deck,
+    row: u64,
+    regions: usize,
+    steps_per_day: u64,
+) -> Event {
     let kind = deck.draw(rng);
     let short = steps_per_day.clamp(1, 6);
     let (len, chosen) = match kind {
         AnomalyKind::Spike => (1, pick(rng, regions, 1)),
         AnomalyKind::Surge => {
-            let n = if regions <= 2 { regions } else { rng.random_range(3..=regions) };
+            let n = if regions <= 2 {
+                regions
+            } else {
+                rng.random_range(3..=regions)
+            };
             (rng.random_range(1..=3), pick(rng, regions, n))
         }
         AnomalyKind::Outage => {
@@ -326,7 +352,12 @@ fn pick(rng: &mut Pcg64Mcg, regions: usize, n: usize) -> Vec<usize> {
 }
 
 /// Writes one timestamp.
-fn write_time(w: &mut impl Write, dt: &chrono::NaiveDateTime, style: DateStyle, with_time: bool) -> io::Result<()> {
+fn write_time(
+    w: &mut impl Write,
+    dt: &chrono::NaiveDateTime,
+    style: DateStyle,
+    with_time: bool,
+) -> io::Result<()> {
     use chrono::{Datelike, Timelike};
     match (style, with_time) {
         (DateStyle::Iso, false) => write!(w, "{:04}-{:02}-{:02}", dt.year(), dt.month(), dt.day()),
@@ -360,7 +391,11 @@ mod tests {
     fn run(cfg: &GeneratorConfig) -> (String, String, GenerateSummary) {
         let (mut d, mut l) = (Vec::new(), Vec::new());
         let s = generate(cfg, &mut d, &mut l).expect("generate");
-        (String::from_utf8(d).unwrap_or_default(), String::from_utf8(l).unwrap_or_default(), s)
+        (
+            String::from_utf8(d).unwrap_or_default(),
+            String::from_utf8(l).unwrap_or_default(),
+            s,
+        )
     }
 
     #[test]
@@ -380,11 +415,18 @@ mod tests {
         };
         let (data, labels, summary) = run(&cfg);
         let lines: Vec<&str> = data.lines().collect();
-        assert_eq!(lines[0], "Date,Region 1,Region 2,Region 3,Region 4,Region 5,Region 6");
+        assert_eq!(
+            lines[0],
+            "Date,Region 1,Region 2,Region 3,Region 4,Region 5,Region 6"
+        );
         assert_eq!(lines.len(), 2001);
         assert!(lines[1].starts_with("2021-01-01,"));
         assert_eq!(summary.anomalous_rows as usize, labels.lines().count() - 1);
-        assert!(summary.events.iter().all(|&n| n > 0), "every kind occurs: {:?}", summary.events);
+        assert!(
+            summary.events.iter().all(|&n| n > 0),
+            "every kind occurs: {:?}",
+            summary.events
+        );
         let share = summary.anomalous_rows as f64 / 2000.0;
         assert!((0.02..0.15).contains(&share), "anomalous share {share}");
     }

@@ -36,6 +36,10 @@ pub fn read(
             })?
         }
     };
+    let df = drop_blank_rows(df, &index).map_err(|e| LoadError::Csv {
+        path: source.path().to_path_buf(),
+        message: e.to_string(),
+    })?;
     if df.height() != index.starts.len() || df.width() != index.header.len() {
         return Err(LoadError::Csv {
             path: source.path().to_path_buf(),
@@ -69,6 +73,19 @@ pub fn read(
             header: index.header,
         },
     })
+}
+
+/// Removes the empty rows that polars makes of blank lines (the scan does not count them).
+fn drop_blank_rows(df: DataFrame, index: &RecordIndex) -> PolarsResult<DataFrame> {
+    if index.blank_rows.is_empty() || df.height() != index.starts.len() + index.blank_rows.len() {
+        return Ok(df);
+    }
+    let mut keep = vec![true; df.height()];
+    for &r in &index.blank_rows {
+        keep[r] = false;
+    }
+    let mask = BooleanChunked::from_slice("keep".into(), &keep);
+    df.filter(&mask)
 }
 
 /// Runs polars' CSV reader on the source.

@@ -15,6 +15,9 @@ pub struct RecordIndex {
     pub header: Vec<String>,
     /// Byte offset where each data row starts (blank lines are not rows).
     pub starts: Vec<u64>,
+    /// Blank lines after the header, as positions among all lines after the header (blank
+    /// or not); CSV engines that read blank lines as empty rows drop these afterwards.
+    pub blank_rows: Vec<usize>,
 }
 
 /// Scans `source` (after a BOM of `bom_len` bytes) with the given delimiter.
@@ -57,6 +60,7 @@ struct Scanner {
     header_bytes: Option<Vec<u8>>,
     header: Vec<String>,
     starts: Vec<u64>,
+    blank_rows: Vec<usize>,
 }
 
 impl Scanner {
@@ -74,6 +78,7 @@ impl Scanner {
             header_bytes: Some(Vec::new()),
             header: Vec::new(),
             starts: Vec::new(),
+            blank_rows: Vec::new(),
         }
     }
 
@@ -139,6 +144,8 @@ impl Scanner {
             return Ok(());
         }
         if !nonblank {
+            self.blank_rows
+                .push(self.starts.len() + self.blank_rows.len());
             return Ok(());
         }
         if fields != self.header.len() {
@@ -176,6 +183,7 @@ impl Scanner {
         Ok(RecordIndex {
             header: self.header,
             starts: self.starts,
+            blank_rows: self.blank_rows,
         })
     }
 }

@@ -11,6 +11,9 @@ use crate::numeric::{mean, percentile_sorted, std_dev};
 /// Scale that turns a MAD into a standard-deviation estimate for normal data.
 pub const MAD_TO_SIGMA: f64 = 1.482_602_218_505_602;
 
+/// The most features for which a correlation matrix is computed (it grows with the square).
+pub const MAX_CORRELATION_FEATURES: usize = 1000;
+
 /// The most histogram bins produced, whatever the rule asks for.
 pub const MAX_BINS: usize = 10_000;
 
@@ -130,6 +133,8 @@ pub struct DatasetStats {
     pub correlation: Vec<Vec<f64>>,
     /// Time range and interval, when the dataset has a time column.
     pub time: Option<TimeSummary>,
+    /// Notes about what was not computed and why.
+    pub notes: Vec<String>,
 }
 
 /// Computes every statistic (features in parallel).
@@ -147,11 +152,22 @@ pub fn describe(ds: &Dataset) -> DatasetStats {
             )
         })
         .collect();
+    let mut notes = Vec::new();
+    let correlation = if ds.n_features() <= MAX_CORRELATION_FEATURES {
+        correlation(&ds.columns)
+    } else {
+        notes.push(format!(
+            "no correlation matrix: {} features (the limit is {MAX_CORRELATION_FEATURES})",
+            ds.n_features()
+        ));
+        Vec::new()
+    };
     DatasetStats {
         rows: ds.n_rows(),
         features,
-        correlation: correlation(&ds.columns),
+        correlation,
         time: ds.time.as_ref().and_then(|t| time_summary(&t.millis)),
+        notes,
     }
 }
 
@@ -181,8 +197,8 @@ pub fn feature_stats(name: &str, values: &[f64], missing: usize) -> FeatureStats
     }
 }
 
-/// Histogram of sorted values with numpy's `auto` rule: the smaller bin width of Sturges'
-/// and Freedman-Diaconis' rules (Sturges alone when the IQR is 0).
+/// Histogram of sorted values with numpy's `auto` rule (numpy 2.x): the smaller bin width of
+/// Sturges' rule and a relaxed Freedman-Diaconis rule (at least half the square-root rule's width).
 pub fn histogram(sorted: &[f64]) -> Histogram {
     let n = sorted.len();
     let (Some(&lo), Some(&hi)) = (sorted.first(), sorted.last()) else {
@@ -193,9 +209,10 @@ pub fn histogram(sorted: &[f64]) -> Histogram {
     };
     let data_range = hi - lo;
     let sturges = data_range / ((n as f64).log2() + 1.0);
+    let sqrt = data_range / (n as f64).sqrt();
     let iqr = percentile_sorted(sorted, 75.0) - percentile_sorted(sorted, 25.0);
-    let fd = 2.0 * iqr / (n as f64).cbrt();
-    let width = if fd > 0.0 { fd.min(sturges) } else { sturges };
+    let fd = 2.0 * iqr * (n as f64).powf(-1.0 / 3.0);
+    let width = fd.max(sqrt / 2.0).min(sturges);
     let bins = if width > 0.0 {
         ((data_range / width).ceil() as usize).clamp(1, MAX_BINS)
     } else {

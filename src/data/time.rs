@@ -78,9 +78,9 @@ pub enum TimeIssue {
         /// Its text.
         value: String,
         /// Its format.
-        found: String,
+        found: &'static str,
         /// The column's format.
-        expected: String,
+        expected: &'static str,
     },
     /// Slash dates that are day-first in one row and month-first in another.
     Contradictory {
@@ -311,8 +311,8 @@ pub fn parse_text_column<'a>(
                 return Err(TimeIssue::Mixed {
                     row,
                     value: text.to_string(),
-                    found: sh.family().to_string(),
-                    expected: f.family().to_string(),
+                    found: sh.family(),
+                    expected: f.family(),
                 });
             }
         }

@@ -59,11 +59,15 @@ impl AtomicFile {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let tmp = tempfile::Builder::new()
-            .prefix(".trafficlens-")
-            .suffix(".part")
-            .tempfile_in(&dir)
-            .map_err(io_err)?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".trafficlens-").suffix(".part");
+        // Temporary files are private (0600); the finished file gets ordinary permissions.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o644));
+        }
+        let tmp = builder.tempfile_in(&dir).map_err(io_err)?;
         Ok(AtomicFile {
             target: target.to_path_buf(),
             overwrite,
@@ -83,7 +87,10 @@ impl AtomicFile {
             path: target.clone(),
             source,
         };
-        let tmp = self.writer.into_inner().map_err(|e| io_err(e.into_error()))?;
+        let tmp = self
+            .writer
+            .into_inner()
+            .map_err(|e| io_err(e.into_error()))?;
         tmp.as_file().sync_all().map_err(io_err)?;
         let result = if self.overwrite {
             tmp.persist(&self.target)
@@ -92,7 +99,9 @@ impl AtomicFile {
         };
         result.map(|_| ()).map_err(|e| {
             if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-                ExportError::Exists { path: target.clone() }
+                ExportError::Exists {
+                    path: target.clone(),
+                }
             } else {
                 io_err(e.error)
             }
@@ -140,7 +149,10 @@ mod tests {
         assert!(!target.exists(), "nothing at the target before commit");
         f.commit().expect("commit");
         assert_eq!(std::fs::read(&target).expect("read"), b"a\n");
-        assert!(matches!(AtomicFile::create(&target, false, &[]), Err(ExportError::Exists { .. })));
+        assert!(matches!(
+            AtomicFile::create(&target, false, &[]),
+            Err(ExportError::Exists { .. })
+        ));
         let mut g = AtomicFile::create(&target, true, &[]).expect("create");
         g.write_all(b"b\n").expect("write");
         g.commit().expect("commit");

@@ -1,0 +1,8 @@
+//! Integration tests: one binary (so the large dependency graph links once).
+
+mod bad_inputs;
+mod cli;
+mod load_formats;
+mod sample_data;
+mod shared_data;
+mod util;

@@ -1,0 +1,72 @@
+//! Helpers shared by the integration tests.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+
+/// A file in `tests/data`.
+pub fn data(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(rel)
+}
+
+/// A file in the repository.
+pub fn repo(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// The reference data set beside the checkout.
+pub fn shared(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data")
+        .join(rel)
+}
+
+/// The `trafficlens` binary, run in `dir`.
+pub fn bin(dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trafficlens"));
+    cmd.current_dir(dir);
+    cmd
+}
+
+/// A fresh temporary folder.
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("create a temporary folder")
+}
+
+/// Parses a fixture CSV (header row, then a name column and numbers) into (name, values).
+pub fn read_fixture(rel: &str) -> (Vec<String>, Vec<(String, Vec<f64>)>) {
+    let path = repo(rel);
+    let mut reader = csv::Reader::from_path(&path).expect("open fixture");
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| {
+            let r = r.expect("record");
+            let name = r[0].to_string();
+            let values = r
+                .iter()
+                .skip(1)
+                .map(|v| v.parse::<f64>().expect("number"))
+                .collect();
+            (name, values)
+        })
+        .collect();
+    (header, rows)
+}
+
+/// Asserts that `a` and `b` agree to `digits` significant digits.
+pub fn assert_sig(a: f64, b: f64, digits: i32, what: &str) {
+    let scale = a.abs().max(b.abs()).max(1e-300);
+    let rel = (a - b).abs() / scale;
+    assert!(
+        rel < 0.5 * 10f64.powi(1 - digits),
+        "{what}: {a} vs {b} (relative difference {rel:e})"
+    );
+}
