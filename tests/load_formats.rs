@@ -257,3 +257,95 @@ fn time_column_options() {
     .expect_err("no such column");
     assert!(e.to_string().contains("no column named `nope`"), "{e}");
 }
+
+/// Both CSV readers give the same dataset, value for value.
+fn assert_same_as_polars(path: &std::path::Path, expect_fast: bool) {
+    use trafficlens::data::{CsvEngine, Reader};
+    let auto = load(path, &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let polars = load(
+        path,
+        &LoadOptions {
+            csv_engine: CsvEngine::Polars,
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let name = path.display();
+    assert_eq!(
+        auto.reader == Reader::FastCsv,
+        expect_fast,
+        "{name}: reader {:?}",
+        auto.reader
+    );
+    assert_eq!(polars.reader, Reader::PolarsCsv);
+    assert_eq!(auto.feature_names, polars.feature_names, "{name}");
+    assert_eq!(auto.row_numbers, polars.row_numbers, "{name}");
+    assert_eq!(auto.time, polars.time, "{name}");
+    assert_eq!(auto.missing, polars.missing, "{name}");
+    assert_eq!(auto.layout, polars.layout, "{name}");
+    for (a, b) in auto.columns.iter().zip(&polars.columns) {
+        let same = a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
+        assert!(same, "{name}: columns differ");
+    }
+    let rows: Vec<usize> = (0..auto.n_rows()).step_by(97).collect();
+    assert_eq!(
+        auto.original_rows(&rows).expect("rows"),
+        polars.original_rows(&rows).expect("rows"),
+        "{name}"
+    );
+}
+
+#[test]
+fn fast_reader_and_polars_agree() {
+    for (rel, fast) in [
+        ("good/tab.tsv", true),
+        ("good/long.csv", true),
+        ("good/month_first.csv", true),
+        ("good/epoch_seconds.csv", true),
+        ("good/epoch_millis_unnamed.csv", true),
+        ("good/iso_zones.csv", true),
+        ("good/missing.csv", true),
+        ("good/blank_lines.csv", true),
+        ("good/quoted.csv", false),
+        ("good/semicolon_decimal_comma.csv", false),
+    ] {
+        assert_same_as_polars(&data(rel), fast);
+    }
+    assert_same_as_polars(&crate::util::repo("sample_data/web_traffic.csv"), true);
+    assert_same_as_polars(&crate::util::repo("sample_data/web_traffic_dmy.csv"), true);
+}
+
+#[test]
+fn fast_reader_over_many_parts_agrees_with_polars() {
+    // Large enough to be split into several parts read in parallel, with a long line, blank
+    // lines and missing cells scattered through it.
+    let dir = tempdir();
+    let path = dir.path().join("big.csv");
+    let mut text = String::from("Timestamp,a,b,label\n");
+    let start = ms(2021, 1, 1, 0, 0) / 1000;
+    for i in 0..400_000i64 {
+        let t = chrono::DateTime::from_timestamp(start + 60 * i, 0)
+            .expect("time")
+            .naive_utc();
+        let b = if i % 1013 == 0 {
+            String::new()
+        } else {
+            format!("{}", (i * 7) % 1000)
+        };
+        let label = if i == 200_000 {
+            "x".repeat(100_000)
+        } else {
+            format!("k{}", i % 3)
+        };
+        text.push_str(&format!(
+            "{},{}.25,{b},{label}\r\n",
+            t.format("%Y-%m-%d %H:%M:%S"),
+            i % 500
+        ));
+        if i % 50_000 == 0 {
+            text.push_str("\r\n");
+        }
+    }
+    std::fs::write(&path, text).expect("write");
+    assert_same_as_polars(&path, true);
+}

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::data::{Layout, LoadOptions, MissingPolicy};
+use crate::data::{CsvEngine, Layout, LoadOptions, MissingPolicy};
 
 /// TrafficLens finds anomalous web traffic: spikes, scanners, floods and brute-force runs.
 #[derive(Debug, Parser)]
@@ -114,6 +114,7 @@ impl LoadArgs {
             } else {
                 MissingPolicy::Drop
             },
+            csv_engine: CsvEngine::Auto,
         }
     }
 }

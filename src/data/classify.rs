@@ -1,9 +1,8 @@
 //! Deciding what each column is: the time column, numeric columns, and text columns; text that
 //! is mostly numbers is an error that names the first cell that is not.
 
-use polars::prelude::Column;
-
 use super::table::{RawColumn, Table};
+use super::text_column::TextColumn;
 use super::time::{is_time_name, parse_epoch_column, parse_text_column, ParsedTimes, TimeIssue};
 use super::{LoadError, LoadOptions};
 
@@ -18,8 +17,8 @@ pub struct Classified {
     pub time: Option<(usize, ParsedTimes)>,
     /// Numeric columns: position and values (NaN where missing).
     pub numeric: Vec<(usize, Vec<f64>)>,
-    /// Text columns: position and the polars column.
-    pub text: Vec<(usize, Column)>,
+    /// Text columns: position and cells.
+    pub text: Vec<(usize, TextColumn)>,
     /// Number of data rows.
     pub rows: usize,
     /// Notes for the user.
@@ -39,6 +38,7 @@ pub fn classify(
         columns,
         rows,
         locator,
+        ..
     } = table;
     let column_list = || names.join(", ");
     let forced_time =
@@ -146,12 +146,8 @@ pub fn classify(
                 out.numeric.push((i, values));
             }
             RawColumn::Text(col) => {
-                let ca = col.str().map_err(|e| LoadError::Csv {
-                    path: path.to_path_buf(),
-                    message: e.to_string(),
-                })?;
                 if want_time {
-                    match parse_text_column(ca.iter(), is_named_time) {
+                    match parse_text_column(&col, is_named_time) {
                         Ok(Some(parsed)) => {
                             if let Some(w) = &parsed.warning {
                                 out.warnings
@@ -164,7 +160,7 @@ pub fn classify(
                         Err(issue) => return Err(time_error(i, issue)),
                     }
                 }
-                if let Some(values) = numeric_text(ca, i, &names[i], &locator, path)? {
+                if let Some(values) = numeric_text(&col, i, &names[i], &locator, path)? {
                     out.numeric.push((i, values));
                 } else {
                     out.text.push((i, col));
@@ -179,7 +175,7 @@ pub fn classify(
 /// For a text column whose values are (mostly) numbers: all numbers gives the values; a few
 /// non-numbers is an error at the first one; mostly text gives `None` (a text column).
 fn numeric_text(
-    ca: &polars::prelude::StringChunked,
+    ca: &TextColumn,
     col: usize,
     name: &str,
     locator: &super::table::Locator,

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use super::classify::Classified;
+use super::time::NO_TIME;
 use super::{LoadError, LoadOptions};
 
 /// The shape of the input table.
@@ -22,7 +23,7 @@ pub enum Layout {
 /// Feature columns after the layout is applied, before missing values are handled.
 pub struct Shaped {
     /// The time column's name and epoch milliseconds per row (None where missing).
-    pub time: Option<(String, Vec<Option<i64>>, super::time::TimeFormat)>,
+    pub time: Option<(String, Vec<i64>, super::time::TimeFormat)>,
     /// Feature names.
     pub names: Vec<String>,
     /// Feature values per column; NaN where missing.
@@ -98,11 +99,15 @@ fn looks_long(c: &Classified) -> bool {
         return false;
     }
     let mut seen = std::collections::HashSet::with_capacity(times.millis.len());
-    let repeats = times.millis.iter().flatten().any(|t| !seen.insert(*t));
+    let repeats = times
+        .millis
+        .iter()
+        .filter(|t| **t != NO_TIME)
+        .any(|t| !seen.insert(*t));
     repeats
         && c.text.iter().any(|(_, col)| {
-            col.n_unique()
-                .is_ok_and(|n| n <= MAX_CATEGORIES && n < c.rows)
+            let n = col.distinct_up_to(MAX_CATEGORIES);
+            n <= MAX_CATEGORIES && n < c.rows
         })
 }
 
@@ -149,7 +154,7 @@ fn pivot(
         None => c
             .text
             .iter()
-            .find(|(_, col)| col.n_unique().is_ok_and(|n| n <= MAX_CATEGORIES)),
+            .find(|(_, col)| col.distinct_up_to(MAX_CATEGORIES) <= MAX_CATEGORIES),
     }
     .ok_or_else(|| not_long("there is no text column to use as the category".into()))?;
     let value_cols: Vec<&(usize, Vec<f64>)> =
@@ -169,10 +174,15 @@ fn pivot(
             }
             None => c.numeric.iter().collect(),
         };
-    let cats = cat_col.str().map_err(|e| not_long(e.to_string()))?;
+    let cats = cat_col;
 
     // Sorted distinct times become the rows.
-    let mut distinct: Vec<i64> = times.millis.iter().flatten().copied().collect();
+    let mut distinct: Vec<i64> = times
+        .millis
+        .iter()
+        .copied()
+        .filter(|t| *t != NO_TIME)
+        .collect();
     distinct.sort_unstable();
     distinct.dedup();
     let row_of: HashMap<i64, usize> = distinct.iter().enumerate().map(|(r, t)| (*t, r)).collect();
@@ -197,7 +207,7 @@ fn pivot(
     let mut columns = vec![vec![f64::NAN; n_rows]; cat_names.len() * n_vals];
     let mut skipped = 0usize;
     for (r, (t, cat)) in times.millis.iter().zip(cats.iter()).enumerate() {
-        let (Some(t), Some(cat)) = (t, cat) else {
+        let (Some(t), Some(cat)) = ((*t != NO_TIME).then_some(t), cat) else {
             skipped += 1;
             continue;
         };
@@ -239,11 +249,7 @@ fn pivot(
         ));
     }
     Ok(Shaped {
-        time: Some((
-            c.names[*time_pos].clone(),
-            distinct.into_iter().map(Some).collect(),
-            times.format,
-        )),
+        time: Some((c.names[*time_pos].clone(), distinct, times.format)),
         names,
         columns,
         layout: Layout::Long,

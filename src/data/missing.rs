@@ -3,6 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use rayon::prelude::*;
+
+use super::time::NO_TIME;
+
 /// What to do with rows that have missing (empty, NA, NaN or infinite) values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum MissingPolicy {
@@ -47,25 +51,30 @@ pub struct Applied {
     pub report: MissingReport,
 }
 
-/// Applies `policy` to columns where NaN (or an infinity) marks a missing cell.
+/// Applies `policy` to columns where NaN (or an infinity) marks a missing cell, and to times
+/// where [`NO_TIME`] marks a missing one. Columns are processed in parallel.
 pub fn apply(
     mut columns: Vec<Vec<f64>>,
-    times: Option<&[Option<i64>]>,
+    times: Option<Vec<i64>>,
     rows: usize,
     policy: MissingPolicy,
 ) -> Applied {
-    for col in &mut columns {
-        for v in col.iter_mut() {
-            if v.is_infinite() {
-                *v = f64::NAN;
-            }
-        }
-    }
     let per_column: Vec<usize> = columns
-        .iter()
-        .map(|c| c.iter().filter(|v| v.is_nan()).count())
+        .par_iter_mut()
+        .map(|col| {
+            let mut missing = 0;
+            for v in col.iter_mut() {
+                if !v.is_finite() {
+                    *v = f64::NAN;
+                    missing += 1;
+                }
+            }
+            missing
+        })
         .collect();
-    let time_missing = times.map_or(0, |t| t.iter().filter(|v| v.is_none()).count());
+    let time_missing = times
+        .as_ref()
+        .map_or(0, |t| t.par_iter().filter(|v| **v == NO_TIME).count());
     let mut cells_filled = 0;
     if policy == MissingPolicy::FillMedian {
         for (col, &missing) in columns.iter_mut().zip(&per_column) {
@@ -81,24 +90,26 @@ pub fn apply(
             }
         }
     }
-    let keep: Vec<usize> = (0..rows)
-        .filter(|&r| times.is_none_or(|t| t[r].is_some()) && columns.iter().all(|c| !c[r].is_nan()))
-        .collect();
-    let rows_left_out = rows - keep.len();
-    let (columns, times) = if rows_left_out == 0 {
-        (
-            columns,
-            times.map(|t| t.iter().map(|v| v.unwrap_or_default()).collect()),
-        )
+    let anything_missing =
+        time_missing > 0 || (policy == MissingPolicy::Drop && per_column.iter().any(|&m| m > 0));
+    let (columns, times, keep) = if anything_missing {
+        let keep: Vec<usize> = (0..rows)
+            .into_par_iter()
+            .filter(|&r| {
+                times.as_ref().is_none_or(|t| t[r] != NO_TIME)
+                    && columns.iter().all(|c| !c[r].is_nan())
+            })
+            .collect();
+        let columns = columns
+            .par_iter()
+            .map(|c| keep.iter().map(|&r| c[r]).collect())
+            .collect();
+        let times = times.map(|t| keep.iter().map(|&r| t[r]).collect());
+        (columns, times, keep)
     } else {
-        (
-            columns
-                .iter()
-                .map(|c| keep.iter().map(|&r| c[r]).collect())
-                .collect(),
-            times.map(|t| keep.iter().map(|&r| t[r].unwrap_or_default()).collect()),
-        )
+        (columns, times, (0..rows).collect())
     };
+    let rows_left_out = rows - keep.len();
     Applied {
         columns,
         row_numbers: keep,
@@ -123,13 +134,13 @@ mod tests {
             vec![1.0, f64::NAN, 3.0, 5.0],
             vec![1.0, 2.0, f64::INFINITY, 4.0],
         ];
-        let times = [Some(1), Some(2), Some(3), None];
-        let a = apply(cols.clone(), Some(&times), 4, MissingPolicy::Drop);
+        let times = [1, 2, 3, NO_TIME];
+        let a = apply(cols.clone(), Some(times.to_vec()), 4, MissingPolicy::Drop);
         assert_eq!(a.row_numbers, vec![0]);
         assert_eq!(a.report.per_column, vec![1, 1]);
         assert_eq!(a.report.time_missing, 1);
         assert_eq!(a.report.rows_left_out, 3);
-        let f = apply(cols, Some(&times), 4, MissingPolicy::FillMedian);
+        let f = apply(cols, Some(times.to_vec()), 4, MissingPolicy::FillMedian);
         assert_eq!(f.row_numbers, vec![0, 1, 2]);
         assert_eq!(f.columns[0], vec![1.0, 3.0, 3.0]);
         assert_eq!(f.columns[1], vec![1.0, 2.0, 2.0]);

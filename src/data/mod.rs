@@ -9,12 +9,14 @@ mod layout;
 mod missing;
 mod original;
 mod read_csv;
+mod read_fast;
 mod read_parquet;
 mod scan;
 mod sniff;
 mod source;
 pub mod stats;
 mod table;
+mod text_column;
 pub mod time;
 
 use std::path::{Path, PathBuf};
@@ -25,8 +27,11 @@ pub use error::LoadError;
 pub use layout::Layout;
 pub use missing::{MissingPolicy, MissingReport};
 pub use original::OriginalRows;
+pub use read_csv::CsvEngine;
 pub use sniff::FileKind;
 pub use source::{Fingerprint, Source};
+pub use table::Reader;
+pub use text_column::TextColumn;
 pub use time::TimeFormat;
 
 /// How to read a file; the defaults detect everything.
@@ -44,6 +49,8 @@ pub struct LoadOptions {
     pub value_column: Option<String>,
     /// What to do with missing values.
     pub missing: MissingPolicy,
+    /// Which CSV reader to use.
+    pub csv_engine: CsvEngine,
 }
 
 /// The time axis of a dataset.
@@ -64,6 +71,8 @@ pub struct Dataset {
     pub path: PathBuf,
     /// What kind of file it was.
     pub kind: FileKind,
+    /// Which reader read it.
+    pub reader: Reader,
     /// Wide or long (as read).
     pub layout: Layout,
     /// The category column that was pivoted, for long tables.
@@ -153,18 +162,18 @@ pub fn load_source(source: Source, options: &LoadOptions) -> Result<Dataset, Loa
             delimiter,
             bom_len,
             decimal_comma,
-        } => read_csv::read(&source, delimiter, bom_len, decimal_comma)?,
+        } => read_csv::read(&source, delimiter, bom_len, decimal_comma, options)?,
         FileKind::Parquet => read_parquet::read(&source)?,
     };
+    let reader = table.reader;
     let mut classified = classify::classify(table, options, &path)?;
     let locator = std::mem::replace(&mut classified.locator, table::Locator::Rows);
     let shaped = layout::shape(classified, options, &path)?;
-    let applied = missing::apply(
-        shaped.columns,
-        shaped.time.as_ref().map(|(_, t, _)| t.as_slice()),
-        shaped.rows,
-        options.missing,
-    );
+    let (time_meta, times) = match shaped.time {
+        Some((name, millis, format)) => (Some((name, format)), Some(millis)),
+        None => (None, None),
+    };
+    let applied = missing::apply(shaped.columns, times, shaped.rows, options.missing);
     if applied.row_numbers.is_empty() {
         return Err(LoadError::AllRowsMissing { path });
     }
@@ -193,8 +202,8 @@ pub fn load_source(source: Source, options: &LoadOptions) -> Result<Dataset, Loa
             applied.report.rows_left_out, shaped.rows
         ));
     }
-    let time = match (shaped.time, applied.times) {
-        (Some((name, _, format)), Some(millis)) => Some(TimeAxis {
+    let time = match (time_meta, applied.times) {
+        (Some((name, format)), Some(millis)) => Some(TimeAxis {
             name,
             millis,
             format,
@@ -204,6 +213,7 @@ pub fn load_source(source: Source, options: &LoadOptions) -> Result<Dataset, Loa
     Ok(Dataset {
         path,
         kind,
+        reader,
         layout: shaped.layout,
         category_column: shaped.category,
         time,

@@ -5,7 +5,7 @@ use std::io::Cursor;
 use polars::prelude::*;
 
 use super::scan::{scan, RecordIndex};
-use super::table::{raw_column, Locator, RawColumn, Table};
+use super::table::{raw_column, Locator, RawColumn, Reader, Table};
 use super::{LoadError, Source};
 
 /// Cell texts read as missing values.
@@ -16,15 +16,42 @@ pub const NULL_VALUES: [&str; 10] = [
 /// How many rows polars looks at to choose column types before parsing everything.
 const INFER_ROWS: usize = 10_000;
 
-/// Reads a CSV source into a raw table.
+/// Reads a CSV source into a raw table: with the parallel fast reader when the file is plain
+/// (no quotes, no decimal commas, every row regular), otherwise with polars.
 pub fn read(
+    source: &Source,
+    delimiter: u8,
+    bom_len: usize,
+    decimal_comma: bool,
+    options: &super::LoadOptions,
+) -> Result<Table, LoadError> {
+    if options.csv_engine == CsvEngine::Auto && !decimal_comma {
+        if let Some(table) = super::read_fast::try_read(source, delimiter, bom_len, options)? {
+            return Ok(table);
+        }
+    }
+    read_with_polars(source, delimiter, bom_len, decimal_comma)
+}
+
+/// Which CSV reader to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum CsvEngine {
+    /// The fast reader for plain files, polars for everything else.
+    #[default]
+    Auto,
+    /// Always polars (slower on large plain files; the same results).
+    Polars,
+}
+
+/// Reads a CSV source with polars after a scan that checks every row's shape.
+fn read_with_polars(
     source: &Source,
     delimiter: u8,
     bom_len: usize,
     decimal_comma: bool,
 ) -> Result<Table, LoadError> {
     let index = scan(source, delimiter, bom_len)?;
-    check_header_is_not_data(source, &index)?;
+    check_header_is_not_data(source, &index.header)?;
     let df = match polars_read(source, delimiter, decimal_comma, Some(INFER_ROWS)) {
         Ok(df) => df,
         // The types guessed from the first rows did not hold for a later row: read everything
@@ -66,6 +93,7 @@ pub fn read(
         names: index.header.clone(),
         columns,
         rows,
+        reader: Reader::PolarsCsv,
         locator: Locator::Csv {
             source: source.clone(),
             starts: index.starts,
@@ -120,19 +148,13 @@ fn polars_read(
 }
 
 /// Rejects a file whose first line is data (every field a number or a date).
-fn check_header_is_not_data(source: &Source, index: &RecordIndex) -> Result<(), LoadError> {
-    let all_data = index.header.iter().all(|name| {
+pub fn check_header_is_not_data(source: &Source, header: &[String]) -> Result<(), LoadError> {
+    let all_data = header.iter().all(|name| {
         let n = name.trim();
         n.parse::<f64>().is_ok() || super::time::looks_like_time(n)
     });
     if all_data {
-        let mut sample = index
-            .header
-            .iter()
-            .take(4)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(",");
+        let mut sample = header.iter().take(4).cloned().collect::<Vec<_>>().join(",");
         if sample.len() > 60 {
             sample.truncate(
                 sample

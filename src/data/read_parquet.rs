@@ -2,7 +2,7 @@
 
 use polars::prelude::*;
 
-use super::table::{raw_column, Locator, RawColumn, Table};
+use super::table::{raw_column, Locator, RawColumn, Reader, Table};
 use super::{LoadError, Source};
 
 /// Reads a Parquet source into a raw table.
@@ -41,6 +41,7 @@ pub fn read(source: &Source) -> Result<Table, LoadError> {
         names,
         columns,
         rows,
+        reader: Reader::PolarsParquet,
         locator: Locator::Rows,
     })
 }

@@ -4,16 +4,18 @@
 use polars::prelude::{Column, DataType};
 
 use super::scan::line_of_offset;
+use super::text_column::TextColumn;
+use super::time::NO_TIME;
 use super::Source;
 
 /// One column as read: numbers (NaN where empty) or text kept in polars' compact form.
 pub enum RawColumn {
     /// Numeric values; NaN marks a missing cell.
     Numeric(Vec<f64>),
-    /// Text values (polars String column).
-    Text(Column),
+    /// Text values.
+    Text(TextColumn),
     /// Epoch milliseconds from a native date or datetime column (Parquet).
-    Time(Vec<Option<i64>>),
+    Time(Vec<i64>),
 }
 
 /// A table straight from a reader.
@@ -26,6 +28,19 @@ pub struct Table {
     pub rows: usize,
     /// How to find the line of a row.
     pub locator: Locator,
+    /// Which reader produced the table.
+    pub reader: Reader,
+}
+
+/// The reader that produced a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Reader {
+    /// The parallel reader for plain delimited text.
+    FastCsv,
+    /// polars' CSV reader.
+    PolarsCsv,
+    /// polars' Parquet reader.
+    PolarsParquet,
 }
 
 /// Maps data rows back to lines of the file.
@@ -77,7 +92,7 @@ pub fn raw_column(column: Column) -> Result<RawColumn, polars::error::PolarsErro
             let ca = days.i32()?;
             Ok(RawColumn::Time(
                 ca.iter()
-                    .map(|d| d.map(|d| i64::from(d) * 86_400_000))
+                    .map(|d| d.map_or(NO_TIME, |d| i64::from(d) * 86_400_000))
                     .collect(),
             ))
         }
@@ -89,9 +104,14 @@ pub fn raw_column(column: Column) -> Result<RawColumn, polars::error::PolarsErro
                 polars::prelude::TimeUnit::Microseconds => v / 1_000,
                 polars::prelude::TimeUnit::Milliseconds => v,
             };
-            Ok(RawColumn::Time(ca.iter().map(|v| v.map(to_ms)).collect()))
+            Ok(RawColumn::Time(
+                ca.iter().map(|v| v.map_or(NO_TIME, to_ms)).collect(),
+            ))
         }
-        DataType::String => Ok(RawColumn::Text(column)),
-        _ => Ok(RawColumn::Text(column.cast(&DataType::String)?)),
+        DataType::String => Ok(RawColumn::Text(column.str()?.iter().collect())),
+        _ => {
+            let text = column.cast(&DataType::String)?;
+            Ok(RawColumn::Text(text.str()?.iter().collect()))
+        }
     }
 }

@@ -2,7 +2,9 @@
 //! whole column (day-first versus month-first from all values), and converting to epoch
 //! milliseconds (UTC; times without a zone are taken as UTC).
 
-use chrono::NaiveDate;
+use rayon::prelude::*;
+
+use super::text_column::TextColumn;
 
 /// How a time column is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -30,6 +32,9 @@ impl std::fmt::Display for TimeFormat {
         })
     }
 }
+
+/// Marks a row without a time in columns of epoch milliseconds.
+pub const NO_TIME: i64 = i64::MIN;
 
 /// Names that mark a column as the time column (compared case-insensitively).
 const TIME_NAMES: [&str; 14] = [
@@ -98,8 +103,8 @@ pub enum TimeIssue {
 /// A converted time column.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedTimes {
-    /// Epoch milliseconds per row; `None` where the cell was empty.
-    pub millis: Vec<Option<i64>>,
+    /// Epoch milliseconds per row; [`NO_TIME`] where the cell was empty.
+    pub millis: Vec<i64>,
     /// The format decided for the column.
     pub format: TimeFormat,
     /// A note when the decision needed a tie-break (ambiguous day/month order).
@@ -250,9 +255,78 @@ fn shape(text: &str) -> Option<Shape> {
 
 /// Epoch milliseconds of validated parts, or `None` for an impossible date or time.
 fn to_millis(p: &Parts) -> Option<i64> {
-    let date = NaiveDate::from_ymd_opt(p.year, p.month, p.day)?;
-    let dt = date.and_hms_milli_opt(p.hour, p.minute, p.second, p.milli)?;
-    Some(dt.and_utc().timestamp_millis() - i64::from(p.offset_minutes) * 60_000)
+    let days_in_month = match p.month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap(p.year) => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if p.day == 0 || p.day > days_in_month || p.hour > 23 || p.minute > 59 || p.second > 59 {
+        return None;
+    }
+    let days = days_from_civil(p.year, p.month, p.day);
+    let secs = days * 86_400 + i64::from(p.hour * 3600 + p.minute * 60 + p.second);
+    Some(secs * 1000 + i64::from(p.milli) - i64::from(p.offset_minutes) * 60_000)
+}
+
+/// The common fixed-width forms `YYYY-MM-DD` and `YYYY-MM-DD HH:MM:SS` (or with `T`), read
+/// byte by byte; other forms return `None` and take the general path.
+#[inline]
+fn parse_iso_fixed(b: &[u8]) -> Option<i64> {
+    let d = |i: usize| -> Option<u32> {
+        let c = b[i].wrapping_sub(b'0');
+        (c < 10).then_some(u32::from(c))
+    };
+    if b.len() != 10 && b.len() != 19 {
+        return None;
+    }
+    if b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year = d(0)? * 1000 + d(1)? * 100 + d(2)? * 10 + d(3)?;
+    let mut p = Parts {
+        year: year as i32,
+        month: d(5)? * 10 + d(6)?,
+        day: d(8)? * 10 + d(9)?,
+        ..Parts::default()
+    };
+    if b.len() == 19 {
+        if !(b[10] == b' ' || b[10] == b'T') || b[13] != b':' || b[16] != b':' {
+            return None;
+        }
+        p.hour = d(11)? * 10 + d(12)?;
+        p.minute = d(14)? * 10 + d(15)?;
+        p.second = d(17)? * 10 + d(18)?;
+    }
+    to_millis(&p)
+}
+
+/// Gregorian leap years.
+fn is_leap(y: i32) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+/// Days from 1970-01-01 to a Gregorian date (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(y: i32, m: u32, d: u32) -> i64 {
+    let y = i64::from(y) - i64::from(m <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Epoch milliseconds of an ISO date or date-time (`None` for anything else).
+pub fn parse_iso(text: &str) -> Option<i64> {
+    if let Some(ms) = parse_iso_fixed(text.as_bytes()) {
+        return Some(ms);
+    }
+    match shape(text)? {
+        Shape::Iso(p) => to_millis(&p),
+        Shape::Slash { .. } => None,
+    }
 }
 
 /// True when a text value looks like a date or date-time in a supported format.
@@ -272,114 +346,157 @@ pub fn looks_like_time(text: &str) -> bool {
     }
 }
 
-/// Converts a text column, deciding the format from all of its values.
+/// Rows where a scan of the column found something (the first such row of each kind).
+#[derive(Debug, Clone, Copy, Default)]
+struct Evidence {
+    /// First value that is no time at all.
+    bad: Option<usize>,
+    /// First value in another family than the column's.
+    mixed: Option<usize>,
+    /// First slash date whose first field is above 12.
+    day_first: Option<usize>,
+    /// First slash date whose second field is above 12.
+    month_first: Option<usize>,
+}
+
+impl Evidence {
+    fn merge(self, o: Evidence) -> Evidence {
+        let min = |a: Option<usize>, b: Option<usize>| match (a, b) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, None) => x,
+            (None, y) => y,
+        };
+        Evidence {
+            bad: min(self.bad, o.bad),
+            mixed: min(self.mixed, o.mixed),
+            day_first: min(self.day_first, o.day_first),
+            month_first: min(self.month_first, o.month_first),
+        }
+    }
+}
+
+/// Marks a value whose date does not exist (such as 30 February) during conversion.
+const INVALID: i64 = i64::MIN + 1;
+
+/// Converts a text column, deciding the format from all of its values (both passes run in
+/// parallel).
 ///
 /// `strict` reports the first bad value; otherwise any bad value returns `Ok(None)` (the
 /// column is then not a time column).
-pub fn parse_text_column<'a>(
-    values: impl Iterator<Item = Option<&'a str>>,
-    strict: bool,
-) -> Result<Option<ParsedTimes>, TimeIssue> {
-    let mut shapes: Vec<Option<Shape>> = Vec::with_capacity(values.size_hint().0);
-    let mut family: Option<Shape> = None;
-    let mut day_first_at: Option<(usize, String)> = None;
-    let mut month_first_at: Option<(usize, String)> = None;
-    for (row, value) in values.enumerate() {
-        let Some(text) = value.filter(|t| !t.trim().is_empty()) else {
-            shapes.push(None);
-            continue;
-        };
-        let Some(sh) = shape(text) else {
-            if !strict {
-                return Ok(None);
-            }
-            let format = family.map_or("a date".to_string(), |f| f.family().to_string());
-            return Err(TimeIssue::Bad {
-                row,
-                value: text.to_string(),
-                format,
-            });
-        };
-        match (&family, &sh) {
-            (None, _) => family = Some(sh),
-            (Some(Shape::Iso(_)), Shape::Iso(_))
-            | (Some(Shape::Slash { .. }), Shape::Slash { .. }) => {}
-            (Some(f), _) => {
-                if !strict {
-                    return Ok(None);
-                }
-                return Err(TimeIssue::Mixed {
-                    row,
-                    value: text.to_string(),
-                    found: sh.family(),
-                    expected: f.family(),
-                });
-            }
-        }
-        if let Shape::Slash { a, b, .. } = sh {
-            if a > 12 && day_first_at.is_none() {
-                day_first_at = Some((row, text.to_string()));
-            }
-            if b > 12 && month_first_at.is_none() {
-                month_first_at = Some((row, text.to_string()));
-            }
-        }
-        shapes.push(Some(sh));
-    }
-    let Some(family) = family else {
+pub fn parse_text_column(col: &TextColumn, strict: bool) -> Result<Option<ParsedTimes>, TimeIssue> {
+    let n = col.len();
+    let Some(first) = (0..n).find_map(|r| col.value(r).filter(|t| !t.trim().is_empty())) else {
         return Ok(None);
     };
+    let Some(family) = shape(first) else {
+        if !strict {
+            return Ok(None);
+        }
+        let row = (0..n).find(|&r| col.value(r).is_some()).unwrap_or(0);
+        return Err(TimeIssue::Bad {
+            row,
+            value: first.to_string(),
+            format: "a date".into(),
+        });
+    };
+    let same_family = |sh: &Shape| {
+        matches!(
+            (&family, sh),
+            (Shape::Iso(_), Shape::Iso(_)) | (Shape::Slash { .. }, Shape::Slash { .. })
+        )
+    };
+    let evidence = (0..n)
+        .into_par_iter()
+        .fold(Evidence::default, |mut ev, row| {
+            let Some(text) = col.value(row).filter(|t| !t.trim().is_empty()) else {
+                return ev;
+            };
+            match shape(text) {
+                None => {
+                    ev.bad.get_or_insert(row);
+                }
+                Some(sh) if !same_family(&sh) => {
+                    ev.mixed.get_or_insert(row);
+                }
+                Some(Shape::Slash { a, b, .. }) => {
+                    if a > 12 {
+                        ev.day_first.get_or_insert(row);
+                    }
+                    if b > 12 {
+                        ev.month_first.get_or_insert(row);
+                    }
+                }
+                Some(_) => {}
+            }
+            ev
+        })
+        .reduce(Evidence::default, Evidence::merge);
+    let first_problem = match (evidence.bad, evidence.mixed) {
+        (Some(b), Some(m)) => Some((b < m, b.min(m))),
+        (Some(b), None) => Some((true, b)),
+        (None, Some(m)) => Some((false, m)),
+        (None, None) => None,
+    };
+    if let Some((is_bad, row)) = first_problem {
+        if !strict {
+            return Ok(None);
+        }
+        let value = col.get(row).to_string();
+        return Err(if is_bad {
+            TimeIssue::Bad {
+                row,
+                value,
+                format: family.family().to_string(),
+            }
+        } else {
+            let found = shape(&value).map_or("another format", |s| s.family());
+            TimeIssue::Mixed {
+                row,
+                value,
+                found,
+                expected: family.family(),
+            }
+        });
+    }
     let (format, warning) = match family {
         Shape::Iso(_) => (TimeFormat::Iso, None),
-        Shape::Slash { .. } => match (day_first_at, month_first_at) {
-            (Some((dr, dv)), Some((mr, mv))) => {
+        Shape::Slash { .. } => match (evidence.day_first, evidence.month_first) {
+            (Some(dr), Some(mr)) => {
                 if !strict {
                     return Ok(None);
                 }
                 return Err(TimeIssue::Contradictory {
                     day_first_row: dr,
-                    day_first_value: dv,
+                    day_first_value: col.get(dr).to_string(),
                     month_first_row: mr,
-                    month_first_value: mv,
+                    month_first_value: col.get(mr).to_string(),
                 });
             }
             (Some(_), None) => (TimeFormat::DayFirst, None),
             (None, Some(_)) => (TimeFormat::MonthFirst, None),
-            (None, None) => decide_ambiguous(&shapes),
+            (None, None) => decide_ambiguous(col),
         },
     };
-    let mut millis = Vec::with_capacity(shapes.len());
-    for (row, sh) in shapes.iter().enumerate() {
-        let ms = match sh {
-            None => None,
-            Some(Shape::Iso(p)) => Some(to_millis(p)),
-            Some(Shape::Slash { a, b, parts }) => {
-                let (day, month) = if format == TimeFormat::DayFirst {
-                    (*a, *b)
-                } else {
-                    (*b, *a)
-                };
-                Some(to_millis(&Parts {
-                    day,
-                    month,
-                    ..*parts
-                }))
-            }
-        };
-        match ms {
-            None => millis.push(None),
-            Some(Some(v)) => millis.push(Some(v)),
-            Some(None) => {
-                if !strict {
-                    return Ok(None);
-                }
-                return Err(TimeIssue::Bad {
-                    row,
-                    value: format!("{sh:?}"),
-                    format: format.to_string(),
-                });
-            }
+    let millis: Vec<i64> = (0..n)
+        .into_par_iter()
+        .map(
+            |row| match col.value(row).filter(|t| !t.trim().is_empty()) {
+                None => NO_TIME,
+                Some(text) => shape(text)
+                    .and_then(|sh| shape_millis(&sh, format))
+                    .unwrap_or(INVALID),
+            },
+        )
+        .collect();
+    if let Some(row) = millis.par_iter().position_first(|m| *m == INVALID) {
+        if !strict {
+            return Ok(None);
         }
+        return Err(TimeIssue::Bad {
+            row,
+            value: col.get(row).to_string(),
+            format: format!("{format}, and a date that exists"),
+        });
     }
     Ok(Some(ParsedTimes {
         millis,
@@ -388,27 +505,40 @@ pub fn parse_text_column<'a>(
     }))
 }
 
+/// Epoch milliseconds of a shape read in `format` (`None` for a date that does not exist).
+fn shape_millis(sh: &Shape, format: TimeFormat) -> Option<i64> {
+    match sh {
+        Shape::Iso(p) => to_millis(p),
+        Shape::Slash { a, b, parts } => {
+            let (day, month) = if format == TimeFormat::MonthFirst {
+                (*b, *a)
+            } else {
+                (*a, *b)
+            };
+            to_millis(&Parts {
+                day,
+                month,
+                ..*parts
+            })
+        }
+    }
+}
+
 /// With every first and second field at most 12, picks the order under which the dates run
 /// forward in time; day-first (the reference data's order) when both or neither do.
-fn decide_ambiguous(shapes: &[Option<Shape>]) -> (TimeFormat, Option<String>) {
-    let monotonic = |day_first: bool| {
+fn decide_ambiguous(col: &TextColumn) -> (TimeFormat, Option<String>) {
+    let monotonic = |format: TimeFormat| {
         let mut last = i64::MIN;
-        for sh in shapes.iter().flatten() {
-            if let Shape::Slash { a, b, parts } = sh {
-                let (day, month) = if day_first { (*a, *b) } else { (*b, *a) };
-                match to_millis(&Parts {
-                    day,
-                    month,
-                    ..*parts
-                }) {
-                    Some(v) if v >= last => last = v,
-                    _ => return false,
-                }
+        for text in col.iter().flatten() {
+            match shape(text).and_then(|sh| shape_millis(&sh, format)) {
+                Some(v) if v >= last => last = v,
+                Some(_) => return false,
+                None => {}
             }
         }
         true
     };
-    match (monotonic(true), monotonic(false)) {
+    match (monotonic(TimeFormat::DayFirst), monotonic(TimeFormat::MonthFirst)) {
         (false, true) => (
             TimeFormat::MonthFirst,
             Some("no date has a field above 12; read as m/d/Y because the dates then run forward in time".into()),
@@ -456,7 +586,13 @@ pub fn parse_epoch_column(values: &[f64], named: bool) -> Option<ParsedTimes> {
     };
     let millis = values
         .iter()
-        .map(|v| (!v.is_nan()).then(|| *v as i64 * scale))
+        .map(|v| {
+            if v.is_nan() {
+                NO_TIME
+            } else {
+                *v as i64 * scale
+            }
+        })
         .collect();
     Some(ParsedTimes {
         millis,
@@ -470,14 +606,15 @@ mod tests {
     use super::*;
 
     fn ms(y: i32, m: u32, d: u32, hh: u32, mm: u32, ss: u32) -> i64 {
-        NaiveDate::from_ymd_opt(y, m, d)
+        chrono::NaiveDate::from_ymd_opt(y, m, d)
             .and_then(|x| x.and_hms_opt(hh, mm, ss))
             .map(|x| x.and_utc().timestamp_millis())
             .unwrap_or_default()
     }
 
     fn parse(v: &[&str]) -> Result<Option<ParsedTimes>, TimeIssue> {
-        parse_text_column(v.iter().map(|s| Some(*s)), true)
+        let col: TextColumn = v.iter().map(|s| Some(*s)).collect();
+        parse_text_column(&col, true)
     }
 
     #[test]
@@ -486,10 +623,10 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(p.format, TimeFormat::DayFirst);
-        assert_eq!(p.millis[0], Some(ms(2021, 2, 1, 0, 0, 0)));
+        assert_eq!(p.millis[0], ms(2021, 2, 1, 0, 0, 0));
         let p = parse(&["1/2/2021", "1/13/2021"]).unwrap().unwrap();
         assert_eq!(p.format, TimeFormat::MonthFirst);
-        assert_eq!(p.millis[0], Some(ms(2021, 1, 2, 0, 0, 0)));
+        assert_eq!(p.millis[0], ms(2021, 1, 2, 0, 0, 0));
     }
 
     #[test]
@@ -503,10 +640,10 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!(p.format, TimeFormat::Iso);
-        assert_eq!(p.millis[0], Some(ms(2021, 1, 1, 10, 0, 0)));
-        assert_eq!(p.millis[1], Some(ms(2021, 1, 1, 10, 30, 0)));
-        assert_eq!(p.millis[2], Some(ms(2021, 1, 2, 0, 0, 0)));
-        assert_eq!(p.millis[3], Some(ms(2021, 1, 2, 1, 2, 3) + 500));
+        assert_eq!(p.millis[0], ms(2021, 1, 1, 10, 0, 0));
+        assert_eq!(p.millis[1], ms(2021, 1, 1, 10, 30, 0));
+        assert_eq!(p.millis[2], ms(2021, 1, 2, 0, 0, 0));
+        assert_eq!(p.millis[3], ms(2021, 1, 2, 1, 2, 3) + 500);
     }
 
     #[test]
@@ -524,10 +661,8 @@ mod tests {
             Err(TimeIssue::Bad { row: 1, .. })
         ));
         assert!(matches!(parse(&["2021-02-30"]), Err(TimeIssue::Bad { .. })));
-        assert_eq!(
-            parse_text_column(["x", "y"].iter().map(|s| Some(*s)), false),
-            Ok(None)
-        );
+        let col: TextColumn = ["x", "y"].iter().map(|s| Some(*s)).collect();
+        assert_eq!(parse_text_column(&col, false), Ok(None));
     }
 
     #[test]
@@ -541,11 +676,57 @@ mod tests {
     fn epoch_columns() {
         let s = parse_epoch_column(&[1_600_000_000.0, 1_600_000_060.0], false).unwrap();
         assert_eq!(s.format, TimeFormat::EpochSeconds);
-        assert_eq!(s.millis[1], Some(1_600_000_060_000));
+        assert_eq!(s.millis[1], 1_600_000_060_000);
         let m = parse_epoch_column(&[1_600_000_000_000.0, 1_600_000_060_000.0], false).unwrap();
         assert_eq!(m.format, TimeFormat::EpochMillis);
         assert!(parse_epoch_column(&[5.0, 6.0], true).is_none());
         assert!(parse_epoch_column(&[1_600_000_060.0, 1_600_000_000.0], false).is_none());
+    }
+
+    #[test]
+    fn civil_days_match_chrono() {
+        for (y, m, d) in [
+            (1970, 1, 1),
+            (2000, 2, 29),
+            (2021, 3, 13),
+            (1969, 12, 31),
+            (2400, 12, 31),
+            (1600, 3, 1),
+        ] {
+            let p = Parts {
+                year: y,
+                month: m,
+                day: d,
+                hour: 13,
+                minute: 5,
+                second: 59,
+                milli: 250,
+                offset_minutes: 0,
+            };
+            assert_eq!(
+                to_millis(&p),
+                Some(ms(y, m, d, 13, 5, 59) + 250),
+                "{y}-{m}-{d}"
+            );
+        }
+        assert_eq!(parse_iso("2021-02-29"), None);
+        assert_eq!(
+            parse_iso("2020-02-29T00:00:00Z"),
+            Some(ms(2020, 2, 29, 0, 0, 0))
+        );
+        assert_eq!(parse_iso("2021-01-01 24:00:00"), None);
+        assert_eq!(parse_iso("1/2/2021"), None);
+        assert_eq!(
+            parse_iso("2021-03-13 08:09:10"),
+            Some(ms(2021, 3, 13, 8, 9, 10))
+        );
+        assert_eq!(
+            parse_iso("2021-03-13T08:09:10"),
+            Some(ms(2021, 3, 13, 8, 9, 10))
+        );
+        assert_eq!(parse_iso("2021-3-13"), Some(ms(2021, 3, 13, 0, 0, 0)));
+        assert_eq!(parse_iso("2021-03-1x"), None);
+        assert_eq!(parse_iso("2021-13-01"), None);
     }
 
     #[test]

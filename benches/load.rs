@@ -1,0 +1,175 @@
+//! Load benchmark: TrafficLens versus pandas `read_csv` on the same generated file, in one run.
+//!
+//! `cargo bench --bench load` generates (once) a 10,000,000-row, 7-column CSV with
+//! `trafficlens generate` logic under `target/bench_data/`, then loads it in a child process
+//! with TrafficLens and with pandas (`python3`, `pip install pandas`), each measured for wall
+//! time and peak resident memory, and prints a table with the ratios.
+//! Set `TL_BENCH_ROWS` for another size.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use trafficlens::data::generate::{generate, GeneratorConfig};
+use trafficlens::data::{load, LoadOptions};
+
+/// Environment variable that makes this executable act as the measured child.
+const CHILD: &str = "TL_BENCH_LOAD_CHILD";
+
+fn main() {
+    if let Ok(path) = std::env::var(CHILD) {
+        child(Path::new(&path));
+        return;
+    }
+    let rows: u64 = std::env::var("TL_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000_000);
+    let path = ensure_file(rows);
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "load benchmark: {} ({} rows x 7 columns, {:.0} MB)",
+        path.display(),
+        rows,
+        size as f64 / 1e6
+    );
+    let ours = measure_ours(&path);
+    let pandas = measure_pandas(&path, false);
+    let pandas_dates = measure_pandas(&path, true);
+
+    println!();
+    println!(
+        "{:<38} {:>9} {:>12} {:>14}",
+        "reader", "time (s)", "peak (MB)", "peak / file"
+    );
+    let row = |name: &str, m: Option<(f64, f64)>| match m {
+        Some((t, kb)) => println!(
+            "{:<38} {:>9.2} {:>12.0} {:>14.2}",
+            name,
+            t,
+            kb / 1e3,
+            kb * 1e3 / size as f64
+        ),
+        None => println!("{name:<38} {:>9}", "n/a"),
+    };
+    row("trafficlens load (times parsed)", ours);
+    row("pandas read_csv", pandas);
+    row("pandas read_csv, parse_dates", pandas_dates);
+    if let (Some((t, _)), Some((p, _))) = (ours, pandas) {
+        println!("\nspeed-up over pandas read_csv: {:.1}x", p / t);
+    }
+    if let (Some((t, _)), Some((p, _))) = (ours, pandas_dates) {
+        println!(
+            "speed-up over pandas read_csv with parse_dates: {:.1}x",
+            p / t
+        );
+    }
+}
+
+/// Generates the benchmark file if it is not there yet.
+fn ensure_file(rows: u64) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench_data");
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join(format!("traffic_{rows}.csv"));
+    if !path.exists() {
+        let started = Instant::now();
+        let cfg = GeneratorConfig {
+            rows,
+            step_seconds: 60,
+            ..GeneratorConfig::default()
+        };
+        let tmp = dir.join(format!("traffic_{rows}.csv.part"));
+        let mut data = std::io::BufWriter::with_capacity(
+            1 << 20,
+            std::fs::File::create(&tmp).expect("create"),
+        );
+        let mut labels = std::io::sink();
+        generate(&cfg, &mut data, &mut labels).expect("generate");
+        data.flush().expect("flush");
+        drop(data);
+        std::fs::rename(&tmp, &path).expect("rename");
+        println!(
+            "generated {} in {:.1} s",
+            path.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    path
+}
+
+/// In the child: load, then print seconds and peak RSS in kB.
+fn child(path: &Path) {
+    let started = Instant::now();
+    let ds = load(path, &LoadOptions::default()).expect("load");
+    let secs = started.elapsed().as_secs_f64();
+    assert_eq!(ds.n_features(), 6);
+    println!("{secs} {}", peak_rss_kb());
+}
+
+/// Peak resident set size of this process (VmHWM), in kB.
+fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Parses the child's `seconds kB` line.
+fn parse_line(out: &[u8]) -> Option<(f64, f64)> {
+    let text = String::from_utf8_lossy(out);
+    let line = text.lines().last()?;
+    let mut it = line.split_whitespace();
+    Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
+}
+
+fn measure_ours(path: &Path) -> Option<(f64, f64)> {
+    let exe = std::env::current_exe().ok()?;
+    let out = Command::new(exe).env(CHILD, path).output().ok()?;
+    if !out.status.success() {
+        eprintln!(
+            "trafficlens child failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return None;
+    }
+    parse_line(&out.stdout)
+}
+
+fn measure_pandas(path: &Path, dates: bool) -> Option<(f64, f64)> {
+    let script = format!(
+        "import time, resource, pandas as pd\n\
+         t = time.perf_counter()\n\
+         df = pd.read_csv({path:?}{extra})\n\
+         t = time.perf_counter() - t\n\
+         assert df.shape[1] == 7\n\
+         print(t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n",
+        path = path.display().to_string(),
+        extra = if dates {
+            ", parse_dates=['Timestamp']"
+        } else {
+            ""
+        }
+    );
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        eprintln!(
+            "pandas unavailable: {}",
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+        );
+        return None;
+    }
+    parse_line(&out.stdout)
+}
