@@ -50,7 +50,7 @@ pub fn try_read(
         return Ok(None);
     };
     let mut header_bytes = vec![0u8; (data_start - header_start) as usize];
-    reader.read_exact_at(&mut header_bytes, header_start, source)?;
+    reader.read_exact_at(&mut header_bytes, header_start)?;
     let header_line = header_bytes.strip_suffix(b"\n").unwrap_or(&header_bytes);
     if header_line.iter().filter(|&&b| b == b'"').count() % 2 == 1 {
         return Ok(None);
@@ -66,23 +66,15 @@ pub fn try_read(
     } else {
         header.iter().position(|h| is_time_name(h))
     };
-    let Some(kinds) = sample_kinds(
-        &reader,
-        source,
-        data_start,
-        len,
-        delimiter,
-        header.len(),
-        time_hint,
-    )?
+    let Some(kinds) = sample_kinds(&reader, data_start, len, delimiter, header.len(), time_hint)?
     else {
         return Ok(None);
     };
 
-    let bounds = split(&reader, source, data_start, len)?;
+    let bounds = split(&reader, data_start, len)?;
     let parts: Vec<Option<Part>> = bounds
         .par_windows(2)
-        .map(|w| parse_part(&reader, source, w[0], w[1], delimiter, &kinds))
+        .map(|w| parse_part(&reader, w[0], w[1], delimiter, &kinds))
         .collect::<Result<_, _>>()?;
     let Some(parts) = parts.into_iter().collect::<Option<Vec<Part>>>() else {
         return Ok(None);
@@ -204,14 +196,13 @@ fn buf_is_blank(reader: &PositionedReader, from: u64, to: u64) -> Result<bool, L
         return Ok(false);
     }
     let mut b = vec![0u8; (to - from) as usize];
-    reader.read_exact_at_raw(&mut b, from)?;
+    reader.read_exact_at(&mut b, from)?;
     Ok(b.iter().all(u8::is_ascii_whitespace))
 }
 
 /// Decides from the first rows which columns are numbers; `None` if those rows are not plain.
 fn sample_kinds(
     reader: &PositionedReader,
-    source: &Source,
     data_start: u64,
     len: u64,
     delimiter: u8,
@@ -220,7 +211,7 @@ fn sample_kinds(
 ) -> Result<Option<Vec<Kind>>, LoadError> {
     let take = (len - data_start).min(1 << 20) as usize;
     let mut buf = vec![0u8; take];
-    reader.read_exact_at(&mut buf, data_start, source)?;
+    reader.read_exact_at(&mut buf, data_start)?;
     if memchr::memchr(b'"', &buf).is_some() {
         return Ok(None);
     }
@@ -351,12 +342,7 @@ fn parse_simple_decimal(cell: &[u8]) -> Option<f64> {
 }
 
 /// Splits `[data_start, len)` into parts that begin at line starts.
-fn split(
-    reader: &PositionedReader,
-    source: &Source,
-    data_start: u64,
-    len: u64,
-) -> Result<Vec<u64>, LoadError> {
+fn split(reader: &PositionedReader, data_start: u64, len: u64) -> Result<Vec<u64>, LoadError> {
     let threads = rayon::current_num_threads() as u64;
     // One part per thread: the parts' columns are joined by growing the first part's (which the
     // allocator can do without copying) and copying the others, so fewer parts copy less.
@@ -385,7 +371,6 @@ fn split(
             bounds.push(pos);
         }
     }
-    let _ = source;
     bounds.push(len);
     Ok(bounds)
 }
@@ -393,7 +378,6 @@ fn split(
 /// Parses the rows in `[start, end)`; `None` if something is not plain.
 fn parse_part(
     reader: &PositionedReader,
-    source: &Source,
     start: u64,
     end: u64,
     delimiter: u8,
@@ -423,7 +407,7 @@ fn parse_part(
         let room = buf.len() - carried;
         let want = room.min((end - pos) as usize);
         if want > 0 {
-            reader.read_exact_at(&mut buf[carried..carried + want], pos, source)?;
+            reader.read_exact_at(&mut buf[carried..carried + want], pos)?;
         }
         pos += want as u64;
         let filled = carried + want;
@@ -577,32 +561,35 @@ fn push_cell(
 }
 
 /// Positioned reads from a file or a memory buffer, usable from several threads at once.
-enum PositionedReader {
+struct PositionedReader {
+    inner: Inner,
+    path: std::path::PathBuf,
+}
+
+/// The data behind a [`PositionedReader`].
+enum Inner {
     File(std::fs::File),
     Memory(std::sync::Arc<[u8]>),
 }
 
 impl PositionedReader {
     fn open(source: &Source) -> Result<Self, LoadError> {
-        match source {
-            Source::File(p) => Ok(PositionedReader::File(
-                std::fs::File::open(p).map_err(|e| LoadError::io(p, e))?,
-            )),
-            Source::Memory { bytes, .. } => Ok(PositionedReader::Memory(bytes.clone())),
-        }
+        let inner = match source {
+            Source::File(p) => {
+                Inner::File(std::fs::File::open(p).map_err(|e| LoadError::io(p, e))?)
+            }
+            Source::Memory { bytes, .. } => Inner::Memory(bytes.clone()),
+        };
+        Ok(PositionedReader {
+            inner,
+            path: source.path().to_path_buf(),
+        })
     }
 
     /// Reads up to `buf.len()` bytes at `offset`; 0 at the end.
     fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize, LoadError> {
-        self.read_at_io(buf, offset).map_err(|e| LoadError::Io {
-            path: std::path::PathBuf::new(),
-            source: e,
-        })
-    }
-
-    fn read_at_io(&self, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
-        match self {
-            PositionedReader::File(f) => {
+        let result = match &self.inner {
+            Inner::File(f) => {
                 #[cfg(unix)]
                 {
                     std::os::unix::fs::FileExt::read_at(f, buf, offset)
@@ -612,37 +599,33 @@ impl PositionedReader {
                     std::os::windows::fs::FileExt::seek_read(f, buf, offset)
                 }
             }
-            PositionedReader::Memory(bytes) => {
-                let start = (offset as usize).min(bytes.len());
+            Inner::Memory(bytes) => {
+                let start = usize::try_from(offset)
+                    .unwrap_or(usize::MAX)
+                    .min(bytes.len());
                 let n = buf.len().min(bytes.len() - start);
                 buf[..n].copy_from_slice(&bytes[start..start + n]);
                 Ok(n)
             }
-        }
+        };
+        result.map_err(|e| LoadError::io(&self.path, e))
     }
 
-    fn read_exact_at_raw(&self, buf: &mut [u8], mut offset: u64) -> Result<(), LoadError> {
+    /// Fills `buf` from `offset`; running out of data is an error.
+    fn read_exact_at(&self, buf: &mut [u8], mut offset: u64) -> Result<(), LoadError> {
         let mut done = 0;
         while done < buf.len() {
             let n = self.read_at(&mut buf[done..], offset)?;
             if n == 0 {
-                return Err(LoadError::Io {
-                    path: std::path::PathBuf::new(),
-                    source: std::io::ErrorKind::UnexpectedEof.into(),
-                });
+                return Err(LoadError::io(
+                    &self.path,
+                    std::io::ErrorKind::UnexpectedEof.into(),
+                ));
             }
             done += n;
             offset += n as u64;
         }
         Ok(())
-    }
-
-    /// Fills `buf` from `offset`, naming the source in errors.
-    fn read_exact_at(&self, buf: &mut [u8], offset: u64, source: &Source) -> Result<(), LoadError> {
-        self.read_exact_at_raw(buf, offset).map_err(|e| match e {
-            LoadError::Io { source: io, .. } => LoadError::io(source.path(), io),
-            other => other,
-        })
     }
 }
 
