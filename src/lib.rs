@@ -6,5 +6,6 @@
 
 pub mod cli;
 pub mod data;
+pub mod detect;
 pub mod export;
 pub mod numeric;

@@ -1,0 +1,66 @@
+//! Errors of detector parameters (one variant per rule) and of fitting and scoring.
+
+/// A parameter breaks a rule; nothing was fitted.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ParamsError {
+    /// `contamination` must be `auto` or a fraction in (0, 0.5].
+    #[error("contamination must be `auto` or a fraction in (0, 0.5], not {0}")]
+    Contamination(f64),
+    /// `n_estimators` must be at least 1.
+    #[error("the number of trees must be at least 1")]
+    NoTrees,
+    /// `max_samples` as a count must be at least 1.
+    #[error("max_samples must be at least 1")]
+    MaxSamplesZero,
+    /// `max_samples` as a fraction must be in (0, 1].
+    #[error("max_samples as a fraction must be in (0, 1], not {0}")]
+    MaxSamplesFraction(f64),
+    /// `max_features` must be in (0, 1].
+    #[error("max_features must be a fraction in (0, 1], not {0}")]
+    MaxFeatures(f64),
+    /// `n_neighbors` must be at least 1.
+    #[error("the number of neighbours must be at least 1")]
+    NoNeighbours,
+}
+
+/// Fitting or scoring could not be done with this data.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FitError {
+    /// No rows to learn from.
+    #[error("no rows to analyse")]
+    NoRows,
+    /// No feature columns.
+    #[error("no feature columns to analyse")]
+    NoFeatures,
+    /// Columns of different lengths.
+    #[error("feature `{feature}` has {found} rows but the others have {expected}")]
+    RaggedColumns {
+        /// The column.
+        feature: String,
+        /// Rows of the first column.
+        expected: usize,
+        /// Rows of this one.
+        found: usize,
+    },
+    /// A NaN or infinite value.
+    #[error("row {row} of feature `{feature}` is {value}, not a finite number; fill or drop missing values first")]
+    NotFinite {
+        /// The row.
+        row: usize,
+        /// The column.
+        feature: String,
+        /// The value.
+        value: f64,
+    },
+    /// Points to score have another number of features than the model.
+    #[error("the model was fitted on {expected} features but got {found}")]
+    FeatureCount {
+        /// Features of the model.
+        expected: usize,
+        /// Features given.
+        found: usize,
+    },
+    /// The work was cancelled.
+    #[error("cancelled")]
+    Cancelled,
+}

@@ -1,0 +1,16 @@
+//! Anomaly detectors: pure functions over a column-major matrix of finite numbers. No GUI, no
+//! file I/O. Every detector follows scikit-learn's semantics; the project-wide convention is that
+//! an **anomaly score is higher for more anomalous rows**.
+
+mod error;
+pub mod iforest;
+mod matrix;
+pub mod metrics;
+pub mod threshold;
+
+pub use error::{FitError, ParamsError};
+pub use iforest::{
+    FittedIsolationForest, IsolationForestParams, MaxSamples, ValidIsolationForestParams,
+};
+pub use matrix::Matrix;
+pub use threshold::{Contamination, Threshold};
