@@ -2,6 +2,7 @@
 
 mod bad_inputs;
 mod cli;
+mod iforest;
 mod load_formats;
 mod sample_data;
 mod shared_data;
