@@ -6,12 +6,12 @@
 //! time and peak resident memory, and prints a table with the ratios.
 //! Set `TL_BENCH_ROWS` for another size.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use trafficlens::data::generate::{generate, GeneratorConfig};
 use trafficlens::data::{load, LoadOptions};
 
 /// Environment variable that makes this executable act as the measured child.
@@ -26,7 +26,7 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000_000);
-    let path = ensure_file(rows);
+    let path = common::ensure_file(rows);
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     println!(
         "load benchmark: {} ({} rows x 7 columns, {:.0} MB)",
@@ -67,65 +67,20 @@ fn main() {
     }
 }
 
-/// Generates the benchmark file if it is not there yet.
-fn ensure_file(rows: u64) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench_data");
-    let _ = std::fs::create_dir_all(&dir);
-    let path = dir.join(format!("traffic_{rows}.csv"));
-    if !path.exists() {
-        let started = Instant::now();
-        let cfg = GeneratorConfig {
-            rows,
-            step_seconds: 60,
-            ..GeneratorConfig::default()
-        };
-        let tmp = dir.join(format!("traffic_{rows}.csv.part"));
-        let mut data = std::io::BufWriter::with_capacity(
-            1 << 20,
-            std::fs::File::create(&tmp).expect("create"),
-        );
-        let mut labels = std::io::sink();
-        generate(&cfg, &mut data, &mut labels).expect("generate");
-        data.flush().expect("flush");
-        drop(data);
-        std::fs::rename(&tmp, &path).expect("rename");
-        println!(
-            "generated {} in {:.1} s",
-            path.display(),
-            started.elapsed().as_secs_f64()
-        );
-    }
-    path
-}
-
 /// In the child: load, then print seconds and peak RSS in kB.
 fn child(path: &Path) {
+    common::reset_peak();
     let started = Instant::now();
     let ds = load(path, &LoadOptions::default()).expect("load");
     let secs = started.elapsed().as_secs_f64();
     assert_eq!(ds.n_features(), 6);
-    println!("{secs} {}", peak_rss_kb());
-}
-
-/// Peak resident set size of this process (VmHWM), in kB.
-fn peak_rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
+    println!("{secs} {}", common::status_kb("VmHWM:"));
 }
 
 /// Parses the child's `seconds kB` line.
 fn parse_line(out: &[u8]) -> Option<(f64, f64)> {
-    let text = String::from_utf8_lossy(out);
-    let line = text.lines().last()?;
-    let mut it = line.split_whitespace();
-    Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
+    let v = common::last_line_numbers(out);
+    Some((*v.first()?, *v.get(1)?))
 }
 
 fn measure_ours(path: &Path) -> Option<(f64, f64)> {

@@ -3,6 +3,7 @@
 //! of the training `score_samples`. Training scores are kept sorted so that a new contamination
 //! costs one percentile lookup, and counting flagged rows one binary search.
 
+use rayon::slice::ParallelSliceMut;
 use serde::{Deserialize, Serialize};
 
 use super::ParamsError;
@@ -68,7 +69,7 @@ pub struct Threshold {
 impl Threshold {
     /// Keeps the training `score_samples` (any order) and the detector's `auto` offset.
     pub fn new(mut scores: Vec<f64>, auto_offset: f64) -> Self {
-        scores.sort_unstable_by(f64::total_cmp);
+        scores.par_sort_unstable_by(f64::total_cmp);
         Threshold {
             sorted_scores: scores,
             auto_offset,

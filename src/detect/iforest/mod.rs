@@ -5,6 +5,7 @@
 //! Trees are flat arrays, grown and scored in parallel; each tree's random stream depends only
 //! on the seed and the tree's index, so results do not depend on the number of threads.
 
+mod complete;
 mod path_length;
 mod tree;
 
@@ -17,7 +18,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use path_length::{average_path_length, EULER_GAMMA};
-pub use tree::{leaf_value, Node, Tree, LEAF};
+pub use tree::{leaf_value, to_f32, Node, Tree};
 
 use super::threshold::{is_outlier, Contamination, Threshold};
 use super::{FitError, Matrix, ParamsError};
@@ -131,7 +132,7 @@ impl Control<'_> {
 }
 
 /// Rows scored per block: a block's rows meet every tree while the tree is in cache.
-const BLOCK: usize = 256;
+const BLOCK: usize = 1024;
 
 impl ValidIsolationForestParams {
     /// The parameters.
@@ -190,7 +191,7 @@ impl ValidIsolationForestParams {
                     .iter()
                     .map(|&f| {
                         let col = x.column(f);
-                        rows.iter().map(|&r| col[r] as f32).collect()
+                        rows.iter().map(|&r| to_f32(col[r])).collect()
                     })
                     .collect();
                 Ok(tree::grow(&columns, &features, max_depth, &mut rng))
@@ -344,12 +345,11 @@ impl FittedIsolationForest {
                 value: row[i],
             });
         }
-        let values: Vec<f32> = row.iter().map(|&v| v as f32).collect();
-        let sum: f64 = self
-            .trees
-            .iter()
-            .map(|t| t.leaf(|f| values[f]).0.value)
-            .sum();
+        let values: Vec<f32> = row.iter().map(|&v| to_f32(v)).collect();
+        let mut sum = 0.0;
+        for t in &self.trees {
+            sum += t.values[t.leaf(|f| values[f])];
+        }
         Ok(self.to_score(sum))
     }
 
@@ -360,7 +360,7 @@ impl FittedIsolationForest {
         Ok(rows
             .par_iter()
             .map(|&r| {
-                let values: Vec<f32> = (0..x.features()).map(|f| x.get(r, f) as f32).collect();
+                let values: Vec<f32> = (0..x.features()).map(|f| to_f32(x.get(r, f))).collect();
                 let mut credit = vec![0.0f64; x.features()];
                 for t in &self.trees {
                     if let Some((f, depth)) = t.last_split(|f| values[f]) {
@@ -426,13 +426,31 @@ impl FittedIsolationForest {
                 for f in 0..d {
                     let col = &x.column(f)[start..start + len];
                     for (i, v) in col.iter().enumerate() {
-                        block[i * d + f] = *v as f32;
+                        block[i * d + f] = to_f32(*v);
                     }
                 }
+                // Every row walks each tree in lockstep, one level at a time, without branches:
+                // the rows' walks are independent, so the processor overlaps them.
+                let mut at = [0u32; BLOCK];
                 for t in &self.trees {
-                    for (i, acc) in chunk.iter_mut().enumerate() {
-                        let row = &block[i * d..(i + 1) * d];
-                        *acc += t.leaf(|f| row[f]).0.value;
+                    let at = &mut at[..len];
+                    if let Some(c) = t.complete() {
+                        c.walk(&block, d, at);
+                        for (acc, p) in chunk.iter_mut().zip(at.iter()) {
+                            *acc += c.value(*p);
+                        }
+                        continue;
+                    }
+                    at.fill(0);
+                    for _ in 0..t.depth {
+                        for (i, node) in at.iter_mut().enumerate() {
+                            let n = &t.nodes[*node as usize];
+                            let x = block[i * d + n.feature as usize];
+                            *node = n.left + u32::from(x > n.threshold);
+                        }
+                    }
+                    for (acc, node) in chunk.iter_mut().zip(at.iter()) {
+                        *acc += t.values[*node as usize];
                     }
                 }
                 for acc in chunk.iter_mut() {

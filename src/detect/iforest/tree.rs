@@ -1,62 +1,78 @@
 //! One isolation tree in flat arrays, and how it is grown: at each node a feature chosen at
 //! random among those not constant in the node, and a threshold drawn uniformly between that
 //! feature's minimum and maximum in the node (scikit-learn's random splitter with
-//! `max_features = 1`). Values are compared as `f32`, as scikit-learn does.
+//! `max_features = 1`).
+//!
+//! Layout for fast scoring: the two children of a node are adjacent (`right = left + 1`), and a
+//! leaf points to itself with the largest threshold, so every row can walk exactly `depth` steps
+//! without branching. Values are compared as `f32`, as scikit-learn does; thresholds are stored
+//! as the largest `f32` not above scikit-learn's `f64` threshold, which gives the same answer for
+//! every `f32` value.
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
+use super::complete::Complete;
 use super::path_length::average_path_length;
-
-/// Marks a leaf in [`Node::feature`].
-pub const LEAF: u32 = u32::MAX;
 
 /// A feature range at or below this is constant (scikit-learn's `FEATURE_THRESHOLD`).
 const FEATURE_THRESHOLD: f32 = 1e-7;
 
-/// A node: a split (`feature`, `threshold`, children) or a leaf (`feature == LEAF`, `value`).
+/// A node: rows with `x[feature] <= threshold` go to `left`, the others to `left + 1`.
+/// A leaf has `left` equal to its own index and the threshold `f32::MAX`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Node {
-    /// Rows with `x[feature] as f32 <= threshold` go left.
-    pub threshold: f64,
-    /// For a leaf: its path-length term, `depth + c(samples in the leaf)` (root depth 0).
-    pub value: f64,
-    /// Split feature, or [`LEAF`].
+    /// Split threshold (`f32::MAX` for a leaf).
+    pub threshold: f32,
+    /// Split feature (0 for a leaf).
     pub feature: u32,
-    /// Left child.
+    /// Left child (the right child is `left + 1`); the node itself for a leaf.
     pub left: u32,
-    /// Right child.
-    pub right: u32,
-    /// Training samples that reached the node.
-    pub samples: u32,
 }
 
 /// A tree as a flat node array; node 0 is the root.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Tree {
     /// The nodes.
     pub nodes: Vec<Node>,
+    /// Per node: for a leaf, scikit-learn's path-length term `(depth + 1) + c(samples) - 1`.
+    pub values: Vec<f64>,
+    /// Depth of the deepest leaf (root 0): the number of steps every row walks.
+    pub depth: u32,
+    /// The unrolled form used for scoring, made on first use.
+    #[serde(skip)]
+    complete: std::sync::OnceLock<Option<Complete>>,
+}
+
+impl PartialEq for Tree {
+    fn eq(&self, other: &Self) -> bool {
+        self.nodes == other.nodes && self.values == other.values && self.depth == other.depth
+    }
 }
 
 impl Tree {
-    /// The leaf that `value_of(feature)` reaches, and its depth (root 0).
+    /// The unrolled form for scoring, or `None` for a tree too deep to unroll.
+    pub fn complete(&self) -> Option<&Complete> {
+        self.complete
+            .get_or_init(|| Complete::from_tree(self))
+            .as_ref()
+    }
+
+    /// Whether node `i` is a leaf.
     #[inline]
-    pub fn leaf(&self, value_of: impl Fn(usize) -> f32) -> (&Node, u32) {
+    pub fn is_leaf(&self, i: usize) -> bool {
+        self.nodes[i].left as usize == i
+    }
+
+    /// The leaf that a row reaches (`value_of(feature)` gives the row's `f32` values).
+    #[inline]
+    pub fn leaf(&self, value_of: impl Fn(usize) -> f32) -> usize {
         let mut i = 0usize;
-        let mut depth = 0;
-        loop {
-            let node = &self.nodes[i];
-            if node.feature == LEAF {
-                return (node, depth);
-            }
-            let x = f64::from(value_of(node.feature as usize));
-            i = if x <= node.threshold {
-                node.left
-            } else {
-                node.right
-            } as usize;
-            depth += 1;
+        for _ in 0..self.depth {
+            let n = &self.nodes[i];
+            i = (n.left + u32::from(value_of(n.feature as usize) > n.threshold)) as usize;
         }
+        i
     }
 
     /// The feature of the last split on the way to the leaf, and the leaf's depth.
@@ -64,25 +80,17 @@ impl Tree {
         let mut i = 0usize;
         let mut depth = 0;
         let mut last = None;
-        loop {
-            let node = &self.nodes[i];
-            if node.feature == LEAF {
-                return last.map(|f| (f, depth));
-            }
-            last = Some(node.feature as usize);
-            let x = f64::from(value_of(node.feature as usize));
-            i = if x <= node.threshold {
-                node.left
-            } else {
-                node.right
-            } as usize;
+        while !self.is_leaf(i) {
+            let n = &self.nodes[i];
+            last = Some(n.feature as usize);
+            i = (n.left + u32::from(value_of(n.feature as usize) > n.threshold)) as usize;
             depth += 1;
         }
+        last.map(|f| (f, depth))
     }
 
     /// Builds a tree from scikit-learn's arrays (`children_left`, `children_right`, `feature`,
-    /// `threshold`, `n_node_samples`), with leaf values computed as scikit-learn does:
-    /// `decision_path_length + c(n) - 1`. `None` if the arrays are inconsistent.
+    /// `threshold`, `n_node_samples`). `None` if the arrays are inconsistent.
     pub fn from_sklearn(
         left: &[i64],
         right: &[i64],
@@ -98,40 +106,119 @@ impl Tree {
         {
             return None;
         }
-        let mut depth = vec![0u32; n];
-        let mut nodes = Vec::with_capacity(n);
-        for i in 0..n {
-            let is_leaf = left[i] < 0;
-            if !is_leaf {
-                let (l, r) = (
-                    usize::try_from(left[i]).ok()?,
-                    usize::try_from(right[i]).ok()?,
-                );
-                if l >= n || r >= n {
-                    return None;
-                }
-                depth[l] = depth[i] + 1;
-                depth[r] = depth[i] + 1;
+        let mut b = Builder::new(samples[0] as usize);
+        // (sklearn node, our node, depth); breadth-first so that children are laid out in pairs.
+        let mut queue = std::collections::VecDeque::from([(0usize, 0usize, 0u32)]);
+        let mut visited = 0usize;
+        while let Some((sk, ours, depth)) = queue.pop_front() {
+            visited += 1;
+            if visited > n {
+                return None;
             }
-            nodes.push(Node {
-                threshold: threshold[i],
-                value: leaf_value(depth[i], samples[i] as usize),
-                feature: if is_leaf {
-                    LEAF
-                } else {
-                    u32::try_from(feature[i]).ok()?
-                },
-                left: if is_leaf { 0 } else { left[i] as u32 },
-                right: if is_leaf { 0 } else { right[i] as u32 },
-                samples: samples[i] as u32,
-            });
+            if left[sk] < 0 {
+                b.leaf(ours, depth, samples[sk] as usize);
+                continue;
+            }
+            let (l, r) = (
+                usize::try_from(left[sk]).ok()?,
+                usize::try_from(right[sk]).ok()?,
+            );
+            if l >= n || r >= n {
+                return None;
+            }
+            let f = u32::try_from(feature[sk]).ok()?;
+            let child = b.split(
+                ours,
+                f,
+                threshold[sk],
+                samples[l] as usize,
+                samples[r] as usize,
+            );
+            queue.push_back((l, child, depth + 1));
+            queue.push_back((r, child + 1, depth + 1));
         }
-        // Children always come after their parent in scikit-learn's arrays, so one pass sets
-        // every depth before it is used; recompute leaf values with the final depths.
-        for (node, d) in nodes.iter_mut().zip(&depth) {
-            node.value = leaf_value(*d, node.samples as usize);
+        Some(b.finish())
+    }
+}
+
+/// Appends nodes in the fast layout.
+struct Builder {
+    nodes: Vec<Node>,
+    values: Vec<f64>,
+    depth: u32,
+}
+
+impl Builder {
+    fn new(_root_samples: usize) -> Self {
+        Builder {
+            nodes: vec![leaf_node(0)],
+            values: vec![0.0],
+            depth: 0,
         }
-        Some(Tree { nodes })
+    }
+
+    /// Makes node `id` a leaf at `depth` holding `samples` samples.
+    fn leaf(&mut self, id: usize, depth: u32, samples: usize) {
+        self.nodes[id] = leaf_node(id);
+        self.values[id] = leaf_value(depth, samples);
+        self.depth = self.depth.max(depth);
+    }
+
+    /// Makes node `id` a split and appends its two children; returns the left child's index.
+    fn split(
+        &mut self,
+        id: usize,
+        feature: u32,
+        threshold: f64,
+        _left_samples: usize,
+        _right_samples: usize,
+    ) -> usize {
+        let left = self.nodes.len();
+        self.nodes.push(leaf_node(left));
+        self.nodes.push(leaf_node(left + 1));
+        self.values.extend([0.0, 0.0]);
+        self.nodes[id] = Node {
+            threshold: f32_at_or_below(threshold),
+            feature,
+            left: left as u32,
+        };
+        left
+    }
+
+    fn finish(self) -> Tree {
+        Tree {
+            nodes: self.nodes,
+            values: self.values,
+            depth: self.depth,
+            complete: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+/// Rounds a value to `f32` the way scores compare it, saturating at the largest finite `f32` (so
+/// that a leaf's threshold, `f32::MAX`, keeps every row).
+#[inline]
+pub fn to_f32(v: f64) -> f32 {
+    (v as f32).clamp(f32::MIN, f32::MAX)
+}
+
+/// A leaf at index `id`.
+fn leaf_node(id: usize) -> Node {
+    Node {
+        threshold: f32::MAX,
+        feature: 0,
+        left: id as u32,
+    }
+}
+
+/// The largest `f32` not above `t`: for any `f32` x, `x as f64 <= t` exactly when
+/// `x <= f32_at_or_below(t)`.
+pub fn f32_at_or_below(t: f64) -> f32 {
+    let f = t as f32;
+    if f64::from(f) > t {
+        f.next_down()
+    } else {
+        f
     }
 }
 
@@ -146,12 +233,11 @@ pub fn leaf_value(depth: u32, samples: usize) -> f64 {
 pub fn grow(columns: &[Vec<f32>], features: &[usize], max_depth: u32, rng: &mut impl Rng) -> Tree {
     let n = columns.first().map_or(0, Vec::len);
     let mut index: Vec<u32> = (0..n as u32).collect();
-    let mut nodes: Vec<Node> = Vec::with_capacity(2 * n.max(1));
-    nodes.push(empty_node(n));
-    // (node, start, end, depth)
-    let mut stack = vec![(0usize, 0usize, n, 0u32)];
+    let mut b = Builder::new(n);
+    // (node, start, end, depth), breadth-first.
+    let mut queue = std::collections::VecDeque::from([(0usize, 0usize, n, 0u32)]);
     let mut candidates: Vec<usize> = Vec::with_capacity(columns.len());
-    while let Some((id, start, end, depth)) = stack.pop() {
+    while let Some((id, start, end, depth)) = queue.pop_front() {
         let count = end - start;
         let split = if depth >= max_depth || count < 2 {
             None
@@ -159,10 +245,9 @@ pub fn grow(columns: &[Vec<f32>], features: &[usize], max_depth: u32, rng: &mut 
             choose_split(columns, &index[start..end], &mut candidates, rng)
         };
         let Some((local_feature, threshold)) = split else {
-            nodes[id].value = leaf_value(depth, count);
+            b.leaf(id, depth, count);
             continue;
         };
-        // Partition: values <= threshold to the front.
         let col = &columns[local_feature];
         let slice = &mut index[start..end];
         let mut mid = 0;
@@ -172,30 +257,17 @@ pub fn grow(columns: &[Vec<f32>], features: &[usize], max_depth: u32, rng: &mut 
                 mid += 1;
             }
         }
-        let left = nodes.len();
-        nodes.push(empty_node(mid));
-        nodes.push(empty_node(count - mid));
-        let node = &mut nodes[id];
-        node.feature = features[local_feature] as u32;
-        node.threshold = threshold;
-        node.left = left as u32;
-        node.right = left as u32 + 1;
-        stack.push((left + 1, start + mid, end, depth + 1));
-        stack.push((left, start, start + mid, depth + 1));
+        let left = b.split(
+            id,
+            features[local_feature] as u32,
+            threshold,
+            mid,
+            count - mid,
+        );
+        queue.push_back((left, start, start + mid, depth + 1));
+        queue.push_back((left + 1, start + mid, end, depth + 1));
     }
-    Tree { nodes }
-}
-
-/// A leaf placeholder for `samples` samples.
-fn empty_node(samples: usize) -> Node {
-    Node {
-        threshold: 0.0,
-        value: 0.0,
-        feature: LEAF,
-        left: 0,
-        right: 0,
-        samples: samples as u32,
-    }
+    b.finish()
 }
 
 /// Draws features until one is not constant on `rows`; returns it (as a local index) with a
@@ -243,18 +315,18 @@ mod tests {
         let mut a: Vec<f32> = (0..255).map(|i| (i % 17) as f32).collect();
         a.push(1000.0);
         let b: Vec<f32> = (0..256).map(|i| (i % 5) as f32).collect();
-        let tree = grow(&[a.clone(), b], &[0, 1], 8, &mut rng);
-        assert!(tree.nodes.len() > 1);
-        let total: u32 = tree
-            .nodes
-            .iter()
-            .filter(|n| n.feature == LEAF)
-            .map(|n| n.samples)
-            .sum();
-        assert_eq!(total, 256, "every sample ends in exactly one leaf");
-        let (_, outlier_depth) = tree.leaf(|f| if f == 0 { 1000.0 } else { 2.0 });
-        let (_, inlier_depth) = tree.leaf(|f| if f == 0 { 8.0 } else { 2.0 });
-        assert!(outlier_depth <= inlier_depth);
+        let tree = grow(&[a, b], &[0, 1], 8, &mut rng);
+        assert!(tree.nodes.len() > 1 && tree.depth <= 8);
+        for (i, n) in tree.nodes.iter().enumerate() {
+            assert!(tree.is_leaf(i) || (n.left as usize + 1) < tree.nodes.len());
+        }
+        let out = tree
+            .last_split(|f| if f == 0 { 1000.0 } else { 2.0 })
+            .map_or(0, |(_, d)| d);
+        let inl = tree
+            .last_split(|f| if f == 0 { 8.0 } else { 2.0 })
+            .map_or(0, |(_, d)| d);
+        assert!(out <= inl);
     }
 
     #[test]
@@ -262,23 +334,46 @@ mod tests {
         let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(1);
         let tree = grow(&[vec![3.0; 10], vec![1.0; 10]], &[0, 1], 4, &mut rng);
         assert_eq!(tree.nodes.len(), 1);
-        assert_eq!(tree.nodes[0].value, leaf_value(0, 10));
+        assert_eq!(tree.depth, 0);
+        assert_eq!(tree.values[tree.leaf(|_| 0.0)], leaf_value(0, 10));
     }
 
     #[test]
-    fn sklearn_arrays() {
-        // A stump: root splits feature 1 at 0.5; left leaf 3 samples, right leaf 1.
+    fn sklearn_arrays_are_laid_out_in_pairs() {
+        // Root splits feature 1 at 0.5; its left child splits feature 0 at 2.0 (leaves of 2 and
+        // 1 samples); the right child is a leaf of 1 sample. scikit-learn numbers depth-first.
         let t = Tree::from_sklearn(
-            &[1, -1, -1],
-            &[2, -1, -1],
-            &[1, -2, -2],
-            &[0.5, -2.0, -2.0],
-            &[4, 3, 1],
+            &[1, 2, -1, -1, -1],
+            &[4, 3, -1, -1, -1],
+            &[1, 0, -2, -2, -2],
+            &[0.5, 2.0, -2.0, -2.0, -2.0],
+            &[4, 3, 2, 1, 1],
         )
         .expect("valid");
-        let (leaf, depth) = t.leaf(|_| 0.0);
-        assert_eq!((depth, leaf.samples), (1, 3));
-        assert_eq!(leaf.value, 1.0 + 1.0 + average_path_length(3.0) - 1.0);
+        assert_eq!(t.depth, 2);
+        let leaf = t.leaf(|f| if f == 0 { 1.0 } else { 0.0 });
+        assert_eq!(t.values[leaf], 2.0 + 1.0 + average_path_length(2.0) - 1.0);
+        let leaf = t.leaf(|_| 9.0);
+        assert_eq!(t.values[leaf], 1.0 + 1.0 + 0.0 - 1.0);
         assert!(Tree::from_sklearn(&[5], &[1], &[0], &[0.0], &[1]).is_none());
+    }
+
+    #[test]
+    fn f32_thresholds_give_the_same_answers() {
+        for t in [
+            0.1f64,
+            -0.1,
+            1.0,
+            1e-40,
+            3.3,
+            123.456_789_012_345,
+            -7.000_000_1,
+        ] {
+            let tf = f32_at_or_below(t);
+            let x = t as f32;
+            for v in [x.next_down(), x, x.next_up()] {
+                assert_eq!(f64::from(v) <= t, v <= tf, "{v} vs {t}");
+            }
+        }
     }
 }

@@ -1,0 +1,67 @@
+//! Helpers shared by the benchmarks: generated input files and memory readings.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use trafficlens::data::generate::{generate, GeneratorConfig};
+
+/// A generated traffic CSV with `rows` one-minute rows and six regions under
+/// `target/bench_data/`, made once and reused.
+pub fn ensure_file(rows: u64) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench_data");
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join(format!("traffic_{rows}.csv"));
+    if !path.exists() {
+        let started = Instant::now();
+        let cfg = GeneratorConfig {
+            rows,
+            step_seconds: 60,
+            ..GeneratorConfig::default()
+        };
+        let tmp = dir.join(format!("traffic_{rows}.csv.part"));
+        let file = std::fs::File::create(&tmp).expect("create the benchmark file");
+        let mut data = std::io::BufWriter::with_capacity(1 << 20, file);
+        generate(&cfg, &mut data, &mut std::io::sink()).expect("generate");
+        data.flush().expect("flush");
+        drop(data);
+        std::fs::rename(&tmp, &path).expect("rename");
+        println!(
+            "generated {} in {:.1} s",
+            path.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    path
+}
+
+/// A field of `/proc/self/status` in kB (`VmHWM` is the peak, `VmRSS` the current size).
+pub fn status_kb(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Resets the peak resident size (`VmHWM`) to the current size (Linux).
+pub fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// The numbers on the last line a child printed.
+pub fn last_line_numbers(out: &[u8]) -> Vec<f64> {
+    String::from_utf8_lossy(out)
+        .lines()
+        .last()
+        .map(|l| {
+            l.split_whitespace()
+                .filter_map(|v| v.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
