@@ -4,6 +4,7 @@ mod bad_inputs;
 mod cli;
 mod iforest;
 mod load_formats;
+mod lof;
 mod sample_data;
 mod shared_data;
 mod util;

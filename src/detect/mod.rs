@@ -4,6 +4,8 @@
 
 mod error;
 pub mod iforest;
+pub mod knn;
+pub mod lof;
 mod matrix;
 pub mod metrics;
 pub mod threshold;
@@ -12,5 +14,6 @@ pub use error::{FitError, ParamsError};
 pub use iforest::{
     FittedIsolationForest, IsolationForestParams, MaxSamples, ValidIsolationForestParams,
 };
+pub use lof::{FittedLof, LofParams, NeighbourCache, ValidLofParams};
 pub use matrix::Matrix;
 pub use threshold::{Contamination, Threshold};

@@ -1,0 +1,356 @@
+//! Local Outlier Factor with scikit-learn's exact results (`sklearn/neighbors/_lof.py`):
+//! each training row's k nearest other rows, reachability distance `max(d, k-distance of the
+//! neighbour)`, local reachability density `1 / (mean reachability + 1e-10)`, and
+//! `LOF = mean(lrd(neighbour) / lrd(row))`; `negative_outlier_factor_ = -LOF`.
+//! The project's anomaly score is the LOF itself (higher = more anomalous).
+//!
+//! For the interactive neighbours slider, [`NeighbourCache`] searches once for the largest k and
+//! derives LOF for any smaller k from those lists, without searching again.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::knn::{training_neighbours, Index, Neighbours};
+use super::threshold::{is_outlier, Contamination, Threshold};
+use super::{FitError, Matrix, ParamsError};
+
+/// scikit-learn's offset for `contamination = "auto"`.
+pub const AUTO_OFFSET: f64 = -1.5;
+
+/// LOF parameters (scikit-learn's names and defaults); [`Self::validate`] them to fit.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LofParams {
+    /// Neighbours (20); clamped to `n - 1` with a warning.
+    pub n_neighbors: usize,
+    /// Expected share of anomalies (`auto`).
+    pub contamination: Contamination,
+}
+
+impl Default for LofParams {
+    fn default() -> Self {
+        LofParams {
+            n_neighbors: 20,
+            contamination: Contamination::Auto,
+        }
+    }
+}
+
+impl LofParams {
+    /// Checks every rule; only valid parameters can fit.
+    pub fn validate(self) -> Result<ValidLofParams, ParamsError> {
+        if self.n_neighbors == 0 {
+            return Err(ParamsError::NoNeighbours);
+        }
+        self.contamination.validate()?;
+        Ok(ValidLofParams(self))
+    }
+}
+
+/// Parameters that passed [`LofParams::validate`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ValidLofParams(LofParams);
+
+impl ValidLofParams {
+    /// The parameters.
+    pub fn params(&self) -> &LofParams {
+        &self.0
+    }
+
+    /// Fits on `x`: one neighbour search, then LOF of every training row.
+    pub fn fit(&self, x: &Matrix) -> Result<FittedLof, FitError> {
+        let cache = NeighbourCache::build(x, self.0.n_neighbors)?;
+        cache.fit(self.0.n_neighbors, self.0.contamination)
+    }
+}
+
+/// The neighbour lists of every training row for up to `k_max` neighbours, searched once.
+#[derive(Debug, Clone)]
+pub struct NeighbourCache {
+    index: Index,
+    /// `k_max + 1` neighbours of each training row, the row itself included.
+    raw: Neighbours,
+    k_max: usize,
+}
+
+impl NeighbourCache {
+    /// Searches the `k_max` nearest other rows of every row of `x` (clamped to `n - 1`).
+    pub fn build(x: &Matrix, k_max: usize) -> Result<Self, FitError> {
+        if x.rows() < 2 {
+            return Err(FitError::NoRows);
+        }
+        let k_max = k_max.clamp(1, x.rows() - 1);
+        let index = Index::build(x);
+        let raw = index.query(x, k_max + 1);
+        Ok(NeighbourCache { index, raw, k_max })
+    }
+
+    /// The largest k this cache serves.
+    pub fn k_max(&self) -> usize {
+        self.k_max
+    }
+
+    /// Rows indexed.
+    pub fn rows(&self) -> usize {
+        self.index.len()
+    }
+
+    /// LOF for `n_neighbors` (clamped to `n - 1` with a warning; at most `k_max`) from the
+    /// cached lists, with no new search.
+    pub fn fit(
+        &self,
+        n_neighbors: usize,
+        contamination: Contamination,
+    ) -> Result<FittedLof, FitError> {
+        let n = self.rows();
+        let mut warnings = Vec::new();
+        if n_neighbors > n - 1 {
+            warnings.push(format!(
+                "n_neighbors ({n_neighbors}) is greater than the total number of samples ({n}); n_neighbors will be set to (n_samples - 1) for estimation"
+            ));
+        }
+        let k = n_neighbors.clamp(1, n - 1).min(self.k_max);
+        let neighbours = training_neighbours(&self.raw, k);
+        let k_distance: Vec<f64> = (0..n).map(|q| neighbours.of(q).1[k - 1]).collect();
+        let lrd: Vec<f64> = (0..n)
+            .into_par_iter()
+            .map(|q| {
+                let (idx, dist) = neighbours.of(q);
+                local_reachability_density(idx, dist, &k_distance)
+            })
+            .collect();
+        let nof: Vec<f64> = (0..n)
+            .into_par_iter()
+            .map(|q| -mean_ratio(neighbours.of(q).0, &lrd, lrd[q]))
+            .collect();
+        if nof.iter().any(|&v| v < -1e7) {
+            warnings.push("duplicate values are leading to incorrect results; increase the number of neighbours".into());
+        }
+        let threshold = Threshold::new(nof.clone(), AUTO_OFFSET);
+        Ok(FittedLof {
+            index: self.index.clone(),
+            k,
+            contamination,
+            k_distance,
+            lrd,
+            nof,
+            threshold,
+            warnings,
+        })
+    }
+}
+
+/// `1 / (mean(max(d(q, o), k_distance(o))) + 1e-10)` over the neighbours `o` of `q`.
+fn local_reachability_density(idx: &[u32], dist: &[f64], k_distance: &[f64]) -> f64 {
+    let sum: f64 = idx
+        .iter()
+        .zip(dist)
+        .map(|(&o, &d)| d.max(k_distance[o as usize]))
+        .sum();
+    1.0 / (sum / idx.len() as f64 + 1e-10)
+}
+
+/// `mean(lrd(o) / lrd_q)` over the neighbours `o`.
+fn mean_ratio(idx: &[u32], lrd: &[f64], lrd_q: f64) -> f64 {
+    let sum: f64 = idx.iter().map(|&o| lrd[o as usize] / lrd_q).sum();
+    sum / idx.len() as f64
+}
+
+/// A fitted LOF: training scores, re-thresholding, and novelty scores for new rows.
+#[derive(Debug, Clone)]
+pub struct FittedLof {
+    index: Index,
+    k: usize,
+    contamination: Contamination,
+    k_distance: Vec<f64>,
+    lrd: Vec<f64>,
+    nof: Vec<f64>,
+    threshold: Threshold,
+    warnings: Vec<String>,
+}
+
+impl FittedLof {
+    /// The number of neighbours used (after clamping).
+    pub fn n_neighbors(&self) -> usize {
+        self.k
+    }
+
+    /// Notes from fitting.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// scikit-learn's `negative_outlier_factor_` of the training rows.
+    pub fn negative_outlier_factor(&self) -> &[f64] {
+        &self.nof
+    }
+
+    /// The project's anomaly scores of the training rows: the LOF (higher = more anomalous).
+    pub fn train_anomaly_scores(&self) -> Vec<f64> {
+        self.nof.iter().map(|v| -v).collect()
+    }
+
+    /// The sorted training scores and offsets.
+    pub fn threshold(&self) -> &Threshold {
+        &self.threshold
+    }
+
+    /// scikit-learn's `offset_` for the contamination given at fit time.
+    pub fn offset(&self) -> f64 {
+        self.threshold.offset(self.contamination)
+    }
+
+    /// Training rows flagged under `contamination` (`negative_outlier_factor_ < offset`).
+    pub fn train_flags(&self, contamination: Contamination) -> Vec<bool> {
+        let offset = self.threshold.offset(contamination);
+        self.nof.iter().map(|&s| is_outlier(s, offset)).collect()
+    }
+
+    /// scikit-learn's novelty `score_samples` of new rows (`-LOF` against the training rows).
+    pub fn score_samples(&self, x: &Matrix) -> Result<Vec<f64>, FitError> {
+        if x.features() != self.index_features() {
+            return Err(FitError::FeatureCount {
+                expected: self.index_features(),
+                found: x.features(),
+            });
+        }
+        let nb = self.index.query(x, self.k);
+        Ok((0..x.rows())
+            .into_par_iter()
+            .map(|q| {
+                let (idx, dist) = nb.of(q);
+                let lrd_q = local_reachability_density(idx, dist, &self.k_distance);
+                -mean_ratio(idx, &self.lrd, lrd_q)
+            })
+            .collect())
+    }
+
+    /// Novelty `score_samples` of one row.
+    pub fn score_one(&self, row: &[f64]) -> Result<f64, FitError> {
+        let cols: Vec<Vec<f64>> = row.iter().map(|&v| vec![v]).collect();
+        let names: Vec<String> = (1..=row.len()).map(|i| format!("feature {i}")).collect();
+        let x = Matrix::new(&cols, &names)?;
+        Ok(self.score_samples(&x)?[0])
+    }
+
+    /// scikit-learn's novelty `predict` as booleans: true where the new row is an outlier.
+    pub fn predict(&self, x: &Matrix) -> Result<Vec<bool>, FitError> {
+        let offset = self.offset();
+        Ok(self
+            .score_samples(x)?
+            .into_iter()
+            .map(|s| is_outlier(s, offset))
+            .collect())
+    }
+
+    fn index_features(&self) -> usize {
+        self.index.dims()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matrix_data() -> (Vec<Vec<f64>>, Vec<String>) {
+        let mut a: Vec<f64> = (0..200).map(|i| f64::from(i % 20) * 0.1).collect();
+        let mut b: Vec<f64> = (0..200).map(|i| f64::from(i / 20) * 0.1).collect();
+        a[5] = 9.0;
+        b[5] = 9.0;
+        (vec![a, b], vec!["a".into(), "b".into()])
+    }
+
+    #[test]
+    fn params_rules() {
+        assert_eq!(
+            LofParams {
+                n_neighbors: 0,
+                ..LofParams::default()
+            }
+            .validate(),
+            Err(ParamsError::NoNeighbours)
+        );
+        assert!(LofParams {
+            contamination: Contamination::Fraction(0.0),
+            ..LofParams::default()
+        }
+        .validate()
+        .is_err());
+    }
+
+    #[test]
+    fn outlier_stands_out_and_smaller_k_from_cache_equals_direct_fit() {
+        let (cols, names) = matrix_data();
+        let x = Matrix::new(&cols, &names).expect("matrix");
+        let f = LofParams::default()
+            .validate()
+            .expect("valid")
+            .fit(&x)
+            .expect("fit");
+        let scores = f.train_anomaly_scores();
+        let top = (0..scores.len())
+            .max_by(|&i, &j| scores[i].total_cmp(&scores[j]))
+            .expect("rows");
+        assert_eq!(top, 5);
+        let cache = NeighbourCache::build(&x, 50).expect("cache");
+        for k in [1, 5, 20] {
+            let direct = LofParams {
+                n_neighbors: k,
+                ..LofParams::default()
+            }
+            .validate()
+            .expect("valid")
+            .fit(&x)
+            .expect("fit");
+            let derived = cache.fit(k, Contamination::Auto).expect("fit");
+            assert_eq!(
+                direct.negative_outlier_factor(),
+                derived.negative_outlier_factor(),
+                "k = {k}"
+            );
+        }
+    }
+
+    #[test]
+    fn duplicates_stay_finite_and_k_is_clamped() {
+        let cols = vec![vec![1.0; 30], vec![2.0; 30]];
+        let names = vec!["a".to_string(), "b".to_string()];
+        let x = Matrix::new(&cols, &names).expect("matrix");
+        let f = LofParams {
+            n_neighbors: 100,
+            ..LofParams::default()
+        }
+        .validate()
+        .expect("valid")
+        .fit(&x)
+        .expect("fit");
+        assert_eq!(f.n_neighbors(), 29);
+        assert!(f.warnings()[0].contains("n_neighbors (100) is greater"));
+        assert!(f
+            .negative_outlier_factor()
+            .iter()
+            .all(|v| (v + 1.0).abs() < 1e-12));
+        let one = vec![vec![1.0], vec![2.0]];
+        assert!(matches!(
+            LofParams::default()
+                .validate()
+                .expect("valid")
+                .fit(&Matrix::new(&one, &names).expect("m")),
+            Err(FitError::NoRows)
+        ));
+    }
+
+    #[test]
+    fn novelty_scores() {
+        let (cols, names) = matrix_data();
+        let x = Matrix::new(&cols, &names).expect("matrix");
+        let f = LofParams::default()
+            .validate()
+            .expect("valid")
+            .fit(&x)
+            .expect("fit");
+        let normal = f.score_one(&[1.0, 0.5]).expect("score");
+        let weird = f.score_one(&[5.0, -3.0]).expect("score");
+        assert!(weird < normal && normal > -1.5);
+        assert!(f.score_one(&[1.0]).is_err());
+    }
+}
