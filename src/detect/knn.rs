@@ -31,11 +31,7 @@ pub struct Neighbours {
 impl Neighbours {
     /// Number of queries.
     pub fn len(&self) -> usize {
-        if self.k == 0 {
-            0
-        } else {
-            self.indices.len() / self.k
-        }
+        self.indices.len().checked_div(self.k).unwrap_or(0)
     }
 
     /// True when there are no queries.
