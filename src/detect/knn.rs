@@ -56,6 +56,8 @@ pub struct Index {
     rows: Vec<u32>,
     /// Tree nodes (empty for brute force).
     nodes: Vec<KdNode>,
+    /// Bounding box of each node: `dims` minima then `dims` maxima.
+    boxes: Vec<f64>,
 }
 
 /// A k-d tree node: a leaf range of points, or a split with two children.
@@ -103,6 +105,7 @@ impl Index {
             points,
             rows: (0..n as u32).collect(),
             nodes: Vec::new(),
+            boxes: Vec::new(),
         };
         if d <= MAX_TREE_FEATURES {
             index.build_tree();
@@ -181,7 +184,23 @@ impl Index {
             })
             .collect();
         self.rows = perm;
+        // Bounding boxes, for the lower bound of the distance from a query to a node.
+        let mut boxes = vec![0.0; self.nodes.len() * 2 * d];
+        for (id, node) in self.nodes.iter().enumerate() {
+            let b = &mut boxes[id * 2 * d..(id + 1) * 2 * d];
+            b[..d].fill(f64::INFINITY);
+            b[d..].fill(f64::NEG_INFINITY);
+            for p in node.start as usize..node.end as usize {
+                for f in 0..d {
+                    let v = self.points[p * d + f];
+                    b[f] = b[f].min(v);
+                    b[d + f] = b[d + f].max(v);
+                }
+            }
+        }
+        self.boxes = boxes;
     }
+
 
     /// Number of features.
     pub fn dims(&self) -> usize {
@@ -202,102 +221,188 @@ impl Index {
     pub fn query(&self, queries: &Matrix, k: usize) -> Neighbours {
         let d = self.dims;
         let k = k.min(self.len());
-        let per_query: Vec<(Vec<u32>, Vec<f64>)> = (0..queries.rows())
-            .into_par_iter()
-            .map_init(
+        let n = queries.rows();
+        let mut out = Neighbours {
+            k,
+            indices: vec![0; n * k],
+            distances: vec![0.0; n * k],
+        };
+        if k == 0 {
+            return out;
+        }
+        out.indices
+            .par_chunks_mut(k)
+            .zip(out.distances.par_chunks_mut(k))
+            .enumerate()
+            .for_each_init(
                 || (vec![0.0; d], BinaryHeap::with_capacity(k + 1)),
-                |(q, heap), r| {
+                |(q, heap), (r, (idx, dist))| {
                     for (f, v) in q.iter_mut().enumerate() {
                         *v = queries.get(r, f);
                     }
-                    self.nearest(q, k, heap)
+                    self.nearest(q, k, heap, idx, dist);
                 },
-            )
-            .collect();
+            );
+        out
+    }
+
+    /// The `k` nearest indexed points of every indexed point (itself included), in row order.
+    /// Points are visited in tree order, so neighbouring queries share the cache.
+    pub fn query_self(&self, k: usize) -> Neighbours {
+        let d = self.dims;
+        let k = k.min(self.len());
+        let n = self.len();
+        let mut in_tree_order = Neighbours {
+            k,
+            indices: vec![0; n * k],
+            distances: vec![0.0; n * k],
+        };
+        if k == 0 {
+            return in_tree_order;
+        }
+        in_tree_order
+            .indices
+            .par_chunks_mut(k)
+            .zip(in_tree_order.distances.par_chunks_mut(k))
+            .enumerate()
+            .for_each_init(
+                || BinaryHeap::with_capacity(k + 1),
+                |heap, (p, (idx, dist))| {
+                    self.nearest(&self.points[p * d..(p + 1) * d], k, heap, idx, dist);
+                },
+            );
         let mut out = Neighbours {
             k,
-            indices: Vec::with_capacity(per_query.len() * k),
-            distances: Vec::with_capacity(per_query.len() * k),
+            indices: vec![0; n * k],
+            distances: vec![0.0; n * k],
         };
-        for (idx, dist) in per_query {
-            out.indices.extend(idx);
-            out.distances.extend(dist);
+        for (p, &row) in self.rows.iter().enumerate() {
+            let (r, t) = (row as usize * k..(row as usize + 1) * k, p * k..(p + 1) * k);
+            out.indices[r.clone()].copy_from_slice(&in_tree_order.indices[t.clone()]);
+            out.distances[r].copy_from_slice(&in_tree_order.distances[t]);
         }
         out
     }
 
-    /// The `k` nearest points to `q`, nearest first (ties by row index).
-    fn nearest(
-        &self,
-        q: &[f64],
-        k: usize,
-        heap: &mut BinaryHeap<Candidate>,
-    ) -> (Vec<u32>, Vec<f64>) {
+    /// The `k` nearest points to `q`, nearest first (ties by row index), written to `idx`
+    /// and `dist` (each `k` long).
+    fn nearest(&self, q: &[f64], k: usize, heap: &mut BinaryHeap<Candidate>, idx: &mut [u32], dist: &mut [f64]) {
         heap.clear();
-        if k > 0 {
-            if self.nodes.is_empty() {
-                self.scan(q, 0, self.rows.len(), k, heap);
-            } else {
-                self.search(0, q, k, heap);
-            }
+        self.search_all(q, k, heap);
+        // Pop from the top (farthest) into the slots from the back.
+        let mut slot = heap.len();
+        while let Some(c) = heap.pop() {
+            slot -= 1;
+            idx[slot] = c.1;
+            dist[slot] = c.0.sqrt();
         }
-        let mut found: Vec<Candidate> = std::mem::take(heap).into_sorted_vec();
-        let idx = found.iter().map(|c| c.1).collect();
-        let dist = found.iter().map(|c| c.0.sqrt()).collect();
-        found.clear();
-        *heap = BinaryHeap::from(found);
-        (idx, dist)
     }
 
-    /// Squared distance, summed feature by feature.
+    /// The number of features as seen by code specialised for `D` features (0: any number).
+    #[inline(always)]
+    fn dims_of<const D: usize>(&self) -> usize {
+        if D == 0 {
+            self.dims
+        } else {
+            D
+        }
+    }
+
+    /// Offers points `start..end` (tree order) to the heap.
     #[inline]
-    fn distance2(&self, q: &[f64], p: usize) -> f64 {
-        let point = &self.points[p * self.dims..(p + 1) * self.dims];
+    fn scan<const D: usize>(&self, q: &[f64], start: usize, end: usize, k: usize, heap: &mut BinaryHeap<Candidate>) {
+        let d = self.dims_of::<D>();
+        let q = &q[..d];
+        let mut worst = current_worst(heap, k);
+        let points = self.points[start * d..end * d].chunks_exact(d);
+        for (point, &row) in points.zip(&self.rows[start..end]) {
+            let mut s = 0.0;
+            for f in 0..d {
+                let t = q[f] - point[f];
+                s += t * t;
+            }
+            if s <= worst {
+                offer(heap, k, Candidate(s, row));
+                worst = current_worst(heap, k);
+            }
+        }
+    }
+
+    /// Squared distance from `q` to node `id`'s bounding box (0 inside it).
+    #[inline]
+    fn box_distance2<const D: usize>(&self, id: usize, q: &[f64]) -> f64 {
+        let d = self.dims_of::<D>();
+        let b = &self.boxes[id * 2 * d..(id + 1) * 2 * d];
+        let (lo, hi) = b.split_at(d);
         let mut s = 0.0;
-        for (a, b) in q.iter().zip(point) {
-            let t = a - b;
-            s += t * t;
+        for f in 0..d {
+            let gap = (lo[f] - q[f]).max(q[f] - hi[f]).max(0.0);
+            s += gap * gap;
         }
         s
     }
 
-    /// Offers points `start..end` (tree order) to the heap.
-    fn scan(
-        &self,
-        q: &[f64],
-        start: usize,
-        end: usize,
-        k: usize,
-        heap: &mut BinaryHeap<Candidate>,
-    ) {
-        for p in start..end {
-            let c = Candidate(self.distance2(q, p), self.rows[p]);
-            if heap.len() < k {
-                heap.push(c);
-            } else if heap.peek().is_some_and(|top| c < *top) {
-                heap.pop();
-                heap.push(c);
-            }
-        }
-    }
-
-    /// Depth-first search, nearer child first, pruning by the split plane.
-    fn search(&self, id: usize, q: &[f64], k: usize, heap: &mut BinaryHeap<Candidate>) {
-        let node = &self.nodes[id];
-        if node.dim == u32::MAX {
-            self.scan(q, node.start as usize, node.end as usize, k, heap);
+    /// Depth-first search: skips a node whose box is farther than the k-th candidate, and visits
+    /// the child on the query's side of the split first.
+    fn search<const D: usize>(&self, id: usize, q: &[f64], k: usize, heap: &mut BinaryHeap<Candidate>) {
+        // A point at exactly the current k-th distance may still win on its index: prune only
+        // boxes strictly farther.
+        if heap.len() == k && self.box_distance2::<D>(id, q) > current_worst(heap, k) {
             return;
         }
-        let diff = q[node.dim as usize] - node.split;
-        let (near, far) = if diff < 0.0 {
+        let node = &self.nodes[id];
+        if node.dim == u32::MAX {
+            self.scan::<D>(q, node.start as usize, node.end as usize, k, heap);
+            return;
+        }
+        let (near, far) = if q[node.dim as usize] < node.split {
             (node.left, node.right)
         } else {
             (node.right, node.left)
         };
-        self.search(near as usize, q, k, heap);
-        // A point at exactly the current k-th distance may still win on its index: use `<=`.
-        if heap.len() < k || heap.peek().is_some_and(|top| diff * diff <= top.0) {
-            self.search(far as usize, q, k, heap);
+        self.search::<D>(near as usize, q, k, heap);
+        self.search::<D>(far as usize, q, k, heap);
+    }
+
+    /// Search specialised for the usual small numbers of features, so distances are unrolled.
+    fn search_all(&self, q: &[f64], k: usize, heap: &mut BinaryHeap<Candidate>) {
+        macro_rules! dispatch {
+            ($($n:literal)*) => {
+                match self.dims {
+                    $($n => if self.nodes.is_empty() {
+                        self.scan::<$n>(q, 0, self.rows.len(), k, heap)
+                    } else {
+                        self.search::<$n>(0, q, k, heap)
+                    },)*
+                    _ => if self.nodes.is_empty() {
+                        self.scan::<0>(q, 0, self.rows.len(), k, heap)
+                    } else {
+                        self.search::<0>(0, q, k, heap)
+                    },
+                }
+            };
+        }
+        dispatch!(1 2 3 4 5 6 7 8);
+    }
+}
+
+/// The k-th squared distance so far, or infinity while fewer than `k` candidates are known.
+#[inline]
+fn current_worst(heap: &BinaryHeap<Candidate>, k: usize) -> f64 {
+    match heap.peek() {
+        Some(top) if heap.len() == k => top.0,
+        _ => f64::INFINITY,
+    }
+}
+
+/// Adds a candidate to a heap of at most `k`, replacing the worst if it is better.
+#[inline]
+fn offer(heap: &mut BinaryHeap<Candidate>, k: usize, c: Candidate) {
+    if heap.len() < k {
+        heap.push(c);
+    } else if let Some(mut top) = heap.peek_mut() {
+        if c < *top {
+            *top = c;
         }
     }
 }

@@ -80,7 +80,7 @@ impl NeighbourCache {
         }
         let k_max = k_max.clamp(1, x.rows() - 1);
         let index = Index::build(x);
-        let raw = index.query(x, k_max + 1);
+        let raw = index.query_self(k_max + 1);
         Ok(NeighbourCache { index, raw, k_max })
     }
 

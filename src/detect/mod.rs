@@ -8,6 +8,7 @@ pub mod knn;
 pub mod lof;
 mod matrix;
 pub mod metrics;
+pub mod scale;
 pub mod threshold;
 
 pub use error::{FitError, ParamsError};
@@ -16,4 +17,5 @@ pub use iforest::{
 };
 pub use lof::{FittedLof, LofParams, NeighbourCache, ValidLofParams};
 pub use matrix::Matrix;
+pub use scale::{Scaler, Scaling};
 pub use threshold::{Contamination, Threshold};

@@ -1,0 +1,104 @@
+//! LOF benchmark: scikit-learn (`algorithm="auto"`, `n_jobs=-1`) and TrafficLens side by side in
+//! one run on the same generated data, k = 20: 100,000 x 6 and 1,000,000 x 6. Also times
+//! re-deriving LOF for a new k from cached neighbour lists (k_max = 100) at 100,000 rows.
+//!
+//! `cargo bench --bench lof` (set `TL_BENCH_ROWS=100000` for one size). Loading is not timed.
+//! Needs `python3` with scikit-learn and pandas for the reference.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use trafficlens::data::{load, LoadOptions};
+use trafficlens::detect::{Contamination, LofParams, Matrix, NeighbourCache};
+
+/// Environment variable that makes this executable act as the measured child.
+const CHILD: &str = "TL_BENCH_LOF_CHILD";
+
+fn main() {
+    if let Ok(path) = std::env::var(CHILD) {
+        child(Path::new(&path));
+        return;
+    }
+    let sizes: Vec<u64> = std::env::var("TL_BENCH_ROWS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![100_000, 1_000_000]);
+    let mut table = Vec::new();
+    for rows in sizes {
+        let path = common::ensure_file(rows);
+        table.push((rows, run_ours(&path), run_sklearn(&path)));
+    }
+    println!();
+    println!(
+        "{:>10}  {:>14}  {:>14}  {:>8}  {:>26}",
+        "rows", "scikit-learn s", "trafficlens s", "speed-up", "new k from cache (k=35) ms"
+    );
+    for (rows, ours, theirs) in table {
+        let (t, rederive) = ours.unwrap_or((f64::NAN, f64::NAN));
+        let s = theirs.unwrap_or(f64::NAN);
+        println!("{rows:>10}  {s:>14.2}  {t:>14.3}  {:>7.1}x  {:>26.1}", s / t, rederive * 1e3);
+    }
+}
+
+/// In the child: load (untimed), fit LOF with k = 20 and print its time; then build a cache for
+/// k <= 100 and print the time to derive LOF for k = 35 from it.
+fn child(path: &Path) {
+    let ds = load(path, &LoadOptions::default()).expect("load");
+    let x = Matrix::new(&ds.columns, &ds.feature_names).expect("matrix");
+    let params = LofParams::default().validate().expect("valid");
+    let started = Instant::now();
+    let lof = params.fit(&x).expect("fit");
+    let fit = started.elapsed().as_secs_f64();
+    assert_eq!(lof.negative_outlier_factor().len(), ds.n_rows());
+    let rederive = if ds.n_rows() <= 100_000 {
+        let cache = NeighbourCache::build(&x, 100).expect("cache");
+        let started = Instant::now();
+        let again = cache.fit(35, Contamination::Auto).expect("fit");
+        let secs = started.elapsed().as_secs_f64();
+        assert_eq!(again.n_neighbors(), 35);
+        secs
+    } else {
+        f64::NAN
+    };
+    println!("{fit} {rederive}");
+}
+
+fn run_ours(path: &Path) -> Option<(f64, f64)> {
+    let exe = std::env::current_exe().ok()?;
+    let out = Command::new(exe).env(CHILD, path).output().ok()?;
+    if !out.status.success() {
+        eprintln!("trafficlens child failed: {}", String::from_utf8_lossy(&out.stderr));
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut it = text.lines().last()?.split_whitespace().map(|v| v.parse::<f64>().unwrap_or(f64::NAN));
+    let (fit, rederive) = (it.next()?, it.next()?);
+    println!("trafficlens {}: {fit:.3} s", path.display());
+    Some((fit, rederive))
+}
+
+fn run_sklearn(path: &Path) -> Option<f64> {
+    let script = format!(
+        "import time, pandas as pd\n\
+         from sklearn.neighbors import LocalOutlierFactor\n\
+         X = pd.read_csv({path:?}).drop(columns=['Timestamp']).to_numpy()\n\
+         t = time.perf_counter()\n\
+         m = LocalOutlierFactor(n_neighbors=20, algorithm='auto', n_jobs=-1).fit(X)\n\
+         print(time.perf_counter() - t)\n",
+        path = path.display().to_string()
+    );
+    let out = Command::new("python3").arg("-c").arg(script).output().ok()?;
+    if !out.status.success() {
+        eprintln!(
+            "scikit-learn unavailable: {}",
+            String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("")
+        );
+        return None;
+    }
+    let t = *common::last_line_numbers(&out.stdout).first()?;
+    println!("scikit-learn {}: {t:.2} s", path.display());
+    Some(t)
+}
