@@ -39,7 +39,11 @@ fn main() {
     for (rows, ours, theirs) in table {
         let (t, rederive) = ours.unwrap_or((f64::NAN, f64::NAN));
         let s = theirs.unwrap_or(f64::NAN);
-        println!("{rows:>10}  {s:>14.2}  {t:>14.3}  {:>7.1}x  {:>26.1}", s / t, rederive * 1e3);
+        println!(
+            "{rows:>10}  {s:>14.2}  {t:>14.3}  {:>7.1}x  {:>26.1}",
+            s / t,
+            rederive * 1e3
+        );
     }
 }
 
@@ -49,9 +53,12 @@ fn child(path: &Path) {
     let ds = load(path, &LoadOptions::default()).expect("load");
     let x = Matrix::new(&ds.columns, &ds.feature_names).expect("matrix");
     let params = LofParams::default().validate().expect("valid");
+    common::reset_peak();
+    let before = common::status_kb("VmRSS:");
     let started = Instant::now();
     let lof = params.fit(&x).expect("fit");
     let fit = started.elapsed().as_secs_f64();
+    let extra_mb = common::status_kb("VmHWM:").saturating_sub(before) as f64 / 1024.0;
     assert_eq!(lof.negative_outlier_factor().len(), ds.n_rows());
     let rederive = if ds.n_rows() <= 100_000 {
         let cache = NeighbourCache::build(&x, 100).expect("cache");
@@ -63,20 +70,27 @@ fn child(path: &Path) {
     } else {
         f64::NAN
     };
-    println!("{fit} {rederive}");
+    println!("{fit} {rederive} {extra_mb}");
 }
 
 fn run_ours(path: &Path) -> Option<(f64, f64)> {
     let exe = std::env::current_exe().ok()?;
     let out = Command::new(exe).env(CHILD, path).output().ok()?;
     if !out.status.success() {
-        eprintln!("trafficlens child failed: {}", String::from_utf8_lossy(&out.stderr));
+        eprintln!(
+            "trafficlens child failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         return None;
     }
     let text = String::from_utf8_lossy(&out.stdout);
-    let mut it = text.lines().last()?.split_whitespace().map(|v| v.parse::<f64>().unwrap_or(f64::NAN));
-    let (fit, rederive) = (it.next()?, it.next()?);
-    println!("trafficlens {}: {fit:.3} s", path.display());
+    let mut it = text
+        .lines()
+        .last()?
+        .split_whitespace()
+        .map(|v| v.parse::<f64>().unwrap_or(f64::NAN));
+    let (fit, rederive, extra) = (it.next()?, it.next()?, it.next()?);
+    println!("trafficlens {}: {fit:.3} s, {extra:.0} MB above the loaded data", path.display());
     Some((fit, rederive))
 }
 
@@ -90,11 +104,18 @@ fn run_sklearn(path: &Path) -> Option<f64> {
          print(time.perf_counter() - t)\n",
         path = path.display().to_string()
     );
-    let out = Command::new("python3").arg("-c").arg(script).output().ok()?;
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .output()
+        .ok()?;
     if !out.status.success() {
         eprintln!(
             "scikit-learn unavailable: {}",
-            String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("")
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
         );
         return None;
     }

@@ -201,7 +201,6 @@ impl Index {
         self.boxes = boxes;
     }
 
-
     /// Number of features.
     pub fn dims(&self) -> usize {
         self.dims
@@ -286,7 +285,14 @@ impl Index {
 
     /// The `k` nearest points to `q`, nearest first (ties by row index), written to `idx`
     /// and `dist` (each `k` long).
-    fn nearest(&self, q: &[f64], k: usize, heap: &mut BinaryHeap<Candidate>, idx: &mut [u32], dist: &mut [f64]) {
+    fn nearest(
+        &self,
+        q: &[f64],
+        k: usize,
+        heap: &mut BinaryHeap<Candidate>,
+        idx: &mut [u32],
+        dist: &mut [f64],
+    ) {
         heap.clear();
         self.search_all(q, k, heap);
         // Pop from the top (farthest) into the slots from the back.
@@ -310,7 +316,14 @@ impl Index {
 
     /// Offers points `start..end` (tree order) to the heap.
     #[inline]
-    fn scan<const D: usize>(&self, q: &[f64], start: usize, end: usize, k: usize, heap: &mut BinaryHeap<Candidate>) {
+    fn scan<const D: usize>(
+        &self,
+        q: &[f64],
+        start: usize,
+        end: usize,
+        k: usize,
+        heap: &mut BinaryHeap<Candidate>,
+    ) {
         let d = self.dims_of::<D>();
         let q = &q[..d];
         let mut worst = current_worst(heap, k);
@@ -344,7 +357,13 @@ impl Index {
 
     /// Depth-first search: skips a node whose box is farther than the k-th candidate, and visits
     /// the child on the query's side of the split first.
-    fn search<const D: usize>(&self, id: usize, q: &[f64], k: usize, heap: &mut BinaryHeap<Candidate>) {
+    fn search<const D: usize>(
+        &self,
+        id: usize,
+        q: &[f64],
+        k: usize,
+        heap: &mut BinaryHeap<Candidate>,
+    ) {
         // A point at exactly the current k-th distance may still win on its index: prune only
         // boxes strictly farther.
         if heap.len() == k && self.box_distance2::<D>(id, q) > current_worst(heap, k) {

@@ -28,7 +28,9 @@ impl std::str::FromStr for Scaling {
             "none" => Ok(Scaling::None),
             "standard" => Ok(Scaling::Standard),
             "robust" => Ok(Scaling::Robust),
-            other => Err(format!("`{other}` is not a scaling: use none, standard or robust")),
+            other => Err(format!(
+                "`{other}` is not a scaling: use none, standard or robust"
+            )),
         }
     }
 }
@@ -76,14 +78,23 @@ impl Scaler {
     pub fn transform(&self, x: &Matrix) -> Result<Vec<Vec<f64>>, FitError> {
         self.check(x.features())?;
         Ok((0..x.features())
-            .map(|f| x.column(f).iter().map(|v| (v - self.centre[f]) / self.scale[f]).collect())
+            .map(|f| {
+                x.column(f)
+                    .iter()
+                    .map(|v| (v - self.centre[f]) / self.scale[f])
+                    .collect()
+            })
             .collect())
     }
 
     /// One scaled row.
     pub fn transform_row(&self, row: &[f64]) -> Result<Vec<f64>, FitError> {
         self.check(row.len())?;
-        Ok(row.iter().enumerate().map(|(f, v)| (v - self.centre[f]) / self.scale[f]).collect())
+        Ok(row
+            .iter()
+            .enumerate()
+            .map(|(f, v)| (v - self.centre[f]) / self.scale[f])
+            .collect())
     }
 
     fn check(&self, features: usize) -> Result<(), FitError> {
@@ -116,17 +127,30 @@ mod tests {
         let cols = vec![vec![1.0, 2.0, 3.0, 4.0, 100.0], vec![5.0; 5]];
         let names = vec!["a".to_string(), "b".to_string()];
         let x = Matrix::new(&cols, &names).expect("matrix");
-        let s = Scaler::fit(&x, Scaling::Standard).transform(&x).expect("scale");
-        let expected = [-0.538_284_616_643_566_9, -0.512_652_015_851_016, -0.487_019_415_058_465_24, -0.461_386_814_265_914_44, 1.999_342_861_818_962_6];
+        let s = Scaler::fit(&x, Scaling::Standard)
+            .transform(&x)
+            .expect("scale");
+        let expected = [
+            -0.538_284_616_643_566_9,
+            -0.512_652_015_851_016,
+            -0.487_019_415_058_465_24,
+            -0.461_386_814_265_914_44,
+            1.999_342_861_818_962_6,
+        ];
         for (a, b) in s[0].iter().zip(expected) {
             assert!((a - b).abs() < 1e-12, "{a} vs {b}");
         }
         assert_eq!(s[1], vec![0.0; 5]);
-        let r = Scaler::fit(&x, Scaling::Robust).transform(&x).expect("scale");
+        let r = Scaler::fit(&x, Scaling::Robust)
+            .transform(&x)
+            .expect("scale");
         assert_eq!(r[0], vec![-1.0, -0.5, 0.0, 0.5, 48.5]);
         assert_eq!(r[1], vec![0.0; 5]);
         let none = Scaler::fit(&x, Scaling::None);
-        assert_eq!(none.transform_row(&[7.0, 8.0]).expect("row"), vec![7.0, 8.0]);
+        assert_eq!(
+            none.transform_row(&[7.0, 8.0]).expect("row"),
+            vec![7.0, 8.0]
+        );
         assert!(none.transform_row(&[7.0]).is_err());
         assert_eq!("Robust".parse::<Scaling>(), Ok(Scaling::Robust));
         assert!("minmax".parse::<Scaling>().is_err());
