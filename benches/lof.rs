@@ -90,7 +90,10 @@ fn run_ours(path: &Path) -> Option<(f64, f64)> {
         .split_whitespace()
         .map(|v| v.parse::<f64>().unwrap_or(f64::NAN));
     let (fit, rederive, extra) = (it.next()?, it.next()?, it.next()?);
-    println!("trafficlens {}: {fit:.3} s, {extra:.0} MB above the loaded data", path.display());
+    println!(
+        "trafficlens {}: {fit:.3} s, {extra:.0} MB above the loaded data",
+        path.display()
+    );
     Some((fit, rederive))
 }
 

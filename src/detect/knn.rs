@@ -426,27 +426,24 @@ fn offer(heap: &mut BinaryHeap<Candidate>, k: usize, c: Candidate) {
     }
 }
 
-/// scikit-learn's `kneighbors()` on the training set: `k + 1` neighbours are searched and the
-/// point itself is removed; where more than `k` exact duplicates hide the point, the first
-/// neighbour is removed instead.
-pub fn training_neighbours(raw: &Neighbours, k: usize) -> Neighbours {
-    let n = raw.len();
+/// scikit-learn's `kneighbors()` on the training set, for row `q`: of the first `k + 1` raw
+/// neighbours the row itself is removed, or, where more than `k` exact duplicates hide it, the
+/// first neighbour. Yields `k` (row, distance) pairs, nearest first.
+pub fn training_neighbours_of(
+    raw: &Neighbours,
+    q: usize,
+    k: usize,
+) -> impl Iterator<Item = (u32, f64)> + '_ {
     let take = (k + 1).min(raw.k);
-    let mut out = Neighbours {
-        k,
-        indices: Vec::with_capacity(n * k),
-        distances: Vec::with_capacity(n * k),
-    };
-    for q in 0..n {
-        let (idx, dist) = raw.of(q);
-        let (idx, dist) = (&idx[..take], &dist[..take]);
-        let skip = idx.iter().position(|&i| i as usize == q).unwrap_or(0);
-        for j in (0..take).filter(|&j| j != skip).take(k) {
-            out.indices.push(idx[j]);
-            out.distances.push(dist[j]);
-        }
-    }
-    out
+    let (idx, dist) = raw.of(q);
+    let skip = idx[..take]
+        .iter()
+        .position(|&i| i as usize == q)
+        .unwrap_or(0);
+    (0..take)
+        .filter(move |&j| j != skip)
+        .take(k)
+        .map(move |j| (idx[j], dist[j]))
 }
 
 #[cfg(test)]
@@ -501,9 +498,13 @@ mod tests {
         };
         // Query 0 finds itself first; query 1 finds itself second; query 2 is hidden behind
         // duplicates 5, 6 and 7, so the first of them is dropped.
-        let t = training_neighbours(&raw, 2);
-        assert_eq!(t.of(0).0, &[1, 2]);
-        assert_eq!(t.of(1).0, &[5, 6]);
-        assert_eq!(t.of(2).0, &[6, 7]);
+        let rows = |q| {
+            training_neighbours_of(&raw, q, 2)
+                .map(|(i, _)| i)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(rows(0), [1, 2]);
+        assert_eq!(rows(1), [5, 6]);
+        assert_eq!(rows(2), [6, 7]);
     }
 }

@@ -10,7 +10,9 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::knn::{training_neighbours, Index, Neighbours};
+use std::sync::Arc;
+
+use super::knn::{training_neighbours_of, Index, Neighbours};
 use super::threshold::{is_outlier, Contamination, Threshold};
 use super::{FitError, Matrix, ParamsError};
 
@@ -66,7 +68,7 @@ impl ValidLofParams {
 /// The neighbour lists of every training row for up to `k_max` neighbours, searched once.
 #[derive(Debug, Clone)]
 pub struct NeighbourCache {
-    index: Index,
+    index: Arc<Index>,
     /// `k_max + 1` neighbours of each training row, the row itself included.
     raw: Neighbours,
     k_max: usize,
@@ -81,7 +83,11 @@ impl NeighbourCache {
         let k_max = k_max.clamp(1, x.rows() - 1);
         let index = Index::build(x);
         let raw = index.query_self(k_max + 1);
-        Ok(NeighbourCache { index, raw, k_max })
+        Ok(NeighbourCache {
+            index: Arc::new(index),
+            raw,
+            k_max,
+        })
     }
 
     /// The largest k this cache serves.
@@ -109,25 +115,37 @@ impl NeighbourCache {
             ));
         }
         let k = n_neighbors.clamp(1, n - 1).min(self.k_max);
-        let neighbours = training_neighbours(&self.raw, k);
-        let k_distance: Vec<f64> = (0..n).map(|q| neighbours.of(q).1[k - 1]).collect();
-        let lrd: Vec<f64> = (0..n)
+        // The neighbour lists are read in place from the cache: no copy per k.
+        let raw = &self.raw;
+        let k_distance: Vec<f64> = (0..n)
             .into_par_iter()
             .map(|q| {
-                let (idx, dist) = neighbours.of(q);
-                local_reachability_density(idx, dist, &k_distance)
+                training_neighbours_of(raw, q, k)
+                    .last()
+                    .map_or(0.0, |(_, d)| d)
             })
+            .collect();
+        let lrd: Vec<f64> = (0..n)
+            .into_par_iter()
+            .map(|q| local_reachability_density(training_neighbours_of(raw, q, k), k, &k_distance))
             .collect();
         let nof: Vec<f64> = (0..n)
             .into_par_iter()
-            .map(|q| -mean_ratio(neighbours.of(q).0, &lrd, lrd[q]))
+            .map(|q| {
+                -mean_ratio(
+                    training_neighbours_of(raw, q, k).map(|(o, _)| o),
+                    k,
+                    &lrd,
+                    lrd[q],
+                )
+            })
             .collect();
         if nof.iter().any(|&v| v < -1e7) {
             warnings.push("duplicate values are leading to incorrect results; increase the number of neighbours".into());
         }
         let threshold = Threshold::new(nof.clone(), AUTO_OFFSET);
         Ok(FittedLof {
-            index: self.index.clone(),
+            index: Arc::clone(&self.index),
             k,
             contamination,
             k_distance,
@@ -139,26 +157,32 @@ impl NeighbourCache {
     }
 }
 
-/// `1 / (mean(max(d(q, o), k_distance(o))) + 1e-10)` over the neighbours `o` of `q`.
-fn local_reachability_density(idx: &[u32], dist: &[f64], k_distance: &[f64]) -> f64 {
-    let sum: f64 = idx
-        .iter()
-        .zip(dist)
-        .map(|(&o, &d)| d.max(k_distance[o as usize]))
-        .sum();
-    1.0 / (sum / idx.len() as f64 + 1e-10)
+/// `1 / (mean(max(d(q, o), k_distance(o))) + 1e-10)` over the `k` neighbours `o` of `q`.
+fn local_reachability_density(
+    neighbours: impl Iterator<Item = (u32, f64)>,
+    k: usize,
+    k_distance: &[f64],
+) -> f64 {
+    let mut sum = 0.0;
+    for (o, d) in neighbours {
+        sum += d.max(k_distance[o as usize]);
+    }
+    1.0 / (sum / k as f64 + 1e-10)
 }
 
-/// `mean(lrd(o) / lrd_q)` over the neighbours `o`.
-fn mean_ratio(idx: &[u32], lrd: &[f64], lrd_q: f64) -> f64 {
-    let sum: f64 = idx.iter().map(|&o| lrd[o as usize] / lrd_q).sum();
-    sum / idx.len() as f64
+/// `mean(lrd(o) / lrd_q)` over the `k` neighbours `o`.
+fn mean_ratio(neighbours: impl Iterator<Item = u32>, k: usize, lrd: &[f64], lrd_q: f64) -> f64 {
+    let mut sum = 0.0;
+    for o in neighbours {
+        sum += lrd[o as usize] / lrd_q;
+    }
+    sum / k as f64
 }
 
 /// A fitted LOF: training scores, re-thresholding, and novelty scores for new rows.
 #[derive(Debug, Clone)]
 pub struct FittedLof {
-    index: Index,
+    index: Arc<Index>,
     k: usize,
     contamination: Contamination,
     k_distance: Vec<f64>,
@@ -218,8 +242,13 @@ impl FittedLof {
             .into_par_iter()
             .map(|q| {
                 let (idx, dist) = nb.of(q);
-                let lrd_q = local_reachability_density(idx, dist, &self.k_distance);
-                -mean_ratio(idx, &self.lrd, lrd_q)
+                let k = idx.len();
+                let lrd_q = local_reachability_density(
+                    idx.iter().copied().zip(dist.iter().copied()),
+                    k,
+                    &self.k_distance,
+                );
+                -mean_ratio(idx.iter().copied(), k, &self.lrd, lrd_q)
             })
             .collect())
     }
