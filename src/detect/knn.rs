@@ -248,37 +248,39 @@ impl Index {
     /// The `k` nearest indexed points of every indexed point (itself included), in row order.
     /// Points are visited in tree order, so neighbouring queries share the cache.
     pub fn query_self(&self, k: usize) -> Neighbours {
+        /// Queries answered per batch before their lists are moved to row order.
+        const BATCH: usize = 1 << 16;
         let d = self.dims;
         let k = k.min(self.len());
         let n = self.len();
-        let mut in_tree_order = Neighbours {
-            k,
-            indices: vec![0; n * k],
-            distances: vec![0.0; n * k],
-        };
-        if k == 0 {
-            return in_tree_order;
-        }
-        in_tree_order
-            .indices
-            .par_chunks_mut(k)
-            .zip(in_tree_order.distances.par_chunks_mut(k))
-            .enumerate()
-            .for_each_init(
-                || BinaryHeap::with_capacity(k + 1),
-                |heap, (p, (idx, dist))| {
-                    self.nearest(&self.points[p * d..(p + 1) * d], k, heap, idx, dist);
-                },
-            );
         let mut out = Neighbours {
             k,
             indices: vec![0; n * k],
             distances: vec![0.0; n * k],
         };
-        for (p, &row) in self.rows.iter().enumerate() {
-            let (r, t) = (row as usize * k..(row as usize + 1) * k, p * k..(p + 1) * k);
-            out.indices[r.clone()].copy_from_slice(&in_tree_order.indices[t.clone()]);
-            out.distances[r].copy_from_slice(&in_tree_order.distances[t]);
+        if k == 0 {
+            return out;
+        }
+        let mut idx_batch = vec![0u32; BATCH.min(n) * k];
+        let mut dist_batch = vec![0.0f64; BATCH.min(n) * k];
+        for first in (0..n).step_by(BATCH) {
+            let count = BATCH.min(n - first);
+            idx_batch[..count * k]
+                .par_chunks_mut(k)
+                .zip(dist_batch[..count * k].par_chunks_mut(k))
+                .enumerate()
+                .for_each_init(
+                    || BinaryHeap::with_capacity(k + 1),
+                    |heap, (i, (idx, dist))| {
+                        let p = first + i;
+                        self.nearest(&self.points[p * d..(p + 1) * d], k, heap, idx, dist);
+                    },
+                );
+            for (i, &row) in self.rows[first..first + count].iter().enumerate() {
+                let (r, t) = (row as usize * k..(row as usize + 1) * k, i * k..(i + 1) * k);
+                out.indices[r.clone()].copy_from_slice(&idx_batch[t.clone()]);
+                out.distances[r].copy_from_slice(&dist_batch[t]);
+            }
         }
         out
     }
