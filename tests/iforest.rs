@@ -126,9 +126,10 @@ fn roc_auc_and_flag_counts_match_sklearn() {
                 ..IsolationForestParams::default()
             };
             let forest = params.validate().expect("valid").fit(&x).expect("fit");
-            aucs.push(roc_auc(&forest.train_anomaly_scores(), &labels).expect("both classes"));
+            aucs.push(roc_auc(&forest.training().anomaly_scores(), &labels).expect("both classes"));
             let flagged = forest
-                .train_flags(Contamination::Fraction(0.05))
+                .training()
+                .flags(Contamination::Fraction(0.05))
                 .iter()
                 .filter(|&&f| f)
                 .count();

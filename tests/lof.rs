@@ -81,17 +81,17 @@ fn negative_outlier_factors_flags_and_novelty_match_sklearn() {
                     .collect()
             };
             assert_eq!(
-                flagged(fitted.train_flags(Contamination::Auto)),
+                flagged(fitted.training().flags(Contamination::Auto)),
                 rows(&expected["flagged_auto"]),
                 "{what}: auto"
             );
             assert_eq!(
-                flagged(fitted.train_flags(Contamination::Fraction(0.05))),
+                flagged(fitted.training().flags(Contamination::Fraction(0.05))),
                 rows(&expected["flagged_0_05"]),
                 "{what}: 0.05"
             );
             assert_close(
-                &[fitted.offset()],
+                &[fitted.training().offset()],
                 &[expected["offset_0_05"].as_f64().expect("offset")],
                 &what,
             );

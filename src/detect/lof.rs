@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 use super::knn::{training_neighbours_of, Index, Neighbours};
-use super::threshold::{is_outlier, Contamination, Threshold};
+use super::threshold::{is_outlier, Contamination, TrainingScores};
 use super::{FitError, Matrix, ParamsError};
 
 /// scikit-learn's offset for `contamination = "auto"`.
@@ -143,15 +143,12 @@ impl NeighbourCache {
         if nof.iter().any(|&v| v < -1e7) {
             warnings.push("duplicate values are leading to incorrect results; increase the number of neighbours".into());
         }
-        let threshold = Threshold::new(nof.clone(), AUTO_OFFSET);
         Ok(FittedLof {
             index: Arc::clone(&self.index),
             k,
-            contamination,
             k_distance,
             lrd,
-            nof,
-            threshold,
+            training: TrainingScores::new(nof, AUTO_OFFSET, contamination),
             warnings,
         })
     }
@@ -184,11 +181,9 @@ fn mean_ratio(neighbours: impl Iterator<Item = u32>, k: usize, lrd: &[f64], lrd_
 pub struct FittedLof {
     index: Arc<Index>,
     k: usize,
-    contamination: Contamination,
     k_distance: Vec<f64>,
     lrd: Vec<f64>,
-    nof: Vec<f64>,
-    threshold: Threshold,
+    training: TrainingScores,
     warnings: Vec<String>,
 }
 
@@ -205,28 +200,12 @@ impl FittedLof {
 
     /// scikit-learn's `negative_outlier_factor_` of the training rows.
     pub fn negative_outlier_factor(&self) -> &[f64] {
-        &self.nof
+        self.training.score_samples()
     }
 
-    /// The project's anomaly scores of the training rows: the LOF (higher = more anomalous).
-    pub fn train_anomaly_scores(&self) -> Vec<f64> {
-        self.nof.iter().map(|v| -v).collect()
-    }
-
-    /// The sorted training scores and offsets.
-    pub fn threshold(&self) -> &Threshold {
-        &self.threshold
-    }
-
-    /// scikit-learn's `offset_` for the contamination given at fit time.
-    pub fn offset(&self) -> f64 {
-        self.threshold.offset(self.contamination)
-    }
-
-    /// Training rows flagged under `contamination` (`negative_outlier_factor_ < offset`).
-    pub fn train_flags(&self, contamination: Contamination) -> Vec<bool> {
-        let offset = self.threshold.offset(contamination);
-        self.nof.iter().map(|&s| is_outlier(s, offset)).collect()
+    /// The training rows' scores, offsets and flags (the anomaly score is the LOF itself).
+    pub fn training(&self) -> &TrainingScores {
+        &self.training
     }
 
     /// scikit-learn's novelty `score_samples` of new rows (`-LOF` against the training rows).
@@ -263,7 +242,7 @@ impl FittedLof {
 
     /// scikit-learn's novelty `predict` as booleans: true where the new row is an outlier.
     pub fn predict(&self, x: &Matrix) -> Result<Vec<bool>, FitError> {
-        let offset = self.offset();
+        let offset = self.training.offset();
         Ok(self
             .score_samples(x)?
             .into_iter()
@@ -315,7 +294,7 @@ mod tests {
             .expect("valid")
             .fit(&x)
             .expect("fit");
-        let scores = f.train_anomaly_scores();
+        let scores = f.training().anomaly_scores();
         let top = (0..scores.len())
             .max_by(|&i, &j| scores[i].total_cmp(&scores[j]))
             .expect("rows");

@@ -18,4 +18,4 @@ pub use iforest::{
 pub use lof::{FittedLof, LofParams, NeighbourCache, ValidLofParams};
 pub use matrix::Matrix;
 pub use scale::{Scaler, Scaling};
-pub use threshold::{Contamination, Threshold};
+pub use threshold::{Contamination, TrainingScores};

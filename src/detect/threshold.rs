@@ -57,42 +57,77 @@ impl std::fmt::Display for Contamination {
     }
 }
 
-/// The training scores of a fitted detector, sorted, to derive thresholds without refitting.
+/// The training scores of a fitted detector (scikit-learn's `score_samples` convention: lower is
+/// more anomalous), in row order and sorted, with the contamination chosen at fit time. A new
+/// contamination costs a percentile lookup and one pass; no refit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Threshold {
-    /// scikit-learn `score_samples` of the training rows, ascending (most anomalous first).
-    sorted_scores: Vec<f64>,
+pub struct TrainingScores {
+    /// Scores in row order.
+    scores: Vec<f64>,
+    /// The same scores, ascending (most anomalous first).
+    sorted: Vec<f64>,
     /// The offset for `contamination = auto`.
     auto_offset: f64,
+    /// The contamination given at fit time.
+    contamination: Contamination,
 }
 
-impl Threshold {
-    /// Keeps the training `score_samples` (any order) and the detector's `auto` offset.
-    pub fn new(mut scores: Vec<f64>, auto_offset: f64) -> Self {
-        scores.par_sort_unstable_by(f64::total_cmp);
-        Threshold {
-            sorted_scores: scores,
+impl TrainingScores {
+    /// Keeps the training scores (row order), the detector's `auto` offset and the contamination.
+    pub fn new(scores: Vec<f64>, auto_offset: f64, contamination: Contamination) -> Self {
+        let mut sorted = scores.clone();
+        sorted.par_sort_unstable_by(f64::total_cmp);
+        TrainingScores {
+            scores,
+            sorted,
             auto_offset,
+            contamination,
         }
     }
 
-    /// scikit-learn's `offset_`: `decision_function = score_samples - offset`.
-    pub fn offset(&self, contamination: Contamination) -> f64 {
+    /// scikit-learn's `score_samples` (or `negative_outlier_factor_`) of the training rows.
+    pub fn score_samples(&self) -> &[f64] {
+        &self.scores
+    }
+
+    /// The project's anomaly scores of the training rows (`-score_samples`, higher = more anomalous).
+    pub fn anomaly_scores(&self) -> Vec<f64> {
+        self.scores.iter().map(|s| -s).collect()
+    }
+
+    /// The contamination given at fit time.
+    pub fn contamination(&self) -> Contamination {
+        self.contamination
+    }
+
+    /// scikit-learn's `offset_` for the contamination given at fit time.
+    pub fn offset(&self) -> f64 {
+        self.offset_for(self.contamination)
+    }
+
+    /// The offset for any contamination: `decision_function = score_samples - offset`.
+    pub fn offset_for(&self, contamination: Contamination) -> f64 {
         match contamination {
             Contamination::Auto => self.auto_offset,
-            Contamination::Fraction(f) => percentile_sorted(&self.sorted_scores, 100.0 * f),
+            Contamination::Fraction(f) => percentile_sorted(&self.sorted, 100.0 * f),
         }
     }
 
-    /// How many training rows `predict` flags (`score_samples < offset`).
+    /// How many training rows are flagged under `contamination` (`score_samples < offset`).
     pub fn flagged_count(&self, contamination: Contamination) -> usize {
-        let offset = self.offset(contamination);
-        self.sorted_scores.partition_point(|&s| s < offset)
+        let offset = self.offset_for(contamination);
+        self.sorted.partition_point(|&s| s < offset)
+    }
+
+    /// Which training rows are flagged under `contamination`, in row order.
+    pub fn flags(&self, contamination: Contamination) -> Vec<bool> {
+        let offset = self.offset_for(contamination);
+        self.scores.iter().map(|&s| is_outlier(s, offset)).collect()
     }
 
     /// The training scores, ascending.
     pub fn sorted_scores(&self) -> &[f64] {
-        &self.sorted_scores
+        &self.sorted
     }
 }
 
@@ -122,12 +157,20 @@ mod tests {
     #[test]
     fn offsets_and_counts() {
         // np.percentile([-0.9, -0.7, -0.5, -0.45, -0.4], 25) == -0.7
-        let t = Threshold::new(vec![-0.5, -0.9, -0.4, -0.7, -0.45], -0.5);
-        assert_eq!(t.offset(Contamination::Auto), -0.5);
-        assert!((t.offset(Contamination::Fraction(0.25)) - (-0.7)).abs() < 1e-15);
+        let t = TrainingScores::new(
+            vec![-0.5, -0.9, -0.4, -0.7, -0.45],
+            -0.5,
+            Contamination::Auto,
+        );
+        assert_eq!(t.offset(), -0.5);
+        assert!((t.offset_for(Contamination::Fraction(0.25)) - (-0.7)).abs() < 1e-15);
         assert_eq!(t.flagged_count(Contamination::Fraction(0.25)), 1);
+        assert_eq!(
+            t.flags(Contamination::Fraction(0.25)),
+            vec![false, true, false, false, false]
+        );
         // np.percentile(..., 30) == -0.66 -> two rows below
-        assert!((t.offset(Contamination::Fraction(0.3)) - (-0.66)).abs() < 1e-12);
+        assert!((t.offset_for(Contamination::Fraction(0.3)) - (-0.66)).abs() < 1e-12);
         assert_eq!(t.flagged_count(Contamination::Fraction(0.3)), 2);
         assert_eq!(t.flagged_count(Contamination::Auto), 2);
         assert!(is_outlier(-0.6, -0.5));

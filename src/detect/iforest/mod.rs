@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 pub use path_length::{average_path_length, EULER_GAMMA};
 pub use tree::{leaf_value, to_f32, Node, Tree};
 
-use super::threshold::{is_outlier, Contamination, Threshold};
+use super::threshold::{is_outlier, Contamination, TrainingScores};
 use super::{FitError, Matrix, ParamsError};
 
 /// How many rows each tree is grown on.
@@ -203,14 +203,11 @@ impl ValidIsolationForestParams {
             trees,
             max_samples,
             n_features: d,
-            contamination: p.contamination,
-            threshold: Threshold::new(Vec::new(), AUTO_OFFSET),
-            train_scores: Vec::new(),
+            training: TrainingScores::new(Vec::new(), AUTO_OFFSET, p.contamination),
             warnings,
         };
         let scores = forest.score_samples_with(x, control, 0.1)?;
-        forest.threshold = Threshold::new(scores.clone(), AUTO_OFFSET);
-        forest.train_scores = scores;
+        forest.training = TrainingScores::new(scores, AUTO_OFFSET, p.contamination);
         control.report(1.0);
         Ok(forest)
     }
@@ -231,9 +228,7 @@ pub struct FittedIsolationForest {
     trees: Vec<Tree>,
     max_samples: usize,
     n_features: usize,
-    contamination: Contamination,
-    threshold: Threshold,
-    train_scores: Vec<f64>,
+    training: TrainingScores,
     warnings: Vec<String>,
 }
 
@@ -244,9 +239,7 @@ impl FittedIsolationForest {
             trees,
             max_samples,
             n_features,
-            contamination: Contamination::Auto,
-            threshold: Threshold::new(Vec::new(), AUTO_OFFSET),
-            train_scores: Vec::new(),
+            training: TrainingScores::new(Vec::new(), AUTO_OFFSET, Contamination::Auto),
             warnings: Vec::new(),
         }
     }
@@ -266,38 +259,14 @@ impl FittedIsolationForest {
         &self.warnings
     }
 
+    /// The training rows' scores, offsets and flags (re-thresholding needs no refit).
+    pub fn training(&self) -> &TrainingScores {
+        &self.training
+    }
+
     /// scikit-learn's `score_samples` of the training rows, in row order.
     pub fn train_score_samples(&self) -> &[f64] {
-        &self.train_scores
-    }
-
-    /// The project's anomaly scores of the training rows (`-score_samples`, higher = more anomalous).
-    pub fn train_anomaly_scores(&self) -> Vec<f64> {
-        self.train_scores.iter().map(|s| -s).collect()
-    }
-
-    /// The sorted training scores and offsets.
-    pub fn threshold(&self) -> &Threshold {
-        &self.threshold
-    }
-
-    /// scikit-learn's `offset_` for the contamination given at fit time.
-    pub fn offset(&self) -> f64 {
-        self.threshold.offset(self.contamination)
-    }
-
-    /// The offset for another contamination, without refitting.
-    pub fn offset_for(&self, contamination: Contamination) -> f64 {
-        self.threshold.offset(contamination)
-    }
-
-    /// Training rows flagged under `contamination` (one pass over the stored scores).
-    pub fn train_flags(&self, contamination: Contamination) -> Vec<bool> {
-        let offset = self.threshold.offset(contamination);
-        self.train_scores
-            .iter()
-            .map(|&s| is_outlier(s, offset))
-            .collect()
+        self.training.score_samples()
     }
 
     /// scikit-learn's `score_samples` (negative; lower = more anomalous).
@@ -312,7 +281,7 @@ impl FittedIsolationForest {
 
     /// scikit-learn's `decision_function` (`score_samples - offset_`; negative = outlier).
     pub fn decision_function(&self, x: &Matrix) -> Result<Vec<f64>, FitError> {
-        let offset = self.offset();
+        let offset = self.training.offset();
         Ok(self
             .score_samples(x)?
             .into_iter()
@@ -322,7 +291,7 @@ impl FittedIsolationForest {
 
     /// scikit-learn's `predict` as booleans: true where the row is an outlier (-1).
     pub fn predict(&self, x: &Matrix) -> Result<Vec<bool>, FitError> {
-        let offset = self.offset();
+        let offset = self.training.offset();
         Ok(self
             .score_samples(x)?
             .into_iter()
@@ -532,7 +501,7 @@ mod tests {
         let x = Matrix::new(&cols, &names).expect("matrix");
         let params = IsolationForestParams::default().validate().expect("valid");
         let f = params.fit(&x).expect("fit");
-        let scores = f.train_anomaly_scores();
+        let scores = f.training().anomaly_scores();
         let mut order: Vec<usize> = (0..scores.len()).collect();
         order.sort_by(|&i, &j| scores[j].total_cmp(&scores[i]));
         assert!(
@@ -564,13 +533,13 @@ mod tests {
         .expect("valid")
         .fit(&x)
         .expect("fit");
-        let flags = f.train_flags(Contamination::Fraction(0.05));
+        let flags = f.training().flags(Contamination::Fraction(0.05));
         assert_eq!(
             flags.iter().filter(|&&b| b).count(),
-            f.threshold().flagged_count(Contamination::Fraction(0.05))
+            f.training().flagged_count(Contamination::Fraction(0.05))
         );
         assert_eq!(f.predict(&x).expect("predict"), flags);
-        let more = f.threshold().flagged_count(Contamination::Fraction(0.2));
+        let more = f.training().flagged_count(Contamination::Fraction(0.2));
         assert!(more > flags.iter().filter(|&&b| b).count());
         let weird = f.score_one(&[5000.0, 50.0]).expect("score");
         let normal = f.score_one(&[110.0, 53.0]).expect("score");
