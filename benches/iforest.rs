@@ -8,7 +8,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Instant;
 
 use trafficlens::data::{load, LoadOptions};
@@ -80,16 +79,7 @@ fn child(path: &Path) {
 
 /// (seconds, extra peak kB, matrix kB)
 fn run_ours(path: &Path) -> Option<(f64, f64, f64)> {
-    let exe = std::env::current_exe().ok()?;
-    let out = Command::new(exe).env(CHILD, path).output().ok()?;
-    if !out.status.success() {
-        eprintln!(
-            "trafficlens child failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        return None;
-    }
-    let v = common::last_line_numbers(&out.stdout);
+    let v = common::run_self(CHILD, path)?;
     println!("trafficlens {}: {:.3} s", path.display(), v.first()?);
     Some((*v.first()?, *v.get(1)?, *v.get(2)?))
 }
@@ -105,22 +95,7 @@ fn run_sklearn(path: &Path) -> Option<f64> {
          print(time.perf_counter() - t)\n",
         path = path.display().to_string()
     );
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        eprintln!(
-            "scikit-learn unavailable: {}",
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .last()
-                .unwrap_or("")
-        );
-        return None;
-    }
-    let t = *common::last_line_numbers(&out.stdout).first()?;
+    let t = *common::run_python(&script)?.first()?;
     println!("scikit-learn {}: {t:.2} s", path.display());
     Some(t)
 }

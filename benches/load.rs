@@ -9,7 +9,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Instant;
 
 use trafficlens::data::{load, LoadOptions};
@@ -77,23 +76,9 @@ fn child(path: &Path) {
     println!("{secs} {}", common::status_kb("VmHWM:"));
 }
 
-/// Parses the child's `seconds kB` line.
-fn parse_line(out: &[u8]) -> Option<(f64, f64)> {
-    let v = common::last_line_numbers(out);
-    Some((*v.first()?, *v.get(1)?))
-}
-
 fn measure_ours(path: &Path) -> Option<(f64, f64)> {
-    let exe = std::env::current_exe().ok()?;
-    let out = Command::new(exe).env(CHILD, path).output().ok()?;
-    if !out.status.success() {
-        eprintln!(
-            "trafficlens child failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        return None;
-    }
-    parse_line(&out.stdout)
+    let v = common::run_self(CHILD, path)?;
+    Some((*v.first()?, *v.get(1)?))
 }
 
 fn measure_pandas(path: &Path, dates: bool) -> Option<(f64, f64)> {
@@ -111,20 +96,6 @@ fn measure_pandas(path: &Path, dates: bool) -> Option<(f64, f64)> {
             ""
         }
     );
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        eprintln!(
-            "pandas unavailable: {}",
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .last()
-                .unwrap_or("")
-        );
-        return None;
-    }
-    parse_line(&out.stdout)
+    let v = common::run_python(&script)?;
+    Some((*v.first()?, *v.get(1)?))
 }

@@ -8,7 +8,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Instant;
 
 use trafficlens::data::{load, LoadOptions};
@@ -74,22 +73,8 @@ fn child(path: &Path) {
 }
 
 fn run_ours(path: &Path) -> Option<(f64, f64)> {
-    let exe = std::env::current_exe().ok()?;
-    let out = Command::new(exe).env(CHILD, path).output().ok()?;
-    if !out.status.success() {
-        eprintln!(
-            "trafficlens child failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        return None;
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut it = text
-        .lines()
-        .last()?
-        .split_whitespace()
-        .map(|v| v.parse::<f64>().unwrap_or(f64::NAN));
-    let (fit, rederive, extra) = (it.next()?, it.next()?, it.next()?);
+    let v = common::run_self(CHILD, path)?;
+    let (fit, rederive, extra) = (*v.first()?, *v.get(1)?, *v.get(2)?);
     println!(
         "trafficlens {}: {fit:.3} s, {extra:.0} MB above the loaded data",
         path.display()
@@ -107,22 +92,7 @@ fn run_sklearn(path: &Path) -> Option<f64> {
          print(time.perf_counter() - t)\n",
         path = path.display().to_string()
     );
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        eprintln!(
-            "scikit-learn unavailable: {}",
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .last()
-                .unwrap_or("")
-        );
-        return None;
-    }
-    let t = *common::last_line_numbers(&out.stdout).first()?;
+    let t = *common::run_python(&script)?.first()?;
     println!("scikit-learn {}: {t:.2} s", path.display());
     Some(t)
 }

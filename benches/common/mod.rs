@@ -65,3 +65,40 @@ pub fn last_line_numbers(out: &[u8]) -> Vec<f64> {
         })
         .unwrap_or_default()
 }
+
+/// Runs this benchmark executable again as the measured child (with `var=path` in its
+/// environment) and returns the numbers on the last line it printed.
+pub fn run_self(var: &str, path: &std::path::Path) -> Option<Vec<f64>> {
+    let exe = std::env::current_exe().ok()?;
+    let out = std::process::Command::new(exe)
+        .env(var, path)
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        eprintln!(
+            "trafficlens child failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return None;
+    }
+    Some(last_line_numbers(&out.stdout))
+}
+
+/// Runs a Python script and returns the numbers on the last line it printed, or `None` (with a
+/// note) when Python or a package is missing.
+pub fn run_python(script: &str) -> Option<Vec<f64>> {
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        eprintln!(
+            "reference unavailable: {}",
+            err.lines().last().unwrap_or("")
+        );
+        return None;
+    }
+    Some(last_line_numbers(&out.stdout))
+}
