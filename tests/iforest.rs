@@ -7,26 +7,13 @@ use trafficlens::detect::iforest::Tree;
 use trafficlens::detect::metrics::roc_auc;
 use trafficlens::detect::{Contamination, FittedIsolationForest, IsolationForestParams, Matrix};
 
-use crate::util::repo;
-
-fn json(rel: &str) -> Value {
-    let text = std::fs::read_to_string(repo(rel)).expect("fixture");
-    serde_json::from_str(&text).expect("valid JSON")
-}
+use crate::util::{floats, json, repo};
 
 fn ints(v: &Value) -> Vec<i64> {
     v.as_array()
         .expect("array")
         .iter()
         .map(|x| x.as_i64().expect("integer"))
-        .collect()
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_f64().expect("number"))
         .collect()
 }
 

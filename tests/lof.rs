@@ -5,7 +5,7 @@ use serde_json::Value;
 use trafficlens::data::{load, LoadOptions};
 use trafficlens::detect::{Contamination, LofParams, Matrix, NeighbourCache};
 
-use crate::util::repo;
+use crate::util::{floats, repo};
 
 fn table(rel: &str) -> (Vec<Vec<f64>>, Vec<String>) {
     let options = LoadOptions {
@@ -14,14 +14,6 @@ fn table(rel: &str) -> (Vec<Vec<f64>>, Vec<String>) {
     };
     let ds = load(repo(rel), &options).expect("fixture data");
     (ds.columns, ds.feature_names)
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_f64().expect("number"))
-        .collect()
 }
 
 fn rows(v: &Value) -> Vec<usize> {

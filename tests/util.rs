@@ -70,3 +70,18 @@ pub fn assert_sig(a: f64, b: f64, digits: i32, what: &str) {
         "{what}: {a} vs {b} (relative difference {rel:e})"
     );
 }
+
+/// A JSON fixture in the repository.
+pub fn json(rel: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(repo(rel)).expect("fixture");
+    serde_json::from_str(&text).expect("valid JSON")
+}
+
+/// A JSON array of numbers.
+pub fn floats(v: &serde_json::Value) -> Vec<f64> {
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|x| x.as_f64().expect("number"))
+        .collect()
+}
