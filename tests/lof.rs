@@ -5,7 +5,7 @@ use serde_json::Value;
 use trafficlens::data::{load, LoadOptions};
 use trafficlens::detect::{Contamination, LofParams, Matrix, NeighbourCache};
 
-use crate::util::{floats, repo};
+use crate::util::{floats, json, repo};
 
 fn table(rel: &str) -> (Vec<Vec<f64>>, Vec<String>) {
     let options = LoadOptions {
@@ -38,11 +38,7 @@ fn assert_close(ours: &[f64], theirs: &[f64], what: &str) {
 #[test]
 fn negative_outlier_factors_flags_and_novelty_match_sklearn() {
     for name in ["traffic", "clusters", "duplicates", "one_d", "high_dim"] {
-        let doc: Value = serde_json::from_str(
-            &std::fs::read_to_string(repo(&format!("tests/fixtures/lof/{name}.json")))
-                .expect("fixture"),
-        )
-        .expect("JSON");
+        let doc = json(&format!("tests/fixtures/lof/{name}.json"));
         let (cols, names) = table(&format!("tests/fixtures/lof/{name}.csv"));
         let (test_cols, _) = table(&format!("tests/fixtures/lof/{name}_test.csv"));
         let x = Matrix::new(&cols, &names).expect("matrix");
