@@ -76,5 +76,20 @@ def main():
         print(name, X.shape, "method", doc["k"]["20"]["method"], "flagged@0.05", len(doc["k"]["20"]["flagged_0_05"]))
 
 
+def regional():
+    """The rows scikit-learn's LOF (k=20, contamination=0.05) flags on the shared reference file,
+    for the `trafficlens detect --algo lof` test. Written only where ../shared/data exists."""
+    path = os.path.join(ROOT, "..", "shared", "data", "regional_web_traffic.csv")
+    if not os.path.exists(path):
+        print("skipped regional_flagged.json: ../shared/data not found")
+        return
+    X = pd.read_csv(path).drop(columns=["Date"]).to_numpy()
+    flags = LocalOutlierFactor(n_neighbors=20, contamination=0.05).fit_predict(X)
+    with open(os.path.join(OUT, "regional_flagged.json"), "w") as f:
+        json.dump({"sklearn": sklearn.__version__, "rows": np.flatnonzero(flags == -1).tolist()}, f)
+    print("regional: scikit-learn flags", int((flags == -1).sum()), "rows")
+
+
 if __name__ == "__main__":
     main()
+    regional()

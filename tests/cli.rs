@@ -109,7 +109,7 @@ fn generate_is_deterministic_and_never_overwrites_without_force() {
     assert!(String::from_utf8_lossy(&first).contains("\n2021-01-01 01:00:00,"));
 
     let out = run(&[]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
     assert_eq!(
         std::fs::read(dir.path().join("a.csv")).expect("data"),

@@ -2,6 +2,7 @@
 
 mod bad_inputs;
 mod cli;
+mod detect;
 mod iforest;
 mod load_formats;
 mod lof;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::data::{CsvEngine, Layout, LoadOptions, MissingPolicy};
+use crate::detect::{Contamination, MaxSamples};
 
 /// TrafficLens finds anomalous web traffic: spikes, scanners, floods and brute-force runs.
 #[derive(Debug, Parser)]
@@ -42,6 +43,15 @@ pub enum Command {
                       10 million rows need little memory."
     )]
     Generate(GenerateArgs),
+    /// Score every row with a detector; write scores and flagged rows.
+    #[command(
+        long_about = "Score every row of a table with Isolation Forest or Local Outlier Factor (scikit-learn's \
+                      semantics) and report the anomalies. The anomaly score is higher for more anomalous rows: \
+                      the Isolation Forest score in (0, 1], or the LOF value.\n\n\
+                      Without --scores-out or --flagged-out, a summary goes to stdout: how many rows were flagged \
+                      and the 20 highest-scoring rows with their time and top feature."
+    )]
+    Detect(DetectArgs),
 }
 
 /// How to read an input table (shared by the subcommands that read one).
@@ -148,6 +158,119 @@ pub struct StatsArgs {
         long_help = "Print the dataset summary and every statistic as one JSON object on stdout."
     )]
     pub json: bool,
+}
+
+/// Detection algorithm on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AlgoArg {
+    /// Isolation Forest.
+    Iforest,
+    /// Local Outlier Factor.
+    Lof,
+}
+
+/// Feature scaling on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScaleArg {
+    /// Values as they are (results equal scikit-learn's on the same columns).
+    None,
+    /// (x - mean) / standard deviation.
+    Standard,
+    /// (x - median) / interquartile range.
+    Robust,
+}
+
+/// Arguments of `trafficlens detect`.
+#[derive(Debug, Clone, Args)]
+pub struct DetectArgs {
+    /// The table to analyse (CSV or Parquet).
+    #[arg(
+        value_name = "INPUT",
+        long_help = "The table to analyse: CSV (comma, semicolon or tab separated) or Parquet. It is never written to."
+    )]
+    pub input: PathBuf,
+    /// How to read the input.
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Detector: iforest or lof.
+    #[arg(long, value_enum, default_value_t = AlgoArg::Iforest, long_help = "The detector: `iforest` (Isolation Forest) or `lof` (Local Outlier Factor).")]
+    pub algo: AlgoArg,
+    /// Expected share of anomalies: auto or a fraction in (0, 0.5].
+    #[arg(
+        long,
+        default_value = "auto",
+        value_parser = parse_contamination,
+        long_help = "Expected share of anomalies. `auto` uses scikit-learn's fixed offsets (-0.5 for Isolation Forest, \
+                     -1.5 for LOF); a fraction F in (0, 0.5] flags the rows above the (1 - F) quantile of the \
+                     training scores (numpy's linear interpolation)."
+    )]
+    pub contamination: Contamination,
+    /// Isolation Forest: number of trees.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000), long_help = "Isolation Forest: the number of trees.")]
+    pub n_estimators: u32,
+    /// Isolation Forest: rows per tree (auto, N or a fraction).
+    #[arg(
+        long,
+        default_value = "auto",
+        value_parser = parse_max_samples,
+        long_help = "Isolation Forest: rows per tree. `auto` is min(256, rows); a whole number N (clamped to the rows, \
+                     with a warning); or a fraction in (0, 1] of the rows."
+    )]
+    pub max_samples: MaxSamples,
+    /// LOF: number of neighbours.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..), long_help = "Local Outlier Factor: the number of neighbours (clamped to rows - 1, with a warning).")]
+    pub n_neighbors: u32,
+    /// Random seed.
+    #[arg(
+        long,
+        default_value_t = 0,
+        long_help = "Random seed (Isolation Forest): the same seed gives the same scores on any number of threads."
+    )]
+    pub seed: u64,
+    /// Features to use, comma-separated (default: every numeric column but the time column).
+    #[arg(
+        long,
+        value_name = "LIST",
+        long_help = "The features to analyse, by column name, separated by commas, such as \"Region 1,Region 2\". Default: every numeric column except the time column."
+    )]
+    pub features: Option<String>,
+    /// Feature scaling: none, standard or robust.
+    #[arg(long, value_enum, default_value_t = ScaleArg::None, long_help = "Scale features before detection: `none` (results equal scikit-learn's on the same columns), `standard` (mean and standard deviation) or `robust` (median and interquartile range).")]
+    pub scale: ScaleArg,
+    /// Write every analysed row's score to FILE.
+    #[arg(
+        long,
+        value_name = "FILE",
+        long_help = "Write a CSV with header `row,anomaly_score,flagged`: `row` is the 0-based data row of the input \
+                     (the first row after the header is 0), `anomaly_score` the score (higher = more anomalous), `flagged` \
+                     1 or 0. Rows left out for missing values are not listed."
+    )]
+    pub scores_out: Option<PathBuf>,
+    /// Write the flagged rows, with all their original columns, to FILE.
+    #[arg(
+        long,
+        value_name = "FILE",
+        long_help = "Write the flagged input rows with all their original columns as they were in the input, plus \
+                     `anomaly_score` and `top_feature` (the feature that explains the row most), sorted by time. Cells a \
+                     spreadsheet would run as a formula are prefixed with `'`."
+    )]
+    pub flagged_out: Option<PathBuf>,
+    /// Replace existing output files.
+    #[arg(
+        long,
+        long_help = "Replace existing output files (still written atomically). The input is never a valid output."
+    )]
+    pub force: bool,
+}
+
+/// Parses `auto` or a contamination fraction.
+fn parse_contamination(text: &str) -> Result<Contamination, String> {
+    text.parse()
+}
+
+/// Parses `auto`, a row count or a fraction.
+fn parse_max_samples(text: &str) -> Result<MaxSamples, String> {
+    text.parse()
 }
 
 /// Date format of generated files.

@@ -9,9 +9,13 @@ pub enum CliError {
     /// The input could not be read (exit 3).
     #[error(transparent)]
     Input(#[from] LoadError),
-    /// An output could not be written (exit 1).
+    /// An output could not be written (exit 1; exit 2 when the command asked for something unsafe:
+    /// writing over the input, or over an existing file without --force).
     #[error(transparent)]
     Output(#[from] ExportError),
+    /// The detector could not run on this data (exit 3), or was given bad parameters (exit 2).
+    #[error("{0}")]
+    Detect(#[from] crate::detect::FitError),
     /// The arguments contradict each other (exit 2).
     #[error("{0}")]
     Usage(String),
@@ -23,6 +27,15 @@ pub enum CliError {
     BrokenPipe,
 }
 
+impl From<crate::export::TableError> for CliError {
+    fn from(e: crate::export::TableError) -> Self {
+        match e {
+            crate::export::TableError::Export(e) => CliError::Output(e),
+            crate::export::TableError::Input(e) => CliError::Input(e),
+        }
+    }
+}
+
 impl CliError {
     /// The process exit status for this error.
     pub fn exit_code(&self) -> u8 {
@@ -30,7 +43,13 @@ impl CliError {
             CliError::Input(_) => super::EXIT_INPUT,
             CliError::Usage(_) => super::EXIT_USAGE,
             CliError::BrokenPipe => super::EXIT_OK,
+            CliError::Output(ExportError::IsInput { .. } | ExportError::Exists { .. }) => {
+                super::EXIT_USAGE
+            }
             CliError::Output(_) | CliError::Stdout(_) => super::EXIT_OTHER,
+            CliError::Detect(crate::detect::FitError::Params(_)) => super::EXIT_USAGE,
+            CliError::Detect(crate::detect::FitError::Cancelled) => super::EXIT_OTHER,
+            CliError::Detect(_) => super::EXIT_INPUT,
         }
     }
 

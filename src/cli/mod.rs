@@ -1,7 +1,8 @@
-//! The headless command line: `trafficlens stats` and `trafficlens generate`. Every subcommand
+//! The headless command line: `trafficlens stats`, `detect` and `generate`. Every subcommand
 //! is a thin layer over the library; errors map to documented exit codes.
 
 mod args;
+mod detect;
 mod error;
 mod format;
 mod generate;
@@ -12,7 +13,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-pub use args::{Cli, Command, GenerateArgs, LoadArgs, StatsArgs};
+pub use args::{Cli, Command, DetectArgs, GenerateArgs, LoadArgs, StatsArgs};
 pub use error::CliError;
 
 /// Exit status for success.
@@ -50,6 +51,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Some(Command::Stats(args)) => stats::run(&args),
         Some(Command::Generate(args)) => generate::run(&args),
+        Some(Command::Detect(args)) => detect::run(&args),
         None => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             cmd.print_help().map_err(CliError::stdout)?;

@@ -63,4 +63,7 @@ pub enum FitError {
     /// The work was cancelled.
     #[error("cancelled")]
     Cancelled,
+    /// The parameters break a rule.
+    #[error(transparent)]
+    Params(#[from] ParamsError),
 }

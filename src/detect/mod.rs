@@ -3,11 +3,13 @@
 //! an **anomaly score is higher for more anomalous rows**.
 
 mod error;
+pub mod explain;
 pub mod iforest;
 pub mod knn;
 pub mod lof;
 mod matrix;
 pub mod metrics;
+pub mod run;
 pub mod scale;
 pub mod threshold;
 
@@ -17,5 +19,6 @@ pub use iforest::{
 };
 pub use lof::{FittedLof, LofParams, NeighbourCache, ValidLofParams};
 pub use matrix::Matrix;
+pub use run::{Algorithm, Detection, DetectorConfig};
 pub use scale::{Scaler, Scaling};
 pub use threshold::{Contamination, TrainingScores};

@@ -45,16 +45,7 @@ impl AtomicFile {
             path: target.to_path_buf(),
             source,
         };
-        if inputs.iter().any(|input| same_file(input, target)) {
-            return Err(ExportError::IsInput {
-                path: target.to_path_buf(),
-            });
-        }
-        if !overwrite && target.exists() {
-            return Err(ExportError::Exists {
-                path: target.to_path_buf(),
-            });
-        }
+        check_target(target, overwrite, inputs)?;
         let dir = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -125,6 +116,22 @@ impl Write for AtomicFile {
     fn flush(&mut self) -> std::io::Result<()> {
         self.writer.flush()
     }
+}
+
+/// Checks, before any work, that `target` may be written: it is none of `inputs` (whatever the
+/// spelling of the path) and, unless `overwrite`, does not exist yet.
+pub fn check_target(target: &Path, overwrite: bool, inputs: &[&Path]) -> Result<(), ExportError> {
+    if inputs.iter().any(|input| same_file(input, target)) {
+        return Err(ExportError::IsInput {
+            path: target.to_path_buf(),
+        });
+    }
+    if !overwrite && target.exists() {
+        return Err(ExportError::Exists {
+            path: target.to_path_buf(),
+        });
+    }
+    Ok(())
 }
 
 /// True when two paths name the same existing file (compared after resolving links and

@@ -1,0 +1,269 @@
+//! `trafficlens detect`: load, score every row, write the scores and the flagged rows (or print a
+//! summary).
+
+use std::io::{IsTerminal, Write};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::args::{AlgoArg, DetectArgs, ScaleArg};
+use super::format::{sig, table};
+use super::CliError;
+use crate::data::{format_millis, load, Dataset};
+use crate::detect::iforest::Control;
+use crate::detect::run::run as run_detector;
+use crate::detect::{Algorithm, Detection, DetectorConfig, Matrix, Scaling};
+use crate::export::{check_target, write_flagged, write_scores};
+
+/// Rows listed in the summary.
+const TOP_ROWS: usize = 20;
+
+/// Runs the subcommand.
+pub fn run(args: &DetectArgs) -> Result<(), CliError> {
+    let outputs: Vec<&std::path::Path> = [&args.scores_out, &args.flagged_out]
+        .into_iter()
+        .flatten()
+        .map(|p| p.as_path())
+        .collect();
+    if outputs.len() == 2
+        && (outputs[0] == outputs[1] || crate::export::same_file(outputs[0], outputs[1]))
+    {
+        return Err(CliError::Usage(
+            "--scores-out and --flagged-out must name different files".into(),
+        ));
+    }
+    // Refuse unsafe outputs before any work.
+    for out in &outputs {
+        check_target(out, args.force, &[args.input.as_path()])?;
+    }
+    let config = DetectorConfig {
+        algorithm: match args.algo {
+            AlgoArg::Iforest => Algorithm::IsolationForest,
+            AlgoArg::Lof => Algorithm::Lof,
+        },
+        contamination: args.contamination,
+        n_estimators: args.n_estimators as usize,
+        max_samples: args.max_samples,
+        n_neighbors: args.n_neighbors as usize,
+        seed: args.seed,
+        scaling: match args.scale {
+            ScaleArg::None => Scaling::None,
+            ScaleArg::Standard => Scaling::Standard,
+            ScaleArg::Robust => Scaling::Robust,
+        },
+    };
+    config
+        .validate()
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+
+    let progress = Progress::new();
+    progress.stage("loading");
+    let ds = load(&args.input, &args.load.options())?;
+    let (columns, names) = select_features(&ds, args.features.as_deref())?;
+    let x = Matrix::new(&columns, &names)?;
+    progress.stage("scoring");
+    let report = |done: f32| progress.set(done);
+    let control = Control {
+        cancel: None,
+        progress: Some(&report),
+    };
+    let (detection, top_rows, top) = {
+        let mut wanted = Vec::new();
+        let (d, top) = run_detector(
+            &x,
+            &names,
+            &config,
+            |d| {
+                wanted = explain_rows(d);
+                wanted.clone()
+            },
+            control,
+        )?;
+        (d, wanted, top)
+    };
+    progress.finish();
+
+    let mut err = std::io::stderr();
+    for w in &detection.warnings {
+        let _ = writeln!(err, "trafficlens: warning: {w}");
+    }
+    if ds.missing.rows_left_out > 0 {
+        let _ = writeln!(
+            err,
+            "trafficlens: {} of {} rows have missing values and were left out (use --fill-missing to fill them with the median)",
+            ds.missing.rows_left_out, ds.input_rows
+        );
+    }
+    let top_of = |row: usize| {
+        top_rows
+            .iter()
+            .position(|&r| r == row)
+            .map_or(0, |i| top[i])
+    };
+
+    if let Some(path) = &args.scores_out {
+        write_scores(path, args.force, &ds, &detection.scores, &detection.flags)?;
+    }
+    if let Some(path) = &args.flagged_out {
+        let rows = detection.flagged_rows();
+        let scores: Vec<f64> = rows.iter().map(|&r| detection.scores[r]).collect();
+        let tops: Vec<String> = rows
+            .iter()
+            .map(|&r| names.get(top_of(r)).cloned().unwrap_or_default())
+            .collect();
+        write_flagged(path, args.force, &ds, &rows, &scores, &tops)?;
+    }
+    if args.scores_out.is_none() && args.flagged_out.is_none() {
+        let text = summary(&ds, &names, &detection, top_of);
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes()).map_err(CliError::stdout)?;
+        out.flush().map_err(CliError::stdout)?;
+    } else {
+        let flagged = detection.flags.iter().filter(|f| **f).count();
+        let _ = writeln!(
+            err,
+            "trafficlens: {} of {} rows flagged by {}",
+            flagged,
+            ds.n_rows(),
+            config.describe()
+        );
+    }
+    Ok(())
+}
+
+/// The rows whose top feature is needed: every flagged row and the highest-scoring rows.
+fn explain_rows(d: &Detection) -> Vec<usize> {
+    let mut rows = d.flagged_rows();
+    for r in top_scoring(d, TOP_ROWS) {
+        if !d.flags[r] {
+            rows.push(r);
+        }
+    }
+    rows
+}
+
+/// The `n` rows with the highest scores, highest first (ties by row).
+fn top_scoring(d: &Detection, n: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..d.scores.len()).collect();
+    order.sort_by(|&a, &b| d.scores[b].total_cmp(&d.scores[a]).then(a.cmp(&b)));
+    order.truncate(n);
+    order
+}
+
+/// The columns named in `--features` (all features when absent), in the order given.
+fn select_features(
+    ds: &Dataset,
+    features: Option<&str>,
+) -> Result<(Vec<Vec<f64>>, Vec<String>), CliError> {
+    let Some(list) = features else {
+        return Ok((ds.columns.clone(), ds.feature_names.clone()));
+    };
+    let mut columns = Vec::new();
+    let mut names = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let Some(col) = ds.feature(name) else {
+            return Err(CliError::Usage(format!(
+                "--features: no numeric column named `{name}` in {} (features: {})",
+                ds.path.display(),
+                ds.feature_names.join(", ")
+            )));
+        };
+        if names.iter().any(|n| n == name) {
+            return Err(CliError::Usage(format!(
+                "--features: `{name}` is named twice"
+            )));
+        }
+        columns.push(col.to_vec());
+        names.push(name.to_string());
+    }
+    if names.is_empty() {
+        return Err(CliError::Usage("--features names no column".into()));
+    }
+    Ok((columns, names))
+}
+
+/// The readable report.
+fn summary(
+    ds: &Dataset,
+    names: &[String],
+    d: &Detection,
+    top_of: impl Fn(usize) -> usize,
+) -> String {
+    let flagged = d.flags.iter().filter(|f| **f).count();
+    let mut s = format!(
+        "{} on {} ({} rows x {} features)\nFlagged {} of {} rows ({:.1}%); rows scoring above {} are flagged.\n\nTop {} rows by anomaly score:\n",
+        d.config.describe(),
+        ds.file_name(),
+        ds.n_rows(),
+        names.len(),
+        flagged,
+        ds.n_rows(),
+        100.0 * flagged as f64 / ds.n_rows().max(1) as f64,
+        sig(d.threshold, 6),
+        TOP_ROWS.min(ds.n_rows())
+    );
+    let mut header: Vec<String> = vec!["row".into()];
+    if let Some(t) = &ds.time {
+        header.push(t.name.clone());
+    }
+    header.extend([
+        "anomaly_score".into(),
+        "flagged".into(),
+        "top_feature".into(),
+    ]);
+    let rows: Vec<Vec<String>> = top_scoring(d, TOP_ROWS)
+        .into_iter()
+        .map(|r| {
+            let mut row = vec![ds.row_numbers[r].to_string()];
+            if let Some(t) = &ds.time {
+                row.push(format_millis(t.millis[r]));
+            }
+            row.push(sig(d.scores[r], 6));
+            row.push(if d.flags[r] {
+                "yes".into()
+            } else {
+                "no".into()
+            });
+            row.push(names.get(top_of(r)).cloned().unwrap_or_default());
+            row
+        })
+        .collect();
+    s.push_str(&table(&header, &rows, 0));
+    s
+}
+
+/// A progress bar on stderr when it is a terminal; nothing otherwise.
+struct Progress(Option<ProgressBar>);
+
+impl Progress {
+    fn new() -> Self {
+        if !std::io::stderr().is_terminal() {
+            return Progress(None);
+        }
+        let bar = ProgressBar::new(1000);
+        if let Ok(style) =
+            ProgressStyle::with_template("{msg:>8} [{bar:40}] {percent:>3}% {elapsed}")
+        {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        Progress(Some(bar))
+    }
+
+    fn stage(&self, name: &'static str) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(name);
+            bar.set_position(0);
+        }
+    }
+
+    fn set(&self, done: f32) {
+        if let Some(bar) = &self.0 {
+            bar.set_position((done.clamp(0.0, 1.0) * 1000.0) as u64);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}

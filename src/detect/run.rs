@@ -1,0 +1,243 @@
+//! One entry point for every detector, used by the command line and the GUI: validated settings
+//! in, anomaly scores (higher = more anomalous), flags and explanations out.
+
+use serde::{Deserialize, Serialize};
+
+use super::explain::RobustExplainer;
+use super::iforest::Control;
+use super::{
+    Contamination, FitError, IsolationForestParams, LofParams, Matrix, MaxSamples, ParamsError,
+    Scaler, Scaling,
+};
+
+/// The detection algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Algorithm {
+    /// Isolation Forest.
+    #[default]
+    IsolationForest,
+    /// Local Outlier Factor.
+    Lof,
+}
+
+impl std::fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Algorithm::IsolationForest => "Isolation Forest",
+            Algorithm::Lof => "Local Outlier Factor",
+        })
+    }
+}
+
+/// Everything a detection run needs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DetectorConfig {
+    /// Which detector.
+    pub algorithm: Algorithm,
+    /// Expected share of anomalies.
+    pub contamination: Contamination,
+    /// Isolation Forest: trees.
+    pub n_estimators: usize,
+    /// Isolation Forest: rows per tree.
+    pub max_samples: MaxSamples,
+    /// LOF: neighbours.
+    pub n_neighbors: usize,
+    /// Random seed (Isolation Forest).
+    pub seed: u64,
+    /// Feature scaling before the detector.
+    pub scaling: Scaling,
+}
+
+impl Default for DetectorConfig {
+    fn default() -> Self {
+        DetectorConfig {
+            algorithm: Algorithm::IsolationForest,
+            contamination: Contamination::Auto,
+            n_estimators: 100,
+            max_samples: MaxSamples::Auto,
+            n_neighbors: 20,
+            seed: 0,
+            scaling: Scaling::None,
+        }
+    }
+}
+
+impl DetectorConfig {
+    /// Checks the settings of the chosen detector.
+    pub fn validate(&self) -> Result<(), ParamsError> {
+        match self.algorithm {
+            Algorithm::IsolationForest => self.iforest_params().validate().map(|_| ()),
+            Algorithm::Lof => self.lof_params().validate().map(|_| ()),
+        }
+    }
+
+    fn iforest_params(&self) -> IsolationForestParams {
+        IsolationForestParams {
+            n_estimators: self.n_estimators,
+            max_samples: self.max_samples,
+            contamination: self.contamination,
+            seed: self.seed,
+            ..IsolationForestParams::default()
+        }
+    }
+
+    fn lof_params(&self) -> LofParams {
+        LofParams {
+            n_neighbors: self.n_neighbors,
+            contamination: self.contamination,
+        }
+    }
+
+    /// A one-line description, such as `Isolation Forest (100 trees, max_samples auto, contamination auto)`.
+    pub fn describe(&self) -> String {
+        let scaling = if self.scaling == Scaling::None {
+            String::new()
+        } else {
+            format!(", {} scaling", self.scaling)
+        };
+        match self.algorithm {
+            Algorithm::IsolationForest => format!(
+                "Isolation Forest ({} trees, max_samples {}, seed {}, contamination {}{scaling})",
+                self.n_estimators,
+                match self.max_samples {
+                    MaxSamples::Auto => "auto".to_string(),
+                    MaxSamples::Count(n) => n.to_string(),
+                    MaxSamples::Fraction(f) => f.to_string(),
+                },
+                self.seed,
+                self.contamination
+            ),
+            Algorithm::Lof => format!(
+                "Local Outlier Factor ({} neighbours, contamination {}{scaling})",
+                self.n_neighbors, self.contamination
+            ),
+        }
+    }
+}
+
+/// The outcome of a detection run over the training rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detection {
+    /// Anomaly score per row (higher = more anomalous).
+    pub scores: Vec<f64>,
+    /// Flag per row under the configured contamination.
+    pub flags: Vec<bool>,
+    /// The threshold on the anomaly score: rows scoring above it are flagged.
+    pub threshold: f64,
+    /// Warnings from fitting (such as parameters clamped to the data).
+    pub warnings: Vec<String>,
+    /// The settings used.
+    pub config: DetectorConfig,
+}
+
+impl Detection {
+    /// Indices of the flagged rows.
+    pub fn flagged_rows(&self) -> Vec<usize> {
+        self.flags
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| **f)
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
+
+/// Scales `x` as configured, fits the detector and scores every row; `explain` lists the rows
+/// whose top feature is wanted (returned in the same order).
+pub fn run(
+    x: &Matrix,
+    names: &[String],
+    config: &DetectorConfig,
+    explain: impl FnOnce(&Detection) -> Vec<usize>,
+    control: Control,
+) -> Result<(Detection, Vec<usize>), FitError> {
+    let scaled;
+    let x = if config.scaling == Scaling::None {
+        *x
+    } else {
+        scaled = Scaler::fit(x, config.scaling).transform(x)?;
+        Matrix::new(&scaled, names)?
+    };
+    match config.algorithm {
+        Algorithm::IsolationForest => {
+            let params = config
+                .iforest_params()
+                .validate()
+                .map_err(FitError::Params)?;
+            let forest = params.fit_with(&x, control)?;
+            let t = forest.training();
+            let detection = Detection {
+                scores: t.anomaly_scores(),
+                flags: t.flags(config.contamination),
+                threshold: -t.offset(),
+                warnings: forest.warnings().to_vec(),
+                config: *config,
+            };
+            let rows = explain(&detection);
+            let top = forest.explain(&x, &rows)?;
+            Ok((detection, top))
+        }
+        Algorithm::Lof => {
+            let params = config.lof_params().validate().map_err(FitError::Params)?;
+            let lof = params.fit(&x)?;
+            let t = lof.training();
+            let detection = Detection {
+                scores: t.anomaly_scores(),
+                flags: t.flags(config.contamination),
+                threshold: -t.offset(),
+                warnings: lof.warnings().to_vec(),
+                config: *config,
+            };
+            let rows = explain(&detection);
+            let top = RobustExplainer::fit(&x).top_features(&x, &rows);
+            Ok((detection, top))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_detectors_flag_the_planted_outlier() {
+        let mut a: Vec<f64> = (0..200).map(|i| f64::from(i % 13)).collect();
+        let b: Vec<f64> = (0..200).map(|i| f64::from(i % 7)).collect();
+        a[42] = 500.0;
+        let cols = vec![a, b];
+        let names = vec!["a".to_string(), "b".to_string()];
+        let x = Matrix::new(&cols, &names).expect("matrix");
+        for algorithm in [Algorithm::IsolationForest, Algorithm::Lof] {
+            for scaling in [Scaling::None, Scaling::Robust] {
+                let config = DetectorConfig {
+                    algorithm,
+                    scaling,
+                    contamination: Contamination::Fraction(0.01),
+                    ..DetectorConfig::default()
+                };
+                let (d, top) = run(
+                    &x,
+                    &names,
+                    &config,
+                    |d| d.flagged_rows(),
+                    Control::default(),
+                )
+                .expect("run");
+                assert!(d.flags[42], "{algorithm}, {scaling}");
+                let at = d
+                    .flagged_rows()
+                    .iter()
+                    .position(|&r| r == 42)
+                    .expect("flagged");
+                assert_eq!(top[at], 0, "{algorithm}");
+                assert!(d.scores[42] > d.threshold);
+            }
+        }
+        let bad = DetectorConfig {
+            n_neighbors: 0,
+            algorithm: Algorithm::Lof,
+            ..DetectorConfig::default()
+        };
+        assert!(bad.validate().is_err());
+    }
+}

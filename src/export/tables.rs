@@ -1,0 +1,102 @@
+//! The files TrafficLens writes about a detection run, shared by the command line and the GUI:
+//! the scores of every analysed row, and the flagged rows with their original cells. Both are
+//! written atomically, formula-safe, and streamed in chunks so memory stays bounded.
+
+use std::path::Path;
+
+use super::{neutralise, AtomicFile, ExportError};
+use crate::data::Dataset;
+
+/// Rows read back from the input per chunk while exporting.
+const CHUNK: usize = 8192;
+
+/// Why an export failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TableError {
+    /// Writing failed.
+    #[error(transparent)]
+    Export(#[from] ExportError),
+    /// The original rows could not be read back.
+    #[error(transparent)]
+    Input(#[from] crate::data::LoadError),
+}
+
+/// Writes `row,anomaly_score,flagged` for every analysed row: `row` is the 0-based data row of
+/// the input file, the score is the project's (higher = more anomalous), `flagged` is 1 or 0.
+pub fn write_scores(
+    path: &Path,
+    overwrite: bool,
+    ds: &Dataset,
+    scores: &[f64],
+    flags: &[bool],
+) -> Result<(), TableError> {
+    let mut file = AtomicFile::create(path, overwrite, &[&ds.path])?;
+    let mut w = csv::Writer::from_writer(&mut file);
+    let result = (|| -> csv::Result<()> {
+        w.write_record(["row", "anomaly_score", "flagged"])?;
+        for ((row, score), flag) in ds.row_numbers.iter().zip(scores).zip(flags) {
+            w.write_record([
+                row.to_string(),
+                score.to_string(),
+                u8::from(*flag).to_string(),
+            ])?;
+        }
+        w.flush()?;
+        Ok(())
+    })();
+    drop(w);
+    result.map_err(|e| file.error(e.into()))?;
+    file.commit()?;
+    Ok(())
+}
+
+/// Writes the given dataset rows with all their original columns as they were in the input,
+/// plus `anomaly_score` and `top_feature` (given per row, like the scores), sorted by time when there is a time column. Every
+/// cell is made formula-safe.
+pub fn write_flagged(
+    path: &Path,
+    overwrite: bool,
+    ds: &Dataset,
+    rows: &[usize],
+    scores: &[f64],
+    top_features: &[String],
+) -> Result<(), TableError> {
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    if let Some(t) = &ds.time {
+        order.sort_by_key(|&i| (t.millis[rows[i]], rows[i]));
+    }
+    let mut file = AtomicFile::create(path, overwrite, &[&ds.path])?;
+    let mut w = csv::Writer::from_writer(&mut file);
+    let mut header: Vec<String> = ds.original_header();
+    header.push("anomaly_score".into());
+    header.push("top_feature".into());
+    let mut write = || -> Result<(), TableError> {
+        let io = |e: csv::Error| {
+            TableError::Export(ExportError::Io {
+                path: path.to_path_buf(),
+                source: e.into(),
+            })
+        };
+        let safe: Vec<_> = header.iter().map(|h| neutralise(h)).collect();
+        w.write_record(safe.iter().map(|c| c.as_bytes()))
+            .map_err(io)?;
+        for chunk in order.chunks(CHUNK) {
+            let chunk_rows: Vec<usize> = chunk.iter().map(|&i| rows[i]).collect();
+            let cells = ds.original_rows(&chunk_rows)?;
+            for (&i, mut record) in chunk.iter().zip(cells) {
+                record.push(scores[i].to_string());
+                record.push(top_features[i].clone());
+                let safe: Vec<_> = record.iter().map(|c| neutralise(c)).collect();
+                w.write_record(safe.iter().map(|c| c.as_bytes()))
+                    .map_err(io)?;
+            }
+        }
+        w.flush().map_err(|e| io(e.into()))?;
+        Ok(())
+    };
+    let result = write();
+    drop(w);
+    result?;
+    file.commit()?;
+    Ok(())
+}

@@ -1,0 +1,308 @@
+//! `trafficlens detect` as a user runs it: the output contract, exit codes and export safety.
+
+use std::path::Path;
+
+use crate::util::{bin, data, json, repo, shared, tempdir};
+
+fn run(dir: &Path, args: &[&str]) -> std::process::Output {
+    bin(dir)
+        .arg("detect")
+        .args(args)
+        .output()
+        .expect("run trafficlens")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn summary_on_the_sample() {
+    let dir = tempdir();
+    let sample = repo("sample_data/web_traffic.csv");
+    let out = run(dir.path(), &[sample.to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout
+            .contains("Isolation Forest (100 trees, max_samples auto, seed 0, contamination auto)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Top 20 rows by anomaly score:"), "{stdout}");
+    assert!(stdout.contains("top_feature"), "{stdout}");
+    let out = run(
+        dir.path(),
+        &[
+            "--algo",
+            "lof",
+            "--n-neighbors",
+            "10",
+            sample.to_str().expect("path"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains("Local Outlier Factor (10 neighbours, contamination auto)"));
+}
+
+#[test]
+fn scores_file_has_the_contract_header_and_one_line_per_analysed_row() {
+    let dir = tempdir();
+    let sample = repo("sample_data/web_traffic.csv");
+    let out = run(
+        dir.path(),
+        &[
+            sample.to_str().expect("path"),
+            "--scores-out",
+            "s.csv",
+            "--contamination",
+            "0.05",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let scores = std::fs::read_to_string(dir.path().join("s.csv")).expect("scores");
+    let lines: Vec<&str> = scores.lines().collect();
+    assert_eq!(lines[0], "row,anomaly_score,flagged");
+    assert_eq!(lines.len(), 731);
+    assert!(lines[1].starts_with("0,"));
+    let flagged = lines[1..].iter().filter(|l| l.ends_with(",1")).count();
+    // np.percentile at 5% of 730 distinct scores leaves 37 rows below it.
+    assert_eq!(flagged, 37);
+    for l in &lines[1..] {
+        let score: f64 = l.split(',').nth(1).expect("score").parse().expect("number");
+        assert!(score > 0.0 && score <= 1.0);
+    }
+
+    // Rows left out for missing values are not listed, and stderr says so.
+    let out = run(
+        dir.path(),
+        &[
+            data("good/missing.csv").to_str().expect("path"),
+            "--scores-out",
+            "m.csv",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("3 of 6 rows have missing values and were left out"));
+    let m = std::fs::read_to_string(dir.path().join("m.csv")).expect("scores");
+    let rows: Vec<&str> = m
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap_or(""))
+        .collect();
+    assert_eq!(rows, ["0", "3", "5"]);
+}
+
+#[test]
+fn flagged_rows_are_formula_safe() {
+    let dir = tempdir();
+    let input = data("good/formula.csv");
+    let out = run(
+        dir.path(),
+        &[
+            input.to_str().expect("path"),
+            "--features",
+            "hits",
+            "--contamination",
+            "0.2",
+            "--flagged-out",
+            "f.csv",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let written = std::fs::read_to_string(dir.path().join("f.csv")).expect("flagged");
+    let mut reader = csv::Reader::from_reader(written.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "Date",
+            "host",
+            "delta",
+            "hits",
+            "anomaly_score",
+            "top_feature"
+        ]
+    );
+    let records: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("record")).collect();
+    let hosts: Vec<&str> = records.iter().map(|r| &r[1]).collect();
+    assert_eq!(
+        hosts,
+        [
+            "'=cmd|' /C calc'!A0",
+            "'@SUM(1+1)*cmd|' /C calc'!A0",
+            "'+1+1",
+            "'-2+3"
+        ],
+        "flagged rows in time order, formulas neutralised"
+    );
+    assert!(
+        records.iter().all(|r| &r[2] == "-3.5" && &r[5] == "hits"),
+        "numbers stay numbers"
+    );
+}
+
+#[test]
+fn never_writes_the_input_and_never_overwrites_without_force() {
+    let dir = tempdir();
+    let input = dir.path().join("traffic.csv");
+    std::fs::copy(repo("sample_data/web_traffic.csv"), &input).expect("copy");
+    let before = std::fs::read(&input).expect("read");
+    std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
+    for target in ["traffic.csv", "./traffic.csv", "sub/../traffic.csv"] {
+        for flag in ["--flagged-out", "--scores-out"] {
+            let out = run(dir.path(), &["traffic.csv", flag, target, "--force"]);
+            assert_eq!(out.status.code(), Some(2), "{flag} {target}");
+            assert!(
+                text(&out.stderr).contains("is an input file"),
+                "{}",
+                text(&out.stderr)
+            );
+        }
+    }
+    assert_eq!(
+        std::fs::read(&input).expect("read"),
+        before,
+        "the input is untouched"
+    );
+
+    std::fs::write(dir.path().join("out.csv"), "keep me\n").expect("write");
+    let out = run(dir.path(), &["traffic.csv", "--scores-out", "out.csv"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("already exists; choose another name or pass --force"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out.csv")).expect("read"),
+        "keep me\n"
+    );
+    let out = run(
+        dir.path(),
+        &["traffic.csv", "--scores-out", "out.csv", "--force"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(std::fs::read_to_string(dir.path().join("out.csv"))
+        .expect("read")
+        .starts_with("row,anomaly_score,flagged\n"));
+}
+
+#[test]
+fn exit_codes() {
+    let dir = tempdir();
+    let sample = repo("sample_data/web_traffic.csv");
+    let sample = sample.to_str().expect("path");
+    let code = |args: &[&str]| run(dir.path(), args).status.code();
+    assert_eq!(code(&[sample, "--contamination", "0.7"]), Some(2));
+    assert_eq!(code(&[sample, "--algo", "svm"]), Some(2));
+    assert_eq!(code(&[sample, "--features", "Region 1,Nowhere"]), Some(2));
+    assert_eq!(code(&[sample, "--n-neighbors", "0"]), Some(2));
+    assert_eq!(
+        code(&[data("bad/ragged.csv").to_str().expect("path")]),
+        Some(3)
+    );
+    let out = run(
+        dir.path(),
+        &[data("bad/text_in_numeric.csv").to_str().expect("path")],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("text_in_numeric.csv:5:3:"));
+    assert!(!text(&out.stderr).contains("panicked"));
+}
+
+#[test]
+#[ignore = "needs ../shared/data"]
+fn flagged_out_on_the_reference_file_has_the_injected_spikes() {
+    let dir = tempdir();
+    let input = shared("regional_web_traffic.csv");
+    let out = run(
+        dir.path(),
+        &[
+            input.to_str().expect("path"),
+            "--contamination",
+            "0.05",
+            "--flagged-out",
+            "f.csv",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let written = std::fs::read_to_string(dir.path().join("f.csv")).expect("flagged");
+    assert!(written.starts_with(
+        "Date,Region 1,Region 2,Region 3,Region 4,Region 5,Region 6,anomaly_score,top_feature\n"
+    ));
+    assert!(
+        written.contains("\n28/3/2021,206.1602413,518,410,649,473,404,"),
+        "the surge across all six regions"
+    );
+    assert!(
+        written.contains("\n28/2/2021,107.19796,695,"),
+        "Region 2 = 695"
+    );
+}
+
+#[test]
+#[ignore = "needs ../shared/data"]
+fn lof_flags_exactly_what_sklearn_flags_on_the_reference_file() {
+    let dir = tempdir();
+    let input = shared("regional_web_traffic.csv");
+    let out = run(
+        dir.path(),
+        &[
+            input.to_str().expect("path"),
+            "--algo",
+            "lof",
+            "--n-neighbors",
+            "20",
+            "--contamination",
+            "0.05",
+            "--scores-out",
+            "s.csv",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let scores = std::fs::read_to_string(dir.path().join("s.csv")).expect("scores");
+    let ours: Vec<u64> = scores
+        .lines()
+        .skip(1)
+        .filter(|l| l.ends_with(",1"))
+        .map(|l| l.split(',').next().unwrap_or("").parse().expect("row"))
+        .collect();
+    let expected = json("tests/fixtures/lof/regional_flagged.json");
+    let theirs: Vec<u64> = expected["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|v| v.as_u64().expect("row"))
+        .collect();
+    assert_eq!(ours, theirs);
+}
+
+#[test]
+fn exporting_many_rows_streams_them_exactly_as_written() {
+    use trafficlens::data::generate::{generate, GeneratorConfig};
+    use trafficlens::data::{load, LoadOptions};
+    let dir = tempdir();
+    let input = dir.path().join("big.csv");
+    let cfg = GeneratorConfig {
+        rows: 20_000,
+        step_seconds: 3600,
+        ..GeneratorConfig::default()
+    };
+    let mut bytes = Vec::new();
+    generate(&cfg, &mut bytes, &mut std::io::sink()).expect("generate");
+    std::fs::write(&input, &bytes).expect("write");
+    let ds = load(&input, &LoadOptions::default()).expect("load");
+    // Every row, in reverse order: the export sorts them by time and reads them back in chunks.
+    let rows: Vec<usize> = (0..ds.n_rows()).rev().collect();
+    let scores: Vec<f64> = rows.iter().map(|&r| r as f64).collect();
+    let tops: Vec<String> = rows.iter().map(|_| "Region 1".to_string()).collect();
+    let out = dir.path().join("all.csv");
+    trafficlens::export::write_flagged(&out, false, &ds, &rows, &scores, &tops).expect("export");
+    let written = std::fs::read_to_string(&out).expect("read");
+    let original = String::from_utf8(bytes).expect("utf8");
+    for (w, o) in written.lines().skip(1).zip(original.lines().skip(1)) {
+        assert!(w.starts_with(&format!("{o},")), "{w} vs {o}");
+    }
+    assert_eq!(written.lines().count(), 20_001);
+}
