@@ -61,6 +61,15 @@ impl Complete {
     /// If `block` is shorter than `at.len() * width` or a split feature is not below `width`.
     #[inline]
     pub fn walk(&self, block: &[f32], width: usize, at: &mut [u32]) {
+        self.walk_add(block, width, at, None);
+    }
+
+    /// [`Self::walk`], then adds each row's leaf value to `acc` (one slot per row).
+    ///
+    /// # Panics
+    /// As [`Self::walk`], or if `acc` has another length than `at`.
+    #[inline]
+    pub fn walk_add(&self, block: &[f32], width: usize, at: &mut [u32], acc: Option<&mut [f64]>) {
         // These checks make every index in the loop below in bounds: positions stay below
         // `2^depth - 1` (the inner arrays' length) for `depth` steps, and row `i`'s values are
         // `block[i * width .. (i + 1) * width]` with every feature below `width`.
@@ -77,23 +86,23 @@ impl Complete {
         {
             if std::arch::is_x86_feature_detected!("avx2") {
                 // SAFETY: the processor supports AVX2 (checked just above).
-                unsafe { self.walk_avx2(block, width, at) };
+                unsafe { self.walk_avx2(block, width, at, acc) };
                 return;
             }
         }
-        self.walk_unchecked(block, width, at);
+        self.walk_unchecked(block, width, at, acc);
     }
 
     /// [`Self::walk_unchecked`] compiled for AVX2, where the loop becomes vector gathers.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    fn walk_avx2(&self, block: &[f32], width: usize, at: &mut [u32]) {
-        self.walk_unchecked(block, width, at);
+    fn walk_avx2(&self, block: &[f32], width: usize, at: &mut [u32], acc: Option<&mut [f64]>) {
+        self.walk_unchecked(block, width, at, acc);
     }
 
     /// The lockstep walk; callers have checked the bounds that [`Self::walk`] asserts.
     #[inline(always)]
-    fn walk_unchecked(&self, block: &[f32], width: usize, at: &mut [u32]) {
+    fn walk_unchecked(&self, block: &[f32], width: usize, at: &mut [u32], acc: Option<&mut [f64]>) {
         at.fill(0);
         let feature = &self.feature[..];
         let threshold = &self.threshold[..];
@@ -112,6 +121,12 @@ impl Complete {
                 };
                 let x = unsafe { *block.get_unchecked(i * width + f) };
                 *p = 2 * *p + 1 + u32::from(x > t);
+            }
+        }
+        if let Some(acc) = acc {
+            let inner = self.values.len() - 1;
+            for (a, p) in acc.iter_mut().zip(at.iter()) {
+                *a += self.values[*p as usize - inner];
             }
         }
     }

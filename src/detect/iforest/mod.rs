@@ -404,10 +404,7 @@ impl FittedIsolationForest {
                 for t in &self.trees {
                     let at = &mut at[..len];
                     if let Some(c) = t.complete() {
-                        c.walk(&block, d, at);
-                        for (acc, p) in chunk.iter_mut().zip(at.iter()) {
-                            *acc += c.value(*p);
-                        }
+                        c.walk_add(&block, d, at, Some(chunk));
                         continue;
                     }
                     at.fill(0);
