@@ -106,7 +106,7 @@ impl Tree {
         {
             return None;
         }
-        let mut b = Builder::new(samples[0] as usize);
+        let mut b = Builder::new();
         // (sklearn node, our node, depth); breadth-first so that children are laid out in pairs.
         let mut queue = std::collections::VecDeque::from([(0usize, 0usize, 0u32)]);
         let mut visited = 0usize;
@@ -127,13 +127,7 @@ impl Tree {
                 return None;
             }
             let f = u32::try_from(feature[sk]).ok()?;
-            let child = b.split(
-                ours,
-                f,
-                threshold[sk],
-                samples[l] as usize,
-                samples[r] as usize,
-            );
+            let child = b.split(ours, f, threshold[sk]);
             queue.push_back((l, child, depth + 1));
             queue.push_back((r, child + 1, depth + 1));
         }
@@ -149,7 +143,7 @@ struct Builder {
 }
 
 impl Builder {
-    fn new(_root_samples: usize) -> Self {
+    fn new() -> Self {
         Builder {
             nodes: vec![leaf_node(0)],
             values: vec![0.0],
@@ -165,14 +159,7 @@ impl Builder {
     }
 
     /// Makes node `id` a split and appends its two children; returns the left child's index.
-    fn split(
-        &mut self,
-        id: usize,
-        feature: u32,
-        threshold: f64,
-        _left_samples: usize,
-        _right_samples: usize,
-    ) -> usize {
+    fn split(&mut self, id: usize, feature: u32, threshold: f64) -> usize {
         let left = self.nodes.len();
         self.nodes.push(leaf_node(left));
         self.nodes.push(leaf_node(left + 1));
@@ -233,7 +220,7 @@ pub fn leaf_value(depth: u32, samples: usize) -> f64 {
 pub fn grow(columns: &[Vec<f32>], features: &[usize], max_depth: u32, rng: &mut impl Rng) -> Tree {
     let n = columns.first().map_or(0, Vec::len);
     let mut index: Vec<u32> = (0..n as u32).collect();
-    let mut b = Builder::new(n);
+    let mut b = Builder::new();
     // (node, start, end, depth), breadth-first.
     let mut queue = std::collections::VecDeque::from([(0usize, 0usize, n, 0u32)]);
     let mut candidates: Vec<usize> = Vec::with_capacity(columns.len());
@@ -257,13 +244,7 @@ pub fn grow(columns: &[Vec<f32>], features: &[usize], max_depth: u32, rng: &mut 
                 mid += 1;
             }
         }
-        let left = b.split(
-            id,
-            features[local_feature] as u32,
-            threshold,
-            mid,
-            count - mid,
-        );
+        let left = b.split(id, features[local_feature] as u32, threshold);
         queue.push_back((left, start, start + mid, depth + 1));
         queue.push_back((left + 1, start + mid, end, depth + 1));
     }
