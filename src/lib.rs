@@ -9,3 +9,4 @@ pub mod data;
 pub mod detect;
 pub mod export;
 pub mod numeric;
+pub mod worker;

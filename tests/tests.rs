@@ -9,3 +9,4 @@ mod lof;
 mod sample_data;
 mod shared_data;
 mod util;
+mod worker;

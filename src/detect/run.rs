@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use super::explain::RobustExplainer;
 use super::iforest::Control;
 use super::{
-    Contamination, FitError, IsolationForestParams, LofParams, Matrix, MaxSamples, ParamsError,
-    Scaler, Scaling,
+    Contamination, FitError, IsolationForestParams, LofParams, Matrix, MaxSamples, NeighbourCache,
+    ParamsError, Scaler, Scaling, TrainingScores,
 };
 
 /// The detection algorithm.
@@ -118,6 +118,8 @@ impl DetectorConfig {
 /// The outcome of a detection run over the training rows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Detection {
+    /// The training scores, kept to re-threshold without refitting.
+    pub training: TrainingScores,
     /// Anomaly score per row (higher = more anomalous).
     pub scores: Vec<f64>,
     /// Flag per row under the configured contamination.
@@ -131,6 +133,26 @@ pub struct Detection {
 }
 
 impl Detection {
+    /// Builds the outcome from a fitted detector's training scores.
+    fn new(training: &TrainingScores, warnings: &[String], config: &DetectorConfig) -> Self {
+        Detection {
+            scores: training.anomaly_scores(),
+            flags: training.flags(config.contamination),
+            threshold: -training.offset(),
+            training: training.clone(),
+            warnings: warnings.to_vec(),
+            config: *config,
+        }
+    }
+
+    /// Flags the rows again under another contamination: one percentile lookup and one pass,
+    /// no refit.
+    pub fn rethreshold(&mut self, contamination: Contamination) {
+        self.config.contamination = contamination;
+        self.flags = self.training.flags(contamination);
+        self.threshold = -self.training.offset_for(contamination);
+    }
+
     /// Indices of the flagged rows.
     pub fn flagged_rows(&self) -> Vec<usize> {
         self.flags
@@ -165,34 +187,41 @@ pub fn run(
                 .validate()
                 .map_err(FitError::Params)?;
             let forest = params.fit_with(&x, control)?;
-            let t = forest.training();
-            let detection = Detection {
-                scores: t.anomaly_scores(),
-                flags: t.flags(config.contamination),
-                threshold: -t.offset(),
-                warnings: forest.warnings().to_vec(),
-                config: *config,
-            };
+            let detection = Detection::new(forest.training(), forest.warnings(), config);
             let rows = explain(&detection);
             let top = forest.explain(&x, &rows)?;
             Ok((detection, top))
         }
         Algorithm::Lof => {
             let params = config.lof_params().validate().map_err(FitError::Params)?;
-            let lof = params.fit(&x)?;
-            let t = lof.training();
-            let detection = Detection {
-                scores: t.anomaly_scores(),
-                flags: t.flags(config.contamination),
-                threshold: -t.offset(),
-                warnings: lof.warnings().to_vec(),
-                config: *config,
-            };
-            let rows = explain(&detection);
-            let top = RobustExplainer::fit(&x).top_features(&x, &rows);
-            Ok((detection, top))
+            let cache = NeighbourCache::build(&x, params.params().n_neighbors)?;
+            run_lof_cached(&cache, &x, config, explain)
         }
     }
+}
+
+/// Scales the columns of `x` as configured (`None` when no scaling is asked for).
+pub fn scale(x: &Matrix, scaling: Scaling) -> Result<Option<Vec<Vec<f64>>>, FitError> {
+    if scaling == Scaling::None {
+        return Ok(None);
+    }
+    Ok(Some(Scaler::fit(x, scaling).transform(x)?))
+}
+
+/// LOF from neighbour lists searched earlier (the neighbours slider): `x` is the matrix the
+/// cache was built on, already scaled.
+pub fn run_lof_cached(
+    cache: &NeighbourCache,
+    x: &Matrix,
+    config: &DetectorConfig,
+    explain: impl FnOnce(&Detection) -> Vec<usize>,
+) -> Result<(Detection, Vec<usize>), FitError> {
+    let params = config.lof_params().validate().map_err(FitError::Params)?;
+    let lof = cache.fit(params.params().n_neighbors, config.contamination)?;
+    let detection = Detection::new(lof.training(), lof.warnings(), config);
+    let rows = explain(&detection);
+    let top = RobustExplainer::fit(x).top_features(x, &rows);
+    Ok((detection, top))
 }
 
 #[cfg(test)]
@@ -233,6 +262,17 @@ mod tests {
                 assert!(d.scores[42] > d.threshold);
             }
         }
+        // Re-thresholding equals fitting with that contamination.
+        let base = DetectorConfig::default();
+        let (mut d, _) = run(&x, &names, &base, |_| Vec::new(), Control::default()).expect("run");
+        let other = DetectorConfig {
+            contamination: Contamination::Fraction(0.1),
+            ..base
+        };
+        let (refit, _) = run(&x, &names, &other, |_| Vec::new(), Control::default()).expect("run");
+        d.rethreshold(Contamination::Fraction(0.1));
+        assert_eq!(d.flags, refit.flags);
+        assert_eq!(d.threshold, refit.threshold);
         let bad = DetectorConfig {
             n_neighbors: 0,
             algorithm: Algorithm::Lof,

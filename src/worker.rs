@@ -1,0 +1,478 @@
+//! The background worker: loading, statistics, fitting and scoring run on one thread of their
+//! own, never on the caller's (the GUI's) thread. Requests go in over a channel and events come
+//! back over another; after each event the worker calls a `notify` function (the GUI asks egui
+//! to repaint there).
+//!
+//! Every request gets a generation number. A newer request supersedes older ones: requests still
+//! queued are skipped, a running fit is cancelled, and the caller drops events of generations it
+//! no longer waits for. Changing the contamination re-thresholds the last detection without a
+//! refit; changing only the LOF neighbours reuses the cached neighbour lists.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::data::stats::{describe, DatasetStats};
+use crate::data::{load, load_bytes, Dataset, LoadError, LoadOptions};
+use crate::detect::iforest::Control;
+use crate::detect::run::{run, run_lof_cached, scale};
+use crate::detect::{
+    Algorithm, Detection, DetectorConfig, FitError, Matrix, NeighbourCache, Scaling,
+};
+
+/// The largest k kept in the neighbour cache of the LOF slider.
+pub const LOF_CACHE_K: usize = 100;
+
+/// Above this many rows the LOF cache holds only the k asked for (lists of 100 would be too big).
+pub const LOF_CACHE_MAX_ROWS: usize = 200_000;
+
+/// Where a table comes from.
+#[derive(Debug, Clone)]
+pub enum LoadSource {
+    /// A file.
+    Path(PathBuf),
+    /// Bytes in memory, such as the bundled sample.
+    Bytes {
+        /// Name shown in messages.
+        name: String,
+        /// The content.
+        bytes: Arc<[u8]>,
+    },
+}
+
+/// Work for the worker.
+#[derive(Debug, Clone)]
+pub enum Job {
+    /// Load a table and compute its statistics.
+    Load {
+        /// The table.
+        source: LoadSource,
+        /// How to read it.
+        options: LoadOptions,
+    },
+    /// Score the loaded table.
+    Detect {
+        /// Detector settings.
+        config: DetectorConfig,
+        /// Features to use, by name (empty: all).
+        features: Vec<String>,
+    },
+}
+
+/// What the worker reports.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// Work under way: `done` from 0 to 1.
+    Progress {
+        /// The request.
+        generation: u64,
+        /// What is being done.
+        stage: &'static str,
+        /// Share done.
+        done: f32,
+    },
+    /// A table was loaded.
+    Loaded {
+        /// The request.
+        generation: u64,
+        /// The table.
+        dataset: Arc<Dataset>,
+        /// Its statistics.
+        stats: Arc<DatasetStats>,
+    },
+    /// The table was scored.
+    Scored {
+        /// The request.
+        generation: u64,
+        /// Scores, flags and threshold.
+        detection: Arc<Detection>,
+        /// The feature (index into `features`) that explains each row most.
+        top_features: Arc<Vec<usize>>,
+        /// The features used.
+        features: Arc<Vec<String>>,
+        /// How long the work took.
+        elapsed: Duration,
+        /// What had to be computed.
+        work: ScoreWork,
+    },
+    /// The request failed; nothing else changed.
+    Failed {
+        /// The request.
+        generation: u64,
+        /// Why.
+        error: WorkerError,
+    },
+    /// The request was cancelled or superseded before it finished.
+    Cancelled {
+        /// The request.
+        generation: u64,
+    },
+}
+
+/// How much work a score update took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScoreWork {
+    /// The model was fitted and every row scored.
+    Fitted,
+    /// Only the contamination changed: the last scores were re-thresholded.
+    Rethresholded,
+    /// LOF for another k from neighbour lists searched before (no new search).
+    NeighboursReused,
+}
+
+/// Why a request failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum WorkerError {
+    /// The file could not be loaded.
+    #[error(transparent)]
+    Load(Arc<LoadError>),
+    /// The detector could not run.
+    #[error(transparent)]
+    Detect(#[from] FitError),
+    /// Scoring was asked for before any table was loaded.
+    #[error("no table is loaded")]
+    NoData,
+    /// A feature name is not in the table.
+    #[error("no numeric column named `{0}`")]
+    NoSuchFeature(String),
+}
+
+/// A request as queued.
+struct Request {
+    generation: u64,
+    job: Job,
+}
+
+/// The caller's handle on the worker thread.
+pub struct Worker {
+    requests: Option<Sender<Request>>,
+    events: Receiver<Event>,
+    /// Set to cancel the work under way.
+    cancel: Arc<Mutex<Arc<AtomicBool>>>,
+    next_generation: u64,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Worker {
+    /// Starts the worker thread; `notify` is called after every event it sends.
+    pub fn spawn(notify: impl Fn() + Send + Sync + 'static) -> Worker {
+        let (req_tx, req_rx) = channel::<Request>();
+        let (ev_tx, ev_rx) = channel::<Event>();
+        let cancel = Arc::new(Mutex::new(Arc::new(AtomicBool::new(false))));
+        let thread_cancel = Arc::clone(&cancel);
+        let thread = std::thread::Builder::new()
+            .name("trafficlens-worker".into())
+            .spawn(move || {
+                let mut state = State::default();
+                let send = |e: Event| {
+                    let _ = ev_tx.send(e);
+                    notify();
+                };
+                while let Ok(first) = req_rx.recv() {
+                    // Coalesce: of the queued loads and detections, only the newest of each runs
+                    // (a load also makes older detections pointless).
+                    let mut queue = vec![first];
+                    queue.extend(req_rx.try_iter());
+                    let newest_load = queue
+                        .iter()
+                        .rposition(|r| matches!(r.job, Job::Load { .. }));
+                    let newest_detect = queue
+                        .iter()
+                        .rposition(|r| matches!(r.job, Job::Detect { .. }));
+                    for (i, req) in queue.into_iter().enumerate() {
+                        let keep = match req.job {
+                            Job::Load { .. } => Some(i) == newest_load,
+                            Job::Detect { .. } => Some(i) == newest_detect,
+                        };
+                        if !keep {
+                            send(Event::Cancelled {
+                                generation: req.generation,
+                            });
+                            continue;
+                        }
+                        let flag = Arc::new(AtomicBool::new(false));
+                        if let Ok(mut c) = thread_cancel.lock() {
+                            *c = Arc::clone(&flag);
+                        }
+                        let event = state.handle(req.generation, req.job, &flag, &send);
+                        send(event);
+                    }
+                }
+            })
+            .ok();
+        Worker {
+            requests: Some(req_tx),
+            events: ev_rx,
+            cancel,
+            next_generation: 1,
+            thread,
+        }
+    }
+
+    /// Queues a job; returns its generation number. A running job is cancelled.
+    pub fn submit(&mut self, job: Job) -> u64 {
+        let generation = self.next_generation;
+        self.next_generation += 1;
+        self.cancel_current();
+        if let Some(tx) = &self.requests {
+            let _ = tx.send(Request { generation, job });
+        }
+        generation
+    }
+
+    /// Cancels the work under way (it reports [`Event::Cancelled`]).
+    pub fn cancel_current(&self) {
+        if let Ok(c) = self.cancel.lock() {
+            c.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Every event sent since the last call, oldest first; never blocks.
+    pub fn poll(&self) -> Vec<Event> {
+        self.events.try_iter().collect()
+    }
+
+    /// Waits up to `timeout` for the next event (for tests and the command line).
+    pub fn wait(&self, timeout: Duration) -> Option<Event> {
+        self.events.recv_timeout(timeout).ok()
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.cancel_current();
+        self.requests = None; // closes the channel: the thread's loop ends
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// What the worker keeps between requests.
+#[derive(Default)]
+struct State {
+    dataset: Option<Arc<Dataset>>,
+    /// The matrix last prepared for detection, with what it was made from.
+    prepared: Option<Prepared>,
+    /// The last detection, to re-threshold without a refit.
+    last: Option<LastScores>,
+}
+
+/// The last scores sent, with what produced them.
+struct LastScores {
+    config: DetectorConfig,
+    features: Arc<Vec<String>>,
+    detection: Arc<Detection>,
+    top: Arc<Vec<usize>>,
+}
+
+/// Selected and scaled columns, and the LOF neighbour lists searched on them.
+struct Prepared {
+    features: Vec<String>,
+    scaling: Scaling,
+    columns: Vec<Vec<f64>>,
+    lof: Option<NeighbourCache>,
+}
+
+impl State {
+    fn handle(
+        &mut self,
+        generation: u64,
+        job: Job,
+        cancel: &AtomicBool,
+        send: &(impl Fn(Event) + Sync),
+    ) -> Event {
+        let started = Instant::now();
+        let result = match job {
+            Job::Load { source, options } => self.load(generation, source, &options, send),
+            Job::Detect { config, features } => {
+                self.detect(generation, config, features, cancel, send, started)
+            }
+        };
+        match result {
+            Ok(event) => event,
+            Err(WorkerError::Detect(FitError::Cancelled)) => Event::Cancelled { generation },
+            Err(error) => Event::Failed { generation, error },
+        }
+    }
+
+    fn load(
+        &mut self,
+        generation: u64,
+        source: LoadSource,
+        options: &LoadOptions,
+        send: &(impl Fn(Event) + Sync),
+    ) -> Result<Event, WorkerError> {
+        send(Event::Progress {
+            generation,
+            stage: "loading",
+            done: 0.0,
+        });
+        let loaded = match source {
+            LoadSource::Path(p) => load(&p, options),
+            LoadSource::Bytes { name, bytes } => load_bytes(name, bytes, options),
+        };
+        let dataset = Arc::new(loaded.map_err(|e| WorkerError::Load(Arc::new(e)))?);
+        send(Event::Progress {
+            generation,
+            stage: "statistics",
+            done: 0.5,
+        });
+        let stats = Arc::new(describe(&dataset));
+        self.dataset = Some(Arc::clone(&dataset));
+        self.prepared = None;
+        self.last = None;
+        Ok(Event::Loaded {
+            generation,
+            dataset,
+            stats,
+        })
+    }
+
+    fn detect(
+        &mut self,
+        generation: u64,
+        config: DetectorConfig,
+        features: Vec<String>,
+        cancel: &AtomicBool,
+        send: &(impl Fn(Event) + Sync),
+        started: Instant,
+    ) -> Result<Event, WorkerError> {
+        let ds = self.dataset.clone().ok_or(WorkerError::NoData)?;
+        let features = if features.is_empty() {
+            ds.feature_names.clone()
+        } else {
+            features
+        };
+        let scored = |detection: Arc<Detection>,
+                      top: Arc<Vec<usize>>,
+                      features: Arc<Vec<String>>,
+                      work: ScoreWork| Event::Scored {
+            generation,
+            detection,
+            top_features: top,
+            features,
+            elapsed: started.elapsed(),
+            work,
+        };
+
+        // Only the contamination changed: re-threshold, no refit.
+        if let Some(last) = &self.last {
+            let same_model = DetectorConfig {
+                contamination: config.contamination,
+                ..last.config
+            } == config;
+            if same_model && *last.features == features {
+                let mut d = (*last.detection).clone();
+                d.rethreshold(config.contamination);
+                let next = LastScores {
+                    config,
+                    features: Arc::clone(&last.features),
+                    detection: Arc::new(d),
+                    top: Arc::clone(&last.top),
+                };
+                let event = scored(
+                    Arc::clone(&next.detection),
+                    Arc::clone(&next.top),
+                    Arc::clone(&next.features),
+                    ScoreWork::Rethresholded,
+                );
+                self.last = Some(next);
+                return Ok(event);
+            }
+        }
+
+        let prepared_fits = self
+            .prepared
+            .as_ref()
+            .is_some_and(|p| p.features == features && p.scaling == config.scaling);
+        if !prepared_fits {
+            let mut columns = Vec::with_capacity(features.len());
+            for name in &features {
+                let col = ds
+                    .feature(name)
+                    .ok_or_else(|| WorkerError::NoSuchFeature(name.clone()))?;
+                columns.push(col.to_vec());
+            }
+            let x = Matrix::new(&columns, &features)?;
+            let columns = match scale(&x, config.scaling)? {
+                Some(scaled) => scaled,
+                None => columns,
+            };
+            self.prepared = Some(Prepared {
+                features: features.clone(),
+                scaling: config.scaling,
+                columns,
+                lof: None,
+            });
+        }
+        let Some(prepared) = self.prepared.as_mut() else {
+            return Err(WorkerError::NoData);
+        };
+        let x = Matrix::new(&prepared.columns, &prepared.features)?;
+        let all_rows = |d: &Detection| (0..d.scores.len()).collect::<Vec<usize>>();
+        let progress = |done: f32| {
+            send(Event::Progress {
+                generation,
+                stage: "scoring",
+                done,
+            })
+        };
+        let mut work = ScoreWork::Fitted;
+        let (detection, top) = match config.algorithm {
+            Algorithm::IsolationForest => {
+                let unscaled = DetectorConfig {
+                    scaling: Scaling::None,
+                    ..config
+                };
+                let control = Control {
+                    cancel: Some(cancel),
+                    progress: Some(&progress),
+                };
+                let (mut d, top) = run(&x, &prepared.features, &unscaled, all_rows, control)?;
+                d.config = config;
+                (d, top)
+            }
+            Algorithm::Lof => {
+                let k = config.n_neighbors;
+                let rows = x.rows();
+                let cached = prepared.lof.as_ref().is_some_and(|c| k <= c.k_max());
+                if cached {
+                    work = ScoreWork::NeighboursReused;
+                } else {
+                    progress(0.0);
+                    let k_max = if rows <= LOF_CACHE_MAX_ROWS {
+                        LOF_CACHE_K.max(k)
+                    } else {
+                        k
+                    };
+                    prepared.lof = Some(NeighbourCache::build(&x, k_max)?);
+                }
+                if cancel.load(Ordering::Relaxed) {
+                    return Err(WorkerError::Detect(FitError::Cancelled));
+                }
+                let Some(cache) = prepared.lof.as_ref() else {
+                    return Err(WorkerError::NoData);
+                };
+                run_lof_cached(cache, &x, &config, all_rows)?
+            }
+        };
+        let last = LastScores {
+            config,
+            features: Arc::new(features),
+            detection: Arc::new(detection),
+            top: Arc::new(top),
+        };
+        let event = scored(
+            Arc::clone(&last.detection),
+            Arc::clone(&last.top),
+            Arc::clone(&last.features),
+            work,
+        );
+        self.last = Some(last);
+        Ok(event)
+    }
+}

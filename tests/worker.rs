@@ -1,0 +1,200 @@
+//! The background worker: results come back over a channel, newer requests supersede older
+//! ones, the contamination re-thresholds without a refit and the LOF neighbours slider reuses
+//! the neighbour lists.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use trafficlens::data::LoadOptions;
+use trafficlens::detect::{Algorithm, Contamination, DetectorConfig};
+use trafficlens::worker::{Event, Job, LoadSource, ScoreWork, Worker, WorkerError};
+
+use crate::util::{data, repo};
+
+const WAIT: Duration = Duration::from_secs(120);
+
+/// Waits for the final event (not progress) of `generation`.
+fn outcome(w: &Worker, generation: u64) -> Event {
+    loop {
+        match w.wait(WAIT) {
+            Some(Event::Progress { .. }) => {}
+            Some(e) if generation_of(&e) == generation => return e,
+            Some(_) => {}
+            None => panic!("no answer for generation {generation}"),
+        }
+    }
+}
+
+fn generation_of(e: &Event) -> u64 {
+    match e {
+        Event::Progress { generation, .. }
+        | Event::Loaded { generation, .. }
+        | Event::Scored { generation, .. }
+        | Event::Failed { generation, .. }
+        | Event::Cancelled { generation } => *generation,
+    }
+}
+
+fn load_sample(w: &mut Worker) {
+    let g = w.submit(Job::Load {
+        source: LoadSource::Path(repo("sample_data/web_traffic.csv")),
+        options: LoadOptions::default(),
+    });
+    match outcome(w, g) {
+        Event::Loaded { dataset, stats, .. } => {
+            assert_eq!(dataset.n_rows(), 730);
+            assert_eq!(stats.features.len(), 6);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+fn detect(config: DetectorConfig) -> Job {
+    Job::Detect {
+        config,
+        features: Vec::new(),
+    }
+}
+
+#[test]
+fn loads_scores_and_rethresholds_without_refitting() {
+    let repaints = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&repaints);
+    let mut w = Worker::spawn(move || {
+        counter.fetch_add(1, Ordering::Relaxed);
+    });
+    load_sample(&mut w);
+    let config = DetectorConfig {
+        contamination: Contamination::Fraction(0.05),
+        ..DetectorConfig::default()
+    };
+    let g = w.submit(detect(config));
+    let first = match outcome(&w, g) {
+        Event::Scored {
+            detection,
+            work,
+            top_features,
+            ..
+        } => {
+            assert_eq!(work, ScoreWork::Fitted);
+            assert_eq!(detection.flags.iter().filter(|f| **f).count(), 37);
+            assert_eq!(top_features.len(), 730);
+            detection
+        }
+        other => panic!("{other:?}"),
+    };
+    let g = w.submit(detect(DetectorConfig {
+        contamination: Contamination::Fraction(0.2),
+        ..config
+    }));
+    match outcome(&w, g) {
+        Event::Scored {
+            detection, work, ..
+        } => {
+            assert_eq!(work, ScoreWork::Rethresholded);
+            assert_eq!(detection.scores, first.scores, "same scores, new threshold");
+            assert_eq!(detection.flags.iter().filter(|f| **f).count(), 146);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        repaints.load(Ordering::Relaxed) >= 4,
+        "the worker asks for a repaint after each event"
+    );
+}
+
+#[test]
+fn lof_neighbours_slider_reuses_the_lists() {
+    let mut w = Worker::spawn(|| {});
+    load_sample(&mut w);
+    let lof = DetectorConfig {
+        algorithm: Algorithm::Lof,
+        ..DetectorConfig::default()
+    };
+    let g = w.submit(detect(lof));
+    let k20 = match outcome(&w, g) {
+        Event::Scored {
+            detection, work, ..
+        } => {
+            assert_eq!(work, ScoreWork::Fitted);
+            detection
+        }
+        other => panic!("{other:?}"),
+    };
+    let g = w.submit(detect(DetectorConfig {
+        n_neighbors: 35,
+        ..lof
+    }));
+    match outcome(&w, g) {
+        Event::Scored {
+            detection, work, ..
+        } => {
+            assert_eq!(work, ScoreWork::NeighboursReused);
+            assert_ne!(detection.scores, k20.scores, "another k, other scores");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn newer_requests_supersede_older_ones() {
+    let mut w = Worker::spawn(|| {});
+    load_sample(&mut w);
+    let mut last = 0;
+    for seed in 0..20 {
+        last = w.submit(detect(DetectorConfig {
+            seed,
+            n_estimators: 300,
+            ..DetectorConfig::default()
+        }));
+    }
+    let mut fitted = 0;
+    let mut cancelled = 0;
+    loop {
+        match w.wait(WAIT).expect("an event") {
+            Event::Scored { generation, .. } => {
+                fitted += 1;
+                if generation == last {
+                    break;
+                }
+            }
+            Event::Cancelled { .. } => cancelled += 1,
+            Event::Progress { .. } => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(fitted <= 2, "{fitted} fits for 20 requests");
+    assert!(cancelled >= 18);
+}
+
+#[test]
+fn a_bad_file_fails_and_keeps_the_old_data() {
+    let mut w = Worker::spawn(|| {});
+    let g = w.submit(detect(DetectorConfig::default()));
+    assert!(matches!(
+        outcome(&w, g),
+        Event::Failed {
+            error: WorkerError::NoData,
+            ..
+        }
+    ));
+    load_sample(&mut w);
+    let g = w.submit(Job::Load {
+        source: LoadSource::Path(data("bad/ragged.csv")),
+        options: LoadOptions::default(),
+    });
+    match outcome(&w, g) {
+        Event::Failed { error, .. } => {
+            assert!(error.to_string().contains("ragged.csv:4:"), "{error}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let g = w.submit(detect(DetectorConfig::default()));
+    match outcome(&w, g) {
+        Event::Scored { detection, .. } => {
+            assert_eq!(detection.scores.len(), 730, "the sample is still loaded")
+        }
+        other => panic!("{other:?}"),
+    }
+}
