@@ -1,9 +1,10 @@
 //! TrafficLens: find anomalous web traffic (spikes, scanners, floods, brute-force runs).
 //!
-//! Data flows one way: [`data`] reads files into a [`data::Dataset`] and computes
-//! exploration statistics; later layers (detectors, the worker, the GUI) build on it.
-//! [`cli`] holds the headless command line.
+//! Data flows one way: [`data`] reads files into a [`data::Dataset`] and computes exploration
+//! statistics; [`detect`] holds the detectors; [`worker`] runs jobs off the UI thread; [`app`] is
+//! the desktop GUI and [`cli`] the headless command line; [`export`] writes files for both.
 
+pub mod app;
 pub mod cli;
 pub mod data;
 pub mod detect;

@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 
 use crate::data::stats::{describe, DatasetStats};
 use crate::data::{load, load_bytes, Dataset, LoadError, LoadOptions};
+use crate::detect::explain::RobustExplainer;
 use crate::detect::iforest::Control;
-use crate::detect::run::{run, run_lof_cached, scale};
 use crate::detect::{
     Algorithm, Detection, DetectorConfig, FitError, Matrix, NeighbourCache, Scaling,
 };
@@ -60,6 +60,18 @@ pub enum Job {
         /// Features to use, by name (empty: all).
         features: Vec<String>,
     },
+    /// Score one new row with the last fitted model ("what if").
+    WhatIf {
+        /// One value per feature of the last detection, unscaled.
+        values: Vec<f64>,
+    },
+    /// Write the rows flagged by the last detection (original cells, formula-safe, atomic).
+    Export {
+        /// The file to write.
+        path: PathBuf,
+        /// Replace it if it exists (the user has agreed).
+        overwrite: bool,
+    },
 }
 
 /// What the worker reports.
@@ -97,6 +109,24 @@ pub enum Event {
         elapsed: Duration,
         /// What had to be computed.
         work: ScoreWork,
+    },
+    /// The verdict on one new row.
+    WhatIf {
+        /// The request.
+        generation: u64,
+        /// Its anomaly score (higher = more anomalous).
+        score: f64,
+        /// Whether the model would flag it.
+        flagged: bool,
+    },
+    /// Flagged rows were written.
+    Exported {
+        /// The request.
+        generation: u64,
+        /// The file.
+        path: PathBuf,
+        /// How many rows.
+        rows: usize,
     },
     /// The request failed; nothing else changed.
     Failed {
@@ -138,6 +168,12 @@ pub enum WorkerError {
     /// A feature name is not in the table.
     #[error("no numeric column named `{0}`")]
     NoSuchFeature(String),
+    /// "What if" or export was asked for before any detection.
+    #[error("nothing has been scored yet")]
+    NotScored,
+    /// The export failed.
+    #[error(transparent)]
+    Export(Arc<crate::export::TableError>),
 }
 
 /// A request as queued.
@@ -182,10 +218,15 @@ impl Worker {
                     let newest_detect = queue
                         .iter()
                         .rposition(|r| matches!(r.job, Job::Detect { .. }));
+                    let newest_what_if = queue
+                        .iter()
+                        .rposition(|r| matches!(r.job, Job::WhatIf { .. }));
                     for (i, req) in queue.into_iter().enumerate() {
                         let keep = match req.job {
                             Job::Load { .. } => Some(i) == newest_load,
                             Job::Detect { .. } => Some(i) == newest_detect,
+                            Job::WhatIf { .. } => Some(i) == newest_what_if,
+                            Job::Export { .. } => true,
                         };
                         if !keep {
                             send(Event::Cancelled {
@@ -259,6 +300,24 @@ struct State {
     prepared: Option<Prepared>,
     /// The last detection, to re-threshold without a refit.
     last: Option<LastScores>,
+    /// The last fitted model, for "what if".
+    model: Option<Model>,
+}
+
+/// A fitted model kept for scoring new rows.
+enum Model {
+    Forest(crate::detect::FittedIsolationForest),
+    Lof(crate::detect::FittedLof),
+}
+
+impl Model {
+    /// The anomaly score of one (scaled) row.
+    fn anomaly_score(&self, row: &[f64]) -> Result<f64, FitError> {
+        Ok(-match self {
+            Model::Forest(f) => f.score_one(row)?,
+            Model::Lof(l) => l.score_one(row)?,
+        })
+    }
 }
 
 /// The last scores sent, with what produced them.
@@ -273,6 +332,7 @@ struct LastScores {
 struct Prepared {
     features: Vec<String>,
     scaling: Scaling,
+    scaler: Option<crate::detect::Scaler>,
     columns: Vec<Vec<f64>>,
     lof: Option<NeighbourCache>,
 }
@@ -291,6 +351,8 @@ impl State {
             Job::Detect { config, features } => {
                 self.detect(generation, config, features, cancel, send, started)
             }
+            Job::WhatIf { values } => self.what_if(generation, &values),
+            Job::Export { path, overwrite } => self.export(generation, path, overwrite),
         };
         match result {
             Ok(event) => event,
@@ -325,6 +387,7 @@ impl State {
         self.dataset = Some(Arc::clone(&dataset));
         self.prepared = None;
         self.last = None;
+        self.model = None;
         Ok(Event::Loaded {
             generation,
             dataset,
@@ -398,13 +461,16 @@ impl State {
                 columns.push(col.to_vec());
             }
             let x = Matrix::new(&columns, &features)?;
-            let columns = match scale(&x, config.scaling)? {
-                Some(scaled) => scaled,
+            let scaler = (config.scaling != Scaling::None)
+                .then(|| crate::detect::Scaler::fit(&x, config.scaling));
+            let columns = match &scaler {
+                Some(s) => s.transform(&x)?,
                 None => columns,
             };
             self.prepared = Some(Prepared {
                 features: features.clone(),
                 scaling: config.scaling,
+                scaler,
                 columns,
                 lof: None,
             });
@@ -424,16 +490,18 @@ impl State {
         let mut work = ScoreWork::Fitted;
         let (detection, top) = match config.algorithm {
             Algorithm::IsolationForest => {
-                let unscaled = DetectorConfig {
-                    scaling: Scaling::None,
-                    ..config
-                };
                 let control = Control {
                     cancel: Some(cancel),
                     progress: Some(&progress),
                 };
-                let (mut d, top) = run(&x, &prepared.features, &unscaled, all_rows, control)?;
-                d.config = config;
+                let params = config
+                    .iforest_params()
+                    .validate()
+                    .map_err(FitError::Params)?;
+                let forest = params.fit_with(&x, control)?;
+                let d = Detection::new(forest.training(), forest.warnings(), &config);
+                let top = forest.explain(&x, &all_rows(&d))?;
+                self.model = Some(Model::Forest(forest));
                 (d, top)
             }
             Algorithm::Lof => {
@@ -457,7 +525,12 @@ impl State {
                 let Some(cache) = prepared.lof.as_ref() else {
                     return Err(WorkerError::NoData);
                 };
-                run_lof_cached(cache, &x, &config, all_rows)?
+                let params = config.lof_params().validate().map_err(FitError::Params)?;
+                let lof = cache.fit(params.params().n_neighbors, config.contamination)?;
+                let d = Detection::new(lof.training(), lof.warnings(), &config);
+                let top = RobustExplainer::fit(&x).top_features(&x, &all_rows(&d));
+                self.model = Some(Model::Lof(lof));
+                (d, top)
             }
         };
         let last = LastScores {
@@ -474,5 +547,45 @@ impl State {
         );
         self.last = Some(last);
         Ok(event)
+    }
+
+    fn what_if(&mut self, generation: u64, values: &[f64]) -> Result<Event, WorkerError> {
+        let (Some(model), Some(last)) = (&self.model, &self.last) else {
+            return Err(WorkerError::NotScored);
+        };
+        let row = match self.prepared.as_ref().and_then(|p| p.scaler.as_ref()) {
+            Some(s) => s.transform_row(values)?,
+            None => values.to_vec(),
+        };
+        let score = model.anomaly_score(&row)?;
+        Ok(Event::WhatIf {
+            generation,
+            score,
+            flagged: score > last.detection.threshold,
+        })
+    }
+
+    fn export(
+        &mut self,
+        generation: u64,
+        path: PathBuf,
+        overwrite: bool,
+    ) -> Result<Event, WorkerError> {
+        let (Some(ds), Some(last)) = (&self.dataset, &self.last) else {
+            return Err(WorkerError::NotScored);
+        };
+        let rows = last.detection.flagged_rows();
+        let scores: Vec<f64> = rows.iter().map(|&r| last.detection.scores[r]).collect();
+        let tops: Vec<String> = rows
+            .iter()
+            .map(|&r| last.features.get(last.top[r]).cloned().unwrap_or_default())
+            .collect();
+        crate::export::write_flagged(&path, overwrite, ds, &rows, &scores, &tops)
+            .map_err(|e| WorkerError::Export(Arc::new(e)))?;
+        Ok(Event::Exported {
+            generation,
+            path,
+            rows: rows.len(),
+        })
     }
 }

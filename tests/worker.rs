@@ -32,6 +32,8 @@ fn generation_of(e: &Event) -> u64 {
         | Event::Loaded { generation, .. }
         | Event::Scored { generation, .. }
         | Event::Failed { generation, .. }
+        | Event::WhatIf { generation, .. }
+        | Event::Exported { generation, .. }
         | Event::Cancelled { generation } => *generation,
     }
 }

@@ -16,12 +16,20 @@ use crate::detect::{Contamination, MaxSamples};
     long_about = "TrafficLens finds anomalous web traffic: spikes, scanners, floods and brute-force runs.\n\n\
                   Give it a CSV or Parquet table of traffic over time (one column per region or metric, \
                   or a long table of time, region and value).",
-    after_help = "Exit status: 0 success, 1 other error, 2 bad usage, 3 bad input (the message names file, line and column)."
+    after_help = "Without a subcommand, the desktop app opens (on FILE, or on the bundled sample data).\n\n\
+                  Exit status: 0 success, 1 other error, 2 bad usage, 3 bad input (the message names file, line and column).",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// A table to open in the desktop app.
+    #[arg(
+        value_name = "FILE",
+        long_help = "A table to open in the desktop app (default: the bundled sample data)."
+    )]
+    pub file: Option<PathBuf>,
 }
 
 /// Subcommands.

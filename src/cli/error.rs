@@ -22,6 +22,9 @@ pub enum CliError {
     /// Writing to standard output failed.
     #[error("cannot write to standard output: {0}")]
     Stdout(std::io::Error),
+    /// The desktop window could not be opened (exit 1).
+    #[error("cannot open the window: {0}; the command line works without a display (trafficlens --help)")]
+    Window(String),
     /// Standard output was closed by the reader (for example `| head`): stop quietly.
     #[error("broken pipe")]
     BrokenPipe,
@@ -46,7 +49,7 @@ impl CliError {
             CliError::Output(ExportError::IsInput { .. } | ExportError::Exists { .. }) => {
                 super::EXIT_USAGE
             }
-            CliError::Output(_) | CliError::Stdout(_) => super::EXIT_OTHER,
+            CliError::Output(_) | CliError::Stdout(_) | CliError::Window(_) => super::EXIT_OTHER,
             CliError::Detect(crate::detect::FitError::Params(_)) => super::EXIT_USAGE,
             CliError::Detect(crate::detect::FitError::Cancelled) => super::EXIT_OTHER,
             CliError::Detect(_) => super::EXIT_INPUT,

@@ -1,4 +1,5 @@
-//! The headless command line: `trafficlens stats`, `detect` and `generate`. Every subcommand
+//! The command line: `trafficlens stats`, `detect` and `generate`; without a subcommand the
+//! desktop app opens. Every subcommand
 //! is a thin layer over the library; errors map to documented exit codes.
 
 mod args;
@@ -52,10 +53,6 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Stats(args)) => stats::run(&args),
         Some(Command::Generate(args)) => generate::run(&args),
         Some(Command::Detect(args)) => detect::run(&args),
-        None => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
-            cmd.print_help().map_err(CliError::stdout)?;
-            Ok(())
-        }
+        None => crate::app::run(cli.file).map_err(|e| CliError::Window(e.to_string())),
     }
 }

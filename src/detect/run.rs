@@ -71,7 +71,8 @@ impl DetectorConfig {
         }
     }
 
-    fn iforest_params(&self) -> IsolationForestParams {
+    /// The Isolation Forest parameters of these settings.
+    pub fn iforest_params(&self) -> IsolationForestParams {
         IsolationForestParams {
             n_estimators: self.n_estimators,
             max_samples: self.max_samples,
@@ -81,7 +82,8 @@ impl DetectorConfig {
         }
     }
 
-    fn lof_params(&self) -> LofParams {
+    /// The LOF parameters of these settings.
+    pub fn lof_params(&self) -> LofParams {
         LofParams {
             n_neighbors: self.n_neighbors,
             contamination: self.contamination,
@@ -134,7 +136,7 @@ pub struct Detection {
 
 impl Detection {
     /// Builds the outcome from a fitted detector's training scores.
-    fn new(training: &TrainingScores, warnings: &[String], config: &DetectorConfig) -> Self {
+    pub fn new(training: &TrainingScores, warnings: &[String], config: &DetectorConfig) -> Self {
         Detection {
             scores: training.anomaly_scores(),
             flags: training.flags(config.contamination),

@@ -1,0 +1,214 @@
+//! The desktop app driven headless with egui_kittest: widgets found by their labels, as a user
+//! would; the worker runs for real.
+
+use std::time::{Duration, Instant};
+
+use egui::Role;
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use trafficlens::app::{sample_source, Persisted, TrafficLensApp};
+use trafficlens::worker::LoadSource;
+
+use crate::util::{data, tempdir};
+
+/// A harness around a fresh app that opens `source`.
+fn harness(source: LoadSource) -> Harness<'static, TrafficLensApp> {
+    harness_with(Persisted::default(), source)
+}
+
+/// A harness around a fresh app with these settings.
+fn harness_with(persisted: Persisted, source: LoadSource) -> Harness<'static, TrafficLensApp> {
+    let app = TrafficLensApp::new(persisted, source, || {});
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut TrafficLensApp| app.ui_frame(ui), app);
+    h.step();
+    h
+}
+
+/// Steps frames until `done` holds (the worker answers on its own thread).
+fn step_until(
+    h: &mut Harness<'static, TrafficLensApp>,
+    what: &str,
+    done: impl Fn(&TrafficLensApp) -> bool,
+) {
+    let started = Instant::now();
+    while !done(h.state()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "gave up waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+        h.step();
+    }
+    h.step();
+}
+
+/// Focuses the text field labelled `label` and types `text` into it.
+fn type_into(h: &mut Harness<'static, TrafficLensApp>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
+    h.step();
+    h.get_by_label(label).type_text(text);
+    h.step();
+}
+
+fn flagged(app: &TrafficLensApp) -> Option<usize> {
+    app.state
+        .scores
+        .as_ref()
+        .map(|s| s.detection.flags.iter().filter(|f| **f).count())
+}
+
+fn scored(app: &TrafficLensApp) -> bool {
+    app.state.scores.is_some() && app.state.scoring.is_none()
+}
+
+#[test]
+fn the_sample_loads_scored_and_shows_its_rows() {
+    let mut h = harness(sample_source());
+    step_until(&mut h, "the sample to be scored", scored);
+    h.get_by_label("730 rows");
+    let count = flagged(h.state()).expect("scored");
+    h.get_by_label(&format!("{count} of 730 rows flagged"));
+    h.get_by_label_contains("Normal traffic");
+}
+
+#[test]
+fn contamination_slider_changes_the_flagged_rows() {
+    let mut h = harness(sample_source());
+    step_until(&mut h, "the sample to be scored", scored);
+    let auto = flagged(h.state());
+    h.get_by_label("Automatic contamination").click();
+    h.step();
+    h.get_by_role_and_label(Role::Slider, "Contamination")
+        .set_value_accesskit(0.2);
+    h.step();
+    step_until(&mut h, "re-thresholding", |a| {
+        scored(a) && flagged(a) != auto
+    });
+    assert_eq!(flagged(h.state()), Some(146), "20% of 730 rows");
+    assert_eq!(
+        h.state().state.scores.as_ref().map(|s| s.work),
+        Some(trafficlens::worker::ScoreWork::Rethresholded)
+    );
+}
+
+#[test]
+fn switching_to_lof_and_changing_neighbours_changes_the_scores() {
+    let mut h = harness(sample_source());
+    step_until(&mut h, "the sample to be scored", scored);
+    h.get_by_role_and_label(Role::ComboBox, "Algorithm").click();
+    h.run_steps(4);
+    h.get_by_label("Local Outlier Factor").click();
+    h.step();
+    step_until(&mut h, "LOF scores", |a| {
+        scored(a)
+            && a.state.scores.as_ref().is_some_and(|s| {
+                s.detection.config.algorithm == trafficlens::detect::Algorithm::Lof
+            })
+    });
+    let before = h
+        .state()
+        .state
+        .scores
+        .as_ref()
+        .map(|s| s.detection.scores.clone());
+    h.get_by_role_and_label(Role::Slider, "Neighbours")
+        .set_value_accesskit(35.0);
+    h.step();
+    step_until(&mut h, "new neighbours", |a| {
+        scored(a) && a.state.scores.as_ref().map(|s| s.detection.scores.clone()) != before
+    });
+    assert_eq!(
+        h.state().state.scores.as_ref().map(|s| s.work),
+        Some(trafficlens::worker::ScoreWork::NeighboursReused)
+    );
+}
+
+#[test]
+fn export_writes_the_flagged_rows() {
+    let dir = tempdir();
+    let out = dir.path().join("flagged.csv");
+    let mut h = harness(sample_source());
+    step_until(&mut h, "the sample to be scored", scored);
+    let count = flagged(h.state()).expect("scored");
+    type_into(&mut h, "Export path", out.to_str().expect("path"));
+    h.get_by_label("Export to path").click();
+    h.step();
+    step_until(&mut h, "the export", |a| {
+        a.state
+            .export_note
+            .as_deref()
+            .is_some_and(|n| n.starts_with("Wrote"))
+    });
+    let written = std::fs::read_to_string(&out).expect("exported file");
+    assert!(written.starts_with(
+        "Date,Region 1,Region 2,Region 3,Region 4,Region 5,Region 6,anomaly_score,top_feature\n"
+    ));
+    assert_eq!(written.lines().count(), count + 1);
+    // A second export to the same path asks before replacing.
+    h.get_by_label("Export to path").click();
+    h.step();
+    h.get_by_label_contains("exists. Replace it?");
+}
+
+#[test]
+fn a_bad_file_shows_an_error_and_keeps_the_old_data() {
+    let mut h = harness(sample_source());
+    step_until(&mut h, "the sample to be scored", scored);
+    type_into(
+        &mut h,
+        "Path to open",
+        data("bad/ragged.csv").to_str().expect("path"),
+    );
+    h.get_by_label("Load").click();
+    h.step();
+    step_until(&mut h, "the error", |a| a.state.error.is_some());
+    h.get_by_label_contains("ragged.csv:4: the row has 2 fields but the header has 3");
+    h.get_by_label("730 rows");
+    assert!(h
+        .state()
+        .state
+        .dataset
+        .as_ref()
+        .is_some_and(|d| d.n_rows() == 730));
+}
+
+#[test]
+fn frames_keep_coming_while_two_million_rows_are_fitted() {
+    use trafficlens::data::generate::{generate, GeneratorConfig};
+    let cfg = GeneratorConfig {
+        rows: 2_000_000,
+        step_seconds: 60,
+        ..GeneratorConfig::default()
+    };
+    let mut bytes = Vec::new();
+    generate(&cfg, &mut bytes, &mut std::io::sink()).expect("generate");
+    let source = LoadSource::Bytes {
+        name: "two million rows".into(),
+        bytes: bytes.into(),
+    };
+    // Fewer trees than the default keep the test short in a debug build; it is still a fit of
+    // every one of the 2,000,000 rows.
+    let mut persisted = Persisted::default();
+    persisted.config.n_estimators = 20;
+    let mut h = harness_with(persisted, source);
+    step_until(&mut h, "the table to load", |a| a.state.dataset.is_some());
+    // The fit of 2,000,000 rows runs on the worker while the UI thread draws frame after frame.
+    let mut frames_during_fit = 0;
+    while h.state().state.scoring.is_some() {
+        h.step();
+        frames_during_fit += 1;
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(
+        frames_during_fit >= 10,
+        "only {frames_during_fit} frames while fitting"
+    );
+    assert!(h
+        .state()
+        .state
+        .scores
+        .as_ref()
+        .is_some_and(|s| s.detection.scores.len() == 2_000_000));
+}
