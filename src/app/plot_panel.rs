@@ -2,7 +2,7 @@
 //! the anomaly score over time with the threshold. Large series are decimated per pixel column.
 
 use egui::{Color32, Ui};
-use egui_plot::{HLine, Legend, Line, Plot, PlotPoints, Points};
+use egui_plot::{HLine, Legend, Line, Plot, PlotPoint, PlotPoints, Points};
 
 use super::decimate::min_max;
 use super::state::AppState;
@@ -51,7 +51,11 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, xs: &[f64]) {
     let width_px = ui.available_width().max(100.0) as usize;
     let center = state.center_on.take();
     let scores = state.scores.clone();
-    let sorted = xs.windows(2).all(|w| w[0] <= w[1]);
+    // Rows are plotted in time order when the table is; decimation needs that.
+    let sorted = ds
+        .time
+        .as_ref()
+        .is_none_or(|t| t.millis.windows(2).all(|w| w[0] <= w[1]) || xs.len() <= DECIMATE_ABOVE);
     let row_at = |x: f64| -> Option<usize> {
         if xs.is_empty() {
             return None;
@@ -97,21 +101,49 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, xs: &[f64]) {
             egui_plot::HoverPosition::Elsewhere { .. } => None,
         })
         .y_axis_label("hits");
-    main.show(ui, |plot| {
+    // Decimate for the view of the previous frame (the first frame shows everything), and keep
+    // the result while the view, the width and the data stay the same.
+    let (lo, hi) = state.plot_view.unwrap_or((
+        xs.first().copied().unwrap_or(0.0),
+        xs.last().copied().unwrap_or(1.0),
+    ));
+    let key = (
+        lo.to_bits(),
+        hi.to_bits(),
+        width_px,
+        std::sync::Arc::as_ptr(&ds) as usize,
+        scores
+            .as_ref()
+            .map_or(0, |s| std::sync::Arc::as_ptr(&s.detection) as usize),
+    );
+    if state.plot_cache.as_ref().is_none_or(|c| c.key != key) {
+        let decimate = |ys: &[f64]| -> Vec<PlotPoint> {
+            let pts = if ys.len() > DECIMATE_ABOVE && sorted {
+                min_max(xs, ys, lo, hi, width_px)
+            } else {
+                xs.iter().zip(ys).map(|(x, y)| [*x, *y]).collect()
+            };
+            pts.into_iter().map(|[x, y]| PlotPoint::new(x, y)).collect()
+        };
+        state.plot_cache = Some(super::state::PlotCache {
+            key,
+            series: ds.columns.iter().map(|c| decimate(c)).collect(),
+            scores: scores
+                .as_ref()
+                .map_or_else(Vec::new, |s| decimate(&s.detection.scores)),
+        });
+    }
+    let Some(cache) = state.plot_cache.as_ref() else {
+        return;
+    };
+    let response = main.show(ui, |plot| {
         if let Some(x) = center {
             let b = plot.plot_bounds();
             let half = (b.max()[0] - b.min()[0]) / 2.0;
             plot.set_plot_bounds_x(x - half..=x + half);
         }
-        let b = plot.plot_bounds();
-        let (lo, hi) = (b.min()[0], b.max()[0]);
-        for (name, col) in ds.feature_names.iter().zip(&ds.columns) {
-            let pts: Vec<[f64; 2]> = if col.len() > DECIMATE_ABOVE && sorted {
-                min_max(xs, col, lo, hi, width_px)
-            } else {
-                xs.iter().zip(col).map(|(x, y)| [*x, *y]).collect()
-            };
-            plot.line(Line::new(name.as_str(), PlotPoints::from(pts)).width(1.2));
+        for (name, pts) in ds.feature_names.iter().zip(&cache.series) {
+            plot.line(Line::new(name.as_str(), PlotPoints::Borrowed(pts)).width(1.2));
         }
         if let Some(sc) = &scores {
             let flagged = sc.detection.flagged_rows();
@@ -144,6 +176,8 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, xs: &[f64]) {
             }
         }
     });
+    let shown = response.transform.bounds();
+    let view = (shown.min()[0], shown.max()[0]);
 
     if let Some(sc) = &scores {
         let score_plot = Plot::new("scores")
@@ -153,17 +187,8 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, xs: &[f64]) {
             .x_axis_formatter(axis_x)
             .y_axis_label("anomaly score");
         score_plot.show(ui, |plot| {
-            let b = plot.plot_bounds();
-            let pts: Vec<[f64; 2]> = if sc.detection.scores.len() > DECIMATE_ABOVE && sorted {
-                min_max(xs, &sc.detection.scores, b.min()[0], b.max()[0], width_px)
-            } else {
-                xs.iter()
-                    .zip(sc.detection.scores.iter())
-                    .map(|(x, y)| [*x, *y])
-                    .collect()
-            };
             plot.line(
-                Line::new("anomaly score", PlotPoints::from(pts))
+                Line::new("anomaly score", PlotPoints::Borrowed(&cache.scores))
                     .color(Color32::from_rgb(90, 90, 200)),
             );
             plot.hline(
@@ -172,4 +197,5 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, xs: &[f64]) {
             );
         });
     }
+    state.plot_view = Some(view);
 }

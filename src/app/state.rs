@@ -130,6 +130,21 @@ pub struct AppState {
     pub picked_row: Option<usize>,
     /// Generations whose answers are awaited, per kind.
     pub awaiting: Awaiting,
+    /// Decimated plot series of the last frame, reused while nothing changes.
+    pub plot_cache: Option<PlotCache>,
+    /// The x range the plots showed in the last frame.
+    pub plot_view: Option<(f64, f64)>,
+}
+
+/// Plot series decimated for one view; reused while the view, the width and the data are the same.
+#[derive(Debug, Clone)]
+pub struct PlotCache {
+    /// What the series were made for: visible x range (bits), width in pixels, data identity.
+    pub key: (u64, u64, usize, usize, usize),
+    /// One series per feature.
+    pub series: Vec<Vec<egui_plot::PlotPoint>>,
+    /// The anomaly scores.
+    pub scores: Vec<egui_plot::PlotPoint>,
 }
 
 /// The newest generation sent for each kind of request; older answers are dropped.
