@@ -176,6 +176,34 @@ pub enum WorkerError {
     Export(Arc<crate::export::TableError>),
 }
 
+/// The job under way, shared between the caller and the worker thread.
+struct Running {
+    /// Its kind.
+    kind: JobKind,
+    /// Set to cancel it.
+    flag: Arc<AtomicBool>,
+    /// Every generation up to this one is cancelled (also while still queued).
+    cancelled_through: u64,
+}
+
+/// Kinds of job, for deciding what a new request supersedes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JobKind {
+    Load,
+    Detect,
+    Other,
+}
+
+impl JobKind {
+    fn of(job: &Job) -> Self {
+        match job {
+            Job::Load { .. } => JobKind::Load,
+            Job::Detect { .. } => JobKind::Detect,
+            Job::WhatIf { .. } | Job::Export { .. } => JobKind::Other,
+        }
+    }
+}
+
 /// A request as queued.
 struct Request {
     generation: u64,
@@ -186,8 +214,8 @@ struct Request {
 pub struct Worker {
     requests: Option<Sender<Request>>,
     events: Receiver<Event>,
-    /// Set to cancel the work under way.
-    cancel: Arc<Mutex<Arc<AtomicBool>>>,
+    /// The work under way and how to cancel it.
+    cancel: Arc<Mutex<Running>>,
     next_generation: u64,
     thread: Option<JoinHandle<()>>,
 }
@@ -197,7 +225,11 @@ impl Worker {
     pub fn spawn(notify: impl Fn() + Send + Sync + 'static) -> Worker {
         let (req_tx, req_rx) = channel::<Request>();
         let (ev_tx, ev_rx) = channel::<Event>();
-        let cancel = Arc::new(Mutex::new(Arc::new(AtomicBool::new(false))));
+        let cancel = Arc::new(Mutex::new(Running {
+            kind: JobKind::Other,
+            flag: Arc::new(AtomicBool::new(false)),
+            cancelled_through: 0,
+        }));
         let thread_cancel = Arc::clone(&cancel);
         let thread = std::thread::Builder::new()
             .name("trafficlens-worker".into())
@@ -236,7 +268,16 @@ impl Worker {
                         }
                         let flag = Arc::new(AtomicBool::new(false));
                         if let Ok(mut c) = thread_cancel.lock() {
-                            *c = Arc::clone(&flag);
+                            // Cancelled while it waited in the queue.
+                            flag.store(req.generation <= c.cancelled_through, Ordering::Relaxed);
+                            c.kind = JobKind::of(&req.job);
+                            c.flag = Arc::clone(&flag);
+                        }
+                        if flag.load(Ordering::Relaxed) {
+                            send(Event::Cancelled {
+                                generation: req.generation,
+                            });
+                            continue;
                         }
                         let event = state.handle(req.generation, req.job, &flag, &send);
                         send(event);
@@ -253,21 +294,34 @@ impl Worker {
         }
     }
 
-    /// Queues a job; returns its generation number. A running job is cancelled.
+    /// Queues a job; returns its generation number. A running job that the new one makes
+    /// pointless is cancelled: a load cancels a load or a scoring, a scoring cancels a scoring.
     pub fn submit(&mut self, job: Job) -> u64 {
         let generation = self.next_generation;
         self.next_generation += 1;
-        self.cancel_current();
+        let new = JobKind::of(&job);
+        if let Ok(c) = self.cancel.lock() {
+            let supersedes = matches!(
+                (new, c.kind),
+                (JobKind::Load, JobKind::Load | JobKind::Detect)
+                    | (JobKind::Detect, JobKind::Detect)
+            );
+            if supersedes {
+                c.flag.store(true, Ordering::Relaxed);
+            }
+        }
         if let Some(tx) = &self.requests {
             let _ = tx.send(Request { generation, job });
         }
         generation
     }
 
-    /// Cancels the work under way (it reports [`Event::Cancelled`]).
+    /// Cancels the work under way and everything queued so far (each reports
+    /// [`Event::Cancelled`]).
     pub fn cancel_current(&self) {
-        if let Ok(c) = self.cancel.lock() {
-            c.store(true, Ordering::Relaxed);
+        if let Ok(mut c) = self.cancel.lock() {
+            c.flag.store(true, Ordering::Relaxed);
+            c.cancelled_through = self.next_generation - 1;
         }
     }
 
@@ -347,7 +401,7 @@ impl State {
     ) -> Event {
         let started = Instant::now();
         let result = match job {
-            Job::Load { source, options } => self.load(generation, source, &options, send),
+            Job::Load { source, options } => self.load(generation, source, &options, cancel, send),
             Job::Detect { config, features } => {
                 self.detect(generation, config, features, cancel, send, started)
             }
@@ -366,6 +420,7 @@ impl State {
         generation: u64,
         source: LoadSource,
         options: &LoadOptions,
+        cancel: &AtomicBool,
         send: &(impl Fn(Event) + Sync),
     ) -> Result<Event, WorkerError> {
         send(Event::Progress {
@@ -384,6 +439,10 @@ impl State {
             done: 0.5,
         });
         let stats = Arc::new(describe(&dataset));
+        // A cancelled load leaves the current table in place.
+        if cancel.load(Ordering::Relaxed) {
+            return Err(WorkerError::Detect(FitError::Cancelled));
+        }
         self.dataset = Some(Arc::clone(&dataset));
         self.prepared = None;
         self.last = None;

@@ -200,3 +200,33 @@ fn a_bad_file_fails_and_keeps_the_old_data() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_cancelled_load_keeps_the_current_table() {
+    use trafficlens::data::generate::{generate, GeneratorConfig};
+    let mut w = Worker::spawn(|| {});
+    load_sample(&mut w);
+    let mut bytes = Vec::new();
+    let cfg = GeneratorConfig {
+        rows: 50_000,
+        step_seconds: 60,
+        ..GeneratorConfig::default()
+    };
+    generate(&cfg, &mut bytes, &mut std::io::sink()).expect("generate");
+    let g = w.submit(Job::Load {
+        source: LoadSource::Bytes {
+            name: "bigger".into(),
+            bytes: bytes.into(),
+        },
+        options: LoadOptions::default(),
+    });
+    w.cancel_current();
+    assert!(matches!(outcome(&w, g), Event::Cancelled { .. }));
+    let g = w.submit(detect(DetectorConfig::default()));
+    match outcome(&w, g) {
+        Event::Scored { detection, .. } => {
+            assert_eq!(detection.scores.len(), 730, "the sample is still loaded")
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -181,7 +181,18 @@ impl TrafficLensApp {
                     done: 0.0,
                 });
             }
-            Action::Cancel => self.worker.cancel_current(),
+            Action::Cancel => {
+                // The work stops; whatever it still sends is no longer awaited, and the table and
+                // scores on screen stay as they were.
+                self.worker.cancel_current();
+                if s.loading.take().is_some() {
+                    s.awaiting.load = 0;
+                    self.pending_path = None;
+                }
+                if s.scoring.take().is_some() {
+                    s.awaiting.detect = 0;
+                }
+            }
             Action::Export(path, overwrite) => {
                 s.export_note = Some(format!("Writing {}…", path.display()));
                 s.awaiting.export = self.worker.submit(Job::Export { path, overwrite });
