@@ -16,15 +16,14 @@ use trafficlens::detect::{IsolationForestParams, Matrix, MaxSamples};
 /// Environment variable that makes this executable act as the measured child.
 const CHILD: &str = "TL_BENCH_IFOREST_CHILD";
 
+const DEFAULT_ROWS: [u64; 2] = [1_000_000, 10_000_000];
+
 fn main() {
     if let Ok(path) = std::env::var(CHILD) {
         child(Path::new(&path));
         return;
     }
-    let sizes: Vec<u64> = std::env::var("TL_BENCH_ROWS")
-        .ok()
-        .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
-        .unwrap_or_else(|| vec![1_000_000, 10_000_000]);
+    let sizes = common::sizes(&DEFAULT_ROWS);
     let mut table = Vec::new();
     for rows in sizes {
         let path = common::ensure_file(rows);

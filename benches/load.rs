@@ -21,9 +21,9 @@ fn main() {
         child(Path::new(&path));
         return;
     }
-    let rows: u64 = std::env::var("TL_BENCH_ROWS")
-        .ok()
-        .and_then(|v| v.parse().ok())
+    let rows = common::sizes(&[10_000_000])
+        .first()
+        .copied()
         .unwrap_or(10_000_000);
     let path = common::ensure_file(rows);
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);

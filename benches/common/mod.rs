@@ -102,3 +102,11 @@ pub fn run_python(script: &str) -> Option<Vec<f64>> {
     }
     Some(last_line_numbers(&out.stdout))
 }
+
+/// The row counts to benchmark: `TL_BENCH_ROWS` (comma-separated) or the defaults.
+pub fn sizes(default: &[u64]) -> Vec<u64> {
+    std::env::var("TL_BENCH_ROWS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
+        .unwrap_or_else(|| default.to_vec())
+}
