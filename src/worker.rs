@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 
 use crate::data::stats::{describe, DatasetStats};
 use crate::data::{load, load_bytes, Dataset, LoadError, LoadOptions};
-use crate::detect::explain::RobustExplainer;
 use crate::detect::iforest::Control;
+use crate::detect::run::{fit_forest, fit_lof_cached, Model};
 use crate::detect::{
     Algorithm, Detection, DetectorConfig, FitError, Matrix, NeighbourCache, Scaling,
 };
@@ -358,22 +358,6 @@ struct State {
     model: Option<Model>,
 }
 
-/// A fitted model kept for scoring new rows.
-enum Model {
-    Forest(crate::detect::FittedIsolationForest),
-    Lof(crate::detect::FittedLof),
-}
-
-impl Model {
-    /// The anomaly score of one (scaled) row.
-    fn anomaly_score(&self, row: &[f64]) -> Result<f64, FitError> {
-        Ok(-match self {
-            Model::Forest(f) => f.score_one(row)?,
-            Model::Lof(l) => l.score_one(row)?,
-        })
-    }
-}
-
 /// The last scores sent, with what produced them.
 struct LastScores {
     config: DetectorConfig,
@@ -547,21 +531,13 @@ impl State {
             })
         };
         let mut work = ScoreWork::Fitted;
-        let (detection, top) = match config.algorithm {
+        let fitted = match config.algorithm {
             Algorithm::IsolationForest => {
                 let control = Control {
                     cancel: Some(cancel),
                     progress: Some(&progress),
                 };
-                let params = config
-                    .iforest_params()
-                    .validate()
-                    .map_err(FitError::Params)?;
-                let forest = params.fit_with(&x, control)?;
-                let d = Detection::new(forest.training(), forest.warnings(), &config);
-                let top = forest.explain(&x, &all_rows(&d))?;
-                self.model = Some(Model::Forest(forest));
-                (d, top)
+                fit_forest(&x, &config, all_rows, control)?
             }
             Algorithm::Lof => {
                 let k = config.n_neighbors;
@@ -584,14 +560,11 @@ impl State {
                 let Some(cache) = prepared.lof.as_ref() else {
                     return Err(WorkerError::NoData);
                 };
-                let params = config.lof_params().validate().map_err(FitError::Params)?;
-                let lof = cache.fit(params.params().n_neighbors, config.contamination)?;
-                let d = Detection::new(lof.training(), lof.warnings(), &config);
-                let top = RobustExplainer::fit(&x).top_features(&x, &all_rows(&d));
-                self.model = Some(Model::Lof(lof));
-                (d, top)
+                fit_lof_cached(cache, &x, &config, all_rows)?
             }
         };
+        let (detection, top) = (fitted.detection, fitted.top_features);
+        self.model = Some(fitted.model);
         let last = LastScores {
             config,
             features: Arc::new(features),

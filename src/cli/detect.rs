@@ -68,7 +68,7 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
     };
     let (detection, top_rows, top) = {
         let mut wanted = Vec::new();
-        let (d, top) = run_detector(
+        let fitted = run_detector(
             &x,
             &names,
             &config,
@@ -78,7 +78,7 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
             },
             control,
         )?;
-        (d, wanted, top)
+        (fitted.detection, wanted, fitted.top_features)
     };
     progress.finish();
 

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use super::explain::RobustExplainer;
 use super::iforest::Control;
 use super::{
-    Contamination, FitError, IsolationForestParams, LofParams, Matrix, MaxSamples, NeighbourCache,
-    ParamsError, Scaler, Scaling, TrainingScores,
+    Contamination, FitError, FittedIsolationForest, FittedLof, IsolationForestParams, LofParams,
+    Matrix, MaxSamples, NeighbourCache, ParamsError, Scaler, Scaling, TrainingScores,
 };
 
 /// The detection algorithm.
@@ -166,6 +166,36 @@ impl Detection {
     }
 }
 
+/// A fitted model, kept to score new rows ("what if").
+#[derive(Debug, Clone)]
+pub enum Model {
+    /// Isolation Forest.
+    Forest(FittedIsolationForest),
+    /// Local Outlier Factor (novelty scoring against the training rows).
+    Lof(FittedLof),
+}
+
+impl Model {
+    /// The anomaly score (higher = more anomalous) of one row, scaled like the training rows.
+    pub fn anomaly_score(&self, row: &[f64]) -> Result<f64, FitError> {
+        Ok(-match self {
+            Model::Forest(f) => f.score_one(row)?,
+            Model::Lof(l) => l.score_one(row)?,
+        })
+    }
+}
+
+/// The outcome of a fit: scores and flags, the top feature of the rows asked for, the model.
+#[derive(Debug, Clone)]
+pub struct Fitted {
+    /// Scores, flags and threshold of the training rows.
+    pub detection: Detection,
+    /// The top feature of each row the `explain` function listed, in its order.
+    pub top_features: Vec<usize>,
+    /// The model.
+    pub model: Model,
+}
+
 /// Scales `x` as configured, fits the detector and scores every row; `explain` lists the rows
 /// whose top feature is wanted (returned in the same order).
 pub fn run(
@@ -174,7 +204,7 @@ pub fn run(
     config: &DetectorConfig,
     explain: impl FnOnce(&Detection) -> Vec<usize>,
     control: Control,
-) -> Result<(Detection, Vec<usize>), FitError> {
+) -> Result<Fitted, FitError> {
     let scaled;
     let x = if config.scaling == Scaling::None {
         *x
@@ -183,47 +213,53 @@ pub fn run(
         Matrix::new(&scaled, names)?
     };
     match config.algorithm {
-        Algorithm::IsolationForest => {
-            let params = config
-                .iforest_params()
-                .validate()
-                .map_err(FitError::Params)?;
-            let forest = params.fit_with(&x, control)?;
-            let detection = Detection::new(forest.training(), forest.warnings(), config);
-            let rows = explain(&detection);
-            let top = forest.explain(&x, &rows)?;
-            Ok((detection, top))
-        }
+        Algorithm::IsolationForest => fit_forest(&x, config, explain, control),
         Algorithm::Lof => {
             let params = config.lof_params().validate().map_err(FitError::Params)?;
             let cache = NeighbourCache::build(&x, params.params().n_neighbors)?;
-            run_lof_cached(&cache, &x, config, explain)
+            fit_lof_cached(&cache, &x, config, explain)
         }
     }
 }
 
-/// Scales the columns of `x` as configured (`None` when no scaling is asked for).
-pub fn scale(x: &Matrix, scaling: Scaling) -> Result<Option<Vec<Vec<f64>>>, FitError> {
-    if scaling == Scaling::None {
-        return Ok(None);
-    }
-    Ok(Some(Scaler::fit(x, scaling).transform(x)?))
+/// Isolation Forest on `x`, already scaled.
+pub fn fit_forest(
+    x: &Matrix,
+    config: &DetectorConfig,
+    explain: impl FnOnce(&Detection) -> Vec<usize>,
+    control: Control,
+) -> Result<Fitted, FitError> {
+    let params = config
+        .iforest_params()
+        .validate()
+        .map_err(FitError::Params)?;
+    let forest = params.fit_with(x, control)?;
+    let detection = Detection::new(forest.training(), forest.warnings(), config);
+    let top_features = forest.explain(x, &explain(&detection))?;
+    Ok(Fitted {
+        detection,
+        top_features,
+        model: Model::Forest(forest),
+    })
 }
 
 /// LOF from neighbour lists searched earlier (the neighbours slider): `x` is the matrix the
 /// cache was built on, already scaled.
-pub fn run_lof_cached(
+pub fn fit_lof_cached(
     cache: &NeighbourCache,
     x: &Matrix,
     config: &DetectorConfig,
     explain: impl FnOnce(&Detection) -> Vec<usize>,
-) -> Result<(Detection, Vec<usize>), FitError> {
+) -> Result<Fitted, FitError> {
     let params = config.lof_params().validate().map_err(FitError::Params)?;
     let lof = cache.fit(params.params().n_neighbors, config.contamination)?;
     let detection = Detection::new(lof.training(), lof.warnings(), config);
-    let rows = explain(&detection);
-    let top = RobustExplainer::fit(x).top_features(x, &rows);
-    Ok((detection, top))
+    let top_features = RobustExplainer::fit(x).top_features(x, &explain(&detection));
+    Ok(Fitted {
+        detection,
+        top_features,
+        model: Model::Lof(lof),
+    })
 }
 
 #[cfg(test)]
@@ -246,7 +282,11 @@ mod tests {
                     contamination: Contamination::Fraction(0.01),
                     ..DetectorConfig::default()
                 };
-                let (d, top) = run(
+                let Fitted {
+                    detection: d,
+                    top_features: top,
+                    ..
+                } = run(
                     &x,
                     &names,
                     &config,
@@ -266,12 +306,16 @@ mod tests {
         }
         // Re-thresholding equals fitting with that contamination.
         let base = DetectorConfig::default();
-        let (mut d, _) = run(&x, &names, &base, |_| Vec::new(), Control::default()).expect("run");
+        let mut d = run(&x, &names, &base, |_| Vec::new(), Control::default())
+            .expect("run")
+            .detection;
         let other = DetectorConfig {
             contamination: Contamination::Fraction(0.1),
             ..base
         };
-        let (refit, _) = run(&x, &names, &other, |_| Vec::new(), Control::default()).expect("run");
+        let refit = run(&x, &names, &other, |_| Vec::new(), Control::default())
+            .expect("run")
+            .detection;
         d.rethreshold(Contamination::Fraction(0.1));
         assert_eq!(d.flags, refit.flags);
         assert_eq!(d.threshold, refit.threshold);
