@@ -52,10 +52,11 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, xs: &[f64]) {
     let center = state.center_on.take();
     let scores = state.scores.clone();
     // Rows are plotted in time order when the table is; decimation needs that.
-    let sorted = ds
-        .time
+    let sorted = state
+        .stats
         .as_ref()
-        .is_none_or(|t| t.millis.windows(2).all(|w| w[0] <= w[1]) || xs.len() <= DECIMATE_ABOVE);
+        .and_then(|s| s.time.as_ref())
+        .is_none_or(|t| t.sorted);
     let row_at = |x: f64| -> Option<usize> {
         if xs.is_empty() {
             return None;

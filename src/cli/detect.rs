@@ -58,8 +58,17 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
     let progress = Progress::new();
     progress.stage("loading");
     let ds = load(&args.input, &args.load.options())?;
-    let (columns, names) = select_features(&ds, args.features.as_deref())?;
-    let x = Matrix::new(&columns, &names)?;
+    // Every feature: use the loaded columns as they are; a selection is copied.
+    let selected = args
+        .features
+        .as_deref()
+        .map(|list| select_features(&ds, list))
+        .transpose()?;
+    let (columns, names) = match &selected {
+        Some((c, n)) => (c.as_slice(), n.as_slice()),
+        None => (ds.columns.as_slice(), ds.feature_names.as_slice()),
+    };
+    let x = Matrix::new(columns, names)?;
     progress.stage("scoring");
     let report = |done: f32| progress.set(done);
     let control = Control {
@@ -70,7 +79,7 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
         let mut wanted = Vec::new();
         let fitted = run_detector(
             &x,
-            &names,
+            names,
             &config,
             |d| {
                 wanted = explain_rows(d);
@@ -113,7 +122,7 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
         write_flagged(path, args.force, &ds, &rows, &scores, &tops)?;
     }
     if args.scores_out.is_none() && args.flagged_out.is_none() {
-        let text = summary(&ds, &names, &detection, top_of);
+        let text = summary(&ds, names, &detection, top_of);
         let mut out = std::io::stdout().lock();
         out.write_all(text.as_bytes()).map_err(CliError::stdout)?;
         out.flush().map_err(CliError::stdout)?;
@@ -149,14 +158,8 @@ fn top_scoring(d: &Detection, n: usize) -> Vec<usize> {
     order
 }
 
-/// The columns named in `--features` (all features when absent), in the order given.
-fn select_features(
-    ds: &Dataset,
-    features: Option<&str>,
-) -> Result<(Vec<Vec<f64>>, Vec<String>), CliError> {
-    let Some(list) = features else {
-        return Ok((ds.columns.clone(), ds.feature_names.clone()));
-    };
+/// The columns named in `--features`, in the order given.
+fn select_features(ds: &Dataset, list: &str) -> Result<(Vec<Vec<f64>>, Vec<String>), CliError> {
     let mut columns = Vec::new();
     let mut names = Vec::new();
     for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
