@@ -612,7 +612,9 @@ impl State {
             .iter()
             .map(|&r| last.features.get(last.top[r]).cloned().unwrap_or_default())
             .collect();
-        crate::export::write_flagged(&path, overwrite, ds, &rows, &scores, &tops)
+        let top_idx: Vec<usize> = rows.iter().map(|&r| last.top[r]).collect();
+        let why = crate::data::access::verdict::explain_rows(ds, &rows, &top_idx, &last.features);
+        crate::export::write_flagged(&path, overwrite, ds, &rows, &scores, &tops, why.as_deref())
             .map_err(|e| WorkerError::Export(Arc::new(e)))?;
         Ok(Event::Exported {
             generation,

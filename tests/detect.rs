@@ -298,7 +298,8 @@ fn exporting_many_rows_streams_them_exactly_as_written() {
     let scores: Vec<f64> = rows.iter().map(|&r| r as f64).collect();
     let tops: Vec<String> = rows.iter().map(|_| "Region 1".to_string()).collect();
     let out = dir.path().join("all.csv");
-    trafficlens::export::write_flagged(&out, false, &ds, &rows, &scores, &tops).expect("export");
+    trafficlens::export::write_flagged(&out, false, &ds, &rows, &scores, &tops, None)
+        .expect("export");
     let written = std::fs::read_to_string(&out).expect("read");
     let original = String::from_utf8(bytes).expect("utf8");
     for (w, o) in written.lines().skip(1).zip(original.lines().skip(1)) {

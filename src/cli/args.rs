@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::data::access::{Bucket, LogGroup, LogOptions, LogView};
 use crate::data::{CsvEngine, Layout, LoadOptions, MissingPolicy};
 use crate::detect::{Contamination, MaxSamples};
 
@@ -112,6 +113,68 @@ pub struct LoadArgs {
                      median instead (rows without a time are still left out)."
     )]
     pub fill_missing: bool,
+    /// Access logs: the log format (default: detected).
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        long_help = "Read the input as a web server access log in this format: Nginx `log_format` syntax \
+                     ('$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent ...'), Apache \
+                     `LogFormat` syntax ('%h %l %u %t \"%r\" %>s %b ...'), or a name: combined, common, vhost_combined, \
+                     vhost_common. Default: Combined and Common Log Format (with or without a virtual host) are \
+                     recognised from the first lines; plain or gzip."
+    )]
+    pub log_format: Option<String>,
+    /// Access logs: clients or traffic.
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = ViewArg::Clients,
+        long_help = "Access logs: which table to analyse. `clients`: one row per client address with requests, \
+                     requests per active minute, peak requests per minute, distinct paths, 404 share, 401/403 share, \
+                     POST share, login path share, bytes sent, user agents and median gap between requests. \
+                     `traffic`: one row per time bucket with requests, bytes, distinct clients, 4xx rate and 5xx rate."
+    )]
+    pub view: ViewArg,
+    /// Access logs, traffic view: bucket width (1m, 5m, 1h, 1d...).
+    #[arg(
+        long,
+        value_name = "WIDTH",
+        value_parser = parse_bucket,
+        long_help = "Access logs, traffic view: the width of a time bucket, such as 1m, 5m, 1h or 1d. Default: the \
+                     widest of 1d, 1h and 5m that gives at least 200 buckets over the log's time span, else 1m."
+    )]
+    pub bucket: Option<Bucket>,
+    /// Access logs, traffic view: columns per region, from a CSV of address prefixes.
+    #[arg(
+        long,
+        value_name = "CSV",
+        conflicts_with = "by_host",
+        long_help = "Access logs, traffic view: one set of columns per region. The CSV maps address prefixes (CIDR, \
+                     IPv4 or IPv6) to region names, one `prefix,region` per line, such as `10.0.0.0/8,internal`; the \
+                     longest prefix wins; other addresses are counted as `other`."
+    )]
+    pub regions: Option<PathBuf>,
+    /// Access logs, traffic view: columns per virtual host.
+    #[arg(
+        long,
+        long_help = "Access logs, traffic view: one set of columns per virtual host (the 12 busiest; the rest as \
+                     `other`). The log format must record the host (%v, $host)."
+    )]
+    pub by_host: bool,
+}
+
+/// The view of an access log on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ViewArg {
+    /// One row per client address.
+    Clients,
+    /// One row per time bucket.
+    Traffic,
+}
+
+/// Parses a bucket width.
+fn parse_bucket(text: &str) -> Result<Bucket, String> {
+    text.parse()
 }
 
 impl LoadArgs {
@@ -133,6 +196,19 @@ impl LoadArgs {
                 MissingPolicy::Drop
             },
             csv_engine: CsvEngine::Auto,
+            log: LogOptions {
+                format: self.log_format.clone(),
+                view: match self.view {
+                    ViewArg::Clients => LogView::Clients,
+                    ViewArg::Traffic => LogView::Traffic,
+                },
+                bucket: self.bucket,
+                group: match (&self.regions, self.by_host) {
+                    (Some(p), _) => LogGroup::Regions(p.clone()),
+                    (None, true) => LogGroup::VirtualHost,
+                    (None, false) => LogGroup::All,
+                },
+            },
         }
     }
 }
@@ -251,7 +327,9 @@ pub struct DetectArgs {
         value_name = "FILE",
         long_help = "Write a CSV with header `row,anomaly_score,flagged`: `row` is the 0-based data row of the input \
                      (the first row after the header is 0), `anomaly_score` the score (higher = more anomalous), `flagged` \
-                     1 or 0. Rows left out for missing values are not listed."
+                     1 or 0. Rows left out for missing values are not listed. For the client view of an access log the \
+                     header is `client,anomaly_score,flagged` and the first column holds the client address; for the \
+                     traffic view `row` is the bucket's number (0 = the first bucket)."
     )]
     pub scores_out: Option<PathBuf>,
     /// Write the flagged rows, with all their original columns, to FILE.
@@ -260,9 +338,20 @@ pub struct DetectArgs {
         value_name = "FILE",
         long_help = "Write the flagged input rows with all their original columns as they were in the input, plus \
                      `anomaly_score` and `top_feature` (the feature that explains the row most), sorted by time. Cells a \
-                     spreadsheet would run as a formula are prefixed with `'`."
+                     spreadsheet would run as a formula are prefixed with `'`. For the client view of an access log: \
+                     the flagged clients' features, plus `explanation` (in words, such as \"412 distinct paths, 97% 404: \
+                     looks like a scanner\")."
     )]
     pub flagged_out: Option<PathBuf>,
+    /// Access logs: write the flagged clients' (or buckets') log lines to FILE.
+    #[arg(
+        long,
+        value_name = "FILE",
+        long_help = "Access logs: write every log line of the flagged clients (client view) or of the flagged time \
+                     buckets (traffic view) to FILE, exactly as in the input, in input order. A line a spreadsheet \
+                     would run as a formula is prefixed with `'`."
+    )]
+    pub flagged_out_lines: Option<PathBuf>,
     /// Replace existing output files.
     #[arg(
         long,
@@ -340,6 +429,26 @@ pub struct GenerateArgs {
     /// Probability that an anomaly starts at a row.
     #[arg(long, default_value_t = 0.015, value_parser = parse_rate, long_help = "Probability (0 to 1) that an anomaly starts at a row when none is under way. The default labels about 6% of rows.")]
     pub anomaly_rate: f64,
+    /// Write an access log (Combined Log Format) with labelled attacks instead of a table.
+    #[arg(
+        long,
+        long_help = "Write a web server access log in Combined Log Format instead of a table: --clients normal clients \
+                     (visitors, regulars, office gateways, search bots, uptime monitors) browsing with a daily rhythm \
+                     for --days days, plus a vulnerability scanner, a credential-stuffing run, a DDoS burst from \
+                     --ddos-addresses addresses, a slow data exfiltration and an aggressive crawler. The labels CSV has \
+                     the header `client,kind,start,end`, one row per attacking address. An --out ending in .gz is \
+                     gzip-compressed."
+    )]
+    pub access_log: bool,
+    /// Access log: days of traffic.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=3650), long_help = "Access log: days of traffic.")]
+    pub days: u32,
+    /// Access log: normal clients.
+    #[arg(long, default_value_t = 3000, value_parser = clap::value_parser!(u64).range(10..=50_000_000), long_help = "Access log: the number of normal client addresses (attackers come on top).")]
+    pub clients: u64,
+    /// Access log: addresses in the DDoS burst.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=1_000_000), long_help = "Access log: the number of addresses taking part in the DDoS burst.")]
+    pub ddos_addresses: u64,
     /// Replace existing output files.
     #[arg(
         long,

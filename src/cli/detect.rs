@@ -8,28 +8,33 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::args::{AlgoArg, DetectArgs, ScaleArg};
 use super::format::{sig, table};
 use super::CliError;
+use crate::data::access::verdict::explain_rows as explain_in_words;
 use crate::data::{format_millis, load, Dataset};
 use crate::detect::iforest::Control;
 use crate::detect::run::run as run_detector;
 use crate::detect::{Algorithm, Detection, DetectorConfig, Matrix, Scaling};
-use crate::export::{check_target, write_flagged, write_scores};
+use crate::export::{check_target, write_flagged, write_log_lines, write_scores, LineFilter};
 
 /// Rows listed in the summary.
 const TOP_ROWS: usize = 20;
 
 /// Runs the subcommand.
 pub fn run(args: &DetectArgs) -> Result<(), CliError> {
-    let outputs: Vec<&std::path::Path> = [&args.scores_out, &args.flagged_out]
-        .into_iter()
-        .flatten()
-        .map(|p| p.as_path())
-        .collect();
-    if outputs.len() == 2
-        && (outputs[0] == outputs[1] || crate::export::same_file(outputs[0], outputs[1]))
-    {
-        return Err(CliError::Usage(
-            "--scores-out and --flagged-out must name different files".into(),
-        ));
+    let outputs: Vec<&std::path::Path> =
+        [&args.scores_out, &args.flagged_out, &args.flagged_out_lines]
+            .into_iter()
+            .flatten()
+            .map(|p| p.as_path())
+            .collect();
+    for (i, a) in outputs.iter().enumerate() {
+        for b in &outputs[i + 1..] {
+            if a == b || crate::export::same_file(a, b) {
+                return Err(CliError::Usage(
+                    "--scores-out, --flagged-out and --flagged-out-lines must name different files"
+                        .into(),
+                ));
+            }
+        }
     }
     // Refuse unsafe outputs before any work.
     for out in &outputs {
@@ -58,6 +63,12 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
     let progress = Progress::new();
     progress.stage("loading");
     let ds = load(&args.input, &args.load.options())?;
+    if args.flagged_out_lines.is_some() && ds.log.is_none() {
+        return Err(CliError::Usage(format!(
+            "--flagged-out-lines needs an access log; {} was read as a table",
+            ds.path.display()
+        )));
+    }
     // Every feature: use the loaded columns as they are; a selection is copied.
     let selected = args
         .features
@@ -119,9 +130,48 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
             .iter()
             .map(|&r| names.get(top_of(r)).cloned().unwrap_or_default())
             .collect();
-        write_flagged(path, args.force, &ds, &rows, &scores, &tops)?;
+        let top_idx: Vec<usize> = rows.iter().map(|&r| top_of(r)).collect();
+        let why = explain_in_words(&ds, &rows, &top_idx, names);
+        write_flagged(path, args.force, &ds, &rows, &scores, &tops, why.as_deref())?;
     }
-    if args.scores_out.is_none() && args.flagged_out.is_none() {
+    if let (Some(path), Some(table)) = (&args.flagged_out_lines, &ds.log) {
+        let rows = detection.flagged_rows();
+        let filter = match table.bucket {
+            Some(bucket) => match &ds.time {
+                Some(t) => LineFilter::Times(
+                    rows.iter()
+                        .map(|&r| (t.millis[r], t.millis[r] + bucket.seconds * 1000))
+                        .collect(),
+                ),
+                None => LineFilter::Times(Vec::new()),
+            },
+            None => LineFilter::Clients(&[]),
+        };
+        let clients: Vec<u32> = rows
+            .iter()
+            .filter_map(|&r| table.client_of_row.get(r).copied())
+            .collect();
+        let filter = match filter {
+            LineFilter::Clients(_) => LineFilter::Clients(&clients),
+            other => other,
+        };
+        let n = write_log_lines(path, args.force, &table.log, &filter)?;
+        let _ = writeln!(
+            std::io::stderr(),
+            "trafficlens: wrote {n} log lines of {} flagged {} to {}",
+            rows.len(),
+            if table.bucket.is_some() {
+                "buckets"
+            } else {
+                "clients"
+            },
+            path.display()
+        );
+    }
+    if let Some(table) = &ds.log {
+        let _ = writeln!(err, "trafficlens: {}", table.log.summary());
+    }
+    if args.scores_out.is_none() && args.flagged_out.is_none() && args.flagged_out_lines.is_none() {
         let text = summary(&ds, names, &detection, top_of);
         let mut out = std::io::stdout().lock();
         out.write_all(text.as_bytes()).map_err(CliError::stdout)?;
@@ -192,19 +242,34 @@ fn summary(
     top_of: impl Fn(usize) -> usize,
 ) -> String {
     let flagged = d.flags.iter().filter(|f| **f).count();
+    let noun = match &ds.log {
+        Some(t) if t.bucket.is_none() => "clients",
+        Some(_) => "buckets",
+        None => "rows",
+    };
     let mut s = format!(
-        "{} on {} ({} rows x {} features)\nFlagged {} of {} rows ({:.1}%); rows scoring above {} are flagged.\n\nTop {} rows by anomaly score:\n",
+        "{} on {} ({} {} x {} features)\nFlagged {} of {} {} ({:.1}%); {} scoring above {} are flagged.\n\nTop {} {} by anomaly score:\n",
         d.config.describe(),
         ds.file_name(),
         ds.n_rows(),
+        noun,
         names.len(),
         flagged,
         ds.n_rows(),
+        noun,
         100.0 * flagged as f64 / ds.n_rows().max(1) as f64,
+        noun,
         sig(d.threshold, 6),
-        TOP_ROWS.min(ds.n_rows())
+        TOP_ROWS.min(ds.n_rows()),
+        noun
     );
-    let mut header: Vec<String> = vec!["row".into()];
+    let top_rows = top_scoring(d, TOP_ROWS);
+    let top_idx: Vec<usize> = top_rows.iter().map(|&r| top_of(r)).collect();
+    let why = explain_in_words(ds, &top_rows, &top_idx, names);
+    let mut header: Vec<String> = vec![ds
+        .row_labels
+        .as_ref()
+        .map_or("row".into(), |l| l.name.clone())];
     if let Some(t) = &ds.time {
         header.push(t.name.clone());
     }
@@ -213,10 +278,17 @@ fn summary(
         "flagged".into(),
         "top_feature".into(),
     ]);
-    let rows: Vec<Vec<String>> = top_scoring(d, TOP_ROWS)
-        .into_iter()
-        .map(|r| {
-            let mut row = vec![ds.row_numbers[r].to_string()];
+    if why.is_some() {
+        header.push("explanation".into());
+    }
+    let rows: Vec<Vec<String>> = top_rows
+        .iter()
+        .enumerate()
+        .map(|(i, &r)| {
+            let mut row = vec![match &ds.row_labels {
+                Some(l) => l.values[r].clone(),
+                None => ds.row_numbers[r].to_string(),
+            }];
             if let Some(t) = &ds.time {
                 row.push(format_millis(t.millis[r]));
             }
@@ -227,6 +299,9 @@ fn summary(
                 "no".into()
             });
             row.push(names.get(top_of(r)).cloned().unwrap_or_default());
+            if let Some(w) = &why {
+                row.push(w[i].clone());
+            }
             row
         })
         .collect();

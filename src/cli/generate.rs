@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use super::args::{DateFormatArg, GenerateArgs};
 use super::CliError;
+use crate::data::access::generate::{generate_log, Attack, LogGeneratorConfig};
 use crate::data::generate::{generate, AnomalyKind, DateStyle, GeneratorConfig};
 use crate::export::AtomicFile;
 
@@ -18,6 +19,9 @@ pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
         return Err(CliError::Usage(
             "the data file and the labels file must differ".into(),
         ));
+    }
+    if args.access_log {
+        return access_log(args, &labels_path);
     }
     let mut cfg = GeneratorConfig {
         regions: usize::from(args.regions),
@@ -69,4 +73,50 @@ fn labels_path_for(out: &std::path::Path) -> PathBuf {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     out.with_file_name(format!("{stem}_labels.csv"))
+}
+
+/// `generate --access-log`: a Combined Log Format log with labelled attacks.
+fn access_log(args: &GenerateArgs, labels_path: &std::path::Path) -> Result<(), CliError> {
+    let cfg = LogGeneratorConfig {
+        days: args.days,
+        clients: usize::try_from(args.clients).unwrap_or(usize::MAX),
+        ddos_addresses: usize::try_from(args.ddos_addresses).unwrap_or(usize::MAX),
+        start: args.start,
+        seed: args.seed,
+    };
+    let gzip = args
+        .out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    let mut data = AtomicFile::create(&args.out, args.force, &[])?;
+    let mut labels = AtomicFile::create(labels_path, args.force, &[])?;
+    let result = if gzip {
+        let mut enc = flate2::write::GzEncoder::new(&mut data, flate2::Compression::fast());
+        generate_log(&cfg, &mut enc, &mut labels).and_then(|s| enc.finish().map(|_| s))
+    } else {
+        generate_log(&cfg, &mut data, &mut labels)
+    };
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => return Err(data.error(e).into()),
+    };
+    data.commit()?;
+    labels.commit()?;
+    let attacks: Vec<String> = Attack::ALL
+        .iter()
+        .zip(summary.attack_lines)
+        .map(|(a, n)| format!("{} {n}", a.label()))
+        .collect();
+    let mut err = std::io::stderr();
+    let _ = writeln!(
+        err,
+        "wrote {} lines from {} clients over {} days to {} (attack lines: {}) and the attackers to {}",
+        summary.lines,
+        summary.clients,
+        cfg.days,
+        args.out.display(),
+        attacks.join(", "),
+        labels_path.display()
+    );
+    Ok(())
 }

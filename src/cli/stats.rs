@@ -26,6 +26,8 @@ pub fn run(args: &StatsArgs) -> Result<(), CliError> {
 fn kind_text(kind: FileKind) -> String {
     match kind {
         FileKind::Parquet => "Parquet".into(),
+        FileKind::AccessLog { gzip: false } => "access log".into(),
+        FileKind::AccessLog { gzip: true } => "access log (gzip)".into(),
         FileKind::Csv {
             delimiter,
             bom_len,

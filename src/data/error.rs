@@ -221,6 +221,75 @@ pub enum LoadError {
         /// The reader's message.
         message: String,
     },
+    /// No known log format matches the file's first lines.
+    #[error("{}:{line}: not an access log in a known format (Combined or Common Log Format, with or without a virtual host): `{sample}`; give the format with --log-format (Nginx log_format or Apache LogFormat syntax)", path.display())]
+    NotALog {
+        /// The file.
+        path: PathBuf,
+        /// The first non-blank line.
+        line: u64,
+        /// Its start.
+        sample: String,
+    },
+    /// Not one line matches the log format.
+    #[error("{}: no line matches the log format {format} ({malformed} lines tried; {first}); check the format", path.display())]
+    NoLogLines {
+        /// The file.
+        path: PathBuf,
+        /// The format's name.
+        format: String,
+        /// Lines that did not match.
+        malformed: u64,
+        /// The first of them.
+        first: String,
+    },
+    /// The given log format string cannot be used.
+    #[error("{}: {error}", path.display())]
+    LogFormat {
+        /// The log file.
+        path: PathBuf,
+        /// What is wrong with the format.
+        error: crate::data::access::FormatError,
+    },
+    /// The gzip data is damaged.
+    #[error("{}: the gzip data is damaged ({message}); the lines before the damage cannot be told apart from a complete file, so nothing was loaded", path.display())]
+    Gzip {
+        /// The file.
+        path: PathBuf,
+        /// The decoder's message.
+        message: String,
+    },
+    /// The region table (address prefixes) has a bad line.
+    #[error("{}:{line}: {message}", path.display())]
+    Regions {
+        /// The region CSV.
+        path: PathBuf,
+        /// The line.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// The traffic view would have too many time buckets.
+    #[error("{}: {bucket} buckets would make {count} rows; choose a wider bucket (such as 1h or 1d)", path.display())]
+    TooManyBuckets {
+        /// The log.
+        path: PathBuf,
+        /// The bucket asked for.
+        bucket: String,
+        /// How many buckets.
+        count: u64,
+    },
+    /// Traffic per virtual host was asked for, but the log does not record it.
+    #[error("{}: the log format ({format}) does not record the virtual host; give a format with %v or $host", path.display())]
+    NoVirtualHost {
+        /// The log.
+        path: PathBuf,
+        /// The format.
+        format: String,
+    },
+    /// Loading was cancelled.
+    #[error("loading was cancelled")]
+    Cancelled,
     /// The file changed on disk after it was loaded (when re-reading original rows).
     #[error("{}: the file changed on disk since it was loaded; open it again", path.display())]
     Changed {
@@ -230,6 +299,11 @@ pub enum LoadError {
 }
 
 impl LoadError {
+    /// True when the user stopped the work.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, LoadError::Cancelled)
+    }
+
     /// An I/O error, turned into `NotFound` or `IsDirectory` where that is what happened.
     pub fn io(path: &std::path::Path, source: std::io::Error) -> Self {
         let path = path.to_path_buf();

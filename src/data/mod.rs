@@ -2,6 +2,7 @@
 //! long tables, a time column in any common format, missing values reported and handled.
 //! Also the exploration statistics ([`stats`]) and the sample-data generator ([`generate`]).
 
+pub mod access;
 mod classify;
 mod error;
 pub mod generate;
@@ -51,6 +52,18 @@ pub struct LoadOptions {
     pub missing: MissingPolicy,
     /// Which CSV reader to use.
     pub csv_engine: CsvEngine,
+    /// For access logs: the format and the view to make of it.
+    pub log: access::LogOptions,
+}
+
+/// A name for each row (such as the client address of the client view), used instead of the
+/// row number in exports and tables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowLabels {
+    /// The column's name (`client`).
+    pub name: String,
+    /// One label per dataset row.
+    pub values: Vec<String>,
 }
 
 /// The time axis of a dataset.
@@ -95,6 +108,10 @@ pub struct Dataset {
     pub warnings: Vec<String>,
     /// How long loading took.
     pub load_time: Duration,
+    /// Row names, when rows are named things rather than lines (the client view of a log).
+    pub row_labels: Option<RowLabels>,
+    /// For access logs: the parsed log and the view this table is.
+    pub log: Option<access::LogTable>,
 }
 
 impl Dataset {
@@ -150,11 +167,51 @@ pub fn load_bytes(
 
 /// Loads from any source.
 pub fn load_source(source: Source, options: &LoadOptions) -> Result<Dataset, LoadError> {
+    load_source_with(source, options, access::LogControl::default())
+}
+
+/// Bytes looked at to tell an access log from a table.
+const LOG_SNIFF: usize = 64 * 1024;
+
+/// Whether `source` is an access log (and gzip-compressed): a gzip file, a file whose first
+/// lines are log lines in a known format, a `.log` file, or any file when a log format is given.
+fn log_source(source: &Source, options: &LoadOptions) -> Result<Option<bool>, LoadError> {
+    let head = source.head(LOG_SNIFF)?;
+    let gzip = head.starts_with(&[0x1f, 0x8b]);
+    if gzip || options.log.format.is_some() {
+        return Ok(Some(gzip));
+    }
+    let ext = source
+        .path()
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let name = source
+        .path()
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let named_log =
+        ext.as_deref() == Some("log") || name.contains(".log.") || name.contains("access_log");
+    if named_log || access::looks_like_log(&head, head.len() == LOG_SNIFF) {
+        return Ok(Some(false));
+    }
+    Ok(None)
+}
+
+/// Loads from any source, with cancellation and progress for access logs.
+pub fn load_source_with(
+    source: Source,
+    options: &LoadOptions,
+    control: access::LogControl<'_>,
+) -> Result<Dataset, LoadError> {
     let started = Instant::now();
     let path = source.path().to_path_buf();
     let fingerprint = source.fingerprint()?;
     if fingerprint.len == 0 {
         return Err(LoadError::Empty { path });
+    }
+    if let Some(gzip) = log_source(&source, options)? {
+        return access::load(source, gzip, &options.log, control);
     }
     let kind = sniff::sniff(&source)?;
     let table = match kind {
@@ -164,6 +221,7 @@ pub fn load_source(source: Source, options: &LoadOptions) -> Result<Dataset, Loa
             decimal_comma,
         } => read_csv::read(&source, delimiter, bom_len, decimal_comma, options)?,
         FileKind::Parquet => read_parquet::read(&source)?,
+        FileKind::AccessLog { .. } => unreachable!("access logs are read above"),
     };
     let reader = table.reader;
     let mut classified = classify::classify(table, options, &path)?;
@@ -225,6 +283,8 @@ pub fn load_source(source: Source, options: &LoadOptions) -> Result<Dataset, Loa
         missing: applied.report,
         warnings,
         load_time: started.elapsed(),
+        row_labels: None,
+        log: None,
     })
 }
 

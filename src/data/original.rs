@@ -35,9 +35,10 @@ impl Dataset {
         match &self.original {
             OriginalRows::Csv { header, .. } => header.clone(),
             OriginalRows::Derived => self
-                .time
+                .row_labels
                 .iter()
-                .map(|t| t.name.clone())
+                .map(|l| l.name.clone())
+                .chain(self.time.iter().map(|t| t.name.clone()))
                 .chain(self.feature_names.iter().cloned())
                 .collect(),
         }
@@ -93,9 +94,10 @@ impl Dataset {
 
     /// A row rendered from the loaded values (time as ISO 8601).
     fn rendered_row(&self, r: usize) -> Vec<String> {
-        self.time
+        self.row_labels
             .iter()
-            .map(|t| super::format_millis(t.millis[r]))
+            .map(|l| l.values[r].clone())
+            .chain(self.time.iter().map(|t| super::format_millis(t.millis[r])))
             .chain(self.columns.iter().map(|c| c[r].to_string()))
             .collect()
     }

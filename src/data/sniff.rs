@@ -19,6 +19,11 @@ pub enum FileKind {
     },
     /// Apache Parquet.
     Parquet,
+    /// A web server access log.
+    AccessLog {
+        /// Whether it is gzip-compressed.
+        gzip: bool,
+    },
 }
 
 /// Inspects the start of `source` and decides how to read it.
@@ -34,7 +39,7 @@ pub fn sniff(source: &Source) -> Result<FileKind, LoadError> {
     if head.starts_with(&[0x1f, 0x8b]) {
         return Err(LoadError::NotText {
             path: path(),
-            reason: "it is gzip-compressed; decompress it first".into(),
+            reason: "it is gzip-compressed and not an access log; decompress it first".into(),
         });
     }
     if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {

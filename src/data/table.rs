@@ -41,6 +41,8 @@ pub enum Reader {
     PolarsCsv,
     /// polars' Parquet reader.
     PolarsParquet,
+    /// The access-log reader.
+    AccessLog,
 }
 
 /// Maps data rows back to lines of the file.

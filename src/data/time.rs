@@ -308,7 +308,7 @@ fn is_leap(y: i32) -> bool {
 }
 
 /// Days from 1970-01-01 to a Gregorian date (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(y: i32, m: u32, d: u32) -> i64 {
+pub(crate) fn days_from_civil(y: i32, m: u32, d: u32) -> i64 {
     let y = i64::from(y) - i64::from(m <= 2);
     let era = y.div_euclid(400);
     let yoe = y - era * 400;

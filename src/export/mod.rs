@@ -4,9 +4,11 @@
 //! spreadsheet formula injection.
 
 mod atomic;
+mod log_lines;
 mod neutralise;
 mod tables;
 
 pub use atomic::{check_target, same_file, AtomicFile, ExportError};
+pub use log_lines::{write_log_lines, LineFilter};
 pub use neutralise::neutralise;
 pub use tables::{write_flagged, write_scores, TableError};

@@ -23,6 +23,8 @@ pub enum TableError {
 
 /// Writes `row,anomaly_score,flagged` for every analysed row: `row` is the 0-based data row of
 /// the input file, the score is the project's (higher = more anomalous), `flagged` is 1 or 0.
+/// When rows are named (the client view of a log), the first column is the name instead, under
+/// its own header (`client,anomaly_score,flagged`); names are made formula-safe.
 pub fn write_scores(
     path: &Path,
     overwrite: bool,
@@ -33,13 +35,32 @@ pub fn write_scores(
     let mut file = AtomicFile::create(path, overwrite, &[&ds.path])?;
     let mut w = csv::Writer::from_writer(&mut file);
     let result = (|| -> csv::Result<()> {
-        w.write_record(["row", "anomaly_score", "flagged"])?;
-        for ((row, score), flag) in ds.row_numbers.iter().zip(scores).zip(flags) {
-            w.write_record([
-                row.to_string(),
-                score.to_string(),
-                u8::from(*flag).to_string(),
-            ])?;
+        match &ds.row_labels {
+            Some(labels) => {
+                w.write_record([
+                    neutralise(&labels.name).as_ref(),
+                    "anomaly_score",
+                    "flagged",
+                ])?;
+                for ((&row, score), flag) in ds.row_numbers.iter().zip(scores).zip(flags) {
+                    let label = labels.values.get(row).map_or("", String::as_str);
+                    w.write_record([
+                        neutralise(label).into_owned(),
+                        score.to_string(),
+                        u8::from(*flag).to_string(),
+                    ])?;
+                }
+            }
+            None => {
+                w.write_record(["row", "anomaly_score", "flagged"])?;
+                for ((row, score), flag) in ds.row_numbers.iter().zip(scores).zip(flags) {
+                    w.write_record([
+                        row.to_string(),
+                        score.to_string(),
+                        u8::from(*flag).to_string(),
+                    ])?;
+                }
+            }
         }
         w.flush()?;
         Ok(())
@@ -51,8 +72,9 @@ pub fn write_scores(
 }
 
 /// Writes the given dataset rows with all their original columns as they were in the input,
-/// plus `anomaly_score` and `top_feature` (given per row, like the scores), sorted by time when there is a time column. Every
-/// cell is made formula-safe.
+/// plus `anomaly_score` and `top_feature` (given per row, like the scores), and `explanation`
+/// when explanations are given, sorted by time when there is a time column. Every cell is made
+/// formula-safe.
 pub fn write_flagged(
     path: &Path,
     overwrite: bool,
@@ -60,6 +82,7 @@ pub fn write_flagged(
     rows: &[usize],
     scores: &[f64],
     top_features: &[String],
+    explanations: Option<&[String]>,
 ) -> Result<(), TableError> {
     let mut order: Vec<usize> = (0..rows.len()).collect();
     if let Some(t) = &ds.time {
@@ -70,6 +93,9 @@ pub fn write_flagged(
     let mut header: Vec<String> = ds.original_header();
     header.push("anomaly_score".into());
     header.push("top_feature".into());
+    if explanations.is_some() {
+        header.push("explanation".into());
+    }
     let mut write = || -> Result<(), TableError> {
         let io = |e: csv::Error| {
             TableError::Export(ExportError::Io {
@@ -86,6 +112,9 @@ pub fn write_flagged(
             for (&i, mut record) in chunk.iter().zip(cells) {
                 record.push(scores[i].to_string());
                 record.push(top_features[i].clone());
+                if let Some(e) = explanations {
+                    record.push(e.get(i).cloned().unwrap_or_default());
+                }
                 let safe: Vec<_> = record.iter().map(|c| neutralise(c)).collect();
                 w.write_record(safe.iter().map(|c| c.as_bytes()))
                     .map_err(io)?;

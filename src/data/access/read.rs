@@ -1,0 +1,520 @@
+//! Streaming, parallel reading of an access log (plain or gzip): the file is read in chunks that
+//! end at a line break, never held whole; each chunk is parsed by all cores into column batches,
+//! which are appended in order. Malformed lines are counted and the first few kept with their
+//! line numbers; they never stop the parse.
+
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::io::Read;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::sync_channel;
+use std::sync::Arc;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::format::LogFormat;
+use super::line::{is_login_path, parse_line, LineError, Method};
+use super::{AccessLog, ClientIndex, Malformed};
+use crate::data::{LoadError, Source};
+
+/// Bytes read per chunk.
+const CHUNK: usize = 8 << 20;
+/// Longer lines are skipped as malformed (and never held in memory whole).
+pub const MAX_LINE: usize = 16 << 20;
+/// Malformed lines kept as examples.
+pub const SAMPLES: usize = 10;
+
+/// Cancellation and progress for a long parse.
+#[derive(Clone, Copy, Default)]
+pub struct LogControl<'a> {
+    /// Set to stop; the parse returns [`LoadError::Cancelled`].
+    pub cancel: Option<&'a AtomicBool>,
+    /// Called with the share of the input read so far.
+    pub progress: Option<&'a (dyn Fn(f32) + Sync)>,
+}
+
+/// The seed of the hashes of paths and user agents (fixed: results never depend on a run).
+pub(crate) fn hasher() -> foldhash::fast::FixedState {
+    foldhash::fast::FixedState::with_seed(0x7261_6666_6963_6c65)
+}
+
+/// A reader that counts the (compressed) bytes passed through it.
+struct Counting<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// What the reading thread hands over.
+enum Piece {
+    /// Whole lines (the last chunk may end without a line break).
+    Lines(Vec<u8>),
+    /// One line longer than [`MAX_LINE`], skipped; its length.
+    TooLong(u64),
+}
+
+/// Opens the source, decompressing gzip.
+pub(crate) fn open(
+    source: &Source,
+    gzip: bool,
+    counter: Arc<AtomicU64>,
+) -> Result<Box<dyn Read + Send>, LoadError> {
+    let raw = Counting {
+        inner: source.open()?,
+        read: counter,
+    };
+    Ok(if gzip {
+        Box::new(flate2::read::MultiGzDecoder::new(
+            std::io::BufReader::with_capacity(1 << 20, raw),
+        ))
+    } else {
+        Box::new(raw)
+    })
+}
+
+/// Reads the whole log with `format`.
+pub fn read_log(
+    source: &Source,
+    format: &LogFormat,
+    gzip: bool,
+    control: LogControl<'_>,
+) -> Result<AccessLog, LoadError> {
+    let started = Instant::now();
+    let path = source.path().to_path_buf();
+    let fingerprint = source.fingerprint()?;
+    let counter = Arc::new(AtomicU64::new(0));
+    let mut reader = open(source, gzip, Arc::clone(&counter))?;
+    let total = fingerprint.len.max(1) as f64;
+    let (tx, rx) = sync_channel::<Result<Piece, std::io::Error>>(2);
+    let stop = AtomicBool::new(false);
+    let mut builder = Builder::new(format);
+    let mut cut_short = false;
+    std::thread::scope(|scope| -> Result<(), LoadError> {
+        let stop = &stop;
+        scope.spawn(move || {
+            let mut carry: Vec<u8> = Vec::new();
+            let mut skipping: Option<u64> = None;
+            loop {
+                if stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                let mut buf = std::mem::take(&mut carry);
+                let start = buf.len();
+                buf.resize(start + CHUNK, 0);
+                let mut filled = start;
+                let mut eof = false;
+                while filled < buf.len() {
+                    match reader.read(&mut buf[filled..]) {
+                        Ok(0) => {
+                            eof = true;
+                            break;
+                        }
+                        Ok(n) => filled += n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                            return;
+                        }
+                    }
+                }
+                buf.truncate(filled);
+                if let Some(skipped) = skipping.as_mut() {
+                    // Inside an over-long line: drop bytes until its line break.
+                    match memchr::memchr(b'\n', &buf) {
+                        Some(i) => {
+                            *skipped += i as u64;
+                            let n = *skipped;
+                            skipping = None;
+                            if tx.send(Ok(Piece::TooLong(n))).is_err() {
+                                return;
+                            }
+                            buf.drain(..=i);
+                        }
+                        None => {
+                            *skipped += buf.len() as u64;
+                            if eof {
+                                let _ = tx.send(Ok(Piece::TooLong(*skipped)));
+                                return;
+                            }
+                            continue;
+                        }
+                    }
+                }
+                if eof {
+                    if !buf.is_empty() {
+                        let _ = tx.send(Ok(Piece::Lines(buf)));
+                    }
+                    return;
+                }
+                match memchr::memrchr(b'\n', &buf) {
+                    Some(i) => {
+                        carry = buf.split_off(i + 1);
+                        if tx.send(Ok(Piece::Lines(buf))).is_err() {
+                            return;
+                        }
+                    }
+                    None if buf.len() >= MAX_LINE => skipping = Some(buf.len() as u64),
+                    None => carry = buf,
+                }
+            }
+        });
+        let result = (|| {
+            for piece in rx.iter() {
+                if control.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                    return Err(LoadError::Cancelled);
+                }
+                match piece.map_err(|e| gzip_or_io(&path, gzip, e))? {
+                    Piece::Lines(bytes) => {
+                        cut_short = !bytes.ends_with(b"\n");
+                        builder.add_chunk(&bytes);
+                    }
+                    Piece::TooLong(n) => builder.add_too_long(n),
+                }
+                if let Some(p) = control.progress {
+                    p((counter.load(Ordering::Relaxed) as f64 / total).min(1.0) as f32);
+                }
+            }
+            Ok(())
+        })();
+        stop.store(true, Ordering::Relaxed);
+        // Unblock the reader if it waits to send.
+        drop(rx);
+        result
+    })?;
+    if cut_short {
+        if let Some(last) = builder.samples.last_mut() {
+            if last.line == builder.lines {
+                last.reason
+                    .push_str("; the last line has no line break, so the file may be cut short");
+            }
+        }
+    }
+    Ok(builder.finish(source.clone(), fingerprint, gzip, format.clone(), started))
+}
+
+fn gzip_or_io(path: &std::path::Path, gzip: bool, e: std::io::Error) -> LoadError {
+    if gzip
+        && matches!(
+            e.kind(),
+            std::io::ErrorKind::InvalidInput
+                | std::io::ErrorKind::InvalidData
+                | std::io::ErrorKind::UnexpectedEof
+        )
+    {
+        LoadError::Gzip {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
+    } else {
+        LoadError::io(path, e)
+    }
+}
+
+/// Columns parsed from one part of a chunk, with clients and hosts numbered locally.
+#[derive(Default)]
+struct Batch<'a> {
+    clients: Vec<Box<[u8]>>,
+    vhosts: Vec<Box<[u8]>>,
+    client: Vec<u32>,
+    vhost: Vec<u16>,
+    time: Vec<i64>,
+    status: Vec<u16>,
+    bytes: Vec<u64>,
+    method: Vec<Method>,
+    path: Vec<u64>,
+    login: Vec<bool>,
+    agent: Vec<u64>,
+    request_ms: Vec<f32>,
+    lines: u64,
+    blank: u64,
+    malformed: u64,
+    samples: Vec<(u64, LineError, &'a [u8])>,
+}
+
+fn parse_part<'a>(format: &LogFormat, part: &'a [u8], with_ms: bool) -> Batch<'a> {
+    let hash = hasher();
+    let mut b = Batch::default();
+    let mut local: HashMap<Box<[u8]>, u32, foldhash::fast::FixedState> =
+        HashMap::with_hasher(hasher());
+    let mut hosts: HashMap<Box<[u8]>, u16, foldhash::fast::FixedState> =
+        HashMap::with_hasher(hasher());
+    let mut scratch = Vec::new();
+    let expected = part.len() / 160 + 1;
+    b.client.reserve(expected);
+    b.time.reserve(expected);
+    for line in part.split_inclusive(|&c| c == b'\n') {
+        b.lines += 1;
+        let text = line.strip_suffix(b"\n").unwrap_or(line);
+        match parse_line(format, text, &mut scratch) {
+            Ok(p) => {
+                let id = match local.get(p.client) {
+                    Some(&id) => id,
+                    None => {
+                        let id = b.clients.len() as u32;
+                        b.clients.push(Box::from(p.client));
+                        local.insert(Box::from(p.client), id);
+                        id
+                    }
+                };
+                b.client.push(id);
+                let host = if p.vhost.is_empty() {
+                    u16::MAX
+                } else {
+                    match hosts.get(p.vhost) {
+                        Some(&h) => h,
+                        None if b.vhosts.len() < usize::from(u16::MAX - 1) => {
+                            let h = b.vhosts.len() as u16;
+                            b.vhosts.push(Box::from(p.vhost));
+                            hosts.insert(Box::from(p.vhost), h);
+                            h
+                        }
+                        None => u16::MAX,
+                    }
+                };
+                b.vhost.push(host);
+                b.time.push(p.time_ms);
+                b.status.push(p.status);
+                b.bytes.push(p.bytes);
+                b.method.push(p.method);
+                b.path.push(hash.hash_one(p.path));
+                b.login.push(is_login_path(p.path));
+                b.agent.push(hash.hash_one(p.user_agent));
+                if with_ms {
+                    b.request_ms.push(p.request_ms);
+                }
+            }
+            Err(LineError::Empty) => b.blank += 1,
+            Err(e) => {
+                b.malformed += 1;
+                if b.samples.len() < SAMPLES {
+                    b.samples.push((b.lines, e, text));
+                }
+            }
+        }
+    }
+    b
+}
+
+/// Accumulates batches into the log's columns, numbering clients and hosts globally.
+struct Builder<'f> {
+    format: &'f LogFormat,
+    with_ms: bool,
+    ids: HashMap<Box<[u8]>, u32, foldhash::fast::FixedState>,
+    host_ids: HashMap<Box<[u8]>, u16, foldhash::fast::FixedState>,
+    clients: Vec<String>,
+    vhosts: Vec<String>,
+    client: Vec<u32>,
+    vhost: Vec<u16>,
+    time: Vec<i64>,
+    status: Vec<u16>,
+    bytes: Vec<u64>,
+    method: Vec<Method>,
+    path: Vec<u64>,
+    login: Vec<bool>,
+    agent: Vec<u64>,
+    request_ms: Vec<f32>,
+    lines: u64,
+    blank: u64,
+    malformed: u64,
+    samples: Vec<Malformed>,
+}
+
+impl<'f> Builder<'f> {
+    fn new(format: &'f LogFormat) -> Self {
+        Builder {
+            format,
+            with_ms: format.has_request_time(),
+            ids: HashMap::with_hasher(hasher()),
+            host_ids: HashMap::with_hasher(hasher()),
+            clients: Vec::new(),
+            vhosts: Vec::new(),
+            client: Vec::new(),
+            vhost: Vec::new(),
+            time: Vec::new(),
+            status: Vec::new(),
+            bytes: Vec::new(),
+            method: Vec::new(),
+            path: Vec::new(),
+            login: Vec::new(),
+            agent: Vec::new(),
+            request_ms: Vec::new(),
+            lines: 0,
+            blank: 0,
+            malformed: 0,
+            samples: Vec::new(),
+        }
+    }
+
+    fn add_too_long(&mut self, len: u64) {
+        self.lines += 1;
+        self.malformed += 1;
+        if self.samples.len() < SAMPLES {
+            self.samples.push(Malformed {
+                line: self.lines,
+                reason: format!(
+                    "the line is {len} bytes long (over {} MB); skipped",
+                    MAX_LINE >> 20
+                ),
+                text: String::new(),
+            });
+        }
+    }
+
+    fn add_chunk(&mut self, bytes: &[u8]) {
+        let parts = split_at_lines(bytes, rayon::current_num_threads() * 4);
+        let (format, with_ms) = (self.format, self.with_ms);
+        let batches: Vec<Batch<'_>> = parts
+            .par_iter()
+            .map(|p| parse_part(format, p, with_ms))
+            .collect();
+        let extra: usize = batches.iter().map(|b| b.client.len()).sum();
+        self.client.reserve(extra);
+        self.time.reserve(extra);
+        for b in batches {
+            let map: Vec<u32> = b
+                .clients
+                .iter()
+                .map(|c| {
+                    let next = self.clients.len() as u32;
+                    match self.ids.get(&**c) {
+                        Some(&id) => id,
+                        None => {
+                            self.clients.push(String::from_utf8_lossy(c).into_owned());
+                            self.ids.insert(c.clone(), next);
+                            next
+                        }
+                    }
+                })
+                .collect();
+            let host_map: Vec<u16> = b
+                .vhosts
+                .iter()
+                .map(|h| {
+                    let next = self.vhosts.len() as u16;
+                    match self.host_ids.get(&**h) {
+                        Some(&id) => id,
+                        None => {
+                            self.vhosts.push(String::from_utf8_lossy(h).into_owned());
+                            self.host_ids.insert(h.clone(), next);
+                            next
+                        }
+                    }
+                })
+                .collect();
+            self.client
+                .extend(b.client.iter().map(|&c| map[c as usize]));
+            self.vhost.extend(
+                b.vhost
+                    .iter()
+                    .map(|&h| host_map.get(usize::from(h)).copied().unwrap_or(u16::MAX)),
+            );
+            self.time.extend_from_slice(&b.time);
+            self.status.extend_from_slice(&b.status);
+            self.bytes.extend_from_slice(&b.bytes);
+            self.method.extend_from_slice(&b.method);
+            self.path.extend_from_slice(&b.path);
+            self.login.extend_from_slice(&b.login);
+            self.agent.extend_from_slice(&b.agent);
+            self.request_ms.extend_from_slice(&b.request_ms);
+            for (line, err, text) in b.samples {
+                if self.samples.len() < SAMPLES {
+                    self.samples.push(Malformed {
+                        line: self.lines + line,
+                        reason: err.to_string(),
+                        text: sample_text(text),
+                    });
+                }
+            }
+            self.lines += b.lines;
+            self.blank += b.blank;
+            self.malformed += b.malformed;
+        }
+    }
+
+    fn finish(
+        self,
+        source: Source,
+        fingerprint: crate::data::Fingerprint,
+        gzip: bool,
+        format: LogFormat,
+        started: Instant,
+    ) -> AccessLog {
+        let by_client = ClientIndex::build(&self.client, &self.time, self.clients.len());
+        AccessLog {
+            source,
+            fingerprint,
+            gzip,
+            format,
+            clients: self.clients,
+            vhosts: self.vhosts,
+            client: self.client,
+            vhost: self.vhost,
+            time: self.time,
+            status: self.status,
+            bytes: self.bytes,
+            method: self.method,
+            path: self.path,
+            login: self.login,
+            agent: self.agent,
+            request_ms: self.with_ms.then_some(self.request_ms),
+            lines: self.lines,
+            blank: self.blank,
+            malformed: self.malformed,
+            samples: self.samples,
+            by_client,
+            parse_time: started.elapsed(),
+        }
+    }
+}
+
+/// The start of a malformed line, for messages (at most 160 characters).
+fn sample_text(text: &[u8]) -> String {
+    let cut = &text[..text.len().min(160)];
+    let mut s = String::from_utf8_lossy(cut).into_owned();
+    if text.len() > 160 {
+        s.push_str("...");
+    }
+    s
+}
+
+/// Splits `bytes` into about `n` parts, each ending at a line break.
+fn split_at_lines(bytes: &[u8], n: usize) -> Vec<&[u8]> {
+    let target = (bytes.len() / n.max(1)).max(64 << 10);
+    let mut parts = Vec::with_capacity(n + 1);
+    let mut start = 0;
+    while start < bytes.len() {
+        let guess = (start + target).min(bytes.len());
+        let end = if guess >= bytes.len() {
+            bytes.len()
+        } else {
+            memchr::memchr(b'\n', &bytes[guess..]).map_or(bytes.len(), |i| guess + i + 1)
+        };
+        parts.push(&bytes[start..end]);
+        start = end;
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_end_at_line_breaks() {
+        let text: Vec<u8> = (0..50_000)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
+        let parts = split_at_lines(&text, 8);
+        assert!(parts.len() > 1);
+        assert_eq!(parts.concat(), text);
+        assert!(parts.iter().all(|p| p.ends_with(b"\n")));
+    }
+}
