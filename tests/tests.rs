@@ -1,5 +1,6 @@
 //! Integration tests: one binary (so the large dependency graph links once).
 
+mod access_logs;
 mod app;
 mod bad_inputs;
 mod cli;

@@ -30,7 +30,8 @@ fn first_lines(head: &[u8], cut: bool) -> Vec<(u64, &[u8])> {
         .collect()
 }
 
-/// How many of `lines` each preset parses, best first (ties: the richer format).
+/// How many of `lines` each preset parses, best first: the richest format among those that
+/// parse at least 90% as many lines as the best one (or all but two of them).
 fn rank(lines: &[(u64, &[u8])]) -> Vec<(usize, LogFormat)> {
     let mut scratch = Vec::new();
     let mut ranked: Vec<(usize, LogFormat)> = LogFormat::presets()
@@ -43,9 +44,15 @@ fn rank(lines: &[(u64, &[u8])]) -> Vec<(usize, LogFormat)> {
             (n, f)
         })
         .collect();
+    // The richest format that parses nearly as many lines as the best: a cut or odd line that
+    // only the Common format accepts must not cost the user agents of every other line.
+    let best = ranked.iter().map(|r| r.0).max().unwrap_or(0);
+    let near = |n: usize| n > 0 && (10 * n >= 9 * best || best - n <= 2);
     ranked.sort_by(|a, b| {
-        b.0.cmp(&a.0)
+        near(b.0)
+            .cmp(&near(a.0))
             .then(b.1.field_count().cmp(&a.1.field_count()))
+            .then(b.0.cmp(&a.0))
     });
     ranked
 }
