@@ -15,8 +15,9 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::data::access::LogControl;
 use crate::data::stats::{describe, DatasetStats};
-use crate::data::{load, load_bytes, Dataset, LoadError, LoadOptions};
+use crate::data::{load, load_source_with, Dataset, LoadError, LoadOptions, Source};
 use crate::detect::iforest::Control;
 use crate::detect::run::{fit_forest, fit_lof_cached, Model};
 use crate::detect::{
@@ -64,6 +65,13 @@ pub enum Job {
     WhatIf {
         /// One value per feature of the last detection, unscaled.
         values: Vec<f64>,
+    },
+    /// Write the log lines of the clients or buckets flagged by the last detection (atomic).
+    ExportLines {
+        /// The file to write.
+        path: PathBuf,
+        /// Replace it if it exists (the user has agreed).
+        overwrite: bool,
     },
     /// Write the rows flagged by the last detection (original cells, formula-safe, atomic).
     Export {
@@ -125,8 +133,10 @@ pub enum Event {
         generation: u64,
         /// The file.
         path: PathBuf,
-        /// How many rows.
+        /// How many rows (or log lines).
         rows: usize,
+        /// What was written: `flagged rows` or `log lines`.
+        what: &'static str,
     },
     /// The request failed; nothing else changed.
     Failed {
@@ -174,6 +184,9 @@ pub enum WorkerError {
     /// The export failed.
     #[error(transparent)]
     Export(Arc<crate::export::TableError>),
+    /// Log lines were asked for, but the table is not an access log.
+    #[error("the table on screen is not an access log")]
+    NotALog,
 }
 
 /// The job under way, shared between the caller and the worker thread.
@@ -199,7 +212,7 @@ impl JobKind {
         match job {
             Job::Load { .. } => JobKind::Load,
             Job::Detect { .. } => JobKind::Detect,
-            Job::WhatIf { .. } | Job::Export { .. } => JobKind::Other,
+            Job::WhatIf { .. } | Job::Export { .. } | Job::ExportLines { .. } => JobKind::Other,
         }
     }
 }
@@ -258,7 +271,7 @@ impl Worker {
                             Job::Load { .. } => Some(i) == newest_load,
                             Job::Detect { .. } => Some(i) == newest_detect,
                             Job::WhatIf { .. } => Some(i) == newest_what_if,
-                            Job::Export { .. } => true,
+                            Job::Export { .. } | Job::ExportLines { .. } => true,
                         };
                         if !keep {
                             send(Event::Cancelled {
@@ -391,6 +404,7 @@ impl State {
             }
             Job::WhatIf { values } => self.what_if(generation, &values),
             Job::Export { path, overwrite } => self.export(generation, path, overwrite),
+            Job::ExportLines { path, overwrite } => self.export_lines(generation, path, overwrite),
         };
         match result {
             Ok(event) => event,
@@ -412,10 +426,39 @@ impl State {
             stage: "loading",
             done: 0.0,
         });
-        let loaded = match source {
-            LoadSource::Path(p) => load(&p, options),
-            LoadSource::Bytes { name, bytes } => load_bytes(name, bytes, options),
+        let report = |done: f32| {
+            send(Event::Progress {
+                generation,
+                stage: "reading",
+                done: done * 0.9,
+            })
         };
+        let control = LogControl {
+            cancel: Some(cancel),
+            progress: Some(&report),
+        };
+        let loaded = match source {
+            // Another view of the log on screen: no need to read it again.
+            LoadSource::Path(p) if self.same_log(&p, options) => {
+                let table = self.dataset.as_ref().and_then(|d| d.log.clone());
+                match table {
+                    Some(t) => crate::data::access::view(t.log, &options.log),
+                    None => load(&p, options),
+                }
+            }
+            LoadSource::Path(p) => load_source_with(Source::File(p), options, control),
+            LoadSource::Bytes { name, bytes } => load_source_with(
+                Source::Memory {
+                    name: name.into(),
+                    bytes,
+                },
+                options,
+                control,
+            ),
+        };
+        if matches!(&loaded, Err(e) if e.is_cancelled()) {
+            return Err(WorkerError::Detect(FitError::Cancelled));
+        }
         let dataset = Arc::new(loaded.map_err(|e| WorkerError::Load(Arc::new(e)))?);
         send(Event::Progress {
             generation,
@@ -436,6 +479,22 @@ impl State {
             dataset,
             stats,
         })
+    }
+
+    /// True when `path` is the log on screen, unchanged on disk, read with the same format.
+    fn same_log(&self, path: &std::path::Path, options: &LoadOptions) -> bool {
+        let Some(table) = self.dataset.as_ref().and_then(|d| d.log.as_ref()) else {
+            return false;
+        };
+        let log = &table.log;
+        let same_format = match &options.log.format {
+            Some(f) => crate::data::access::LogFormat::parse(f)
+                .is_ok_and(|f| f.pieces == log.format.pieces),
+            None => true,
+        };
+        log.source.path() == path
+            && same_format
+            && log.source.fingerprint().is_ok_and(|f| f == log.fingerprint)
     }
 
     fn detect(
@@ -620,6 +679,32 @@ impl State {
             generation,
             path,
             rows: rows.len(),
+            what: "flagged rows",
+        })
+    }
+
+    fn export_lines(
+        &mut self,
+        generation: u64,
+        path: PathBuf,
+        overwrite: bool,
+    ) -> Result<Event, WorkerError> {
+        let (Some(ds), Some(last)) = (&self.dataset, &self.last) else {
+            return Err(WorkerError::NotScored);
+        };
+        let (Some(table), Some(filter)) = (
+            ds.log.as_ref(),
+            crate::export::LineFilter::for_rows(ds, &last.detection.flagged_rows()),
+        ) else {
+            return Err(WorkerError::NotALog);
+        };
+        let n = crate::export::write_log_lines(&path, overwrite, &table.log, &filter)
+            .map_err(|e| WorkerError::Export(Arc::new(e)))?;
+        Ok(Event::Exported {
+            generation,
+            path,
+            rows: usize::try_from(n).unwrap_or(usize::MAX),
+            what: "log lines",
         })
     }
 }

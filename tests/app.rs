@@ -212,3 +212,72 @@ fn frames_keep_coming_while_two_million_rows_are_fitted() {
         .as_ref()
         .is_some_and(|s| s.detection.scores.len() == 2_000_000));
 }
+
+#[test]
+fn a_log_opens_on_ranked_clients_and_switches_to_traffic_without_reading_it_again() {
+    use trafficlens::data::access::generate::{generate_log, LogGeneratorConfig};
+    use trafficlens::data::access::LogView;
+    let dir = tempdir();
+    let path = dir.path().join("access.log");
+    let cfg = LogGeneratorConfig {
+        days: 1,
+        clients: 300,
+        ddos_addresses: 30,
+        ..LogGeneratorConfig::default()
+    };
+    let mut labels = Vec::new();
+    generate_log(
+        &cfg,
+        &mut std::fs::File::create(&path).expect("create"),
+        &mut labels,
+    )
+    .expect("generate");
+    let labels = String::from_utf8(labels).expect("utf8");
+    let scanner = labels
+        .lines()
+        .find(|l| l.contains(",scanner,"))
+        .and_then(|l| l.split(',').next())
+        .expect("scanner")
+        .to_string();
+
+    let mut h = harness(LoadSource::Path(path));
+    step_until(&mut h, "the log to be scored", scored);
+    h.get_by_label("Ranked clients");
+    h.get_by_label_contains("clients, ");
+    h.get_by_label_contains("looks like a scanner");
+    // Picking the scanner shows its requests over time.
+    h.get_by_label(&scanner).click();
+    h.step();
+    h.step();
+    h.get_by_label_contains(&format!("Requests of {scanner} per"));
+
+    let before = h
+        .state()
+        .state
+        .dataset
+        .as_ref()
+        .and_then(|d| d.log.clone())
+        .expect("log");
+    h.get_by_label("Traffic over time").click();
+    h.step();
+    step_until(&mut h, "the traffic view", |a| {
+        scored(a)
+            && a.state
+                .dataset
+                .as_ref()
+                .and_then(|d| d.log.as_ref())
+                .is_some_and(|t| t.view == LogView::Traffic)
+    });
+    h.get_by_label("288 time buckets");
+    let after = h
+        .state()
+        .state
+        .dataset
+        .as_ref()
+        .and_then(|d| d.log.clone())
+        .expect("log");
+    assert!(
+        std::sync::Arc::ptr_eq(&before.log, &after.log),
+        "the parsed log is reused"
+    );
+}

@@ -4,6 +4,7 @@
 use egui::Ui;
 
 use super::state::{Action, AppState};
+use crate::data::access::{Bucket, LogGroup, LogTable, LogView};
 use crate::data::{format_millis, stats::interval_name};
 use crate::worker::LoadSource;
 
@@ -13,11 +14,15 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, actions: &mut Vec<Action>) {
     ui.horizontal(|ui| {
         if ui
             .button("Open…")
-            .on_hover_text("Open a CSV or Parquet file")
+            .on_hover_text("Open a CSV or Parquet table, or a web server access log (plain or .gz)")
             .clicked()
         {
             if let Some(path) = rfd::FileDialog::new()
-                .add_filter("Tables", &["csv", "tsv", "txt", "parquet"])
+                .add_filter(
+                    "Tables and logs",
+                    &["csv", "tsv", "txt", "parquet", "log", "gz"],
+                )
+                .add_filter("All files", &["*"])
                 .pick_file()
             {
                 actions.push(Action::Load(LoadSource::Path(path)));
@@ -64,7 +69,7 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, actions: &mut Vec<Action>) {
         ui.colored_label(ui.visuals().error_fg_color, err);
     }
 
-    if let Some(ds) = &state.dataset {
+    if let Some(ds) = state.dataset.clone() {
         ui.separator();
         egui::Grid::new("data_info")
             .num_columns(2)
@@ -75,7 +80,11 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, actions: &mut Vec<Action>) {
                     .on_hover_text(ds.path.display().to_string());
                 ui.end_row();
                 ui.label("Rows");
-                ui.label(format!("{} rows", ds.n_rows()));
+                ui.label(match ds.log.as_ref().map(|t| t.view) {
+                    Some(LogView::Clients) => format!("{} clients", ds.n_rows()),
+                    Some(LogView::Traffic) => format!("{} time buckets", ds.n_rows()),
+                    None => format!("{} rows", ds.n_rows()),
+                });
                 ui.end_row();
                 ui.label("Columns");
                 ui.label(format!("{} features", ds.n_features()));
@@ -105,6 +114,9 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, actions: &mut Vec<Action>) {
                 ui.label(format!("{:.0} ms", ds.load_time.as_secs_f64() * 1000.0));
                 ui.end_row();
             });
+        if let Some(table) = &ds.log {
+            log_section(ui, state, table, actions);
+        }
         for w in &ds.warnings {
             ui.label(egui::RichText::new(w).weak().small());
         }
@@ -126,5 +138,109 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, actions: &mut Vec<Action>) {
                 actions.push(Action::Load(LoadSource::Path(path)));
             }
         }
+    }
+}
+
+/// What was read from an access log, and the choice of view: clients or traffic over time
+/// (with its bucket and grouping). A change reads the table again from the parsed log.
+fn log_section(ui: &mut Ui, state: &mut AppState, table: &LogTable, actions: &mut Vec<Action>) {
+    let log = &table.log;
+    ui.separator();
+    ui.strong("Access log");
+    ui.label(format!(
+        "{} requests from {} clients",
+        crate::data::access::verdict::count(log.requests() as f64),
+        crate::data::access::verdict::count(log.clients.len() as f64)
+    ));
+    ui.label(
+        egui::RichText::new(format!(
+            "{}, read in {:.2} s",
+            log.format.name,
+            log.parse_time.as_secs_f64()
+        ))
+        .small(),
+    );
+    if log.malformed > 0 {
+        egui::CollapsingHeader::new(format!("{} malformed lines skipped", log.malformed))
+            .id_salt("malformed")
+            .show(ui, |ui| {
+                for m in &log.samples {
+                    ui.label(egui::RichText::new(m.to_string()).small().monospace());
+                }
+            });
+    }
+    let current = state.persisted.log.clone();
+    let mut next = current.clone();
+    ui.horizontal(|ui| {
+        ui.label("View");
+        ui.selectable_value(&mut next.view, LogView::Clients, LogView::Clients.label());
+        ui.selectable_value(&mut next.view, LogView::Traffic, LogView::Traffic.label());
+    });
+    if next.view == LogView::Traffic {
+        ui.horizontal(|ui| {
+            ui.label("Bucket");
+            let auto = match (table.bucket, current.bucket) {
+                (Some(b), None) => format!("auto ({b})"),
+                _ => "auto".into(),
+            };
+            let shown = next.bucket.map_or(auto.clone(), |b| b.to_string());
+            egui::ComboBox::from_id_salt("bucket")
+                .selected_text(shown)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut next.bucket, None, auto);
+                    for b in Bucket::CHOICES {
+                        ui.selectable_value(&mut next.bucket, Some(b), b.to_string());
+                    }
+                });
+        });
+        ui.horizontal(|ui| {
+            ui.label("Columns");
+            let all = matches!(next.group, LogGroup::All);
+            if ui.selectable_label(all, "all traffic").clicked() {
+                next.group = LogGroup::All;
+            }
+            let by_host = matches!(next.group, LogGroup::VirtualHost);
+            let host = ui.add_enabled(
+                log.format.has_virtual_host(),
+                egui::Button::selectable(by_host, "per host"),
+            );
+            if host.clicked() {
+                next.group = LogGroup::VirtualHost;
+            }
+            host.on_disabled_hover_text("the log format does not record the virtual host");
+        });
+        ui.horizontal(|ui| {
+            let field = ui.add(
+                egui::TextEdit::singleline(&mut state.regions_path)
+                    .hint_text("regions CSV (prefix,region)")
+                    .desired_width(170.0),
+            );
+            field.widget_info(|| {
+                egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Regions file")
+            });
+            if ui
+                .button("Per region")
+                .on_hover_text(
+                    "Columns per region: a CSV of address prefixes (CIDR) and region names",
+                )
+                .clicked()
+            {
+                let typed = state.regions_path.trim();
+                let path = if typed.is_empty() {
+                    rfd::FileDialog::new()
+                        .add_filter("CSV", &["csv"])
+                        .pick_file()
+                } else {
+                    Some(typed.into())
+                };
+                if let Some(p) = path {
+                    state.regions_path = p.display().to_string();
+                    next.group = LogGroup::Regions(p);
+                }
+            }
+        });
+    }
+    if next != current {
+        actions.push(Action::LogView(next));
     }
 }

@@ -97,7 +97,11 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, xs: &[f64], actions: &mut Vec<Actio
                 if ui
                     .button(header_label(
                         FlaggedColumn::Time,
-                        if ds.time.is_some() { "time" } else { "row" },
+                        match (&ds.time, &ds.row_labels) {
+                            (Some(_), _) => "time",
+                            (None, Some(l)) => l.name.as_str(),
+                            (None, None) => "row",
+                        },
                     ))
                     .clicked()
                 {
@@ -126,9 +130,10 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, xs: &[f64], actions: &mut Vec<Actio
                 let r = rows[row.index()];
                 row.set_selected(state.picked_row == Some(r));
                 row.col(|ui| {
-                    ui.label(match &ds.time {
-                        Some(t) => format_millis(t.millis[r]),
-                        None => ds.row_numbers[r].to_string(),
+                    ui.label(match (&ds.time, &ds.row_labels) {
+                        (Some(t), _) => format_millis(t.millis[r]),
+                        (None, Some(l)) => l.values[r].clone(),
+                        (None, None) => ds.row_numbers[r].to_string(),
                     });
                 });
                 row.col(|ui| {

@@ -2,6 +2,8 @@
 //! each frame; all loading and scoring runs on the [`Worker`], which asks for a repaint when it
 //! has news. The UI thread never fits a model and never blocks.
 
+mod client_plot;
+mod clients_panel;
 mod data_panel;
 pub mod decimate;
 mod detector_panel;
@@ -9,6 +11,7 @@ mod flagged_panel;
 mod plot_panel;
 pub mod state;
 mod stats_panel;
+mod time_axis;
 mod whatif_panel;
 
 use std::path::PathBuf;
@@ -41,6 +44,9 @@ pub struct TrafficLensApp {
     xs: Vec<f64>,
     /// The path of the load under way, remembered among recent files when it succeeds.
     pending_path: Option<PathBuf>,
+    /// What the load under way reads, and what the table on screen was read from.
+    pending_source: Option<LoadSource>,
+    current_source: Option<LoadSource>,
 }
 
 impl TrafficLensApp {
@@ -58,6 +64,8 @@ impl TrafficLensApp {
             worker: Worker::spawn(notify),
             xs: Vec::new(),
             pending_path: None,
+            pending_source: None,
+            current_source: None,
         };
         app.apply(Action::Load(source));
         app
@@ -116,6 +124,18 @@ impl TrafficLensApp {
             .default_size(250.0)
             .show(ui, |ui| {
                 ui.horizontal(|ui| {
+                    if state
+                        .dataset
+                        .as_ref()
+                        .and_then(|d| d.log.as_ref())
+                        .is_some_and(|t| t.view == crate::data::access::LogView::Clients)
+                    {
+                        ui.selectable_value(
+                            &mut state.persisted.bottom_tab,
+                            BottomTab::Clients,
+                            "Ranked clients",
+                        );
+                    }
                     ui.selectable_value(
                         &mut state.persisted.bottom_tab,
                         BottomTab::Flagged,
@@ -131,9 +151,21 @@ impl TrafficLensApp {
                 match state.persisted.bottom_tab {
                     BottomTab::Flagged => flagged_panel::ui(ui, state, &self.xs, &mut actions),
                     BottomTab::Statistics => stats_panel::ui(ui, state),
+                    BottomTab::Clients => clients_panel::ui(ui, state, &mut actions),
                 }
             });
-        egui::CentralPanel::default().show(ui, |ui| plot_panel::ui(ui, state, &self.xs));
+        let client_view = state
+            .dataset
+            .as_ref()
+            .and_then(|d| d.log.as_ref())
+            .is_some_and(|t| t.view == crate::data::access::LogView::Clients);
+        egui::CentralPanel::default().show(ui, |ui| {
+            if client_view {
+                client_plot::ui(ui, state);
+            } else {
+                plot_panel::ui(ui, state, &self.xs);
+            }
+        });
         for action in actions {
             self.apply(action);
         }
@@ -144,6 +176,9 @@ impl TrafficLensApp {
         self.xs = plot_panel::x_values(&self.state);
         if let Some(path) = self.pending_path.take() {
             self.state.remember(path);
+        }
+        if let Some(source) = self.pending_source.take() {
+            self.current_source = Some(source);
         }
         self.apply(Action::Rescore);
     }
@@ -157,9 +192,13 @@ impl TrafficLensApp {
                     LoadSource::Path(p) => Some(p.clone()),
                     LoadSource::Bytes { .. } => None,
                 };
+                self.pending_source = Some(source.clone());
                 s.awaiting.load = self.worker.submit(Job::Load {
                     source,
-                    options: LoadOptions::default(),
+                    options: LoadOptions {
+                        log: s.persisted.log.clone(),
+                        ..LoadOptions::default()
+                    },
                 });
                 s.loading = Some(state::Busy {
                     generation: s.awaiting.load,
@@ -216,6 +255,16 @@ impl TrafficLensApp {
                 s.awaiting.what_if = self.worker.submit(Job::WhatIf { values });
             }
             Action::CenterOn(x) => s.center_on = Some(x),
+            Action::ExportLines(path, overwrite) => {
+                s.export_note = Some(format!("Writing {}…", path.display()));
+                s.awaiting.export = self.worker.submit(Job::ExportLines { path, overwrite });
+            }
+            Action::LogView(options) => {
+                s.persisted.log = options;
+                if let Some(source) = self.current_source.clone() {
+                    self.apply(Action::Load(source));
+                }
+            }
         }
     }
 }

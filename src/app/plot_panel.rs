@@ -40,9 +40,8 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, xs: &[f64]) {
     };
     // Axis marks: dates only when the visible span is longer than a few days.
     let axis_x = move |mark: egui_plot::GridMark, range: &std::ops::RangeInclusive<f64>| {
-        if has_time && range.end() - range.start() > 3.0 * 86_400.0 {
-            let s = format_millis((mark.value * 1000.0) as i64);
-            s.get(..10).unwrap_or(&s).to_string()
+        if has_time {
+            super::time_axis::label(mark, range)
         } else {
             format_x(mark.value)
         }
@@ -87,7 +86,15 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, xs: &[f64]) {
         s
     };
     let height = (ui.available_height() * 0.62).max(120.0);
+    let spacer = move |input: egui_plot::GridInput| {
+        if has_time {
+            super::time_axis::grid(input)
+        } else {
+            egui_plot::log_grid_spacer(10)(input)
+        }
+    };
     let main = Plot::new("series")
+        .x_grid_spacer(spacer)
         .height(height)
         .legend(Legend::default())
         .link_axis(link, [true, false])
@@ -182,6 +189,7 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, xs: &[f64]) {
 
     if let Some(sc) = &scores {
         let score_plot = Plot::new("scores")
+            .x_grid_spacer(spacer)
             .height((ui.available_height() - 4.0).max(80.0))
             .link_axis(link, [true, false])
             .link_cursor(link, [true, false])

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::access::{LogOptions, LogView};
 use crate::data::stats::DatasetStats;
 use crate::data::Dataset;
 use crate::detect::{Detection, DetectorConfig};
@@ -25,6 +26,8 @@ pub struct Persisted {
     pub config: DetectorConfig,
     /// The tab shown under the plots.
     pub bottom_tab: BottomTab,
+    /// How access logs are read and viewed.
+    pub log: LogOptions,
 }
 
 impl Default for Persisted {
@@ -33,6 +36,7 @@ impl Default for Persisted {
             recent: Vec::new(),
             config: DetectorConfig::default(),
             bottom_tab: BottomTab::Flagged,
+            log: LogOptions::default(),
         }
     }
 }
@@ -44,6 +48,8 @@ pub enum BottomTab {
     Flagged,
     /// The statistics table, histogram and correlations.
     Statistics,
+    /// The clients of an access log, ranked by score.
+    Clients,
 }
 
 /// What a panel asks for; applied after the frame is drawn.
@@ -61,6 +67,10 @@ pub enum Action {
     WhatIf,
     /// Centre the plots on this x (seconds).
     CenterOn(f64),
+    /// Read the access log on screen with these options (another view, bucket or grouping).
+    LogView(LogOptions),
+    /// Write the log lines of the flagged clients or buckets (`true`: replacing is agreed).
+    ExportLines(PathBuf, bool),
 }
 
 /// Work under way, for the progress bar.
@@ -134,6 +144,18 @@ pub struct AppState {
     pub plot_cache: Option<PlotCache>,
     /// The x range the plots showed in the last frame.
     pub plot_view: Option<(f64, f64)>,
+    /// Client view: the dataset row of the client picked in the ranking.
+    pub selected_client: Option<usize>,
+    /// Client view: the picked client's requests per bucket (row, counts), made once per pick.
+    pub client_series: Option<(usize, Vec<f64>)>,
+    /// The region table typed in the data panel (traffic per region).
+    pub regions_path: String,
+    /// Client view: rows ranked by score, highest first, for the detection they were made from.
+    pub client_rank: Option<(usize, Arc<Vec<usize>>)>,
+    /// Client view: the median of each feature (the typical client), for explanations.
+    pub client_typical: Option<Arc<Vec<f64>>>,
+    /// Client view: only clients whose address contains this text are listed.
+    pub client_filter: String,
 }
 
 /// Plot series decimated for one view; reused while the view, the width and the data are the same.
@@ -228,6 +250,19 @@ impl AppState {
                 self.selected_feature = 0;
                 self.scores = None;
                 self.picked_row = None;
+                self.selected_client = None;
+                self.client_series = None;
+                self.client_rank = None;
+                self.client_typical = None;
+                let clients = dataset
+                    .log
+                    .as_ref()
+                    .is_some_and(|t| t.view == LogView::Clients);
+                if clients {
+                    self.persisted.bottom_tab = BottomTab::Clients;
+                } else if self.persisted.bottom_tab == BottomTab::Clients {
+                    self.persisted.bottom_tab = BottomTab::Flagged;
+                }
                 self.dataset = Some(dataset);
                 self.stats = Some(stats);
                 true
@@ -268,10 +303,10 @@ impl AppState {
                 generation,
                 path,
                 rows,
+                what,
             } => {
                 if generation == self.awaiting.export {
-                    self.export_note =
-                        Some(format!("Wrote {rows} flagged rows to {}", path.display()));
+                    self.export_note = Some(format!("Wrote {rows} {what} to {}", path.display()));
                 }
                 false
             }

@@ -136,25 +136,7 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
     }
     if let (Some(path), Some(table)) = (&args.flagged_out_lines, &ds.log) {
         let rows = detection.flagged_rows();
-        let filter = match table.bucket {
-            Some(bucket) => match &ds.time {
-                Some(t) => LineFilter::Times(
-                    rows.iter()
-                        .map(|&r| (t.millis[r], t.millis[r] + bucket.seconds * 1000))
-                        .collect(),
-                ),
-                None => LineFilter::Times(Vec::new()),
-            },
-            None => LineFilter::Clients(&[]),
-        };
-        let clients: Vec<u32> = rows
-            .iter()
-            .filter_map(|&r| table.client_of_row.get(r).copied())
-            .collect();
-        let filter = match filter {
-            LineFilter::Clients(_) => LineFilter::Clients(&clients),
-            other => other,
-        };
+        let filter = LineFilter::for_rows(&ds, &rows).unwrap_or(LineFilter::Clients(Vec::new()));
         let n = write_log_lines(path, args.force, &table.log, &filter)?;
         let _ = writeln!(
             std::io::stderr(),

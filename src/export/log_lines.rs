@@ -11,14 +11,35 @@ use std::sync::Arc;
 use super::{AtomicFile, ExportError, TableError};
 use crate::data::access::line::{parse_line, Parsed};
 use crate::data::access::AccessLog;
-use crate::data::LoadError;
+use crate::data::{Dataset, LoadError};
 
 /// Which lines to copy.
-pub enum LineFilter<'a> {
+#[derive(Debug, Clone, PartialEq)]
+pub enum LineFilter {
     /// The lines of these clients (indices into the log's clients).
-    Clients(&'a [u32]),
+    Clients(Vec<u32>),
     /// The lines whose time falls in one of these `[start, end)` ranges (epoch ms).
     Times(Vec<(i64, i64)>),
+}
+
+impl LineFilter {
+    /// The lines behind some rows of a view of a log: the rows' clients (client view) or the
+    /// rows' time buckets (traffic view). `None` when the table is not a log.
+    pub fn for_rows(ds: &Dataset, rows: &[usize]) -> Option<LineFilter> {
+        let table = ds.log.as_ref()?;
+        Some(match (table.bucket, &ds.time) {
+            (Some(bucket), Some(t)) => LineFilter::Times(
+                rows.iter()
+                    .map(|&r| (t.millis[r], t.millis[r] + bucket.seconds * 1000))
+                    .collect(),
+            ),
+            _ => LineFilter::Clients(
+                rows.iter()
+                    .filter_map(|&r| table.client_of_row.get(r).copied())
+                    .collect(),
+            ),
+        })
+    }
 }
 
 /// Copies the matching lines of `log` to `path`; returns how many were written. A line that a
@@ -27,7 +48,7 @@ pub fn write_log_lines(
     path: &Path,
     overwrite: bool,
     log: &AccessLog,
-    filter: &LineFilter<'_>,
+    filter: &LineFilter,
 ) -> Result<u64, TableError> {
     let input = log.source.path();
     if log.source.fingerprint()? != log.fingerprint {

@@ -315,6 +315,73 @@ pub struct LogTable {
     pub bucket: Option<Bucket>,
     /// For the client view: the client index of each dataset row.
     pub client_of_row: Vec<u32>,
+    /// For the client view: all requests per time bucket, as a backdrop for one client's.
+    pub overall: Option<Arc<BucketSeries>>,
+}
+
+/// Request counts per time bucket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BucketSeries {
+    /// Start of the first bucket, epoch ms.
+    pub t0: i64,
+    /// Bucket width.
+    pub bucket: Bucket,
+    /// Requests per bucket.
+    pub counts: Vec<f64>,
+}
+
+impl BucketSeries {
+    /// Counts the requests `lines` (indices into the log) per bucket of this series.
+    pub fn of_lines(&self, log: &AccessLog, lines: &[u32]) -> Vec<f64> {
+        let width = self.bucket.seconds * 1000;
+        let mut counts = vec![0.0; self.counts.len()];
+        for &i in lines {
+            let b = (log.time[i as usize] - self.t0).div_euclid(width);
+            if let Some(c) = usize::try_from(b).ok().and_then(|b| counts.get_mut(b)) {
+                *c += 1.0;
+            }
+        }
+        counts
+    }
+
+    /// Epoch seconds of the start of bucket `b`.
+    pub fn x(&self, b: usize) -> f64 {
+        (self.t0 + b as i64 * self.bucket.seconds * 1000) as f64 / 1000.0
+    }
+}
+
+impl AccessLog {
+    /// All requests per bucket of the width chosen for the log's span.
+    pub fn overall_series(&self) -> BucketSeries {
+        let (first, last) = self.span().unwrap_or((0, 0));
+        let bucket = Bucket::auto(last - first);
+        let width = bucket.seconds * 1000;
+        let t0 = first.div_euclid(width) * width;
+        let n = usize::try_from((last - t0) / width + 1)
+            .unwrap_or(1)
+            .min(traffic::MAX_BUCKETS);
+        let counts = self
+            .time
+            .par_iter()
+            .with_min_len(1 << 16)
+            .fold(
+                || vec![0.0; n],
+                |mut acc, &t| {
+                    if let Some(c) = acc.get_mut(((t - t0) / width) as usize) {
+                        *c += 1.0;
+                    }
+                    acc
+                },
+            )
+            .reduce(
+                || vec![0.0; n],
+                |mut a, b| {
+                    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                    a
+                },
+            );
+        BucketSeries { t0, bucket, counts }
+    }
 }
 
 /// Reads the log in `source` and makes the table `options` asks for.

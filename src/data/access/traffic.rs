@@ -269,6 +269,7 @@ pub fn dataset(
         view: LogView::Traffic,
         bucket: Some(bucket),
         client_of_row: Vec::new(),
+        overall: None,
     };
     let mut ds = dataset_of(log, table, Some(time), names, columns, None);
     ds.warnings.push(format!(
