@@ -151,7 +151,25 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
         );
     }
     if let Some(table) = &ds.log {
-        let _ = writeln!(err, "trafficlens: {}", table.log.summary());
+        let log = &table.log;
+        let _ = writeln!(err, "trafficlens: {}", log.summary());
+        for m in log.samples.iter().take(5) {
+            let _ = writeln!(
+                err,
+                "trafficlens: {}:{}: skipped: {} `{}`",
+                ds.path.display(),
+                m.line,
+                m.reason,
+                m.text
+            );
+        }
+        if log.malformed > 5 {
+            let _ = writeln!(
+                err,
+                "trafficlens: ... and {} more malformed lines",
+                log.malformed - 5
+            );
+        }
     }
     if args.scores_out.is_none() && args.flagged_out.is_none() && args.flagged_out_lines.is_none() {
         let text = summary(&ds, names, &detection, top_of);
