@@ -281,3 +281,28 @@ fn a_log_opens_on_ranked_clients_and_switches_to_traffic_without_reading_it_agai
         "the parsed log is reused"
     );
 }
+
+#[test]
+fn a_log_in_a_custom_format_opens_with_the_format_typed_in() {
+    let mut h = harness(sample_source());
+    step_until(&mut h, "the sample to be scored", scored);
+    h.get_by_label("Access log in another format").click();
+    h.step();
+    type_into(
+        &mut h,
+        "Path to open",
+        data("logs/nginx_timed.log").to_str().expect("path"),
+    );
+    type_into(
+        &mut h,
+        "Log format",
+        r#"$host $remote_addr [$time_iso8601] "$request" $status $bytes_sent $request_time"#,
+    );
+    h.get_by_label("Open as access log").click();
+    h.step();
+    step_until(&mut h, "the log", |a| {
+        a.state.dataset.as_ref().is_some_and(|d| d.log.is_some()) && scored(a)
+    });
+    h.get_by_label("2 clients");
+    h.get_by_label("3 requests from 2 clients");
+}

@@ -52,6 +52,46 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, actions: &mut Vec<Action>) {
             .weak()
             .small(),
     );
+    egui::CollapsingHeader::new("Access log in another format")
+        .id_salt("log_format")
+        .show(ui, |ui| {
+            ui.label(
+                egui::RichText::new(
+                    "Combined and Common Log Format are recognised. For another layout, give it in \
+                     Nginx log_format or Apache LogFormat syntax.",
+                )
+                .weak()
+                .small(),
+            );
+            let field = ui.add(
+                egui::TextEdit::singleline(&mut state.log_format)
+                    .hint_text("$remote_addr [$time_local] \"$request\" $status ...")
+                    .desired_width(240.0),
+            );
+            field.widget_info(|| {
+                egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Log format")
+            });
+            let typed = state.open_path.trim();
+            let target = if typed.is_empty() {
+                state
+                    .dataset
+                    .as_ref()
+                    .map(|d| d.path.clone())
+                    .filter(|p| p.is_file())
+            } else {
+                Some(typed.into())
+            };
+            let ready = target.is_some() && !state.log_format.trim().is_empty();
+            if ui
+                .add_enabled(ready, egui::Button::new("Open as access log"))
+                .on_hover_text("Reads the typed path (or the file on screen) with this format")
+                .clicked()
+            {
+                if let Some(path) = target {
+                    actions.push(Action::LoadLog(path, state.log_format.trim().to_string()));
+                }
+            }
+        });
 
     if let Some(busy) = &state.loading {
         ui.horizontal(|ui| {

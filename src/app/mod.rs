@@ -21,6 +21,7 @@ use egui::Ui;
 
 pub use state::{Action, AppState, BottomTab, Persisted};
 
+use crate::data::access::LogOptions;
 use crate::data::LoadOptions;
 use crate::worker::{Job, LoadSource, Worker};
 
@@ -47,6 +48,9 @@ pub struct TrafficLensApp {
     /// What the load under way reads, and what the table on screen was read from.
     pending_source: Option<LoadSource>,
     current_source: Option<LoadSource>,
+    /// The log format given for the load under way, and for the log on screen (None: detected).
+    pending_format: Option<String>,
+    current_format: Option<String>,
 }
 
 impl TrafficLensApp {
@@ -66,6 +70,8 @@ impl TrafficLensApp {
             pending_path: None,
             pending_source: None,
             current_source: None,
+            pending_format: None,
+            current_format: None,
         };
         app.apply(Action::Load(source));
         app
@@ -179,32 +185,53 @@ impl TrafficLensApp {
         }
         if let Some(source) = self.pending_source.take() {
             self.current_source = Some(source);
+            self.current_format = self.pending_format.take();
         }
         self.apply(Action::Rescore);
+    }
+
+    /// Asks the worker to read `source` (as a log in `format` when given), with the log view
+    /// options of the settings.
+    fn load(&mut self, source: LoadSource, format: Option<String>) {
+        let s = &mut self.state;
+        self.pending_path = match &source {
+            LoadSource::Path(p) => Some(p.clone()),
+            LoadSource::Bytes { .. } => None,
+        };
+        self.pending_source = Some(source.clone());
+        self.pending_format = format.clone();
+        s.awaiting.load = self.worker.submit(Job::Load {
+            source,
+            options: LoadOptions {
+                log: LogOptions {
+                    format,
+                    ..s.persisted.log.clone()
+                },
+                ..LoadOptions::default()
+            },
+        });
+        s.loading = Some(state::Busy {
+            generation: s.awaiting.load,
+            stage: "loading",
+            done: 0.0,
+        });
     }
 
     /// Carries out an action.
     pub fn apply(&mut self, action: Action) {
         let s = &mut self.state;
         match action {
-            Action::Load(source) => {
-                self.pending_path = match &source {
-                    LoadSource::Path(p) => Some(p.clone()),
-                    LoadSource::Bytes { .. } => None,
+            Action::Load(source) => self.load(source, None),
+            Action::LoadLog(path, format) => self.load(LoadSource::Path(path), Some(format)),
+            Action::LogView(options) => {
+                s.persisted.log = LogOptions {
+                    format: None,
+                    ..options
                 };
-                self.pending_source = Some(source.clone());
-                s.awaiting.load = self.worker.submit(Job::Load {
-                    source,
-                    options: LoadOptions {
-                        log: s.persisted.log.clone(),
-                        ..LoadOptions::default()
-                    },
-                });
-                s.loading = Some(state::Busy {
-                    generation: s.awaiting.load,
-                    stage: "loading",
-                    done: 0.0,
-                });
+                if let Some(source) = self.current_source.clone() {
+                    let format = self.current_format.clone();
+                    self.load(source, format);
+                }
             }
             Action::Rescore => {
                 if s.dataset.is_none() || !s.use_feature.iter().any(|on| *on) {
@@ -258,12 +285,6 @@ impl TrafficLensApp {
             Action::ExportLines(path, overwrite) => {
                 s.export_note = Some(format!("Writing {}…", path.display()));
                 s.awaiting.export = self.worker.submit(Job::ExportLines { path, overwrite });
-            }
-            Action::LogView(options) => {
-                s.persisted.log = options;
-                if let Some(source) = self.current_source.clone() {
-                    self.apply(Action::Load(source));
-                }
             }
         }
     }

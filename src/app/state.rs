@@ -71,6 +71,8 @@ pub enum Action {
     LogView(LogOptions),
     /// Write the log lines of the flagged clients or buckets (`true`: replacing is agreed).
     ExportLines(PathBuf, bool),
+    /// Read a file as an access log in this format (Nginx or Apache syntax, or a name).
+    LoadLog(PathBuf, String),
 }
 
 /// Work under way, for the progress bar.
@@ -150,6 +152,8 @@ pub struct AppState {
     pub client_series: Option<(usize, Vec<f64>)>,
     /// The region table typed in the data panel (traffic per region).
     pub regions_path: String,
+    /// The access-log format typed in the data panel.
+    pub log_format: String,
     /// Client view: rows ranked by score, highest first, for the detection they were made from.
     pub client_rank: Option<(usize, Arc<Vec<usize>>)>,
     /// Client view: the median of each feature (the typical client), for explanations.

@@ -134,6 +134,19 @@ pub fn render(ds: &Dataset, stats: &DatasetStats) -> String {
             )
         },
     );
+    if let Some(table) = &ds.log {
+        kv(&mut s, "Log", table.log.summary());
+        kv(
+            &mut s,
+            "View",
+            match table.bucket {
+                Some(b) => format!(
+                    "traffic over time, {b} buckets (--view clients for one row per client)"
+                ),
+                None => "one row per client (--view traffic for time buckets)".into(),
+            },
+        );
+    }
     kv(
         &mut s,
         "Loaded in",
