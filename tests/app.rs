@@ -306,3 +306,25 @@ fn a_log_in_a_custom_format_opens_with_the_format_typed_in() {
     h.get_by_label("2 clients");
     h.get_by_label("3 requests from 2 clients");
 }
+
+#[test]
+fn series_can_be_scaled_to_their_own_range() {
+    let mut h = harness(sample_source());
+    step_until(&mut h, "the sample to be scored", scored);
+    let max_y = |app: &TrafficLensApp| {
+        app.state.plot_cache.as_ref().map(|c| {
+            c.series
+                .iter()
+                .flatten()
+                .map(|p| p.y)
+                .fold(f64::MIN, f64::max)
+        })
+    };
+    assert!(max_y(h.state()).is_some_and(|m| m > 100.0), "raw hits");
+    h.get_by_label("Scale each series to its range").click();
+    h.step();
+    h.step();
+    assert!(h.state().state.persisted.scale_series);
+    let m = max_y(h.state()).expect("plotted");
+    assert!((m - 1.0).abs() < 1e-9, "scaled to 0..1, max {m}");
+}

@@ -85,6 +85,24 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, xs: &[f64]) {
         }
         s
     };
+    let scale = state.persisted.scale_series;
+    // Each series to 0..1 of its own range, when asked (a bytes column dwarfs a rate otherwise).
+    let ranges: Vec<(f64, f64)> = state.stats.as_ref().map_or_else(Vec::new, |st| {
+        st.features
+            .iter()
+            .map(|f| (f.min, (f.max - f.min).max(1e-12)))
+            .collect()
+    });
+    let to_plot = move |feature: usize, y: f64| -> f64 {
+        match ranges.get(feature) {
+            Some(&(min, span)) if scale => (y - min) / span,
+            _ => y,
+        }
+    };
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut state.persisted.scale_series, "Scale each series to its range")
+            .on_hover_text("Plot every feature from its minimum (0) to its maximum (1); hover shows the real values");
+    });
     let height = (ui.available_height() * 0.62).max(120.0);
     let spacer = move |input: egui_plot::GridInput| {
         if has_time {
@@ -108,7 +126,7 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, xs: &[f64]) {
             } => Some(tooltip(position.x, position.y, plot_name)),
             egui_plot::HoverPosition::Elsewhere { .. } => None,
         })
-        .y_axis_label("hits");
+        .y_axis_label(if scale { "share of range" } else { "value" });
     // Decimate for the view of the previous frame (the first frame shows everything), and keep
     // the result while the view, the width and the data stay the same.
     let (lo, hi) = state.plot_view.unwrap_or((
@@ -123,6 +141,7 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, xs: &[f64]) {
         scores
             .as_ref()
             .map_or(0, |s| std::sync::Arc::as_ptr(&s.detection) as usize),
+        scale,
     );
     if state.plot_cache.as_ref().is_none_or(|c| c.key != key) {
         let decimate = |ys: &[f64]| -> Vec<PlotPoint> {
@@ -135,7 +154,18 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, xs: &[f64]) {
         };
         state.plot_cache = Some(super::state::PlotCache {
             key,
-            series: ds.columns.iter().map(|c| decimate(c)).collect(),
+            series: ds
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(f, c)| {
+                    let mut pts = decimate(c);
+                    for p in &mut pts {
+                        p.y = to_plot(f, p.y);
+                    }
+                    pts
+                })
+                .collect(),
             scores: scores
                 .as_ref()
                 .map_or_else(Vec::new, |s| decimate(&s.detection.scores)),
@@ -166,11 +196,13 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, xs: &[f64]) {
                 let feature = sc
                     .features
                     .get(sc.top_features[r])
-                    .and_then(|n| ds.feature(n));
-                if let Some(col) = feature {
+                    .and_then(|n| ds.feature_names.iter().position(|f| f == n));
+                if let Some(f) = feature {
                     let t =
                         ((sc.detection.scores[r] - min) / (max - min).max(1e-12)).clamp(0.0, 0.999);
-                    by_size[(t * 4.0) as usize].1.push([xs[r], col[r]]);
+                    by_size[(t * 4.0) as usize]
+                        .1
+                        .push([xs[r], to_plot(f, ds.columns[f][r])]);
                 }
             }
             for (radius, pts) in by_size {

@@ -28,6 +28,8 @@ pub struct Persisted {
     pub bottom_tab: BottomTab,
     /// How access logs are read and viewed.
     pub log: LogOptions,
+    /// Plot every series scaled to its own range (for features of very different sizes).
+    pub scale_series: bool,
 }
 
 impl Default for Persisted {
@@ -37,6 +39,7 @@ impl Default for Persisted {
             config: DetectorConfig::default(),
             bottom_tab: BottomTab::Flagged,
             log: LogOptions::default(),
+            scale_series: false,
         }
     }
 }
@@ -165,8 +168,9 @@ pub struct AppState {
 /// Plot series decimated for one view; reused while the view, the width and the data are the same.
 #[derive(Debug, Clone)]
 pub struct PlotCache {
-    /// What the series were made for: visible x range (bits), width in pixels, data identity.
-    pub key: (u64, u64, usize, usize, usize),
+    /// What the series were made for: visible x range (bits), width in pixels, data identity,
+    /// and whether series are scaled to their range.
+    pub key: (u64, u64, usize, usize, usize, bool),
     /// One series per feature.
     pub series: Vec<Vec<egui_plot::PlotPoint>>,
     /// The anomaly scores.
