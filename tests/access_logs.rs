@@ -510,3 +510,27 @@ fn generate_writes_a_labelled_log_deterministically() {
     let ds = load(dir.path().join("a.log.gz"), &log_options(LogView::Clients)).expect("load");
     assert_eq!(ds.log.as_ref().expect("log").log.malformed, 0);
 }
+
+#[test]
+fn exported_log_lines_are_formula_safe_atomic_and_never_the_input() {
+    use trafficlens::export::{write_log_lines, LineFilter};
+    let dir = tempdir();
+    let text = format!(
+        "{LINE}\n=SUM(1,2) - - [01/Feb/2024:10:00:05 +0000] \"GET /x HTTP/1.1\" 200 1 \"-\" \"UA\"\n"
+    );
+    let input = write(dir.path(), "f.log", text.as_bytes());
+    let ds = load(&input, &log_options(LogView::Clients)).expect("load");
+    let log = &ds.log.as_ref().expect("log").log;
+    let all = LineFilter::Clients((0..log.clients.len() as u32).collect());
+    let out = dir.path().join("lines.log");
+    assert_eq!(write_log_lines(&out, false, log, &all).expect("write"), 2);
+    let written = std::fs::read_to_string(&out).expect("read");
+    assert!(written.contains("\n'=SUM(1,2) - - ["), "{written}");
+    // Never over an existing file unless asked, never over the input even when asked.
+    assert!(write_log_lines(&out, false, log, &all).is_err());
+    assert!(write_log_lines(&input, true, log, &all).is_err());
+    assert_eq!(std::fs::read_to_string(&input).expect("input"), text);
+    // Buckets: only the lines inside the given times.
+    let first = LineFilter::Times(vec![(log.time[0], log.time[0] + 1)]);
+    assert_eq!(write_log_lines(&out, true, log, &first).expect("write"), 1);
+}

@@ -70,6 +70,10 @@ fn the_sample_loads_scored_and_shows_its_rows() {
     h.get_by_label("730 rows");
     let count = flagged(h.state()).expect("scored");
     h.get_by_label(&format!("{count} of 730 rows flagged"));
+    // The verdict on the "what if" row is the worker's next answer.
+    step_until(&mut h, "the what-if verdict", |a| {
+        a.state.what_if_verdict.is_some()
+    });
     h.get_by_label_contains("Normal traffic");
 }
 

@@ -91,6 +91,10 @@ pub fn detect_format(source: &Source, gzip: bool) -> Result<LogFormat, LoadError
     let mut ranked = rank(&lines);
     match ranked.first() {
         Some((n, _)) if *n > 0 => Ok(ranked.swap_remove(0).1),
+        _ if gzip && first.contains(&b',') && !first.contains(&b'[') => Err(LoadError::NotText {
+            path,
+            reason: "it is a gzip-compressed table; TrafficLens reads gzip access logs, but a table must be decompressed first".into(),
+        }),
         _ => Err(LoadError::NotALog {
             path,
             line: first_line,
