@@ -457,28 +457,13 @@ pub struct GenerateArgs {
     pub force: bool,
 }
 
-/// Parses `30s`, `5m`, `1h`, `1d` into seconds.
+/// Parses `30s`, `5m`, `1h`, `1d` (a bare number is days) into seconds.
 fn parse_step(text: &str) -> Result<i64, String> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (num, unit) = text.split_at(split);
-    let n: i64 = num
-        .parse()
-        .map_err(|_| format!("`{text}` is not a step like 1d, 1h, 5m or 30s"))?;
-    let scale = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" | "" => 86_400,
-        _ => return Err(format!("unknown unit `{unit}`: use s, m, h or d")),
-    };
-    if n <= 0 {
-        return Err("the step must be positive".into());
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return format!("{text}d").parse::<Bucket>().map(|b| b.seconds);
     }
-    n.checked_mul(scale)
-        .ok_or_else(|| "the step is too large".into())
+    text.parse::<Bucket>().map(|b| b.seconds)
 }
 
 /// Parses a start date or date-time into epoch seconds.

@@ -85,17 +85,9 @@ pub fn features(log: &AccessLog) -> Vec<Vec<f64>> {
     let mut columns: Vec<Vec<f64>> = (0..FEATURES.len())
         .map(|f| rows.iter().map(|r| r[f]).collect())
         .collect();
-    let mut known: Vec<f64> = columns[col::GAP]
-        .iter()
-        .copied()
-        .filter(|g| !g.is_nan())
-        .collect();
-    known.sort_unstable_by(f64::total_cmp);
-    let fill = if known.is_empty() {
-        0.0
-    } else {
-        crate::numeric::percentile_sorted(&known, 50.0)
-    };
+    // The median of the known gaps (NaN marks a client seen once; none known: 0).
+    let fill = crate::numeric::percentiles(&columns[col::GAP], &[50.0])[0];
+    let fill = if fill.is_nan() { 0.0 } else { fill };
     for g in &mut columns[col::GAP] {
         if g.is_nan() {
             *g = fill;
@@ -151,8 +143,7 @@ fn client_features(log: &AccessLog, lines: &[u32], overall: &[f64; 4]) -> [f64; 
     let gap = if gaps.is_empty() {
         f64::NAN
     } else {
-        gaps.sort_unstable_by(f64::total_cmp);
-        crate::numeric::percentile_sorted(&gaps, 50.0)
+        crate::numeric::percentiles(&gaps, &[50.0])[0]
     };
     [
         n as f64,

@@ -210,7 +210,7 @@ impl LogView {
     }
 }
 
-/// The width of a time bucket in the traffic view.
+/// The width of a time bucket in the traffic view (also how `generate --step` reads a duration).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Bucket {
     /// Seconds.
@@ -262,7 +262,7 @@ impl FromStr for Bucket {
         let (num, unit) = t.split_at(split);
         let n: i64 = num
             .parse()
-            .map_err(|_| format!("`{t}` is not a bucket like 1m, 5m, 1h or 1d"))?;
+            .map_err(|_| format!("`{t}` is not a duration like 1d, 1h, 5m or 30s"))?;
         let scale = match unit {
             "s" => 1,
             "m" | "min" => 60,
@@ -271,10 +271,10 @@ impl FromStr for Bucket {
             _ => return Err(format!("unknown unit `{unit}` in `{t}`: use s, m, h or d")),
         };
         if n <= 0 {
-            return Err("the bucket must be longer than 0".into());
+            return Err("the duration must be positive".into());
         }
         Ok(Bucket {
-            seconds: n.checked_mul(scale).ok_or("the bucket is too long")?,
+            seconds: n.checked_mul(scale).ok_or("the duration is too long")?,
         })
     }
 }

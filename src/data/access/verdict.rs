@@ -171,11 +171,7 @@ fn deviation(feature: usize, v: f64, t: f64) -> f64 {
 pub fn typical(columns: &[Vec<f64>]) -> Vec<f64> {
     columns
         .iter()
-        .map(|c| {
-            let mut s = c.clone();
-            s.sort_unstable_by(f64::total_cmp);
-            crate::numeric::percentile_sorted(&s, 50.0)
-        })
+        .map(|c| crate::numeric::percentiles(c, &[50.0])[0])
         .collect()
 }
 
