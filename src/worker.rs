@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use crate::data::access::LogControl;
 use crate::data::stats::{describe, DatasetStats};
-use crate::data::{load, load_source_with, Dataset, LoadError, LoadOptions, Source};
+use crate::data::{load_source_with, Dataset, LoadError, LoadOptions, Source};
 use crate::detect::iforest::Control;
 use crate::detect::run::{fit_forest, fit_lof_cached, Model};
 use crate::detect::{
@@ -439,14 +439,10 @@ impl State {
         };
         let loaded = match source {
             // Another view of the log on screen: no need to read it again.
-            LoadSource::Path(p) if self.same_log(&p, options) => {
-                let table = self.dataset.as_ref().and_then(|d| d.log.clone());
-                match table {
-                    Some(t) => crate::data::access::view(t.log, &options.log),
-                    None => load(&p, options),
-                }
-            }
-            LoadSource::Path(p) => load_source_with(Source::File(p), options, control),
+            LoadSource::Path(p) => match self.log_on_screen(&p, options) {
+                Some(log) => crate::data::access::view(log, &options.log),
+                None => load_source_with(Source::File(p), options, control),
+            },
             LoadSource::Bytes { name, bytes } => load_source_with(
                 Source::Memory {
                     name: name.into(),
@@ -481,20 +477,21 @@ impl State {
         })
     }
 
-    /// True when `path` is the log on screen, unchanged on disk, read with the same format.
-    fn same_log(&self, path: &std::path::Path, options: &LoadOptions) -> bool {
-        let Some(table) = self.dataset.as_ref().and_then(|d| d.log.as_ref()) else {
-            return false;
-        };
-        let log = &table.log;
+    /// The parsed log on screen when `path` is its file, unchanged on disk, and `options` ask
+    /// for the same format.
+    fn log_on_screen(
+        &self,
+        path: &std::path::Path,
+        options: &LoadOptions,
+    ) -> Option<Arc<crate::data::access::AccessLog>> {
+        let log = &self.dataset.as_ref()?.log.as_ref()?.log;
         let same_format = match &options.log.format {
             Some(f) => crate::data::access::LogFormat::parse(f)
                 .is_ok_and(|f| f.pieces == log.format.pieces),
             None => true,
         };
-        log.source.path() == path
-            && same_format
-            && log.source.fingerprint().is_ok_and(|f| f == log.fingerprint)
+        let unchanged = log.source.fingerprint().is_ok_and(|f| f == log.fingerprint);
+        (log.source.path() == path && same_format && unchanged).then(|| Arc::clone(log))
     }
 
     fn detect(
