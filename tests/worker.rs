@@ -230,3 +230,53 @@ fn a_cancelled_load_keeps_the_current_table() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn reading_a_log_reports_progress_and_stops_when_cancelled_part_way() {
+    use trafficlens::data::access::generate::{generate_log, LogGeneratorConfig};
+    let mut w = Worker::spawn(|| {});
+    load_sample(&mut w);
+    let mut log = Vec::new();
+    let cfg = LogGeneratorConfig {
+        days: 2,
+        clients: 1500,
+        ..LogGeneratorConfig::default()
+    };
+    generate_log(&cfg, &mut log, &mut std::io::sink()).expect("generate");
+    assert!(
+        log.len() > 30 << 20,
+        "several 8 MB chunks: {} bytes",
+        log.len()
+    );
+    let g = w.submit(Job::Load {
+        source: LoadSource::Bytes {
+            name: "access.log".into(),
+            bytes: log.into(),
+        },
+        options: LoadOptions::default(),
+    });
+    // Wait for the reader's first report, then cancel: the parse stops at the next chunk.
+    loop {
+        match w.wait(WAIT) {
+            Some(Event::Progress {
+                generation,
+                stage: "reading",
+                done,
+            }) if generation == g => {
+                assert!(done > 0.0 && done < 0.9, "{done}");
+                break;
+            }
+            Some(_) => {}
+            None => panic!("no progress while reading the log"),
+        }
+    }
+    w.cancel_current();
+    assert!(matches!(outcome(&w, g), Event::Cancelled { .. }));
+    let g = w.submit(detect(DetectorConfig::default()));
+    match outcome(&w, g) {
+        Event::Scored { detection, .. } => {
+            assert_eq!(detection.scores.len(), 730, "the sample is still loaded")
+        }
+        other => panic!("{other:?}"),
+    }
+}
