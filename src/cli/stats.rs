@@ -71,9 +71,11 @@ pub fn render(ds: &Dataset, stats: &DatasetStats) -> String {
             ds.missing.rows_left_out
         ),
     );
-    let time_part = ds.time.as_ref().map_or("no time column".to_string(), |t| {
-        format!("time `{}`", t.name)
-    });
+    let time_part = match (&ds.time, &ds.row_labels) {
+        (Some(t), _) => format!("time `{}`", t.name),
+        (None, Some(l)) => format!("`{}` naming each row", l.name),
+        (None, None) => "no time column".to_string(),
+    };
     kv(
         &mut s,
         "Columns",
