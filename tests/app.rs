@@ -332,3 +332,23 @@ fn series_can_be_scaled_to_their_own_range() {
     let m = max_y(h.state()).expect("plotted");
     assert!((m - 1.0).abs() < 1e-9, "scaled to 0..1, max {m}");
 }
+
+#[test]
+fn a_region_file_is_not_carried_into_the_next_run() {
+    use trafficlens::data::access::{LogGroup, LogOptions, LogView};
+    let persisted = Persisted {
+        log: LogOptions {
+            view: LogView::Traffic,
+            group: LogGroup::Regions("/nonexistent/regions.csv".into()),
+            ..LogOptions::default()
+        },
+        ..Persisted::default()
+    };
+    let mut h = harness_with(persisted, LoadSource::Path(data("logs/vhost.log")));
+    step_until(&mut h, "the log", |a| {
+        a.state.dataset.as_ref().is_some_and(|d| d.log.is_some()) && scored(a)
+    });
+    assert!(h.state().state.error.is_none());
+    h.get_by_label("3 time buckets");
+    assert_eq!(h.state().state.persisted.log.group, LogGroup::All);
+}

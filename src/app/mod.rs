@@ -60,6 +60,14 @@ impl TrafficLensApp {
         source: LoadSource,
         notify: impl Fn() + Send + Sync + 'static,
     ) -> Self {
+        let mut persisted = persisted;
+        // A region file is chosen per session: it may be gone by the next run.
+        if matches!(
+            persisted.log.group,
+            crate::data::access::LogGroup::Regions(_)
+        ) {
+            persisted.log.group = crate::data::access::LogGroup::All;
+        }
         let mut app = TrafficLensApp {
             state: AppState {
                 persisted,
@@ -228,8 +236,22 @@ impl TrafficLensApp {
                     format: None,
                     ..options
                 };
-                if let Some(source) = self.current_source.clone() {
-                    let format = self.current_format.clone();
+                // The file being read; else the table on screen; else the file whose reading
+                // failed (say, because a region file is gone), so another choice can be tried.
+                let pending = self
+                    .pending_source
+                    .clone()
+                    .map(|p| (p, self.pending_format.clone()));
+                let current = self
+                    .current_source
+                    .clone()
+                    .map(|c| (c, self.current_format.clone()));
+                let target = if s.loading.is_some() {
+                    pending
+                } else {
+                    current.or(pending)
+                };
+                if let Some((source, format)) = target {
                     self.load(source, format);
                 }
             }
@@ -254,6 +276,8 @@ impl TrafficLensApp {
                 if s.loading.take().is_some() {
                     s.awaiting.load = 0;
                     self.pending_path = None;
+                    self.pending_source = None;
+                    self.pending_format = None;
                 }
                 if s.scoring.take().is_some() {
                     s.awaiting.detect = 0;
