@@ -218,13 +218,12 @@ fn log_section(ui: &mut Ui, state: &mut AppState, table: &LogTable, actions: &mu
     });
     if next.view == LogView::Traffic {
         ui.horizontal(|ui| {
-            ui.label("Bucket");
             let auto = match (table.bucket, current.bucket) {
                 (Some(b), None) => format!("auto ({b})"),
                 _ => "auto".into(),
             };
             let shown = next.bucket.map_or(auto.clone(), |b| b.to_string());
-            egui::ComboBox::from_id_salt("bucket")
+            egui::ComboBox::new("bucket", "Bucket")
                 .selected_text(shown)
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut next.bucket, None, auto);
