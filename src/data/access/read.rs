@@ -308,7 +308,7 @@ struct Builder<'f> {
     format: &'f LogFormat,
     with_ms: bool,
     ids: HashMap<Box<[u8]>, u32, foldhash::fast::FixedState>,
-    host_ids: HashMap<Box<[u8]>, u16, foldhash::fast::FixedState>,
+    host_ids: HashMap<Box<[u8]>, u32, foldhash::fast::FixedState>,
     clients: Vec<String>,
     vhosts: Vec<String>,
     client: Vec<u32>,
@@ -383,30 +383,22 @@ impl<'f> Builder<'f> {
                 .clients
                 .iter()
                 .map(|c| {
-                    let next = self.clients.len() as u32;
-                    match self.ids.get(&**c) {
-                        Some(&id) => id,
-                        None => {
-                            self.clients.push(String::from_utf8_lossy(c).into_owned());
-                            self.ids.insert(c.clone(), next);
-                            next
-                        }
-                    }
+                    number(&mut self.ids, &mut self.clients, c, u32::MAX as usize)
+                        .unwrap_or(u32::MAX)
                 })
                 .collect();
+            // Hosts beyond the 65,534th count as none.
             let host_map: Vec<u16> = b
                 .vhosts
                 .iter()
                 .map(|h| {
-                    let next = self.vhosts.len() as u16;
-                    match self.host_ids.get(&**h) {
-                        Some(&id) => id,
-                        None => {
-                            self.vhosts.push(String::from_utf8_lossy(h).into_owned());
-                            self.host_ids.insert(h.clone(), next);
-                            next
-                        }
-                    }
+                    number(
+                        &mut self.host_ids,
+                        &mut self.vhosts,
+                        h,
+                        usize::from(u16::MAX - 1),
+                    )
+                    .map_or(u16::MAX, |n| n as u16)
                 })
                 .collect();
             self.client
@@ -473,6 +465,26 @@ impl<'f> Builder<'f> {
             parse_time: started.elapsed(),
         }
     }
+}
+
+/// The number of `key` among `names` (numbered in order of first appearance): its number, or the
+/// next one; `None` when `limit` names are taken.
+fn number(
+    ids: &mut HashMap<Box<[u8]>, u32, foldhash::fast::FixedState>,
+    names: &mut Vec<String>,
+    key: &[u8],
+    limit: usize,
+) -> Option<u32> {
+    if let Some(&id) = ids.get(key) {
+        return Some(id);
+    }
+    if names.len() >= limit {
+        return None;
+    }
+    let id = names.len() as u32;
+    names.push(String::from_utf8_lossy(key).into_owned());
+    ids.insert(Box::from(key), id);
+    Some(id)
 }
 
 /// The start of a malformed line, for messages (at most 160 characters).
