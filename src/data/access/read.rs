@@ -218,11 +218,59 @@ fn gzip_or_io(path: &std::path::Path, gzip: bool, e: std::io::Error) -> LoadErro
     }
 }
 
-/// Columns parsed from one part of a chunk, with clients and hosts numbered locally.
+/// Distinct byte strings (client addresses, hosts), numbered in order of first appearance.
+struct Names {
+    ids: HashMap<Box<[u8]>, u32, foldhash::fast::FixedState>,
+    names: Vec<Box<[u8]>>,
+}
+
+impl Default for Names {
+    fn default() -> Self {
+        Names {
+            ids: HashMap::with_hasher(hasher()),
+            names: Vec::new(),
+        }
+    }
+}
+
+impl Names {
+    /// The number of `key`: its own, or the next one; `None` when `limit` names are taken.
+    fn number(&mut self, key: &[u8], limit: usize) -> Option<u32> {
+        if let Some(&id) = self.ids.get(key) {
+            return Some(id);
+        }
+        if self.names.len() >= limit {
+            return None;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(Box::from(key));
+        self.ids.insert(Box::from(key), id);
+        Some(id)
+    }
+
+    /// The names as text, in number order.
+    fn into_strings(self) -> Vec<String> {
+        self.names
+            .iter()
+            .map(|n| String::from_utf8_lossy(n).into_owned())
+            .collect()
+    }
+}
+
+/// Hosts beyond this many count as none (`u16::MAX`).
+const MAX_HOSTS: usize = u16::MAX as usize - 1;
+
+/// The number of a host, or `u16::MAX` for none.
+fn host_number(hosts: &mut Names, host: &[u8]) -> u16 {
+    if host.is_empty() {
+        return u16::MAX;
+    }
+    hosts.number(host, MAX_HOSTS).map_or(u16::MAX, |n| n as u16)
+}
+
+/// One value per well-formed request, column by column.
 #[derive(Default)]
-struct Batch<'a> {
-    clients: Vec<Box<[u8]>>,
-    vhosts: Vec<Box<[u8]>>,
+struct Requests {
     client: Vec<u32>,
     vhost: Vec<u16>,
     time: Vec<i64>,
@@ -233,6 +281,36 @@ struct Batch<'a> {
     login: Vec<bool>,
     agent: Vec<u64>,
     request_ms: Vec<f32>,
+}
+
+impl Requests {
+    /// Appends `other`, renumbering its clients and hosts through the maps.
+    fn append(&mut self, other: &Requests, clients: &[u32], hosts: &[u16]) {
+        self.client
+            .extend(other.client.iter().map(|&c| clients[c as usize]));
+        self.vhost.extend(
+            other
+                .vhost
+                .iter()
+                .map(|&h| hosts.get(usize::from(h)).copied().unwrap_or(u16::MAX)),
+        );
+        self.time.extend_from_slice(&other.time);
+        self.status.extend_from_slice(&other.status);
+        self.bytes.extend_from_slice(&other.bytes);
+        self.method.extend_from_slice(&other.method);
+        self.path.extend_from_slice(&other.path);
+        self.login.extend_from_slice(&other.login);
+        self.agent.extend_from_slice(&other.agent);
+        self.request_ms.extend_from_slice(&other.request_ms);
+    }
+}
+
+/// Requests parsed from one part of a chunk, with clients and hosts numbered locally.
+#[derive(Default)]
+struct Batch<'a> {
+    clients: Names,
+    hosts: Names,
+    requests: Requests,
     lines: u64,
     blank: u64,
     malformed: u64,
@@ -242,53 +320,29 @@ struct Batch<'a> {
 fn parse_part<'a>(format: &LogFormat, part: &'a [u8], with_ms: bool) -> Batch<'a> {
     let hash = hasher();
     let mut b = Batch::default();
-    let mut local: HashMap<Box<[u8]>, u32, foldhash::fast::FixedState> =
-        HashMap::with_hasher(hasher());
-    let mut hosts: HashMap<Box<[u8]>, u16, foldhash::fast::FixedState> =
-        HashMap::with_hasher(hasher());
     let mut scratch = Vec::new();
     let expected = part.len() / 160 + 1;
-    b.client.reserve(expected);
-    b.time.reserve(expected);
+    b.requests.client.reserve(expected);
+    b.requests.time.reserve(expected);
     for line in part.split_inclusive(|&c| c == b'\n') {
         b.lines += 1;
         let text = line.strip_suffix(b"\n").unwrap_or(line);
         match parse_line(format, text, &mut scratch) {
             Ok(p) => {
-                let id = match local.get(p.client) {
-                    Some(&id) => id,
-                    None => {
-                        let id = b.clients.len() as u32;
-                        b.clients.push(Box::from(p.client));
-                        local.insert(Box::from(p.client), id);
-                        id
-                    }
-                };
-                b.client.push(id);
-                let host = if p.vhost.is_empty() {
-                    u16::MAX
-                } else {
-                    match hosts.get(p.vhost) {
-                        Some(&h) => h,
-                        None if b.vhosts.len() < usize::from(u16::MAX - 1) => {
-                            let h = b.vhosts.len() as u16;
-                            b.vhosts.push(Box::from(p.vhost));
-                            hosts.insert(Box::from(p.vhost), h);
-                            h
-                        }
-                        None => u16::MAX,
-                    }
-                };
-                b.vhost.push(host);
-                b.time.push(p.time_ms);
-                b.status.push(p.status);
-                b.bytes.push(p.bytes);
-                b.method.push(p.method);
-                b.path.push(hash.hash_one(p.path));
-                b.login.push(is_login_path(p.path));
-                b.agent.push(hash.hash_one(p.user_agent));
+                let r = &mut b.requests;
+                // A part holds far fewer than 2^32 lines, so a number is always given.
+                r.client
+                    .push(b.clients.number(p.client, usize::MAX).unwrap_or(0));
+                r.vhost.push(host_number(&mut b.hosts, p.vhost));
+                r.time.push(p.time_ms);
+                r.status.push(p.status);
+                r.bytes.push(p.bytes);
+                r.method.push(p.method);
+                r.path.push(hash.hash_one(p.path));
+                r.login.push(is_login_path(p.path));
+                r.agent.push(hash.hash_one(p.user_agent));
                 if with_ms {
-                    b.request_ms.push(p.request_ms);
+                    r.request_ms.push(p.request_ms);
                 }
             }
             Err(LineError::Empty) => b.blank += 1,
@@ -307,20 +361,9 @@ fn parse_part<'a>(format: &LogFormat, part: &'a [u8], with_ms: bool) -> Batch<'a
 struct Builder<'f> {
     format: &'f LogFormat,
     with_ms: bool,
-    ids: HashMap<Box<[u8]>, u32, foldhash::fast::FixedState>,
-    host_ids: HashMap<Box<[u8]>, u32, foldhash::fast::FixedState>,
-    clients: Vec<String>,
-    vhosts: Vec<String>,
-    client: Vec<u32>,
-    vhost: Vec<u16>,
-    time: Vec<i64>,
-    status: Vec<u16>,
-    bytes: Vec<u64>,
-    method: Vec<Method>,
-    path: Vec<u64>,
-    login: Vec<bool>,
-    agent: Vec<u64>,
-    request_ms: Vec<f32>,
+    clients: Names,
+    hosts: Names,
+    requests: Requests,
     lines: u64,
     blank: u64,
     malformed: u64,
@@ -332,20 +375,9 @@ impl<'f> Builder<'f> {
         Builder {
             format,
             with_ms: format.has_request_time(),
-            ids: HashMap::with_hasher(hasher()),
-            host_ids: HashMap::with_hasher(hasher()),
-            clients: Vec::new(),
-            vhosts: Vec::new(),
-            client: Vec::new(),
-            vhost: Vec::new(),
-            time: Vec::new(),
-            status: Vec::new(),
-            bytes: Vec::new(),
-            method: Vec::new(),
-            path: Vec::new(),
-            login: Vec::new(),
-            agent: Vec::new(),
-            request_ms: Vec::new(),
+            clients: Names::default(),
+            hosts: Names::default(),
+            requests: Requests::default(),
             lines: 0,
             blank: 0,
             malformed: 0,
@@ -375,47 +407,23 @@ impl<'f> Builder<'f> {
             .par_iter()
             .map(|p| parse_part(format, p, with_ms))
             .collect();
-        let extra: usize = batches.iter().map(|b| b.client.len()).sum();
-        self.client.reserve(extra);
-        self.time.reserve(extra);
+        let extra: usize = batches.iter().map(|b| b.requests.client.len()).sum();
+        self.requests.client.reserve(extra);
+        self.requests.time.reserve(extra);
         for b in batches {
-            let map: Vec<u32> = b
+            let clients: Vec<u32> = b
                 .clients
+                .names
                 .iter()
-                .map(|c| {
-                    number(&mut self.ids, &mut self.clients, c, u32::MAX as usize)
-                        .unwrap_or(u32::MAX)
-                })
+                .map(|c| self.clients.number(c, usize::MAX).unwrap_or(0))
                 .collect();
-            // Hosts beyond the 65,534th count as none.
-            let host_map: Vec<u16> = b
-                .vhosts
+            let hosts: Vec<u16> = b
+                .hosts
+                .names
                 .iter()
-                .map(|h| {
-                    number(
-                        &mut self.host_ids,
-                        &mut self.vhosts,
-                        h,
-                        usize::from(u16::MAX - 1),
-                    )
-                    .map_or(u16::MAX, |n| n as u16)
-                })
+                .map(|h| host_number(&mut self.hosts, h))
                 .collect();
-            self.client
-                .extend(b.client.iter().map(|&c| map[c as usize]));
-            self.vhost.extend(
-                b.vhost
-                    .iter()
-                    .map(|&h| host_map.get(usize::from(h)).copied().unwrap_or(u16::MAX)),
-            );
-            self.time.extend_from_slice(&b.time);
-            self.status.extend_from_slice(&b.status);
-            self.bytes.extend_from_slice(&b.bytes);
-            self.method.extend_from_slice(&b.method);
-            self.path.extend_from_slice(&b.path);
-            self.login.extend_from_slice(&b.login);
-            self.agent.extend_from_slice(&b.agent);
-            self.request_ms.extend_from_slice(&b.request_ms);
+            self.requests.append(&b.requests, &clients, &hosts);
             for (line, err, text) in b.samples {
                 if self.samples.len() < SAMPLES {
                     self.samples.push(Malformed {
@@ -439,24 +447,26 @@ impl<'f> Builder<'f> {
         format: LogFormat,
         started: Instant,
     ) -> AccessLog {
-        let by_client = ClientIndex::build(&self.client, &self.time, self.clients.len());
+        let r = self.requests;
+        let clients = self.clients.into_strings();
+        let by_client = ClientIndex::build(&r.client, &r.time, clients.len());
         AccessLog {
             source,
             fingerprint,
             gzip,
             format,
-            clients: self.clients,
-            vhosts: self.vhosts,
-            client: self.client,
-            vhost: self.vhost,
-            time: self.time,
-            status: self.status,
-            bytes: self.bytes,
-            method: self.method,
-            path: self.path,
-            login: self.login,
-            agent: self.agent,
-            request_ms: self.with_ms.then_some(self.request_ms),
+            clients,
+            vhosts: self.hosts.into_strings(),
+            client: r.client,
+            vhost: r.vhost,
+            time: r.time,
+            status: r.status,
+            bytes: r.bytes,
+            method: r.method,
+            path: r.path,
+            login: r.login,
+            agent: r.agent,
+            request_ms: self.with_ms.then_some(r.request_ms),
             lines: self.lines,
             blank: self.blank,
             malformed: self.malformed,
@@ -465,26 +475,6 @@ impl<'f> Builder<'f> {
             parse_time: started.elapsed(),
         }
     }
-}
-
-/// The number of `key` among `names` (numbered in order of first appearance): its number, or the
-/// next one; `None` when `limit` names are taken.
-fn number(
-    ids: &mut HashMap<Box<[u8]>, u32, foldhash::fast::FixedState>,
-    names: &mut Vec<String>,
-    key: &[u8],
-    limit: usize,
-) -> Option<u32> {
-    if let Some(&id) = ids.get(key) {
-        return Some(id);
-    }
-    if names.len() >= limit {
-        return None;
-    }
-    let id = names.len() as u32;
-    names.push(String::from_utf8_lossy(key).into_owned());
-    ids.insert(Box::from(key), id);
-    Some(id)
 }
 
 /// The start of a malformed line, for messages (at most 160 characters).
