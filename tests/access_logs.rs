@@ -166,6 +166,17 @@ fn real_world_line_shapes_parse_and_bad_lines_are_counted_with_their_numbers() {
     assert_eq!(traffic.columns[0], vec![7.0]);
 }
 
+/// Loading `path` fails with a message that contains `text`.
+fn assert_load_error(path: impl AsRef<Path>, options: &LoadOptions, text: &str) {
+    match load(path.as_ref(), options) {
+        Ok(_) => panic!(
+            "{} loaded; expected an error with `{text}`",
+            path.as_ref().display()
+        ),
+        Err(e) => assert!(e.to_string().contains(text), "{e}"),
+    }
+}
+
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, bytes).expect("write");
@@ -249,14 +260,7 @@ fn a_file_that_is_not_a_log_gets_a_clear_error() {
         },
         ..LoadOptions::default()
     };
-    let err = load(data("good/iso_zones.csv"), &opts)
-        .err()
-        .map(|e| e.to_string());
-    assert!(
-        err.as_deref()
-            .is_some_and(|m| m.contains("no line matches")),
-        "{err:?}"
-    );
+    assert_load_error(data("good/iso_zones.csv"), &opts, "no line matches");
 }
 
 #[test]
@@ -273,14 +277,7 @@ fn gzip_logs_read_like_plain_ones_and_damage_is_reported() {
     assert_eq!(a.columns, b.columns);
     assert_eq!(a.row_labels, b.row_labels);
     let cut = write(dir.path(), "cut.log.gz", &gz[..gz.len() - 12]);
-    let err = load(&cut, &log_options(LogView::Clients))
-        .err()
-        .map(|e| e.to_string());
-    assert!(
-        err.as_deref()
-            .is_some_and(|m| m.contains("gzip data is damaged")),
-        "{err:?}"
-    );
+    assert_load_error(&cut, &log_options(LogView::Clients), "gzip data is damaged");
 }
 
 #[test]
@@ -330,13 +327,10 @@ fn traffic_per_virtual_host_and_per_region() {
         .expect("response time");
     assert!((ms[0] - 150.0).abs() < 1e-3, "{ms:?}");
     // Per host needs a host in the format.
-    let err = load(data("logs/messy.log"), &hosts)
-        .err()
-        .map(|e| e.to_string());
-    assert!(
-        err.as_deref()
-            .is_some_and(|m| m.contains("does not record the virtual host")),
-        "{err:?}"
+    assert_load_error(
+        data("logs/messy.log"),
+        &hosts,
+        "does not record the virtual host",
     );
 }
 
