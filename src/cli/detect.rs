@@ -153,6 +153,11 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
     if let Some(table) = &ds.log {
         let log = &table.log;
         let _ = writeln!(err, "trafficlens: {}", log.summary());
+        if table.bucket.is_some() {
+            if let Some(note) = log.bulk_span().and_then(|s| s.note("traffic view")) {
+                let _ = writeln!(err, "trafficlens: warning: {note}");
+            }
+        }
         for m in log.samples.iter().take(5) {
             let _ = writeln!(
                 err,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::args::{DateFormatArg, GenerateArgs};
 use super::CliError;
 use crate::data::access::generate::{generate_log, Attack, LogGeneratorConfig};
-use crate::data::generate::{generate, AnomalyKind, DateStyle, GeneratorConfig};
+use crate::data::generate::{check_time_range, generate, AnomalyKind, DateStyle, GeneratorConfig};
 use crate::export::AtomicFile;
 
 /// Runs the subcommand.
@@ -39,6 +39,11 @@ pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
     if args.seed_shape {
         cfg = cfg.seed_shaped();
     }
+    check_time_range(i128::from(cfg.start), cfg.last_time()).map_err(|e| {
+        CliError::Usage(format!(
+            "generate: {e}; choose another --start, a shorter --step or fewer --rows"
+        ))
+    })?;
     let mut data = AtomicFile::create(&args.out, args.force, &[])?;
     let mut labels = AtomicFile::create(&labels_path, args.force, &[])?;
     let summary = match generate(&cfg, &mut data, &mut labels) {
@@ -84,6 +89,11 @@ fn access_log(args: &GenerateArgs, labels_path: &std::path::Path) -> Result<(), 
         start: args.start,
         seed: args.seed,
     };
+    check_time_range(i128::from(cfg.start), cfg.last_time()).map_err(|e| {
+        CliError::Usage(format!(
+            "generate --access-log: {e}; choose another --start or fewer --days"
+        ))
+    })?;
     let gzip = args
         .out
         .extension()

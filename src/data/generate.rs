@@ -111,6 +111,50 @@ impl GeneratorConfig {
     }
 }
 
+impl GeneratorConfig {
+    /// The time of the last row, seconds since 1970 (wide enough that no step overflows).
+    pub fn last_time(&self) -> i128 {
+        i128::from(self.start)
+            + i128::from(self.step_seconds) * i128::from(self.rows.saturating_sub(1))
+    }
+}
+
+/// A generated time stamp that TrafficLens could not read back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeRangeError {
+    /// The first time stamp is before 1970.
+    #[error("the first time stamp would be {}, before 1970-01-01 (the earliest time TrafficLens reads in a log)", describe_seconds(*.0))]
+    BeforeEpoch(i128),
+    /// The last time stamp is after 9999.
+    #[error("the last time stamp would be {}, after 9999-12-31T23:59:59 (the last time with a four-digit year, which TrafficLens reads)", describe_seconds(*.0))]
+    AfterYear9999(i128),
+}
+
+/// Checks that every time stamp from `first` to `last` (seconds since 1970) is one TrafficLens
+/// reads back: from [`MIN_TIME_MS`](crate::data::time::MIN_TIME_MS) to
+/// [`MAX_TIME_MS`](crate::data::time::MAX_TIME_MS).
+pub fn check_time_range(first: i128, last: i128) -> Result<(), TimeRangeError> {
+    use crate::data::time::{MAX_TIME_MS, MIN_TIME_MS};
+    if first * 1000 < i128::from(MIN_TIME_MS) {
+        return Err(TimeRangeError::BeforeEpoch(first));
+    }
+    if last * 1000 > i128::from(MAX_TIME_MS) {
+        return Err(TimeRangeError::AfterYear9999(last));
+    }
+    Ok(())
+}
+
+/// Seconds since 1970 as a UTC date-time, or in words when no calendar date fits.
+fn describe_seconds(secs: i128) -> String {
+    i64::try_from(secs)
+        .ok()
+        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+        .map_or_else(
+            || format!("{secs} seconds after 1970-01-01 (far beyond year 9999)"),
+            |dt| dt.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string(),
+        )
+}
+
 /// What was generated.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenerateSummary {
@@ -148,6 +192,8 @@ pub fn generate(
     data: &mut impl Write,
     labels: &mut impl Write,
 ) -> io::Result<GenerateSummary> {
+    check_time_range(i128::from(cfg.start), cfg.last_time())
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     let mut rng = Pcg64Mcg::seed_from_u64(cfg.seed);
     let eol: &[u8] = if cfg.crlf { b"\r\n" } else { b"\n" };
     let models: Vec<RegionModel> = (0..cfg.regions)

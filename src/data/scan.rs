@@ -251,12 +251,17 @@ pub fn parse_header(
 }
 
 /// Parses one CSV record (a line without its line break) into its fields.
+///
+/// Records end at `\n` only, with one trailing `\r` removed: the scan and both readers split
+/// rows the same way, so a bare `\r` inside a cell is part of the cell (the csv crate's default
+/// would end the record there and the re-read row would not match the loaded one).
 pub fn parse_record(bytes: &[u8], delimiter: u8) -> Result<Vec<String>, String> {
     let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .delimiter(delimiter)
         .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
         .from_reader(bytes);
     let mut record = csv::StringRecord::new();
     match reader.read_record(&mut record) {
@@ -344,6 +349,18 @@ mod tests {
             Err(LoadError::Ragged { line, found, .. }) => assert_eq!((line, found), (200_004, 2)),
             other => panic!("expected ragged, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_bare_cr_inside_a_cell_is_part_of_the_cell() {
+        assert_eq!(
+            parse_record(b"1,a\rb,\rc\r", b','),
+            Ok(vec!["1".to_string(), "a\rb".into(), "\rc".into()])
+        );
+        assert_eq!(
+            parse_record(b"\"x\ry\",z", b','),
+            Ok(vec!["x\ry".to_string(), "z".into()])
+        );
     }
 
     #[test]

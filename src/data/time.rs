@@ -36,6 +36,32 @@ impl std::fmt::Display for TimeFormat {
 /// Marks a row without a time in columns of epoch milliseconds.
 pub const NO_TIME: i64 = i64::MIN;
 
+/// The earliest time an access-log line may have, and `generate` may write: 1970-01-01 UTC
+/// (a web request cannot be older; earlier lines are malformed).
+pub const MIN_TIME_MS: i64 = 0;
+
+/// The latest time an access-log line may have, and `generate` may write:
+/// 9999-12-31T23:59:59.999Z, the last instant with a four-digit year (every time format
+/// TrafficLens reads has four-digit years).
+pub const MAX_TIME_MS: i64 = 253_402_300_799_999;
+
+/// True for a UTC offset that RFC 3339 allows: hours 00 to 23, minutes 00 to 59 (`+99:99`,
+/// `+2400` and `+0060` are not offsets).
+pub(crate) fn valid_offset(hours: u32, minutes: u32) -> bool {
+    hours <= 23 && minutes <= 59
+}
+
+/// Days in a month of the Gregorian calendar (0 for a month that does not exist).
+pub(crate) fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap(year) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
 /// Names that mark a column as the time column (compared case-insensitively).
 const TIME_NAMES: [&str; 14] = [
     "date",
@@ -211,7 +237,7 @@ fn time_of_day(mut s: &[u8], parts: &mut Parts) -> Option<()> {
     } else {
         digits(r, 2, 2)?
     };
-    if !r.is_empty() {
+    if !r.is_empty() || !valid_offset(oh, om) {
         return None;
     }
     parts.offset_minutes = sign * (oh as i32 * 60 + om as i32);
@@ -255,13 +281,7 @@ fn shape(text: &str) -> Option<Shape> {
 
 /// Epoch milliseconds of validated parts, or `None` for an impossible date or time.
 fn to_millis(p: &Parts) -> Option<i64> {
-    let days_in_month = match p.month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap(p.year) => 29,
-        2 => 28,
-        _ => return None,
-    };
+    let days_in_month = days_in_month(p.year, p.month);
     if p.day == 0 || p.day > days_in_month || p.hour > 23 || p.minute > 59 || p.second > 59 {
         return None;
     }
@@ -727,6 +747,40 @@ mod tests {
         assert_eq!(parse_iso("2021-3-13"), Some(ms(2021, 3, 13, 0, 0, 0)));
         assert_eq!(parse_iso("2021-03-1x"), None);
         assert_eq!(parse_iso("2021-13-01"), None);
+    }
+
+    #[test]
+    fn offsets_beyond_rfc_3339_are_refused() {
+        for bad in [
+            "2021-03-13T08:00:00+99:99",
+            "2021-03-13T08:00:00+2400",
+            "2021-03-13T08:00:00+0060",
+            "2021-03-13 08:00:00-24:00",
+        ] {
+            assert_eq!(parse_iso(bad), None, "{bad}");
+            assert!(!looks_like_time(bad), "{bad}");
+        }
+        assert_eq!(
+            parse_iso("2021-03-13T08:00:00+23:59"),
+            Some(ms(2021, 3, 12, 8, 1, 0))
+        );
+        assert_eq!(
+            parse_iso("2021-03-13T08:00:00-0530"),
+            Some(ms(2021, 3, 13, 13, 30, 0))
+        );
+        assert!(matches!(
+            parse(&["2021-03-13T08:00:00+01:00", "2021-03-14T08:00:00+01:60"]),
+            Err(TimeIssue::Bad { row: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn the_time_range_ends_with_four_digit_years() {
+        assert_eq!(MIN_TIME_MS, ms(1970, 1, 1, 0, 0, 0));
+        assert_eq!(MAX_TIME_MS, ms(9999, 12, 31, 23, 59, 59) + 999);
+        assert_eq!(days_in_month(2023, 2), 28);
+        assert_eq!(days_in_month(2024, 2), 29);
+        assert_eq!(days_in_month(2024, 13), 0);
     }
 
     #[test]

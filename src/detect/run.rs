@@ -135,14 +135,20 @@ pub struct Detection {
 }
 
 impl Detection {
-    /// Builds the outcome from a fitted detector's training scores.
+    /// Builds the outcome from a fitted detector's training scores. When every row scores the
+    /// same, a warning says so: the flags are then scikit-learn's (all rows or none, decided by
+    /// rounding), which say nothing about the data.
     pub fn new(training: &TrainingScores, warnings: &[String], config: &DetectorConfig) -> Self {
+        let mut warnings = warnings.to_vec();
+        if let Some(score) = training.common_score() {
+            warnings.push(same_score_warning(-score, training.score_samples().len()));
+        }
         Detection {
             scores: training.anomaly_scores(),
             flags: training.flags(config.contamination),
             threshold: -training.offset(),
             training: training.clone(),
-            warnings: warnings.to_vec(),
+            warnings,
             config: *config,
         }
     }
@@ -164,6 +170,15 @@ impl Detection {
             .map(|(i, _)| i)
             .collect()
     }
+}
+
+/// The warning for `rows` rows that all have the anomaly score `score`.
+fn same_score_warning(score: f64, rows: usize) -> String {
+    format!(
+        "every row scores the same (anomaly score {score} for all {rows} rows); nothing can be told \
+         apart, so the flags (all rows or none, as scikit-learn gives them) say nothing about the \
+         data; check that the features vary between rows"
+    )
 }
 
 /// A fitted model, kept to score new rows ("what if").

@@ -129,6 +129,15 @@ impl TrainingScores {
     pub fn sorted_scores(&self) -> &[f64] {
         &self.sorted
     }
+
+    /// The one score every training row has, when there are at least two rows and all score
+    /// exactly the same (identical rows, for example): then no row can be told apart.
+    pub fn common_score(&self) -> Option<f64> {
+        match (self.sorted.first(), self.sorted.last()) {
+            (Some(&lo), Some(&hi)) if self.sorted.len() > 1 && lo == hi => Some(lo),
+            _ => None,
+        }
+    }
 }
 
 /// scikit-learn's `predict`: true (an outlier, -1) where `score_samples - offset < 0`.
@@ -175,5 +184,14 @@ mod tests {
         assert_eq!(t.flagged_count(Contamination::Auto), 2);
         assert!(is_outlier(-0.6, -0.5));
         assert!(!is_outlier(-0.5, -0.5));
+        assert_eq!(t.common_score(), None);
+    }
+
+    #[test]
+    fn equal_scores_are_noticed() {
+        let same = TrainingScores::new(vec![-0.5; 4], -0.5, Contamination::Auto);
+        assert_eq!(same.common_score(), Some(-0.5));
+        let one = TrainingScores::new(vec![-0.5], -0.5, Contamination::Auto);
+        assert_eq!(one.common_score(), None);
     }
 }

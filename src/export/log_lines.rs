@@ -9,6 +9,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use super::{AtomicFile, ExportError, TableError};
+use crate::data::access::address::canonical;
 use crate::data::access::line::{parse_line, Parsed};
 use crate::data::access::AccessLog;
 use crate::data::{Dataset, LoadError};
@@ -71,7 +72,8 @@ pub fn write_log_lines(
     };
     ranges.sort_unstable();
     let wanted = |p: &Parsed<'_>| match filter {
-        LineFilter::Clients(_) => clients.contains(p.client),
+        // Clients are numbered by their standard spelling (see `access::address`).
+        LineFilter::Clients(_) => clients.contains(canonical(p.client).as_ref()),
         LineFilter::Times(_) => {
             let i = ranges.partition_point(|r| r.0 <= p.time_ms);
             i > 0 && p.time_ms < ranges[i - 1].1

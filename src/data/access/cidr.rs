@@ -4,6 +4,7 @@
 use std::net::IpAddr;
 use std::path::Path;
 
+use super::address::without_zone;
 use crate::data::LoadError;
 
 /// Address prefixes and the regions they belong to.
@@ -84,11 +85,10 @@ impl RegionMap {
         Ok(map)
     }
 
-    /// The region of an address (`None` when no prefix matches or it is not an IP address).
+    /// The region of an address (`None` when no prefix matches or it is not an IP address). An
+    /// IPv6 zone (`fe80::1%eth0`) is ignored.
     pub fn region_of(&self, address: &str) -> Option<usize> {
-        let ip: IpAddr = address
-            .trim_start_matches('[')
-            .trim_end_matches(']')
+        let ip: IpAddr = without_zone(address.trim_start_matches('[').trim_end_matches(']'))
             .parse()
             .ok()?;
         let x = to_u128(ip);
@@ -137,6 +137,14 @@ mod tests {
         assert_eq!(name("2001:db8::1"), Some("europe"));
         assert_eq!(name("8.8.8.8"), Some("world"));
         assert_eq!(name("2001:db9::1"), None);
+        assert_eq!(name("[2001:db8::1]"), Some("europe"));
+        let local = RegionMap::parse(
+            "fe80::/10,link-local
+",
+        )
+        .unwrap();
+        assert_eq!(local.region_of("fe80::1%eth0"), Some(0));
+        assert_eq!(local.region_of("fe80::1"), Some(0));
         assert_eq!(name("example.org"), None);
     }
 

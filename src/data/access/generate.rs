@@ -37,6 +37,14 @@ impl Default for LogGeneratorConfig {
     }
 }
 
+impl LogGeneratorConfig {
+    /// The latest time a line can have, seconds since 1970 (one second before the end of the
+    /// last day).
+    pub fn last_time(&self) -> i128 {
+        i128::from(self.start) + i128::from(self.days.max(1)) * 86_400 - 1
+    }
+}
+
 /// The attacks, as written in the labels file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Attack {
@@ -324,6 +332,8 @@ pub fn generate_log(
     out: &mut impl Write,
     labels: &mut impl Write,
 ) -> io::Result<LogSummary> {
+    crate::data::generate::check_time_range(i128::from(cfg.start), cfg.last_time())
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     let mut rng = Pcg64Mcg::seed_from_u64(cfg.seed);
     let begin = cfg.start * 1000;
     let end = begin + i64::from(cfg.days.max(1)) * 86_400_000;

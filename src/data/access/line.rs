@@ -3,6 +3,7 @@
 //! protocol, and extra fields after the format's end.
 
 use super::format::{Duration, Field, LogFormat, Piece, TimeStyle};
+use crate::data::time::{days_in_month, valid_offset, MAX_TIME_MS, MIN_TIME_MS};
 
 /// The request method, as a small code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -73,9 +74,12 @@ pub enum LineError {
     /// The client field is empty or not an address.
     #[error("no client address")]
     Client,
-    /// The time does not parse.
-    #[error("the time is not in the format's time format")]
+    /// The time does not parse (or names a date or UTC offset that does not exist).
+    #[error("the time is not in the format's time format, or names a date or UTC offset that does not exist")]
     Time,
+    /// The time parses but is before 1970 or after 9999.
+    #[error("the time is outside 1970-01-01 to 9999-12-31")]
+    TimeRange,
     /// The status is not a 3-digit number.
     #[error("the status is not a 3-digit code")]
     Status,
@@ -246,7 +250,13 @@ fn set_field<'a>(out: &mut Parsed<'a>, field: Field, v: &'a [u8]) -> Result<(), 
             }
             out.client = v;
         }
-        Field::Time(style) => out.time_ms = parse_time(style, v).ok_or(LineError::Time)?,
+        Field::Time(style) => {
+            let t = parse_time(style, v).ok_or(LineError::Time)?;
+            if !(MIN_TIME_MS..=MAX_TIME_MS).contains(&t) {
+                return Err(LineError::TimeRange);
+            }
+            out.time_ms = t;
+        }
         Field::Request => {
             let (method, path) = split_request(v);
             out.method = method;
@@ -325,14 +335,17 @@ const MONTHS: [&[u8; 3]; 12] = [
     b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
 ];
 
-/// Parses a time field in the given style into epoch milliseconds (UTC).
+/// Parses a time field in the given style into epoch milliseconds (UTC). Epoch seconds beyond
+/// the range of `i64` milliseconds (`$msec` of `99999999999999999999.000`) give `None`.
 pub fn parse_time(style: TimeStyle, v: &[u8]) -> Option<i64> {
     match style {
         TimeStyle::Clf => parse_clf_time(v),
         TimeStyle::Iso8601 => crate::data::time::parse_iso(std::str::from_utf8(v).ok()?),
         TimeStyle::EpochSeconds => {
             let s: f64 = std::str::from_utf8(v).ok()?.parse().ok()?;
-            s.is_finite().then(|| (s * 1000.0).round() as i64)
+            let ms = (s * 1000.0).round();
+            // `as` would saturate: only values that fit are times.
+            (ms.is_finite() && ms.abs() < 9.0e18).then_some(ms as i64)
         }
         TimeStyle::EpochMillis => parse_u64(v).and_then(|n| i64::try_from(n).ok()),
     }
@@ -359,9 +372,10 @@ fn parse_clf_time(v: &[u8]) -> Option<i64> {
         .iter()
         .position(|m| m.eq_ignore_ascii_case(&v[3..6]))? as u32
         + 1;
-    let year = num(&v[7..11])?;
+    let year = i32::try_from(num(&v[7..11])?).ok()?;
     let (h, m, s) = (num(&v[12..14])?, num(&v[15..17])?, num(&v[18..20])?);
-    if !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
+    // A leap second (60) is accepted; 31/Feb is not.
+    if day < 1 || day > i64::from(days_in_month(year, month)) || h > 23 || m > 59 || s > 60 {
         return None;
     }
     let mut rest = &v[20..];
@@ -383,11 +397,14 @@ fn parse_clf_time(v: &[u8]) -> Option<i64> {
         }
         let hh = num(&z[1..3])?;
         let mm = num(&z[3..5])?;
+        if !valid_offset(hh as u32, mm as u32) {
+            return None;
+        }
         offset_min = (hh * 60 + mm) * if z[0] == b'-' { -1 } else { 1 };
     } else if !rest.is_empty() {
         return None;
     }
-    let days = crate::data::time::days_from_civil(i32::try_from(year).ok()?, month, day as u32);
+    let days = crate::data::time::days_from_civil(year, month, day as u32);
     Some(((days * 86_400 + h * 3600 + m * 60 + s) - offset_min * 60) * 1000 + frac_ms)
 }
 
@@ -559,6 +576,47 @@ mod tests {
         for line in bad {
             let mut s = Vec::new();
             assert!(parse(&f, line, &mut s).is_err(), "{line}");
+        }
+    }
+
+    #[test]
+    fn impossible_and_outlying_times_are_malformed() {
+        let f = combined();
+        let line = |time: &str| format!(r#"10.0.0.1 - - [{time}] "GET / HTTP/1.0" 200 1 "-" "-""#);
+        for time in [
+            "31/Feb/2023:10:00:00 +0000",
+            "29/Feb/2023:10:00:00 +0000",
+            "31/Apr/2023:10:00:00 +0000",
+            "10/Oct/2000:13:55:36 +9999",
+            "10/Oct/2000:13:55:36 +2400",
+            "10/Oct/2000:13:55:36 +0060",
+        ] {
+            let mut s = Vec::new();
+            assert_eq!(
+                parse(&f, &line(time), &mut s).map(|p| p.time_ms),
+                Err(LineError::Time),
+                "{time}"
+            );
+        }
+        for time in ["01/Jan/0000:00:00:00 +0000", "31/Dec/1969:23:59:59 +0000"] {
+            let mut s = Vec::new();
+            assert_eq!(
+                parse(&f, &line(time), &mut s).map(|p| p.time_ms),
+                Err(LineError::TimeRange),
+                "{time}"
+            );
+        }
+        let mut s = Vec::new();
+        assert!(parse(&f, &line("29/Feb/2024:10:00:00 -2359"), &mut s).is_ok());
+        let msec = LogFormat::parse("$remote_addr [$msec] $status").unwrap();
+        for (text, ok) in [
+            ("10.0.0.1 [99999999999999999999.000] 200", false),
+            ("10.0.0.1 [1e300] 200", false),
+            ("10.0.0.1 [-5.000] 200", false),
+            ("10.0.0.1 [1706781600.123] 200", true),
+        ] {
+            let mut s = Vec::new();
+            assert_eq!(parse(&msec, text, &mut s).is_ok(), ok, "{text}");
         }
     }
 

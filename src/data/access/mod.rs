@@ -2,6 +2,7 @@
 //! reader for plain and gzip files, and the two views a log becomes a [`Dataset`] through:
 //! traffic over time and one row per client.
 
+pub mod address;
 pub mod cidr;
 pub mod clients;
 mod detect_format;
@@ -9,6 +10,7 @@ pub mod format;
 pub mod generate;
 pub mod line;
 pub mod read;
+pub mod span;
 pub mod traffic;
 pub mod verdict;
 
@@ -98,6 +100,12 @@ impl AccessLog {
         let min = self.time.par_iter().min()?;
         let max = self.time.par_iter().max()?;
         Some((*min, *max))
+    }
+
+    /// The time range of the bulk of the requests, which the views cover: requests with times
+    /// far outside the rest are left out of it (see [`span::bulk_span`]).
+    pub fn bulk_span(&self) -> Option<span::TimeSpan> {
+        span::bulk_span(&self.time)
     }
 
     /// The index of a client address.
@@ -351,9 +359,10 @@ impl BucketSeries {
 }
 
 impl AccessLog {
-    /// All requests per bucket of the width chosen for the log's span.
+    /// All requests per bucket of the width chosen for the span of the bulk of the requests
+    /// (requests far outside it are not counted).
     pub fn overall_series(&self) -> BucketSeries {
-        let (first, last) = self.span().unwrap_or((0, 0));
+        let (first, last) = self.bulk_span().map_or((0, 0), |s| (s.first, s.last));
         let bucket = Bucket::auto(last - first);
         let width = bucket.seconds * 1000;
         let t0 = first.div_euclid(width) * width;
@@ -367,7 +376,8 @@ impl AccessLog {
             .fold(
                 || vec![0.0; n],
                 |mut acc, &t| {
-                    if let Some(c) = acc.get_mut(((t - t0) / width) as usize) {
+                    let b = usize::try_from((t - t0).div_euclid(width)).ok();
+                    if let Some(c) = b.and_then(|b| acc.get_mut(b)) {
                         *c += 1.0;
                     }
                     acc

@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+use super::address::canonical;
 use super::format::LogFormat;
 use super::line::{is_login_path, parse_line, LineError, Method};
 use super::{AccessLog, ClientIndex, Malformed};
@@ -411,11 +412,13 @@ impl<'f> Builder<'f> {
         self.requests.client.reserve(extra);
         self.requests.time.reserve(extra);
         for b in batches {
+            // Each distinct address of the batch is written in its standard form once, so that
+            // spellings of one address are one client.
             let clients: Vec<u32> = b
                 .clients
                 .names
                 .iter()
-                .map(|c| self.clients.number(c, usize::MAX).unwrap_or(0))
+                .map(|c| self.clients.number(&canonical(c), usize::MAX).unwrap_or(0))
                 .collect();
             let hosts: Vec<u16> = b
                 .hosts

@@ -133,7 +133,11 @@ pub fn dataset(
     group: &LogGroup,
 ) -> Result<Dataset, LoadError> {
     let path = log.source.path().to_path_buf();
-    let (first, last) = log.span().ok_or(LoadError::Empty { path: path.clone() })?;
+    // The bulk of the requests decides the range: a request with an outlying time is left out.
+    let span = log
+        .bulk_span()
+        .ok_or(LoadError::Empty { path: path.clone() })?;
+    let (first, last) = (span.first, span.last);
     let bucket = bucket.unwrap_or_else(|| Bucket::auto(last - first));
     let width = bucket.seconds * 1000;
     let t0 = first.div_euclid(width) * width;
@@ -147,9 +151,14 @@ pub fn dataset(
     }
     let groups = groups(log, group)?;
     let g = groups.names.len();
-    let cell = |i: usize| -> usize {
-        let b = ((log.time[i] - t0) / width) as usize;
-        b * g + groups.of_request.as_ref().map_or(0, |v| usize::from(v[i]))
+    // The cell of request `i`; `None` for a request outside the span.
+    let cell = |i: usize| -> Option<usize> {
+        let t = log.time[i];
+        if !span.contains(t) {
+            return None;
+        }
+        let b = ((t - t0) / width) as usize;
+        Some(b * g + groups.of_request.as_ref().map_or(0, |v| usize::from(v[i])))
     };
     let has_ms = log.request_ms.is_some();
     let n_cells = n_buckets * g;
@@ -159,7 +168,9 @@ pub fn dataset(
         .fold(
             || Cells::new(n_cells, has_ms),
             |mut acc, i| {
-                let k = cell(i);
+                let Some(k) = cell(i) else {
+                    return acc;
+                };
                 acc.requests[k] += 1;
                 acc.bytes[k] += log.bytes[i];
                 match log.status[i] {
@@ -188,7 +199,7 @@ pub fn dataset(
                     .by_client
                     .of(c)
                     .iter()
-                    .map(|&i| cell(i as usize))
+                    .filter_map(|&i| cell(i as usize))
                     .collect();
                 keys.sort_unstable();
                 keys.dedup();
@@ -272,6 +283,7 @@ pub fn dataset(
         overall: None,
     };
     let mut ds = dataset_of(log, table, Some(time), names, columns, None);
+    ds.warnings.extend(span.note("traffic view"));
     ds.warnings.push(format!(
         "{bucket} buckets from {} (UTC)",
         crate::data::format_millis(t0)
