@@ -337,3 +337,126 @@ fn generate_refuses_time_stamps_the_reader_would_not_read_back() {
         );
     }
 }
+
+/// A log whose clients write one IPv6 address three ways, an IPv4 address also as
+/// IPv4-mapped IPv6, and a link-local address with a zone.
+fn log_with_address_spellings() -> String {
+    let spellings = [
+        ("2001:DB8::1", 10),
+        ("2001:db8::1", 10),
+        ("2001:0db8:0000:0000:0000:0000:0000:0001", 10),
+        ("10.0.0.1", 6),
+        ("::ffff:10.0.0.1", 4),
+        ("10.0.0.2", 8),
+        ("10.0.0.3", 8),
+        ("fe80::1%eth0", 5),
+    ];
+    let mut s = String::new();
+    let mut minute = 0;
+    for (client, n) in spellings {
+        for _ in 0..n {
+            s.push_str(&format!(
+                "{client} - - [01/Feb/2024:10:{:02}:00 +0000] \"GET /x HTTP/1.1\" 200 10 \"-\" \"ua\"\n",
+                minute % 60
+            ));
+            minute += 1;
+        }
+    }
+    s
+}
+
+fn log_options(
+    view: trafficlens::data::access::LogView,
+    group: trafficlens::data::access::LogGroup,
+) -> trafficlens::data::LoadOptions {
+    trafficlens::data::LoadOptions {
+        log: trafficlens::data::access::LogOptions {
+            view,
+            group,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+#[test]
+fn spellings_of_one_address_are_one_client() {
+    use trafficlens::data::access::{LogGroup, LogView};
+    let dir = tempdir();
+    let log = write(
+        dir.path(),
+        "v6.log",
+        log_with_address_spellings().as_bytes(),
+    );
+    let ds = trafficlens::data::load(&log, &log_options(LogView::Clients, LogGroup::All))
+        .expect("load the log");
+    let labels = &ds.row_labels.as_ref().expect("client labels").values;
+    let mut sorted = labels.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        vec![
+            "10.0.0.1",
+            "10.0.0.2",
+            "10.0.0.3",
+            "2001:db8::1",
+            "fe80::1%eth0"
+        ]
+    );
+    let requests = ds.feature("requests").expect("requests");
+    let of = |name: &str| requests[labels.iter().position(|l| l == name).expect(name)];
+    assert_eq!(of("2001:db8::1"), 30.0);
+    assert_eq!(of("10.0.0.1"), 10.0);
+    // The exported lines of that client are its lines in every spelling, as written.
+    let table = ds.log.as_ref().expect("a log");
+    let id = table.log.client_id("2001:db8::1").expect("client");
+    let out = dir.path().join("lines.log");
+    let n = trafficlens::export::write_log_lines(
+        &out,
+        false,
+        &table.log,
+        &trafficlens::export::LineFilter::Clients(vec![id]),
+    )
+    .expect("export");
+    assert_eq!(n, 30);
+    let written = std::fs::read_to_string(&out).expect("read the export");
+    assert_eq!(written.matches("2001:DB8::1 ").count(), 10);
+    assert_eq!(written.matches("2001:0db8:0000").count(), 10);
+    // The command line counts them the same way.
+    let out = bin(dir.path())
+        .args(["detect", "v6.log"])
+        .output()
+        .expect("run trafficlens");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("61 requests from 5 clients"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_link_local_address_with_a_zone_is_in_its_region() {
+    use trafficlens::data::access::{LogGroup, LogView};
+    let dir = tempdir();
+    let log = write(
+        dir.path(),
+        "v6.log",
+        log_with_address_spellings().as_bytes(),
+    );
+    let regions = write(
+        dir.path(),
+        "regions.csv",
+        b"prefix,region\nfe80::/10,link-local\n2001:db8::/32,documentation\n10.0.0.1/32,one\n",
+    );
+    let ds = trafficlens::data::load(
+        &log,
+        &log_options(LogView::Traffic, LogGroup::Regions(regions)),
+    )
+    .expect("load the log");
+    let total = |name: &str| -> f64 { ds.feature(name).expect(name).iter().sum() };
+    assert_eq!(total("requests [link-local]"), 5.0);
+    assert_eq!(total("requests [documentation]"), 30.0);
+    assert_eq!(total("requests [one]"), 10.0);
+    assert_eq!(total("requests [other]"), 16.0);
+}
