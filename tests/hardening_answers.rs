@@ -460,3 +460,114 @@ fn a_link_local_address_with_a_zone_is_in_its_region() {
     assert_eq!(total("requests [one]"), 10.0);
     assert_eq!(total("requests [other]"), 16.0);
 }
+
+/// Runs `trafficlens detect` with `args`, giving up after 20 seconds (a FIFO must never hang).
+fn detect_within(dir: &Path, args: &[&str]) -> std::process::Output {
+    bin(dir)
+        .arg("detect")
+        .args(args)
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .expect("run trafficlens")
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_standard_input_is_named_as_a_pipe_not_an_empty_file() {
+    let dir = tempdir();
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.path().join("in.csv"))
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success());
+    let out = detect_within(dir.path(), &["in.csv"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("in.csv: is a pipe (FIFO)")
+            && stderr.contains("not a regular file")
+            && stderr.contains("save it to a file first"),
+        "{stderr}"
+    );
+    // /dev/stdin fed by a pipe, as in `cat data.csv | trafficlens detect /dev/stdin`.
+    let out = bin(dir.path())
+        .args(["detect", "/dev/stdin"])
+        .write_stdin("a,b\n1,2\n3,4\n")
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .expect("run trafficlens");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("/dev/stdin: is a pipe (FIFO)") && !stderr.contains("empty"),
+        "{stderr}"
+    );
+    // A character device.
+    let out = detect_within(dir.path(), &["/dev/null"]);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("/dev/null: is a character device, not a regular file"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn cr_only_line_ends_are_named_for_tables_and_logs() {
+    let dir = tempdir();
+    write(dir.path(), "mac.csv", b"a,b\r1,2\r3,4\r5,6\r");
+    let log = three_hours_of_log().replace('\n', "\r");
+    write(dir.path(), "mac.log", log.as_bytes());
+    for name in ["mac.csv", "mac.log"] {
+        let out = detect_within(dir.path(), &[name]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{name}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "{name}: uses CR-only line endings (old Mac format)"
+            )) && stderr.contains("tr '\\r' '\\n'"),
+            "{name}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn utf32_is_called_utf32() {
+    let dir = tempdir();
+    let little: Vec<u8> = [0xff, 0xfe, 0, 0]
+        .into_iter()
+        .chain("a,b\n1,2\n".chars().flat_map(|c| (c as u32).to_le_bytes()))
+        .collect();
+    let big: Vec<u8> = [0, 0, 0xfe, 0xff]
+        .into_iter()
+        .chain("a,b\n1,2\n".chars().flat_map(|c| (c as u32).to_be_bytes()))
+        .collect();
+    write(dir.path(), "le.csv", &little);
+    write(dir.path(), "be.csv", &big);
+    for name in ["le.csv", "be.csv"] {
+        let out = detect_within(dir.path(), &[name]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{name}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "{name}: not a text file (it is UTF-32 text; save it as UTF-8)"
+            )),
+            "{name}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn lof_on_one_row_names_the_file_and_the_row_count() {
+    let dir = tempdir();
+    write(dir.path(), "one.csv", b"requests,bytes\n5,1200\n");
+    let out = detect_within(dir.path(), &["one.csv", "--algo", "lof"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        "trafficlens: error: one.csv: Local Outlier Factor needs at least 2 rows to compare, but the data has 1"
+    );
+    // Isolation Forest scores a single row (as scikit-learn does).
+    let out = detect_within(dir.path(), &["one.csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}

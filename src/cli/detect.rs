@@ -79,7 +79,7 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
         Some((c, n)) => (c.as_slice(), n.as_slice()),
         None => (ds.columns.as_slice(), ds.feature_names.as_slice()),
     };
-    let x = Matrix::new(columns, names)?;
+    let x = Matrix::new(columns, names).map_err(|e| CliError::detect_on(&ds.path, e))?;
     progress.stage("scoring");
     let report = |done: f32| progress.set(done);
     let control = Control {
@@ -97,7 +97,8 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
                 wanted.clone()
             },
             control,
-        )?;
+        )
+        .map_err(|e| CliError::detect_on(&ds.path, e))?;
         (fitted.detection, wanted, fitted.top_features)
     };
     progress.finish();

@@ -16,6 +16,15 @@ pub enum CliError {
     /// The detector could not run on this data (exit 3), or was given bad parameters (exit 2).
     #[error("{0}")]
     Detect(#[from] crate::detect::FitError),
+    /// The detector could not run on this input's data (exit 3; exit 2 for bad parameters):
+    /// the message names the input.
+    #[error("{}: {source}", path.display())]
+    DetectOn {
+        /// The input.
+        path: std::path::PathBuf,
+        /// Why the detector could not run.
+        source: crate::detect::FitError,
+    },
     /// The arguments contradict each other (exit 2).
     #[error("{0}")]
     Usage(String),
@@ -50,9 +59,19 @@ impl CliError {
                 super::EXIT_USAGE
             }
             CliError::Output(_) | CliError::Stdout(_) | CliError::Window(_) => super::EXIT_OTHER,
-            CliError::Detect(crate::detect::FitError::Params(_)) => super::EXIT_USAGE,
-            CliError::Detect(crate::detect::FitError::Cancelled) => super::EXIT_OTHER,
-            CliError::Detect(_) => super::EXIT_INPUT,
+            CliError::Detect(e) | CliError::DetectOn { source: e, .. } => match e {
+                crate::detect::FitError::Params(_) => super::EXIT_USAGE,
+                crate::detect::FitError::Cancelled => super::EXIT_OTHER,
+                _ => super::EXIT_INPUT,
+            },
+        }
+    }
+
+    /// A detector error about the data of the input at `path`.
+    pub fn detect_on(path: &std::path::Path, source: crate::detect::FitError) -> Self {
+        CliError::DetectOn {
+            path: path.to_path_buf(),
+            source,
         }
     }
 

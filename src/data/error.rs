@@ -27,6 +27,20 @@ pub enum LoadError {
         /// The folder.
         path: PathBuf,
     },
+    /// The path is a pipe, a device or a socket: its content can be read only once.
+    #[error("{}: is {kind}, not a regular file; TrafficLens reads its input more than once, so save it to a file first and open that", path.display())]
+    NotRegularFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is instead ("a pipe (FIFO)", "a character device"...).
+        kind: &'static str,
+    },
+    /// Lines end with a bare carriage return (classic Mac OS), so the file reads as one line.
+    #[error("{}: uses CR-only line endings (old Mac format), so the whole file reads as one line; convert them with `tr '\\r' '\\n' < {} > converted.csv` and open the converted file", path.display(), path.display())]
+    CrLineEnds {
+        /// The file.
+        path: PathBuf,
+    },
     /// The file is binary or not UTF-8 text.
     #[error("{}: not a text file ({reason}); TrafficLens reads UTF-8 CSV and Parquet", path.display())]
     NotText {

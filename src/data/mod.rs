@@ -178,8 +178,12 @@ const LOG_SNIFF: usize = 64 * 1024;
 fn log_source(source: &Source, options: &LoadOptions) -> Result<Option<bool>, LoadError> {
     let head = source.head(LOG_SNIFF)?;
     let gzip = head.starts_with(&[0x1f, 0x8b]);
-    if gzip || options.log.format.is_some() {
-        return Ok(Some(gzip));
+    if gzip {
+        return Ok(Some(true));
+    }
+    if options.log.format.is_some() {
+        sniff::check_line_ends(&head, source.path())?;
+        return Ok(Some(false));
     }
     let ext = source
         .path()
@@ -193,6 +197,7 @@ fn log_source(source: &Source, options: &LoadOptions) -> Result<Option<bool>, Lo
     let named_log =
         ext.as_deref() == Some("log") || name.contains(".log.") || name.contains("access_log");
     if named_log || access::looks_like_log(&head, head.len() == LOG_SNIFF) {
+        sniff::check_line_ends(&head, source.path())?;
         return Ok(Some(false));
     }
     Ok(None)

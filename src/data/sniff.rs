@@ -42,6 +42,12 @@ pub fn sniff(source: &Source) -> Result<FileKind, LoadError> {
             reason: "it is gzip-compressed and not an access log; decompress it first".into(),
         });
     }
+    if head.starts_with(&[0xff, 0xfe, 0, 0]) || head.starts_with(&[0, 0, 0xfe, 0xff]) {
+        return Err(LoadError::NotText {
+            path: path(),
+            reason: "it is UTF-32 text; save it as UTF-8".into(),
+        });
+    }
     if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
         return Err(LoadError::NotText {
             path: path(),
@@ -73,6 +79,7 @@ pub fn sniff(source: &Source) -> Result<FileKind, LoadError> {
     if body.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(LoadError::Empty { path: path() });
     }
+    check_line_ends(body, source.path())?;
     let mut lines = body.split(|&b| b == b'\n').filter(|l| !is_blank(l));
     let first = lines.next().unwrap_or_default();
     let second = lines.next();
@@ -83,6 +90,19 @@ pub fn sniff(source: &Source) -> Result<FileKind, LoadError> {
         bom_len,
         decimal_comma,
     })
+}
+
+/// Refuses text whose lines end with a bare CR (classic Mac OS): no line feed in `head`, but a
+/// carriage return with more text after it. Such a file would read as one long line.
+pub fn check_line_ends(head: &[u8], path: &std::path::Path) -> Result<(), LoadError> {
+    if memchr::memchr(b'\n', head).is_none()
+        && memchr::memchr(b'\r', head.trim_ascii_end()).is_some()
+    {
+        return Err(LoadError::CrLineEnds {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(())
 }
 
 /// True for a line with nothing but white space.
@@ -154,6 +174,18 @@ mod tests {
         assert_eq!(pick_delimiter(b"a\tb\tc", Some(b"1\t2\t3")), b'\t');
         assert_eq!(pick_delimiter(b"\"a,x\";b;c", Some(b"1;2;3")), b';');
         assert_eq!(pick_delimiter(b"value", Some(b"1")), b',');
+    }
+
+    #[test]
+    fn cr_only_line_ends_are_named() {
+        let p = std::path::Path::new("t.csv");
+        assert!(matches!(
+            check_line_ends(b"a,b\r1,2\r3,4\r", p),
+            Err(LoadError::CrLineEnds { .. })
+        ));
+        for fine in [&b"a,b\r\n1,2\r\n"[..], b"a,b\n1,2", b"a,b\r", b"a,b\r \r"] {
+            assert!(check_line_ends(fine, p).is_ok(), "{fine:?}");
+        }
     }
 
     #[test]

@@ -45,9 +45,16 @@ impl Source {
     pub fn fingerprint(&self) -> Result<Fingerprint, LoadError> {
         match self {
             Source::File(p) => {
+                // Metadata only: opening a FIFO for reading would block until a writer comes.
                 let meta = std::fs::metadata(p).map_err(|e| LoadError::io(p, e))?;
                 if meta.is_dir() {
                     return Err(LoadError::IsDirectory { path: p.clone() });
+                }
+                if !meta.is_file() {
+                    return Err(LoadError::NotRegularFile {
+                        path: p.clone(),
+                        kind: special_kind(&meta.file_type()),
+                    });
                 }
                 Ok(Fingerprint {
                     len: meta.len(),
@@ -70,6 +77,28 @@ impl Source {
             .map_err(|e| LoadError::io(self.path(), e))?;
         Ok(buf)
     }
+}
+
+/// What a file that is neither a regular file nor a folder is, in words.
+fn special_kind(file_type: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a pipe (FIFO), such as /dev/stdin or <(command)";
+        }
+        if file_type.is_char_device() {
+            return "a character device";
+        }
+        if file_type.is_block_device() {
+            return "a block device";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    let _ = file_type;
+    "a special file (a pipe or a device)"
 }
 
 /// Size and modification time of a source when it was read.

@@ -29,6 +29,16 @@ pub enum FitError {
     /// No rows to learn from.
     #[error("no rows to analyse")]
     NoRows,
+    /// Fewer rows than the detector needs.
+    #[error("{algorithm} needs at least {needed} rows to compare, but the data has {rows}")]
+    TooFewRows {
+        /// The detector.
+        algorithm: &'static str,
+        /// Rows given.
+        rows: usize,
+        /// Rows needed.
+        needed: usize,
+    },
     /// No feature columns.
     #[error("no feature columns to analyse")]
     NoFeatures,

@@ -78,7 +78,11 @@ impl NeighbourCache {
     /// Searches the `k_max` nearest other rows of every row of `x` (clamped to `n - 1`).
     pub fn build(x: &Matrix, k_max: usize) -> Result<Self, FitError> {
         if x.rows() < 2 {
-            return Err(FitError::NoRows);
+            return Err(FitError::TooFewRows {
+                algorithm: "Local Outlier Factor",
+                rows: x.rows(),
+                needed: 2,
+            });
         }
         let k_max = k_max.clamp(1, x.rows() - 1);
         let index = Index::build(x);
@@ -343,7 +347,11 @@ mod tests {
                 .validate()
                 .expect("valid")
                 .fit(&Matrix::new(&one, &names).expect("m")),
-            Err(FitError::NoRows)
+            Err(FitError::TooFewRows {
+                rows: 1,
+                needed: 2,
+                ..
+            })
         ));
     }
 
