@@ -249,6 +249,18 @@ impl Names {
         Some(id)
     }
 
+    /// Writes every name in its standard spelling (see [`canonical`]), after the batch is
+    /// parsed: two spellings of one address stay two local numbers, which the merge gives one
+    /// global number. The lookup map is emptied, as it no longer matches the names.
+    fn standardise(&mut self) {
+        self.ids.clear();
+        for name in &mut self.names {
+            if let std::borrow::Cow::Owned(standard) = canonical(name) {
+                *name = standard.into_boxed_slice();
+            }
+        }
+    }
+
     /// The names as text, in number order.
     fn into_strings(self) -> Vec<String> {
         self.names
@@ -355,6 +367,8 @@ fn parse_part<'a>(format: &LogFormat, part: &'a [u8], with_ms: bool) -> Batch<'a
             }
         }
     }
+    // Spellings of one address become one client (done here, in parallel, once per address).
+    b.clients.standardise();
     b
 }
 
@@ -412,13 +426,11 @@ impl<'f> Builder<'f> {
         self.requests.client.reserve(extra);
         self.requests.time.reserve(extra);
         for b in batches {
-            // Each distinct address of the batch is written in its standard form once, so that
-            // spellings of one address are one client.
             let clients: Vec<u32> = b
                 .clients
                 .names
                 .iter()
-                .map(|c| self.clients.number(&canonical(c), usize::MAX).unwrap_or(0))
+                .map(|c| self.clients.number(c, usize::MAX).unwrap_or(0))
                 .collect();
             let hosts: Vec<u16> = b
                 .hosts
