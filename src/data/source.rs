@@ -85,7 +85,7 @@ fn special_kind(file_type: &std::fs::FileType) -> &'static str {
     {
         use std::os::unix::fs::FileTypeExt;
         if file_type.is_fifo() {
-            return "a pipe (FIFO), such as /dev/stdin or <(command)";
+            return "a pipe (FIFO)";
         }
         if file_type.is_char_device() {
             return "a character device";
