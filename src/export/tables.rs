@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::{neutralise, AtomicFile, ExportError};
+use super::{neutralise, ExportError, OutputPlan, Target};
 use crate::data::Dataset;
 
 /// Rows read back from the input per chunk while exporting.
@@ -32,7 +32,18 @@ pub fn write_scores(
     scores: &[f64],
     flags: &[bool],
 ) -> Result<(), TableError> {
-    let mut file = AtomicFile::create(path, overwrite, &[&ds.path])?;
+    let target = OutputPlan::new(&ds.input_files(), overwrite).file(path)?;
+    write_scores_to(&target, ds, scores, flags)
+}
+
+/// [`write_scores`] to an output checked by an [`OutputPlan`] (a file or standard output).
+pub fn write_scores_to(
+    target: &Target,
+    ds: &Dataset,
+    scores: &[f64],
+    flags: &[bool],
+) -> Result<(), TableError> {
+    let mut file = target.open()?;
     let mut w = csv::Writer::from_writer(&mut file);
     let result = (|| -> csv::Result<()> {
         match &ds.row_labels {
@@ -84,11 +95,24 @@ pub fn write_flagged(
     top_features: &[String],
     explanations: Option<&[String]>,
 ) -> Result<(), TableError> {
+    let target = OutputPlan::new(&ds.input_files(), overwrite).file(path)?;
+    write_flagged_to(&target, ds, rows, scores, top_features, explanations)
+}
+
+/// [`write_flagged`] to an output checked by an [`OutputPlan`] (a file or standard output).
+pub fn write_flagged_to(
+    target: &Target,
+    ds: &Dataset,
+    rows: &[usize],
+    scores: &[f64],
+    top_features: &[String],
+    explanations: Option<&[String]>,
+) -> Result<(), TableError> {
     let mut order: Vec<usize> = (0..rows.len()).collect();
     if let Some(t) = &ds.time {
         order.sort_by_key(|&i| (t.millis[rows[i]], rows[i]));
     }
-    let mut file = AtomicFile::create(path, overwrite, &[&ds.path])?;
+    let mut file = target.open()?;
     let mut w = csv::Writer::from_writer(&mut file);
     let mut header: Vec<String> = ds.original_header();
     header.push("anomaly_score".into());
@@ -99,7 +123,7 @@ pub fn write_flagged(
     let mut write = || -> Result<(), TableError> {
         let io = |e: csv::Error| {
             TableError::Export(ExportError::Io {
-                path: path.to_path_buf(),
+                path: target.path().to_path_buf(),
                 source: e.into(),
             })
         };
