@@ -11,4 +11,5 @@ pub mod detect;
 pub mod export;
 pub mod file_type;
 pub mod numeric;
+pub mod terminal;
 pub mod worker;

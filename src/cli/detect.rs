@@ -6,7 +6,6 @@ use std::io::{IsTerminal, Write};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::args::{AlgoArg, DetectArgs, ScaleArg};
-use super::escape::{eprintln, escape};
 use super::format::{sig, table};
 use super::CliError;
 use crate::data::access::verdict::explain_rows as explain_in_words;
@@ -17,6 +16,7 @@ use crate::detect::{Algorithm, Detection, DetectorConfig, Matrix, Scaling};
 use crate::export::{
     write_flagged_to, write_log_lines_to, write_scores_to, LineFilter, OutputPlan,
 };
+use crate::terminal::{eprintln, escape};
 
 /// Rows listed in the summary.
 const TOP_ROWS: usize = 20;

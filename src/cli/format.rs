@@ -1,6 +1,6 @@
 //! Text formatting for terminal output: significant-digit numbers, aligned tables, sparklines.
 
-use super::escape::escape;
+use crate::terminal::escape;
 
 /// Formats a number with `digits` significant digits, without exponent for everyday
 /// magnitudes; `-` for NaN.

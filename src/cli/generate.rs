@@ -3,11 +3,11 @@
 use std::path::PathBuf;
 
 use super::args::{DateFormatArg, GenerateArgs};
-use super::escape::eprintln;
 use super::CliError;
 use crate::data::access::generate::{generate_log, Attack, LogGeneratorConfig};
 use crate::data::generate::{generate, AnomalyKind, DateStyle, GeneratorConfig};
 use crate::export::{OutputPlan, Target, STDOUT};
+use crate::terminal::eprintln;
 
 /// Runs the subcommand.
 pub fn run(args: &GenerateArgs) -> Result<(), CliError> {

@@ -5,7 +5,6 @@
 mod args;
 mod detect;
 mod error;
-pub mod escape;
 mod format;
 mod generate;
 mod signals;
@@ -37,8 +36,8 @@ pub fn main() -> ExitCode {
             let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
             // A bad argument is quoted in the message: plain text, escaped, when it needs it.
             let plain = e.render().to_string();
-            if e.use_stderr() && escape::escape(&plain) != plain {
-                let _ = std::io::stderr().write_all(escape::escape(&plain).as_bytes());
+            if e.use_stderr() && crate::terminal::escape(&plain) != plain {
+                let _ = std::io::stderr().write_all(crate::terminal::escape(&plain).as_bytes());
             } else {
                 let _ = e.print();
             }
@@ -46,7 +45,7 @@ pub fn main() -> ExitCode {
         }
     };
     if let Err(e) = signals::remove_temporary_files_on_interrupt() {
-        escape::eprintln(format_args!(
+        crate::terminal::eprintln(format_args!(
             "trafficlens: warning: cannot watch for Ctrl+C ({e}); an interrupted export may leave a .trafficlens-*.part file"
         ));
     }
@@ -54,7 +53,7 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::from(EXIT_OK),
         Err(CliError::BrokenPipe) => ExitCode::from(EXIT_OK),
         Err(e) => {
-            escape::eprintln(format_args!("trafficlens: error: {e}"));
+            crate::terminal::eprintln(format_args!("trafficlens: error: {e}"));
             ExitCode::from(e.exit_code())
         }
     }

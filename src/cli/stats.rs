@@ -14,9 +14,9 @@ pub fn run(args: &StatsArgs) -> Result<(), CliError> {
     let stats = describe(&ds);
     // Column names, paths and notes carry data: escaped before they reach the terminal.
     let text = if args.json {
-        super::escape::json(&json(&ds, &stats)).into_owned()
+        crate::terminal::json(&json(&ds, &stats)).into_owned()
     } else {
-        super::escape::escape(&render(&ds, &stats)).into_owned()
+        crate::terminal::escape(&render(&ds, &stats)).into_owned()
     };
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes()).map_err(CliError::stdout)?;

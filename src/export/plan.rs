@@ -8,7 +8,7 @@
 //! and hard links are caught) when the file exists, by its absolute path when it does not yet.
 //! `-` means standard output where the command allows it, for at most one output.
 
-use std::io::{BufWriter, Stdout, Write};
+use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use super::atomic::AtomicFile;
@@ -210,11 +210,17 @@ impl Target {
         }
     }
 
-    /// Starts writing: a temporary file beside the target, or standard output.
+    /// Starts writing: a temporary file beside the target, or standard output (escaped for the
+    /// terminal when it is one: exported data may carry an attacker's control characters).
     pub fn open(&self) -> Result<Output, ExportError> {
         if self.stdout {
-            let out = BufWriter::with_capacity(1 << 16, std::io::stdout());
-            return Ok(Output(Sink::Stdout(out)));
+            let stdout = std::io::stdout();
+            let out: Box<dyn Write + Send> = if stdout.is_terminal() {
+                Box::new(crate::terminal::TerminalWriter::new(stdout))
+            } else {
+                Box::new(stdout)
+            };
+            return Ok(Output(Sink::Stdout(BufWriter::with_capacity(1 << 16, out))));
         }
         AtomicFile::create(&self.path, self.overwrite).map(|f| Output(Sink::File(f)))
     }
@@ -226,7 +232,7 @@ pub struct Output(Sink);
 /// Where an [`Output`] goes.
 enum Sink {
     File(AtomicFile),
-    Stdout(BufWriter<Stdout>),
+    Stdout(BufWriter<Box<dyn Write + Send>>),
 }
 
 impl Output {
