@@ -21,6 +21,16 @@ pub enum TableError {
     Input(#[from] crate::data::LoadError),
 }
 
+/// The operating-system error inside a CSV writer's error (so that, for example, a closed pipe
+/// stays recognisable), or the error itself.
+fn io_error(e: csv::Error) -> std::io::Error {
+    let kind = match e.kind() {
+        csv::ErrorKind::Io(io) => io.kind(),
+        _ => std::io::ErrorKind::Other,
+    };
+    std::io::Error::new(kind, e)
+}
+
 /// Writes `row,anomaly_score,flagged` for every analysed row: `row` is the 0-based data row of
 /// the input file, the score is the project's (higher = more anomalous), `flagged` is 1 or 0.
 /// When rows are named (the client view of a log), the first column is the name instead, under
@@ -77,7 +87,7 @@ pub fn write_scores_to(
         Ok(())
     })();
     drop(w);
-    result.map_err(|e| file.error(e.into()))?;
+    result.map_err(|e| file.error(io_error(e)))?;
     file.commit()?;
     Ok(())
 }
@@ -124,7 +134,7 @@ pub fn write_flagged_to(
         let io = |e: csv::Error| {
             TableError::Export(ExportError::Io {
                 path: target.path().to_path_buf(),
-                source: e.into(),
+                source: io_error(e),
             })
         };
         let safe: Vec<_> = header.iter().map(|h| neutralise(h)).collect();
