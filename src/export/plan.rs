@@ -37,9 +37,8 @@ struct Identity {
 }
 
 #[cfg(unix)]
-fn identity(path: &Path, meta: &std::fs::Metadata) -> Option<Identity> {
+fn identity(_path: &Path, meta: &std::fs::Metadata) -> Option<Identity> {
     use std::os::unix::fs::MetadataExt;
-    let _ = path;
     Some(Identity {
         dev: meta.dev(),
         ino: meta.ino(),
