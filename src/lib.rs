@@ -9,5 +9,7 @@ pub mod cli;
 pub mod data;
 pub mod detect;
 pub mod export;
+pub mod file_type;
 pub mod numeric;
+pub mod terminal;
 pub mod worker;

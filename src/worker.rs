@@ -670,8 +670,12 @@ impl State {
             .collect();
         let top_idx: Vec<usize> = rows.iter().map(|&r| last.top[r]).collect();
         let why = crate::data::access::verdict::explain_rows(ds, &rows, &top_idx, &last.features);
-        crate::export::write_flagged(&path, overwrite, ds, &rows, &scores, &tops, why.as_deref())
-            .map_err(|e| WorkerError::Export(Arc::new(e)))?;
+        let export = |e| WorkerError::Export(Arc::new(e));
+        let target = crate::export::OutputPlan::new(&ds.input_files(), overwrite)
+            .file(&path)
+            .map_err(|e| export(e.into()))?;
+        crate::export::write_flagged_to(&target, ds, &rows, &scores, &tops, why.as_deref())
+            .map_err(export)?;
         Ok(Event::Exported {
             generation,
             path,
@@ -695,12 +699,15 @@ impl State {
         ) else {
             return Err(WorkerError::NotALog);
         };
-        let n = crate::export::write_log_lines(&path, overwrite, &table.log, &filter)
-            .map_err(|e| WorkerError::Export(Arc::new(e)))?;
+        let export = |e| WorkerError::Export(Arc::new(e));
+        let target = crate::export::OutputPlan::new(&ds.input_files(), overwrite)
+            .file(&path)
+            .map_err(|e| export(e.into()))?;
+        let n = crate::export::write_log_lines_to(&target, &table.log, &filter).map_err(export)?;
         Ok(Event::Exported {
             generation,
             path,
-            rows: usize::try_from(n).unwrap_or(usize::MAX),
+            rows: usize::try_from(n.written).unwrap_or(usize::MAX),
             what: "log lines",
         })
     }

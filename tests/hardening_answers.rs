@@ -418,7 +418,7 @@ fn spellings_of_one_address_are_one_client() {
         &trafficlens::export::LineFilter::Clients(vec![id]),
     )
     .expect("export");
-    assert_eq!(n, 30);
+    assert_eq!(n.written, 30);
     let written = std::fs::read_to_string(&out).expect("read the export");
     assert_eq!(written.matches("2001:DB8::1 ").count(), 10);
     assert_eq!(written.matches("2001:0db8:0000").count(), 10);

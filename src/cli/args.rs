@@ -151,7 +151,8 @@ pub struct LoadArgs {
         conflicts_with = "by_host",
         long_help = "Access logs, traffic view: one set of columns per region. The CSV maps address prefixes (CIDR, \
                      IPv4 or IPv6) to region names, one `prefix,region` per line, such as `10.0.0.0/8,internal`; the \
-                     longest prefix wins; other addresses are counted as `other`."
+                     longest prefix wins; other addresses are counted as `other`. The file must be a regular UTF-8 \
+                     text file of at most 16 MB with at most 10,000 region names."
     )]
     pub regions: Option<PathBuf>,
     /// Access logs, traffic view: columns per virtual host.
@@ -329,7 +330,8 @@ pub struct DetectArgs {
                      (the first row after the header is 0), `anomaly_score` the score (higher = more anomalous), `flagged` \
                      1 or 0. Rows left out for missing values are not listed. For the client view of an access log the \
                      header is `client,anomaly_score,flagged` and the first column holds the client address; for the \
-                     traffic view `row` is the bucket's number (0 = the first bucket)."
+                     traffic view `row` is the bucket's number (0 = the first bucket). `-` writes to standard output \
+                     (one output at most)."
     )]
     pub scores_out: Option<PathBuf>,
     /// Write the flagged rows, with all their original columns, to FILE.
@@ -340,7 +342,7 @@ pub struct DetectArgs {
                      `anomaly_score` and `top_feature` (the feature that explains the row most), sorted by time. Cells a \
                      spreadsheet would run as a formula are prefixed with `'`. For the client view of an access log: \
                      the flagged clients' features, plus `explanation` (in words, such as \"412 distinct paths, 97% 404: \
-                     looks like a scanner\")."
+                     looks like a scanner\"). `-` writes to standard output (one output at most)."
     )]
     pub flagged_out: Option<PathBuf>,
     /// Access logs: write the flagged clients' (or buckets') log lines to FILE.
@@ -349,13 +351,19 @@ pub struct DetectArgs {
         value_name = "FILE",
         long_help = "Access logs: write every log line of the flagged clients (client view) or of the flagged time \
                      buckets (traffic view) to FILE, exactly as in the input, in input order. A line a spreadsheet \
-                     would run as a formula is prefixed with `'`."
+                     would run as a formula is prefixed with `'`. Lines of 16 MB or more are skipped (the reader skips \
+                     them too) and counted on stderr. `-` writes to standard output (one output at most; escaped when \
+                     it is a terminal)."
     )]
     pub flagged_out_lines: Option<PathBuf>,
     /// Replace existing output files.
     #[arg(
         long,
-        long_help = "Replace existing output files (still written atomically). The input is never a valid output."
+        long_help = "Replace existing regular files (still written atomically). Never replaced, even with --force: \
+                     an input (the table or log, the --regions file; compared by file identity, so other spellings \
+                     and hard links count), another output of the same command, a device, FIFO, socket or folder, \
+                     and a symbolic link (an output that is a symbolic link is refused: give the real path). Every \
+                     output is checked before any is written."
     )]
     pub force: bool,
 }
@@ -387,7 +395,8 @@ pub struct GenerateArgs {
         long,
         short,
         value_name = "FILE",
-        long_help = "Where to write the data CSV. An existing file is not replaced without --force."
+        long_help = "Where to write the data CSV. An existing file is not replaced without --force. `-` writes the \
+                     data to standard output (then --labels must name a file)."
     )]
     pub out: PathBuf,
     /// Where to write the labels CSV.
@@ -452,7 +461,9 @@ pub struct GenerateArgs {
     /// Replace existing output files.
     #[arg(
         long,
-        long_help = "Replace the output files if they exist (they are still written atomically)."
+        long_help = "Replace the output files if they are existing regular files (they are still written atomically). \
+                     A device, FIFO, socket, folder or symbolic link is never replaced, and the data and labels must \
+                     be different files; both are checked before either is written."
     )]
     pub force: bool,
 }

@@ -13,33 +13,36 @@ use crate::data::{format_millis, load, Dataset};
 use crate::detect::iforest::Control;
 use crate::detect::run::run as run_detector;
 use crate::detect::{Algorithm, Detection, DetectorConfig, Matrix, Scaling};
-use crate::export::{check_target, write_flagged, write_log_lines, write_scores, LineFilter};
+use crate::export::{
+    write_flagged_to, write_log_lines_to, write_scores_to, LineFilter, OutputPlan,
+};
+use crate::terminal::{eprintln, escape};
 
 /// Rows listed in the summary.
 const TOP_ROWS: usize = 20;
 
 /// Runs the subcommand.
 pub fn run(args: &DetectArgs) -> Result<(), CliError> {
-    let outputs: Vec<&std::path::Path> =
-        [&args.scores_out, &args.flagged_out, &args.flagged_out_lines]
-            .into_iter()
-            .flatten()
-            .map(|p| p.as_path())
-            .collect();
-    for (i, a) in outputs.iter().enumerate() {
-        for b in &outputs[i + 1..] {
-            if a == b || crate::export::same_file(a, b) {
-                return Err(CliError::Usage(
-                    "--scores-out, --flagged-out and --flagged-out-lines must name different files"
-                        .into(),
-                ));
-            }
-        }
-    }
-    // Refuse unsafe outputs before any work.
-    for out in &outputs {
-        check_target(out, args.force, &[args.input.as_path()])?;
-    }
+    // Every output is checked against every input and every other output before any work:
+    // the command writes all its files or none.
+    let mut inputs = vec![args.input.as_path()];
+    inputs.extend(args.load.regions.as_deref());
+    let mut plan = OutputPlan::new(&inputs, args.force);
+    let scores_out = args
+        .scores_out
+        .as_deref()
+        .map(|p| plan.output(p))
+        .transpose()?;
+    let flagged_out = args
+        .flagged_out
+        .as_deref()
+        .map(|p| plan.output(p))
+        .transpose()?;
+    let lines_out = args
+        .flagged_out_lines
+        .as_deref()
+        .map(|p| plan.output(p))
+        .transpose()?;
     let config = DetectorConfig {
         algorithm: match args.algo {
             AlgoArg::Iforest => Algorithm::IsolationForest,
@@ -103,16 +106,14 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
     };
     progress.finish();
 
-    let mut err = std::io::stderr();
     for w in &detection.warnings {
-        let _ = writeln!(err, "trafficlens: warning: {w}");
+        eprintln(format_args!("trafficlens: warning: {w}"));
     }
     if ds.missing.rows_left_out > 0 {
-        let _ = writeln!(
-            err,
+        eprintln(format_args!(
             "trafficlens: {} of {} rows have missing values and were left out (use --fill-missing to fill them with the median)",
             ds.missing.rows_left_out, ds.input_rows
-        );
+        ));
     }
     let top_of = |row: usize| {
         top_rows
@@ -121,10 +122,10 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
             .map_or(0, |i| top[i])
     };
 
-    if let Some(path) = &args.scores_out {
-        write_scores(path, args.force, &ds, &detection.scores, &detection.flags)?;
+    if let Some(target) = &scores_out {
+        write_scores_to(target, &ds, &detection.scores, &detection.flags)?;
     }
-    if let Some(path) = &args.flagged_out {
+    if let Some(target) = &flagged_out {
         let rows = detection.flagged_rows();
         let scores: Vec<f64> = rows.iter().map(|&r| detection.scores[r]).collect();
         let tops: Vec<String> = rows
@@ -133,64 +134,70 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
             .collect();
         let top_idx: Vec<usize> = rows.iter().map(|&r| top_of(r)).collect();
         let why = explain_in_words(&ds, &rows, &top_idx, names);
-        write_flagged(path, args.force, &ds, &rows, &scores, &tops, why.as_deref())?;
+        write_flagged_to(target, &ds, &rows, &scores, &tops, why.as_deref())?;
     }
-    if let (Some(path), Some(table)) = (&args.flagged_out_lines, &ds.log) {
+    if let (Some(target), Some(table)) = (&lines_out, &ds.log) {
         let rows = detection.flagged_rows();
         let filter = LineFilter::for_rows(&ds, &rows).unwrap_or(LineFilter::Clients(Vec::new()));
-        let n = write_log_lines(path, args.force, &table.log, &filter)?;
-        let _ = writeln!(
-            std::io::stderr(),
-            "trafficlens: wrote {n} log lines of {} flagged {} to {}",
+        let n = write_log_lines_to(target, &table.log, &filter)?;
+        eprintln(format_args!(
+            "trafficlens: wrote {} log lines of {} flagged {} to {}",
+            n.written,
             rows.len(),
             if table.bucket.is_some() {
                 "buckets"
             } else {
                 "clients"
             },
-            path.display()
-        );
+            target.name()
+        ));
+        if n.too_long > 0 {
+            eprintln(format_args!(
+                "trafficlens: {}: skipped {} lines of {} MB or more (the reader skips them too)",
+                ds.path.display(),
+                n.too_long,
+                crate::data::access::read::MAX_LINE >> 20
+            ));
+        }
     }
     if let Some(table) = &ds.log {
         let log = &table.log;
-        let _ = writeln!(err, "trafficlens: {}", log.summary());
+        eprintln(format_args!("trafficlens: {}", log.summary()));
         if table.bucket.is_some() {
             if let Some(note) = log.bulk_span().and_then(|s| s.note("traffic view")) {
-                let _ = writeln!(err, "trafficlens: warning: {note}");
+                eprintln(format_args!("trafficlens: warning: {note}"));
             }
         }
         for m in log.samples.iter().take(5) {
-            let _ = writeln!(
-                err,
+            eprintln(format_args!(
                 "trafficlens: {}:{}: skipped: {} `{}`",
                 ds.path.display(),
                 m.line,
                 m.reason,
                 m.text
-            );
+            ));
         }
         if log.malformed > 5 {
-            let _ = writeln!(
-                err,
+            eprintln(format_args!(
                 "trafficlens: ... and {} more malformed lines",
                 log.malformed - 5
-            );
+            ));
         }
     }
     if args.scores_out.is_none() && args.flagged_out.is_none() && args.flagged_out_lines.is_none() {
         let text = summary(&ds, names, &detection, top_of);
         let mut out = std::io::stdout().lock();
-        out.write_all(text.as_bytes()).map_err(CliError::stdout)?;
+        out.write_all(escape(&text).as_bytes())
+            .map_err(CliError::stdout)?;
         out.flush().map_err(CliError::stdout)?;
     } else {
         let flagged = detection.flags.iter().filter(|f| **f).count();
-        let _ = writeln!(
-            err,
+        eprintln(format_args!(
             "trafficlens: {} of {} rows flagged by {}",
             flagged,
             ds.n_rows(),
             config.describe()
-        );
+        ));
     }
     Ok(())
 }

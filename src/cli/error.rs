@@ -10,9 +10,10 @@ pub enum CliError {
     #[error(transparent)]
     Input(#[from] LoadError),
     /// An output could not be written (exit 1; exit 2 when the command asked for something unsafe:
-    /// writing over the input, or over an existing file without --force).
+    /// writing over an input, a special file or a link, two outputs to one file, or over an
+    /// existing file without --force).
     #[error(transparent)]
-    Output(#[from] ExportError),
+    Output(ExportError),
     /// The detector could not run on this data (exit 3), or was given bad parameters (exit 2).
     #[error("{0}")]
     Detect(#[from] crate::detect::FitError),
@@ -39,10 +40,25 @@ pub enum CliError {
     BrokenPipe,
 }
 
+impl From<ExportError> for CliError {
+    /// A reader closing standard output (`| head`) is not an error.
+    fn from(e: ExportError) -> Self {
+        match e {
+            ExportError::Io { path, source }
+                if path.as_os_str() == crate::export::STDOUT
+                    && source.kind() == std::io::ErrorKind::BrokenPipe =>
+            {
+                CliError::BrokenPipe
+            }
+            e => CliError::Output(e),
+        }
+    }
+}
+
 impl From<crate::export::TableError> for CliError {
     fn from(e: crate::export::TableError) -> Self {
         match e {
-            crate::export::TableError::Export(e) => CliError::Output(e),
+            crate::export::TableError::Export(e) => e.into(),
             crate::export::TableError::Input(e) => CliError::Input(e),
         }
     }
@@ -55,9 +71,7 @@ impl CliError {
             CliError::Input(_) => super::EXIT_INPUT,
             CliError::Usage(_) => super::EXIT_USAGE,
             CliError::BrokenPipe => super::EXIT_OK,
-            CliError::Output(ExportError::IsInput { .. } | ExportError::Exists { .. }) => {
-                super::EXIT_USAGE
-            }
+            CliError::Output(e) if e.is_refusal() => super::EXIT_USAGE,
             CliError::Output(_) | CliError::Stdout(_) | CliError::Window(_) => super::EXIT_OTHER,
             CliError::Detect(e) | CliError::DetectOn { source: e, .. } => match e {
                 crate::detect::FitError::Params(_) => super::EXIT_USAGE,

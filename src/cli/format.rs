@@ -1,5 +1,7 @@
 //! Text formatting for terminal output: significant-digit numbers, aligned tables, sparklines.
 
+use crate::terminal::escape;
+
 /// Formats a number with `digits` significant digits, without exponent for everyday
 /// magnitudes; `-` for NaN.
 pub fn sig(v: f64, digits: usize) -> String {
@@ -26,11 +28,20 @@ pub fn sig(v: f64, digits: usize) -> String {
 }
 
 /// Renders rows under a header as an aligned table; the first `left` columns are left-aligned,
-/// the rest right-aligned.
+/// the rest right-aligned. Cells are escaped for the terminal (before aligning, so escapes
+/// keep the columns straight).
 pub fn table(header: &[String], rows: &[Vec<String>], left: usize) -> String {
+    let escaped = |cells: &[String]| -> Vec<String> {
+        cells
+            .iter()
+            .map(|c| escape(c).replace('\n', "\\n"))
+            .collect()
+    };
+    let header = escaped(header);
+    let rows: Vec<Vec<String>> = rows.iter().map(|r| escaped(r)).collect();
     let cols = header.len();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
@@ -48,8 +59,8 @@ pub fn table(header: &[String], rows: &[Vec<String>], left: usize) -> String {
         out.push_str(parts.join("  ").trim_end());
         out.push('\n');
     };
-    line(header);
-    for row in rows {
+    line(&header);
+    for row in &rows {
         line(row);
     }
     out
@@ -104,6 +115,19 @@ mod tests {
             1,
         );
         assert_eq!(t, "name   n\na     10\n");
+    }
+
+    #[test]
+    fn table_cells_are_escaped_and_stay_aligned() {
+        let t = table(
+            &["name".into(), "n".into()],
+            &[
+                vec!["a\u{1b}[2J".into(), "1".into()],
+                vec!["two\nlines".into(), "22".into()],
+            ],
+            1,
+        );
+        assert_eq!(t, "name         n\na\\x1b[2J     1\ntwo\\nlines  22\n");
     }
 
     #[test]

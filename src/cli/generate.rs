@@ -1,27 +1,30 @@
 //! `trafficlens generate`: write synthetic regional traffic and its labels.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use super::args::{DateFormatArg, GenerateArgs};
 use super::CliError;
 use crate::data::access::generate::{generate_log, Attack, LogGeneratorConfig};
 use crate::data::generate::{check_time_range, generate, AnomalyKind, DateStyle, GeneratorConfig};
-use crate::export::AtomicFile;
+use crate::export::{OutputPlan, Target, STDOUT};
+use crate::terminal::eprintln;
 
 /// Runs the subcommand.
 pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
-    let labels_path = args
-        .labels
-        .clone()
-        .unwrap_or_else(|| labels_path_for(&args.out));
-    if crate::export::same_file(&args.out, &labels_path) || args.out == labels_path {
-        return Err(CliError::Usage(
-            "the data file and the labels file must differ".into(),
-        ));
-    }
+    let labels_path = match &args.labels {
+        Some(p) => p.clone(),
+        None if args.out.as_os_str() == STDOUT => return Err(CliError::Usage(
+            "--out - writes the data to standard output; give the labels file with --labels FILE"
+                .into(),
+        )),
+        None => labels_path_for(&args.out),
+    };
+    // Both outputs are checked before either is written.
+    let mut plan = OutputPlan::new(&[], args.force);
+    let data = plan.output(&args.out)?;
+    let labels = plan.output(&labels_path)?;
     if args.access_log {
-        return access_log(args, &labels_path);
+        return access_log(args, &data, &labels);
     }
     let mut cfg = GeneratorConfig {
         regions: usize::from(args.regions),
@@ -44,8 +47,9 @@ pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
             "generate: {e}; choose another --start, a shorter --step or fewer --rows"
         ))
     })?;
-    let mut data = AtomicFile::create(&args.out, args.force, &[])?;
-    let mut labels = AtomicFile::create(&labels_path, args.force, &[])?;
+    let (data_target, labels_target) = (data, labels);
+    let mut data = data_target.open()?;
+    let mut labels = labels_target.open()?;
     let summary = match generate(&cfg, &mut data, &mut labels) {
         Ok(s) => s,
         Err(e) => return Err(data.error(e).into()),
@@ -57,17 +61,15 @@ pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
         .zip(summary.events)
         .map(|(k, n)| format!("{n} {}", k.label()))
         .collect();
-    let mut err = std::io::stderr();
-    let _ = writeln!(
-        err,
+    eprintln(format_args!(
         "wrote {} rows x {} regions to {} and {} labelled rows ({}) to {}",
         summary.rows,
         cfg.regions,
-        args.out.display(),
+        data_target.name(),
         summary.anomalous_rows,
         events.join(", "),
-        labels_path.display()
-    );
+        labels_target.name()
+    ));
     Ok(())
 }
 
@@ -81,7 +83,11 @@ fn labels_path_for(out: &std::path::Path) -> PathBuf {
 }
 
 /// `generate --access-log`: a Combined Log Format log with labelled attacks.
-fn access_log(args: &GenerateArgs, labels_path: &std::path::Path) -> Result<(), CliError> {
+fn access_log(
+    args: &GenerateArgs,
+    data_target: &Target,
+    labels_target: &Target,
+) -> Result<(), CliError> {
     let cfg = LogGeneratorConfig {
         days: args.days,
         clients: usize::try_from(args.clients).unwrap_or(usize::MAX),
@@ -98,8 +104,8 @@ fn access_log(args: &GenerateArgs, labels_path: &std::path::Path) -> Result<(), 
         .out
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-    let mut data = AtomicFile::create(&args.out, args.force, &[])?;
-    let mut labels = AtomicFile::create(labels_path, args.force, &[])?;
+    let mut data = data_target.open()?;
+    let mut labels = labels_target.open()?;
     let result = if gzip {
         let mut enc = flate2::write::GzEncoder::new(&mut data, flate2::Compression::fast());
         generate_log(&cfg, &mut enc, &mut labels).and_then(|s| enc.finish().map(|_| s))
@@ -117,16 +123,14 @@ fn access_log(args: &GenerateArgs, labels_path: &std::path::Path) -> Result<(), 
         .zip(summary.attack_lines)
         .map(|(a, n)| format!("{} {n}", a.label()))
         .collect();
-    let mut err = std::io::stderr();
-    let _ = writeln!(
-        err,
+    eprintln(format_args!(
         "wrote {} lines from {} clients over {} days to {} (attack lines: {}) and the attackers to {}",
         summary.lines,
         summary.clients,
         cfg.days,
-        args.out.display(),
+        data_target.name(),
         attacks.join(", "),
-        labels_path.display()
-    );
+        labels_target.name()
+    ));
     Ok(())
 }

@@ -7,6 +7,7 @@ mod detect;
 mod error;
 mod format;
 mod generate;
+mod signals;
 mod stats;
 
 use std::io::Write;
@@ -33,15 +34,26 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
-            let _ = e.print();
+            // A bad argument is quoted in the message: plain text, escaped, when it needs it.
+            let plain = e.render().to_string();
+            if e.use_stderr() && crate::terminal::escape(&plain) != plain {
+                let _ = std::io::stderr().write_all(crate::terminal::escape(&plain).as_bytes());
+            } else {
+                let _ = e.print();
+            }
             return ExitCode::from(code);
         }
     };
+    if let Err(e) = signals::remove_temporary_files_on_interrupt() {
+        crate::terminal::eprintln(format_args!(
+            "trafficlens: warning: cannot watch for Ctrl+C ({e}); an interrupted export may leave a .trafficlens-*.part file"
+        ));
+    }
     match run(cli) {
         Ok(()) => ExitCode::from(EXIT_OK),
         Err(CliError::BrokenPipe) => ExitCode::from(EXIT_OK),
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "trafficlens: error: {e}");
+            crate::terminal::eprintln(format_args!("trafficlens: error: {e}"));
             ExitCode::from(e.exit_code())
         }
     }

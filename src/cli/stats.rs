@@ -12,10 +12,11 @@ use crate::data::{format_millis, load, Dataset, FileKind};
 pub fn run(args: &StatsArgs) -> Result<(), CliError> {
     let ds = load(&args.input, &args.load.options())?;
     let stats = describe(&ds);
+    // Column names, paths and notes carry data: escaped before they reach the terminal.
     let text = if args.json {
-        json(&ds, &stats)
+        crate::terminal::json(&json(&ds, &stats)).into_owned()
     } else {
-        render(&ds, &stats)
+        crate::terminal::escape(&render(&ds, &stats)).into_owned()
     };
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes()).map_err(CliError::stdout)?;

@@ -283,6 +283,24 @@ pub enum LoadError {
         /// What is wrong.
         message: String,
     },
+    /// The region file is a device, FIFO, socket or other special file.
+    #[error("{}: is {kind}, not a regular file; give a file of `prefix,region` lines", path.display())]
+    RegionsNotAFile {
+        /// The region file.
+        path: PathBuf,
+        /// What it is, in words.
+        kind: &'static str,
+    },
+    /// The region file is larger than a region table can reasonably be.
+    #[error("{}: the region file is {bytes} bytes or more, above the limit of {limit} bytes ({} MB); a region table has one short `prefix,region` line per prefix: check that this is the right file, or merge prefixes", path.display(), limit >> 20)]
+    RegionsTooLarge {
+        /// The region file.
+        path: PathBuf,
+        /// Its size (at least).
+        bytes: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// The traffic view would have too many time buckets.
     #[error("{}: {bucket} buckets would make {count} rows; choose a wider bucket (such as 1h or 1d)", path.display())]
     TooManyBuckets {

@@ -136,6 +136,16 @@ impl Dataset {
         self.columns.iter().map(|c| c[r]).collect()
     }
 
+    /// Every file this dataset was read from (the table or log, and a region file): none of
+    /// them may be written by an export.
+    pub fn input_files(&self) -> Vec<&Path> {
+        let mut files = vec![self.path.as_path()];
+        if let Some(regions) = self.log.as_ref().and_then(|t| t.regions.as_deref()) {
+            files.push(regions);
+        }
+        files
+    }
+
     /// The file name without folders, for display.
     pub fn file_name(&self) -> String {
         self.path.file_name().map_or_else(

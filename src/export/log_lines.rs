@@ -8,9 +8,10 @@ use std::path::Path;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
-use super::{AtomicFile, ExportError, TableError};
+use super::{ExportError, OutputPlan, TableError, Target};
 use crate::data::access::address::canonical;
 use crate::data::access::line::{parse_line, Parsed};
+use crate::data::access::read::MAX_LINE;
 use crate::data::access::AccessLog;
 use crate::data::{Dataset, LoadError};
 
@@ -43,6 +44,16 @@ impl LineFilter {
     }
 }
 
+/// How many lines an export of log lines wrote, and how many it skipped for being too long.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinesWritten {
+    /// Lines copied.
+    pub written: u64,
+    /// Lines of [`MAX_LINE`] bytes or more, skipped without being held in memory (the log reader
+    /// skips them too, so they never counted in the analysis).
+    pub too_long: u64,
+}
+
 /// Copies the matching lines of `log` to `path`; returns how many were written. A line that a
 /// spreadsheet would run as a formula is prefixed with `'`.
 pub fn write_log_lines(
@@ -50,7 +61,17 @@ pub fn write_log_lines(
     overwrite: bool,
     log: &AccessLog,
     filter: &LineFilter,
-) -> Result<u64, TableError> {
+) -> Result<LinesWritten, TableError> {
+    let target = OutputPlan::new(&[log.source.path()], overwrite).file(path)?;
+    write_log_lines_to(&target, log, filter)
+}
+
+/// [`write_log_lines`] to an output checked by an [`OutputPlan`] (a file or standard output).
+pub fn write_log_lines_to(
+    target: &Target,
+    log: &AccessLog,
+    filter: &LineFilter,
+) -> Result<LinesWritten, TableError> {
     let input = log.source.path();
     if log.source.fingerprint()? != log.fingerprint {
         return Err(LoadError::Changed {
@@ -82,27 +103,30 @@ pub fn write_log_lines(
     let reader =
         crate::data::access::read::open(&log.source, log.gzip, Arc::new(AtomicU64::new(0)))?;
     let mut reader = BufReader::with_capacity(1 << 20, reader);
-    let mut file = AtomicFile::create(path, overwrite, &[input])?;
-    let mut written = 0u64;
+    let mut file = target.open()?;
+    let mut count = LinesWritten::default();
     let mut line = Vec::new();
     let mut scratch = Vec::new();
     let mut copy = || -> Result<(), TableError> {
+        let io = |e: std::io::Error| ExportError::Io {
+            path: target.path().to_path_buf(),
+            source: e,
+        };
         let mut out = std::io::BufWriter::with_capacity(1 << 20, &mut file);
         loop {
-            line.clear();
-            let n = reader
-                .read_until(b'\n', &mut line)
-                .map_err(|e| LoadError::io(input, e))?;
-            if n == 0 {
-                break;
+            let next =
+                next_line(&mut reader, &mut line, MAX_LINE).map_err(|e| LoadError::io(input, e))?;
+            match next {
+                Line::End => break,
+                Line::TooLong => {
+                    count.too_long += 1;
+                    continue;
+                }
+                Line::Text => {}
             }
-            let text = line.strip_suffix(b"\n").unwrap_or(&line);
+            let text = line.as_slice();
             let keep = parse_line(&log.format, text, &mut scratch).is_ok_and(|p| wanted(&p));
             if keep {
-                let io = |e: std::io::Error| ExportError::Io {
-                    path: path.to_path_buf(),
-                    source: e,
-                };
                 if matches!(
                     text.first(),
                     Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
@@ -111,17 +135,97 @@ pub fn write_log_lines(
                 }
                 out.write_all(text).map_err(io)?;
                 out.write_all(b"\n").map_err(io)?;
-                written += 1;
+                count.written += 1;
             }
         }
-        out.flush().map_err(|e| ExportError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        })?;
+        out.flush().map_err(io)?;
         Ok(())
     };
-    let result = copy();
-    result?;
+    copy()?;
     file.commit()?;
-    Ok(written)
+    Ok(count)
+}
+
+/// What [`next_line`] found.
+#[derive(Debug, PartialEq, Eq)]
+enum Line {
+    /// A line, now in the buffer without its line break.
+    Text,
+    /// A line of `max` bytes or more, skipped (the buffer is empty).
+    TooLong,
+    /// The end of the input.
+    End,
+}
+
+/// Reads the next line into `line` (without its `\n`), holding at most `max` bytes: a longer
+/// line is read past, never kept whole.
+fn next_line(reader: &mut impl BufRead, line: &mut Vec<u8>, max: usize) -> std::io::Result<Line> {
+    line.clear();
+    let mut started = false;
+    let mut too_long = false;
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            return Ok(match (started, too_long) {
+                (false, _) => Line::End,
+                (true, true) => Line::TooLong,
+                (true, false) => Line::Text,
+            });
+        }
+        started = true;
+        let (part, used, done) = match memchr::memchr(b'\n', buf) {
+            Some(i) => (&buf[..i], i + 1, true),
+            None => (buf, buf.len(), false),
+        };
+        if !too_long {
+            if line.len() + part.len() >= max {
+                too_long = true;
+                line.clear();
+            } else {
+                line.extend_from_slice(part);
+            }
+        }
+        reader.consume(used);
+        if done {
+            return Ok(if too_long { Line::TooLong } else { Line::Text });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_are_skipped_without_being_held() {
+        let mut text = b"short\n".to_vec();
+        text.extend(std::iter::repeat_n(b'A', 100));
+        text.extend(b"\nlast");
+        // A tiny buffer, so the long line arrives in many pieces.
+        let mut reader = BufReader::with_capacity(7, text.as_slice());
+        let mut line = Vec::new();
+        assert_eq!(
+            next_line(&mut reader, &mut line, 10).expect("read"),
+            Line::Text
+        );
+        assert_eq!(line, b"short");
+        assert_eq!(
+            next_line(&mut reader, &mut line, 10).expect("read"),
+            Line::TooLong
+        );
+        assert!(line.capacity() < 20, "the long line was never held");
+        assert_eq!(
+            next_line(&mut reader, &mut line, 10).expect("read"),
+            Line::Text
+        );
+        assert_eq!(line, b"last");
+        assert_eq!(
+            next_line(&mut reader, &mut line, 10).expect("read"),
+            Line::End
+        );
+    }
 }

@@ -1,14 +1,17 @@
-//! Writing output files safely, shared by the command line and the GUI: every file is written to
+//! Writing output files safely, shared by the command line and the GUI: a command's outputs are
+//! planned and checked together before any is written ([`OutputPlan`]); every file is written to
 //! a temporary file in the same folder and renamed into place, so a crash never leaves half a
-//! file, and an existing file is only replaced when the caller says so. Cells are made safe from
-//! spreadsheet formula injection.
+//! file, and an existing regular file is only replaced when the caller says so. Cells are made
+//! safe from spreadsheet formula injection.
 
 mod atomic;
 mod log_lines;
 mod neutralise;
+mod plan;
 mod tables;
 
-pub use atomic::{check_target, same_file, AtomicFile, ExportError};
-pub use log_lines::{write_log_lines, LineFilter};
+pub use atomic::{exit_removing_temporary_files, ExportError};
+pub use log_lines::{write_log_lines, write_log_lines_to, LineFilter, LinesWritten};
 pub use neutralise::neutralise;
-pub use tables::{write_flagged, write_scores, TableError};
+pub use plan::{Output, OutputPlan, Target, STDOUT};
+pub use tables::{write_flagged, write_flagged_to, write_scores, write_scores_to, TableError};

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::{neutralise, AtomicFile, ExportError};
+use super::{neutralise, ExportError, OutputPlan, Target};
 use crate::data::Dataset;
 
 /// Rows read back from the input per chunk while exporting.
@@ -21,6 +21,16 @@ pub enum TableError {
     Input(#[from] crate::data::LoadError),
 }
 
+/// The operating-system error inside a CSV writer's error (so that, for example, a closed pipe
+/// stays recognisable), or the error itself.
+fn io_error(e: csv::Error) -> std::io::Error {
+    let kind = match e.kind() {
+        csv::ErrorKind::Io(io) => io.kind(),
+        _ => std::io::ErrorKind::Other,
+    };
+    std::io::Error::new(kind, e)
+}
+
 /// Writes `row,anomaly_score,flagged` for every analysed row: `row` is the 0-based data row of
 /// the input file, the score is the project's (higher = more anomalous), `flagged` is 1 or 0.
 /// When rows are named (the client view of a log), the first column is the name instead, under
@@ -32,7 +42,18 @@ pub fn write_scores(
     scores: &[f64],
     flags: &[bool],
 ) -> Result<(), TableError> {
-    let mut file = AtomicFile::create(path, overwrite, &[&ds.path])?;
+    let target = OutputPlan::new(&ds.input_files(), overwrite).file(path)?;
+    write_scores_to(&target, ds, scores, flags)
+}
+
+/// [`write_scores`] to an output checked by an [`OutputPlan`] (a file or standard output).
+pub fn write_scores_to(
+    target: &Target,
+    ds: &Dataset,
+    scores: &[f64],
+    flags: &[bool],
+) -> Result<(), TableError> {
+    let mut file = target.open()?;
     let mut w = csv::Writer::from_writer(&mut file);
     let result = (|| -> csv::Result<()> {
         match &ds.row_labels {
@@ -66,7 +87,7 @@ pub fn write_scores(
         Ok(())
     })();
     drop(w);
-    result.map_err(|e| file.error(e.into()))?;
+    result.map_err(|e| file.error(io_error(e)))?;
     file.commit()?;
     Ok(())
 }
@@ -84,11 +105,24 @@ pub fn write_flagged(
     top_features: &[String],
     explanations: Option<&[String]>,
 ) -> Result<(), TableError> {
+    let target = OutputPlan::new(&ds.input_files(), overwrite).file(path)?;
+    write_flagged_to(&target, ds, rows, scores, top_features, explanations)
+}
+
+/// [`write_flagged`] to an output checked by an [`OutputPlan`] (a file or standard output).
+pub fn write_flagged_to(
+    target: &Target,
+    ds: &Dataset,
+    rows: &[usize],
+    scores: &[f64],
+    top_features: &[String],
+    explanations: Option<&[String]>,
+) -> Result<(), TableError> {
     let mut order: Vec<usize> = (0..rows.len()).collect();
     if let Some(t) = &ds.time {
         order.sort_by_key(|&i| (t.millis[rows[i]], rows[i]));
     }
-    let mut file = AtomicFile::create(path, overwrite, &[&ds.path])?;
+    let mut file = target.open()?;
     let mut w = csv::Writer::from_writer(&mut file);
     let mut header: Vec<String> = ds.original_header();
     header.push("anomaly_score".into());
@@ -99,8 +133,8 @@ pub fn write_flagged(
     let mut write = || -> Result<(), TableError> {
         let io = |e: csv::Error| {
             TableError::Export(ExportError::Io {
-                path: path.to_path_buf(),
-                source: e.into(),
+                path: target.path().to_path_buf(),
+                source: io_error(e),
             })
         };
         let safe: Vec<_> = header.iter().map(|h| neutralise(h)).collect();

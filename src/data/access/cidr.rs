@@ -1,11 +1,19 @@
 //! A small table of address prefixes (CIDR) and region names, read from a CSV such as
 //! `10.0.0.0/8,internal`, matched by longest prefix.
 
+use std::io::Read;
 use std::net::IpAddr;
 use std::path::Path;
 
 use super::address::without_zone;
 use crate::data::LoadError;
+
+/// The largest region file read (16 MB): hundreds of thousands of prefixes. A larger file, or
+/// anything that is not a regular file (`/dev/zero`, a FIFO), is refused before it is read.
+pub const MAX_REGIONS_BYTES: u64 = 16 << 20;
+
+/// The most region names one table may have (each becomes columns of the traffic view).
+pub const MAX_REGION_NAMES: usize = 10_000;
 
 /// Address prefixes and the regions they belong to.
 #[derive(Debug, Clone, Default)]
@@ -25,14 +33,51 @@ fn to_u128(ip: IpAddr) -> u128 {
 }
 
 impl RegionMap {
-    /// Reads `prefix,region` lines (a header line is allowed; `#` starts a comment).
+    /// Reads `prefix,region` lines (a header line is allowed; `#` starts a comment) from a
+    /// regular file of at most [`MAX_REGIONS_BYTES`] of UTF-8 text.
     pub fn load(path: &Path) -> Result<RegionMap, LoadError> {
-        let text = std::fs::read(path).map_err(|e| LoadError::io(path, e))?;
-        let text = String::from_utf8(text).map_err(|e| LoadError::NotText {
+        let io = |e| LoadError::io(path, e);
+        let regular = |meta: &std::fs::Metadata| {
+            if meta.is_dir() {
+                Err(LoadError::IsDirectory {
+                    path: path.to_path_buf(),
+                })
+            } else if !meta.is_file() {
+                Err(LoadError::RegionsNotAFile {
+                    path: path.to_path_buf(),
+                    kind: crate::file_type::describe(&meta.file_type()),
+                })
+            } else {
+                Ok(())
+            }
+        };
+        // Checked before opening (opening a FIFO waits for a writer) and again after.
+        regular(&std::fs::metadata(path).map_err(io)?)?;
+        let file = std::fs::File::open(path).map_err(io)?;
+        let meta = file.metadata().map_err(io)?;
+        regular(&meta)?;
+        let too_large = |bytes| LoadError::RegionsTooLarge {
             path: path.to_path_buf(),
-            reason: format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+            bytes,
+            limit: MAX_REGIONS_BYTES,
+        };
+        if meta.len() > MAX_REGIONS_BYTES {
+            return Err(too_large(meta.len()));
+        }
+        // Bounded even if the file grows while it is read.
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        file.take(MAX_REGIONS_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        if bytes.len() as u64 > MAX_REGIONS_BYTES {
+            return Err(too_large(bytes.len() as u64));
+        }
+        let text = check_text(&bytes).map_err(|(line, message)| LoadError::Regions {
+            path: path.to_path_buf(),
+            line,
+            message,
         })?;
-        Self::parse(&text).map_err(|(line, message)| LoadError::Regions {
+        Self::parse(text).map_err(|(line, message)| LoadError::Regions {
             path: path.to_path_buf(),
             line,
             message,
@@ -71,6 +116,14 @@ impl RegionMap {
             }
             let idx = match map.names.iter().position(|n| n == region) {
                 Some(i) => i,
+                None if map.names.len() >= MAX_REGION_NAMES => {
+                    return Err((
+                        line_no,
+                        format!(
+                            "more than {MAX_REGION_NAMES} region names; group the prefixes into fewer regions"
+                        ),
+                    ));
+                }
                 None => {
                     map.names.push(region.to_string());
                     map.names.len() - 1
@@ -97,6 +150,24 @@ impl RegionMap {
             .find(|(net, len, _)| mask(x, *len) == *net)
             .map(|p| p.2)
     }
+}
+
+/// The bytes as text, or the line and reason why they are not a text file of lines.
+fn check_text(bytes: &[u8]) -> Result<&str, (u64, String)> {
+    let line_of = |at: usize| bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    if let Some(at) = memchr::memchr(0, bytes) {
+        return Err((
+            line_of(at),
+            format!("a NUL byte at byte {at}: this is not a text file of `prefix,region` lines"),
+        ));
+    }
+    std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to();
+        (
+            line_of(at),
+            format!("invalid UTF-8 at byte {at}: save the region file as UTF-8 text"),
+        )
+    })
 }
 
 fn mask(x: u128, len: u32) -> u128 {
@@ -158,5 +229,41 @@ mod tests {
         );
         assert_eq!(RegionMap::parse("10.0.0.0/8,\n").unwrap_err().0, 1);
         assert!(RegionMap::parse("").is_err());
+    }
+
+    #[test]
+    fn binary_bytes_are_named_by_line() {
+        assert_eq!(check_text(b"10.0.0.0/8,a\n\0\0").unwrap_err().0, 2);
+        assert_eq!(check_text(b"p,r\n10.0.0.0/8,a\n\xff").unwrap_err().0, 3);
+        assert_eq!(
+            check_text(b"10.0.0.0/8,a\n").expect("text"),
+            "10.0.0.0/8,a\n"
+        );
+    }
+
+    #[test]
+    fn region_names_are_capped() {
+        let text: String = (0..=MAX_REGION_NAMES)
+            .map(|i| format!("10.{}.{}.0/24,r{i}\n", i / 256, i % 256))
+            .collect();
+        let (line, message) = RegionMap::parse(&text).unwrap_err();
+        assert_eq!(line, MAX_REGION_NAMES as u64 + 1);
+        assert!(message.contains("10000"), "{message}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn devices_and_large_files_are_refused_before_reading() {
+        for dev in ["/dev/zero", "/dev/urandom"] {
+            let err = RegionMap::load(Path::new(dev)).unwrap_err();
+            assert!(matches!(err, LoadError::RegionsNotAFile { .. }), "{err}");
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let big = dir.path().join("big.csv");
+        let f = std::fs::File::create(&big).expect("create");
+        f.set_len(MAX_REGIONS_BYTES + 1).expect("sparse file");
+        let err = RegionMap::load(&big).unwrap_err();
+        assert!(matches!(err, LoadError::RegionsTooLarge { .. }), "{err}");
+        assert!(err.to_string().contains("16 MB"), "{err}");
     }
 }

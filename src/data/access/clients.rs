@@ -170,6 +170,7 @@ pub fn dataset(log: &Arc<AccessLog>) -> Result<Dataset, LoadError> {
         bucket: None,
         client_of_row: (0..log.clients.len() as u32).collect(),
         overall: Some(Arc::new(log.overall_series())),
+        regions: None,
     };
     let labels = RowLabels {
         name: "client".into(),

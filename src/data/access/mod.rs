@@ -325,6 +325,8 @@ pub struct LogTable {
     pub client_of_row: Vec<u32>,
     /// For the client view: all requests per time bucket, as a backdrop for one client's.
     pub overall: Option<Arc<BucketSeries>>,
+    /// The region file read for the traffic view (an input too: never a valid output).
+    pub regions: Option<PathBuf>,
 }
 
 /// Request counts per time bucket.
@@ -409,6 +411,10 @@ pub fn load(
         })?,
         None => detect_format(&source, gzip)?,
     };
+    if let (LogView::Traffic, LogGroup::Regions(regions)) = (&options.view, &options.group) {
+        // A bad region file is reported at once, not after the whole log was read.
+        cidr::RegionMap::load(regions)?;
+    }
     let log = read_log(&source, &format, gzip, control)?;
     if log.requests() == 0 {
         return Err(match log.samples.first() {

@@ -281,6 +281,10 @@ pub fn dataset(
         bucket: Some(bucket),
         client_of_row: Vec::new(),
         overall: None,
+        regions: match group {
+            LogGroup::Regions(path) => Some(path.clone()),
+            _ => None,
+        },
     };
     let mut ds = dataset_of(log, table, Some(time), names, columns, None);
     ds.warnings.extend(span.note("traffic view"));
