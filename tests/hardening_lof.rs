@@ -3,8 +3,13 @@
 //! neighbour lists is checked before it is allocated (item 9), and values near the top of the
 //! floating-point range no longer overflow the distances (item 15).
 
+use std::sync::mpsc;
+use std::time::Duration;
+
 use rand::{Rng, SeedableRng};
-use trafficlens::detect::{Contamination, LofParams, Matrix, NeighbourCache};
+use trafficlens::detect::{Contamination, FitError, LofParams, Matrix, NeighbourCache};
+
+use crate::util::{bin, tempdir};
 
 /// Squared Euclidean distance, feature by feature in order, as the search computes it.
 fn distance2(a: &[f64], b: &[f64]) -> f64 {
@@ -204,6 +209,196 @@ fn identical_rows_and_k_at_the_number_of_rows_give_the_same_numbers() {
             bits(&fitted.score_samples(&t).expect("novelty")),
             bits(&novelty),
             "k = {k}: novelty"
+        );
+    }
+}
+
+/// Runs `f` on another thread and fails if it takes longer than `limit` (a quadratic search
+/// would take hours in a debug build).
+fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("did not finish within {limit:?}"))
+}
+
+/// Item 12: 200,000 identical rows took quadratic time (80,000 took 9.3 s in a release build);
+/// grouped, the search is over one point.
+#[test]
+fn many_identical_rows_are_fast() {
+    let nof = within(Duration::from_secs(60), || {
+        let cols = vec![vec![3.5; 200_000], vec![-1.25; 200_000]];
+        let names = vec!["a".to_string(), "b".to_string()];
+        let x = Matrix::new(&cols, &names).expect("matrix");
+        lof(20)
+            .fit(&x)
+            .expect("fit")
+            .negative_outlier_factor()
+            .to_vec()
+    });
+    assert_eq!(nof.len(), 200_000);
+    assert!(nof.iter().all(|&v| v == -1.0));
+}
+
+/// Item 12: many rows with few distinct values (25 points, 8,000 copies each on average), with
+/// the numbers checked against a search over a sample of the same points.
+#[test]
+fn many_rows_with_few_distinct_values_are_fast() {
+    let (nof, cols) = within(Duration::from_secs(60), || {
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(12);
+        let cols: Vec<Vec<f64>> = (0..2)
+            .map(|_| {
+                (0..200_000)
+                    .map(|_| f64::from(rng.random_range(0..5)))
+                    .collect()
+            })
+            .collect();
+        let names = vec!["a".to_string(), "b".to_string()];
+        let x = Matrix::new(&cols, &names).expect("matrix");
+        let nof = lof(20)
+            .fit(&x)
+            .expect("fit")
+            .negative_outlier_factor()
+            .to_vec();
+        (nof, cols)
+    });
+    // Every group holds far more than k + 1 copies: each row's neighbours are copies of itself.
+    assert!(nof.iter().all(|&v| v == -1.0), "{:?}", &nof[..5]);
+    assert_eq!(nof.len(), cols[0].len());
+}
+
+/// Item 9: the neighbour lists of 100,000 rows with k = 100,000 would need about 120 GB; the
+/// fit is refused before anything is allocated, naming the numbers and the largest k that fits.
+#[test]
+fn lof_refuses_neighbour_lists_larger_than_the_memory_limit() {
+    let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(9);
+    let cols: Vec<Vec<f64>> = (0..2)
+        .map(|_| (0..100_000).map(|_| rng.random_range(0.0..1.0)).collect())
+        .collect();
+    let names = vec!["a".to_string(), "b".to_string()];
+    let x = Matrix::new(&cols, &names).expect("matrix");
+    let err = NeighbourCache::build(&x, 100_000).expect_err("refused");
+    let FitError::TooMuchMemory {
+        rows,
+        distinct,
+        neighbours,
+        max_neighbours,
+        ..
+    } = err
+    else {
+        panic!("{err:?}");
+    };
+    assert_eq!((rows, distinct, neighbours), (100_000, 100_000, 99_999));
+    assert!(
+        max_neighbours > 1000 && max_neighbours < 99_999,
+        "{max_neighbours}"
+    );
+    let message = err.to_string();
+    assert!(message.contains("100000 rows"), "{message}");
+    assert!(
+        message.contains(&format!("--n-neighbors of at most {max_neighbours}")),
+        "{message}"
+    );
+    assert!(matches!(
+        lof(100_000).fit(&x),
+        Err(FitError::TooMuchMemory { .. })
+    ));
+}
+
+/// Item 9 from the command line: `--algo lof --n-neighbors 100000` on 100,000 rows aborted with
+/// "memory allocation of 40000000000 bytes failed"; now it is refused with exit status 3.
+#[test]
+fn detect_refuses_lof_that_needs_too_much_memory() {
+    let dir = tempdir();
+    let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(90);
+    let mut text = String::from("a,b\n");
+    for _ in 0..100_000 {
+        text.push_str(&format!(
+            "{},{}\n",
+            rng.random_range(0..1_000_000),
+            rng.random_range(0..1_000_000)
+        ));
+    }
+    std::fs::write(dir.path().join("in.csv"), text).expect("write");
+    let out = bin(dir.path())
+        .args([
+            "detect",
+            "in.csv",
+            "--no-time",
+            "--algo",
+            "lof",
+            "--n-neighbors",
+            "100000",
+        ])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("trafficlens: error: "), "{stderr}");
+    assert!(stderr.contains("--n-neighbors of at most "), "{stderr}");
+    assert!(!stderr.contains("memory allocation"), "{stderr}");
+}
+
+/// Data around `magnitude` (a cluster and a few far rows), continuous so that no distances tie.
+fn spread(magnitude: f64) -> Vec<Vec<f64>> {
+    let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(15);
+    let mut cols: Vec<Vec<f64>> = (0..3)
+        .map(|_| {
+            (0..400)
+                .map(|_| rng.random_range(1.0..2.0) * magnitude)
+                .collect()
+        })
+        .collect();
+    for (row, v) in [(7, 9.0), (123, 8.5), (301, 0.05)] {
+        cols[row % 3][row] = v * magnitude;
+    }
+    cols
+}
+
+/// Item 15: finite values near 1e301 overflowed the squared distances, so every score was NaN
+/// and nothing was flagged. Now the scores are finite and the flags those of the same data
+/// divided by 1e300.
+#[test]
+fn values_near_the_top_of_the_range_score_like_ordinary_values() {
+    let names = vec!["a".to_string(), "b".to_string(), "c".to_string()];
+    let huge = spread(1e301);
+    let plain: Vec<Vec<f64>> = huge
+        .iter()
+        .map(|c| c.iter().map(|v| v / 1e300).collect())
+        .collect();
+    let x = Matrix::new(&huge, &names).expect("matrix");
+    let y = Matrix::new(&plain, &names).expect("matrix");
+    for k in [5, 20] {
+        let params = LofParams {
+            n_neighbors: k,
+            contamination: Contamination::Fraction(0.01),
+        }
+        .validate()
+        .expect("valid");
+        let a = params.fit(&x).expect("fit");
+        let b = params.fit(&y).expect("fit");
+        let (sa, sb) = (a.negative_outlier_factor(), b.negative_outlier_factor());
+        assert!(sa.iter().all(|v| v.is_finite()), "k = {k}: {:?}", &sa[..5]);
+        for (i, (p, q)) in sa.iter().zip(sb).enumerate() {
+            assert!(
+                (p - q).abs() <= 1e-6 * q.abs(),
+                "k = {k}, row {i}: {p} vs {q}"
+            );
+        }
+        for c in [Contamination::Auto, Contamination::Fraction(0.01)] {
+            let flags = a.training().flags(c);
+            assert_eq!(flags, b.training().flags(c), "k = {k}, {c}");
+            assert!(flags.iter().any(|&f| f), "k = {k}, {c}: nothing flagged");
+        }
+        assert!(a.training().flags(Contamination::Fraction(0.01))[7]);
+        // Novelty scoring scales new rows the same way.
+        let far = a.score_one(&[9e301, 1.5e301, 1.5e301]).expect("score");
+        let far_plain = b.score_one(&[90.0, 15.0, 15.0]).expect("score");
+        assert!(
+            (far - far_plain).abs() <= 1e-6 * far_plain.abs(),
+            "{far} vs {far_plain}"
         );
     }
 }

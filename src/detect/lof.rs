@@ -6,6 +6,11 @@
 //!
 //! For the interactive neighbours slider, [`NeighbourCache`] searches once for the largest k and
 //! derives LOF for any smaller k from those lists, without searching again.
+//!
+//! Copies of a row share one neighbour list (see [`super::knn`]): they are at the same distance
+//! from everything, so the list is the one each copy would get, and every number is the same as
+//! with one list per row. The memory of the lists is checked before they are allocated
+//! ([`super::lof_memory`]).
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -13,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 use super::knn::{training_neighbours_of, Index, Neighbours};
+use super::lof_memory::{check_lof_memory, LOF_MEMORY_LIMIT};
 use super::threshold::{is_outlier, Contamination, TrainingScores};
 use super::{FitError, Matrix, ParamsError};
 
@@ -69,19 +75,22 @@ impl ValidLofParams {
 #[derive(Debug, Clone)]
 pub struct NeighbourCache {
     index: Arc<Index>,
-    /// `k_max + 1` neighbours of each training row, the row itself included.
+    /// `k_max + 1` neighbours of each distinct training point, its own rows included: the
+    /// list of row `q` is `raw.of(index.point_of(q))`.
     raw: Neighbours,
     k_max: usize,
 }
 
 impl NeighbourCache {
-    /// Searches the `k_max` nearest other rows of every row of `x` (clamped to `n - 1`).
+    /// Searches the `k_max` nearest other rows of every row of `x` (clamped to `n - 1`), after
+    /// checking that the lists fit in [`LOF_MEMORY_LIMIT`].
     pub fn build(x: &Matrix, k_max: usize) -> Result<Self, FitError> {
         if x.rows() < 2 {
             return Err(FitError::NoRows);
         }
         let k_max = k_max.clamp(1, x.rows() - 1);
         let index = Index::build(x);
+        check_lof_memory(index.len(), index.distinct(), k_max, LOF_MEMORY_LIMIT)?;
         let raw = index.query_self(k_max + 1);
         Ok(NeighbourCache {
             index: Arc::new(index),
@@ -116,29 +125,19 @@ impl NeighbourCache {
         }
         let k = n_neighbors.clamp(1, n - 1).min(self.k_max);
         // The neighbour lists are read in place from the cache: no copy per k.
-        let raw = &self.raw;
+        let (raw, index) = (&self.raw, &self.index);
+        let neighbours = |q: usize| training_neighbours_of(raw, index.point_of(q), q, k);
         let k_distance: Vec<f64> = (0..n)
             .into_par_iter()
-            .map(|q| {
-                training_neighbours_of(raw, q, k)
-                    .last()
-                    .map_or(0.0, |(_, d)| d)
-            })
+            .map(|q| neighbours(q).last().map_or(0.0, |(_, d)| d))
             .collect();
         let lrd: Vec<f64> = (0..n)
             .into_par_iter()
-            .map(|q| local_reachability_density(training_neighbours_of(raw, q, k), k, &k_distance))
+            .map(|q| local_reachability_density(neighbours(q), k, &k_distance))
             .collect();
         let nof: Vec<f64> = (0..n)
             .into_par_iter()
-            .map(|q| {
-                -mean_ratio(
-                    training_neighbours_of(raw, q, k).map(|(o, _)| o),
-                    k,
-                    &lrd,
-                    lrd[q],
-                )
-            })
+            .map(|q| -mean_ratio(neighbours(q).map(|(o, _)| o), k, &lrd, lrd[q]))
             .collect();
         if nof.iter().any(|&v| v < -1e7) {
             warnings.push("duplicate values are leading to incorrect results; increase the number of neighbours".into());
