@@ -625,11 +625,23 @@ pub fn training_neighbours_of(
     k: usize,
 ) -> impl Iterator<Item = (u32, f64)> + '_ {
     let take = (k + 1).min(raw.k);
-    let (idx, dist) = raw.of(list);
-    let skip = idx[..take]
+    let skip = raw.of(list).0[..take]
         .iter()
         .position(|&i| i as usize == q)
         .unwrap_or(0);
+    training_neighbours_at(raw, list, skip, k)
+}
+
+/// The first `k + 1` entries of list `list` of `raw` without entry `skip`: the training
+/// neighbours of a row found at `skip` in its list (0 for a row not among them).
+pub fn training_neighbours_at(
+    raw: &Neighbours,
+    list: usize,
+    skip: usize,
+    k: usize,
+) -> impl Iterator<Item = (u32, f64)> + '_ {
+    let take = (k + 1).min(raw.k);
+    let (idx, dist) = raw.of(list);
     (0..take)
         .filter(move |&j| j != skip)
         .take(k)
