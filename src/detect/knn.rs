@@ -39,7 +39,7 @@ pub struct Neighbours {
     pub k: usize,
     /// Row indices, `k` per query.
     pub indices: Vec<u32>,
-    /// Distances, `k` per query.
+    /// Distances, `k` per query, in the index's units (see [`Index::scale`]).
     pub distances: Vec<f64>,
 }
 
@@ -95,7 +95,7 @@ struct KdNode {
 
 /// A candidate point: squared distance and point (tree order); in the max-heap the largest
 /// distance, then the largest point, is on top.
-#[derive(PartialEq)]
+#[derive(Clone, Copy, PartialEq)]
 struct Candidate(f64, u32);
 
 impl Eq for Candidate {}
@@ -132,6 +132,16 @@ impl Search {
             found: Vec::new(),
             level: Vec::new(),
         }
+    }
+
+    /// Keeps a point dropped from the heap while it ties with the points dropped before it
+    /// (dropped points come farthest first: a nearer one replaces them).
+    #[inline]
+    fn drop_point(&mut self, c: Candidate) {
+        if self.dropped.last().is_some_and(|d| d.0 != c.0) {
+            self.dropped.clear();
+        }
+        self.dropped.push(c);
     }
 
     /// The squared distance within which every point must be looked at: the k-th row's so far,
@@ -501,8 +511,31 @@ impl Index {
     /// their rows may still come before that distance's other rows by index.
     #[inline]
     fn offer(&self, search: &mut Search, k: usize, c: Candidate) {
-        search.rows += self.weight(c.1);
+        let w = self.weight(c.1);
+        // The usual case: the candidate takes the place of the farthest point, which the rest
+        // no longer need (as a push followed by a pop would do, with one sift).
+        let replaced = match search.heap.peek_mut() {
+            Some(mut top) => {
+                let top_w = self.weight(top.1);
+                (c < *top && search.rows - top_w + w >= k)
+                    .then(|| (std::mem::replace(&mut *top, c), top_w))
+            }
+            None => None,
+        };
+        if let Some((old, top_w)) = replaced {
+            search.rows = search.rows - top_w + w;
+            search.drop_point(old);
+            self.prune(search, k);
+            return;
+        }
+        search.rows += w;
         search.heap.push(c);
+        self.prune(search, k);
+    }
+
+    /// Drops the farthest points while the rest stand for at least `k` rows.
+    #[inline]
+    fn prune(&self, search: &mut Search, k: usize) {
         while let Some(top) = search.heap.peek() {
             let w = self.weight(top.1);
             if search.rows - w < k {
@@ -512,10 +545,7 @@ impl Index {
                 break;
             };
             search.rows -= w;
-            if search.dropped.last().is_some_and(|c| c.0 != top.0) {
-                search.dropped.clear();
-            }
-            search.dropped.push(top);
+            search.drop_point(top);
         }
     }
 
