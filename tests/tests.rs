@@ -7,6 +7,7 @@ mod cli;
 mod detect;
 mod hardening_answers;
 mod hardening_inputs;
+mod hardening_lof;
 mod hardening_outputs;
 mod hardening_terminal;
 mod iforest;

@@ -70,6 +70,28 @@ pub enum FitError {
         /// Features given.
         found: usize,
     },
+    /// LOF's neighbour lists would need more memory than
+    /// [`LOF_MEMORY_LIMIT`](super::lof_memory::LOF_MEMORY_LIMIT); nothing was allocated.
+    #[error(
+        "LOF with {neighbours} neighbours on {rows} rows ({distinct} distinct) needs about {} for its neighbour lists, more than the limit of {}; {}",
+        super::lof_memory::gib(.needed),
+        super::lof_memory::gib(.limit),
+        super::lof_memory::advice(.max_neighbours)
+    )]
+    TooMuchMemory {
+        /// Rows to score.
+        rows: usize,
+        /// Distinct rows among them (copies share one list).
+        distinct: usize,
+        /// Neighbours asked for (after clamping to the rows).
+        neighbours: usize,
+        /// Bytes needed.
+        needed: u64,
+        /// Bytes allowed.
+        limit: u64,
+        /// The most neighbours that fit (0: none).
+        max_neighbours: usize,
+    },
     /// The work was cancelled.
     #[error("cancelled")]
     Cancelled,

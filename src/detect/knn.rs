@@ -3,9 +3,19 @@
 //! chooses. Distances are `sqrt` of the sum of squared differences taken feature by feature, as
 //! scikit-learn's k-d tree computes them; ties are broken by row index, so results are the same
 //! whatever the number of threads.
+//!
+//! Identical rows are indexed once, as one point standing for its rows. The search runs over the
+//! distinct points, each weighing as many rows as it stands for, and its answer is expanded back
+//! to rows: copies of a point are at the same distance from any query, so the rows found, their
+//! order and their distances are exactly those of a search over every row, but the work no longer
+//! grows with the number of copies.
+//!
+//! Values so large that squared distances could overflow are first multiplied by a power of two
+//! (exact; see [`MAX_UNSCALED_EXPONENT`]), queries too, and distances are then in those units.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
+use std::hash::{Hash, Hasher};
 
 use rayon::prelude::*;
 
@@ -13,6 +23,11 @@ use super::Matrix;
 
 /// Above this many features, search by brute force (a k-d tree no longer prunes well).
 pub const MAX_TREE_FEATURES: usize = 15;
+
+/// The largest binary exponent of a value that is used as it is. With every value below
+/// 2^401, a squared difference is below 2^804 and a sum over fewer than 2^219 features cannot
+/// overflow; larger data is multiplied by the power of two that brings it below 2^401.
+pub const MAX_UNSCALED_EXPONENT: i32 = 400;
 
 /// Points per leaf of the k-d tree.
 const LEAF_SIZE: usize = 32;
@@ -24,7 +39,7 @@ pub struct Neighbours {
     pub k: usize,
     /// Row indices, `k` per query.
     pub indices: Vec<u32>,
-    /// Distances, `k` per query.
+    /// Distances, `k` per query, in the index's units (see [`Index::scale`]).
     pub distances: Vec<f64>,
 }
 
@@ -46,14 +61,20 @@ impl Neighbours {
     }
 }
 
-/// A searchable copy of the training points (row-major).
+/// A searchable copy of the training rows: their distinct points, and the rows of each.
 #[derive(Debug, Clone)]
 pub struct Index {
     dims: usize,
-    /// Points in tree order, row-major.
+    /// The power of two every value is multiplied by (1 for ordinary data).
+    scale: f64,
+    /// Distinct points in tree order, row-major.
     points: Vec<f64>,
-    /// Original row of each point in tree order.
-    rows: Vec<u32>,
+    /// The rows of point `p` are `members[starts[p]..starts[p + 1]]`, ascending.
+    starts: Vec<u32>,
+    /// Rows grouped by point.
+    members: Vec<u32>,
+    /// The point (in tree order) of each row.
+    point_of_row: Vec<u32>,
     /// Tree nodes (empty for brute force).
     nodes: Vec<KdNode>,
     /// Bounding box of each node: `dims` minima then `dims` maxima.
@@ -72,8 +93,9 @@ struct KdNode {
     right: u32,
 }
 
-/// A candidate neighbour in the max-heap (largest distance, then largest index, on top).
-#[derive(PartialEq)]
+/// A candidate point: squared distance and point (tree order); in the max-heap the largest
+/// distance, then the largest point, is on top.
+#[derive(Clone, Copy, PartialEq)]
 struct Candidate(f64, u32);
 
 impl Eq for Candidate {}
@@ -90,34 +112,174 @@ impl Ord for Candidate {
     }
 }
 
+/// The state of one query, reused between queries: the candidate points, the number of rows
+/// they stand for, and the points last dropped from the top of the heap, which are still part
+/// of the answer if they tie with its farthest distance.
+struct Search {
+    heap: BinaryHeap<Candidate>,
+    rows: usize,
+    dropped: Vec<Candidate>,
+    found: Vec<Candidate>,
+    level: Vec<u32>,
+}
+
+impl Search {
+    fn new(k: usize) -> Self {
+        Search {
+            heap: BinaryHeap::with_capacity(k + 1),
+            rows: 0,
+            dropped: Vec::new(),
+            found: Vec::new(),
+            level: Vec::new(),
+        }
+    }
+
+    /// Keeps a point dropped from the heap while it ties with the points dropped before it
+    /// (dropped points come farthest first: a nearer one replaces them).
+    #[inline]
+    fn drop_point(&mut self, c: Candidate) {
+        if self.dropped.last().is_some_and(|d| d.0 != c.0) {
+            self.dropped.clear();
+        }
+        self.dropped.push(c);
+    }
+
+    /// The squared distance within which every point must be looked at: the k-th row's so far,
+    /// or infinity while fewer than `k` rows are known.
+    #[inline]
+    fn worst(&self, k: usize) -> f64 {
+        match self.heap.peek() {
+            Some(top) if self.rows >= k => top.0,
+            _ => f64::INFINITY,
+        }
+    }
+}
+
+/// A row's values as a hash key: equal when every value has the same bits.
+struct RowKey<'a>(&'a [f64]);
+
+impl Hash for RowKey<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        for v in self.0 {
+            state.write_u64(v.to_bits());
+        }
+    }
+}
+
+impl PartialEq for RowKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0
+            .iter()
+            .zip(other.0)
+            .all(|(a, b)| a.to_bits() == b.to_bits())
+    }
+}
+
+impl Eq for RowKey<'_> {}
+
+/// Numbers the distinct rows of `values` (row-major, `d` per row) in order of first appearance:
+/// the number of each row, and the first row of each number.
+fn distinct_rows(values: &[f64], d: usize) -> (Vec<u32>, Vec<usize>) {
+    let mut ids: HashMap<RowKey, u32, foldhash::fast::FixedState> =
+        HashMap::with_hasher(foldhash::fast::FixedState::with_seed(0x6b6e_6e5f_6475_7073));
+    let mut first = Vec::new();
+    let numbers = values
+        .chunks_exact(d.max(1))
+        .enumerate()
+        .map(|(r, row)| {
+            let next = first.len() as u32;
+            *ids.entry(RowKey(row)).or_insert_with(|| {
+                first.push(r);
+                next
+            })
+        })
+        .collect();
+    (numbers, first)
+}
+
+/// The power of two that brings the largest absolute value of `x` below
+/// 2^([`MAX_UNSCALED_EXPONENT`] + 1), or 1 when it already is.
+fn overflow_scale(x: &Matrix) -> f64 {
+    let largest = (0..x.features())
+        .map(|f| x.column(f).iter().fold(0.0f64, |m, v| m.max(v.abs())))
+        .fold(0.0f64, f64::max);
+    // The binary exponent of a finite value: its biased exponent bits minus the bias.
+    let exponent = ((largest.to_bits() >> 52) & 0x7ff) as i32 - 1023;
+    if exponent <= MAX_UNSCALED_EXPONENT {
+        1.0
+    } else {
+        // 2^(MAX_UNSCALED_EXPONENT - exponent), at least 2^-623: a normal number, built exactly.
+        f64::from_bits(((MAX_UNSCALED_EXPONENT - exponent + 1023) as u64) << 52)
+    }
+}
+
 impl Index {
     /// Indexes the rows of `x`.
     pub fn build(x: &Matrix) -> Index {
         let (n, d) = (x.rows(), x.features());
-        let mut points = vec![0.0; n * d];
+        let scale = overflow_scale(x);
+        // Scaled row-major values; `+ 0.0` turns -0.0 into 0.0, the same point.
+        let mut values = vec![0.0; n * d];
         for f in 0..d {
             for (r, v) in x.column(f).iter().enumerate() {
-                points[r * d + f] = *v;
+                values[r * d + f] = v * scale + 0.0;
             }
         }
+        let (mut point_of_row, first) = distinct_rows(&values, d);
+        let mut points = Vec::with_capacity(first.len() * d);
+        for &r in &first {
+            points.extend_from_slice(&values[r * d..(r + 1) * d]);
+        }
+        drop(values);
         let mut index = Index {
             dims: d,
+            scale,
             points,
-            rows: (0..n as u32).collect(),
+            starts: Vec::new(),
+            members: Vec::new(),
+            point_of_row: Vec::new(),
             nodes: Vec::new(),
             boxes: Vec::new(),
         };
-        if d <= MAX_TREE_FEATURES {
-            index.build_tree();
+        let m = first.len();
+        let order: Vec<u32> = if d <= MAX_TREE_FEATURES {
+            index.build_tree()
+        } else {
+            (0..m as u32).collect()
+        };
+        // Renumber the rows' points in tree order, then list the rows of each point.
+        let mut position = vec![0u32; m];
+        for (p, &g) in order.iter().enumerate() {
+            position[g as usize] = p as u32;
         }
+        for p in &mut point_of_row {
+            *p = position[*p as usize];
+        }
+        let mut starts = vec![0u32; m + 1];
+        for &p in &point_of_row {
+            starts[p as usize + 1] += 1;
+        }
+        for p in 0..m {
+            starts[p + 1] += starts[p];
+        }
+        let mut next = starts.clone();
+        let mut members = vec![0u32; n];
+        for (r, &p) in point_of_row.iter().enumerate() {
+            members[next[p as usize] as usize] = r as u32;
+            next[p as usize] += 1;
+        }
+        index.starts = starts;
+        index.members = members;
+        index.point_of_row = point_of_row;
         index
     }
 
-    /// Builds the tree by splitting at the median of the widest dimension.
-    fn build_tree(&mut self) {
-        let n = self.rows.len();
+    /// Builds the tree over the distinct points by splitting at the median of the widest
+    /// dimension, puts the points in tree order and returns the old number of each.
+    fn build_tree(&mut self) -> Vec<u32> {
         let d = self.dims;
-        // Sort a permutation, then apply it to points and rows.
+        let n = self.points.len() / d.max(1);
+        // Sort a permutation, then apply it to the points.
         let mut perm: Vec<u32> = (0..n as u32).collect();
         let mut stack = vec![(0usize, 0usize, n)];
         self.nodes.push(KdNode {
@@ -183,7 +345,6 @@ impl Index {
                     .copied()
             })
             .collect();
-        self.rows = perm;
         // Bounding boxes, for the lower bound of the distance from a query to a node.
         let mut boxes = vec![0.0; self.nodes.len() * 2 * d];
         for (id, node) in self.nodes.iter().enumerate() {
@@ -199,6 +360,7 @@ impl Index {
             }
         }
         self.boxes = boxes;
+        perm
     }
 
     /// Number of features.
@@ -206,17 +368,45 @@ impl Index {
         self.dims
     }
 
-    /// Number of indexed points.
+    /// Number of indexed rows.
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.point_of_row.len()
     }
 
     /// True when nothing is indexed.
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.point_of_row.is_empty()
     }
 
-    /// The `k` nearest indexed points of each row of `queries` (in parallel).
+    /// Number of distinct points among the rows.
+    pub fn distinct(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
+    /// The distinct point of row `row`: its list in [`Self::query_self`].
+    pub fn point_of(&self, row: usize) -> usize {
+        self.point_of_row[row] as usize
+    }
+
+    /// The power of two the values were multiplied by before distances were taken (1 unless
+    /// they reach 2^[`MAX_UNSCALED_EXPONENT`]).
+    pub fn scale(&self) -> f64 {
+        self.scale
+    }
+
+    /// The rows of point `p`, ascending.
+    #[inline]
+    fn members_of(&self, p: u32) -> &[u32] {
+        &self.members[self.starts[p as usize] as usize..self.starts[p as usize + 1] as usize]
+    }
+
+    /// The number of rows of point `p`.
+    #[inline]
+    fn weight(&self, p: u32) -> usize {
+        (self.starts[p as usize + 1] - self.starts[p as usize]) as usize
+    }
+
+    /// The `k` nearest indexed rows of each row of `queries` (in parallel).
     pub fn query(&self, queries: &Matrix, k: usize) -> Neighbours {
         let d = self.dims;
         let k = k.min(self.len());
@@ -234,75 +424,128 @@ impl Index {
             .zip(out.distances.par_chunks_mut(k))
             .enumerate()
             .for_each_init(
-                || (vec![0.0; d], BinaryHeap::with_capacity(k + 1)),
-                |(q, heap), (r, (idx, dist))| {
+                || (vec![0.0; d], Search::new(k)),
+                |(q, search), (r, (idx, dist))| {
                     for (f, v) in q.iter_mut().enumerate() {
-                        *v = queries.get(r, f);
+                        *v = queries.get(r, f) * self.scale;
                     }
-                    self.nearest(q, k, heap, idx, dist);
+                    self.nearest(q, k, search, idx, dist);
                 },
             );
         out
     }
 
-    /// The `k` nearest indexed points of every indexed point (itself included), in row order.
+    /// The `k` nearest indexed rows of every distinct point (its own rows included), one list
+    /// per point in the order of [`Self::point_of`]: every row of a point has the same list.
     /// Points are visited in tree order, so neighbouring queries share the cache.
     pub fn query_self(&self, k: usize) -> Neighbours {
-        /// Queries answered per batch before their lists are moved to row order.
-        const BATCH: usize = 1 << 16;
         let d = self.dims;
         let k = k.min(self.len());
-        let n = self.len();
+        let m = self.distinct();
         let mut out = Neighbours {
             k,
-            indices: vec![0; n * k],
-            distances: vec![0.0; n * k],
+            indices: vec![0; m * k],
+            distances: vec![0.0; m * k],
         };
         if k == 0 {
             return out;
         }
-        let mut idx_batch = vec![0u32; BATCH.min(n) * k];
-        let mut dist_batch = vec![0.0f64; BATCH.min(n) * k];
-        for first in (0..n).step_by(BATCH) {
-            let count = BATCH.min(n - first);
-            idx_batch[..count * k]
-                .par_chunks_mut(k)
-                .zip(dist_batch[..count * k].par_chunks_mut(k))
-                .enumerate()
-                .for_each_init(
-                    || BinaryHeap::with_capacity(k + 1),
-                    |heap, (i, (idx, dist))| {
-                        let p = first + i;
-                        self.nearest(&self.points[p * d..(p + 1) * d], k, heap, idx, dist);
-                    },
-                );
-            for (i, &row) in self.rows[first..first + count].iter().enumerate() {
-                let (r, t) = (row as usize * k..(row as usize + 1) * k, i * k..(i + 1) * k);
-                out.indices[r.clone()].copy_from_slice(&idx_batch[t.clone()]);
-                out.distances[r].copy_from_slice(&dist_batch[t]);
-            }
-        }
+        out.indices
+            .par_chunks_mut(k)
+            .zip(out.distances.par_chunks_mut(k))
+            .enumerate()
+            .for_each_init(
+                || Search::new(k),
+                |search, (p, (idx, dist))| {
+                    self.nearest(&self.points[p * d..(p + 1) * d], k, search, idx, dist);
+                },
+            );
         out
     }
 
-    /// The `k` nearest points to `q`, nearest first (ties by row index), written to `idx`
-    /// and `dist` (each `k` long).
-    fn nearest(
-        &self,
-        q: &[f64],
-        k: usize,
-        heap: &mut BinaryHeap<Candidate>,
-        idx: &mut [u32],
-        dist: &mut [f64],
-    ) {
-        heap.clear();
-        self.search_all(q, k, heap);
-        // Pop from the top (farthest) into the slots from the back.
-        let mut slot = heap.len();
-        while let Some(c) = heap.pop() {
-            slot -= 1;
-            idx[slot] = c.1;
-            dist[slot] = c.0.sqrt();
+    /// The `k` nearest rows to `q`, nearest first (ties by row index), written to `idx` and
+    /// `dist` (each `k` long, `k` at most the number of rows).
+    fn nearest(&self, q: &[f64], k: usize, search: &mut Search, idx: &mut [u32], dist: &mut [f64]) {
+        search.heap.clear();
+        search.dropped.clear();
+        search.rows = 0;
+        self.search_all(q, k, search);
+        // The points of the answer: the heap, and the dropped points that tie with its top.
+        let top = search.heap.peek().map(|c| c.0);
+        let found = &mut search.found;
+        found.clear();
+        found.extend(search.heap.drain());
+        if top.is_some_and(|t| search.dropped.first().is_some_and(|c| c.0 == t)) {
+            found.append(&mut search.dropped);
+        }
+        found.sort_unstable();
+        // Expand to rows, one distance at a time: points at the same distance merge their rows
+        // by index.
+        let mut taken = 0;
+        let mut i = 0;
+        while taken < k && i < found.len() {
+            let s = found[i].0;
+            let end = i + found[i..].iter().take_while(|c| c.0 == s).count();
+            let need = k - taken;
+            let level = &mut search.level;
+            level.clear();
+            for c in &found[i..end] {
+                level.extend(self.members_of(c.1).iter().take(need));
+            }
+            if end - i > 1 {
+                level.sort_unstable();
+            }
+            let d = s.sqrt();
+            for &row in level.iter().take(need) {
+                idx[taken] = row;
+                dist[taken] = d;
+                taken += 1;
+            }
+            i = end;
+        }
+        debug_assert_eq!(taken, k, "the candidates stand for at least k rows");
+    }
+
+    /// Adds a candidate point, then drops the farthest points while the rest stand for at
+    /// least `k` rows. Dropped points are kept while they tie with the new farthest distance:
+    /// their rows may still come before that distance's other rows by index.
+    #[inline]
+    fn offer(&self, search: &mut Search, k: usize, c: Candidate) {
+        let w = self.weight(c.1);
+        // The usual case: the candidate takes the place of the farthest point, which the rest
+        // no longer need (as a push followed by a pop would do, with one sift).
+        let replaced = match search.heap.peek_mut() {
+            Some(mut top) => {
+                let top_w = self.weight(top.1);
+                (c < *top && search.rows - top_w + w >= k)
+                    .then(|| (std::mem::replace(&mut *top, c), top_w))
+            }
+            None => None,
+        };
+        if let Some((old, top_w)) = replaced {
+            search.rows = search.rows - top_w + w;
+            search.drop_point(old);
+            self.prune(search, k);
+            return;
+        }
+        search.rows += w;
+        search.heap.push(c);
+        self.prune(search, k);
+    }
+
+    /// Drops the farthest points while the rest stand for at least `k` rows.
+    #[inline]
+    fn prune(&self, search: &mut Search, k: usize) {
+        while let Some(top) = search.heap.peek() {
+            let w = self.weight(top.1);
+            if search.rows - w < k {
+                break;
+            }
+            let Some(top) = search.heap.pop() else {
+                break;
+            };
+            search.rows -= w;
+            search.drop_point(top);
         }
     }
 
@@ -316,7 +559,7 @@ impl Index {
         }
     }
 
-    /// Offers points `start..end` (tree order) to the heap.
+    /// Offers points `start..end` (tree order) to the search.
     #[inline]
     fn scan<const D: usize>(
         &self,
@@ -324,21 +567,21 @@ impl Index {
         start: usize,
         end: usize,
         k: usize,
-        heap: &mut BinaryHeap<Candidate>,
+        search: &mut Search,
     ) {
         let d = self.dims_of::<D>();
         let q = &q[..d];
-        let mut worst = current_worst(heap, k);
+        let mut worst = search.worst(k);
         let points = self.points[start * d..end * d].chunks_exact(d);
-        for (point, &row) in points.zip(&self.rows[start..end]) {
+        for (point, p) in points.zip(start as u32..) {
             let mut s = 0.0;
             for f in 0..d {
                 let t = q[f] - point[f];
                 s += t * t;
             }
             if s <= worst {
-                offer(heap, k, Candidate(s, row));
-                worst = current_worst(heap, k);
+                self.offer(search, k, Candidate(s, p));
+                worst = search.worst(k);
             }
         }
     }
@@ -357,23 +600,17 @@ impl Index {
         s
     }
 
-    /// Depth-first search: skips a node whose box is farther than the k-th candidate, and visits
-    /// the child on the query's side of the split first.
-    fn search<const D: usize>(
-        &self,
-        id: usize,
-        q: &[f64],
-        k: usize,
-        heap: &mut BinaryHeap<Candidate>,
-    ) {
+    /// Depth-first search: skips a node whose box is farther than the k-th row, and visits the
+    /// child on the query's side of the split first.
+    fn search<const D: usize>(&self, id: usize, q: &[f64], k: usize, search: &mut Search) {
         // A point at exactly the current k-th distance may still win on its index: prune only
         // boxes strictly farther.
-        if heap.len() == k && self.box_distance2::<D>(id, q) > current_worst(heap, k) {
+        if search.rows >= k && self.box_distance2::<D>(id, q) > search.worst(k) {
             return;
         }
         let node = &self.nodes[id];
         if node.dim == u32::MAX {
-            self.scan::<D>(q, node.start as usize, node.end as usize, k, heap);
+            self.scan::<D>(q, node.start as usize, node.end as usize, k, search);
             return;
         }
         let (near, far) = if q[node.dim as usize] < node.split {
@@ -381,24 +618,24 @@ impl Index {
         } else {
             (node.right, node.left)
         };
-        self.search::<D>(near as usize, q, k, heap);
-        self.search::<D>(far as usize, q, k, heap);
+        self.search::<D>(near as usize, q, k, search);
+        self.search::<D>(far as usize, q, k, search);
     }
 
     /// Search specialised for the usual small numbers of features, so distances are unrolled.
-    fn search_all(&self, q: &[f64], k: usize, heap: &mut BinaryHeap<Candidate>) {
+    fn search_all(&self, q: &[f64], k: usize, search: &mut Search) {
         macro_rules! dispatch {
             ($($n:literal)*) => {
                 match self.dims {
                     $($n => if self.nodes.is_empty() {
-                        self.scan::<$n>(q, 0, self.rows.len(), k, heap)
+                        self.scan::<$n>(q, 0, self.distinct(), k, search)
                     } else {
-                        self.search::<$n>(0, q, k, heap)
+                        self.search::<$n>(0, q, k, search)
                     },)*
                     _ => if self.nodes.is_empty() {
-                        self.scan::<0>(q, 0, self.rows.len(), k, heap)
+                        self.scan::<0>(q, 0, self.distinct(), k, search)
                     } else {
-                        self.search::<0>(0, q, k, heap)
+                        self.search::<0>(0, q, k, search)
                     },
                 }
             };
@@ -407,41 +644,34 @@ impl Index {
     }
 }
 
-/// The k-th squared distance so far, or infinity while fewer than `k` candidates are known.
-#[inline]
-fn current_worst(heap: &BinaryHeap<Candidate>, k: usize) -> f64 {
-    match heap.peek() {
-        Some(top) if heap.len() == k => top.0,
-        _ => f64::INFINITY,
-    }
-}
-
-/// Adds a candidate to a heap of at most `k`, replacing the worst if it is better.
-#[inline]
-fn offer(heap: &mut BinaryHeap<Candidate>, k: usize, c: Candidate) {
-    if heap.len() < k {
-        heap.push(c);
-    } else if let Some(mut top) = heap.peek_mut() {
-        if c < *top {
-            *top = c;
-        }
-    }
-}
-
-/// scikit-learn's `kneighbors()` on the training set, for row `q`: of the first `k + 1` raw
-/// neighbours the row itself is removed, or, where more than `k` exact duplicates hide it, the
-/// first neighbour. Yields `k` (row, distance) pairs, nearest first.
+/// scikit-learn's `kneighbors()` on the training set, for row `q` whose point's list in `raw`
+/// is `list` (see [`Index::query_self`]): of the first `k + 1` raw neighbours the row itself is
+/// removed, or, where more than `k` exact duplicates hide it, the first neighbour. Yields `k`
+/// (row, distance) pairs, nearest first.
 pub fn training_neighbours_of(
     raw: &Neighbours,
+    list: usize,
     q: usize,
     k: usize,
 ) -> impl Iterator<Item = (u32, f64)> + '_ {
     let take = (k + 1).min(raw.k);
-    let (idx, dist) = raw.of(q);
-    let skip = idx[..take]
+    let skip = raw.of(list).0[..take]
         .iter()
         .position(|&i| i as usize == q)
         .unwrap_or(0);
+    training_neighbours_at(raw, list, skip, k)
+}
+
+/// The first `k + 1` entries of list `list` of `raw` without entry `skip`: the training
+/// neighbours of a row found at `skip` in its list (0 for a row not among them).
+pub fn training_neighbours_at(
+    raw: &Neighbours,
+    list: usize,
+    skip: usize,
+    k: usize,
+) -> impl Iterator<Item = (u32, f64)> + '_ {
+    let take = (k + 1).min(raw.k);
+    let (idx, dist) = raw.of(list);
     (0..take)
         .filter(move |&j| j != skip)
         .take(k)
@@ -501,12 +731,91 @@ mod tests {
         // Query 0 finds itself first; query 1 finds itself second; query 2 is hidden behind
         // duplicates 5, 6 and 7, so the first of them is dropped.
         let rows = |q| {
-            training_neighbours_of(&raw, q, 2)
+            training_neighbours_of(&raw, q, q, 2)
                 .map(|(i, _)| i)
                 .collect::<Vec<_>>()
         };
         assert_eq!(rows(0), [1, 2]);
         assert_eq!(rows(1), [5, 6]);
         assert_eq!(rows(2), [6, 7]);
+    }
+
+    fn matrix_of(rows: &[Vec<f64>]) -> (Vec<Vec<f64>>, Vec<String>) {
+        let d = rows[0].len();
+        let cols = (0..d)
+            .map(|f| rows.iter().map(|r| r[f]).collect())
+            .collect();
+        (cols, (0..d).map(|f| f.to_string()).collect())
+    }
+
+    #[test]
+    fn lists_of_distinct_points_equal_brute_force_for_every_row() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(11);
+        for d in [1usize, 2, 3, 17] {
+            // Few distinct values: groups of copies, and whole groups tied at the k-th distance.
+            let base: Vec<Vec<f64>> = (0..150)
+                .map(|_| (0..d).map(|_| f64::from(rng.random_range(0..4))).collect())
+                .collect();
+            let rows: Vec<Vec<f64>> = (0..500)
+                .map(|_| base[rng.random_range(0..base.len())].clone())
+                .collect();
+            let (cols, names) = matrix_of(&rows);
+            let x = Matrix::new(&cols, &names).expect("matrix");
+            let index = Index::build(&x);
+            assert!(index.distinct() < rows.len(), "d = {d}");
+            assert_eq!(index.len(), rows.len());
+            for k in [1, 7, 40, 500] {
+                let raw = index.query_self(k);
+                assert_eq!(raw.len(), index.distinct());
+                for (r, row) in rows.iter().enumerate() {
+                    let (idx, dist) = raw.of(index.point_of(r));
+                    let got: Vec<(f64, u32)> =
+                        dist.iter().copied().zip(idx.iter().copied()).collect();
+                    assert_eq!(got, brute(&rows, row, k), "d = {d}, k = {k}, row {r}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn signed_zeros_are_one_point() {
+        let rows = vec![
+            vec![0.0, 1.0],
+            vec![-0.0, 1.0],
+            vec![0.0, 1.0],
+            vec![3.0, 1.0],
+        ];
+        let (cols, names) = matrix_of(&rows);
+        let index = Index::build(&Matrix::new(&cols, &names).expect("matrix"));
+        assert_eq!(index.distinct(), 2);
+        assert_eq!(index.point_of(0), index.point_of(1));
+    }
+
+    #[test]
+    fn only_values_that_could_overflow_are_scaled_by_a_power_of_two() {
+        let scale_of = |v: f64| {
+            let cols = vec![vec![1.0, -v, 0.5]];
+            let names = vec!["a".to_string()];
+            Index::build(&Matrix::new(&cols, &names).expect("matrix")).scale()
+        };
+        assert_eq!(scale_of(1e120), 1.0);
+        assert_eq!(scale_of(2f64.powi(MAX_UNSCALED_EXPONENT)), 1.0);
+        for v in [2f64.powi(MAX_UNSCALED_EXPONENT + 1), 1e301, f64::MAX] {
+            let s = scale_of(v);
+            assert_eq!(s.to_bits() & ((1 << 52) - 1), 0, "{s} is a power of two");
+            let top = v * s;
+            assert!(
+                top >= 2f64.powi(MAX_UNSCALED_EXPONENT)
+                    && top < 2f64.powi(MAX_UNSCALED_EXPONENT + 1),
+                "{v}: {top}"
+            );
+        }
+        // Distances between the largest finite values stay finite.
+        let cols = vec![vec![f64::MAX, -f64::MAX, 0.0]; 20];
+        let names: Vec<String> = (0..20).map(|f| f.to_string()).collect();
+        let x = Matrix::new(&cols, &names).expect("matrix");
+        let raw = Index::build(&x).query(&x, 3);
+        assert!(raw.distances.iter().all(|d| d.is_finite()));
     }
 }

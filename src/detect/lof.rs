@@ -6,13 +6,19 @@
 //!
 //! For the interactive neighbours slider, [`NeighbourCache`] searches once for the largest k and
 //! derives LOF for any smaller k from those lists, without searching again.
+//!
+//! Copies of a row share one neighbour list (see [`super::knn`]): they are at the same distance
+//! from everything, so the list is the one each copy would get, and every number is the same as
+//! with one list per row. The memory of the lists is checked before they are allocated
+//! ([`super::lof_memory`]).
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use std::sync::Arc;
 
-use super::knn::{training_neighbours_of, Index, Neighbours};
+use super::knn::{training_neighbours_at, Index, Neighbours};
+use super::lof_memory::{check_lof_memory, LOF_MEMORY_LIMIT};
 use super::threshold::{is_outlier, Contamination, TrainingScores};
 use super::{FitError, Matrix, ParamsError};
 
@@ -69,13 +75,15 @@ impl ValidLofParams {
 #[derive(Debug, Clone)]
 pub struct NeighbourCache {
     index: Arc<Index>,
-    /// `k_max + 1` neighbours of each training row, the row itself included.
+    /// `k_max + 1` neighbours of each distinct training point, its own rows included: the
+    /// list of row `q` is `raw.of(index.point_of(q))`.
     raw: Neighbours,
     k_max: usize,
 }
 
 impl NeighbourCache {
-    /// Searches the `k_max` nearest other rows of every row of `x` (clamped to `n - 1`).
+    /// Searches the `k_max` nearest other rows of every row of `x` (clamped to `n - 1`), after
+    /// checking that the lists fit in [`LOF_MEMORY_LIMIT`].
     pub fn build(x: &Matrix, k_max: usize) -> Result<Self, FitError> {
         if x.rows() < 2 {
             return Err(FitError::TooFewRows {
@@ -86,6 +94,7 @@ impl NeighbourCache {
         }
         let k_max = k_max.clamp(1, x.rows() - 1);
         let index = Index::build(x);
+        check_lof_memory(index.len(), index.distinct(), k_max, LOF_MEMORY_LIMIT)?;
         let raw = index.query_self(k_max + 1);
         Ok(NeighbourCache {
             index: Arc::new(index),
@@ -120,30 +129,16 @@ impl NeighbourCache {
         }
         let k = n_neighbors.clamp(1, n - 1).min(self.k_max);
         // The neighbour lists are read in place from the cache: no copy per k.
-        let raw = &self.raw;
-        let k_distance: Vec<f64> = (0..n)
-            .into_par_iter()
-            .map(|q| {
-                training_neighbours_of(raw, q, k)
-                    .last()
-                    .map_or(0.0, |(_, d)| d)
-            })
-            .collect();
-        let lrd: Vec<f64> = (0..n)
-            .into_par_iter()
-            .map(|q| local_reachability_density(training_neighbours_of(raw, q, k), k, &k_distance))
-            .collect();
-        let nof: Vec<f64> = (0..n)
-            .into_par_iter()
-            .map(|q| {
-                -mean_ratio(
-                    training_neighbours_of(raw, q, k).map(|(o, _)| o),
-                    k,
-                    &lrd,
-                    lrd[q],
-                )
-            })
-            .collect();
+        let rows = RowsOfLists::new(&self.index, &self.raw, k);
+        let neighbours = |p: usize, skip: usize| training_neighbours_at(&self.raw, p, skip, k);
+        let (k_distance, _) =
+            rows.per_row(|p, skip, _| neighbours(p, skip).last().map_or(0.0, |(_, d)| d));
+        let (lrd, lrd_of_copies) = rows
+            .per_row(|p, skip, _| local_reachability_density(neighbours(p, skip), k, &k_distance));
+        let (nof, _) = rows.per_row(|p, skip, q| {
+            let lrd_q = q.map_or(lrd_of_copies[p], |q| lrd[q]);
+            -mean_ratio(neighbours(p, skip).map(|(o, _)| o), k, &lrd, lrd_q)
+        });
         if nof.iter().any(|&v| v < -1e7) {
             warnings.push("duplicate values are leading to incorrect results; increase the number of neighbours".into());
         }
@@ -155,6 +150,75 @@ impl NeighbourCache {
             training: TrainingScores::new(nof, AUTO_OFFSET, contamination),
             warnings,
         })
+    }
+}
+
+/// Which rows of each distinct point need their own numbers. scikit-learn drops a training row
+/// from its own neighbours: a row among the first `k + 1` entries of its point's list is
+/// dropped from there, and every other copy drops the first entry, so all of them share one
+/// list and one set of numbers, computed once per point.
+struct RowsOfLists<'a> {
+    index: &'a Index,
+    /// For each row, its place in the first `k + 1` entries of its point's list, or `NONE`.
+    slot: Vec<u32>,
+    /// For each point, whether some of its rows are not in its list (and share its numbers).
+    has_copies: Vec<bool>,
+}
+
+impl<'a> RowsOfLists<'a> {
+    /// A row that is not in its point's list.
+    const NONE: u32 = u32::MAX;
+
+    fn new(index: &'a Index, raw: &Neighbours, k: usize) -> Self {
+        let take = (k + 1).min(raw.k);
+        let mut slot = vec![Self::NONE; index.len()];
+        for p in 0..raw.len() {
+            for (j, &r) in raw.of(p).0[..take].iter().enumerate() {
+                if index.point_of(r as usize) == p {
+                    slot[r as usize] = j as u32;
+                }
+            }
+        }
+        let mut has_copies = vec![false; raw.len()];
+        for (q, &s) in slot.iter().enumerate() {
+            if s == Self::NONE {
+                has_copies[index.point_of(q)] = true;
+            }
+        }
+        RowsOfLists {
+            index,
+            slot,
+            has_copies,
+        }
+    }
+
+    /// `f(point, skip, row)` for every row: once for each row in its point's list (with its
+    /// place as `skip`), and once per point for its other rows (`skip` 0, no row). Returns the
+    /// value of each row and the shared value of each point's other rows.
+    fn per_row(
+        &self,
+        f: impl Fn(usize, usize, Option<usize>) -> f64 + Sync,
+    ) -> (Vec<f64>, Vec<f64>) {
+        let shared: Vec<f64> = self
+            .has_copies
+            .par_iter()
+            .enumerate()
+            .map(|(p, &copies)| if copies { f(p, 0, None) } else { 0.0 })
+            .collect();
+        let values = self
+            .slot
+            .par_iter()
+            .enumerate()
+            .map(|(q, &s)| {
+                let p = self.index.point_of(q);
+                if s == Self::NONE {
+                    shared[p]
+                } else {
+                    f(p, s as usize, Some(q))
+                }
+            })
+            .collect();
+        (values, shared)
     }
 }
 

@@ -7,6 +7,7 @@ pub mod explain;
 pub mod iforest;
 pub mod knn;
 pub mod lof;
+pub mod lof_memory;
 mod matrix;
 pub mod metrics;
 pub mod run;
