@@ -5,6 +5,7 @@ mod app;
 mod bad_inputs;
 mod cli;
 mod detect;
+mod hardening_tables;
 mod iforest;
 mod load_formats;
 mod lof;
