@@ -102,7 +102,7 @@ fn parquet_flagged_out_keeps_text_and_bool_columns() {
             .position(|t| *t == record[0])
             .unwrap_or_else(|| panic!("unknown time in {record:?}"));
         seen_outlier |= i == 7;
-        let expected = vec![
+        let expected = [
             times[i].clone(),
             hosts[i].clone().unwrap_or_default(),
             ok[i].to_string(),
@@ -128,13 +128,7 @@ fn long_pivot_over_the_cell_limit_is_refused() {
     let mut text = String::from("time,region,requests\n");
     for i in 0..10_001i64 {
         let t = start + chrono::Duration::minutes(i);
-        writeln!(
-            text,
-            "{},r{},1",
-            t.format("%Y-%m-%d %H:%M:%S"),
-            i % 10_000
-        )
-        .expect("write");
+        writeln!(text, "{},r{},1", t.format("%Y-%m-%d %H:%M:%S"), i % 10_000).expect("write");
     }
     std::fs::write(&path, text).expect("write");
     let options = LoadOptions {
@@ -171,12 +165,12 @@ fn long_pivot_over_the_cell_limit_is_refused() {
         .stderr(predicates::str::contains("100010000 cells"));
 }
 
-// Item 11: many flagged rows are exported (contamination 0.5 of 200,000 rows), each with its
+// Item 11: many flagged rows are exported (contamination 0.5 of 100,000 rows), each with its
 // own original cells, score and top feature.
 #[test]
 fn flagged_out_of_many_rows_is_complete_and_correct() {
     let dir = tempdir();
-    let n = 200_000usize;
+    let n = 100_000usize;
     let mut noise = Noise(0x2545_f491_4f6c_dd1d);
     let mut text = String::from("id,x,y\n");
     let mut cells = Vec::with_capacity(n);
@@ -256,7 +250,10 @@ fn csv_line_over_the_cap_is_refused_by_name() {
         other => panic!("expected a line-too-long error, got {other}"),
     }
     let message = e.to_string();
-    assert!(message.contains("long.csv:3: the line is at least"), "{message}");
+    assert!(
+        message.contains("long.csv:3: the line is at least"),
+        "{message}"
+    );
     assert!(message.contains("16 MiB"), "{message}");
 
     // Quoted cells (and a quoted line break before it) take the scanner's byte-by-byte path.
@@ -265,16 +262,15 @@ fn csv_line_over_the_cap_is_refused_by_name() {
     let text = format!("time,note,value\n2021-01-01,\"two\nlines\",1\n2021-01-02,{cell},2\n");
     std::fs::write(&quoted, text).expect("write");
     let e = load(&quoted, &LoadOptions::default()).expect_err("the row is too long");
-    assert!(
-        matches!(e, LoadError::LineTooLong { line: 4, .. }),
-        "{e}"
-    );
+    assert!(matches!(e, LoadError::LineTooLong { line: 4, .. }), "{e}");
 
     bin(dir.path())
         .args(["stats", "long.csv"])
         .assert()
         .failure()
-        .stderr(predicates::str::contains("long.csv:3: the line is at least"));
+        .stderr(predicates::str::contains(
+            "long.csv:3: the line is at least",
+        ));
 }
 
 // Item 13: a line of exactly the cap is still read.
@@ -287,7 +283,10 @@ fn csv_line_of_exactly_the_cap_loads() {
     std::fs::write(&path, long_cell_csv(&cell)).expect("write");
     let ds = load(&path, &LoadOptions::default()).expect("a line of exactly the cap loads");
     assert_eq!(ds.n_rows(), 3);
-    assert_eq!(ds.original_rows(&[1]).expect("rows")[0][1].len(), cell.len());
+    assert_eq!(
+        ds.original_rows(&[1]).expect("rows")[0][1].len(),
+        cell.len()
+    );
 }
 
 // Item 14: `stats --json` on a very wide table completes and says the correlation matrix was

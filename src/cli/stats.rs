@@ -257,11 +257,7 @@ struct JsonTime<'a> {
 
 /// Writes the JSON report (pretty, with a final line break) straight to `out`: it is never held
 /// whole, nor as a tree of values, so a table of a million columns does not need gigabytes.
-pub fn write_json(
-    mut out: impl Write,
-    ds: &Dataset,
-    stats: &DatasetStats,
-) -> std::io::Result<()> {
+pub fn write_json(mut out: impl Write, ds: &Dataset, stats: &DatasetStats) -> std::io::Result<()> {
     let report = JsonReport {
         features: &ds.feature_names,
         file: ds.path.display().to_string(),
