@@ -653,6 +653,53 @@ impl PositionedReader {
 mod tests {
     use super::*;
 
+    /// A table of `width` columns (`c0`, `c1`...) and `rows` rows whose cells are `cell`.
+    fn wide(width: usize, rows: usize, cell: &str) -> Source {
+        let names: Vec<String> = (0..width).map(|i| format!("c{i}")).collect();
+        let mut text = names.join(",");
+        text.push('\n');
+        let row = vec![cell; width].join(",");
+        for _ in 0..rows {
+            text.push_str(&row);
+            text.push('\n');
+        }
+        Source::Memory {
+            name: "wide.csv".into(),
+            bytes: std::sync::Arc::from(text.into_bytes()),
+        }
+    }
+
+    #[test]
+    fn a_wide_table_reserves_no_room_for_rows_it_cannot_have() {
+        let width = 20_000;
+        let source = wide(width, 3, "7");
+        let reader = PositionedReader::open(&source).expect("open");
+        let len = source.fingerprint().expect("size").len;
+        let (_, data_start) = find_header(&reader, 0, len)
+            .expect("read")
+            .expect("a header");
+        let kinds = vec![Kind::Number; width];
+        let part = parse_part(&reader, data_start, len, b',', &kinds)
+            .expect("read")
+            .expect("a plain table");
+        assert_eq!(part.starts.len(), 3);
+        // Room for a few rows per column, not for the rows a narrow table of this size has.
+        let most = part.numbers.iter().map(Vec::capacity).max().unwrap_or(0);
+        assert!(most <= 16, "{most} rows reserved per column");
+        assert!(part.numbers.iter().all(|c| c == &[7.0; 3]));
+    }
+
+    #[test]
+    fn a_first_row_longer_than_the_sample_is_read_fast() {
+        // Rows of 1.2 MB: longer than the 1 MB sample, far below the line cap.
+        let source = wide(100_000, 2, "12345678901");
+        let table = try_read(&source, b',', 0, &crate::data::LoadOptions::default())
+            .expect("read")
+            .expect("read by the fast reader");
+        assert_eq!((table.rows, table.columns.len()), (2, 100_000));
+        assert_eq!(table.reader, Reader::FastCsv);
+    }
+
     #[test]
     fn simple_decimals_match_the_full_parser() {
         for text in [
