@@ -79,14 +79,26 @@ pub struct TerminalWriter<W: Write> {
     inner: W,
     /// The start of a character whose end has not arrived yet (at most 3 bytes).
     carry: Vec<u8>,
+    /// How text is escaped: [`escape`], or [`json`] for JSON text.
+    style: fn(&str) -> Cow<'_, str>,
 }
 
 impl<W: Write> TerminalWriter<W> {
-    /// Wraps `inner`.
+    /// Wraps `inner`, escaping like [`escape`].
     pub fn new(inner: W) -> Self {
         TerminalWriter {
             inner,
             carry: Vec::new(),
+            style: escape,
+        }
+    }
+
+    /// Wraps `inner` for JSON text, escaping like [`json`] (the JSON value stays the same).
+    pub fn json(inner: W) -> Self {
+        TerminalWriter {
+            inner,
+            carry: Vec::new(),
+            style: json,
         }
     }
 
@@ -99,13 +111,13 @@ impl<W: Write> TerminalWriter<W> {
         while !rest.is_empty() {
             match std::str::from_utf8(rest) {
                 Ok(text) => {
-                    out.push_str(&escape(text));
+                    out.push_str(&(self.style)(text));
                     break;
                 }
                 Err(e) => {
                     let (good, bad) = rest.split_at(e.valid_up_to());
                     // Valid up to here by construction.
-                    out.push_str(&escape(std::str::from_utf8(good).unwrap_or_default()));
+                    out.push_str(&(self.style)(std::str::from_utf8(good).unwrap_or_default()));
                     match e.error_len() {
                         None if !last => {
                             self.carry = bad.to_vec();

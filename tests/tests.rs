@@ -9,6 +9,7 @@ mod hardening_answers;
 mod hardening_inputs;
 mod hardening_lof;
 mod hardening_outputs;
+mod hardening_tables;
 mod hardening_terminal;
 mod iforest;
 mod load_formats;

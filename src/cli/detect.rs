@@ -115,12 +115,15 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
             ds.missing.rows_left_out, ds.input_rows
         ));
     }
-    let top_of = |row: usize| {
-        top_rows
-            .iter()
-            .position(|&r| r == row)
-            .map_or(0, |i| top[i])
-    };
+    // The top feature of each explained row, looked up by row (one search per row would make
+    // exporting many flagged rows quadratic).
+    let mut top_by_row = vec![0usize; detection.scores.len()];
+    for (&row, &feature) in top_rows.iter().zip(&top) {
+        if let Some(slot) = top_by_row.get_mut(row) {
+            *slot = feature;
+        }
+    }
+    let top_of = |row: usize| top_by_row.get(row).copied().unwrap_or(0);
 
     if let Some(target) = &scores_out {
         write_scores_to(target, &ds, &detection.scores, &detection.flags)?;

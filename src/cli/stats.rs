@@ -12,14 +12,17 @@ use crate::data::{format_millis, load, Dataset, FileKind};
 pub fn run(args: &StatsArgs) -> Result<(), CliError> {
     let ds = load(&args.input, &args.load.options())?;
     let stats = describe(&ds);
-    // Column names, paths and notes carry data: escaped before they reach the terminal.
-    let text = if args.json {
-        crate::terminal::json(&json(&ds, &stats)).into_owned()
+    // Column names, paths and notes carry data: escaped before they reach the terminal. The JSON
+    // is streamed (a wide table's report is large), escaped on the way with JSON escapes.
+    let mut out = std::io::BufWriter::new(crate::terminal::TerminalWriter::json(
+        std::io::stdout().lock(),
+    ));
+    if args.json {
+        write_json(&mut out, &ds, &stats).map_err(CliError::stdout)?;
     } else {
-        crate::terminal::escape(&render(&ds, &stats)).into_owned()
-    };
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes()).map_err(CliError::stdout)?;
+        out.write_all(crate::terminal::escape(&render(&ds, &stats)).as_bytes())
+            .map_err(CliError::stdout)?;
+    }
     out.flush().map_err(CliError::stdout)
 }
 
@@ -229,30 +232,60 @@ pub fn render(ds: &Dataset, stats: &DatasetStats) -> String {
     s
 }
 
-/// The JSON report.
-pub fn json(ds: &Dataset, stats: &DatasetStats) -> String {
-    let value = serde_json::json!({
-        "file": ds.path.display().to_string(),
-        "input_rows": ds.input_rows,
-        "rows": ds.n_rows(),
-        "layout": format!("{:?}", ds.layout).to_lowercase(),
-        "features": ds.feature_names,
-        "time": ds.time.as_ref().zip(stats.time.as_ref()).map(|(t, ts)| serde_json::json!({
-            "column": t.name,
-            "format": t.format.to_string(),
-            "start": format_millis(ts.start),
-            "end": format_millis(ts.end),
-            "interval": ts.interval_name(),
-            "interval_ms": ts.interval_ms,
-            "regularity": ts.regularity,
-            "sorted": ts.sorted,
-        })),
-        "missing": ds.missing,
-        "warnings": ds.warnings,
-        "statistics": stats,
-    });
-    let mut text =
-        serde_json::to_string_pretty(&value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
+/// The JSON report's top level, keys in alphabetical order.
+#[derive(serde::Serialize)]
+struct JsonReport<'a> {
+    features: &'a [String],
+    file: String,
+    input_rows: usize,
+    layout: String,
+    missing: &'a crate::data::MissingReport,
+    rows: usize,
+    statistics: &'a DatasetStats,
+    time: Option<JsonTime<'a>>,
+    warnings: &'a [String],
+}
+
+/// The time part of the JSON report, keys in alphabetical order.
+#[derive(serde::Serialize)]
+struct JsonTime<'a> {
+    column: &'a str,
+    end: String,
+    format: String,
+    interval: String,
+    interval_ms: Option<i64>,
+    regularity: f64,
+    sorted: bool,
+    start: String,
+}
+
+/// Writes the JSON report (pretty, with a final line break) straight to `out`: it is never held
+/// whole, nor as a tree of values, so a table of a million columns does not need gigabytes.
+pub fn write_json(mut out: impl Write, ds: &Dataset, stats: &DatasetStats) -> std::io::Result<()> {
+    let report = JsonReport {
+        features: &ds.feature_names,
+        file: ds.path.display().to_string(),
+        input_rows: ds.input_rows,
+        layout: format!("{:?}", ds.layout).to_lowercase(),
+        missing: &ds.missing,
+        rows: ds.n_rows(),
+        statistics: stats,
+        time: ds
+            .time
+            .as_ref()
+            .zip(stats.time.as_ref())
+            .map(|(t, ts)| JsonTime {
+                column: &t.name,
+                end: format_millis(ts.end),
+                format: t.format.to_string(),
+                interval: ts.interval_name(),
+                interval_ms: ts.interval_ms,
+                regularity: ts.regularity,
+                sorted: ts.sorted,
+                start: format_millis(ts.start),
+            }),
+        warnings: &ds.warnings,
+    };
+    serde_json::to_writer_pretty(&mut out, &report)?;
+    out.write_all(b"\n")
 }

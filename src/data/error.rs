@@ -70,7 +70,7 @@ pub enum LoadError {
         path: PathBuf,
     },
     /// A line longer than the reader accepts.
-    #[error("{}:{line}: the line is {bytes} bytes long (the limit is {limit}); this does not look like a CSV table", path.display())]
+    #[error("{}:{line}: the line is at least {bytes} bytes long; the limit is {limit} bytes ({} MiB) per line, so this does not look like a CSV table; shorten or remove the long cell, or check that this is the file you meant", path.display(), limit >> 20)]
     LineTooLong {
         /// The file.
         path: PathBuf,
@@ -202,6 +202,22 @@ pub enum LoadError {
         path: PathBuf,
         /// What is missing.
         reason: String,
+    },
+    /// The pivot of a long table would hold more cells than the limit.
+    #[error("{}: pivoting the long table on `{category}` would make {times} times x {columns} columns = {cells} cells, more than the limit of {limit} cells (8 bytes each); read it as a wide table (--layout wide), keep fewer categories (filter or aggregate `{category}` first), or use coarser times", path.display())]
+    PivotTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The category column.
+        category: String,
+        /// Distinct times (rows of the pivot).
+        times: u64,
+        /// Categories times value columns (columns of the pivot).
+        columns: u64,
+        /// Cells the pivot would hold.
+        cells: u64,
+        /// The limit.
+        limit: u64,
     },
     /// The column chosen as the time column does not hold times.
     #[error("{}: column `{column}` does not hold times ({reason})", path.display())]

@@ -41,6 +41,11 @@ pub struct Shaped {
 /// The most distinct categories a long table may have.
 const MAX_CATEGORIES: usize = 10_000;
 
+/// The most cells (distinct times x columns) the pivot of a long table may make: 100 million
+/// cells are 800 MB of numbers, before the copies that analysis makes. Larger pivots are refused
+/// before anything is allocated.
+pub const MAX_PIVOT_CELLS: u64 = 100_000_000;
+
 /// Applies the requested (or detected) layout.
 pub fn shape(
     c: Classified,
@@ -204,6 +209,17 @@ fn pivot(
     }
     let n_rows = distinct.len();
     let n_vals = value_cols.len();
+    let cells = (n_rows as u64).saturating_mul((cat_names.len() * n_vals) as u64);
+    if cells > MAX_PIVOT_CELLS {
+        return Err(LoadError::PivotTooLarge {
+            path: path.to_path_buf(),
+            category: c.names[*cat_pos].clone(),
+            times: n_rows as u64,
+            columns: (cat_names.len() * n_vals) as u64,
+            cells,
+            limit: MAX_PIVOT_CELLS,
+        });
+    }
     let mut columns = vec![vec![f64::NAN; n_rows]; cat_names.len() * n_vals];
     let mut skipped = 0usize;
     for (r, (t, cat)) in times.millis.iter().zip(cats.iter()).enumerate() {

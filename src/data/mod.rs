@@ -266,6 +266,9 @@ pub fn load_source_with(
             starts,
             fingerprint,
         },
+        (Layout::Wide, table::Locator::Columns { header, columns }) => {
+            OriginalRows::Columns { header, columns }
+        }
         _ => OriginalRows::Derived,
     };
     let mut warnings = shaped.warnings;

@@ -1,8 +1,11 @@
 //! The input's original cells, for exporting flagged rows exactly as they were written. CSV rows
 //! are re-read from the file by byte offset (so a 10-million-row file is not held as text);
-//! pivoted and Parquet tables are rendered from the loaded values.
+//! Parquet cells are rendered from the columns as read (every column, text and bool included);
+//! pivoted tables are rendered from the loaded values.
 
 use std::io::{BufReader, Read, Seek, SeekFrom};
+
+use polars::prelude::{AnyValue, Column, TimeUnit};
 
 use super::scan::parse_record;
 use super::source::Fingerprint;
@@ -24,8 +27,15 @@ pub enum OriginalRows {
         /// The source's size and modification time at load.
         fingerprint: Fingerprint,
     },
-    /// No row-for-row text exists (long tables after the pivot, Parquet): cells are rendered
-    /// from the dataset's time and values.
+    /// A table read whole (Parquet): every column as read, rendered cell by cell.
+    Columns {
+        /// Column names, in file order.
+        header: Vec<String>,
+        /// The columns as read (indexed by input row).
+        columns: Vec<Column>,
+    },
+    /// No row-for-row text exists (long tables after the pivot, access-log views): cells are
+    /// rendered from the dataset's time and values.
     Derived,
 }
 
@@ -33,7 +43,9 @@ impl Dataset {
     /// Column names of the original rows.
     pub fn original_header(&self) -> Vec<String> {
         match &self.original {
-            OriginalRows::Csv { header, .. } => header.clone(),
+            OriginalRows::Csv { header, .. } | OriginalRows::Columns { header, .. } => {
+                header.clone()
+            }
             OriginalRows::Derived => self
                 .row_labels
                 .iter()
@@ -48,6 +60,13 @@ impl Dataset {
     pub fn original_rows(&self, rows: &[usize]) -> Result<Vec<Vec<String>>, LoadError> {
         match &self.original {
             OriginalRows::Derived => Ok(rows.iter().map(|&r| self.rendered_row(r)).collect()),
+            OriginalRows::Columns { columns, .. } => Ok(rows
+                .iter()
+                .map(|&r| {
+                    let input_row = self.row_numbers[r];
+                    columns.iter().map(|c| cell_text(c, input_row)).collect()
+                })
+                .collect()),
             OriginalRows::Csv {
                 source,
                 delimiter,
@@ -100,6 +119,39 @@ impl Dataset {
             .chain(self.time.iter().map(|t| super::format_millis(t.millis[r])))
             .chain(self.columns.iter().map(|c| c[r].to_string()))
             .collect()
+    }
+}
+
+/// The text of one cell of a column as read: text and bool as their values, integers and
+/// floats as numbers, dates and times as ISO 8601, a missing cell as empty.
+fn cell_text(column: &Column, row: usize) -> String {
+    let Ok(value) = column.get(row) else {
+        return String::new();
+    };
+    match value {
+        AnyValue::Null => String::new(),
+        AnyValue::String(s) => s.to_string(),
+        AnyValue::StringOwned(s) => s.to_string(),
+        AnyValue::Boolean(b) => b.to_string(),
+        AnyValue::Float64(v) => v.to_string(),
+        AnyValue::Float32(v) => v.to_string(),
+        AnyValue::Int8(v) => v.to_string(),
+        AnyValue::Int16(v) => v.to_string(),
+        AnyValue::Int32(v) => v.to_string(),
+        AnyValue::Int64(v) => v.to_string(),
+        AnyValue::UInt8(v) => v.to_string(),
+        AnyValue::UInt16(v) => v.to_string(),
+        AnyValue::UInt32(v) => v.to_string(),
+        AnyValue::UInt64(v) => v.to_string(),
+        AnyValue::Date(days) => super::format_millis(i64::from(days) * 86_400_000),
+        AnyValue::Datetime(v, unit, _) | AnyValue::DatetimeOwned(v, unit, _) => {
+            super::format_millis(match unit {
+                TimeUnit::Nanoseconds => v.div_euclid(1_000_000),
+                TimeUnit::Microseconds => v.div_euclid(1_000),
+                TimeUnit::Milliseconds => v,
+            })
+        }
+        other => other.to_string(),
     }
 }
 

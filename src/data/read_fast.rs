@@ -7,7 +7,7 @@
 use rayon::prelude::*;
 
 use super::read_csv::{check_header_is_not_data, NULL_VALUES};
-use super::scan::{parse_header, HEADER_LIMIT};
+use super::scan::{parse_header, LINE_LIMIT};
 use super::table::{Locator, RawColumn, Reader, Table};
 use super::text_column::TextColumn;
 use super::time::{is_time_name, parse_iso, NO_TIME};
@@ -170,7 +170,7 @@ fn find_header(
     let mut start = from;
     let mut buf = vec![0u8; 64 * 1024];
     let mut pos = from;
-    while pos < len && pos - start <= HEADER_LIMIT {
+    while pos < len && pos - start <= LINE_LIMIT {
         let n = reader.read_at(&mut buf, pos)?;
         if n == 0 {
             break;
@@ -209,9 +209,17 @@ fn sample_kinds(
     width: usize,
     time_hint: Option<usize>,
 ) -> Result<Option<Vec<Kind>>, LoadError> {
-    let take = (len - data_start).min(1 << 20) as usize;
+    let mut take = (len - data_start).min(1 << 20) as usize;
     let mut buf = vec![0u8; take];
     reader.read_exact_at(&mut buf, data_start)?;
+    if data_start + (take as u64) < len && memchr::memchr(b'\n', &buf).is_none() {
+        // A very wide table's first row can be longer than the sample: read on to its end (up
+        // to the line cap), rather than give the file to polars, which needs far more memory
+        // per column.
+        take = (len - data_start).min(LINE_LIMIT + 1) as usize;
+        buf = vec![0u8; take];
+        reader.read_exact_at(&mut buf, data_start)?;
+    }
     if memchr::memchr(b'"', &buf).is_some() {
         return Ok(None);
     }
@@ -383,7 +391,9 @@ fn parse_part(
     delimiter: u8,
     kinds: &[Kind],
 ) -> Result<Option<Part>, LoadError> {
-    let guess_rows = ((end - start) / 48) as usize;
+    // A row takes at least one byte per field (a delimiter or the line break), so a wide table
+    // has few rows: room for more would be reserved (and touched) once per column.
+    let guess_rows = ((end - start) / (kinds.len() as u64).max(48)) as usize;
     let numeric = kinds.iter().filter(|k| **k == Kind::Number).count();
     let mut part = Part {
         times: if kinds.contains(&Kind::IsoTime) {
@@ -433,6 +443,10 @@ fn parse_part(
         }
         // Move the unfinished line to the front; grow the buffer for a line longer than it.
         let rest = filled - from;
+        if rest as u64 > LINE_LIMIT {
+            // The scan before polars' reader names the line and its length.
+            return Ok(None);
+        }
         buf.copy_within(from..filled, 0);
         carried = rest;
         if carried == buf.len() {
@@ -444,7 +458,7 @@ fn parse_part(
 
 /// Parses the complete lines of `block` (and, `at_end`, the unterminated last one) into the
 /// part's columns, jumping from delimiter to delimiter with a vectorised search. Returns how
-/// many bytes were consumed, or `None` if a line is not plain.
+/// many bytes were consumed, or `None` if a line is not plain (or longer than [`LINE_LIMIT`]).
 fn parse_lines(
     block: &[u8],
     offset: u64,
@@ -482,6 +496,9 @@ fn parse_lines(
     for pos in memchr::memchr2_iter(delimiter, b'\n', block) {
         let cell = &block[cell_start..pos];
         if block[pos] == b'\n' {
+            if (pos - line_start) as u64 > LINE_LIMIT {
+                return None; // the scan names the line
+            }
             finish_line(part, cell, field, &mut ni, &mut ti, line_start)?;
             line_start = pos + 1;
             field = 0;
@@ -497,6 +514,9 @@ fn parse_lines(
         cell_start = pos + 1;
     }
     if at_end && line_start < block.len() {
+        if (block.len() - line_start) as u64 > LINE_LIMIT {
+            return None; // the scan names the line
+        }
         let cell = &block[cell_start..];
         finish_line(part, cell, field, &mut ni, &mut ti, line_start)?;
         return Some(block.len());
@@ -632,6 +652,53 @@ impl PositionedReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A table of `width` columns (`c0`, `c1`...) and `rows` rows whose cells are `cell`.
+    fn wide(width: usize, rows: usize, cell: &str) -> Source {
+        let names: Vec<String> = (0..width).map(|i| format!("c{i}")).collect();
+        let mut text = names.join(",");
+        text.push('\n');
+        let row = vec![cell; width].join(",");
+        for _ in 0..rows {
+            text.push_str(&row);
+            text.push('\n');
+        }
+        Source::Memory {
+            name: "wide.csv".into(),
+            bytes: std::sync::Arc::from(text.into_bytes()),
+        }
+    }
+
+    #[test]
+    fn a_wide_table_reserves_no_room_for_rows_it_cannot_have() {
+        let width = 20_000;
+        let source = wide(width, 3, "7");
+        let reader = PositionedReader::open(&source).expect("open");
+        let len = source.fingerprint().expect("size").len;
+        let (_, data_start) = find_header(&reader, 0, len)
+            .expect("read")
+            .expect("a header");
+        let kinds = vec![Kind::Number; width];
+        let part = parse_part(&reader, data_start, len, b',', &kinds)
+            .expect("read")
+            .expect("a plain table");
+        assert_eq!(part.starts.len(), 3);
+        // Room for a few rows per column, not for the rows a narrow table of this size has.
+        let most = part.numbers.iter().map(Vec::capacity).max().unwrap_or(0);
+        assert!(most <= 16, "{most} rows reserved per column");
+        assert!(part.numbers.iter().all(|c| c == &[7.0; 3]));
+    }
+
+    #[test]
+    fn a_first_row_longer_than_the_sample_is_read_fast() {
+        // Rows of 1.2 MB: longer than the 1 MB sample, far below the line cap.
+        let source = wide(100_000, 2, "12345678901");
+        let table = try_read(&source, b',', 0, &crate::data::LoadOptions::default())
+            .expect("read")
+            .expect("read by the fast reader");
+        assert_eq!((table.rows, table.columns.len()), (2, 100_000));
+        assert_eq!(table.reader, Reader::FastCsv);
+    }
 
     #[test]
     fn simple_decimals_match_the_full_parser() {

@@ -25,12 +25,15 @@ pub fn read(source: &Source) -> Result<Table, LoadError> {
             path: source.path().to_path_buf(),
         });
     }
-    let names = df
+    let names: Vec<String> = df
         .get_column_names()
         .iter()
         .map(|s| s.to_string())
         .collect();
     let rows = df.height();
+    // Kept for exporting every original column, text and bool included (a cheap clone: the
+    // buffers are shared).
+    let originals = df.columns().to_vec();
     let columns = df
         .into_columns()
         .into_iter()
@@ -38,10 +41,13 @@ pub fn read(source: &Source) -> Result<Table, LoadError> {
         .collect::<Result<Vec<RawColumn>, _>>()
         .map_err(err)?;
     Ok(Table {
-        names,
+        names: names.clone(),
         columns,
         rows,
         reader: Reader::PolarsParquet,
-        locator: Locator::Rows,
+        locator: Locator::Columns {
+            header: names,
+            columns: originals,
+        },
     })
 }

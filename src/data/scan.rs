@@ -5,8 +5,10 @@ use std::io::Read;
 
 use super::{LoadError, Source};
 
-/// The longest header line accepted; longer first lines are not CSV headers.
-pub const HEADER_LIMIT: u64 = 16 * 1024 * 1024;
+/// The longest line accepted, header or data row (a row with quoted line breaks counts as one
+/// line): 16 MiB, the same cap as the access-log reader's. A longer line is an error that names
+/// it, so that one huge cell cannot take the reader's time and memory.
+pub const LINE_LIMIT: u64 = 16 * 1024 * 1024;
 
 /// The result of scanning: column names and the byte offset of every data row.
 #[derive(Debug, Clone)]
@@ -96,12 +98,12 @@ impl Scanner {
             if let Some(h) = self.header_bytes.as_mut() {
                 if b != b'\n' || self.in_quotes {
                     h.push(b);
-                    if h.len() as u64 > HEADER_LIMIT {
+                    if h.len() as u64 > LINE_LIMIT {
                         return Err(LoadError::LineTooLong {
                             path: path.to_path_buf(),
                             line: self.record_line,
                             bytes: h.len() as u64,
-                            limit: HEADER_LIMIT,
+                            limit: LINE_LIMIT,
                         });
                     }
                 }
@@ -119,6 +121,7 @@ impl Scanner {
                 self.fields += 1;
                 self.record_nonblank = true;
             } else if b == b'\n' {
+                self.check_length(self.pos, path)?;
                 self.end_record(path)?;
                 self.line += 1;
                 self.record_start = self.pos + 1;
@@ -127,6 +130,22 @@ impl Scanner {
                 self.record_nonblank = true;
             }
             self.pos += 1;
+        }
+        self.check_length(self.pos, path)
+    }
+
+    /// Refuses the current record when it runs (up to `end`) past [`LINE_LIMIT`]; checked at
+    /// every line break and at the end of every chunk, so a long line is noticed within a chunk
+    /// of the limit.
+    fn check_length(&self, end: u64, path: &std::path::Path) -> Result<(), LoadError> {
+        let bytes = end.saturating_sub(self.record_start);
+        if bytes > LINE_LIMIT {
+            return Err(LoadError::LineTooLong {
+                path: path.to_path_buf(),
+                line: self.record_line,
+                bytes,
+                limit: LINE_LIMIT,
+            });
         }
         Ok(())
     }
@@ -145,6 +164,7 @@ impl Scanner {
         };
         for nl in memchr::memchr_iter(b'\n', chunk) {
             take(self, &chunk[from..nl]);
+            self.check_length(base + nl as u64, path)?;
             self.end_record(path)?;
             self.line += 1;
             self.record_start = base + nl as u64 + 1;
@@ -153,7 +173,7 @@ impl Scanner {
         }
         take(self, &chunk[from..]);
         self.pos = base + chunk.len() as u64;
-        Ok(())
+        self.check_length(self.pos, path)
     }
 
     /// Closes the current record at a line break or the end of the file.

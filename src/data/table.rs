@@ -58,8 +58,16 @@ pub enum Locator {
         /// The header's column names.
         header: Vec<String>,
     },
-    /// A format without lines (Parquet): row `r` is reported as line `r + 1`.
+    /// A format without lines: row `r` is reported as line `r + 1`.
     Rows,
+    /// A table read whole (Parquet): row `r` is reported as line `r + 1`, and the columns as
+    /// read are kept (they share polars' buffers) for exporting the original cells.
+    Columns {
+        /// Column names, in file order.
+        header: Vec<String>,
+        /// The columns as read, in file order.
+        columns: Vec<Column>,
+    },
 }
 
 impl Locator {
@@ -69,7 +77,7 @@ impl Locator {
             Locator::Csv { source, starts, .. } => starts
                 .get(row)
                 .map_or(0, |&offset| line_of_offset(source, offset)),
-            Locator::Rows => row as u64 + 1,
+            Locator::Rows | Locator::Columns { .. } => row as u64 + 1,
         }
     }
 }
