@@ -191,6 +191,7 @@ impl LoadArgs {
             no_time: self.no_time,
             category_column: self.category.clone(),
             value_column: self.value.clone(),
+            features: Vec::new(),
             missing: if self.fill_missing {
                 MissingPolicy::FillMedian
             } else {
