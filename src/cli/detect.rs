@@ -5,14 +5,14 @@ use std::io::{IsTerminal, Write};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::args::{AlgoArg, DetectArgs, ScaleArg};
+use super::args::{AlgoArg, DetectArgs, NeighbourhoodArg, ScaleArg};
 use super::format::{sig, table};
 use super::CliError;
 use crate::data::access::verdict::explain_rows as explain_in_words;
 use crate::data::{format_millis, load, Dataset};
 use crate::detect::iforest::Control;
 use crate::detect::run::run as run_detector;
-use crate::detect::{Algorithm, Detection, DetectorConfig, Matrix, Scaling};
+use crate::detect::{Algorithm, Detection, DetectorConfig, Matrix, Neighbourhood, Scaling};
 use crate::export::{
     write_flagged_to, write_log_lines_to, write_scores_to, LineFilter, OutputPlan,
 };
@@ -52,6 +52,10 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
         n_estimators: args.n_estimators as usize,
         max_samples: args.max_samples,
         n_neighbors: args.n_neighbors as usize,
+        lof_neighbourhood: match args.lof_neighbourhood {
+            NeighbourhoodArg::KNearest => Neighbourhood::KNearest,
+            NeighbourhoodArg::KDistance => Neighbourhood::KDistance,
+        },
         seed: args.seed,
         scaling: match args.scale {
             ScaleArg::None => Scaling::None,
