@@ -316,11 +316,18 @@ fn a_plain_table_with_a_note_column_is_read_wide_and_its_features_work() {
     let path = path.to_str().expect("path");
     let out = run(dir.path(), &[path, "--features", "hits,bytes"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("200 rows x 2 features"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("200 rows x 2 features"),
+        "{}",
+        text(&out.stdout)
+    );
     // A long-looking table is read as written when --features names its columns.
     let long = data("good/long.csv");
     let long = long.to_str().expect("path");
-    let out = run(dir.path(), &[long, "--features", "hits", "--n-estimators", "10"]);
+    let out = run(
+        dir.path(),
+        &[long, "--features", "hits", "--n-estimators", "10"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     // A name that is neither: the error says the table was pivoted and how to read it wide.
     let out = run(dir.path(), &[long, "--features", "nowhere"]);
@@ -341,6 +348,9 @@ fn a_max_samples_fraction_of_no_row_is_an_error() {
     );
     assert_ne!(out.status.code(), Some(0));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("max_samples 0.1 of 5 rows is 0 rows"), "{stderr}");
+    assert!(
+        stderr.contains("max_samples 0.1 of 5 rows is 0 rows"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }

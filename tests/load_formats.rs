@@ -425,7 +425,10 @@ fn an_error_after_a_pivot_says_how_to_read_the_table_wide() {
     std::fs::write(&path, text).expect("write");
     let e = load(&path, &LoadOptions::default()).expect_err("every row misses a or b");
     let message = e.to_string();
-    assert!(message.contains("every row has a missing value"), "{message}");
+    assert!(
+        message.contains("every row has a missing value"),
+        "{message}"
+    );
     assert!(
         message.contains("read as long, pivoted on column `site`"),
         "{message}"
