@@ -6,7 +6,8 @@ Run from the repository root:  pip install scikit-learn pandas && python3 script
 Writes tests/fixtures/lof/<name>.csv (the training rows), <name>_test.csv (held-out rows for
 novelty scoring) and <name>.json: for k in 1, 5, 20, 50, scikit-learn's negative_outlier_factor_,
 the rows flagged with contamination "auto" and 0.05, offset_, and novelty score_samples of the
-held-out rows. The tests read these files and never need Python.
+held-out rows; brute_rule.csv and .json: a small set where scikit-learn switches to brute force
+(n_neighbors >= n_samples // 2). The tests read these files and never need Python.
 """
 import json
 import os
@@ -90,6 +91,25 @@ def regional():
     print("regional: scikit-learn flags", int((flags == -1).sum()), "rows")
 
 
+def brute_rule():
+    """scikit-learn's algorithm="auto" searches by brute force when n_neighbors >= n_samples // 2:
+    40 rows of 3 features, k in 10 and 19 (k-d tree) and 20, 30 and 39 (brute force). Writes
+    brute_rule.csv and brute_rule.json (negative_outlier_factor_ and the method per k)."""
+    rng = np.random.default_rng(12)
+    X = np.vstack([rng.normal(size=(36, 3)), [[4.0, 4.0, 4.0], [-3.5, 2.0, 0.5], [0.0, 5.0, -4.0], [2.5, -3.0, 3.0]]])
+    path = os.path.join(OUT, "brute_rule.csv")
+    pd.DataFrame(X, columns=["f0", "f1", "f2"]).to_csv(path, index=False, float_format="%.17g")
+    X = pd.read_csv(path).to_numpy()
+    doc = {"sklearn": sklearn.__version__, "rows": int(len(X)), "k": {}}
+    for k in [10, 19, 20, 30, 39]:
+        lof = LocalOutlierFactor(n_neighbors=k).fit(X)
+        doc["k"][str(k)] = {"negative_outlier_factor": lof.negative_outlier_factor_.tolist(), "method": lof._fit_method}
+    with open(os.path.join(OUT, "brute_rule.json"), "w") as f:
+        json.dump(doc, f)
+    print("brute_rule", {k: v["method"] for k, v in doc["k"].items()})
+
+
 if __name__ == "__main__":
     main()
     regional()
+    brute_rule()

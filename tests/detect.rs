@@ -307,3 +307,50 @@ fn exporting_many_rows_streams_them_exactly_as_written() {
     }
     assert_eq!(written.lines().count(), 20_001);
 }
+
+#[test]
+fn a_plain_table_with_a_note_column_is_read_wide_and_its_features_work() {
+    let dir = tempdir();
+    let path = dir.path().join("notes.csv");
+    std::fs::write(&path, crate::load_formats::plain_table_with_notes()).expect("write");
+    let path = path.to_str().expect("path");
+    let out = run(dir.path(), &[path, "--features", "hits,bytes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("200 rows x 2 features"),
+        "{}",
+        text(&out.stdout)
+    );
+    // A long-looking table is read as written when --features names its columns.
+    let long = data("good/long.csv");
+    let long = long.to_str().expect("path");
+    let out = run(
+        dir.path(),
+        &[long, "--features", "hits", "--n-estimators", "10"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // A name that is neither: the error says the table was pivoted and how to read it wide.
+    let out = run(dir.path(), &[long, "--features", "nowhere"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("pivoted on column `region`"), "{stderr}");
+    assert!(stderr.contains("--layout wide"), "{stderr}");
+}
+
+#[test]
+fn a_max_samples_fraction_of_no_row_is_an_error() {
+    let dir = tempdir();
+    let path = dir.path().join("five.csv");
+    std::fs::write(&path, "a,b\n1,5\n2,1\n3,4\n4,2\n50,3\n").expect("write");
+    let out = run(
+        dir.path(),
+        &[path.to_str().expect("path"), "--max-samples", "0.1"],
+    );
+    assert_ne!(out.status.code(), Some(0));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("max_samples 0.1 of 5 rows is 0 rows"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

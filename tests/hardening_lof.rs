@@ -144,6 +144,7 @@ fn lof(k: usize) -> trafficlens::detect::ValidLofParams {
     LofParams {
         n_neighbors: k,
         contamination: Contamination::Auto,
+        ..LofParams::default()
     }
     .validate()
     .expect("valid")
@@ -374,6 +375,7 @@ fn values_near_the_top_of_the_range_score_like_ordinary_values() {
         let params = LofParams {
             n_neighbors: k,
             contamination: Contamination::Fraction(0.01),
+            ..LofParams::default()
         }
         .validate()
         .expect("valid");

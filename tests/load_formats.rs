@@ -349,3 +349,89 @@ fn fast_reader_over_many_parts_agrees_with_polars() {
     std::fs::write(&path, text).expect("write");
     assert_same_as_polars(&path, true);
 }
+
+/// A plain table with repeating hourly times and a free-text `note` column (mostly `ok`, a few
+/// formula-like strings), as issue 12 describes.
+pub fn plain_table_with_notes() -> String {
+    let mut text = String::from("time,note,hits,bytes\n");
+    for i in 0..200 {
+        let note = match i {
+            17 => "=1+2",
+            60 => "@SUM(A1:A9)",
+            101 => "+cmd|' /C calc'!A0",
+            150 => "-2+3",
+            _ => "ok",
+        };
+        text.push_str(&format!(
+            "2024-03-01 {:02}:00:00,\"{note}\",{},{}\n",
+            i % 24,
+            100 + (i * 7) % 31,
+            5000 + (i * 13) % 97
+        ));
+    }
+    text
+}
+
+#[test]
+fn a_free_text_column_is_not_pivoted_on() {
+    let dir = tempdir();
+    let path = dir.path().join("notes.csv");
+    std::fs::write(&path, plain_table_with_notes()).expect("write");
+    let ds = load(&path, &LoadOptions::default()).expect("load");
+    assert_eq!(ds.layout, Layout::Wide);
+    assert_eq!(ds.category_column, None);
+    assert_eq!(ds.feature_names, vec!["hits", "bytes"]);
+    assert_eq!(ds.n_rows(), 200);
+}
+
+#[test]
+fn features_named_as_written_read_a_long_looking_table_wide() {
+    let long = load(data("good/long.csv"), &LoadOptions::default()).expect("load");
+    assert_eq!(long.layout, Layout::Long);
+    let wide = load(
+        data("good/long.csv"),
+        &LoadOptions {
+            features: vec!["hits".into()],
+            ..LoadOptions::default()
+        },
+    )
+    .expect("load");
+    assert_eq!(wide.layout, Layout::Wide);
+    assert_eq!(wide.feature_names, vec!["hits"]);
+    // Names of the pivoted table (categories) are not columns as written: still long.
+    let pivoted = load(
+        data("good/long.csv"),
+        &LoadOptions {
+            features: vec!["eu".into()],
+            ..LoadOptions::default()
+        },
+    )
+    .expect("load");
+    assert_eq!(pivoted.layout, Layout::Long);
+}
+
+#[test]
+fn an_error_after_a_pivot_says_how_to_read_the_table_wide() {
+    // Category `a` only at the first ten times, `b` only at the last ten: every pivoted row
+    // misses one of them.
+    let mut text = String::from("time,site,hits\n");
+    for day in 1..=20 {
+        let site = if day <= 10 { "a" } else { "b" };
+        text.push_str(&format!("2024-01-{day:02},{site},{day}\n"));
+        text.push_str(&format!("2024-01-{day:02},c,{}\n", day + 1));
+    }
+    let dir = tempdir();
+    let path = dir.path().join("sites.csv");
+    std::fs::write(&path, text).expect("write");
+    let e = load(&path, &LoadOptions::default()).expect_err("every row misses a or b");
+    let message = e.to_string();
+    assert!(
+        message.contains("every row has a missing value"),
+        "{message}"
+    );
+    assert!(
+        message.contains("read as long, pivoted on column `site`"),
+        "{message}"
+    );
+    assert!(message.contains("--layout wide"), "{message}");
+}

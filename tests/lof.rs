@@ -50,6 +50,7 @@ fn negative_outlier_factors_flags_and_novelty_match_sklearn() {
             let fitted = LofParams {
                 n_neighbors: k,
                 contamination: Contamination::Fraction(0.05),
+                ..LofParams::default()
             }
             .validate()
             .expect("valid")

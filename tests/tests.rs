@@ -14,6 +14,7 @@ mod hardening_terminal;
 mod iforest;
 mod load_formats;
 mod lof;
+mod lof_neighbourhood;
 mod sample_data;
 mod shared_data;
 mod util;

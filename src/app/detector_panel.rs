@@ -4,7 +4,7 @@
 use egui::Ui;
 
 use super::state::{Action, AppState};
-use crate::detect::{Algorithm, Contamination, MaxSamples, Scaling};
+use crate::detect::{Algorithm, Contamination, MaxSamples, Neighbourhood, Scaling};
 
 /// Draws the panel.
 pub fn ui(ui: &mut Ui, state: &mut AppState, actions: &mut Vec<Action>) {
@@ -72,6 +72,25 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, actions: &mut Vec<Action>) {
         }
         Algorithm::Lof => {
             ui.add(egui::Slider::new(&mut config.n_neighbors, 1..=100).text("Neighbours"));
+            egui::ComboBox::from_label("Neighbourhood")
+                .selected_text(config.lof_neighbourhood.name())
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(
+                        &mut config.lof_neighbourhood,
+                        Neighbourhood::KNearest,
+                        "k-nearest (scikit-learn)",
+                    );
+                    ui.selectable_value(
+                        &mut config.lof_neighbourhood,
+                        Neighbourhood::KDistance,
+                        "k-distance (Breunig et al. 2000, ties included)",
+                    );
+                })
+                .response
+                .on_hover_text(
+                    "k-nearest: exactly k neighbours, ties broken by row index (scikit-learn). \
+                     k-distance: every row within the k-distance, so the scores do not depend on row order.",
+                );
         }
     }
 

@@ -191,6 +191,7 @@ impl LoadArgs {
             no_time: self.no_time,
             category_column: self.category.clone(),
             value_column: self.value.clone(),
+            features: Vec::new(),
             missing: if self.fill_missing {
                 MissingPolicy::FillMedian
             } else {
@@ -254,6 +255,15 @@ pub enum AlgoArg {
     Lof,
 }
 
+/// LOF neighbourhood on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NeighbourhoodArg {
+    /// scikit-learn's: the k nearest other rows, ties at the k-th distance broken by row index.
+    KNearest,
+    /// Breunig et al. 2000: every row within the k-distance, ties included.
+    KDistance,
+}
+
 /// Feature scaling on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ScaleArg {
@@ -305,6 +315,18 @@ pub struct DetectArgs {
     /// LOF: number of neighbours.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..), long_help = "Local Outlier Factor: the number of neighbours (clamped to rows - 1, with a warning).")]
     pub n_neighbors: u32,
+    /// LOF: neighbourhood definition (k-nearest or k-distance).
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = NeighbourhoodArg::KNearest,
+        long_help = "Local Outlier Factor: which rows make up a row's neighbourhood. `k-nearest` (scikit-learn's): \
+                     exactly the k nearest other rows; on ties at the k-th distance (integer counts, duplicates) \
+                     the lowest row index is kept, so scores can depend on row order and may differ from \
+                     scikit-learn's. `k-distance` (Breunig et al., SIGMOD 2000, the original definition): every \
+                     row within the k-distance, ties included; scores do not depend on row order."
+    )]
+    pub lof_neighbourhood: NeighbourhoodArg,
     /// Random seed.
     #[arg(
         long,

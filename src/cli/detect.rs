@@ -5,14 +5,14 @@ use std::io::{IsTerminal, Write};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::args::{AlgoArg, DetectArgs, ScaleArg};
+use super::args::{AlgoArg, DetectArgs, NeighbourhoodArg, ScaleArg};
 use super::format::{sig, table};
 use super::CliError;
 use crate::data::access::verdict::explain_rows as explain_in_words;
 use crate::data::{format_millis, load, Dataset};
 use crate::detect::iforest::Control;
 use crate::detect::run::run as run_detector;
-use crate::detect::{Algorithm, Detection, DetectorConfig, Matrix, Scaling};
+use crate::detect::{Algorithm, Detection, DetectorConfig, Matrix, Neighbourhood, Scaling};
 use crate::export::{
     write_flagged_to, write_log_lines_to, write_scores_to, LineFilter, OutputPlan,
 };
@@ -52,6 +52,10 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
         n_estimators: args.n_estimators as usize,
         max_samples: args.max_samples,
         n_neighbors: args.n_neighbors as usize,
+        lof_neighbourhood: match args.lof_neighbourhood {
+            NeighbourhoodArg::KNearest => Neighbourhood::KNearest,
+            NeighbourhoodArg::KDistance => Neighbourhood::KDistance,
+        },
         seed: args.seed,
         scaling: match args.scale {
             ScaleArg::None => Scaling::None,
@@ -65,7 +69,14 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
 
     let progress = Progress::new();
     progress.stage("loading");
-    let ds = load(&args.input, &args.load.options())?;
+    let mut options = args.load.options();
+    // Columns named as written in the file: a table that has them all is read wide.
+    options.features = args
+        .features
+        .as_deref()
+        .map(feature_list)
+        .unwrap_or_default();
+    let ds = load(&args.input, &options)?;
     if args.flagged_out_lines.is_some() && ds.log.is_none() {
         return Err(CliError::Usage(format!(
             "--flagged-out-lines needs an access log; {} was read as a table",
@@ -224,14 +235,29 @@ fn top_scoring(d: &Detection, n: usize) -> Vec<usize> {
     order
 }
 
+/// The names in a `--features` list.
+fn feature_list(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(String::from)
+        .collect()
+}
+
 /// The columns named in `--features`, in the order given.
 fn select_features(ds: &Dataset, list: &str) -> Result<(Vec<Vec<f64>>, Vec<String>), CliError> {
     let mut columns = Vec::new();
     let mut names = Vec::new();
-    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+    for name in feature_list(list) {
+        let name = name.as_str();
         let Some(col) = ds.feature(name) else {
+            let pivot = ds.category_column.as_ref().map_or(String::new(), |c| {
+                format!(
+                    "; the table was read as long, pivoted on column `{c}`: to use its columns as written, add `--layout wide`"
+                )
+            });
             return Err(CliError::Usage(format!(
-                "--features: no numeric column named `{name}` in {} (features: {})",
+                "--features: no numeric column named `{name}` in {} (features: {}){pivot}",
                 ds.path.display(),
                 ds.feature_names.join(", ")
             )));

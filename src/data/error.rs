@@ -235,6 +235,14 @@ pub enum LoadError {
         /// The file.
         path: PathBuf,
     },
+    /// An error met after a long table was pivoted: the table may be a plain one read as long.
+    #[error("{error}; the table was read as long, pivoted on column `{category}`: if each row is one record, read it as written with `--layout wide`")]
+    AfterPivot {
+        /// The category column that was pivoted.
+        category: String,
+        /// The error met after the pivot.
+        error: Box<LoadError>,
+    },
     /// The CSV engine failed in a way not diagnosed more precisely.
     #[error("{}: cannot parse the file as CSV: {message}", path.display())]
     Csv {

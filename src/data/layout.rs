@@ -73,15 +73,13 @@ pub fn shape(
             }
             None => None,
         };
-    let layout = match options.layout {
-        Layout::Auto => {
-            if category_pos.is_some() || looks_long(&c) {
-                Layout::Long
-            } else {
-                Layout::Wide
-            }
-        }
-        other => other,
+    let (layout, category_pos) = match (options.layout, category_pos) {
+        (Layout::Auto, Some(pos)) => (Layout::Long, Some(pos)),
+        (Layout::Auto, None) => match long_category(&c, options) {
+            Some(pos) => (Layout::Long, Some(pos)),
+            None => (Layout::Wide, None),
+        },
+        (other, pos) => (other, pos),
     };
     if c.numeric.is_empty() {
         return Err(LoadError::NoNumericColumn {
@@ -95,13 +93,27 @@ pub fn shape(
     }
 }
 
-/// A long table has a time column whose values repeat and a text column with few values.
-fn looks_long(c: &Classified) -> bool {
-    let Some((_, times)) = &c.time else {
-        return false;
-    };
-    if c.text.is_empty() {
-        return false;
+/// Automatic pivoting needs at least this many rows per category on average (a category
+/// recurs across times; a free-text column does not).
+const MIN_ROWS_PER_CATEGORY: usize = 2;
+
+/// Automatic pivoting needs at least this share of the rows to hold a category that occurs
+/// more than once (a few one-off labels are tolerated).
+const MIN_RECURRING_SHARE: f64 = 0.95;
+
+/// Automatic pivoting needs at least this share of the (time, category) pairs to be distinct:
+/// in a long table each category has about one row per time (repeats are summed, so a few are
+/// tolerated), while a plain table with a label column repeats (time, label) pairs freely.
+const MIN_DISTINCT_PAIR_SHARE: f64 = 0.8;
+
+/// The category column of a table with [`Layout::Auto`] that is read long: its time values
+/// repeat and this text column behaves like a category (see [`is_category`]). `None` (read
+/// wide) otherwise, and for a table holding every column the caller will analyse
+/// (`--features`) as numbers: it is read as written.
+fn long_category(c: &Classified, options: &LoadOptions) -> Option<usize> {
+    let (_, times) = c.time.as_ref()?;
+    if c.text.is_empty() || names_numeric_columns(c, &options.features) {
+        return None;
     }
     let mut seen = std::collections::HashSet::with_capacity(times.millis.len());
     let repeats = times
@@ -109,11 +121,50 @@ fn looks_long(c: &Classified) -> bool {
         .iter()
         .filter(|t| **t != NO_TIME)
         .any(|t| !seen.insert(*t));
-    repeats
-        && c.text.iter().any(|(_, col)| {
-            let n = col.distinct_up_to(MAX_CATEGORIES);
-            n <= MAX_CATEGORIES && n < c.rows
+    if !repeats {
+        return None;
+    }
+    c.text
+        .iter()
+        .find(|(_, col)| is_category(&times.millis, col))
+        .map(|(pos, _)| *pos)
+}
+
+/// True when `features` is not empty and names only numeric columns of the file as written.
+fn names_numeric_columns(c: &Classified, features: &[String]) -> bool {
+    !features.is_empty()
+        && features.iter().all(|f| {
+            c.numeric
+                .iter()
+                .any(|(i, _)| c.names.get(*i).is_some_and(|n| n == f))
         })
+}
+
+/// A text column behaves like a category when it has few distinct values
+/// ([`MIN_ROWS_PER_CATEGORY`] rows each on average, at most [`MAX_CATEGORIES`]), those values
+/// recur ([`MIN_RECURRING_SHARE`]) and the (time, value) pairs are nearly unique
+/// ([`MIN_DISTINCT_PAIR_SHARE`]). Rows without a time or a value are not counted.
+fn is_category(times: &[i64], col: &super::text_column::TextColumn) -> bool {
+    if col.distinct_up_to(MAX_CATEGORIES) > MAX_CATEGORIES {
+        return false;
+    }
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    let mut pairs = std::collections::HashSet::new();
+    let mut rows = 0usize;
+    for (t, v) in times.iter().zip(col.iter()) {
+        let (true, Some(v)) = (*t != NO_TIME, v) else {
+            continue;
+        };
+        rows += 1;
+        *count.entry(v).or_insert(0) += 1;
+        pairs.insert((*t, v));
+    }
+    if rows == 0 || count.len() * MIN_ROWS_PER_CATEGORY > rows {
+        return false;
+    }
+    let recurring: usize = count.values().filter(|&&n| n > 1).sum();
+    recurring as f64 >= MIN_RECURRING_SHARE * rows as f64
+        && pairs.len() as f64 >= MIN_DISTINCT_PAIR_SHARE * rows as f64
 }
 
 /// Keeps the numeric columns as features.

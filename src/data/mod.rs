@@ -48,6 +48,10 @@ pub struct LoadOptions {
     pub category_column: Option<String>,
     /// For long tables: the value column (default: every numeric column).
     pub value_column: Option<String>,
+    /// Columns the caller will analyse, as named in the file (the command line's `--features`):
+    /// with [`Layout::Auto`], a table holding all of them as numeric columns is read wide.
+    #[serde(default)]
+    pub features: Vec<String>,
     /// What to do with missing values.
     pub missing: MissingPolicy,
     /// Which CSV reader to use.
@@ -248,7 +252,14 @@ pub fn load_source_with(
     };
     let applied = missing::apply(shaped.columns, times, shaped.rows, options.missing);
     if applied.row_numbers.is_empty() {
-        return Err(LoadError::AllRowsMissing { path });
+        let error = LoadError::AllRowsMissing { path };
+        return Err(match shaped.category {
+            Some(category) => LoadError::AfterPivot {
+                category,
+                error: Box::new(error),
+            },
+            None => error,
+        });
     }
     let original = match (shaped.layout, locator) {
         (

@@ -92,6 +92,15 @@ pub enum FitError {
         /// The most neighbours that fit (0: none).
         max_neighbours: usize,
     },
+    /// `max_samples` as a fraction of the rows leaves no row to grow a tree from
+    /// (scikit-learn raises "max_samples must be in (0, n_samples]" here too).
+    #[error("max_samples {fraction} of {rows} rows is 0 rows (scikit-learn rounds down), and a tree needs at least 1; use a fraction whose product with {rows} is at least 1, or a count (`--max-samples 1` up to {rows})")]
+    MaxSamplesNoRows {
+        /// The fraction asked for.
+        fraction: f64,
+        /// Rows to fit on.
+        rows: usize,
+    },
     /// The work was cancelled.
     #[error("cancelled")]
     Cancelled,

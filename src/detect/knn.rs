@@ -1,6 +1,6 @@
 //! Exact k-nearest-neighbour search with Euclidean distance: a k-d tree (built once, queried in
-//! parallel) for up to 15 features, brute force above, as scikit-learn's `algorithm="auto"`
-//! chooses. Distances are `sqrt` of the sum of squared differences taken feature by feature, as
+//! parallel) for up to 15 features, brute force above or when k is at least half the rows, as
+//! scikit-learn's `algorithm="auto"` chooses (`sklearn/neighbors/_base.py`). Distances are `sqrt` of the sum of squared differences taken feature by feature, as
 //! scikit-learn's k-d tree computes them; ties are broken by row index, so results are the same
 //! whatever the number of threads.
 //!
@@ -61,6 +61,19 @@ impl Neighbours {
     }
 }
 
+/// A point of a k-distance neighbourhood (see [`Index::map_k_distance_self`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Near {
+    /// The point (as [`Index::point_of`] numbers them).
+    pub point: u32,
+    /// Its first row.
+    pub row: u32,
+    /// The number of rows it stands for.
+    pub rows: u32,
+    /// Its distance to the query.
+    pub distance: f64,
+}
+
 /// A searchable copy of the training rows: their distinct points, and the rows of each.
 #[derive(Debug, Clone)]
 pub struct Index {
@@ -116,6 +129,8 @@ impl Ord for Candidate {
 /// they stand for, and the points last dropped from the top of the heap, which are still part
 /// of the answer if they tie with its farthest distance.
 struct Search {
+    /// Scan every point instead of walking the tree (see [`Index::brute_force`]).
+    brute: bool,
     heap: BinaryHeap<Candidate>,
     rows: usize,
     dropped: Vec<Candidate>,
@@ -126,6 +141,7 @@ struct Search {
 impl Search {
     fn new(k: usize) -> Self {
         Search {
+            brute: false,
             heap: BinaryHeap::with_capacity(k + 1),
             rows: 0,
             dropped: Vec::new(),
@@ -424,7 +440,7 @@ impl Index {
             .zip(out.distances.par_chunks_mut(k))
             .enumerate()
             .for_each_init(
-                || (vec![0.0; d], Search::new(k)),
+                || (vec![0.0; d], self.search_for(k, k)),
                 |(q, search), (r, (idx, dist))| {
                     for (f, v) in q.iter_mut().enumerate() {
                         *v = queries.get(r, f) * self.scale;
@@ -455,12 +471,106 @@ impl Index {
             .zip(out.distances.par_chunks_mut(k))
             .enumerate()
             .for_each_init(
-                || Search::new(k),
+                // `k` includes the row itself: scikit-learn's rule is on the neighbours asked.
+                || self.search_for(k, k - 1),
                 |search, (p, (idx, dist))| {
                     self.nearest(&self.points[p * d..(p + 1) * d], k, search, idx, dist);
                 },
             );
         out
+    }
+
+    /// Whether a search for `n_neighbors` scans every point instead of walking the tree, as
+    /// scikit-learn's `algorithm="auto"` chooses brute force: above [`MAX_TREE_FEATURES`]
+    /// features, or when `n_neighbors >= n_samples // 2`. Both find the same neighbours (ties by
+    /// row index); brute force is the faster when most rows are neighbours anyway.
+    pub fn brute_force(&self, n_neighbors: usize) -> bool {
+        self.nodes.is_empty() || n_neighbors >= self.len() / 2
+    }
+
+    /// The state of a search for `k` rows, by brute force or not as [`Self::brute_force`]
+    /// decides for `n_neighbors`.
+    fn search_for(&self, k: usize, n_neighbors: usize) -> Search {
+        let mut search = Search::new(k);
+        search.brute = self.brute_force(n_neighbors);
+        search
+    }
+
+    /// Breunig et al.'s k-distance neighbourhood of each distinct point (in the order of
+    /// [`Self::point_of`]): every indexed point within the distance of its `k`-th nearest *other*
+    /// row, itself included (its other rows are at distance 0). Calls `f(point, neighbourhood)`
+    /// in parallel and returns the results. The neighbourhood depends only on distances, not on
+    /// row order.
+    pub fn map_k_distance_self<T: Send>(
+        &self,
+        k: usize,
+        f: impl Fn(usize, &[Near]) -> T + Sync,
+    ) -> Vec<T> {
+        let d = self.dims;
+        let k = (k + 1).min(self.len());
+        (0..self.distinct())
+            .into_par_iter()
+            .map_init(
+                || (self.search_for(k, k - 1), Vec::new()),
+                |(search, out), p| {
+                    self.within_kth(&self.points[p * d..(p + 1) * d], k, search, out);
+                    f(p, out)
+                },
+            )
+            .collect()
+    }
+
+    /// The k-distance neighbourhood (every indexed point within the distance of the `k`-th
+    /// nearest row) of each row of `queries`: `f(row, neighbourhood)` in parallel.
+    pub fn map_k_distance<T: Send>(
+        &self,
+        queries: &Matrix,
+        k: usize,
+        f: impl Fn(usize, &[Near]) -> T + Sync,
+    ) -> Vec<T> {
+        let d = self.dims;
+        let k = k.clamp(1, self.len().max(1));
+        (0..queries.rows())
+            .into_par_iter()
+            .map_init(
+                || (vec![0.0; d], self.search_for(k, k), Vec::new()),
+                |(q, search, out), r| {
+                    for (f, v) in q.iter_mut().enumerate() {
+                        *v = queries.get(r, f) * self.scale;
+                    }
+                    self.within_kth(q, k, search, out);
+                    f(r, out)
+                },
+            )
+            .collect()
+    }
+
+    /// Every point within the distance of the `k`-th nearest row to `q`, into `out`, nearest
+    /// first. The search keeps, besides the points standing for the `k` nearest rows, every
+    /// point dropped at the distance of the farthest of them, so ties are all there.
+    fn within_kth(&self, q: &[f64], k: usize, search: &mut Search, out: &mut Vec<Near>) {
+        search.heap.clear();
+        search.dropped.clear();
+        search.rows = 0;
+        out.clear();
+        if k == 0 {
+            return;
+        }
+        self.search_all(q, k, search);
+        let top = search.heap.peek().map(|c| c.0);
+        let found = &mut search.found;
+        found.clear();
+        found.extend(search.heap.drain());
+        if top.is_some_and(|t| search.dropped.first().is_some_and(|c| c.0 == t)) {
+            found.append(&mut search.dropped);
+        }
+        found.sort_unstable();
+        out.extend(found.iter().map(|c| Near {
+            point: c.1,
+            row: self.members_of(c.1)[0],
+            rows: self.weight(c.1) as u32,
+            distance: c.0.sqrt(),
+        }));
     }
 
     /// The `k` nearest rows to `q`, nearest first (ties by row index), written to `idx` and
@@ -627,12 +737,12 @@ impl Index {
         macro_rules! dispatch {
             ($($n:literal)*) => {
                 match self.dims {
-                    $($n => if self.nodes.is_empty() {
+                    $($n => if search.brute {
                         self.scan::<$n>(q, 0, self.distinct(), k, search)
                     } else {
                         self.search::<$n>(0, q, k, search)
                     },)*
-                    _ => if self.nodes.is_empty() {
+                    _ => if search.brute {
                         self.scan::<0>(q, 0, self.distinct(), k, search)
                     } else {
                         self.search::<0>(0, q, k, search)

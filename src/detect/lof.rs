@@ -4,6 +4,13 @@
 //! `LOF = mean(lrd(neighbour) / lrd(row))`; `negative_outlier_factor_ = -LOF`.
 //! The project's anomaly score is the LOF itself (higher = more anomalous).
 //!
+//! Where parity ends: on ties at the k-th distance (integer counts, which traffic is)
+//! scikit-learn keeps whichever tied neighbour its tree meets first, and this search keeps the
+//! lowest row index, so scores can differ on duplicates. [`Neighbourhood::KDistance`] offers the
+//! original definition instead (Breunig, Kriegel, Ng, Sander: "LOF: Identifying Density-Based
+//! Local Outliers", SIGMOD 2000): the k-distance neighbourhood holds every point within the
+//! k-distance, so no tie is broken and the result does not depend on row order.
+//!
 //! For the interactive neighbours slider, [`NeighbourCache`] searches once for the largest k and
 //! derives LOF for any smaller k from those lists, without searching again.
 //!
@@ -17,13 +24,41 @@ use serde::{Deserialize, Serialize};
 
 use std::sync::Arc;
 
-use super::knn::{training_neighbours_at, Index, Neighbours};
+use super::knn::{training_neighbours_at, Index, Near, Neighbours};
 use super::lof_memory::{check_lof_memory, LOF_MEMORY_LIMIT};
 use super::threshold::{is_outlier, Contamination, TrainingScores};
 use super::{FitError, Matrix, ParamsError};
 
 /// scikit-learn's offset for `contamination = "auto"`.
 pub const AUTO_OFFSET: f64 = -1.5;
+
+/// scikit-learn's warning when duplicates make some LOF huge (a score below -1e7).
+pub const DUPLICATES_WARNING: &str = "Duplicate values are leading to incorrect results. Increase the number of neighbors for more accurate results.";
+
+/// The score (`negative_outlier_factor_`) below which scikit-learn warns about duplicates.
+pub const DUPLICATES_WARNING_BELOW: f64 = -1e7;
+
+/// Which rows make up a row's neighbourhood.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Neighbourhood {
+    /// scikit-learn's: exactly the k nearest other rows, ties at the k-th distance broken by
+    /// row index (the default).
+    #[default]
+    KNearest,
+    /// Breunig et al. 2000 ("LOF: Identifying Density-Based Local Outliers", SIGMOD 2000):
+    /// every row within the k-distance, ties included; independent of row order.
+    KDistance,
+}
+
+impl Neighbourhood {
+    /// A short name for summaries (`k-nearest`, `k-distance`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Neighbourhood::KNearest => "k-nearest",
+            Neighbourhood::KDistance => "k-distance",
+        }
+    }
+}
 
 /// LOF parameters (scikit-learn's names and defaults); [`Self::validate`] them to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -32,6 +67,9 @@ pub struct LofParams {
     pub n_neighbors: usize,
     /// Expected share of anomalies (`auto`).
     pub contamination: Contamination,
+    /// scikit-learn's k nearest rows (default) or Breunig et al.'s k-distance neighbourhood.
+    #[serde(default)]
+    pub neighbourhood: Neighbourhood,
 }
 
 impl Default for LofParams {
@@ -39,6 +77,7 @@ impl Default for LofParams {
         LofParams {
             n_neighbors: 20,
             contamination: Contamination::Auto,
+            neighbourhood: Neighbourhood::KNearest,
         }
     }
 }
@@ -66,8 +105,20 @@ impl ValidLofParams {
 
     /// Fits on `x`: one neighbour search, then LOF of every training row.
     pub fn fit(&self, x: &Matrix) -> Result<FittedLof, FitError> {
-        let cache = NeighbourCache::build(x, self.0.n_neighbors)?;
-        cache.fit(self.0.n_neighbors, self.0.contamination)
+        match self.0.neighbourhood {
+            Neighbourhood::KNearest => {
+                let cache = NeighbourCache::build(x, self.0.n_neighbors)?;
+                cache.fit(self.0.n_neighbors, self.0.contamination)
+            }
+            Neighbourhood::KDistance => {
+                check_rows(x)?;
+                fit_k_distance(
+                    Arc::new(Index::build(x)),
+                    self.0.n_neighbors,
+                    self.0.contamination,
+                )
+            }
+        }
     }
 }
 
@@ -85,13 +136,7 @@ impl NeighbourCache {
     /// Searches the `k_max` nearest other rows of every row of `x` (clamped to `n - 1`), after
     /// checking that the lists fit in [`LOF_MEMORY_LIMIT`].
     pub fn build(x: &Matrix, k_max: usize) -> Result<Self, FitError> {
-        if x.rows() < 2 {
-            return Err(FitError::TooFewRows {
-                algorithm: "Local Outlier Factor",
-                rows: x.rows(),
-                needed: 2,
-            });
-        }
+        check_rows(x)?;
         let k_max = k_max.clamp(1, x.rows() - 1);
         let index = Index::build(x);
         check_lof_memory(index.len(), index.distinct(), k_max, LOF_MEMORY_LIMIT)?;
@@ -113,6 +158,20 @@ impl NeighbourCache {
         self.index.len()
     }
 
+    /// LOF for these parameters: from the cached lists with [`Neighbourhood::KNearest`] (see
+    /// [`Self::fit`]), by a k-distance search over the cached index with
+    /// [`Neighbourhood::KDistance`].
+    pub fn fit_params(&self, params: &LofParams) -> Result<FittedLof, FitError> {
+        match params.neighbourhood {
+            Neighbourhood::KNearest => self.fit(params.n_neighbors, params.contamination),
+            Neighbourhood::KDistance => fit_k_distance(
+                Arc::clone(&self.index),
+                params.n_neighbors,
+                params.contamination,
+            ),
+        }
+    }
+
     /// LOF for `n_neighbors` (clamped to `n - 1` with a warning; at most `k_max`) from the
     /// cached lists, with no new search.
     pub fn fit(
@@ -121,12 +180,7 @@ impl NeighbourCache {
         contamination: Contamination,
     ) -> Result<FittedLof, FitError> {
         let n = self.rows();
-        let mut warnings = Vec::new();
-        if n_neighbors > n - 1 {
-            warnings.push(format!(
-                "n_neighbors ({n_neighbors}) is greater than the total number of samples ({n}); n_neighbors will be set to (n_samples - 1) for estimation"
-            ));
-        }
+        let mut warnings = clamp_warning(n_neighbors, n);
         let k = n_neighbors.clamp(1, n - 1).min(self.k_max);
         // The neighbour lists are read in place from the cache: no copy per k.
         let rows = RowsOfLists::new(&self.index, &self.raw, k);
@@ -139,18 +193,108 @@ impl NeighbourCache {
             let lrd_q = q.map_or(lrd_of_copies[p], |q| lrd[q]);
             -mean_ratio(neighbours(p, skip).map(|(o, _)| o), k, &lrd, lrd_q)
         });
-        if nof.iter().any(|&v| v < -1e7) {
-            warnings.push("duplicate values are leading to incorrect results; increase the number of neighbours".into());
-        }
+        warnings.extend(duplicates_warning(&nof));
         Ok(FittedLof {
             index: Arc::clone(&self.index),
             k,
+            neighbourhood: Neighbourhood::KNearest,
             k_distance,
             lrd,
             training: TrainingScores::new(nof, AUTO_OFFSET, contamination),
             warnings,
         })
     }
+}
+
+/// LOF needs two rows to compare.
+fn check_rows(x: &Matrix) -> Result<(), FitError> {
+    if x.rows() < 2 {
+        return Err(FitError::TooFewRows {
+            algorithm: "Local Outlier Factor",
+            rows: x.rows(),
+            needed: 2,
+        });
+    }
+    Ok(())
+}
+
+/// scikit-learn's warning when `n_neighbors` is clamped to `n - 1`.
+fn clamp_warning(n_neighbors: usize, n: usize) -> Vec<String> {
+    if n_neighbors > n - 1 {
+        vec![format!(
+            "n_neighbors ({n_neighbors}) is greater than the total number of samples ({n}); n_neighbors will be set to (n_samples - 1) for estimation"
+        )]
+    } else {
+        Vec::new()
+    }
+}
+
+/// scikit-learn's duplicates warning, where some `negative_outlier_factor_` is below
+/// [`DUPLICATES_WARNING_BELOW`], with how to act on it here.
+fn duplicates_warning(nof: &[f64]) -> Option<String> {
+    nof.iter()
+        .any(|&v| v < DUPLICATES_WARNING_BELOW)
+        .then(|| format!("{DUPLICATES_WARNING} (--n-neighbors)"))
+}
+
+/// The sum of `terms` in increasing order: the same whatever order they come in.
+fn ordered_sum(terms: &mut [f64]) -> f64 {
+    terms.sort_unstable_by(f64::total_cmp);
+    terms.iter().sum()
+}
+
+/// LOF with Breunig et al.'s k-distance neighbourhoods (SIGMOD 2000): `N_k(p)` is every other
+/// row within the distance of p's k-th nearest other row, ties included, so no tie is broken
+/// and copies of a row and row order change nothing. Reachability, `lrd` (with scikit-learn's
+/// `1e-10`) and LOF are means over `N_k(p)`, summed in increasing order of their terms.
+fn fit_k_distance(
+    index: Arc<Index>,
+    n_neighbors: usize,
+    contamination: Contamination,
+) -> Result<FittedLof, FitError> {
+    let n = index.len();
+    let mut warnings = clamp_warning(n_neighbors, n);
+    let k = n_neighbors.clamp(1, n - 1);
+    // Every row of a point but the query row itself: its copies are other objects at 0.
+    let others = |p: usize, o: &Near| o.rows as usize - usize::from(o.point as usize == p);
+    let k_distance_of: Vec<f64> =
+        index.map_k_distance_self(k, |_, near| near.last().map_or(0.0, |o| o.distance));
+    let lrd_of: Vec<f64> = index.map_k_distance_self(k, |p, near| {
+        let mut terms = Vec::with_capacity(near.len());
+        let mut count = 0usize;
+        for o in near {
+            let w = others(p, o);
+            if w > 0 {
+                terms.push(w as f64 * o.distance.max(k_distance_of[o.point as usize]));
+                count += w;
+            }
+        }
+        1.0 / (ordered_sum(&mut terms) / count.max(1) as f64 + 1e-10)
+    });
+    let lof_of: Vec<f64> = index.map_k_distance_self(k, |p, near| {
+        let mut terms = Vec::with_capacity(near.len());
+        let mut count = 0usize;
+        for o in near {
+            let w = others(p, o);
+            if w > 0 {
+                terms.push(w as f64 * lrd_of[o.point as usize]);
+                count += w;
+            }
+        }
+        ordered_sum(&mut terms) / count.max(1) as f64 / lrd_of[p]
+    });
+    let per_row = |of: &[f64]| -> Vec<f64> { (0..n).map(|r| of[index.point_of(r)]).collect() };
+    let nof: Vec<f64> = per_row(&lof_of).into_iter().map(|l| -l).collect();
+    warnings.extend(duplicates_warning(&nof));
+    Ok(FittedLof {
+        k,
+        neighbourhood: Neighbourhood::KDistance,
+        k_distance: per_row(&k_distance_of),
+        lrd: per_row(&lrd_of),
+        index,
+        training: TrainingScores::new(nof, AUTO_OFFSET, contamination),
+        warnings,
+    })
 }
 
 /// Which rows of each distinct point need their own numbers. scikit-learn drops a training row
@@ -249,6 +393,7 @@ fn mean_ratio(neighbours: impl Iterator<Item = u32>, k: usize, lrd: &[f64], lrd_
 pub struct FittedLof {
     index: Arc<Index>,
     k: usize,
+    neighbourhood: Neighbourhood,
     k_distance: Vec<f64>,
     lrd: Vec<f64>,
     training: TrainingScores,
@@ -259,6 +404,11 @@ impl FittedLof {
     /// The number of neighbours used (after clamping).
     pub fn n_neighbors(&self) -> usize {
         self.k
+    }
+
+    /// The neighbourhood definition used.
+    pub fn neighbourhood(&self) -> Neighbourhood {
+        self.neighbourhood
     }
 
     /// Notes from fitting.
@@ -283,6 +433,21 @@ impl FittedLof {
                 expected: self.index_features(),
                 found: x.features(),
             });
+        }
+        if self.neighbourhood == Neighbourhood::KDistance {
+            return Ok(self.index.map_k_distance(x, self.k, |_, near| {
+                let (mut reach, mut ratio) = (Vec::new(), Vec::new());
+                let mut count = 0usize;
+                for o in near {
+                    let w = o.rows as f64;
+                    reach.push(w * o.distance.max(self.k_distance[o.row as usize]));
+                    ratio.push(w * self.lrd[o.row as usize]);
+                    count += o.rows as usize;
+                }
+                let count = count.max(1) as f64;
+                let lrd_q = 1.0 / (ordered_sum(&mut reach) / count + 1e-10);
+                -(ordered_sum(&mut ratio) / count / lrd_q)
+            }));
         }
         let nb = self.index.query(x, self.k);
         Ok((0..x.rows())

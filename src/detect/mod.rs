@@ -18,7 +18,7 @@ pub use error::{FitError, ParamsError};
 pub use iforest::{
     FittedIsolationForest, IsolationForestParams, MaxSamples, ValidIsolationForestParams,
 };
-pub use lof::{FittedLof, LofParams, NeighbourCache, ValidLofParams};
+pub use lof::{FittedLof, LofParams, NeighbourCache, Neighbourhood, ValidLofParams};
 pub use matrix::Matrix;
 pub use run::{Algorithm, Detection, DetectorConfig};
 pub use scale::{Scaler, Scaling};

@@ -7,7 +7,8 @@ use super::explain::RobustExplainer;
 use super::iforest::Control;
 use super::{
     Contamination, FitError, FittedIsolationForest, FittedLof, IsolationForestParams, LofParams,
-    Matrix, MaxSamples, NeighbourCache, ParamsError, Scaler, Scaling, TrainingScores,
+    Matrix, MaxSamples, NeighbourCache, Neighbourhood, ParamsError, Scaler, Scaling,
+    TrainingScores,
 };
 
 /// The detection algorithm.
@@ -42,6 +43,9 @@ pub struct DetectorConfig {
     pub max_samples: MaxSamples,
     /// LOF: neighbours.
     pub n_neighbors: usize,
+    /// LOF: scikit-learn's k nearest rows or Breunig et al.'s k-distance neighbourhood.
+    #[serde(default)]
+    pub lof_neighbourhood: Neighbourhood,
     /// Random seed (Isolation Forest).
     pub seed: u64,
     /// Feature scaling before the detector.
@@ -56,6 +60,7 @@ impl Default for DetectorConfig {
             n_estimators: 100,
             max_samples: MaxSamples::Auto,
             n_neighbors: 20,
+            lof_neighbourhood: Neighbourhood::KNearest,
             seed: 0,
             scaling: Scaling::None,
         }
@@ -87,6 +92,7 @@ impl DetectorConfig {
         LofParams {
             n_neighbors: self.n_neighbors,
             contamination: self.contamination,
+            neighbourhood: self.lof_neighbourhood,
         }
     }
 
@@ -109,10 +115,16 @@ impl DetectorConfig {
                 self.seed,
                 self.contamination
             ),
-            Algorithm::Lof => format!(
-                "Local Outlier Factor ({} neighbours, contamination {}{scaling})",
-                self.n_neighbors, self.contamination
-            ),
+            Algorithm::Lof => {
+                let neighbourhood = match self.lof_neighbourhood {
+                    Neighbourhood::KNearest => String::new(),
+                    other => format!(", {} neighbourhood", other.name()),
+                };
+                format!(
+                    "Local Outlier Factor ({} neighbours{neighbourhood}, contamination {}{scaling})",
+                    self.n_neighbors, self.contamination
+                )
+            }
         }
     }
 }
@@ -267,7 +279,7 @@ pub fn fit_lof_cached(
     explain: impl FnOnce(&Detection) -> Vec<usize>,
 ) -> Result<Fitted, FitError> {
     let params = config.lof_params().validate().map_err(FitError::Params)?;
-    let lof = cache.fit(params.params().n_neighbors, config.contamination)?;
+    let lof = cache.fit_params(params.params())?;
     let detection = Detection::new(lof.training(), lof.warnings(), config);
     let top_features = RobustExplainer::fit(x).top_features(x, &explain(&detection));
     Ok(Fitted {

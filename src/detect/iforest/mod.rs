@@ -163,7 +163,16 @@ impl ValidIsolationForestParams {
                 n
             }
             MaxSamples::Count(k) => k,
-            MaxSamples::Fraction(f) => ((f * n as f64) as usize).max(1),
+            // scikit-learn: int(max_samples * n_samples), an error when that is 0.
+            MaxSamples::Fraction(f) => match (f * n as f64) as usize {
+                0 => {
+                    return Err(FitError::MaxSamplesNoRows {
+                        fraction: f,
+                        rows: n,
+                    })
+                }
+                m => m,
+            },
         };
         let d = x.features();
         let n_features = ((p.max_features * d as f64) as usize).clamp(1, d);
@@ -561,6 +570,34 @@ mod tests {
             .expect("fit");
         let s = f.train_score_samples();
         assert!(s.iter().all(|v| v.is_finite() && *v == s[0]));
+        // A fraction that rounds down to no row is an error, as in scikit-learn.
+        let five = vec![vec![1.0, 2.0, 3.0, 4.0, 5.0], vec![5.0, 1.0, 4.0, 2.0, 3.0]];
+        let small = Matrix::new(&five, &names).expect("matrix");
+        let err = IsolationForestParams {
+            max_samples: MaxSamples::Fraction(0.1),
+            ..IsolationForestParams::default()
+        }
+        .validate()
+        .expect("valid")
+        .fit(&small)
+        .expect_err("0.1 of 5 rows is no row");
+        assert_eq!(
+            err,
+            FitError::MaxSamplesNoRows {
+                fraction: 0.1,
+                rows: 5
+            }
+        );
+        assert!(err.to_string().contains("0.1 of 5 rows is 0 rows"));
+        let f = IsolationForestParams {
+            max_samples: MaxSamples::Fraction(0.2),
+            ..IsolationForestParams::default()
+        }
+        .validate()
+        .expect("valid")
+        .fit(&small)
+        .expect("0.2 of 5 rows is one row");
+        assert_eq!(f.max_samples(), 1);
         // max_samples above n is clamped with a warning.
         let f = IsolationForestParams {
             max_samples: MaxSamples::Count(1000),
