@@ -1,12 +1,14 @@
-//! The desktop app (eframe/egui): panels draw [`AppState`] and return [`Action`]s, applied after
-//! each frame; all loading and scoring runs on the [`Worker`], which asks for a repaint when it
-//! has news. The UI thread never fits a model and never blocks.
+//! The desktop app (eframe/egui): each panel owns its state and draws what the panels share
+//! ([`AppState`]), returning [`Action`]s applied after each frame; all loading and scoring runs
+//! on the [`Worker`], which asks for a repaint when it has news, and file dialogs wait on a
+//! thread of their own. The UI thread never fits a model and never blocks.
 
 mod client_plot;
 mod clients_panel;
 mod data_panel;
 pub mod decimate;
 mod detector_panel;
+pub mod dialogs;
 mod flagged_panel;
 mod plot_panel;
 pub mod state;
@@ -19,6 +21,8 @@ use std::sync::Arc;
 
 use egui::Ui;
 
+pub use dialogs::{DialogFuture, DialogRequest, FileDialogs, PickPurpose, SavePurpose};
+pub use plot_panel::PlotCache;
 pub use state::{Action, AppState, BottomTab, Persisted};
 
 use crate::data::access::LogOptions;
@@ -36,13 +40,26 @@ pub fn sample_source() -> LoadSource {
     }
 }
 
-/// The application: state, the worker, and the x values of the plotted rows.
+/// Every panel, each with its own state.
+#[derive(Debug, Default)]
+struct Panels {
+    data: data_panel::DataPanel,
+    detector: detector_panel::DetectorPanel,
+    whatif: whatif_panel::WhatIfPanel,
+    flagged: flagged_panel::FlaggedPanel,
+    stats: stats_panel::StatsPanel,
+    clients: clients_panel::ClientsPanel,
+    plot: plot_panel::PlotPanel,
+    client_plot: client_plot::ClientPlot,
+}
+
+/// The application: what the panels share, the panels, the worker and the file dialogs.
 pub struct TrafficLensApp {
-    /// What the panels show.
+    /// What the panels share.
     pub state: AppState,
+    panels: Panels,
     worker: Worker,
-    /// x value (seconds or row) of each row, made once per loaded table.
-    xs: Vec<f64>,
+    dialogs: dialogs::Dialogs,
     /// The path of the load under way, remembered among recent files when it succeeds.
     pending_path: Option<PathBuf>,
     /// What the load under way reads, and what the table on screen was read from.
@@ -68,13 +85,16 @@ impl TrafficLensApp {
         ) {
             persisted.log.group = crate::data::access::LogGroup::All;
         }
+        let notify: Arc<dyn Fn() + Send + Sync> = Arc::new(notify);
+        let repaint = Arc::clone(&notify);
         let mut app = TrafficLensApp {
             state: AppState {
                 persisted,
                 ..AppState::default()
             },
-            worker: Worker::spawn(notify),
-            xs: Vec::new(),
+            panels: Panels::default(),
+            worker: Worker::spawn(move || repaint()),
+            dialogs: dialogs::Dialogs::new(Arc::new(dialogs::SystemDialogs), notify),
             pending_path: None,
             pending_source: None,
             current_source: None,
@@ -85,6 +105,16 @@ impl TrafficLensApp {
         app
     }
 
+    /// Shows file dialogs with `backend` instead of the system's (tests script them).
+    pub fn set_file_dialogs(&mut self, backend: Arc<dyn FileDialogs>) {
+        self.dialogs.set_backend(backend);
+    }
+
+    /// The plot series as decimated for the last frame.
+    pub fn plot_cache(&self) -> Option<&PlotCache> {
+        self.panels.plot.cache.as_ref()
+    }
+
     /// Draws one frame into `ui` (the whole window).
     pub fn ui_frame(&mut self, ui: &mut Ui) {
         for event in self.worker.poll() {
@@ -92,6 +122,10 @@ impl TrafficLensApp {
                 self.on_loaded();
             }
         }
+        if let Some((request, path)) = self.dialogs.poll() {
+            self.chosen(request, path);
+        }
+        self.state.dialog_open = self.dialogs.is_open();
         if let Some(path) = ui.input(|i| {
             i.raw
                 .dropped_files
@@ -103,6 +137,7 @@ impl TrafficLensApp {
         }
         let mut actions = Vec::new();
         let state = &mut self.state;
+        let panels = &mut self.panels;
         egui::Panel::top("top").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.heading("TrafficLens");
@@ -115,6 +150,10 @@ impl TrafficLensApp {
                     ui.separator();
                     ui.spinner();
                 }
+                if state.dialog_open {
+                    ui.separator();
+                    ui.label("Waiting for the file dialog…");
+                }
             });
         });
         egui::Panel::left("left")
@@ -122,28 +161,28 @@ impl TrafficLensApp {
             .default_size(290.0)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
-                    data_panel::ui(ui, state, &mut actions);
+                    panels.data.ui(ui, state, &mut actions);
                     ui.separator();
-                    detector_panel::ui(ui, state, &mut actions);
+                    panels.detector.ui(ui, state, &mut actions);
                 });
             });
         egui::Panel::right("right")
             .resizable(true)
             .default_size(250.0)
             .show(ui, |ui| {
-                whatif_panel::ui(ui, state, &mut actions);
+                panels.whatif.ui(ui, state, &mut actions);
             });
+        let client_view = state
+            .dataset
+            .as_ref()
+            .and_then(|d| d.log.as_ref())
+            .is_some_and(|t| t.view == crate::data::access::LogView::Clients);
         egui::Panel::bottom("bottom")
             .resizable(true)
             .default_size(250.0)
             .show(ui, |ui| {
                 ui.horizontal(|ui| {
-                    if state
-                        .dataset
-                        .as_ref()
-                        .and_then(|d| d.log.as_ref())
-                        .is_some_and(|t| t.view == crate::data::access::LogView::Clients)
-                    {
+                    if client_view {
                         ui.selectable_value(
                             &mut state.persisted.bottom_tab,
                             BottomTab::Clients,
@@ -163,21 +202,16 @@ impl TrafficLensApp {
                 });
                 ui.separator();
                 match state.persisted.bottom_tab {
-                    BottomTab::Flagged => flagged_panel::ui(ui, state, &self.xs, &mut actions),
-                    BottomTab::Statistics => stats_panel::ui(ui, state),
-                    BottomTab::Clients => clients_panel::ui(ui, state, &mut actions),
+                    BottomTab::Flagged => panels.flagged.ui(ui, state, &mut actions),
+                    BottomTab::Statistics => panels.stats.ui(ui, state),
+                    BottomTab::Clients => panels.clients.ui(ui, state, &mut actions),
                 }
             });
-        let client_view = state
-            .dataset
-            .as_ref()
-            .and_then(|d| d.log.as_ref())
-            .is_some_and(|t| t.view == crate::data::access::LogView::Clients);
         egui::CentralPanel::default().show(ui, |ui| {
             if client_view {
-                client_plot::ui(ui, state);
+                panels.client_plot.ui(ui, state);
             } else {
-                plot_panel::ui(ui, state, &self.xs);
+                panels.plot.ui(ui, state);
             }
         });
         for action in actions {
@@ -185,9 +219,25 @@ impl TrafficLensApp {
         }
     }
 
-    /// A table arrived: prepare the plot's x values, remember the file, score it.
+    /// A dialog closed with a path: carry out what it was opened for.
+    fn chosen(&mut self, request: DialogRequest, path: PathBuf) {
+        let action = match request {
+            DialogRequest::Pick(PickPurpose::Open) => Action::Load(LoadSource::Path(path)),
+            DialogRequest::Pick(PickPurpose::Regions) => {
+                self.panels.data.regions_path = path.display().to_string();
+                Action::LogView(crate::data::access::LogOptions {
+                    group: crate::data::access::LogGroup::Regions(path),
+                    ..self.state.persisted.log.clone()
+                })
+            }
+            DialogRequest::Save(SavePurpose::FlaggedRows, _) => Action::Export(path, true),
+            DialogRequest::Save(SavePurpose::FlaggedLines, _) => Action::ExportLines(path, true),
+        };
+        self.apply(action);
+    }
+
+    /// A table arrived: remember the file, score it.
     fn on_loaded(&mut self) {
-        self.xs = plot_panel::x_values(&self.state);
         if let Some(path) = self.pending_path.take() {
             self.state.remember(path);
         }
@@ -287,29 +337,29 @@ impl TrafficLensApp {
                 s.export_note = Some(format!("Writing {}…", path.display()));
                 s.awaiting.export = self.worker.submit(Job::Export { path, overwrite });
             }
-            Action::WhatIf => {
-                let (Some(stats), Some(scores)) = (&s.stats, &s.scores) else {
-                    return;
-                };
-                let values: Vec<f64> = scores
-                    .features
-                    .iter()
-                    .map(|name| {
-                        stats
-                            .features
-                            .iter()
-                            .position(|f| &f.name == name)
-                            .and_then(|i| s.what_if.get(i).copied())
-                            .unwrap_or(0.0)
-                    })
-                    .collect();
+            Action::WhatIf(values) => {
                 s.awaiting.what_if = self.worker.submit(Job::WhatIf { values });
             }
-            Action::CenterOn(x) => s.center_on = Some(x),
+            Action::CenterOn(x) => self.panels.plot.center_on = Some(x),
+            Action::SelectClient(row) => s.selected_client = Some(row),
+            Action::PickFile(purpose) => self.open_dialog(DialogRequest::Pick(purpose)),
+            Action::SaveFile(purpose, name) => {
+                self.open_dialog(DialogRequest::Save(purpose, name));
+            }
             Action::ExportLines(path, overwrite) => {
                 s.export_note = Some(format!("Writing {}…", path.display()));
                 s.awaiting.export = self.worker.submit(Job::ExportLines { path, overwrite });
             }
+        }
+    }
+}
+
+impl TrafficLensApp {
+    /// Opens a file dialog beside the frame loop; says why when none can be opened.
+    fn open_dialog(&mut self, request: DialogRequest) {
+        match self.dialogs.open(request) {
+            Ok(()) => self.state.dialog_open = true,
+            Err(e) => self.state.error = Some(e.to_string()),
         }
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::dialogs::{PickPurpose, SavePurpose};
 use crate::data::access::{LogOptions, LogView};
 use crate::data::stats::DatasetStats;
 use crate::data::Dataset;
@@ -57,6 +58,7 @@ pub enum BottomTab {
 
 /// What a panel asks for; applied after the frame is drawn.
 #[derive(Debug, Clone)]
+#[must_use]
 pub enum Action {
     /// Load a table.
     Load(LoadSource),
@@ -66,8 +68,8 @@ pub enum Action {
     Cancel,
     /// Write the flagged rows to a file (`true`: replacing it is agreed).
     Export(PathBuf, bool),
-    /// Score the "what if" row.
-    WhatIf,
+    /// Score the "what if" row: one value per feature of the last detection, unscaled.
+    WhatIf(Vec<f64>),
     /// Centre the plots on this x (seconds).
     CenterOn(f64),
     /// Read the access log on screen with these options (another view, bucket or grouping).
@@ -76,6 +78,12 @@ pub enum Action {
     ExportLines(PathBuf, bool),
     /// Read a file as an access log in this format (Nginx or Apache syntax, or a name).
     LoadLog(PathBuf, String),
+    /// Show this client (a row of the client view) in the plots.
+    SelectClient(usize),
+    /// Ask for a file to read, in a dialog that runs beside the frame loop.
+    PickFile(PickPurpose),
+    /// Ask where to write a file (suggesting this name), in a dialog beside the frame loop.
+    SaveFile(SavePurpose, String),
 }
 
 /// Work under way, for the progress bar.
@@ -92,6 +100,8 @@ pub struct Busy {
 /// The latest scores.
 #[derive(Debug, Clone)]
 pub struct Scores {
+    /// The request that made them: caches of views of these scores are keyed by it.
+    pub generation: u64,
     /// Scores, flags and threshold.
     pub detection: Arc<Detection>,
     /// The feature (index into `features`) that explains each row most.
@@ -104,15 +114,21 @@ pub struct Scores {
     pub work: ScoreWork,
 }
 
-/// Everything the panels show.
+/// What the panels share: the persisted settings, what the worker delivered (with the
+/// generations it was made by) and the work under way. What one panel alone uses lives in that
+/// panel's own state.
 #[derive(Default)]
 pub struct AppState {
     /// Persisted settings.
     pub persisted: Persisted,
     /// The loaded table.
     pub dataset: Option<Arc<Dataset>>,
+    /// The request that loaded the table: caches of views of the table are keyed by it.
+    pub data_generation: u64,
     /// Its statistics.
     pub stats: Option<Arc<DatasetStats>>,
+    /// The x value (seconds since 1970, or the row) of each row of the table.
+    pub xs: Arc<Vec<f64>>,
     /// Which features are used (one flag per feature of the table).
     pub use_feature: Vec<bool>,
     /// The latest scores.
@@ -123,58 +139,16 @@ pub struct AppState {
     pub scoring: Option<Busy>,
     /// The last error, shown until the next success.
     pub error: Option<String>,
-    /// A note about the last export.
+    /// A note about the last export (or why no file dialog could be shown).
     pub export_note: Option<String>,
-    /// The path typed for export (when no file dialog is available).
-    pub export_path: String,
-    /// An export waiting for the user to agree to replace a file.
-    pub confirm_replace: Option<PathBuf>,
-    /// The path typed in the data panel.
-    pub open_path: String,
-    /// The "what if" values, one per used feature.
-    pub what_if: Vec<f64>,
     /// The verdict on the "what if" row: score and flag.
     pub what_if_verdict: Option<(f64, bool)>,
-    /// The statistics row selected for the histogram.
-    pub selected_feature: usize,
-    /// Sorting of the flagged rows table: column and ascending.
-    pub flagged_sort: (FlaggedColumn, bool),
-    /// Where the plots should centre next frame.
-    pub center_on: Option<f64>,
-    /// Series hidden in the plot legend are handled by egui_plot; the row the user picked.
-    pub picked_row: Option<usize>,
+    /// Client view: the dataset row of the client shown in the plots.
+    pub selected_client: Option<usize>,
+    /// A file dialog is open (only one at a time; its buttons wait).
+    pub dialog_open: bool,
     /// Generations whose answers are awaited, per kind.
     pub awaiting: Awaiting,
-    /// Decimated plot series of the last frame, reused while nothing changes.
-    pub plot_cache: Option<PlotCache>,
-    /// The x range the plots showed in the last frame.
-    pub plot_view: Option<(f64, f64)>,
-    /// Client view: the dataset row of the client picked in the ranking.
-    pub selected_client: Option<usize>,
-    /// Client view: the picked client's requests per bucket (row, counts), made once per pick.
-    pub client_series: Option<(usize, Vec<f64>)>,
-    /// The region table typed in the data panel (traffic per region).
-    pub regions_path: String,
-    /// The access-log format typed in the data panel.
-    pub log_format: String,
-    /// Client view: rows ranked by score, highest first, for the detection they were made from.
-    pub client_rank: Option<(usize, Arc<Vec<usize>>)>,
-    /// Client view: the median of each feature (the typical client), for explanations.
-    pub client_typical: Option<Arc<Vec<f64>>>,
-    /// Client view: only clients whose address contains this text are listed.
-    pub client_filter: String,
-}
-
-/// Plot series decimated for one view; reused while the view, the width and the data are the same.
-#[derive(Debug, Clone)]
-pub struct PlotCache {
-    /// What the series were made for: visible x range (bits), width in pixels, data identity,
-    /// and whether series are scaled to their range.
-    pub key: (u64, u64, usize, usize, usize, bool),
-    /// One series per feature.
-    pub series: Vec<Vec<egui_plot::PlotPoint>>,
-    /// The anomaly scores.
-    pub scores: Vec<egui_plot::PlotPoint>,
 }
 
 /// The newest generation sent for each kind of request; older answers are dropped.
@@ -188,16 +162,6 @@ pub struct Awaiting {
     pub what_if: u64,
     /// Exports.
     pub export: u64,
-}
-
-/// Columns of the flagged rows table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum FlaggedColumn {
-    /// Time (or row).
-    #[default]
-    Time,
-    /// Anomaly score.
-    Score,
 }
 
 impl AppState {
@@ -253,15 +217,11 @@ impl AppState {
                 self.loading = None;
                 self.error = None;
                 self.use_feature = vec![true; dataset.n_features()];
-                self.what_if = stats.features.iter().map(|f| f.median).collect();
                 self.what_if_verdict = None;
-                self.selected_feature = 0;
                 self.scores = None;
-                self.picked_row = None;
                 self.selected_client = None;
-                self.client_series = None;
-                self.client_rank = None;
-                self.client_typical = None;
+                self.data_generation = generation;
+                self.xs = Arc::new(x_values(&dataset));
                 let clients = dataset
                     .log
                     .as_ref()
@@ -289,6 +249,7 @@ impl AppState {
                 self.scoring = None;
                 self.error = None;
                 self.scores = Some(Scores {
+                    generation,
                     detection,
                     top_features,
                     features,
@@ -350,5 +311,13 @@ impl AppState {
                 false
             }
         }
+    }
+}
+
+/// The x value of each row: seconds since 1970 when there is a time column, else the row.
+fn x_values(ds: &Dataset) -> Vec<f64> {
+    match &ds.time {
+        Some(t) => t.millis.iter().map(|&ms| ms as f64 / 1000.0).collect(),
+        None => (0..ds.n_rows()).map(|r| r as f64).collect(),
     }
 }
