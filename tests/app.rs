@@ -134,6 +134,24 @@ fn switching_to_lof_and_changing_neighbours_changes_the_scores() {
         h.state().state.scores.as_ref().map(|s| s.work),
         Some(trafficlens::worker::ScoreWork::NeighboursReused)
     );
+    // The plotted scores follow the new detection (the cache is keyed by its generation).
+    h.step();
+    let plotted: Vec<f64> = h
+        .state()
+        .plot_cache()
+        .expect("plotted")
+        .scores
+        .iter()
+        .map(|p| p.y)
+        .collect();
+    assert_eq!(
+        Some(plotted),
+        h.state()
+            .state
+            .scores
+            .as_ref()
+            .map(|s| s.detection.scores.clone())
+    );
 }
 
 #[test]
@@ -506,4 +524,46 @@ fn a_save_dialog_can_be_cancelled_and_then_chooses_where_the_flagged_rows_go() {
     ));
     let written = std::fs::read_to_string(&out).expect("exported file");
     assert_eq!(written.lines().count(), count + 1);
+}
+
+#[test]
+fn a_region_file_picked_in_a_dialog_regroups_the_traffic() {
+    use trafficlens::data::access::{LogGroup, LogOptions, LogView};
+    let persisted = Persisted {
+        log: LogOptions {
+            view: LogView::Traffic,
+            ..LogOptions::default()
+        },
+        ..Persisted::default()
+    };
+    let mut h = harness_with(persisted, LoadSource::Path(data("logs/vhost.log")));
+    step_until(&mut h, "the log", |a| {
+        a.state.dataset.as_ref().is_some_and(|d| d.log.is_some()) && scored(a)
+    });
+    let script = script_dialogs(&mut h);
+    // With no path typed, "Per region" asks for the region file in a dialog.
+    h.get_by_label("Per region").click();
+    h.run_steps(2);
+    assert_eq!(
+        *script.requests.lock().expect("lock"),
+        vec![DialogRequest::Pick(PickPurpose::Regions)]
+    );
+    let regions = data("logs/regions.csv");
+    script.answer.send(Some(regions.clone())).expect("send");
+    step_until(&mut h, "the traffic per region", |a| {
+        scored(a)
+            && a.state
+                .dataset
+                .as_ref()
+                .is_some_and(|d| d.feature_names.iter().any(|n| n == "requests [north]"))
+    });
+    assert_eq!(
+        h.state().state.persisted.log.group,
+        LogGroup::Regions(regions.clone())
+    );
+    // The chosen file is shown in the field, so the next change starts from it.
+    assert_eq!(
+        h.get_by_label("Regions file").value().as_deref(),
+        regions.to_str()
+    );
 }

@@ -7,7 +7,6 @@ use super::dialogs::PickPurpose;
 use super::state::{Action, AppState};
 use crate::data::access::{Bucket, LogGroup, LogTable, LogView};
 use crate::data::{format_millis, stats::interval_name};
-use crate::worker::LoadSource;
 
 /// The data panel's own state: what is typed in its fields.
 #[derive(Debug, Default)]
@@ -35,7 +34,7 @@ impl DataPanel {
                 actions.push(Action::PickFile(PickPurpose::Open));
             }
             if ui.button("Sample data").clicked() {
-                actions.push(Action::Load(super::sample_source()));
+                actions.push(Action::OpenSample);
             }
         });
         ui.horizontal(|ui| {
@@ -49,7 +48,7 @@ impl DataPanel {
             });
             let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if (ui.button("Load").clicked() || enter) && !self.open_path.trim().is_empty() {
-                actions.push(Action::Load(LoadSource::Path(self.open_path.trim().into())));
+                actions.push(Action::Open(self.open_path.trim().into()));
             }
         });
         ui.label(
@@ -180,7 +179,7 @@ impl DataPanel {
                     .on_hover_text(path.display().to_string())
                     .clicked()
                 {
-                    actions.push(Action::Load(LoadSource::Path(path)));
+                    actions.push(Action::Open(path));
                 }
             }
         }
@@ -269,7 +268,7 @@ impl DataPanel {
                     egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Regions file")
                 });
                 if ui
-                    .button("Per region")
+                    .add_enabled(!state.dialog_open, egui::Button::new("Per region"))
                     .on_hover_text(
                         "Columns per region: a CSV of address prefixes (CIDR) and region names",
                     )

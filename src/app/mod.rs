@@ -26,8 +26,10 @@ pub use plot_panel::PlotCache;
 pub use state::{Action, AppState, BottomTab, Persisted};
 
 use crate::data::access::LogOptions;
-use crate::data::LoadOptions;
-use crate::worker::{Job, LoadSource, Worker};
+use crate::data::access::LogView;
+use crate::data::{Dataset, LoadOptions};
+use crate::worker::{Event, Job, LoadSource, Worker};
+use state::{Busy, Scores};
 
 /// The sample data bundled into the binary, so the app opens on it from any folder.
 pub const SAMPLE_CSV: &[u8] = include_bytes!("../../sample_data/web_traffic.csv");
@@ -101,7 +103,7 @@ impl TrafficLensApp {
             pending_format: None,
             current_format: None,
         };
-        app.apply(Action::Load(source));
+        app.load(source, None);
         app
     }
 
@@ -118,7 +120,7 @@ impl TrafficLensApp {
     /// Draws one frame into `ui` (the whole window).
     pub fn ui_frame(&mut self, ui: &mut Ui) {
         for event in self.worker.poll() {
-            if self.state.apply(event) {
+            if apply_event(&mut self.state, event) {
                 self.on_loaded();
             }
         }
@@ -133,7 +135,7 @@ impl TrafficLensApp {
                 .map(|f| f.path().to_path_buf())
                 .find(|p| !p.as_os_str().is_empty())
         }) {
-            self.apply(Action::Load(LoadSource::Path(path)));
+            self.apply(Action::Open(path));
         }
         let mut actions = Vec::new();
         let state = &mut self.state;
@@ -222,7 +224,7 @@ impl TrafficLensApp {
     /// A dialog closed with a path: carry out what it was opened for.
     fn chosen(&mut self, request: DialogRequest, path: PathBuf) {
         let action = match request {
-            DialogRequest::Pick(PickPurpose::Open) => Action::Load(LoadSource::Path(path)),
+            DialogRequest::Pick(PickPurpose::Open) => Action::Open(path),
             DialogRequest::Pick(PickPurpose::Regions) => {
                 self.panels.data.regions_path = path.display().to_string();
                 Action::LogView(crate::data::access::LogOptions {
@@ -279,7 +281,8 @@ impl TrafficLensApp {
     pub fn apply(&mut self, action: Action) {
         let s = &mut self.state;
         match action {
-            Action::Load(source) => self.load(source, None),
+            Action::Open(path) => self.load(LoadSource::Path(path), None),
+            Action::OpenSample => self.load(sample_source(), None),
             Action::LoadLog(path, format) => self.load(LoadSource::Path(path), Some(format)),
             Action::LogView(options) => {
                 s.persisted.log = LogOptions {
@@ -352,15 +355,149 @@ impl TrafficLensApp {
             }
         }
     }
-}
 
-impl TrafficLensApp {
     /// Opens a file dialog beside the frame loop; says why when none can be opened.
     fn open_dialog(&mut self, request: DialogRequest) {
         match self.dialogs.open(request) {
             Ok(()) => self.state.dialog_open = true,
             Err(e) => self.state.error = Some(e.to_string()),
         }
+    }
+}
+
+/// Applies one event from the worker to what the panels share; returns true when a table
+/// arrived (to be remembered and scored).
+fn apply_event(state: &mut AppState, event: Event) -> bool {
+    match event {
+        Event::Progress {
+            generation,
+            stage,
+            done,
+        } => {
+            let busy = Some(Busy {
+                generation,
+                stage,
+                done,
+            });
+            if generation == state.awaiting.load {
+                state.loading = busy;
+            } else if generation == state.awaiting.detect {
+                state.scoring = busy;
+            }
+            false
+        }
+        Event::Loaded {
+            generation,
+            dataset,
+            stats,
+        } => {
+            if generation != state.awaiting.load {
+                return false;
+            }
+            state.loading = None;
+            state.error = None;
+            state.use_feature = vec![true; dataset.n_features()];
+            state.what_if_verdict = None;
+            state.scores = None;
+            state.selected_client = None;
+            state.data_generation = generation;
+            state.xs = Arc::new(x_values(&dataset));
+            let clients = dataset
+                .log
+                .as_ref()
+                .is_some_and(|t| t.view == LogView::Clients);
+            if clients {
+                state.persisted.bottom_tab = BottomTab::Clients;
+            } else if state.persisted.bottom_tab == BottomTab::Clients {
+                state.persisted.bottom_tab = BottomTab::Flagged;
+            }
+            state.dataset = Some(dataset);
+            state.stats = Some(stats);
+            true
+        }
+        Event::Scored {
+            generation,
+            detection,
+            top_features,
+            features,
+            elapsed,
+            work,
+        } => {
+            if generation != state.awaiting.detect {
+                return false;
+            }
+            state.scoring = None;
+            state.error = None;
+            state.scores = Some(Scores {
+                generation,
+                detection,
+                top_features,
+                features,
+                elapsed,
+                work,
+            });
+            false
+        }
+        Event::WhatIf {
+            generation,
+            score,
+            flagged,
+        } => {
+            if generation == state.awaiting.what_if {
+                state.what_if_verdict = Some((score, flagged));
+            }
+            false
+        }
+        Event::Exported {
+            generation,
+            path,
+            rows,
+            what,
+        } => {
+            if generation == state.awaiting.export {
+                state.export_note = Some(format!("Wrote {rows} {what} to {}", path.display()));
+            }
+            false
+        }
+        Event::Failed { generation, error } => {
+            if generation == state.awaiting.load {
+                state.loading = None;
+            } else if generation == state.awaiting.detect {
+                state.scoring = None;
+            } else if generation == state.awaiting.export {
+                state.export_note = Some(format!("Export failed: {error}"));
+                return false;
+            } else if generation != state.awaiting.what_if {
+                return false;
+            }
+            state.error = Some(error.to_string());
+            false
+        }
+        Event::Cancelled { generation } => {
+            if state
+                .loading
+                .as_ref()
+                .is_some_and(|b| b.generation == generation)
+            {
+                state.loading = None;
+            }
+            if state
+                .scoring
+                .as_ref()
+                .is_some_and(|b| b.generation == generation)
+            {
+                state.scoring = None;
+            }
+            false
+        }
+    }
+}
+
+/// The x value of each row: seconds since 1970 when there is a time column, else the row.
+fn x_values(ds: &Dataset) -> Vec<f64> {
+    match &ds.time {
+        Some(t) => t.millis.iter().map(|&ms| ms as f64 / 1000.0).collect(),
+        None => (0..ds.n_rows()).map(|r| r as f64).collect(),
     }
 }
 

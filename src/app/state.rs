@@ -8,11 +8,11 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::dialogs::{PickPurpose, SavePurpose};
-use crate::data::access::{LogOptions, LogView};
+use crate::data::access::LogOptions;
 use crate::data::stats::DatasetStats;
 use crate::data::Dataset;
 use crate::detect::{Detection, DetectorConfig};
-use crate::worker::{Event, LoadSource, ScoreWork};
+use crate::worker::ScoreWork;
 
 /// How many recent files are remembered.
 pub const RECENT_FILES: usize = 8;
@@ -60,8 +60,10 @@ pub enum BottomTab {
 #[derive(Debug, Clone)]
 #[must_use]
 pub enum Action {
-    /// Load a table.
-    Load(LoadSource),
+    /// Open a table or an access log.
+    Open(PathBuf),
+    /// Open the bundled sample data.
+    OpenSample,
     /// Score again with the current settings.
     Rescore,
     /// Stop the work under way.
@@ -184,140 +186,5 @@ impl AppState {
         self.persisted.recent.retain(|p| p != &path);
         self.persisted.recent.insert(0, path);
         self.persisted.recent.truncate(RECENT_FILES);
-    }
-
-    /// Applies one event from the worker; returns true when the scores must be refreshed.
-    pub fn apply(&mut self, event: Event) -> bool {
-        match event {
-            Event::Progress {
-                generation,
-                stage,
-                done,
-            } => {
-                let busy = Some(Busy {
-                    generation,
-                    stage,
-                    done,
-                });
-                if generation == self.awaiting.load {
-                    self.loading = busy;
-                } else if generation == self.awaiting.detect {
-                    self.scoring = busy;
-                }
-                false
-            }
-            Event::Loaded {
-                generation,
-                dataset,
-                stats,
-            } => {
-                if generation != self.awaiting.load {
-                    return false;
-                }
-                self.loading = None;
-                self.error = None;
-                self.use_feature = vec![true; dataset.n_features()];
-                self.what_if_verdict = None;
-                self.scores = None;
-                self.selected_client = None;
-                self.data_generation = generation;
-                self.xs = Arc::new(x_values(&dataset));
-                let clients = dataset
-                    .log
-                    .as_ref()
-                    .is_some_and(|t| t.view == LogView::Clients);
-                if clients {
-                    self.persisted.bottom_tab = BottomTab::Clients;
-                } else if self.persisted.bottom_tab == BottomTab::Clients {
-                    self.persisted.bottom_tab = BottomTab::Flagged;
-                }
-                self.dataset = Some(dataset);
-                self.stats = Some(stats);
-                true
-            }
-            Event::Scored {
-                generation,
-                detection,
-                top_features,
-                features,
-                elapsed,
-                work,
-            } => {
-                if generation != self.awaiting.detect {
-                    return false;
-                }
-                self.scoring = None;
-                self.error = None;
-                self.scores = Some(Scores {
-                    generation,
-                    detection,
-                    top_features,
-                    features,
-                    elapsed,
-                    work,
-                });
-                false
-            }
-            Event::WhatIf {
-                generation,
-                score,
-                flagged,
-            } => {
-                if generation == self.awaiting.what_if {
-                    self.what_if_verdict = Some((score, flagged));
-                }
-                false
-            }
-            Event::Exported {
-                generation,
-                path,
-                rows,
-                what,
-            } => {
-                if generation == self.awaiting.export {
-                    self.export_note = Some(format!("Wrote {rows} {what} to {}", path.display()));
-                }
-                false
-            }
-            Event::Failed { generation, error } => {
-                if generation == self.awaiting.load {
-                    self.loading = None;
-                } else if generation == self.awaiting.detect {
-                    self.scoring = None;
-                } else if generation == self.awaiting.export {
-                    self.export_note = Some(format!("Export failed: {error}"));
-                    return false;
-                } else if generation != self.awaiting.what_if {
-                    return false;
-                }
-                self.error = Some(error.to_string());
-                false
-            }
-            Event::Cancelled { generation } => {
-                if self
-                    .loading
-                    .as_ref()
-                    .is_some_and(|b| b.generation == generation)
-                {
-                    self.loading = None;
-                }
-                if self
-                    .scoring
-                    .as_ref()
-                    .is_some_and(|b| b.generation == generation)
-                {
-                    self.scoring = None;
-                }
-                false
-            }
-        }
-    }
-}
-
-/// The x value of each row: seconds since 1970 when there is a time column, else the row.
-fn x_values(ds: &Dataset) -> Vec<f64> {
-    match &ds.time {
-        Some(t) => t.millis.iter().map(|&ms| ms as f64 / 1000.0).collect(),
-        None => (0..ds.n_rows()).map(|r| r as f64).collect(),
     }
 }
