@@ -1,5 +1,7 @@
-//! The application's state, apart from drawing: what is persisted between runs, what the worker
-//! has delivered, and what the user is doing. Panels read it and return [`Action`]s.
+//! What the panels share, apart from drawing: the settings persisted between runs, what the
+//! worker has delivered (with the generations that made it, which key every cache of a view of
+//! it) and the work under way; and the [`Action`]s panels return. A panel's own fields (typed
+//! paths, sorting, selections, caches) live in the panel's module.
 
 use std::path::PathBuf;
 use std::sync::Arc;
