@@ -42,11 +42,11 @@ pub fn sample_source() -> LoadSource {
     }
 }
 
-/// Every panel, each with its own state.
+/// Every panel with state of its own (the detector panel has none: it edits the persisted
+/// detector settings and the features in use).
 #[derive(Debug, Default)]
 struct Panels {
     data: data_panel::DataPanel,
-    detector: detector_panel::DetectorPanel,
     whatif: whatif_panel::WhatIfPanel,
     flagged: flagged_panel::FlaggedPanel,
     stats: stats_panel::StatsPanel,
@@ -165,7 +165,7 @@ impl TrafficLensApp {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     panels.data.ui(ui, state, &mut actions);
                     ui.separator();
-                    panels.detector.ui(ui, state, &mut actions);
+                    detector_panel::ui(ui, state, &mut actions);
                 });
             });
         egui::Panel::right("right")
