@@ -1,12 +1,19 @@
 //! The desktop app driven headless with egui_kittest: widgets found by their labels, as a user
 //! would; the worker runs for real.
 
+use std::path::PathBuf;
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use egui::Role;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
-use trafficlens::app::{sample_source, Persisted, TrafficLensApp};
+use trafficlens::app::{
+    sample_source, DialogFuture, DialogRequest, FileDialogs, Persisted, PickPurpose, SavePurpose,
+    TrafficLensApp,
+};
 use trafficlens::worker::LoadSource;
 
 use crate::util::{data, tempdir};
@@ -126,6 +133,24 @@ fn switching_to_lof_and_changing_neighbours_changes_the_scores() {
     assert_eq!(
         h.state().state.scores.as_ref().map(|s| s.work),
         Some(trafficlens::worker::ScoreWork::NeighboursReused)
+    );
+    // The plotted scores follow the new detection (the cache is keyed by its generation).
+    h.step();
+    let plotted: Vec<f64> = h
+        .state()
+        .plot_cache()
+        .expect("plotted")
+        .scores
+        .iter()
+        .map(|p| p.y)
+        .collect();
+    assert_eq!(
+        Some(plotted),
+        h.state()
+            .state
+            .scores
+            .as_ref()
+            .map(|s| s.detection.scores.clone())
     );
 }
 
@@ -316,7 +341,7 @@ fn series_can_be_scaled_to_their_own_range() {
     let mut h = harness(sample_source());
     step_until(&mut h, "the sample to be scored", scored);
     let max_y = |app: &TrafficLensApp| {
-        app.state.plot_cache.as_ref().map(|c| {
+        app.plot_cache().map(|c| {
             c.series
                 .iter()
                 .flatten()
@@ -351,4 +376,194 @@ fn a_region_file_is_not_carried_into_the_next_run() {
     assert!(h.state().state.error.is_none());
     h.get_by_label("3 time buckets");
     assert_eq!(h.state().state.persisted.log.group, LogGroup::All);
+}
+
+/// File dialogs scripted by the test: each one stays open, blocking the thread that waits for
+/// it, until the test sends the path chosen (or `None`, cancelled).
+struct ScriptedDialogs {
+    answers: Arc<Mutex<Receiver<Option<PathBuf>>>>,
+    /// The dialogs asked for.
+    requests: Arc<Mutex<Vec<DialogRequest>>>,
+    /// The threads the dialogs were waited for on.
+    waited_on: Arc<Mutex<Vec<ThreadId>>>,
+}
+
+impl FileDialogs for ScriptedDialogs {
+    fn start(&self, request: &DialogRequest) -> DialogFuture {
+        self.requests.lock().expect("lock").push(request.clone());
+        let answers = Arc::clone(&self.answers);
+        let waited_on = Arc::clone(&self.waited_on);
+        Box::pin(async move {
+            waited_on
+                .lock()
+                .expect("lock")
+                .push(std::thread::current().id());
+            answers
+                .lock()
+                .expect("lock")
+                .recv_timeout(Duration::from_secs(60))
+                .expect("the test answers the dialog")
+        })
+    }
+}
+
+/// The test's end of [`ScriptedDialogs`].
+struct DialogScript {
+    answer: Sender<Option<PathBuf>>,
+    requests: Arc<Mutex<Vec<DialogRequest>>>,
+    waited_on: Arc<Mutex<Vec<ThreadId>>>,
+}
+
+/// Puts scripted file dialogs into the app of `h`.
+fn script_dialogs(h: &mut Harness<'static, TrafficLensApp>) -> DialogScript {
+    let (answer, answers) = channel();
+    let script = DialogScript {
+        answer,
+        requests: Arc::default(),
+        waited_on: Arc::default(),
+    };
+    h.state_mut().set_file_dialogs(Arc::new(ScriptedDialogs {
+        answers: Arc::new(Mutex::new(answers)),
+        requests: Arc::clone(&script.requests),
+        waited_on: Arc::clone(&script.waited_on),
+    }));
+    script
+}
+
+#[test]
+fn frames_keep_coming_while_a_file_dialog_is_open_and_the_chosen_file_opens() {
+    let mut h = harness(sample_source());
+    step_until(&mut h, "the sample to be scored", scored);
+    let script = script_dialogs(&mut h);
+    h.get_by_label("Open…").click();
+    // The click is seen in the first frame and the dialog opened after it; the second shows it.
+    h.run_steps(2);
+    h.get_by_label("Waiting for the file dialog…");
+    assert_eq!(
+        *script.requests.lock().expect("lock"),
+        vec![DialogRequest::Pick(PickPurpose::Open)]
+    );
+    // The dialog is open and its thread blocked; frames still come, quickly, and the UI answers.
+    let pass = h.ctx.cumulative_pass_nr();
+    for _ in 0..20 {
+        let started = Instant::now();
+        h.step();
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "a frame took {:?} while the dialog was open",
+            started.elapsed()
+        );
+    }
+    assert!(h.ctx.cumulative_pass_nr() >= pass + 20, "frames advance");
+    h.get_by_label("Scale each series to its range").click();
+    h.step();
+    assert!(h.state().state.persisted.scale_series, "the UI responds");
+    let waited_on = script.waited_on.lock().expect("lock").clone();
+    assert_eq!(waited_on.len(), 1);
+    assert_ne!(
+        waited_on[0],
+        std::thread::current().id(),
+        "the dialog is waited for off the frame loop"
+    );
+    // Only one dialog at a time: the button waits while one is open.
+    h.get_by_label("Open…").click();
+    h.run_steps(3);
+    assert_eq!(script.requests.lock().expect("lock").len(), 1);
+    h.get_by_label("Waiting for the file dialog…");
+
+    // The chosen file opens.
+    let chosen = data("good/epoch_seconds.csv");
+    script.answer.send(Some(chosen)).expect("send");
+    step_until(&mut h, "the chosen file to be scored", |a| {
+        scored(a)
+            && a.state
+                .dataset
+                .as_ref()
+                .is_some_and(|d| d.path.ends_with("epoch_seconds.csv"))
+    });
+    assert!(!h.state().state.dialog_open);
+    assert!(h.query_by_label("Waiting for the file dialog…").is_none());
+    assert_eq!(
+        h.state().state.persisted.recent.first(),
+        Some(&data("good/epoch_seconds.csv"))
+    );
+}
+
+#[test]
+fn a_save_dialog_can_be_cancelled_and_then_chooses_where_the_flagged_rows_go() {
+    let dir = tempdir();
+    let out = dir.path().join("chosen.csv");
+    let mut h = harness(sample_source());
+    step_until(&mut h, "the sample to be scored", scored);
+    let count = flagged(h.state()).expect("scored");
+    let script = script_dialogs(&mut h);
+
+    h.get_by_label("Export flagged rows…").click();
+    h.step();
+    assert!(h.state().state.dialog_open);
+    script.answer.send(None).expect("send");
+    step_until(&mut h, "the cancelled dialog to close", |a| {
+        !a.state.dialog_open
+    });
+    assert!(h.state().state.export_note.is_none(), "nothing written");
+
+    h.get_by_label("Export flagged rows…").click();
+    h.step();
+    script.answer.send(Some(out.clone())).expect("send");
+    step_until(&mut h, "the export", |a| {
+        a.state
+            .export_note
+            .as_deref()
+            .is_some_and(|n| n.starts_with("Wrote"))
+    });
+    let requests = script.requests.lock().expect("lock").clone();
+    assert_eq!(requests.len(), 2);
+    assert!(matches!(
+        &requests[1],
+        DialogRequest::Save(SavePurpose::FlaggedRows, name) if name.ends_with("_flagged.csv")
+    ));
+    let written = std::fs::read_to_string(&out).expect("exported file");
+    assert_eq!(written.lines().count(), count + 1);
+}
+
+#[test]
+fn a_region_file_picked_in_a_dialog_regroups_the_traffic() {
+    use trafficlens::data::access::{LogGroup, LogOptions, LogView};
+    let persisted = Persisted {
+        log: LogOptions {
+            view: LogView::Traffic,
+            ..LogOptions::default()
+        },
+        ..Persisted::default()
+    };
+    let mut h = harness_with(persisted, LoadSource::Path(data("logs/vhost.log")));
+    step_until(&mut h, "the log", |a| {
+        a.state.dataset.as_ref().is_some_and(|d| d.log.is_some()) && scored(a)
+    });
+    let script = script_dialogs(&mut h);
+    // With no path typed, "Per region" asks for the region file in a dialog.
+    h.get_by_label("Per region").click();
+    h.run_steps(2);
+    assert_eq!(
+        *script.requests.lock().expect("lock"),
+        vec![DialogRequest::Pick(PickPurpose::Regions)]
+    );
+    let regions = data("logs/regions.csv");
+    script.answer.send(Some(regions.clone())).expect("send");
+    step_until(&mut h, "the traffic per region", |a| {
+        scored(a)
+            && a.state
+                .dataset
+                .as_ref()
+                .is_some_and(|d| d.feature_names.iter().any(|n| n == "requests [north]"))
+    });
+    assert_eq!(
+        h.state().state.persisted.log.group,
+        LogGroup::Regions(regions.clone())
+    );
+    // The chosen file is shown in the field, so the next change starts from it.
+    assert_eq!(
+        h.get_by_label("Regions file").value().as_deref(),
+        regions.to_str()
+    );
 }

@@ -8,96 +8,102 @@ use super::state::AppState;
 use super::time_axis;
 use crate::data::format_millis;
 
-/// Draws both plots.
-pub fn ui(ui: &mut Ui, state: &mut AppState) {
-    let Some(ds) = state.dataset.clone() else {
-        return;
-    };
-    let Some(table) = ds.log.as_ref() else {
-        return;
-    };
-    let Some(overall) = table.overall.as_ref() else {
-        return;
-    };
-    let Some(r) = state.selected_client else {
-        ui.centered_and_justified(|ui| ui.label("Pick a client in the ranking below."));
-        return;
-    };
-    if state
-        .client_series
-        .as_ref()
-        .is_none_or(|(row, _)| *row != r)
-    {
-        let lines = table
-            .client_of_row
-            .get(r)
-            .map_or(&[][..], |&c| table.log.by_client.of(c as usize));
-        state.client_series = Some((r, overall.of_lines(&table.log, lines)));
+/// The client plots' own state: the picked client's requests per bucket, made once per pick.
+#[derive(Debug, Default)]
+pub struct ClientPlot {
+    /// (table generation, row) the counts are of, and the counts.
+    series: Option<((u64, usize), Vec<f64>)>,
+}
+
+impl ClientPlot {
+    /// Draws both plots.
+    pub fn ui(&mut self, ui: &mut Ui, state: &AppState) {
+        let Some(ds) = state.dataset.clone() else {
+            return;
+        };
+        let Some(table) = ds.log.as_ref() else {
+            return;
+        };
+        let Some(overall) = table.overall.as_ref() else {
+            return;
+        };
+        let Some(r) = state.selected_client else {
+            ui.centered_and_justified(|ui| ui.label("Pick a client in the ranking below."));
+            return;
+        };
+        let key = (state.data_generation, r);
+        if self.series.as_ref().is_none_or(|(k, _)| *k != key) {
+            let lines = table
+                .client_of_row
+                .get(r)
+                .map_or(&[][..], |&c| table.log.by_client.of(c as usize));
+            self.series = Some((key, overall.of_lines(&table.log, lines)));
+        }
+        let Some((_, counts)) = self.series.as_ref() else {
+            return;
+        };
+        let client = ds
+            .row_labels
+            .as_ref()
+            .and_then(|l| l.values.get(r))
+            .cloned()
+            .unwrap_or_default();
+        let bucket = overall.bucket;
+        let points = |ys: &[f64]| -> Vec<[f64; 2]> {
+            ys.iter()
+                .enumerate()
+                .map(|(b, &y)| [overall.x(b), y])
+                .collect()
+        };
+        let link = egui::Id::unique("trafficlens_client_plots");
+        let score = state
+            .scores
+            .as_ref()
+            .and_then(|s| s.detection.scores.get(r).copied());
+        ui.label(
+            egui::RichText::new(format!(
+                "Requests of {client} per {bucket}{}",
+                score.map_or(String::new(), |s| format!(" (anomaly score {s:.3})"))
+            ))
+            .strong(),
+        );
+        let height = (ui.available_height() * 0.55).max(120.0);
+        Plot::new("client_requests")
+            .height(height)
+            .legend(Legend::default())
+            .link_axis(link, [true, false])
+            .link_cursor(link, [true, false])
+            .x_grid_spacer(time_axis::grid)
+            .x_axis_formatter(time_axis::label)
+            .label_formatter(|pos| match pos {
+                egui_plot::HoverPosition::NearDataPoint { position, .. } => Some(format!(
+                    "{}\n{:.0} requests",
+                    format_millis((position.x * 1000.0) as i64),
+                    position.y
+                )),
+                egui_plot::HoverPosition::Elsewhere { .. } => None,
+            })
+            .y_axis_label("requests")
+            .show(ui, |plot| {
+                plot.line(
+                    Line::new(client.as_str(), PlotPoints::from(points(counts)))
+                        .color(Color32::from_rgb(220, 30, 30))
+                        .width(1.5),
+                );
+            });
+        ui.label(egui::RichText::new(format!("All requests per {bucket}")).weak());
+        Plot::new("all_requests")
+            .height((ui.available_height() - 4.0).max(80.0))
+            .link_axis(link, [true, false])
+            .link_cursor(link, [true, false])
+            .x_grid_spacer(time_axis::grid)
+            .x_axis_formatter(time_axis::label)
+            .y_axis_label("requests")
+            .show(ui, |plot| {
+                plot.line(
+                    Line::new("all clients", PlotPoints::from(points(&overall.counts)))
+                        .color(Color32::from_rgb(90, 90, 200)),
+                );
+            });
     }
-    let Some((_, counts)) = state.client_series.as_ref() else {
-        return;
-    };
-    let client = ds
-        .row_labels
-        .as_ref()
-        .and_then(|l| l.values.get(r))
-        .cloned()
-        .unwrap_or_default();
-    let bucket = overall.bucket;
-    let points = |ys: &[f64]| -> Vec<[f64; 2]> {
-        ys.iter()
-            .enumerate()
-            .map(|(b, &y)| [overall.x(b), y])
-            .collect()
-    };
-    let link = egui::Id::unique("trafficlens_client_plots");
-    let score = state
-        .scores
-        .as_ref()
-        .and_then(|s| s.detection.scores.get(r).copied());
-    ui.label(
-        egui::RichText::new(format!(
-            "Requests of {client} per {bucket}{}",
-            score.map_or(String::new(), |s| format!(" (anomaly score {s:.3})"))
-        ))
-        .strong(),
-    );
-    let height = (ui.available_height() * 0.55).max(120.0);
-    Plot::new("client_requests")
-        .height(height)
-        .legend(Legend::default())
-        .link_axis(link, [true, false])
-        .link_cursor(link, [true, false])
-        .x_grid_spacer(time_axis::grid)
-        .x_axis_formatter(time_axis::label)
-        .label_formatter(|pos| match pos {
-            egui_plot::HoverPosition::NearDataPoint { position, .. } => Some(format!(
-                "{}\n{:.0} requests",
-                format_millis((position.x * 1000.0) as i64),
-                position.y
-            )),
-            egui_plot::HoverPosition::Elsewhere { .. } => None,
-        })
-        .y_axis_label("requests")
-        .show(ui, |plot| {
-            plot.line(
-                Line::new(client.as_str(), PlotPoints::from(points(counts)))
-                    .color(Color32::from_rgb(220, 30, 30))
-                    .width(1.5),
-            );
-        });
-    ui.label(egui::RichText::new(format!("All requests per {bucket}")).weak());
-    Plot::new("all_requests")
-        .height((ui.available_height() - 4.0).max(80.0))
-        .link_axis(link, [true, false])
-        .link_cursor(link, [true, false])
-        .x_grid_spacer(time_axis::grid)
-        .x_axis_formatter(time_axis::label)
-        .y_axis_label("requests")
-        .show(ui, |plot| {
-            plot.line(
-                Line::new("all clients", PlotPoints::from(points(&overall.counts)))
-                    .color(Color32::from_rgb(90, 90, 200)),
-            );
-        });
 }

@@ -3,59 +3,63 @@
 
 use egui::Ui;
 
+use super::dialogs::PickPurpose;
 use super::state::{Action, AppState};
 use crate::data::access::{Bucket, LogGroup, LogTable, LogView};
 use crate::data::{format_millis, stats::interval_name};
-use crate::worker::LoadSource;
 
-/// Draws the panel.
-pub fn ui(ui: &mut Ui, state: &mut AppState, actions: &mut Vec<Action>) {
-    ui.heading("Data");
-    ui.horizontal(|ui| {
-        if ui
-            .button("Open…")
-            .on_hover_text("Open a CSV or Parquet table, or a web server access log (plain or .gz)")
-            .clicked()
-        {
-            if let Some(path) = rfd::FileDialog::new()
-                .add_filter(
-                    "Tables and logs",
-                    &["csv", "tsv", "txt", "parquet", "log", "gz"],
+/// The data panel's own state: what is typed in its fields.
+#[derive(Debug, Default)]
+pub struct DataPanel {
+    /// The path typed to open.
+    pub open_path: String,
+    /// The access-log format typed.
+    pub log_format: String,
+    /// The region table typed (traffic per region).
+    pub regions_path: String,
+}
+
+impl DataPanel {
+    /// Draws the panel.
+    pub fn ui(&mut self, ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
+        ui.heading("Data");
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(!state.dialog_open, egui::Button::new("Open…"))
+                .on_hover_text(
+                    "Open a CSV or Parquet table, or a web server access log (plain or .gz)",
                 )
-                .add_filter("All files", &["*"])
-                .pick_file()
+                .clicked()
             {
-                actions.push(Action::Load(LoadSource::Path(path)));
+                actions.push(Action::PickFile(PickPurpose::Open));
             }
-        }
-        if ui.button("Sample data").clicked() {
-            actions.push(Action::Load(super::sample_source()));
-        }
-    });
-    ui.horizontal(|ui| {
-        let field = ui.add(
-            egui::TextEdit::singleline(&mut state.open_path)
-                .hint_text("or type a path")
-                .desired_width(170.0),
+            if ui.button("Sample data").clicked() {
+                actions.push(Action::OpenSample);
+            }
+        });
+        ui.horizontal(|ui| {
+            let field = ui.add(
+                egui::TextEdit::singleline(&mut self.open_path)
+                    .hint_text("or type a path")
+                    .desired_width(170.0),
+            );
+            field.widget_info(|| {
+                egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Path to open")
+            });
+            let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if (ui.button("Load").clicked() || enter) && !self.open_path.trim().is_empty() {
+                actions.push(Action::Open(self.open_path.trim().into()));
+            }
+        });
+        ui.label(
+            egui::RichText::new("Drop a file on the window to open it.")
+                .weak()
+                .small(),
         );
-        field
-            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Path to open"));
-        let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-        if (ui.button("Load").clicked() || enter) && !state.open_path.trim().is_empty() {
-            actions.push(Action::Load(LoadSource::Path(
-                state.open_path.trim().into(),
-            )));
-        }
-    });
-    ui.label(
-        egui::RichText::new("Drop a file on the window to open it.")
-            .weak()
-            .small(),
-    );
-    egui::CollapsingHeader::new("Access log in another format")
-        .id_salt("log_format")
-        .show(ui, |ui| {
-            ui.label(
+        egui::CollapsingHeader::new("Access log in another format")
+            .id_salt("log_format")
+            .show(ui, |ui| {
+                ui.label(
                 egui::RichText::new(
                     "Combined and Common Log Format are recognised. For another layout, give it in \
                      Nginx log_format or Apache LogFormat syntax.",
@@ -63,223 +67,224 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, actions: &mut Vec<Action>) {
                 .weak()
                 .small(),
             );
-            let field = ui.add(
-                egui::TextEdit::singleline(&mut state.log_format)
-                    .hint_text("$remote_addr [$time_local] \"$request\" $status ...")
-                    .desired_width(240.0),
-            );
-            field.widget_info(|| {
-                egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Log format")
-            });
-            let typed = state.open_path.trim();
-            let target = if typed.is_empty() {
-                state
-                    .dataset
-                    .as_ref()
-                    .map(|d| d.path.clone())
-                    .filter(|p| p.is_file())
-            } else {
-                Some(typed.into())
-            };
-            let ready = target.is_some() && !state.log_format.trim().is_empty();
-            if ui
-                .add_enabled(ready, egui::Button::new("Open as access log"))
-                .on_hover_text("Reads the typed path (or the file on screen) with this format")
-                .clicked()
-            {
-                if let Some(path) = target {
-                    actions.push(Action::LoadLog(path, state.log_format.trim().to_string()));
-                }
-            }
-        });
-
-    if let Some(busy) = &state.loading {
-        ui.horizontal(|ui| {
-            ui.add(
-                egui::ProgressBar::new(busy.done)
-                    .text(busy.stage)
-                    .desired_width(180.0),
-            );
-            if ui.button("Cancel").clicked() {
-                actions.push(Action::Cancel);
-            }
-        });
-    }
-    if let Some(err) = &state.error {
-        ui.colored_label(ui.visuals().error_fg_color, err);
-    }
-
-    if let Some(ds) = state.dataset.clone() {
-        ui.separator();
-        egui::Grid::new("data_info")
-            .num_columns(2)
-            .spacing([8.0, 2.0])
-            .show(ui, |ui| {
-                ui.label("File");
-                ui.label(ds.file_name())
-                    .on_hover_text(ds.path.display().to_string());
-                ui.end_row();
-                ui.label("Rows");
-                ui.label(match ds.log.as_ref().map(|t| t.view) {
-                    Some(LogView::Clients) => format!("{} clients", ds.n_rows()),
-                    Some(LogView::Traffic) => format!("{} time buckets", ds.n_rows()),
-                    None => format!("{} rows", ds.n_rows()),
+                let field = ui.add(
+                    egui::TextEdit::singleline(&mut self.log_format)
+                        .hint_text("$remote_addr [$time_local] \"$request\" $status ...")
+                        .desired_width(240.0),
+                );
+                field.widget_info(|| {
+                    egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Log format")
                 });
-                ui.end_row();
-                ui.label("Columns");
-                ui.label(format!("{} features", ds.n_features()));
-                ui.end_row();
-                if let (Some(t), Some(ts)) =
-                    (&ds.time, state.stats.as_ref().and_then(|s| s.time.as_ref()))
-                {
-                    ui.label("Time");
-                    ui.label(format!(
-                        "{} to {}",
-                        format_millis(ts.start),
-                        format_millis(ts.end)
-                    ))
-                    .on_hover_text(format!("column `{}`, {}", t.name, t.format));
-                    ui.end_row();
-                    ui.label("Interval");
-                    ui.label(ts.interval_ms.map_or("unknown".into(), interval_name));
-                    ui.end_row();
-                }
-                ui.label("Left out");
-                ui.label(format!(
-                    "{} rows with missing values",
-                    ds.missing.rows_left_out
-                ));
-                ui.end_row();
-                ui.label("Loaded in");
-                ui.label(format!("{:.0} ms", ds.load_time.as_secs_f64() * 1000.0));
-                ui.end_row();
-            });
-        if let Some(table) = &ds.log {
-            log_section(ui, state, table, actions);
-        }
-        for w in &ds.warnings {
-            ui.label(egui::RichText::new(w).weak().small());
-        }
-    }
-
-    if !state.persisted.recent.is_empty() {
-        ui.separator();
-        ui.label("Recent files");
-        for path in state.persisted.recent.clone() {
-            let name = path.file_name().map_or_else(
-                || path.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            );
-            if ui
-                .link(name)
-                .on_hover_text(path.display().to_string())
-                .clicked()
-            {
-                actions.push(Action::Load(LoadSource::Path(path)));
-            }
-        }
-    }
-}
-
-/// What was read from an access log, and the choice of view: clients or traffic over time
-/// (with its bucket and grouping). A change reads the table again from the parsed log.
-fn log_section(ui: &mut Ui, state: &mut AppState, table: &LogTable, actions: &mut Vec<Action>) {
-    let log = &table.log;
-    ui.separator();
-    ui.strong("Access log");
-    ui.label(format!(
-        "{} requests from {} clients",
-        crate::data::access::verdict::count(log.requests() as f64),
-        crate::data::access::verdict::count(log.clients.len() as f64)
-    ));
-    ui.label(
-        egui::RichText::new(format!(
-            "{}, read in {:.2} s",
-            log.format.name,
-            log.parse_time.as_secs_f64()
-        ))
-        .small(),
-    );
-    if log.malformed > 0 {
-        egui::CollapsingHeader::new(format!("{} malformed lines skipped", log.malformed))
-            .id_salt("malformed")
-            .show(ui, |ui| {
-                for m in &log.samples {
-                    ui.label(egui::RichText::new(m.to_string()).small().monospace());
-                }
-            });
-    }
-    let current = state.persisted.log.clone();
-    let mut next = current.clone();
-    ui.horizontal(|ui| {
-        ui.label("View");
-        ui.selectable_value(&mut next.view, LogView::Clients, LogView::Clients.label());
-        ui.selectable_value(&mut next.view, LogView::Traffic, LogView::Traffic.label());
-    });
-    if next.view == LogView::Traffic {
-        ui.horizontal(|ui| {
-            let auto = match (table.bucket, current.bucket) {
-                (Some(b), None) => format!("auto ({b})"),
-                _ => "auto".into(),
-            };
-            let shown = next.bucket.map_or(auto.clone(), |b| b.to_string());
-            egui::ComboBox::new("bucket", "Bucket")
-                .selected_text(shown)
-                .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut next.bucket, None, auto);
-                    for b in Bucket::CHOICES {
-                        ui.selectable_value(&mut next.bucket, Some(b), b.to_string());
-                    }
-                });
-        });
-        ui.horizontal(|ui| {
-            ui.label("Columns");
-            let all = matches!(next.group, LogGroup::All);
-            if ui.selectable_label(all, "all traffic").clicked() {
-                next.group = LogGroup::All;
-            }
-            let by_host = matches!(next.group, LogGroup::VirtualHost);
-            let host = ui.add_enabled(
-                log.format.has_virtual_host(),
-                egui::Button::selectable(by_host, "per host"),
-            );
-            if host.clicked() {
-                next.group = LogGroup::VirtualHost;
-            }
-            host.on_disabled_hover_text("the log format does not record the virtual host");
-        });
-        ui.horizontal(|ui| {
-            let field = ui.add(
-                egui::TextEdit::singleline(&mut state.regions_path)
-                    .hint_text("regions CSV (prefix,region)")
-                    .desired_width(170.0),
-            );
-            field.widget_info(|| {
-                egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Regions file")
-            });
-            if ui
-                .button("Per region")
-                .on_hover_text(
-                    "Columns per region: a CSV of address prefixes (CIDR) and region names",
-                )
-                .clicked()
-            {
-                let typed = state.regions_path.trim();
-                let path = if typed.is_empty() {
-                    rfd::FileDialog::new()
-                        .add_filter("CSV", &["csv"])
-                        .pick_file()
+                let typed = self.open_path.trim();
+                let target = if typed.is_empty() {
+                    state
+                        .dataset
+                        .as_ref()
+                        .map(|d| d.path.clone())
+                        .filter(|p| p.is_file())
                 } else {
                     Some(typed.into())
                 };
-                if let Some(p) = path {
-                    state.regions_path = p.display().to_string();
-                    next.group = LogGroup::Regions(p);
+                let ready = target.is_some() && !self.log_format.trim().is_empty();
+                if ui
+                    .add_enabled(ready, egui::Button::new("Open as access log"))
+                    .on_hover_text("Reads the typed path (or the file on screen) with this format")
+                    .clicked()
+                {
+                    if let Some(path) = target {
+                        actions.push(Action::LoadLog(path, self.log_format.trim().to_string()));
+                    }
+                }
+            });
+
+        if let Some(busy) = &state.loading {
+            ui.horizontal(|ui| {
+                ui.add(
+                    egui::ProgressBar::new(busy.done)
+                        .text(busy.stage)
+                        .desired_width(180.0),
+                );
+                if ui.button("Cancel").clicked() {
+                    actions.push(Action::Cancel);
+                }
+            });
+        }
+        if let Some(err) = &state.error {
+            ui.colored_label(ui.visuals().error_fg_color, err);
+        }
+
+        if let Some(ds) = state.dataset.clone() {
+            ui.separator();
+            egui::Grid::new("data_info")
+                .num_columns(2)
+                .spacing([8.0, 2.0])
+                .show(ui, |ui| {
+                    ui.label("File");
+                    ui.label(ds.file_name())
+                        .on_hover_text(ds.path.display().to_string());
+                    ui.end_row();
+                    ui.label("Rows");
+                    ui.label(match ds.log.as_ref().map(|t| t.view) {
+                        Some(LogView::Clients) => format!("{} clients", ds.n_rows()),
+                        Some(LogView::Traffic) => format!("{} time buckets", ds.n_rows()),
+                        None => format!("{} rows", ds.n_rows()),
+                    });
+                    ui.end_row();
+                    ui.label("Columns");
+                    ui.label(format!("{} features", ds.n_features()));
+                    ui.end_row();
+                    if let (Some(t), Some(ts)) =
+                        (&ds.time, state.stats.as_ref().and_then(|s| s.time.as_ref()))
+                    {
+                        ui.label("Time");
+                        ui.label(format!(
+                            "{} to {}",
+                            format_millis(ts.start),
+                            format_millis(ts.end)
+                        ))
+                        .on_hover_text(format!("column `{}`, {}", t.name, t.format));
+                        ui.end_row();
+                        ui.label("Interval");
+                        ui.label(ts.interval_ms.map_or("unknown".into(), interval_name));
+                        ui.end_row();
+                    }
+                    ui.label("Left out");
+                    ui.label(format!(
+                        "{} rows with missing values",
+                        ds.missing.rows_left_out
+                    ));
+                    ui.end_row();
+                    ui.label("Loaded in");
+                    ui.label(format!("{:.0} ms", ds.load_time.as_secs_f64() * 1000.0));
+                    ui.end_row();
+                });
+            if let Some(table) = &ds.log {
+                self.log_section(ui, state, table, actions);
+            }
+            for w in &ds.warnings {
+                ui.label(egui::RichText::new(w).weak().small());
+            }
+        }
+
+        if !state.persisted.recent.is_empty() {
+            ui.separator();
+            ui.label("Recent files");
+            for path in state.persisted.recent.clone() {
+                let name = path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                if ui
+                    .link(name)
+                    .on_hover_text(path.display().to_string())
+                    .clicked()
+                {
+                    actions.push(Action::Open(path));
                 }
             }
-        });
+        }
     }
-    if next != current {
-        actions.push(Action::LogView(next));
+
+    /// What was read from an access log, and the choice of view: clients or traffic over time
+    /// (with its bucket and grouping). A change reads the table again from the parsed log.
+    fn log_section(
+        &mut self,
+        ui: &mut Ui,
+        state: &AppState,
+        table: &LogTable,
+        actions: &mut Vec<Action>,
+    ) {
+        let log = &table.log;
+        ui.separator();
+        ui.strong("Access log");
+        ui.label(format!(
+            "{} requests from {} clients",
+            crate::data::access::verdict::count(log.requests() as f64),
+            crate::data::access::verdict::count(log.clients.len() as f64)
+        ));
+        ui.label(
+            egui::RichText::new(format!(
+                "{}, read in {:.2} s",
+                log.format.name,
+                log.parse_time.as_secs_f64()
+            ))
+            .small(),
+        );
+        if log.malformed > 0 {
+            egui::CollapsingHeader::new(format!("{} malformed lines skipped", log.malformed))
+                .id_salt("malformed")
+                .show(ui, |ui| {
+                    for m in &log.samples {
+                        ui.label(egui::RichText::new(m.to_string()).small().monospace());
+                    }
+                });
+        }
+        let current = state.persisted.log.clone();
+        let mut next = current.clone();
+        ui.horizontal(|ui| {
+            ui.label("View");
+            ui.selectable_value(&mut next.view, LogView::Clients, LogView::Clients.label());
+            ui.selectable_value(&mut next.view, LogView::Traffic, LogView::Traffic.label());
+        });
+        if next.view == LogView::Traffic {
+            ui.horizontal(|ui| {
+                let auto = match (table.bucket, current.bucket) {
+                    (Some(b), None) => format!("auto ({b})"),
+                    _ => "auto".into(),
+                };
+                let shown = next.bucket.map_or(auto.clone(), |b| b.to_string());
+                egui::ComboBox::new("bucket", "Bucket")
+                    .selected_text(shown)
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut next.bucket, None, auto);
+                        for b in Bucket::CHOICES {
+                            ui.selectable_value(&mut next.bucket, Some(b), b.to_string());
+                        }
+                    });
+            });
+            ui.horizontal(|ui| {
+                ui.label("Columns");
+                let all = matches!(next.group, LogGroup::All);
+                if ui.selectable_label(all, "all traffic").clicked() {
+                    next.group = LogGroup::All;
+                }
+                let by_host = matches!(next.group, LogGroup::VirtualHost);
+                let host = ui.add_enabled(
+                    log.format.has_virtual_host(),
+                    egui::Button::selectable(by_host, "per host"),
+                );
+                if host.clicked() {
+                    next.group = LogGroup::VirtualHost;
+                }
+                host.on_disabled_hover_text("the log format does not record the virtual host");
+            });
+            ui.horizontal(|ui| {
+                let field = ui.add(
+                    egui::TextEdit::singleline(&mut self.regions_path)
+                        .hint_text("regions CSV (prefix,region)")
+                        .desired_width(170.0),
+                );
+                field.widget_info(|| {
+                    egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Regions file")
+                });
+                if ui
+                    .add_enabled(!state.dialog_open, egui::Button::new("Per region"))
+                    .on_hover_text(
+                        "Columns per region: a CSV of address prefixes (CIDR) and region names",
+                    )
+                    .clicked()
+                {
+                    let typed = self.regions_path.trim();
+                    if typed.is_empty() {
+                        actions.push(Action::PickFile(PickPurpose::Regions));
+                    } else {
+                        next.group = LogGroup::Regions(typed.into());
+                    }
+                }
+            });
+        }
+        if next != current {
+            actions.push(Action::LogView(next));
+        }
     }
 }

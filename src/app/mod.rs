@@ -1,12 +1,14 @@
-//! The desktop app (eframe/egui): panels draw [`AppState`] and return [`Action`]s, applied after
-//! each frame; all loading and scoring runs on the [`Worker`], which asks for a repaint when it
-//! has news. The UI thread never fits a model and never blocks.
+//! The desktop app (eframe/egui): each panel owns its state and draws what the panels share
+//! ([`AppState`]), returning [`Action`]s applied after each frame; all loading and scoring runs
+//! on the [`Worker`], which asks for a repaint when it has news, and file dialogs wait on a
+//! thread of their own. The UI thread never fits a model and never blocks.
 
 mod client_plot;
 mod clients_panel;
 mod data_panel;
 pub mod decimate;
 mod detector_panel;
+pub mod dialogs;
 mod flagged_panel;
 mod plot_panel;
 pub mod state;
@@ -19,11 +21,15 @@ use std::sync::Arc;
 
 use egui::Ui;
 
+pub use dialogs::{DialogFuture, DialogRequest, FileDialogs, PickPurpose, SavePurpose};
+pub use plot_panel::PlotCache;
 pub use state::{Action, AppState, BottomTab, Persisted};
 
 use crate::data::access::LogOptions;
-use crate::data::LoadOptions;
-use crate::worker::{Job, LoadSource, Worker};
+use crate::data::access::LogView;
+use crate::data::{Dataset, LoadOptions};
+use crate::worker::{Event, Job, LoadSource, Worker};
+use state::{Busy, Scores};
 
 /// The sample data bundled into the binary, so the app opens on it from any folder.
 pub const SAMPLE_CSV: &[u8] = include_bytes!("../../sample_data/web_traffic.csv");
@@ -36,13 +42,26 @@ pub fn sample_source() -> LoadSource {
     }
 }
 
-/// The application: state, the worker, and the x values of the plotted rows.
+/// Every panel with state of its own (the detector panel has none: it edits the persisted
+/// detector settings and the features in use).
+#[derive(Debug, Default)]
+struct Panels {
+    data: data_panel::DataPanel,
+    whatif: whatif_panel::WhatIfPanel,
+    flagged: flagged_panel::FlaggedPanel,
+    stats: stats_panel::StatsPanel,
+    clients: clients_panel::ClientsPanel,
+    plot: plot_panel::PlotPanel,
+    client_plot: client_plot::ClientPlot,
+}
+
+/// The application: what the panels share, the panels, the worker and the file dialogs.
 pub struct TrafficLensApp {
-    /// What the panels show.
+    /// What the panels share.
     pub state: AppState,
+    panels: Panels,
     worker: Worker,
-    /// x value (seconds or row) of each row, made once per loaded table.
-    xs: Vec<f64>,
+    dialogs: dialogs::Dialogs,
     /// The path of the load under way, remembered among recent files when it succeeds.
     pending_path: Option<PathBuf>,
     /// What the load under way reads, and what the table on screen was read from.
@@ -68,30 +87,47 @@ impl TrafficLensApp {
         ) {
             persisted.log.group = crate::data::access::LogGroup::All;
         }
+        let notify: Arc<dyn Fn() + Send + Sync> = Arc::new(notify);
+        let repaint = Arc::clone(&notify);
         let mut app = TrafficLensApp {
             state: AppState {
                 persisted,
                 ..AppState::default()
             },
-            worker: Worker::spawn(notify),
-            xs: Vec::new(),
+            panels: Panels::default(),
+            worker: Worker::spawn(move || repaint()),
+            dialogs: dialogs::Dialogs::new(Arc::new(dialogs::SystemDialogs), notify),
             pending_path: None,
             pending_source: None,
             current_source: None,
             pending_format: None,
             current_format: None,
         };
-        app.apply(Action::Load(source));
+        app.load(source, None);
         app
+    }
+
+    /// Shows file dialogs with `backend` instead of the system's (tests script them).
+    pub fn set_file_dialogs(&mut self, backend: Arc<dyn FileDialogs>) {
+        self.dialogs.set_backend(backend);
+    }
+
+    /// The plot series as decimated for the last frame.
+    pub fn plot_cache(&self) -> Option<&PlotCache> {
+        self.panels.plot.cache.as_ref()
     }
 
     /// Draws one frame into `ui` (the whole window).
     pub fn ui_frame(&mut self, ui: &mut Ui) {
         for event in self.worker.poll() {
-            if self.state.apply(event) {
+            if apply_event(&mut self.state, event) {
                 self.on_loaded();
             }
         }
+        if let Some((request, path)) = self.dialogs.poll() {
+            self.chosen(request, path);
+        }
+        self.state.dialog_open = self.dialogs.is_open();
         if let Some(path) = ui.input(|i| {
             i.raw
                 .dropped_files
@@ -99,10 +135,11 @@ impl TrafficLensApp {
                 .map(|f| f.path().to_path_buf())
                 .find(|p| !p.as_os_str().is_empty())
         }) {
-            self.apply(Action::Load(LoadSource::Path(path)));
+            self.apply(Action::Open(path));
         }
         let mut actions = Vec::new();
         let state = &mut self.state;
+        let panels = &mut self.panels;
         egui::Panel::top("top").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.heading("TrafficLens");
@@ -115,6 +152,10 @@ impl TrafficLensApp {
                     ui.separator();
                     ui.spinner();
                 }
+                if state.dialog_open {
+                    ui.separator();
+                    ui.label("Waiting for the file dialog…");
+                }
             });
         });
         egui::Panel::left("left")
@@ -122,7 +163,7 @@ impl TrafficLensApp {
             .default_size(290.0)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
-                    data_panel::ui(ui, state, &mut actions);
+                    panels.data.ui(ui, state, &mut actions);
                     ui.separator();
                     detector_panel::ui(ui, state, &mut actions);
                 });
@@ -131,19 +172,19 @@ impl TrafficLensApp {
             .resizable(true)
             .default_size(250.0)
             .show(ui, |ui| {
-                whatif_panel::ui(ui, state, &mut actions);
+                panels.whatif.ui(ui, state, &mut actions);
             });
+        let client_view = state
+            .dataset
+            .as_ref()
+            .and_then(|d| d.log.as_ref())
+            .is_some_and(|t| t.view == crate::data::access::LogView::Clients);
         egui::Panel::bottom("bottom")
             .resizable(true)
             .default_size(250.0)
             .show(ui, |ui| {
                 ui.horizontal(|ui| {
-                    if state
-                        .dataset
-                        .as_ref()
-                        .and_then(|d| d.log.as_ref())
-                        .is_some_and(|t| t.view == crate::data::access::LogView::Clients)
-                    {
+                    if client_view {
                         ui.selectable_value(
                             &mut state.persisted.bottom_tab,
                             BottomTab::Clients,
@@ -163,21 +204,16 @@ impl TrafficLensApp {
                 });
                 ui.separator();
                 match state.persisted.bottom_tab {
-                    BottomTab::Flagged => flagged_panel::ui(ui, state, &self.xs, &mut actions),
-                    BottomTab::Statistics => stats_panel::ui(ui, state),
-                    BottomTab::Clients => clients_panel::ui(ui, state, &mut actions),
+                    BottomTab::Flagged => panels.flagged.ui(ui, state, &mut actions),
+                    BottomTab::Statistics => panels.stats.ui(ui, state),
+                    BottomTab::Clients => panels.clients.ui(ui, state, &mut actions),
                 }
             });
-        let client_view = state
-            .dataset
-            .as_ref()
-            .and_then(|d| d.log.as_ref())
-            .is_some_and(|t| t.view == crate::data::access::LogView::Clients);
         egui::CentralPanel::default().show(ui, |ui| {
             if client_view {
-                client_plot::ui(ui, state);
+                panels.client_plot.ui(ui, state);
             } else {
-                plot_panel::ui(ui, state, &self.xs);
+                panels.plot.ui(ui, state);
             }
         });
         for action in actions {
@@ -185,9 +221,25 @@ impl TrafficLensApp {
         }
     }
 
-    /// A table arrived: prepare the plot's x values, remember the file, score it.
+    /// A dialog closed with a path: carry out what it was opened for.
+    fn chosen(&mut self, request: DialogRequest, path: PathBuf) {
+        let action = match request {
+            DialogRequest::Pick(PickPurpose::Open) => Action::Open(path),
+            DialogRequest::Pick(PickPurpose::Regions) => {
+                self.panels.data.regions_path = path.display().to_string();
+                Action::LogView(crate::data::access::LogOptions {
+                    group: crate::data::access::LogGroup::Regions(path),
+                    ..self.state.persisted.log.clone()
+                })
+            }
+            DialogRequest::Save(SavePurpose::FlaggedRows, _) => Action::Export(path, true),
+            DialogRequest::Save(SavePurpose::FlaggedLines, _) => Action::ExportLines(path, true),
+        };
+        self.apply(action);
+    }
+
+    /// A table arrived: remember the file, score it.
     fn on_loaded(&mut self) {
-        self.xs = plot_panel::x_values(&self.state);
         if let Some(path) = self.pending_path.take() {
             self.state.remember(path);
         }
@@ -229,7 +281,8 @@ impl TrafficLensApp {
     pub fn apply(&mut self, action: Action) {
         let s = &mut self.state;
         match action {
-            Action::Load(source) => self.load(source, None),
+            Action::Open(path) => self.load(LoadSource::Path(path), None),
+            Action::OpenSample => self.load(sample_source(), None),
             Action::LoadLog(path, format) => self.load(LoadSource::Path(path), Some(format)),
             Action::LogView(options) => {
                 s.persisted.log = LogOptions {
@@ -287,30 +340,164 @@ impl TrafficLensApp {
                 s.export_note = Some(format!("Writing {}…", path.display()));
                 s.awaiting.export = self.worker.submit(Job::Export { path, overwrite });
             }
-            Action::WhatIf => {
-                let (Some(stats), Some(scores)) = (&s.stats, &s.scores) else {
-                    return;
-                };
-                let values: Vec<f64> = scores
-                    .features
-                    .iter()
-                    .map(|name| {
-                        stats
-                            .features
-                            .iter()
-                            .position(|f| &f.name == name)
-                            .and_then(|i| s.what_if.get(i).copied())
-                            .unwrap_or(0.0)
-                    })
-                    .collect();
+            Action::WhatIf(values) => {
                 s.awaiting.what_if = self.worker.submit(Job::WhatIf { values });
             }
-            Action::CenterOn(x) => s.center_on = Some(x),
+            Action::CenterOn(x) => self.panels.plot.center_on = Some(x),
+            Action::SelectClient(row) => s.selected_client = Some(row),
+            Action::PickFile(purpose) => self.open_dialog(DialogRequest::Pick(purpose)),
+            Action::SaveFile(purpose, name) => {
+                self.open_dialog(DialogRequest::Save(purpose, name));
+            }
             Action::ExportLines(path, overwrite) => {
                 s.export_note = Some(format!("Writing {}…", path.display()));
                 s.awaiting.export = self.worker.submit(Job::ExportLines { path, overwrite });
             }
         }
+    }
+
+    /// Opens a file dialog beside the frame loop; says why when none can be opened.
+    fn open_dialog(&mut self, request: DialogRequest) {
+        match self.dialogs.open(request) {
+            Ok(()) => self.state.dialog_open = true,
+            Err(e) => self.state.error = Some(e.to_string()),
+        }
+    }
+}
+
+/// Applies one event from the worker to what the panels share; returns true when a table
+/// arrived (to be remembered and scored).
+fn apply_event(state: &mut AppState, event: Event) -> bool {
+    match event {
+        Event::Progress {
+            generation,
+            stage,
+            done,
+        } => {
+            let busy = Some(Busy {
+                generation,
+                stage,
+                done,
+            });
+            if generation == state.awaiting.load {
+                state.loading = busy;
+            } else if generation == state.awaiting.detect {
+                state.scoring = busy;
+            }
+            false
+        }
+        Event::Loaded {
+            generation,
+            dataset,
+            stats,
+        } => {
+            if generation != state.awaiting.load {
+                return false;
+            }
+            state.loading = None;
+            state.error = None;
+            state.use_feature = vec![true; dataset.n_features()];
+            state.what_if_verdict = None;
+            state.scores = None;
+            state.selected_client = None;
+            state.data_generation = generation;
+            state.xs = Arc::new(x_values(&dataset));
+            let clients = dataset
+                .log
+                .as_ref()
+                .is_some_and(|t| t.view == LogView::Clients);
+            if clients {
+                state.persisted.bottom_tab = BottomTab::Clients;
+            } else if state.persisted.bottom_tab == BottomTab::Clients {
+                state.persisted.bottom_tab = BottomTab::Flagged;
+            }
+            state.dataset = Some(dataset);
+            state.stats = Some(stats);
+            true
+        }
+        Event::Scored {
+            generation,
+            detection,
+            top_features,
+            features,
+            elapsed,
+            work,
+        } => {
+            if generation != state.awaiting.detect {
+                return false;
+            }
+            state.scoring = None;
+            state.error = None;
+            state.scores = Some(Scores {
+                generation,
+                detection,
+                top_features,
+                features,
+                elapsed,
+                work,
+            });
+            false
+        }
+        Event::WhatIf {
+            generation,
+            score,
+            flagged,
+        } => {
+            if generation == state.awaiting.what_if {
+                state.what_if_verdict = Some((score, flagged));
+            }
+            false
+        }
+        Event::Exported {
+            generation,
+            path,
+            rows,
+            what,
+        } => {
+            if generation == state.awaiting.export {
+                state.export_note = Some(format!("Wrote {rows} {what} to {}", path.display()));
+            }
+            false
+        }
+        Event::Failed { generation, error } => {
+            if generation == state.awaiting.load {
+                state.loading = None;
+            } else if generation == state.awaiting.detect {
+                state.scoring = None;
+            } else if generation == state.awaiting.export {
+                state.export_note = Some(format!("Export failed: {error}"));
+                return false;
+            } else if generation != state.awaiting.what_if {
+                return false;
+            }
+            state.error = Some(error.to_string());
+            false
+        }
+        Event::Cancelled { generation } => {
+            if state
+                .loading
+                .as_ref()
+                .is_some_and(|b| b.generation == generation)
+            {
+                state.loading = None;
+            }
+            if state
+                .scoring
+                .as_ref()
+                .is_some_and(|b| b.generation == generation)
+            {
+                state.scoring = None;
+            }
+            false
+        }
+    }
+}
+
+/// The x value of each row: seconds since 1970 when there is a time column, else the row.
+fn x_values(ds: &Dataset) -> Vec<f64> {
+    match &ds.time {
+        Some(t) => t.millis.iter().map(|&ms| ms as f64 / 1000.0).collect(),
+        None => (0..ds.n_rows()).map(|r| r as f64).collect(),
     }
 }
 

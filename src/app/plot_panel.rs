@@ -1,6 +1,8 @@
 //! The plots: every feature over time with the flagged points as red markers (sized by score), and
 //! the anomaly score over time with the threshold. Large series are decimated per pixel column.
 
+use std::sync::Arc;
+
 use egui::{Color32, Ui};
 use egui_plot::{HLine, Legend, Line, Plot, PlotPoint, PlotPoints, Points};
 
@@ -11,232 +13,246 @@ use crate::data::format_millis;
 /// Above this many rows, series are decimated to the visible range.
 const DECIMATE_ABOVE: usize = 100_000;
 
-/// The x value of each row: seconds since 1970 when there is a time column, else the row.
-pub fn x_values(state: &AppState) -> Vec<f64> {
-    match &state.dataset {
-        Some(ds) => match &ds.time {
-            Some(t) => t.millis.iter().map(|&ms| ms as f64 / 1000.0).collect(),
-            None => (0..ds.n_rows()).map(|r| r as f64).collect(),
-        },
-        None => Vec::new(),
-    }
+/// Plot series decimated for one view; reused while the view, the width and the data are the same.
+#[derive(Debug, Clone)]
+pub struct PlotCache {
+    /// What the series were made for: visible x range (bits), width in pixels, the generations
+    /// of the table and of the detection, and whether series are scaled to their range.
+    key: (u64, u64, usize, u64, u64, bool),
+    /// One series per feature.
+    pub series: Vec<Vec<PlotPoint>>,
+    /// The anomaly scores.
+    pub scores: Vec<PlotPoint>,
 }
 
-/// Draws both plots.
-pub fn ui(ui: &mut Ui, state: &mut AppState, xs: &[f64]) {
-    let Some(ds) = state.dataset.clone() else {
-        ui.centered_and_justified(|ui| {
-            ui.label("Open a file, drop one here, or load the sample data.")
-        });
-        return;
-    };
-    let has_time = ds.time.is_some();
-    let format_x = move |x: f64| {
-        if has_time {
-            format_millis((x * 1000.0) as i64)
-        } else {
-            format!("row {x:.0}")
-        }
-    };
-    // Axis marks: dates only when the visible span is longer than a few days.
-    let axis_x = move |mark: egui_plot::GridMark, range: &std::ops::RangeInclusive<f64>| {
-        if has_time {
-            super::time_axis::label(mark, range)
-        } else {
-            format_x(mark.value)
-        }
-    };
-    let link = egui::Id::unique("trafficlens_plots");
-    let width_px = ui.available_width().max(100.0) as usize;
-    let center = state.center_on.take();
-    let scores = state.scores.clone();
-    // Rows are plotted in time order when the table is; decimation needs that.
-    let sorted = state
-        .stats
-        .as_ref()
-        .and_then(|s| s.time.as_ref())
-        .is_none_or(|t| t.sorted);
-    let row_at = |x: f64| -> Option<usize> {
-        if xs.is_empty() {
-            return None;
-        }
-        if sorted {
-            let i = xs.partition_point(|&v| v < x).min(xs.len() - 1);
-            let prev = i.saturating_sub(1);
-            Some(if (xs[prev] - x).abs() < (xs[i] - x).abs() {
-                prev
+/// The plots' own state: the decimated series, the view and where to centre next.
+#[derive(Debug, Default)]
+pub struct PlotPanel {
+    /// Decimated series of the last frame, reused while nothing changes.
+    pub cache: Option<PlotCache>,
+    /// The x range the plots showed in the last frame.
+    view: Option<(f64, f64)>,
+    /// Where the plots should centre next frame.
+    pub center_on: Option<f64>,
+}
+
+impl PlotPanel {
+    /// Draws both plots.
+    pub fn ui(&mut self, ui: &mut Ui, state: &mut AppState) {
+        let xs = Arc::clone(&state.xs);
+        let xs = xs.as_slice();
+        let Some(ds) = state.dataset.clone() else {
+            ui.centered_and_justified(|ui| {
+                ui.label("Open a file, drop one here, or load the sample data.")
+            });
+            return;
+        };
+        let has_time = ds.time.is_some();
+        let format_x = move |x: f64| {
+            if has_time {
+                format_millis((x * 1000.0) as i64)
             } else {
-                i
-            })
-        } else {
-            None
-        }
-    };
-    let tooltip = |x: f64, y: f64, name: &str| -> String {
-        let mut s = format!("{}\n{name}: {y:.2}", format_x(x));
-        if let (Some(r), Some(sc)) = (row_at(x), &scores) {
-            s.push_str(&format!("\nanomaly score {:.3}", sc.detection.scores[r]));
-            if let Some(f) = sc.features.get(sc.top_features[r]) {
-                s.push_str(&format!("\ntop feature {f}"));
+                format!("row {x:.0}")
             }
-            for (n, col) in ds.feature_names.iter().zip(&ds.columns) {
-                s.push_str(&format!("\n{n} = {:.2}", col[r]));
+        };
+        // Axis marks: dates only when the visible span is longer than a few days.
+        let axis_x = move |mark: egui_plot::GridMark, range: &std::ops::RangeInclusive<f64>| {
+            if has_time {
+                super::time_axis::label(mark, range)
+            } else {
+                format_x(mark.value)
             }
-        }
-        s
-    };
-    let scale = state.persisted.scale_series;
-    // Each series to 0..1 of its own range, when asked (a bytes column dwarfs a rate otherwise).
-    let ranges: Vec<(f64, f64)> = state.stats.as_ref().map_or_else(Vec::new, |st| {
-        st.features
-            .iter()
-            .map(|f| (f.min, (f.max - f.min).max(1e-12)))
-            .collect()
-    });
-    let to_plot = move |feature: usize, y: f64| -> f64 {
-        match ranges.get(feature) {
-            Some(&(min, span)) if scale => (y - min) / span,
-            _ => y,
-        }
-    };
-    ui.horizontal(|ui| {
+        };
+        let link = egui::Id::unique("trafficlens_plots");
+        let width_px = ui.available_width().max(100.0) as usize;
+        let center = self.center_on.take();
+        let scores = state.scores.clone();
+        // Rows are plotted in time order when the table is; decimation needs that.
+        let sorted = state
+            .stats
+            .as_ref()
+            .and_then(|s| s.time.as_ref())
+            .is_none_or(|t| t.sorted);
+        let row_at = |x: f64| -> Option<usize> {
+            if xs.is_empty() {
+                return None;
+            }
+            if sorted {
+                let i = xs.partition_point(|&v| v < x).min(xs.len() - 1);
+                let prev = i.saturating_sub(1);
+                Some(if (xs[prev] - x).abs() < (xs[i] - x).abs() {
+                    prev
+                } else {
+                    i
+                })
+            } else {
+                None
+            }
+        };
+        let tooltip = |x: f64, y: f64, name: &str| -> String {
+            let mut s = format!("{}\n{name}: {y:.2}", format_x(x));
+            if let (Some(r), Some(sc)) = (row_at(x), &scores) {
+                s.push_str(&format!("\nanomaly score {:.3}", sc.detection.scores[r]));
+                if let Some(f) = sc.features.get(sc.top_features[r]) {
+                    s.push_str(&format!("\ntop feature {f}"));
+                }
+                for (n, col) in ds.feature_names.iter().zip(&ds.columns) {
+                    s.push_str(&format!("\n{n} = {:.2}", col[r]));
+                }
+            }
+            s
+        };
+        let scale = state.persisted.scale_series;
+        // Each series to 0..1 of its own range, when asked (a bytes column dwarfs a rate otherwise).
+        let ranges: Vec<(f64, f64)> = state.stats.as_ref().map_or_else(Vec::new, |st| {
+            st.features
+                .iter()
+                .map(|f| (f.min, (f.max - f.min).max(1e-12)))
+                .collect()
+        });
+        let to_plot = move |feature: usize, y: f64| -> f64 {
+            match ranges.get(feature) {
+                Some(&(min, span)) if scale => (y - min) / span,
+                _ => y,
+            }
+        };
+        ui.horizontal(|ui| {
         ui.checkbox(&mut state.persisted.scale_series, "Scale each series to its range")
             .on_hover_text("Plot every feature from its minimum (0) to its maximum (1); hover shows the real values");
     });
-    let height = (ui.available_height() * 0.62).max(120.0);
-    let spacer = move |input: egui_plot::GridInput| {
-        if has_time {
-            super::time_axis::grid(input)
-        } else {
-            egui_plot::log_grid_spacer(10)(input)
-        }
-    };
-    let main = Plot::new("series")
-        .x_grid_spacer(spacer)
-        .height(height)
-        .legend(Legend::default())
-        .link_axis(link, [true, false])
-        .link_cursor(link, [true, false])
-        .x_axis_formatter(axis_x)
-        .label_formatter(|pos| match pos {
-            egui_plot::HoverPosition::NearDataPoint {
-                plot_name,
-                position,
-                ..
-            } => Some(tooltip(position.x, position.y, plot_name)),
-            egui_plot::HoverPosition::Elsewhere { .. } => None,
-        })
-        .y_axis_label(if scale { "share of range" } else { "value" });
-    // Decimate for the view of the previous frame (the first frame shows everything), and keep
-    // the result while the view, the width and the data stay the same.
-    let (lo, hi) = state.plot_view.unwrap_or((
-        xs.first().copied().unwrap_or(0.0),
-        xs.last().copied().unwrap_or(1.0),
-    ));
-    let key = (
-        lo.to_bits(),
-        hi.to_bits(),
-        width_px,
-        std::sync::Arc::as_ptr(&ds) as usize,
-        scores
-            .as_ref()
-            .map_or(0, |s| std::sync::Arc::as_ptr(&s.detection) as usize),
-        scale,
-    );
-    if state.plot_cache.as_ref().is_none_or(|c| c.key != key) {
-        let decimate = |ys: &[f64]| -> Vec<PlotPoint> {
-            let pts = if ys.len() > DECIMATE_ABOVE && sorted {
-                min_max(xs, ys, lo, hi, width_px)
+        let height = (ui.available_height() * 0.62).max(120.0);
+        let spacer = move |input: egui_plot::GridInput| {
+            if has_time {
+                super::time_axis::grid(input)
             } else {
-                xs.iter().zip(ys).map(|(x, y)| [*x, *y]).collect()
-            };
-            pts.into_iter().map(|[x, y]| PlotPoint::new(x, y)).collect()
+                egui_plot::log_grid_spacer(10)(input)
+            }
         };
-        state.plot_cache = Some(super::state::PlotCache {
-            key,
-            series: ds
-                .columns
-                .iter()
-                .enumerate()
-                .map(|(f, c)| {
-                    let mut pts = decimate(c);
-                    for p in &mut pts {
-                        p.y = to_plot(f, p.y);
-                    }
-                    pts
-                })
-                .collect(),
-            scores: scores
-                .as_ref()
-                .map_or_else(Vec::new, |s| decimate(&s.detection.scores)),
-        });
-    }
-    let Some(cache) = state.plot_cache.as_ref() else {
-        return;
-    };
-    let response = main.show(ui, |plot| {
-        if let Some(x) = center {
-            let b = plot.plot_bounds();
-            let half = (b.max()[0] - b.min()[0]) / 2.0;
-            plot.set_plot_bounds_x(x - half..=x + half);
-        }
-        for (name, pts) in ds.feature_names.iter().zip(&cache.series) {
-            plot.line(Line::new(name.as_str(), PlotPoints::Borrowed(pts)).width(1.2));
-        }
-        if let Some(sc) = &scores {
-            let flagged = sc.detection.flagged_rows();
-            let (min, max) = (
-                sc.detection.threshold,
-                sc.detection.scores.iter().copied().fold(f64::MIN, f64::max),
-            );
-            // One red marker per flagged row, on its top feature, sized by score.
-            let mut by_size: Vec<(f32, Vec<[f64; 2]>)> =
-                (0..4).map(|k| (3.0 + 2.0 * k as f32, Vec::new())).collect();
-            for r in flagged.into_iter().take(200_000) {
-                let feature = sc
-                    .features
-                    .get(sc.top_features[r])
-                    .and_then(|n| ds.feature_names.iter().position(|f| f == n));
-                if let Some(f) = feature {
-                    let t =
-                        ((sc.detection.scores[r] - min) / (max - min).max(1e-12)).clamp(0.0, 0.999);
-                    by_size[(t * 4.0) as usize]
-                        .1
-                        .push([xs[r], to_plot(f, ds.columns[f][r])]);
-                }
-            }
-            for (radius, pts) in by_size {
-                if !pts.is_empty() {
-                    plot.points(
-                        Points::new("flagged", PlotPoints::from(pts))
-                            .radius(radius)
-                            .color(Color32::from_rgb(220, 30, 30)),
-                    );
-                }
-            }
-        }
-    });
-    let shown = response.transform.bounds();
-    let view = (shown.min()[0], shown.max()[0]);
-
-    if let Some(sc) = &scores {
-        let score_plot = Plot::new("scores")
+        let main = Plot::new("series")
             .x_grid_spacer(spacer)
-            .height((ui.available_height() - 4.0).max(80.0))
+            .height(height)
+            .legend(Legend::default())
             .link_axis(link, [true, false])
             .link_cursor(link, [true, false])
             .x_axis_formatter(axis_x)
-            .y_axis_label("anomaly score");
-        score_plot.show(ui, |plot| {
-            plot.line(
-                Line::new("anomaly score", PlotPoints::Borrowed(&cache.scores))
-                    .color(Color32::from_rgb(90, 90, 200)),
-            );
-            plot.hline(
-                HLine::new("threshold", sc.detection.threshold)
-                    .color(Color32::from_rgb(220, 30, 30)),
-            );
+            .label_formatter(|pos| match pos {
+                egui_plot::HoverPosition::NearDataPoint {
+                    plot_name,
+                    position,
+                    ..
+                } => Some(tooltip(position.x, position.y, plot_name)),
+                egui_plot::HoverPosition::Elsewhere { .. } => None,
+            })
+            .y_axis_label(if scale { "share of range" } else { "value" });
+        // Decimate for the view of the previous frame (the first frame shows everything), and keep
+        // the result while the view, the width and the data stay the same.
+        let (lo, hi) = self.view.unwrap_or((
+            xs.first().copied().unwrap_or(0.0),
+            xs.last().copied().unwrap_or(1.0),
+        ));
+        let key = (
+            lo.to_bits(),
+            hi.to_bits(),
+            width_px,
+            state.data_generation,
+            scores.as_ref().map_or(0, |s| s.generation),
+            scale,
+        );
+        if self.cache.as_ref().is_none_or(|c| c.key != key) {
+            let decimate = |ys: &[f64]| -> Vec<PlotPoint> {
+                let pts = if ys.len() > DECIMATE_ABOVE && sorted {
+                    min_max(xs, ys, lo, hi, width_px)
+                } else {
+                    xs.iter().zip(ys).map(|(x, y)| [*x, *y]).collect()
+                };
+                pts.into_iter().map(|[x, y]| PlotPoint::new(x, y)).collect()
+            };
+            self.cache = Some(PlotCache {
+                key,
+                series: ds
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .map(|(f, c)| {
+                        let mut pts = decimate(c);
+                        for p in &mut pts {
+                            p.y = to_plot(f, p.y);
+                        }
+                        pts
+                    })
+                    .collect(),
+                scores: scores
+                    .as_ref()
+                    .map_or_else(Vec::new, |s| decimate(&s.detection.scores)),
+            });
+        }
+        let Some(cache) = self.cache.as_ref() else {
+            return;
+        };
+        let response = main.show(ui, |plot| {
+            if let Some(x) = center {
+                let b = plot.plot_bounds();
+                let half = (b.max()[0] - b.min()[0]) / 2.0;
+                plot.set_plot_bounds_x(x - half..=x + half);
+            }
+            for (name, pts) in ds.feature_names.iter().zip(&cache.series) {
+                plot.line(Line::new(name.as_str(), PlotPoints::Borrowed(pts)).width(1.2));
+            }
+            if let Some(sc) = &scores {
+                let flagged = sc.detection.flagged_rows();
+                let (min, max) = (
+                    sc.detection.threshold,
+                    sc.detection.scores.iter().copied().fold(f64::MIN, f64::max),
+                );
+                // One red marker per flagged row, on its top feature, sized by score.
+                let mut by_size: Vec<(f32, Vec<[f64; 2]>)> =
+                    (0..4).map(|k| (3.0 + 2.0 * k as f32, Vec::new())).collect();
+                for r in flagged.into_iter().take(200_000) {
+                    let feature = sc
+                        .features
+                        .get(sc.top_features[r])
+                        .and_then(|n| ds.feature_names.iter().position(|f| f == n));
+                    if let Some(f) = feature {
+                        let t = ((sc.detection.scores[r] - min) / (max - min).max(1e-12))
+                            .clamp(0.0, 0.999);
+                        by_size[(t * 4.0) as usize]
+                            .1
+                            .push([xs[r], to_plot(f, ds.columns[f][r])]);
+                    }
+                }
+                for (radius, pts) in by_size {
+                    if !pts.is_empty() {
+                        plot.points(
+                            Points::new("flagged", PlotPoints::from(pts))
+                                .radius(radius)
+                                .color(Color32::from_rgb(220, 30, 30)),
+                        );
+                    }
+                }
+            }
         });
+        let shown = response.transform.bounds();
+        let view = (shown.min()[0], shown.max()[0]);
+
+        if let Some(sc) = &scores {
+            let score_plot = Plot::new("scores")
+                .x_grid_spacer(spacer)
+                .height((ui.available_height() - 4.0).max(80.0))
+                .link_axis(link, [true, false])
+                .link_cursor(link, [true, false])
+                .x_axis_formatter(axis_x)
+                .y_axis_label("anomaly score");
+            score_plot.show(ui, |plot| {
+                plot.line(
+                    Line::new("anomaly score", PlotPoints::Borrowed(&cache.scores))
+                        .color(Color32::from_rgb(90, 90, 200)),
+                );
+                plot.hline(
+                    HLine::new("threshold", sc.detection.threshold)
+                        .color(Color32::from_rgb(220, 30, 30)),
+                );
+            });
+        }
+        self.view = Some(view);
     }
-    state.plot_view = Some(view);
 }

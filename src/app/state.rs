@@ -1,5 +1,7 @@
-//! The application's state, apart from drawing: what is persisted between runs, what the worker
-//! has delivered, and what the user is doing. Panels read it and return [`Action`]s.
+//! What the panels share, apart from drawing: the settings persisted between runs, what the
+//! worker has delivered (with the generations that made it, which key every cache of a view of
+//! it) and the work under way; and the [`Action`]s panels return. A panel's own fields (typed
+//! paths, sorting, selections, caches) live in the panel's module.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -7,11 +9,12 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::access::{LogOptions, LogView};
+use super::dialogs::{PickPurpose, SavePurpose};
+use crate::data::access::LogOptions;
 use crate::data::stats::DatasetStats;
 use crate::data::Dataset;
 use crate::detect::{Detection, DetectorConfig};
-use crate::worker::{Event, LoadSource, ScoreWork};
+use crate::worker::ScoreWork;
 
 /// How many recent files are remembered.
 pub const RECENT_FILES: usize = 8;
@@ -57,17 +60,20 @@ pub enum BottomTab {
 
 /// What a panel asks for; applied after the frame is drawn.
 #[derive(Debug, Clone)]
+#[must_use]
 pub enum Action {
-    /// Load a table.
-    Load(LoadSource),
+    /// Open a table or an access log.
+    Open(PathBuf),
+    /// Open the bundled sample data.
+    OpenSample,
     /// Score again with the current settings.
     Rescore,
     /// Stop the work under way.
     Cancel,
     /// Write the flagged rows to a file (`true`: replacing it is agreed).
     Export(PathBuf, bool),
-    /// Score the "what if" row.
-    WhatIf,
+    /// Score the "what if" row: one value per feature of the last detection, unscaled.
+    WhatIf(Vec<f64>),
     /// Centre the plots on this x (seconds).
     CenterOn(f64),
     /// Read the access log on screen with these options (another view, bucket or grouping).
@@ -76,6 +82,12 @@ pub enum Action {
     ExportLines(PathBuf, bool),
     /// Read a file as an access log in this format (Nginx or Apache syntax, or a name).
     LoadLog(PathBuf, String),
+    /// Show this client (a row of the client view) in the plots.
+    SelectClient(usize),
+    /// Ask for a file to read, in a dialog that runs beside the frame loop.
+    PickFile(PickPurpose),
+    /// Ask where to write a file (suggesting this name), in a dialog beside the frame loop.
+    SaveFile(SavePurpose, String),
 }
 
 /// Work under way, for the progress bar.
@@ -92,6 +104,8 @@ pub struct Busy {
 /// The latest scores.
 #[derive(Debug, Clone)]
 pub struct Scores {
+    /// The request that made them: caches of views of these scores are keyed by it.
+    pub generation: u64,
     /// Scores, flags and threshold.
     pub detection: Arc<Detection>,
     /// The feature (index into `features`) that explains each row most.
@@ -104,15 +118,21 @@ pub struct Scores {
     pub work: ScoreWork,
 }
 
-/// Everything the panels show.
+/// What the panels share: the persisted settings, what the worker delivered (with the
+/// generations it was made by) and the work under way. What one panel alone uses lives in that
+/// panel's own state.
 #[derive(Default)]
 pub struct AppState {
     /// Persisted settings.
     pub persisted: Persisted,
     /// The loaded table.
     pub dataset: Option<Arc<Dataset>>,
+    /// The request that loaded the table: caches of views of the table are keyed by it.
+    pub data_generation: u64,
     /// Its statistics.
     pub stats: Option<Arc<DatasetStats>>,
+    /// The x value (seconds since 1970, or the row) of each row of the table.
+    pub xs: Arc<Vec<f64>>,
     /// Which features are used (one flag per feature of the table).
     pub use_feature: Vec<bool>,
     /// The latest scores.
@@ -123,58 +143,16 @@ pub struct AppState {
     pub scoring: Option<Busy>,
     /// The last error, shown until the next success.
     pub error: Option<String>,
-    /// A note about the last export.
+    /// A note about the last export (or why no file dialog could be shown).
     pub export_note: Option<String>,
-    /// The path typed for export (when no file dialog is available).
-    pub export_path: String,
-    /// An export waiting for the user to agree to replace a file.
-    pub confirm_replace: Option<PathBuf>,
-    /// The path typed in the data panel.
-    pub open_path: String,
-    /// The "what if" values, one per used feature.
-    pub what_if: Vec<f64>,
     /// The verdict on the "what if" row: score and flag.
     pub what_if_verdict: Option<(f64, bool)>,
-    /// The statistics row selected for the histogram.
-    pub selected_feature: usize,
-    /// Sorting of the flagged rows table: column and ascending.
-    pub flagged_sort: (FlaggedColumn, bool),
-    /// Where the plots should centre next frame.
-    pub center_on: Option<f64>,
-    /// Series hidden in the plot legend are handled by egui_plot; the row the user picked.
-    pub picked_row: Option<usize>,
+    /// Client view: the dataset row of the client shown in the plots.
+    pub selected_client: Option<usize>,
+    /// A file dialog is open (only one at a time; its buttons wait).
+    pub dialog_open: bool,
     /// Generations whose answers are awaited, per kind.
     pub awaiting: Awaiting,
-    /// Decimated plot series of the last frame, reused while nothing changes.
-    pub plot_cache: Option<PlotCache>,
-    /// The x range the plots showed in the last frame.
-    pub plot_view: Option<(f64, f64)>,
-    /// Client view: the dataset row of the client picked in the ranking.
-    pub selected_client: Option<usize>,
-    /// Client view: the picked client's requests per bucket (row, counts), made once per pick.
-    pub client_series: Option<(usize, Vec<f64>)>,
-    /// The region table typed in the data panel (traffic per region).
-    pub regions_path: String,
-    /// The access-log format typed in the data panel.
-    pub log_format: String,
-    /// Client view: rows ranked by score, highest first, for the detection they were made from.
-    pub client_rank: Option<(usize, Arc<Vec<usize>>)>,
-    /// Client view: the median of each feature (the typical client), for explanations.
-    pub client_typical: Option<Arc<Vec<f64>>>,
-    /// Client view: only clients whose address contains this text are listed.
-    pub client_filter: String,
-}
-
-/// Plot series decimated for one view; reused while the view, the width and the data are the same.
-#[derive(Debug, Clone)]
-pub struct PlotCache {
-    /// What the series were made for: visible x range (bits), width in pixels, data identity,
-    /// and whether series are scaled to their range.
-    pub key: (u64, u64, usize, usize, usize, bool),
-    /// One series per feature.
-    pub series: Vec<Vec<egui_plot::PlotPoint>>,
-    /// The anomaly scores.
-    pub scores: Vec<egui_plot::PlotPoint>,
 }
 
 /// The newest generation sent for each kind of request; older answers are dropped.
@@ -188,16 +166,6 @@ pub struct Awaiting {
     pub what_if: u64,
     /// Exports.
     pub export: u64,
-}
-
-/// Columns of the flagged rows table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum FlaggedColumn {
-    /// Time (or row).
-    #[default]
-    Time,
-    /// Anomaly score.
-    Score,
 }
 
 impl AppState {
@@ -220,135 +188,5 @@ impl AppState {
         self.persisted.recent.retain(|p| p != &path);
         self.persisted.recent.insert(0, path);
         self.persisted.recent.truncate(RECENT_FILES);
-    }
-
-    /// Applies one event from the worker; returns true when the scores must be refreshed.
-    pub fn apply(&mut self, event: Event) -> bool {
-        match event {
-            Event::Progress {
-                generation,
-                stage,
-                done,
-            } => {
-                let busy = Some(Busy {
-                    generation,
-                    stage,
-                    done,
-                });
-                if generation == self.awaiting.load {
-                    self.loading = busy;
-                } else if generation == self.awaiting.detect {
-                    self.scoring = busy;
-                }
-                false
-            }
-            Event::Loaded {
-                generation,
-                dataset,
-                stats,
-            } => {
-                if generation != self.awaiting.load {
-                    return false;
-                }
-                self.loading = None;
-                self.error = None;
-                self.use_feature = vec![true; dataset.n_features()];
-                self.what_if = stats.features.iter().map(|f| f.median).collect();
-                self.what_if_verdict = None;
-                self.selected_feature = 0;
-                self.scores = None;
-                self.picked_row = None;
-                self.selected_client = None;
-                self.client_series = None;
-                self.client_rank = None;
-                self.client_typical = None;
-                let clients = dataset
-                    .log
-                    .as_ref()
-                    .is_some_and(|t| t.view == LogView::Clients);
-                if clients {
-                    self.persisted.bottom_tab = BottomTab::Clients;
-                } else if self.persisted.bottom_tab == BottomTab::Clients {
-                    self.persisted.bottom_tab = BottomTab::Flagged;
-                }
-                self.dataset = Some(dataset);
-                self.stats = Some(stats);
-                true
-            }
-            Event::Scored {
-                generation,
-                detection,
-                top_features,
-                features,
-                elapsed,
-                work,
-            } => {
-                if generation != self.awaiting.detect {
-                    return false;
-                }
-                self.scoring = None;
-                self.error = None;
-                self.scores = Some(Scores {
-                    detection,
-                    top_features,
-                    features,
-                    elapsed,
-                    work,
-                });
-                false
-            }
-            Event::WhatIf {
-                generation,
-                score,
-                flagged,
-            } => {
-                if generation == self.awaiting.what_if {
-                    self.what_if_verdict = Some((score, flagged));
-                }
-                false
-            }
-            Event::Exported {
-                generation,
-                path,
-                rows,
-                what,
-            } => {
-                if generation == self.awaiting.export {
-                    self.export_note = Some(format!("Wrote {rows} {what} to {}", path.display()));
-                }
-                false
-            }
-            Event::Failed { generation, error } => {
-                if generation == self.awaiting.load {
-                    self.loading = None;
-                } else if generation == self.awaiting.detect {
-                    self.scoring = None;
-                } else if generation == self.awaiting.export {
-                    self.export_note = Some(format!("Export failed: {error}"));
-                    return false;
-                } else if generation != self.awaiting.what_if {
-                    return false;
-                }
-                self.error = Some(error.to_string());
-                false
-            }
-            Event::Cancelled { generation } => {
-                if self
-                    .loading
-                    .as_ref()
-                    .is_some_and(|b| b.generation == generation)
-                {
-                    self.loading = None;
-                }
-                if self
-                    .scoring
-                    .as_ref()
-                    .is_some_and(|b| b.generation == generation)
-                {
-                    self.scoring = None;
-                }
-                false
-            }
-        }
     }
 }
