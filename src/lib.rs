@@ -9,5 +9,7 @@ pub mod cli;
 pub mod data;
 pub mod detect;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod numeric;
 pub mod worker;

@@ -8,6 +8,7 @@ mod detect;
 mod iforest;
 mod load_formats;
 mod lof;
+mod properties;
 mod sample_data;
 mod shared_data;
 mod util;
