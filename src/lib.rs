@@ -10,6 +10,8 @@ pub mod data;
 pub mod detect;
 pub mod export;
 pub mod file_type;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod numeric;
 pub mod terminal;
 pub mod worker;

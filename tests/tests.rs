@@ -15,6 +15,7 @@ mod iforest;
 mod load_formats;
 mod lof;
 mod lof_neighbourhood;
+mod properties;
 mod sample_data;
 mod shared_data;
 mod util;
