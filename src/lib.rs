@@ -4,6 +4,7 @@
 //! statistics; [`detect`] holds the detectors; [`worker`] runs jobs off the UI thread; [`app`] is
 //! the desktop GUI and [`cli`] the headless command line; [`export`] writes files for both.
 
+pub mod analysis;
 pub mod app;
 pub mod cli;
 pub mod data;

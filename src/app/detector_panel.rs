@@ -1,5 +1,6 @@
 //! The detector panel: algorithm, contamination, trees, samples, neighbours, seed, features and
-//! scaling. Every change rescores; the worker re-thresholds or reuses neighbours when it can.
+//! scaling. Every change sends the settings; the analysis session decides whether to refit,
+//! re-threshold or reuse the neighbour lists.
 
 use egui::Ui;
 

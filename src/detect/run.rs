@@ -1,5 +1,6 @@
-//! One entry point for every detector, used by the command line and the GUI: validated settings
-//! in, anomaly scores (higher = more anomalous), flags and explanations out.
+//! What every detector shares: its settings, its outcome on the training rows ([`Detection`]),
+//! the fitted model that scores new rows ([`Model`]) and the fit functions the analysis session
+//! ([`crate::analysis::Session`]) calls on a prepared (selected, scaled) matrix.
 
 use serde::{Deserialize, Serialize};
 
@@ -7,7 +8,7 @@ use super::explain::RobustExplainer;
 use super::iforest::Control;
 use super::{
     Contamination, FitError, FittedIsolationForest, FittedLof, IsolationForestParams, LofParams,
-    Matrix, MaxSamples, NeighbourCache, ParamsError, Scaler, Scaling, TrainingScores,
+    Matrix, MaxSamples, NeighbourCache, ParamsError, Scaling, TrainingScores,
 };
 
 /// The detection algorithm.
@@ -211,32 +212,6 @@ pub struct Fitted {
     pub model: Model,
 }
 
-/// Scales `x` as configured, fits the detector and scores every row; `explain` lists the rows
-/// whose top feature is wanted (returned in the same order).
-pub fn run(
-    x: &Matrix,
-    names: &[String],
-    config: &DetectorConfig,
-    explain: impl FnOnce(&Detection) -> Vec<usize>,
-    control: Control,
-) -> Result<Fitted, FitError> {
-    let scaled;
-    let x = if config.scaling == Scaling::None {
-        *x
-    } else {
-        scaled = Scaler::fit(x, config.scaling).transform(x)?;
-        Matrix::new(&scaled, names)?
-    };
-    match config.algorithm {
-        Algorithm::IsolationForest => fit_forest(&x, config, explain, control),
-        Algorithm::Lof => {
-            let params = config.lof_params().validate().map_err(FitError::Params)?;
-            let cache = NeighbourCache::build(&x, params.params().n_neighbors)?;
-            fit_lof_cached(&cache, &x, config, explain)
-        }
-    }
-}
-
 /// Isolation Forest on `x`, already scaled.
 pub fn fit_forest(
     x: &Matrix,
@@ -275,70 +250,4 @@ pub fn fit_lof_cached(
         top_features,
         model: Model::Lof(lof),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn both_detectors_flag_the_planted_outlier() {
-        let mut a: Vec<f64> = (0..200).map(|i| f64::from(i % 13)).collect();
-        let b: Vec<f64> = (0..200).map(|i| f64::from(i % 7)).collect();
-        a[42] = 500.0;
-        let cols = vec![a, b];
-        let names = vec!["a".to_string(), "b".to_string()];
-        let x = Matrix::new(&cols, &names).expect("matrix");
-        for algorithm in [Algorithm::IsolationForest, Algorithm::Lof] {
-            for scaling in [Scaling::None, Scaling::Robust] {
-                let config = DetectorConfig {
-                    algorithm,
-                    scaling,
-                    contamination: Contamination::Fraction(0.01),
-                    ..DetectorConfig::default()
-                };
-                let Fitted {
-                    detection: d,
-                    top_features: top,
-                    ..
-                } = run(
-                    &x,
-                    &names,
-                    &config,
-                    |d| d.flagged_rows(),
-                    Control::default(),
-                )
-                .expect("run");
-                assert!(d.flags[42], "{algorithm}, {scaling}");
-                let at = d
-                    .flagged_rows()
-                    .iter()
-                    .position(|&r| r == 42)
-                    .expect("flagged");
-                assert_eq!(top[at], 0, "{algorithm}");
-                assert!(d.scores[42] > d.threshold);
-            }
-        }
-        // Re-thresholding equals fitting with that contamination.
-        let base = DetectorConfig::default();
-        let mut d = run(&x, &names, &base, |_| Vec::new(), Control::default())
-            .expect("run")
-            .detection;
-        let other = DetectorConfig {
-            contamination: Contamination::Fraction(0.1),
-            ..base
-        };
-        let refit = run(&x, &names, &other, |_| Vec::new(), Control::default())
-            .expect("run")
-            .detection;
-        d.rethreshold(Contamination::Fraction(0.1));
-        assert_eq!(d.flags, refit.flags);
-        assert_eq!(d.threshold, refit.threshold);
-        let bad = DetectorConfig {
-            n_neighbors: 0,
-            algorithm: Algorithm::Lof,
-            ..DetectorConfig::default()
-        };
-        assert!(bad.validate().is_err());
-    }
 }

@@ -120,11 +120,11 @@ pub struct Control<'a> {
 }
 
 impl Control<'_> {
-    fn cancelled(&self) -> bool {
+    pub fn cancelled(&self) -> bool {
         self.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
     }
 
-    fn report(&self, done: f32) {
+    pub fn report(&self, done: f32) {
         if let Some(p) = self.progress {
             p(done);
         }
