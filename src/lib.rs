@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod app;
 pub mod cli;
+pub mod control;
 pub mod data;
 pub mod detect;
 pub mod export;

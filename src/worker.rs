@@ -17,10 +17,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::analysis::{AnalysisError, Session};
-use crate::data::access::LogControl;
+use crate::control::Control;
 use crate::data::stats::{describe, DatasetStats};
 use crate::data::{load_source_with, Dataset, LoadError, LoadOptions, Source};
-use crate::detect::iforest::Control;
 use crate::detect::{Detection, DetectorConfig, FitError};
 
 pub use crate::analysis::{ScoreWork, LOF_CACHE_K, LOF_CACHE_MAX_ROWS};
@@ -432,7 +431,7 @@ fn load(
             done: done * 0.9,
         })
     };
-    let control = LogControl {
+    let control = Control {
         cancel: Some(cancel),
         progress: Some(&report),
     };

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use trafficlens::analysis::Session;
+use trafficlens::control::Control;
 use trafficlens::data::access::generate::{generate_log, LogGeneratorConfig};
 use trafficlens::data::access::{LogGroup, LogOptions, LogView};
 use trafficlens::data::{load, LoadError, LoadOptions};
-use trafficlens::detect::iforest::Control;
 use trafficlens::detect::DetectorConfig;
 
 use crate::util::{bin, data, tempdir};

@@ -12,10 +12,10 @@ use std::sync::Arc;
 pub use error::AnalysisError;
 pub use flagged::FlaggedRows;
 
+use crate::control::Control;
 use crate::data::access::verdict::explain_rows as explain_in_words;
 use crate::data::Dataset;
 use crate::detect::explain::RobustExplainer;
-use crate::detect::iforest::Control;
 use crate::detect::run::{fit_forest, fit_lof_cached, Model};
 use crate::detect::{Algorithm, Detection, DetectorConfig, FitError, NeighbourCache};
 use features::FeatureMatrix;
@@ -175,8 +175,7 @@ impl Session {
                     } else {
                         k
                     };
-                    control.report(0.0);
-                    prepared.neighbours = Some(NeighbourCache::build(&x, k_max)?);
+                    prepared.neighbours = Some(NeighbourCache::build_with(&x, k_max, control)?);
                 }
                 if control.cancelled() {
                     return Err(FitError::Cancelled.into());

@@ -10,9 +10,9 @@ use super::args::{AlgoArg, DetectArgs, ScaleArg};
 use super::format::{sig, table};
 use super::CliError;
 use crate::analysis::{AnalysisError, Session};
+use crate::control::Control;
 use crate::data::access::verdict::explain_rows as explain_in_words;
 use crate::data::{format_millis, load, Dataset};
-use crate::detect::iforest::Control;
 use crate::detect::{Algorithm, Detection, DetectorConfig, Scaling};
 use crate::export::{
     write_flagged_to, write_log_lines_to, write_scores_to, LineFilter, OutputPlan,

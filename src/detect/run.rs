@@ -5,11 +5,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::explain::RobustExplainer;
-use super::iforest::Control;
 use super::{
     Contamination, FitError, FittedIsolationForest, FittedLof, IsolationForestParams, LofParams,
     Matrix, MaxSamples, NeighbourCache, ParamsError, Scaling, TrainingScores,
 };
+use crate::control::Control;
 
 /// The detection algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
