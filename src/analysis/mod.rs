@@ -17,7 +17,7 @@ use crate::data::access::verdict::explain_rows as explain_in_words;
 use crate::data::Dataset;
 use crate::detect::explain::RobustExplainer;
 use crate::detect::run::{fit_forest, fit_lof_cached, Model};
-use crate::detect::{Algorithm, Detection, DetectorConfig, FitError, NeighbourCache};
+use crate::detect::{Detection, DetectorConfig, DetectorParams, FitError, NeighbourCache};
 use features::FeatureMatrix;
 
 /// The largest k searched ahead for the LOF neighbours slider (an interactive session).
@@ -122,7 +122,7 @@ impl Session {
         features: &[String],
         control: Control,
     ) -> Result<Scored, AnalysisError> {
-        config.validate().map_err(FitError::Params)?;
+        let params = config.validate().map_err(FitError::Params)?;
         let names = if features.is_empty() {
             self.dataset.feature_names.as_slice()
         } else {
@@ -159,13 +159,13 @@ impl Session {
             return Err(AnalysisError::NotScored);
         };
         let mut work = ScoreWork::Fitted;
-        let fitted = match config.algorithm {
-            Algorithm::IsolationForest => {
+        let fitted = match params {
+            DetectorParams::IsolationForest(p) => {
                 let x = prepared.matrix(&self.dataset)?;
-                fit_forest(&x, config, |_| Vec::new(), control)?
+                fit_forest(&x, &p, config, |_| Vec::new(), control)?
             }
-            Algorithm::Lof => {
-                let k = config.n_neighbors;
+            DetectorParams::Lof(p) => {
+                let k = p.params().n_neighbors;
                 if prepared.neighbours.as_ref().is_some_and(|c| k <= c.k_max()) {
                     work = ScoreWork::NeighboursReused;
                 } else {
@@ -184,7 +184,7 @@ impl Session {
                 else {
                     return Err(AnalysisError::NotScored);
                 };
-                fit_lof_cached(cache, &x, config, |_| Vec::new())?
+                fit_lof_cached(cache, &x, &p, config, |_| Vec::new())?
             }
         };
         let detection = Arc::new(fitted.detection);
@@ -271,7 +271,7 @@ impl Session {
 mod tests {
     use super::*;
     use crate::data::{load_source, LoadOptions, Source};
-    use crate::detect::{Contamination, Scaling};
+    use crate::detect::{Algorithm, Contamination, Scaling};
 
     /// 200 rows of two columns `a`, `b` with an outlier in `a` at row 42.
     fn session() -> Session {

@@ -16,16 +16,9 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, actions: &mut Vec<Action>) {
     egui::ComboBox::from_label("Algorithm")
         .selected_text(config.algorithm.to_string())
         .show_ui(ui, |ui| {
-            ui.selectable_value(
-                &mut config.algorithm,
-                Algorithm::IsolationForest,
-                "Isolation Forest",
-            );
-            ui.selectable_value(
-                &mut config.algorithm,
-                Algorithm::Lof,
-                "Local Outlier Factor",
-            );
+            for algorithm in Algorithm::ALL {
+                ui.selectable_value(&mut config.algorithm, algorithm, algorithm.label());
+            }
         });
 
     let mut auto = config.contamination == Contamination::Auto;

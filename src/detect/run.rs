@@ -8,6 +8,7 @@ use super::explain::RobustExplainer;
 use super::{
     Contamination, FitError, FittedIsolationForest, FittedLof, IsolationForestParams, LofParams,
     Matrix, MaxSamples, NeighbourCache, ParamsError, Scaling, TrainingScores,
+    ValidIsolationForestParams, ValidLofParams,
 };
 use crate::control::Control;
 
@@ -21,13 +22,33 @@ pub enum Algorithm {
     Lof,
 }
 
-impl std::fmt::Display for Algorithm {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+impl Algorithm {
+    /// Every detector, in the order the GUI lists them.
+    pub const ALL: [Algorithm; 2] = [Algorithm::IsolationForest, Algorithm::Lof];
+
+    /// The detector's name as shown to the user.
+    pub fn label(self) -> &'static str {
+        match self {
             Algorithm::IsolationForest => "Isolation Forest",
             Algorithm::Lof => "Local Outlier Factor",
-        })
+        }
     }
+}
+
+impl std::fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// The validated parameters of the chosen detector: what [`DetectorConfig::validate`] returns
+/// and what the analysis session matches on (one arm per detector).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DetectorParams {
+    /// Isolation Forest.
+    IsolationForest(ValidIsolationForestParams),
+    /// Local Outlier Factor.
+    Lof(ValidLofParams),
 }
 
 /// Everything a detection run needs.
@@ -64,12 +85,14 @@ impl Default for DetectorConfig {
 }
 
 impl DetectorConfig {
-    /// Checks the settings of the chosen detector.
-    pub fn validate(&self) -> Result<(), ParamsError> {
-        match self.algorithm {
-            Algorithm::IsolationForest => self.iforest_params().validate().map(|_| ()),
-            Algorithm::Lof => self.lof_params().validate().map(|_| ()),
-        }
+    /// Checks the settings of the chosen detector; returns its validated parameters.
+    pub fn validate(&self) -> Result<DetectorParams, ParamsError> {
+        Ok(match self.algorithm {
+            Algorithm::IsolationForest => {
+                DetectorParams::IsolationForest(self.iforest_params().validate()?)
+            }
+            Algorithm::Lof => DetectorParams::Lof(self.lof_params().validate()?),
+        })
     }
 
     /// The Isolation Forest parameters of these settings.
@@ -212,17 +235,14 @@ pub struct Fitted {
     pub model: Model,
 }
 
-/// Isolation Forest on `x`, already scaled.
+/// Isolation Forest on `x`, already scaled; `config` is what `params` were validated from.
 pub fn fit_forest(
     x: &Matrix,
+    params: &ValidIsolationForestParams,
     config: &DetectorConfig,
     explain: impl FnOnce(&Detection) -> Vec<usize>,
     control: Control,
 ) -> Result<Fitted, FitError> {
-    let params = config
-        .iforest_params()
-        .validate()
-        .map_err(FitError::Params)?;
     let forest = params.fit_with(x, control)?;
     let detection = Detection::new(forest.training(), forest.warnings(), config);
     let top_features = forest.explain(x, &explain(&detection))?;
@@ -234,14 +254,14 @@ pub fn fit_forest(
 }
 
 /// LOF from neighbour lists searched earlier (the neighbours slider): `x` is the matrix the
-/// cache was built on, already scaled.
+/// cache was built on, already scaled; `config` is what `params` were validated from.
 pub fn fit_lof_cached(
     cache: &NeighbourCache,
     x: &Matrix,
+    params: &ValidLofParams,
     config: &DetectorConfig,
     explain: impl FnOnce(&Detection) -> Vec<usize>,
 ) -> Result<Fitted, FitError> {
-    let params = config.lof_params().validate().map_err(FitError::Params)?;
     let lof = cache.fit(params.params().n_neighbors, config.contamination)?;
     let detection = Detection::new(lof.training(), lof.warnings(), config);
     let top_features = RobustExplainer::fit(x).top_features(x, &explain(&detection));
