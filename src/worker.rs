@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use crate::analysis::{AnalysisError, Session};
 use crate::control::Control;
+use crate::data::access::LogOptions;
 use crate::data::stats::{describe, DatasetStats};
 use crate::data::{load_source_with, Dataset, LoadError, LoadOptions, Source};
 use crate::detect::{Detection, DetectorConfig, FitError};
@@ -48,6 +49,9 @@ pub enum Job {
         /// How to read it.
         options: LoadOptions,
     },
+    /// Show another view (clients or traffic, bucket, grouping) of the access log already
+    /// loaded, without reading it again.
+    LogView(LogOptions),
     /// Score the loaded table.
     Detect {
         /// Detector settings.
@@ -178,7 +182,7 @@ pub enum WorkerError {
     /// The export failed.
     #[error(transparent)]
     Export(Arc<crate::export::TableError>),
-    /// Log lines were asked for, but the table is not an access log.
+    /// Log lines or a log view were asked for, but the table is not an access log.
     #[error("the table on screen is not an access log")]
     NotALog,
 }
@@ -215,7 +219,7 @@ enum JobKind {
 impl JobKind {
     fn of(job: &Job) -> Self {
         match job {
-            Job::Load { .. } => JobKind::Load,
+            Job::Load { .. } | Job::LogView(_) => JobKind::Load,
             Job::Detect { .. } => JobKind::Detect,
             Job::WhatIf { .. }
             | Job::Export { .. }
@@ -267,7 +271,7 @@ impl Worker {
                     queue.extend(req_rx.try_iter());
                     let newest_load = queue
                         .iter()
-                        .rposition(|r| matches!(r.job, Job::Load { .. }));
+                        .rposition(|r| matches!(r.job, Job::Load { .. } | Job::LogView(_)));
                     let newest_detect = queue
                         .iter()
                         .rposition(|r| matches!(r.job, Job::Detect { .. }));
@@ -276,7 +280,7 @@ impl Worker {
                         .rposition(|r| matches!(r.job, Job::WhatIf { .. }));
                     for (i, req) in queue.into_iter().enumerate() {
                         let keep = match req.job {
-                            Job::Load { .. } => Some(i) == newest_load,
+                            Job::Load { .. } | Job::LogView(_) => Some(i) == newest_load,
                             Job::Detect { .. } => Some(i) == newest_detect,
                             Job::WhatIf { .. } => Some(i) == newest_what_if,
                             Job::Export { .. }
@@ -380,6 +384,7 @@ fn handle(
     let started = Instant::now();
     let result = match job {
         Job::Load { source, options } => load(session, generation, source, &options, cancel, send),
+        Job::LogView(options) => log_view(session, generation, &options, cancel, send),
         Job::Detect { config, features } => session
             .as_mut()
             .ok_or(WorkerError::NoData)
@@ -435,24 +440,52 @@ fn load(
         cancel: Some(cancel),
         progress: Some(&report),
     };
-    let loaded = match source {
-        // Another view of the log on screen: no need to read it again.
-        LoadSource::Path(p) => match log_on_screen(session.as_ref(), &p, options) {
-            Some(log) => crate::data::access::view(log, &options.log),
-            None => load_source_with(Source::File(p), options, control),
+    let source = match source {
+        LoadSource::Path(p) => Source::File(p),
+        LoadSource::Bytes { name, bytes } => Source::Memory {
+            name: name.into(),
+            bytes,
         },
-        LoadSource::Bytes { name, bytes } => load_source_with(
-            Source::Memory {
-                name: name.into(),
-                bytes,
-            },
-            options,
-            control,
-        ),
     };
+    let loaded = load_source_with(source, options, control);
     if matches!(&loaded, Err(e) if e.is_cancelled()) {
         return Err(WorkerError::Detect(FitError::Cancelled));
     }
+    start_session(session, generation, loaded, cancel, send)
+}
+
+/// Another view of the access log the session holds; on success the session starts over with
+/// it.
+fn log_view(
+    session: &mut Option<Session>,
+    generation: u64,
+    options: &LogOptions,
+    cancel: &AtomicBool,
+    send: &(impl Fn(Event) + Sync),
+) -> Result<Event, WorkerError> {
+    let log = session
+        .as_ref()
+        .and_then(|s| s.dataset().log.as_ref())
+        .map(|t| Arc::clone(&t.log))
+        .ok_or(WorkerError::NotALog)?;
+    send(Event::Progress {
+        generation,
+        stage: "loading",
+        done: 0.0,
+    });
+    let viewed = crate::data::access::view(log, options);
+    start_session(session, generation, viewed, cancel, send)
+}
+
+/// Computes the statistics of a loaded table and starts a session on it (unless cancelled:
+/// then the current table stays).
+fn start_session(
+    session: &mut Option<Session>,
+    generation: u64,
+    loaded: Result<Dataset, LoadError>,
+    cancel: &AtomicBool,
+    send: &(impl Fn(Event) + Sync),
+) -> Result<Event, WorkerError> {
     let dataset = Arc::new(loaded.map_err(|e| WorkerError::Load(Arc::new(e)))?);
     send(Event::Progress {
         generation,
@@ -470,24 +503,6 @@ fn load(
         dataset,
         stats,
     })
-}
-
-/// The parsed log on screen when `path` is its file, unchanged on disk, and `options` ask
-/// for the same format.
-fn log_on_screen(
-    session: Option<&Session>,
-    path: &std::path::Path,
-    options: &LoadOptions,
-) -> Option<Arc<crate::data::access::AccessLog>> {
-    let log = &session?.dataset().log.as_ref()?.log;
-    let same_format = match &options.log.format {
-        Some(f) => {
-            crate::data::access::LogFormat::parse(f).is_ok_and(|f| f.pieces == log.format.pieces)
-        }
-        None => true,
-    };
-    let unchanged = log.source.fingerprint().is_ok_and(|f| f == log.fingerprint);
-    (log.source.path() == path && same_format && unchanged).then(|| Arc::clone(log))
 }
 
 /// Scores the session's table; the session decides what must be recomputed.

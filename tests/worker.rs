@@ -358,3 +358,47 @@ fn cli_and_worker_write_identical_scores_lof() {
         lof,
     );
 }
+
+#[test]
+fn a_log_view_change_uses_the_log_held_without_reading_the_file_again() {
+    use trafficlens::data::access::{LogOptions, LogView};
+    let dir = crate::util::tempdir();
+    let log = dir.path().join("access.log");
+    std::fs::copy(data("logs/vhost.log"), &log).expect("copy");
+    let mut w = Worker::spawn(|| {});
+    let g = w.submit(Job::Load {
+        source: LoadSource::Path(log.clone()),
+        options: LoadOptions::default(),
+    });
+    let clients = match outcome(&w, g) {
+        Event::Loaded { dataset, .. } => dataset,
+        other => panic!("{other:?}"),
+    };
+    assert!(clients.log.as_ref().is_some_and(|t| t.bucket.is_none()));
+    // Gone from disk: a reload would fail; a view of the log held does not read it.
+    std::fs::remove_file(&log).expect("remove");
+    let g = w.submit(Job::LogView(LogOptions {
+        view: LogView::Traffic,
+        ..LogOptions::default()
+    }));
+    match outcome(&w, g) {
+        Event::Loaded { dataset, .. } => {
+            assert!(dataset.log.as_ref().is_some_and(|t| t.bucket.is_some()));
+            assert!(std::sync::Arc::ptr_eq(
+                &dataset.log.as_ref().expect("log").log,
+                &clients.log.as_ref().expect("log").log
+            ));
+        }
+        other => panic!("{other:?}"),
+    }
+    // A table is not a log: the view change fails and the table stays.
+    load_sample(&mut w);
+    let g = w.submit(Job::LogView(LogOptions::default()));
+    assert!(matches!(
+        outcome(&w, g),
+        Event::Failed {
+            error: WorkerError::NotALog,
+            ..
+        }
+    ));
+}
