@@ -15,8 +15,7 @@ pub use flagged::FlaggedRows;
 use crate::control::Control;
 use crate::data::access::verdict::explain_rows as explain_in_words;
 use crate::data::Dataset;
-use crate::detect::explain::RobustExplainer;
-use crate::detect::run::{fit_forest, fit_lof_cached, Model};
+use crate::detect::run::{fit_forest, fit_lof_cached, FittedDetector};
 use crate::detect::{Detection, DetectorConfig, DetectorParams, FitError, NeighbourCache};
 use features::FeatureMatrix;
 
@@ -56,14 +55,13 @@ pub struct WhatIf {
     pub flagged: bool,
 }
 
-/// The current fit: the detection of the training rows and the model that made it.
+/// The current fit: the detection of the training rows and the detector that made it.
 struct CurrentFit {
-    /// The settings it was fitted with (the contamination follows re-thresholding).
-    config: DetectorConfig,
-    /// Scores, flags and threshold of every row.
+    /// Scores, flags and threshold of every row, and the settings (the contamination follows
+    /// re-thresholding).
     detection: Arc<Detection>,
     /// The fitted detector, to score new rows and explain rows.
-    model: Model,
+    detector: FittedDetector,
     /// The top feature of every row, once asked for.
     explained: Option<Arc<Vec<usize>>>,
 }
@@ -136,7 +134,7 @@ impl Session {
             if let Some(fit) = &self.fit {
                 let same_model = DetectorConfig {
                     contamination: config.contamination,
-                    ..fit.config
+                    ..fit.detection.config
                 } == *config;
                 if same_model {
                     return Ok(Scored {
@@ -162,7 +160,7 @@ impl Session {
         let fitted = match params {
             DetectorParams::IsolationForest(p) => {
                 let x = prepared.matrix(&self.dataset)?;
-                fit_forest(&x, &p, config, |_| Vec::new(), control)?
+                fit_forest(&x, &p, config, control)?
             }
             DetectorParams::Lof(p) => {
                 let k = p.params().n_neighbors;
@@ -180,18 +178,16 @@ impl Session {
                 if control.cancelled() {
                     return Err(FitError::Cancelled.into());
                 }
-                let (Some(cache), x) = (&prepared.neighbours, prepared.matrix(&self.dataset)?)
-                else {
+                let Some(cache) = &prepared.neighbours else {
                     return Err(AnalysisError::NotScored);
                 };
-                fit_lof_cached(cache, &x, &p, config, |_| Vec::new())?
+                fit_lof_cached(cache, &p, config)?
             }
         };
         let detection = Arc::new(fitted.detection);
         self.fit = Some(CurrentFit {
-            config: *config,
             detection: Arc::clone(&detection),
-            model: fitted.model,
+            detector: fitted.detector,
             explained: None,
         });
         Ok(Scored { detection, work })
@@ -203,7 +199,6 @@ impl Session {
         contamination: crate::detect::Contamination,
     ) -> Result<Arc<Detection>, AnalysisError> {
         let fit = self.fit.as_mut().ok_or(AnalysisError::NotScored)?;
-        fit.config.contamination = contamination;
         Arc::make_mut(&mut fit.detection).rethreshold(contamination);
         Ok(Arc::clone(&fit.detection))
     }
@@ -213,7 +208,7 @@ impl Session {
         let (Some(fit), Some(prepared)) = (&self.fit, &self.features) else {
             return Err(AnalysisError::NotScored);
         };
-        let score = fit.model.anomaly_score(&prepared.scale_row(values)?)?;
+        let score = fit.detector.anomaly_score(&prepared.scale_row(values)?)?;
         Ok(WhatIf {
             score,
             flagged: score > fit.detection.threshold,
@@ -226,10 +221,7 @@ impl Session {
             return Err(AnalysisError::NotScored);
         };
         let x = prepared.matrix(&self.dataset)?;
-        Ok(match &fit.model {
-            Model::Forest(forest) => forest.explain(&x, rows)?,
-            Model::Lof(_) => RobustExplainer::fit(&x).top_features(&x, rows),
-        })
+        Ok(fit.detector.explain(&x, rows)?)
     }
 
     /// The top feature of every row (computed once per fit).

@@ -1,5 +1,6 @@
 //! What every detector shares: its settings, its outcome on the training rows ([`Detection`]),
-//! the fitted model that scores new rows ([`Model`]) and the fit functions the analysis session
+//! the fitted detector that scores new rows ([`FittedDetector`]), both together ([`FitOutcome`])
+//! and the fit functions the analysis session
 //! ([`crate::analysis::Session`]) calls on a prepared (selected, scaled) matrix.
 
 use serde::{Deserialize, Serialize};
@@ -141,7 +142,8 @@ impl DetectorConfig {
     }
 }
 
-/// The outcome of a detection run over the training rows.
+/// Scores, flags and threshold of the training rows under one contamination: what a fit
+/// reports, and what re-thresholding changes without a refit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Detection {
     /// The training scores, kept to re-threshold without refitting.
@@ -205,34 +207,44 @@ fn same_score_warning(score: f64, rows: usize) -> String {
     )
 }
 
-/// A fitted model, kept to score new rows ("what if").
+/// A fitted detector: what a fit keeps beyond the [`Detection`] of its training rows, to score
+/// new rows ("what if") and to say which feature explains a row most.
 #[derive(Debug, Clone)]
-pub enum Model {
+pub enum FittedDetector {
     /// Isolation Forest.
     Forest(FittedIsolationForest),
     /// Local Outlier Factor (novelty scoring against the training rows).
     Lof(FittedLof),
 }
 
-impl Model {
+impl FittedDetector {
     /// The anomaly score (higher = more anomalous) of one row, scaled like the training rows.
     pub fn anomaly_score(&self, row: &[f64]) -> Result<f64, FitError> {
         Ok(-match self {
-            Model::Forest(f) => f.score_one(row)?,
-            Model::Lof(l) => l.score_one(row)?,
+            FittedDetector::Forest(f) => f.score_one(row)?,
+            FittedDetector::Lof(l) => l.score_one(row)?,
         })
+    }
+
+    /// The feature that explains each of `rows` most (an index into the columns of `x`, the
+    /// matrix the detector was fitted on): the forest's own splits, or the largest robust
+    /// z-score for LOF.
+    pub fn explain(&self, x: &Matrix, rows: &[usize]) -> Result<Vec<usize>, FitError> {
+        match self {
+            FittedDetector::Forest(f) => f.explain(x, rows),
+            FittedDetector::Lof(_) => Ok(RobustExplainer::fit(x).top_features(x, rows)),
+        }
     }
 }
 
-/// The outcome of a fit: scores and flags, the top feature of the rows asked for, the model.
+/// What one fit produces: the [`Detection`] of the training rows and the [`FittedDetector`]
+/// that made it.
 #[derive(Debug, Clone)]
-pub struct Fitted {
+pub struct FitOutcome {
     /// Scores, flags and threshold of the training rows.
     pub detection: Detection,
-    /// The top feature of each row the `explain` function listed, in its order.
-    pub top_features: Vec<usize>,
-    /// The model.
-    pub model: Model,
+    /// The fitted detector.
+    pub detector: FittedDetector,
 }
 
 /// Isolation Forest on `x`, already scaled; `config` is what `params` were validated from.
@@ -240,34 +252,25 @@ pub fn fit_forest(
     x: &Matrix,
     params: &ValidIsolationForestParams,
     config: &DetectorConfig,
-    explain: impl FnOnce(&Detection) -> Vec<usize>,
     control: Control,
-) -> Result<Fitted, FitError> {
+) -> Result<FitOutcome, FitError> {
     let forest = params.fit_with(x, control)?;
-    let detection = Detection::new(forest.training(), forest.warnings(), config);
-    let top_features = forest.explain(x, &explain(&detection))?;
-    Ok(Fitted {
-        detection,
-        top_features,
-        model: Model::Forest(forest),
+    Ok(FitOutcome {
+        detection: Detection::new(forest.training(), forest.warnings(), config),
+        detector: FittedDetector::Forest(forest),
     })
 }
 
-/// LOF from neighbour lists searched earlier (the neighbours slider): `x` is the matrix the
-/// cache was built on, already scaled; `config` is what `params` were validated from.
+/// LOF from neighbour lists searched earlier (the neighbours slider); `config` is what `params`
+/// were validated from.
 pub fn fit_lof_cached(
     cache: &NeighbourCache,
-    x: &Matrix,
     params: &ValidLofParams,
     config: &DetectorConfig,
-    explain: impl FnOnce(&Detection) -> Vec<usize>,
-) -> Result<Fitted, FitError> {
+) -> Result<FitOutcome, FitError> {
     let lof = cache.fit(params.params().n_neighbors, config.contamination)?;
-    let detection = Detection::new(lof.training(), lof.warnings(), config);
-    let top_features = RobustExplainer::fit(x).top_features(x, &explain(&detection));
-    Ok(Fitted {
-        detection,
-        top_features,
-        model: Model::Lof(lof),
+    Ok(FitOutcome {
+        detection: Detection::new(lof.training(), lof.warnings(), config),
+        detector: FittedDetector::Lof(lof),
     })
 }
