@@ -6,14 +6,14 @@ use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::args::{AlgoArg, DetectArgs, ScaleArg};
+use super::args::{DetectArgs, ScaleArg};
 use super::format::{sig, table};
 use super::CliError;
 use crate::analysis::{AnalysisError, Session};
 use crate::control::Control;
 use crate::data::access::verdict::explain_rows as explain_in_words;
 use crate::data::{format_millis, load, Dataset};
-use crate::detect::{Algorithm, Detection, DetectorConfig, Scaling};
+use crate::detect::{Detection, DetectorConfig, Scaling};
 use crate::export::{
     write_flagged_to, write_log_lines_to, write_scores_to, LineFilter, OutputPlan,
 };
@@ -45,10 +45,7 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
         .map(|p| plan.output(p))
         .transpose()?;
     let config = DetectorConfig {
-        algorithm: match args.algo {
-            AlgoArg::Iforest => Algorithm::IsolationForest,
-            AlgoArg::Lof => Algorithm::Lof,
-        },
+        algorithm: args.algo,
         contamination: args.contamination,
         n_estimators: args.n_estimators as usize,
         max_samples: args.max_samples,

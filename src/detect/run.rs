@@ -27,6 +27,14 @@ impl Algorithm {
     /// Every detector, in the order the GUI lists them.
     pub const ALL: [Algorithm; 2] = [Algorithm::IsolationForest, Algorithm::Lof];
 
+    /// The detector's name on the command line (`--algo`).
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            Algorithm::IsolationForest => "iforest",
+            Algorithm::Lof => "lof",
+        }
+    }
+
     /// The detector's name as shown to the user.
     pub fn label(self) -> &'static str {
         match self {
