@@ -17,8 +17,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use trafficlens::control::Control;
 use trafficlens::data::access::generate::{generate_log, LogGeneratorConfig};
-use trafficlens::data::access::{detect_format, read_log, view, LogControl, LogOptions};
+use trafficlens::data::access::{detect_format, read_log, view, LogOptions};
 use trafficlens::data::Source;
 
 thread_local! {
@@ -144,7 +145,7 @@ fn child(path: &Path) {
     common::reset_peak();
     let started = Instant::now();
     let format = detect_format(&source, false).expect("format");
-    let log = read_log(&source, &format, false, LogControl::default()).expect("read");
+    let log = read_log(&source, &format, false, Control::default()).expect("read");
     let lines = log.lines;
     assert_eq!(log.malformed, 0);
     if std::env::var(WITH_VIEW).is_ok() {

@@ -4,8 +4,10 @@
 //! statistics; [`detect`] holds the detectors; [`worker`] runs jobs off the UI thread; [`app`] is
 //! the desktop GUI and [`cli`] the headless command line; [`export`] writes files for both.
 
+pub mod analysis;
 pub mod app;
 pub mod cli;
+pub mod control;
 pub mod data;
 pub mod detect;
 pub mod export;

@@ -5,8 +5,9 @@
 //!
 //! Every request gets a generation number. A newer request supersedes older ones: requests still
 //! queued are skipped, a running fit is cancelled, and the caller drops events of generations it
-//! no longer waits for. Changing the contamination re-thresholds the last detection without a
-//! refit; changing only the LOF neighbours reuses the cached neighbour lists.
+//! no longer waits for. The analysis itself (what to refit, re-threshold or reuse) is the
+//! [`crate::analysis::Session`]'s: the worker holds one session per loaded table and forwards
+//! every job to it.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,20 +16,14 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::data::access::LogControl;
+use crate::analysis::{AnalysisError, Session};
+use crate::control::Control;
+use crate::data::access::LogOptions;
 use crate::data::stats::{describe, DatasetStats};
 use crate::data::{load_source_with, Dataset, LoadError, LoadOptions, Source};
-use crate::detect::iforest::Control;
-use crate::detect::run::{fit_forest, fit_lof_cached, Model};
-use crate::detect::{
-    Algorithm, Detection, DetectorConfig, FitError, Matrix, NeighbourCache, Scaling,
-};
+use crate::detect::{Detection, DetectorConfig, FitError};
 
-/// The largest k kept in the neighbour cache of the LOF slider.
-pub const LOF_CACHE_K: usize = 100;
-
-/// Above this many rows the LOF cache holds only the k asked for (lists of 100 would be too big).
-pub const LOF_CACHE_MAX_ROWS: usize = 200_000;
+pub use crate::analysis::{ScoreWork, LOF_CACHE_K, LOF_CACHE_MAX_ROWS};
 
 /// Where a table comes from.
 #[derive(Debug, Clone)]
@@ -54,6 +49,9 @@ pub enum Job {
         /// How to read it.
         options: LoadOptions,
     },
+    /// Show another view (clients or traffic, bucket, grouping) of the access log already
+    /// loaded, without reading it again.
+    LogView(LogOptions),
     /// Score the loaded table.
     Detect {
         /// Detector settings.
@@ -68,6 +66,14 @@ pub enum Job {
     },
     /// Write the log lines of the clients or buckets flagged by the last detection (atomic).
     ExportLines {
+        /// The file to write.
+        path: PathBuf,
+        /// Replace it if it exists (the user has agreed).
+        overwrite: bool,
+    },
+    /// Write the scores of the last detection (`row,anomaly_score,flagged`, as `detect
+    /// --scores-out` writes them; atomic).
+    ExportScores {
         /// The file to write.
         path: PathBuf,
         /// Replace it if it exists (the user has agreed).
@@ -135,7 +141,7 @@ pub enum Event {
         path: PathBuf,
         /// How many rows (or log lines).
         rows: usize,
-        /// What was written: `flagged rows` or `log lines`.
+        /// What was written: `flagged rows`, `scores` or `log lines`.
         what: &'static str,
     },
     /// The request failed; nothing else changed.
@@ -150,17 +156,6 @@ pub enum Event {
         /// The request.
         generation: u64,
     },
-}
-
-/// How much work a score update took.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ScoreWork {
-    /// The model was fitted and every row scored.
-    Fitted,
-    /// Only the contamination changed: the last scores were re-thresholded.
-    Rethresholded,
-    /// LOF for another k from neighbour lists searched before (no new search).
-    NeighboursReused,
 }
 
 /// Why a request failed.
@@ -178,19 +173,33 @@ pub enum WorkerError {
     /// A feature name is not in the table.
     #[error("no numeric column named `{0}`")]
     NoSuchFeature(String),
+    /// A feature is named twice.
+    #[error("`{0}` is named twice")]
+    FeatureTwice(String),
     /// "What if" or export was asked for before any detection.
     #[error("nothing has been scored yet")]
     NotScored,
     /// The export failed.
     #[error(transparent)]
     Export(Arc<crate::export::TableError>),
-    /// Log lines were asked for, but the table is not an access log.
+    /// Log lines or a log view were asked for, but the table is not an access log.
     #[error("the table on screen is not an access log")]
     NotALog,
 }
 
+impl From<AnalysisError> for WorkerError {
+    fn from(e: AnalysisError) -> Self {
+        match e {
+            AnalysisError::NoSuchFeature(name) => WorkerError::NoSuchFeature(name),
+            AnalysisError::FeatureTwice(name) => WorkerError::FeatureTwice(name),
+            AnalysisError::Fit(e) => WorkerError::Detect(e),
+            AnalysisError::NotScored => WorkerError::NotScored,
+        }
+    }
+}
+
 /// The job under way, shared between the caller and the worker thread.
-struct Running {
+struct CurrentJob {
     /// Its kind.
     kind: JobKind,
     /// Set to cancel it.
@@ -210,9 +219,12 @@ enum JobKind {
 impl JobKind {
     fn of(job: &Job) -> Self {
         match job {
-            Job::Load { .. } => JobKind::Load,
+            Job::Load { .. } | Job::LogView(_) => JobKind::Load,
             Job::Detect { .. } => JobKind::Detect,
-            Job::WhatIf { .. } | Job::Export { .. } | Job::ExportLines { .. } => JobKind::Other,
+            Job::WhatIf { .. }
+            | Job::Export { .. }
+            | Job::ExportLines { .. }
+            | Job::ExportScores { .. } => JobKind::Other,
         }
     }
 }
@@ -228,7 +240,7 @@ pub struct Worker {
     requests: Option<Sender<Request>>,
     events: Receiver<Event>,
     /// The work under way and how to cancel it.
-    cancel: Arc<Mutex<Running>>,
+    cancel: Arc<Mutex<CurrentJob>>,
     next_generation: u64,
     thread: Option<JoinHandle<()>>,
 }
@@ -238,7 +250,7 @@ impl Worker {
     pub fn spawn(notify: impl Fn() + Send + Sync + 'static) -> Worker {
         let (req_tx, req_rx) = channel::<Request>();
         let (ev_tx, ev_rx) = channel::<Event>();
-        let cancel = Arc::new(Mutex::new(Running {
+        let cancel = Arc::new(Mutex::new(CurrentJob {
             kind: JobKind::Other,
             flag: Arc::new(AtomicBool::new(false)),
             cancelled_through: 0,
@@ -247,7 +259,7 @@ impl Worker {
         let thread = std::thread::Builder::new()
             .name("trafficlens-worker".into())
             .spawn(move || {
-                let mut state = State::default();
+                let mut session: Option<Session> = None;
                 let send = |e: Event| {
                     let _ = ev_tx.send(e);
                     notify();
@@ -259,7 +271,7 @@ impl Worker {
                     queue.extend(req_rx.try_iter());
                     let newest_load = queue
                         .iter()
-                        .rposition(|r| matches!(r.job, Job::Load { .. }));
+                        .rposition(|r| matches!(r.job, Job::Load { .. } | Job::LogView(_)));
                     let newest_detect = queue
                         .iter()
                         .rposition(|r| matches!(r.job, Job::Detect { .. }));
@@ -268,10 +280,12 @@ impl Worker {
                         .rposition(|r| matches!(r.job, Job::WhatIf { .. }));
                     for (i, req) in queue.into_iter().enumerate() {
                         let keep = match req.job {
-                            Job::Load { .. } => Some(i) == newest_load,
+                            Job::Load { .. } | Job::LogView(_) => Some(i) == newest_load,
                             Job::Detect { .. } => Some(i) == newest_detect,
                             Job::WhatIf { .. } => Some(i) == newest_what_if,
-                            Job::Export { .. } | Job::ExportLines { .. } => true,
+                            Job::Export { .. }
+                            | Job::ExportLines { .. }
+                            | Job::ExportScores { .. } => true,
                         };
                         if !keep {
                             send(Event::Cancelled {
@@ -292,7 +306,7 @@ impl Worker {
                             });
                             continue;
                         }
-                        let event = state.handle(req.generation, req.job, &flag, &send);
+                        let event = handle(&mut session, req.generation, req.job, &flag, &send);
                         send(event);
                     }
                 }
@@ -359,356 +373,260 @@ impl Drop for Worker {
     }
 }
 
-/// What the worker keeps between requests.
-#[derive(Default)]
-struct State {
-    dataset: Option<Arc<Dataset>>,
-    /// The matrix last prepared for detection, with what it was made from.
-    prepared: Option<Prepared>,
-    /// The last detection, to re-threshold without a refit.
-    last: Option<LastScores>,
-    /// The last fitted model, for "what if".
-    model: Option<Model>,
-}
-
-/// The last scores sent, with what produced them.
-struct LastScores {
-    config: DetectorConfig,
-    features: Arc<Vec<String>>,
-    detection: Arc<Detection>,
-    top: Arc<Vec<usize>>,
-}
-
-/// Selected and scaled columns, and the LOF neighbour lists searched on them.
-struct Prepared {
-    features: Vec<String>,
-    scaling: Scaling,
-    scaler: Option<crate::detect::Scaler>,
-    columns: Vec<Vec<f64>>,
-    lof: Option<NeighbourCache>,
-}
-
-impl State {
-    fn handle(
-        &mut self,
-        generation: u64,
-        job: Job,
-        cancel: &AtomicBool,
-        send: &(impl Fn(Event) + Sync),
-    ) -> Event {
-        let started = Instant::now();
-        let result = match job {
-            Job::Load { source, options } => self.load(generation, source, &options, cancel, send),
-            Job::Detect { config, features } => {
-                self.detect(generation, config, features, cancel, send, started)
-            }
-            Job::WhatIf { values } => self.what_if(generation, &values),
-            Job::Export { path, overwrite } => self.export(generation, path, overwrite),
-            Job::ExportLines { path, overwrite } => self.export_lines(generation, path, overwrite),
-        };
-        match result {
-            Ok(event) => event,
-            Err(WorkerError::Detect(FitError::Cancelled)) => Event::Cancelled { generation },
-            Err(error) => Event::Failed { generation, error },
-        }
-    }
-
-    fn load(
-        &mut self,
-        generation: u64,
-        source: LoadSource,
-        options: &LoadOptions,
-        cancel: &AtomicBool,
-        send: &(impl Fn(Event) + Sync),
-    ) -> Result<Event, WorkerError> {
-        send(Event::Progress {
-            generation,
-            stage: "loading",
-            done: 0.0,
-        });
-        let report = |done: f32| {
-            send(Event::Progress {
-                generation,
-                stage: "reading",
-                done: done * 0.9,
-            })
-        };
-        let control = LogControl {
-            cancel: Some(cancel),
-            progress: Some(&report),
-        };
-        let loaded = match source {
-            // Another view of the log on screen: no need to read it again.
-            LoadSource::Path(p) => match self.log_on_screen(&p, options) {
-                Some(log) => crate::data::access::view(log, &options.log),
-                None => load_source_with(Source::File(p), options, control),
-            },
-            LoadSource::Bytes { name, bytes } => load_source_with(
-                Source::Memory {
-                    name: name.into(),
-                    bytes,
-                },
-                options,
-                control,
-            ),
-        };
-        if matches!(&loaded, Err(e) if e.is_cancelled()) {
-            return Err(WorkerError::Detect(FitError::Cancelled));
-        }
-        let dataset = Arc::new(loaded.map_err(|e| WorkerError::Load(Arc::new(e)))?);
-        send(Event::Progress {
-            generation,
-            stage: "statistics",
-            done: 0.5,
-        });
-        let stats = Arc::new(describe(&dataset));
-        // A cancelled load leaves the current table in place.
-        if cancel.load(Ordering::Relaxed) {
-            return Err(WorkerError::Detect(FitError::Cancelled));
-        }
-        self.dataset = Some(Arc::clone(&dataset));
-        self.prepared = None;
-        self.last = None;
-        self.model = None;
-        Ok(Event::Loaded {
-            generation,
-            dataset,
-            stats,
-        })
-    }
-
-    /// The parsed log on screen when `path` is its file, unchanged on disk, and `options` ask
-    /// for the same format.
-    fn log_on_screen(
-        &self,
-        path: &std::path::Path,
-        options: &LoadOptions,
-    ) -> Option<Arc<crate::data::access::AccessLog>> {
-        let log = &self.dataset.as_ref()?.log.as_ref()?.log;
-        let same_format = match &options.log.format {
-            Some(f) => crate::data::access::LogFormat::parse(f)
-                .is_ok_and(|f| f.pieces == log.format.pieces),
-            None => true,
-        };
-        let unchanged = log.source.fingerprint().is_ok_and(|f| f == log.fingerprint);
-        (log.source.path() == path && same_format && unchanged).then(|| Arc::clone(log))
-    }
-
-    fn detect(
-        &mut self,
-        generation: u64,
-        config: DetectorConfig,
-        features: Vec<String>,
-        cancel: &AtomicBool,
-        send: &(impl Fn(Event) + Sync),
-        started: Instant,
-    ) -> Result<Event, WorkerError> {
-        let ds = self.dataset.clone().ok_or(WorkerError::NoData)?;
-        let features = if features.is_empty() {
-            ds.feature_names.clone()
-        } else {
-            features
-        };
-        let scored = |detection: Arc<Detection>,
-                      top: Arc<Vec<usize>>,
-                      features: Arc<Vec<String>>,
-                      work: ScoreWork| Event::Scored {
-            generation,
-            detection,
-            top_features: top,
-            features,
-            elapsed: started.elapsed(),
-            work,
-        };
-
-        // Only the contamination changed: re-threshold, no refit.
-        if let Some(last) = &self.last {
-            let same_model = DetectorConfig {
-                contamination: config.contamination,
-                ..last.config
-            } == config;
-            if same_model && *last.features == features {
-                let mut d = (*last.detection).clone();
-                d.rethreshold(config.contamination);
-                let next = LastScores {
-                    config,
-                    features: Arc::clone(&last.features),
-                    detection: Arc::new(d),
-                    top: Arc::clone(&last.top),
-                };
-                let event = scored(
-                    Arc::clone(&next.detection),
-                    Arc::clone(&next.top),
-                    Arc::clone(&next.features),
-                    ScoreWork::Rethresholded,
-                );
-                self.last = Some(next);
-                return Ok(event);
-            }
-        }
-
-        let prepared_fits = self
-            .prepared
+/// Runs one job on the session held by the worker thread (`None` until a table is loaded).
+fn handle(
+    session: &mut Option<Session>,
+    generation: u64,
+    job: Job,
+    cancel: &AtomicBool,
+    send: &(impl Fn(Event) + Sync),
+) -> Event {
+    let started = Instant::now();
+    let result = match job {
+        Job::Load { source, options } => load(session, generation, source, &options, cancel, send),
+        Job::LogView(options) => log_view(session, generation, &options, cancel, send),
+        Job::Detect { config, features } => session
+            .as_mut()
+            .ok_or(WorkerError::NoData)
+            .and_then(|s| detect(s, generation, &config, &features, cancel, send, started)),
+        Job::WhatIf { values } => session
             .as_ref()
-            .is_some_and(|p| p.features == features && p.scaling == config.scaling);
-        if !prepared_fits {
-            let mut columns = Vec::with_capacity(features.len());
-            for name in &features {
-                let col = ds
-                    .feature(name)
-                    .ok_or_else(|| WorkerError::NoSuchFeature(name.clone()))?;
-                columns.push(col.to_vec());
-            }
-            let x = Matrix::new(&columns, &features)?;
-            let scaler = (config.scaling != Scaling::None)
-                .then(|| crate::detect::Scaler::fit(&x, config.scaling));
-            let columns = match &scaler {
-                Some(s) => s.transform(&x)?,
-                None => columns,
-            };
-            self.prepared = Some(Prepared {
-                features: features.clone(),
-                scaling: config.scaling,
-                scaler,
-                columns,
-                lof: None,
-            });
-        }
-        let Some(prepared) = self.prepared.as_mut() else {
-            return Err(WorkerError::NoData);
-        };
-        let x = Matrix::new(&prepared.columns, &prepared.features)?;
-        let all_rows = |d: &Detection| (0..d.scores.len()).collect::<Vec<usize>>();
-        let progress = |done: f32| {
-            send(Event::Progress {
+            .ok_or(WorkerError::NotScored)
+            .and_then(|s| Ok(s.what_if(&values)?))
+            .map(|w| Event::WhatIf {
                 generation,
-                stage: "scoring",
-                done,
-            })
-        };
-        let mut work = ScoreWork::Fitted;
-        let fitted = match config.algorithm {
-            Algorithm::IsolationForest => {
-                let control = Control {
-                    cancel: Some(cancel),
-                    progress: Some(&progress),
-                };
-                fit_forest(&x, &config, all_rows, control)?
-            }
-            Algorithm::Lof => {
-                let k = config.n_neighbors;
-                let rows = x.rows();
-                let cached = prepared.lof.as_ref().is_some_and(|c| k <= c.k_max());
-                if cached {
-                    work = ScoreWork::NeighboursReused;
-                } else {
-                    progress(0.0);
-                    let k_max = if rows <= LOF_CACHE_MAX_ROWS {
-                        LOF_CACHE_K.max(k)
-                    } else {
-                        k
-                    };
-                    prepared.lof = Some(NeighbourCache::build(&x, k_max)?);
-                }
-                if cancel.load(Ordering::Relaxed) {
-                    return Err(WorkerError::Detect(FitError::Cancelled));
-                }
-                let Some(cache) = prepared.lof.as_ref() else {
-                    return Err(WorkerError::NoData);
-                };
-                fit_lof_cached(cache, &x, &config, all_rows)?
-            }
-        };
-        let (detection, top) = (fitted.detection, fitted.top_features);
-        self.model = Some(fitted.model);
-        let last = LastScores {
-            config,
-            features: Arc::new(features),
-            detection: Arc::new(detection),
-            top: Arc::new(top),
-        };
-        let event = scored(
-            Arc::clone(&last.detection),
-            Arc::clone(&last.top),
-            Arc::clone(&last.features),
-            work,
-        );
-        self.last = Some(last);
-        Ok(event)
+                score: w.score,
+                flagged: w.flagged,
+            }),
+        Job::Export { path, overwrite } => {
+            export_with(session, ExportKind::Flagged, generation, path, overwrite)
+        }
+        Job::ExportScores { path, overwrite } => {
+            export_with(session, ExportKind::Scores, generation, path, overwrite)
+        }
+        Job::ExportLines { path, overwrite } => {
+            export_with(session, ExportKind::LogLines, generation, path, overwrite)
+        }
+    };
+    match result {
+        Ok(event) => event,
+        Err(WorkerError::Detect(FitError::Cancelled)) => Event::Cancelled { generation },
+        Err(error) => Event::Failed { generation, error },
     }
+}
 
-    fn what_if(&mut self, generation: u64, values: &[f64]) -> Result<Event, WorkerError> {
-        let (Some(model), Some(last)) = (&self.model, &self.last) else {
-            return Err(WorkerError::NotScored);
-        };
-        let row = match self.prepared.as_ref().and_then(|p| p.scaler.as_ref()) {
-            Some(s) => s.transform_row(values)?,
-            None => values.to_vec(),
-        };
-        let score = model.anomaly_score(&row)?;
-        Ok(Event::WhatIf {
+/// Loads a table; on success the session starts over with it.
+fn load(
+    session: &mut Option<Session>,
+    generation: u64,
+    source: LoadSource,
+    options: &LoadOptions,
+    cancel: &AtomicBool,
+    send: &(impl Fn(Event) + Sync),
+) -> Result<Event, WorkerError> {
+    send(Event::Progress {
+        generation,
+        stage: "loading",
+        done: 0.0,
+    });
+    let report = |done: f32| {
+        send(Event::Progress {
             generation,
-            score,
-            flagged: score > last.detection.threshold,
+            stage: "reading",
+            done: done * 0.9,
         })
+    };
+    let control = Control {
+        cancel: Some(cancel),
+        progress: Some(&report),
+    };
+    let source = match source {
+        LoadSource::Path(p) => Source::File(p),
+        LoadSource::Bytes { name, bytes } => Source::Memory {
+            name: name.into(),
+            bytes,
+        },
+    };
+    let loaded = load_source_with(source, options, control);
+    if matches!(&loaded, Err(e) if e.is_cancelled()) {
+        return Err(WorkerError::Detect(FitError::Cancelled));
     }
+    start_session(session, generation, loaded, cancel, send)
+}
 
-    fn export(
-        &mut self,
-        generation: u64,
-        path: PathBuf,
-        overwrite: bool,
-    ) -> Result<Event, WorkerError> {
-        let (Some(ds), Some(last)) = (&self.dataset, &self.last) else {
-            return Err(WorkerError::NotScored);
-        };
-        let rows = last.detection.flagged_rows();
-        let scores: Vec<f64> = rows.iter().map(|&r| last.detection.scores[r]).collect();
-        let tops: Vec<String> = rows
-            .iter()
-            .map(|&r| last.features.get(last.top[r]).cloned().unwrap_or_default())
-            .collect();
-        let top_idx: Vec<usize> = rows.iter().map(|&r| last.top[r]).collect();
-        let why = crate::data::access::verdict::explain_rows(ds, &rows, &top_idx, &last.features);
-        let export = |e| WorkerError::Export(Arc::new(e));
-        let target = crate::export::OutputPlan::new(&ds.input_files(), overwrite)
-            .file(&path)
-            .map_err(|e| export(e.into()))?;
-        crate::export::write_flagged_to(&target, ds, &rows, &scores, &tops, why.as_deref())
-            .map_err(export)?;
-        Ok(Event::Exported {
-            generation,
-            path,
-            rows: rows.len(),
-            what: "flagged rows",
-        })
-    }
+/// Another view of the access log the session holds; on success the session starts over with
+/// it.
+fn log_view(
+    session: &mut Option<Session>,
+    generation: u64,
+    options: &LogOptions,
+    cancel: &AtomicBool,
+    send: &(impl Fn(Event) + Sync),
+) -> Result<Event, WorkerError> {
+    let log = session
+        .as_ref()
+        .and_then(|s| s.dataset().log.as_ref())
+        .map(|t| Arc::clone(&t.log))
+        .ok_or(WorkerError::NotALog)?;
+    send(Event::Progress {
+        generation,
+        stage: "loading",
+        done: 0.0,
+    });
+    let viewed = crate::data::access::view(log, options);
+    start_session(session, generation, viewed, cancel, send)
+}
 
-    fn export_lines(
-        &mut self,
-        generation: u64,
-        path: PathBuf,
-        overwrite: bool,
-    ) -> Result<Event, WorkerError> {
-        let (Some(ds), Some(last)) = (&self.dataset, &self.last) else {
-            return Err(WorkerError::NotScored);
-        };
-        let (Some(table), Some(filter)) = (
-            ds.log.as_ref(),
-            crate::export::LineFilter::for_rows(ds, &last.detection.flagged_rows()),
-        ) else {
-            return Err(WorkerError::NotALog);
-        };
-        let export = |e| WorkerError::Export(Arc::new(e));
-        let target = crate::export::OutputPlan::new(&ds.input_files(), overwrite)
-            .file(&path)
-            .map_err(|e| export(e.into()))?;
-        let n = crate::export::write_log_lines_to(&target, &table.log, &filter).map_err(export)?;
-        Ok(Event::Exported {
-            generation,
-            path,
-            rows: usize::try_from(n.written).unwrap_or(usize::MAX),
-            what: "log lines",
-        })
+/// Computes the statistics of a loaded table and starts a session on it (unless cancelled:
+/// then the current table stays).
+fn start_session(
+    session: &mut Option<Session>,
+    generation: u64,
+    loaded: Result<Dataset, LoadError>,
+    cancel: &AtomicBool,
+    send: &(impl Fn(Event) + Sync),
+) -> Result<Event, WorkerError> {
+    let dataset = Arc::new(loaded.map_err(|e| WorkerError::Load(Arc::new(e)))?);
+    send(Event::Progress {
+        generation,
+        stage: "statistics",
+        done: 0.5,
+    });
+    let stats = Arc::new(describe(&dataset));
+    // A cancelled load leaves the current table in place.
+    if cancel.load(Ordering::Relaxed) {
+        return Err(WorkerError::Detect(FitError::Cancelled));
     }
+    *session = Some(Session::interactive(Arc::clone(&dataset)));
+    Ok(Event::Loaded {
+        generation,
+        dataset,
+        stats,
+    })
+}
+
+/// Scores the session's table; the session decides what must be recomputed.
+fn detect(
+    session: &mut Session,
+    generation: u64,
+    config: &DetectorConfig,
+    features: &[String],
+    cancel: &AtomicBool,
+    send: &(impl Fn(Event) + Sync),
+    started: Instant,
+) -> Result<Event, WorkerError> {
+    let progress = |done: f32| {
+        send(Event::Progress {
+            generation,
+            stage: "scoring",
+            done,
+        })
+    };
+    let control = Control {
+        cancel: Some(cancel),
+        progress: Some(&progress),
+    };
+    let scored = session.score(config, features, control)?;
+    let top_features = session.explain_all()?;
+    Ok(Event::Scored {
+        generation,
+        detection: scored.detection,
+        top_features,
+        features: Arc::new(session.feature_names().to_vec()),
+        elapsed: started.elapsed(),
+        work: scored.work,
+    })
+}
+
+/// The export error as the worker reports it.
+fn export_error(e: crate::export::TableError) -> WorkerError {
+    WorkerError::Export(Arc::new(e))
+}
+
+/// `path` checked as an output beside the inputs of `ds` (replaced only with `overwrite`).
+fn output(
+    ds: &Dataset,
+    path: &std::path::Path,
+    overwrite: bool,
+) -> Result<crate::export::Target, WorkerError> {
+    crate::export::OutputPlan::new(&ds.input_files(), overwrite)
+        .file(path)
+        .map_err(|e| export_error(e.into()))
+}
+
+/// Runs an export job on the session, if there is one.
+fn export_with(
+    session: &Option<Session>,
+    kind: ExportKind,
+    generation: u64,
+    path: PathBuf,
+    overwrite: bool,
+) -> Result<Event, WorkerError> {
+    let session = session.as_ref().ok_or(WorkerError::NotScored)?;
+    export(session, kind, generation, path, overwrite)
+}
+
+/// What an export job writes.
+#[derive(Debug, Clone, Copy)]
+enum ExportKind {
+    /// The flagged rows with their original cells.
+    Flagged,
+    /// Every row's score and flag.
+    Scores,
+    /// The log lines of the flagged clients or buckets.
+    LogLines,
+}
+
+/// Writes what `kind` asks for of the session's detection to `path`.
+fn export(
+    session: &Session,
+    kind: ExportKind,
+    generation: u64,
+    path: PathBuf,
+    overwrite: bool,
+) -> Result<Event, WorkerError> {
+    let ds = session.dataset();
+    let detection = session.detection().ok_or(WorkerError::NotScored)?;
+    let (rows, what) = match kind {
+        ExportKind::Flagged => {
+            let flagged = session.flagged()?;
+            crate::export::write_flagged_to(
+                &output(ds, &path, overwrite)?,
+                ds,
+                &flagged.rows,
+                &flagged.scores,
+                &flagged.top_features,
+                flagged.words.as_deref(),
+            )
+            .map_err(export_error)?;
+            (flagged.rows.len(), "flagged rows")
+        }
+        ExportKind::Scores => {
+            let target = output(ds, &path, overwrite)?;
+            crate::export::write_scores_to(&target, ds, &detection.scores, &detection.flags)
+                .map_err(export_error)?;
+            (detection.scores.len(), "scores")
+        }
+        ExportKind::LogLines => {
+            let (Some(table), Some(filter)) = (
+                ds.log.as_ref(),
+                crate::export::LineFilter::for_rows(ds, &detection.flagged_rows()),
+            ) else {
+                return Err(WorkerError::NotALog);
+            };
+            let target = output(ds, &path, overwrite)?;
+            let n = crate::export::write_log_lines_to(&target, &table.log, &filter)
+                .map_err(export_error)?;
+            (
+                usize::try_from(n.written).unwrap_or(usize::MAX),
+                "log lines",
+            )
+        }
+    };
+    Ok(Event::Exported {
+        generation,
+        path,
+        rows,
+        what,
+    })
 }

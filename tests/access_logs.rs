@@ -5,11 +5,12 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use trafficlens::analysis::Session;
+use trafficlens::control::Control;
 use trafficlens::data::access::generate::{generate_log, LogGeneratorConfig};
 use trafficlens::data::access::{LogGroup, LogOptions, LogView};
 use trafficlens::data::{load, LoadError, LoadOptions};
-use trafficlens::detect::iforest::Control;
-use trafficlens::detect::{DetectorConfig, Matrix};
+use trafficlens::detect::DetectorConfig;
 
 use crate::util::{bin, data, tempdir};
 
@@ -48,17 +49,12 @@ fn log_options(view: LogView) -> LoadOptions {
 
 /// Scores with the default detector; returns the scores.
 fn default_scores(ds: &trafficlens::data::Dataset) -> Vec<f64> {
-    let x = Matrix::new(&ds.columns, &ds.feature_names).expect("matrix");
-    trafficlens::detect::run::run(
-        &x,
-        &ds.feature_names,
-        &DetectorConfig::default(),
-        |_| Vec::new(),
-        Control::default(),
-    )
-    .expect("fit")
-    .detection
-    .scores
+    Session::new(std::sync::Arc::new(ds.clone()))
+        .score(&DetectorConfig::default(), &[], Control::default())
+        .expect("fit")
+        .detection
+        .scores
+        .clone()
 }
 
 #[test]
@@ -112,15 +108,9 @@ fn the_traffic_view_flags_the_ddos_buckets() {
         ds.feature_names,
         ["requests", "bytes", "clients", "4xx rate", "5xx rate"]
     );
-    let x = Matrix::new(&ds.columns, &ds.feature_names).expect("matrix");
-    let fitted = trafficlens::detect::run::run(
-        &x,
-        &ds.feature_names,
-        &DetectorConfig::default(),
-        |_| Vec::new(),
-        Control::default(),
-    )
-    .expect("fit");
+    let fitted = Session::new(std::sync::Arc::new(ds.clone()))
+        .score(&DetectorConfig::default(), &[], Control::default())
+        .expect("fit");
     // The generator's DDoS runs from 20:30 to 20:40 on the second day.
     let start = time.millis[0] + 86_400_000 + (20 * 60 + 30) * 60_000;
     for b in [start, start + 300_000] {

@@ -5,10 +5,10 @@
 
 use std::fmt::Write as _;
 
+use trafficlens::analysis::Session;
+use trafficlens::control::Control;
 use trafficlens::data::{load, Layout, LoadError, LoadOptions};
-use trafficlens::detect::iforest::Control;
-use trafficlens::detect::run::run;
-use trafficlens::detect::{Contamination, DetectorConfig, Matrix};
+use trafficlens::detect::{Contamination, DetectorConfig};
 
 use crate::util::{bin, tempdir};
 
@@ -197,31 +197,28 @@ fn flagged_out_of_many_rows_is_complete_and_correct() {
         .success();
 
     // The same detection through the library.
-    let ds = load(&input, &LoadOptions::default()).expect("load");
-    let x = Matrix::new(&ds.columns, &ds.feature_names).expect("matrix");
+    let ds = std::sync::Arc::new(load(&input, &LoadOptions::default()).expect("load"));
     let config = DetectorConfig {
         contamination: Contamination::Fraction(0.5),
         seed: 3,
         ..DetectorConfig::default()
     };
-    let fitted = run(
-        &x,
-        &ds.feature_names,
-        &config,
-        |d| d.flagged_rows(),
-        Control::default(),
-    )
-    .expect("run");
-    let flagged = fitted.detection.flagged_rows();
+    let mut session = Session::new(std::sync::Arc::clone(&ds));
+    let detection = session
+        .score(&config, &[], Control::default())
+        .expect("score")
+        .detection;
+    let flagged = detection.flagged_rows();
+    let tops = session.explain(&flagged).expect("explain");
     assert!(flagged.len() >= n / 2 - 10, "{} flagged", flagged.len());
 
     let out = records(&dir.path().join("flagged.csv"));
     assert_eq!(out[0], vec!["id", "x", "y", "anomaly_score", "top_feature"]);
     assert_eq!(out.len() - 1, flagged.len());
-    for ((record, &row), &top) in out[1..].iter().zip(&flagged).zip(&fitted.top_features) {
+    for ((record, &row), &top) in out[1..].iter().zip(&flagged).zip(&tops) {
         assert_eq!(record[..3], cells[row][..], "row {row}");
         let score: f64 = record[3].parse().expect("a score");
-        assert_eq!(score, fitted.detection.scores[row], "row {row}");
+        assert_eq!(score, detection.scores[row], "row {row}");
         assert_eq!(record[4], ds.feature_names[top], "row {row}");
     }
 }

@@ -99,3 +99,56 @@ fn negative_outlier_factors_flags_and_novelty_match_sklearn() {
         }
     }
 }
+
+/// The LOF neighbour search on 1,000,000 rows stops within 100 ms of the cancel flag being set
+/// (set once the search has reported progress), long before it would have finished.
+#[test]
+fn neighbour_search_on_a_million_rows_cancels_within_100_ms() {
+    use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+    use std::time::{Duration, Instant};
+    use trafficlens::control::Control;
+
+    let rows = 1_000_000;
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let cols: Vec<Vec<f64>> = (0..3)
+        .map(|_| (0..rows).map(|_| next()).collect())
+        .collect();
+    let names: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+    let cancel = AtomicBool::new(false);
+    let done = AtomicU32::new(0f32.to_bits());
+    let (result, latency, at_return) = std::thread::scope(|scope| {
+        let search = scope.spawn(|| {
+            let x = Matrix::new(&cols, &names).expect("matrix");
+            let report = |d: f32| done.store(d.to_bits(), Ordering::Relaxed);
+            let r = NeighbourCache::build_with(&x, 20, Control::new(&cancel, &report));
+            (r.map(|_| ()), Instant::now())
+        });
+        while f32::from_bits(done.load(Ordering::Relaxed)) == 0.0 {
+            assert!(!search.is_finished(), "the search reported no progress");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let set = Instant::now();
+        cancel.store(true, Ordering::Relaxed);
+        let (r, returned) = search.join().expect("search thread");
+        (
+            r,
+            returned.duration_since(set),
+            f32::from_bits(done.load(Ordering::Relaxed)),
+        )
+    });
+    assert_eq!(result, Err(trafficlens::detect::FitError::Cancelled));
+    assert!(
+        at_return < 0.5,
+        "stopped at {at_return}: not well before the end"
+    );
+    assert!(
+        latency < Duration::from_millis(100),
+        "returned {latency:?} after the flag was set"
+    );
+}

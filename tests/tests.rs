@@ -3,6 +3,7 @@
 mod access_logs;
 mod app;
 mod bad_inputs;
+mod behaviour;
 mod cli;
 mod detect;
 mod hardening_answers;

@@ -273,3 +273,132 @@ fn assert_sample_still_loaded(w: &mut Worker) {
         other => panic!("{other:?}"),
     }
 }
+
+/// Scores `sample_data/web_traffic.csv` with `detect` and with the worker (after `before`,
+/// scored first on the same worker) and compares the two scores files byte for byte.
+fn assert_cli_equals_worker(cli: &[&str], before: Option<DetectorConfig>, config: DetectorConfig) {
+    let dir = crate::util::tempdir();
+    let input = repo("sample_data/web_traffic.csv");
+    let by_cli = dir.path().join("cli.csv");
+    crate::util::bin(dir.path())
+        .arg("detect")
+        .arg(&input)
+        .args(cli)
+        .arg("--scores-out")
+        .arg(&by_cli)
+        .assert()
+        .success();
+    let mut w = Worker::spawn(|| {});
+    load_sample(&mut w);
+    for c in before.into_iter().chain([config]) {
+        let g = w.submit(detect(c));
+        assert!(matches!(outcome(&w, g), Event::Scored { .. }));
+    }
+    let by_worker = dir.path().join("worker.csv");
+    let g = w.submit(Job::ExportScores {
+        path: by_worker.clone(),
+        overwrite: false,
+    });
+    assert!(matches!(outcome(&w, g), Event::Exported { .. }));
+    let a = std::fs::read(&by_cli).expect("CLI scores");
+    let b = std::fs::read(&by_worker).expect("worker scores");
+    assert!(
+        a == b,
+        "{cli:?}: the CLI and the worker wrote different scores"
+    );
+}
+
+#[test]
+fn cli_and_worker_write_identical_scores_iforest() {
+    let config = DetectorConfig {
+        contamination: Contamination::Fraction(0.05),
+        scaling: trafficlens::detect::Scaling::Robust,
+        ..DetectorConfig::default()
+    };
+    assert_cli_equals_worker(
+        &["--contamination", "0.05", "--scale", "robust"],
+        None,
+        config,
+    );
+    // Re-thresholded in the worker, fitted with that contamination by the CLI.
+    assert_cli_equals_worker(
+        &["--contamination", "0.1", "--scale", "robust"],
+        Some(config),
+        DetectorConfig {
+            contamination: Contamination::Fraction(0.1),
+            ..config
+        },
+    );
+}
+
+#[test]
+fn cli_and_worker_write_identical_scores_lof() {
+    let lof = DetectorConfig {
+        algorithm: Algorithm::Lof,
+        n_neighbors: 20,
+        contamination: Contamination::Fraction(0.05),
+        ..DetectorConfig::default()
+    };
+    let args = [
+        "--algo",
+        "lof",
+        "--n-neighbors",
+        "20",
+        "--contamination",
+        "0.05",
+    ];
+    assert_cli_equals_worker(&args, None, lof);
+    // k = 20 from the neighbour lists the worker searched for k = 35.
+    assert_cli_equals_worker(
+        &args,
+        Some(DetectorConfig {
+            n_neighbors: 35,
+            ..lof
+        }),
+        lof,
+    );
+}
+
+#[test]
+fn a_log_view_change_uses_the_log_held_without_reading_the_file_again() {
+    use trafficlens::data::access::{LogOptions, LogView};
+    let dir = crate::util::tempdir();
+    let log = dir.path().join("access.log");
+    std::fs::copy(data("logs/vhost.log"), &log).expect("copy");
+    let mut w = Worker::spawn(|| {});
+    let g = w.submit(Job::Load {
+        source: LoadSource::Path(log.clone()),
+        options: LoadOptions::default(),
+    });
+    let clients = match outcome(&w, g) {
+        Event::Loaded { dataset, .. } => dataset,
+        other => panic!("{other:?}"),
+    };
+    assert!(clients.log.as_ref().is_some_and(|t| t.bucket.is_none()));
+    // Gone from disk: a reload would fail; a view of the log held does not read it.
+    std::fs::remove_file(&log).expect("remove");
+    let g = w.submit(Job::LogView(LogOptions {
+        view: LogView::Traffic,
+        ..LogOptions::default()
+    }));
+    match outcome(&w, g) {
+        Event::Loaded { dataset, .. } => {
+            assert!(dataset.log.as_ref().is_some_and(|t| t.bucket.is_some()));
+            assert!(std::sync::Arc::ptr_eq(
+                &dataset.log.as_ref().expect("log").log,
+                &clients.log.as_ref().expect("log").log
+            ));
+        }
+        other => panic!("{other:?}"),
+    }
+    // A table is not a log: the view change fails and the table stays.
+    load_sample(&mut w);
+    let g = w.submit(Job::LogView(LogOptions::default()));
+    assert!(matches!(
+        outcome(&w, g),
+        Event::Failed {
+            error: WorkerError::NotALog,
+            ..
+        }
+    ));
+}

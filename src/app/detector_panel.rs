@@ -1,5 +1,6 @@
 //! The detector panel: algorithm, contamination, trees, samples, neighbours, seed, features and
-//! scaling. Every change rescores; the worker re-thresholds or reuses neighbours when it can.
+//! scaling. Every change sends the settings; the analysis session decides whether to refit,
+//! re-threshold or reuse the neighbour lists.
 
 use egui::Ui;
 
@@ -15,16 +16,9 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, actions: &mut Vec<Action>) {
     egui::ComboBox::from_label("Algorithm")
         .selected_text(config.algorithm.to_string())
         .show_ui(ui, |ui| {
-            ui.selectable_value(
-                &mut config.algorithm,
-                Algorithm::IsolationForest,
-                "Isolation Forest",
-            );
-            ui.selectable_value(
-                &mut config.algorithm,
-                Algorithm::Lof,
-                "Local Outlier Factor",
-            );
+            for algorithm in Algorithm::ALL {
+                ui.selectable_value(&mut config.algorithm, algorithm, algorithm.label());
+            }
         });
 
     let mut auto = config.contamination == Contamination::Auto;

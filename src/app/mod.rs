@@ -299,6 +299,17 @@ impl TrafficLensApp {
                     .current_source
                     .clone()
                     .map(|c| (c, self.current_format.clone()));
+                let log_on_screen = s.dataset.as_ref().is_some_and(|d| d.log.is_some());
+                if s.loading.is_none() && log_on_screen {
+                    // Another view of the log the worker holds: no reading.
+                    s.awaiting.load = self.worker.submit(Job::LogView(s.persisted.log.clone()));
+                    s.loading = Some(state::Busy {
+                        generation: s.awaiting.load,
+                        stage: "loading",
+                        done: 0.0,
+                    });
+                    return;
+                }
                 let target = if s.loading.is_some() {
                     pending
                 } else {

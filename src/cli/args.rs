@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::data::access::{Bucket, LogGroup, LogOptions, LogView};
 use crate::data::{CsvEngine, Layout, LoadOptions, MissingPolicy};
-use crate::detect::{Contamination, MaxSamples};
+use crate::detect::{Algorithm, Contamination, MaxSamples};
 
 /// TrafficLens finds anomalous web traffic: spikes, scanners, floods and brute-force runs.
 #[derive(Debug, Parser)]
@@ -246,13 +246,15 @@ pub struct StatsArgs {
     pub json: bool,
 }
 
-/// Detection algorithm on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AlgoArg {
-    /// Isolation Forest.
-    Iforest,
-    /// Local Outlier Factor.
-    Lof,
+/// `--algo` takes every [`Algorithm`] by its command-line name, with its label as help.
+impl ValueEnum for Algorithm {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Algorithm::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.cli_name()).help(self.label()))
+    }
 }
 
 /// LOF neighbourhood on the command line.
@@ -288,8 +290,8 @@ pub struct DetectArgs {
     #[command(flatten)]
     pub load: LoadArgs,
     /// Detector: iforest or lof.
-    #[arg(long, value_enum, default_value_t = AlgoArg::Iforest, long_help = "The detector: `iforest` (Isolation Forest) or `lof` (Local Outlier Factor).")]
-    pub algo: AlgoArg,
+    #[arg(long, value_enum, default_value_t = Algorithm::IsolationForest, long_help = "The detector: `iforest` (Isolation Forest) or `lof` (Local Outlier Factor).")]
+    pub algo: Algorithm,
     /// Expected share of anomalies: auto or a fraction in (0, 0.5].
     #[arg(
         long,

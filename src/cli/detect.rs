@@ -2,17 +2,18 @@
 //! summary).
 
 use std::io::{IsTerminal, Write};
+use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::args::{AlgoArg, DetectArgs, NeighbourhoodArg, ScaleArg};
+use super::args::{DetectArgs, NeighbourhoodArg, ScaleArg};
 use super::format::{sig, table};
 use super::CliError;
+use crate::analysis::{AnalysisError, Session};
+use crate::control::Control;
 use crate::data::access::verdict::explain_rows as explain_in_words;
 use crate::data::{format_millis, load, Dataset};
-use crate::detect::iforest::Control;
-use crate::detect::run::run as run_detector;
-use crate::detect::{Algorithm, Detection, DetectorConfig, Matrix, Neighbourhood, Scaling};
+use crate::detect::{Detection, DetectorConfig, Neighbourhood, Scaling};
 use crate::export::{
     write_flagged_to, write_log_lines_to, write_scores_to, LineFilter, OutputPlan,
 };
@@ -44,10 +45,7 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
         .map(|p| plan.output(p))
         .transpose()?;
     let config = DetectorConfig {
-        algorithm: match args.algo {
-            AlgoArg::Iforest => Algorithm::IsolationForest,
-            AlgoArg::Lof => Algorithm::Lof,
-        },
+        algorithm: args.algo,
         contamination: args.contamination,
         n_estimators: args.n_estimators as usize,
         max_samples: args.max_samples,
@@ -69,13 +67,15 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
 
     let progress = Progress::new();
     progress.stage("loading");
-    let mut options = args.load.options();
-    // Columns named as written in the file: a table that has them all is read wide.
-    options.features = args
+    let features = args
         .features
         .as_deref()
-        .map(feature_list)
+        .map(parse_features)
+        .transpose()?
         .unwrap_or_default();
+    let mut options = args.load.options();
+    // Columns named as written in the file: a table that has them all is read wide.
+    options.features = features.clone();
     let ds = load(&args.input, &options)?;
     if args.flagged_out_lines.is_some() && ds.log.is_none() {
         return Err(CliError::Usage(format!(
@@ -83,39 +83,24 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
             ds.path.display()
         )));
     }
-    // Every feature: use the loaded columns as they are; a selection is copied.
-    let selected = args
-        .features
-        .as_deref()
-        .map(|list| select_features(&ds, list))
-        .transpose()?;
-    let (columns, names) = match &selected {
-        Some((c, n)) => (c.as_slice(), n.as_slice()),
-        None => (ds.columns.as_slice(), ds.feature_names.as_slice()),
-    };
-    let x = Matrix::new(columns, names).map_err(|e| CliError::detect_on(&ds.path, e))?;
+    let ds = Arc::new(ds);
+    let mut session = Session::new(Arc::clone(&ds));
     progress.stage("scoring");
     let report = |done: f32| progress.set(done);
     let control = Control {
         cancel: None,
         progress: Some(&report),
     };
-    let (detection, top_rows, top) = {
-        let mut wanted = Vec::new();
-        let fitted = run_detector(
-            &x,
-            names,
-            &config,
-            |d| {
-                wanted = explain_rows(d);
-                wanted.clone()
-            },
-            control,
-        )
-        .map_err(|e| CliError::detect_on(&ds.path, e))?;
-        (fitted.detection, wanted, fitted.top_features)
-    };
+    let detection = session
+        .score(&config, &features, control)
+        .map_err(|e| analysis_error(&ds, e))?
+        .detection;
     progress.finish();
+    let names = session.feature_names().to_vec();
+    let top_rows = top_scoring(&detection, TOP_ROWS);
+    let top = session
+        .explain(&top_rows)
+        .map_err(|e| analysis_error(&ds, e))?;
 
     for w in &detection.warnings {
         eprintln(format_args!("trafficlens: warning: {w}"));
@@ -126,29 +111,19 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
             ds.missing.rows_left_out, ds.input_rows
         ));
     }
-    // The top feature of each explained row, looked up by row (one search per row would make
-    // exporting many flagged rows quadratic).
-    let mut top_by_row = vec![0usize; detection.scores.len()];
-    for (&row, &feature) in top_rows.iter().zip(&top) {
-        if let Some(slot) = top_by_row.get_mut(row) {
-            *slot = feature;
-        }
-    }
-    let top_of = |row: usize| top_by_row.get(row).copied().unwrap_or(0);
-
     if let Some(target) = &scores_out {
         write_scores_to(target, &ds, &detection.scores, &detection.flags)?;
     }
     if let Some(target) = &flagged_out {
-        let rows = detection.flagged_rows();
-        let scores: Vec<f64> = rows.iter().map(|&r| detection.scores[r]).collect();
-        let tops: Vec<String> = rows
-            .iter()
-            .map(|&r| names.get(top_of(r)).cloned().unwrap_or_default())
-            .collect();
-        let top_idx: Vec<usize> = rows.iter().map(|&r| top_of(r)).collect();
-        let why = explain_in_words(&ds, &rows, &top_idx, names);
-        write_flagged_to(target, &ds, &rows, &scores, &tops, why.as_deref())?;
+        let f = session.flagged().map_err(|e| analysis_error(&ds, e))?;
+        write_flagged_to(
+            target,
+            &ds,
+            &f.rows,
+            &f.scores,
+            &f.top_features,
+            f.words.as_deref(),
+        )?;
     }
     if let (Some(target), Some(table)) = (&lines_out, &ds.log) {
         let rows = detection.flagged_rows();
@@ -199,7 +174,7 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
         }
     }
     if args.scores_out.is_none() && args.flagged_out.is_none() && args.flagged_out_lines.is_none() {
-        let text = summary(&ds, names, &detection, top_of);
+        let text = summary(&ds, &names, &detection, &top_rows, &top);
         let mut out = std::io::stdout().lock();
         out.write_all(escape(&text).as_bytes())
             .map_err(CliError::stdout)?;
@@ -216,17 +191,6 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The rows whose top feature is needed: every flagged row and the highest-scoring rows.
-fn explain_rows(d: &Detection) -> Vec<usize> {
-    let mut rows = d.flagged_rows();
-    for r in top_scoring(d, TOP_ROWS) {
-        if !d.flags[r] {
-            rows.push(r);
-        }
-    }
-    rows
-}
-
 /// The `n` rows with the highest scores, highest first (ties by row).
 fn top_scoring(d: &Detection, n: usize) -> Vec<usize> {
     let mut order: Vec<usize> = (0..d.scores.len()).collect();
@@ -235,45 +199,41 @@ fn top_scoring(d: &Detection, n: usize) -> Vec<usize> {
     order
 }
 
-/// The names in a `--features` list.
-fn feature_list(list: &str) -> Vec<String> {
-    list.split(',')
+/// The names in `--features`, in the order given.
+fn parse_features(list: &str) -> Result<Vec<String>, CliError> {
+    let names: Vec<String> = list
+        .split(',')
         .map(str::trim)
         .filter(|n| !n.is_empty())
-        .map(String::from)
-        .collect()
+        .map(str::to_string)
+        .collect();
+    if names.is_empty() {
+        return Err(CliError::Usage("--features names no column".into()));
+    }
+    Ok(names)
 }
 
-/// The columns named in `--features`, in the order given.
-fn select_features(ds: &Dataset, list: &str) -> Result<(Vec<Vec<f64>>, Vec<String>), CliError> {
-    let mut columns = Vec::new();
-    let mut names = Vec::new();
-    for name in feature_list(list) {
-        let name = name.as_str();
-        let Some(col) = ds.feature(name) else {
+/// The command-line error for a session error on `ds`.
+fn analysis_error(ds: &Dataset, e: AnalysisError) -> CliError {
+    match e {
+        AnalysisError::NoSuchFeature(name) => {
             let pivot = ds.category_column.as_ref().map_or(String::new(), |c| {
                 format!(
                     "; the table was read as long, pivoted on column `{c}`: to use its columns as written, add `--layout wide`"
                 )
             });
-            return Err(CliError::Usage(format!(
+            CliError::Usage(format!(
                 "--features: no numeric column named `{name}` in {} (features: {}){pivot}",
                 ds.path.display(),
                 ds.feature_names.join(", ")
-            )));
-        };
-        if names.iter().any(|n| n == name) {
-            return Err(CliError::Usage(format!(
-                "--features: `{name}` is named twice"
-            )));
+            ))
         }
-        columns.push(col.to_vec());
-        names.push(name.to_string());
+        AnalysisError::FeatureTwice(name) => {
+            CliError::Usage(format!("--features: `{name}` is named twice"))
+        }
+        AnalysisError::Fit(e) => CliError::detect_on(&ds.path, e),
+        e @ AnalysisError::NotScored => CliError::Usage(e.to_string()),
     }
-    if names.is_empty() {
-        return Err(CliError::Usage("--features names no column".into()));
-    }
-    Ok((columns, names))
 }
 
 /// The readable report.
@@ -281,7 +241,8 @@ fn summary(
     ds: &Dataset,
     names: &[String],
     d: &Detection,
-    top_of: impl Fn(usize) -> usize,
+    top_rows: &[usize],
+    top: &[usize],
 ) -> String {
     let flagged = d.flags.iter().filter(|f| **f).count();
     let noun = match &ds.log {
@@ -305,9 +266,7 @@ fn summary(
         TOP_ROWS.min(ds.n_rows()),
         noun
     );
-    let top_rows = top_scoring(d, TOP_ROWS);
-    let top_idx: Vec<usize> = top_rows.iter().map(|&r| top_of(r)).collect();
-    let why = explain_in_words(ds, &top_rows, &top_idx, names);
+    let why = explain_in_words(ds, top_rows, top, names);
     let mut header: Vec<String> = vec![ds
         .row_labels
         .as_ref()
@@ -340,7 +299,7 @@ fn summary(
             } else {
                 "no".into()
             });
-            row.push(names.get(top_of(r)).cloned().unwrap_or_default());
+            row.push(names.get(top[i]).cloned().unwrap_or_default());
             if let Some(w) = &why {
                 row.push(w[i].clone());
             }

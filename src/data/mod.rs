@@ -181,7 +181,7 @@ pub fn load_bytes(
 
 /// Loads from any source.
 pub fn load_source(source: Source, options: &LoadOptions) -> Result<Dataset, LoadError> {
-    load_source_with(source, options, access::LogControl::default())
+    load_source_with(source, options, crate::control::Control::default())
 }
 
 /// Bytes looked at to tell an access log from a table.
@@ -221,7 +221,7 @@ fn log_source(source: &Source, options: &LoadOptions) -> Result<Option<bool>, Lo
 pub fn load_source_with(
     source: Source,
     options: &LoadOptions,
-    control: access::LogControl<'_>,
+    control: crate::control::Control<'_>,
 ) -> Result<Dataset, LoadError> {
     let started = Instant::now();
     let path = source.path().to_path_buf();

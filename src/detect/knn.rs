@@ -19,7 +19,8 @@ use std::hash::{Hash, Hasher};
 
 use rayon::prelude::*;
 
-use super::Matrix;
+use super::{FitError, Matrix};
+use crate::control::Control;
 
 /// Above this many features, search by brute force (a k-d tree no longer prunes well).
 pub const MAX_TREE_FEATURES: usize = 15;
@@ -28,6 +29,11 @@ pub const MAX_TREE_FEATURES: usize = 15;
 /// 2^401, a squared difference is below 2^804 and a sum over fewer than 2^219 features cannot
 /// overflow; larger data is multiplied by the power of two that brings it below 2^401.
 pub const MAX_UNSCALED_EXPONENT: i32 = 400;
+
+/// Distinct points searched between two looks at the cancel flag and two progress reports of
+/// [`Index::query_self`] (within a block, each query still checks the flag before it starts, so
+/// a cancelled search stops after the queries already under way).
+pub const QUERY_BLOCK: usize = 4096;
 
 /// Points per leaf of the k-d tree.
 const LEAF_SIZE: usize = 32;
@@ -453,8 +459,10 @@ impl Index {
 
     /// The `k` nearest indexed rows of every distinct point (its own rows included), one list
     /// per point in the order of [`Self::point_of`]: every row of a point has the same list.
-    /// Points are visited in tree order, so neighbouring queries share the cache.
-    pub fn query_self(&self, k: usize) -> Neighbours {
+    /// Points are visited in tree order, so neighbouring queries share the cache. The search
+    /// runs in blocks of [`QUERY_BLOCK`] points, reporting the share done after each; it returns
+    /// [`FitError::Cancelled`] soon after `control`'s flag is set.
+    pub fn query_self(&self, k: usize, control: Control) -> Result<Neighbours, FitError> {
         let d = self.dims;
         let k = k.min(self.len());
         let m = self.distinct();
@@ -464,20 +472,40 @@ impl Index {
             distances: vec![0.0; m * k],
         };
         if k == 0 {
-            return out;
+            return Ok(out);
         }
-        out.indices
-            .par_chunks_mut(k)
-            .zip(out.distances.par_chunks_mut(k))
+        let block = QUERY_BLOCK * k;
+        for (b, (indices, distances)) in out
+            .indices
+            .chunks_mut(block)
+            .zip(out.distances.chunks_mut(block))
             .enumerate()
-            .for_each_init(
-                // `k` includes the row itself: scikit-learn's rule is on the neighbours asked.
-                || self.search_for(k, k - 1),
-                |search, (p, (idx, dist))| {
-                    self.nearest(&self.points[p * d..(p + 1) * d], k, search, idx, dist);
-                },
-            );
-        out
+        {
+            if control.cancelled() {
+                return Err(FitError::Cancelled);
+            }
+            let first = b * QUERY_BLOCK;
+            indices
+                .par_chunks_mut(k)
+                .zip(distances.par_chunks_mut(k))
+                .enumerate()
+                .for_each_init(
+                    // `k` includes the row itself: scikit-learn's rule is on the neighbours asked.
+                    || self.search_for(k, k - 1),
+                    |search, (i, (idx, dist))| {
+                        if control.cancelled() {
+                            return;
+                        }
+                        let p = first + i;
+                        self.nearest(&self.points[p * d..(p + 1) * d], k, search, idx, dist);
+                    },
+                );
+            control.report(((first + indices.len() / k) as f64 / m as f64) as f32);
+        }
+        if control.cancelled() {
+            return Err(FitError::Cancelled);
+        }
+        Ok(out)
     }
 
     /// Whether a search for `n_neighbors` scans every point instead of walking the tree, as
@@ -876,7 +904,7 @@ mod tests {
             assert!(index.distinct() < rows.len(), "d = {d}");
             assert_eq!(index.len(), rows.len());
             for k in [1, 7, 40, 500] {
-                let raw = index.query_self(k);
+                let raw = index.query_self(k, Control::default()).expect("search");
                 assert_eq!(raw.len(), index.distinct());
                 for (r, row) in rows.iter().enumerate() {
                     let (idx, dist) = raw.of(index.point_of(r));

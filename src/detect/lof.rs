@@ -28,6 +28,7 @@ use super::knn::{training_neighbours_at, Index, Near, Neighbours};
 use super::lof_memory::{check_lof_memory, LOF_MEMORY_LIMIT};
 use super::threshold::{is_outlier, Contamination, TrainingScores};
 use super::{FitError, Matrix, ParamsError};
+use crate::control::Control;
 
 /// scikit-learn's offset for `contamination = "auto"`.
 pub const AUTO_OFFSET: f64 = -1.5;
@@ -136,11 +137,17 @@ impl NeighbourCache {
     /// Searches the `k_max` nearest other rows of every row of `x` (clamped to `n - 1`), after
     /// checking that the lists fit in [`LOF_MEMORY_LIMIT`].
     pub fn build(x: &Matrix, k_max: usize) -> Result<Self, FitError> {
+        Self::build_with(x, k_max, Control::default())
+    }
+
+    /// [`Self::build`] with cancellation and progress: the search reports the share done and
+    /// returns [`FitError::Cancelled`] soon after the flag is set.
+    pub fn build_with(x: &Matrix, k_max: usize, control: Control) -> Result<Self, FitError> {
         check_rows(x)?;
         let k_max = k_max.clamp(1, x.rows() - 1);
         let index = Index::build(x);
         check_lof_memory(index.len(), index.distinct(), k_max, LOF_MEMORY_LIMIT)?;
-        let raw = index.query_self(k_max + 1);
+        let raw = index.query_self(k_max + 1, control)?;
         Ok(NeighbourCache {
             index: Arc::new(index),
             raw,

@@ -20,6 +20,6 @@ pub use iforest::{
 };
 pub use lof::{FittedLof, LofParams, NeighbourCache, Neighbourhood, ValidLofParams};
 pub use matrix::Matrix;
-pub use run::{Algorithm, Detection, DetectorConfig};
+pub use run::{Algorithm, Detection, DetectorConfig, DetectorParams};
 pub use scale::{Scaler, Scaling};
 pub use threshold::{Contamination, TrainingScores};

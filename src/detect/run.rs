@@ -1,15 +1,17 @@
-//! One entry point for every detector, used by the command line and the GUI: validated settings
-//! in, anomaly scores (higher = more anomalous), flags and explanations out.
+//! What every detector shares: its settings, its outcome on the training rows ([`Detection`]),
+//! the fitted detector that scores new rows ([`FittedDetector`]), both together ([`FitOutcome`])
+//! and the fit functions the analysis session
+//! ([`crate::analysis::Session`]) calls on a prepared (selected, scaled) matrix.
 
 use serde::{Deserialize, Serialize};
 
 use super::explain::RobustExplainer;
-use super::iforest::Control;
 use super::{
     Contamination, FitError, FittedIsolationForest, FittedLof, IsolationForestParams, LofParams,
-    Matrix, MaxSamples, NeighbourCache, Neighbourhood, ParamsError, Scaler, Scaling,
-    TrainingScores,
+    Matrix, MaxSamples, NeighbourCache, Neighbourhood, ParamsError, Scaling, TrainingScores,
+    ValidIsolationForestParams, ValidLofParams,
 };
+use crate::control::Control;
 
 /// The detection algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -21,13 +23,41 @@ pub enum Algorithm {
     Lof,
 }
 
-impl std::fmt::Display for Algorithm {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+impl Algorithm {
+    /// Every detector, in the order the GUI lists them.
+    pub const ALL: [Algorithm; 2] = [Algorithm::IsolationForest, Algorithm::Lof];
+
+    /// The detector's name on the command line (`--algo`).
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            Algorithm::IsolationForest => "iforest",
+            Algorithm::Lof => "lof",
+        }
+    }
+
+    /// The detector's name as shown to the user.
+    pub fn label(self) -> &'static str {
+        match self {
             Algorithm::IsolationForest => "Isolation Forest",
             Algorithm::Lof => "Local Outlier Factor",
-        })
+        }
     }
+}
+
+impl std::fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// The validated parameters of the chosen detector: what [`DetectorConfig::validate`] returns
+/// and what the analysis session matches on (one arm per detector).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DetectorParams {
+    /// Isolation Forest.
+    IsolationForest(ValidIsolationForestParams),
+    /// Local Outlier Factor.
+    Lof(ValidLofParams),
 }
 
 /// Everything a detection run needs.
@@ -68,12 +98,14 @@ impl Default for DetectorConfig {
 }
 
 impl DetectorConfig {
-    /// Checks the settings of the chosen detector.
-    pub fn validate(&self) -> Result<(), ParamsError> {
-        match self.algorithm {
-            Algorithm::IsolationForest => self.iforest_params().validate().map(|_| ()),
-            Algorithm::Lof => self.lof_params().validate().map(|_| ()),
-        }
+    /// Checks the settings of the chosen detector; returns its validated parameters.
+    pub fn validate(&self) -> Result<DetectorParams, ParamsError> {
+        Ok(match self.algorithm {
+            Algorithm::IsolationForest => {
+                DetectorParams::IsolationForest(self.iforest_params().validate()?)
+            }
+            Algorithm::Lof => DetectorParams::Lof(self.lof_params().validate()?),
+        })
     }
 
     /// The Isolation Forest parameters of these settings.
@@ -129,7 +161,8 @@ impl DetectorConfig {
     }
 }
 
-/// The outcome of a detection run over the training rows.
+/// Scores, flags and threshold of the training rows under one contamination: what a fit
+/// reports, and what re-thresholding changes without a refit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Detection {
     /// The training scores, kept to re-threshold without refitting.
@@ -193,164 +226,70 @@ fn same_score_warning(score: f64, rows: usize) -> String {
     )
 }
 
-/// A fitted model, kept to score new rows ("what if").
+/// A fitted detector: what a fit keeps beyond the [`Detection`] of its training rows, to score
+/// new rows ("what if") and to say which feature explains a row most.
 #[derive(Debug, Clone)]
-pub enum Model {
+pub enum FittedDetector {
     /// Isolation Forest.
     Forest(FittedIsolationForest),
     /// Local Outlier Factor (novelty scoring against the training rows).
     Lof(FittedLof),
 }
 
-impl Model {
+impl FittedDetector {
     /// The anomaly score (higher = more anomalous) of one row, scaled like the training rows.
     pub fn anomaly_score(&self, row: &[f64]) -> Result<f64, FitError> {
         Ok(-match self {
-            Model::Forest(f) => f.score_one(row)?,
-            Model::Lof(l) => l.score_one(row)?,
+            FittedDetector::Forest(f) => f.score_one(row)?,
+            FittedDetector::Lof(l) => l.score_one(row)?,
         })
     }
+
+    /// The feature that explains each of `rows` most (an index into the columns of `x`, the
+    /// matrix the detector was fitted on): the forest's own splits, or the largest robust
+    /// z-score for LOF.
+    pub fn explain(&self, x: &Matrix, rows: &[usize]) -> Result<Vec<usize>, FitError> {
+        match self {
+            FittedDetector::Forest(f) => f.explain(x, rows),
+            FittedDetector::Lof(_) => Ok(RobustExplainer::fit(x).top_features(x, rows)),
+        }
+    }
 }
 
-/// The outcome of a fit: scores and flags, the top feature of the rows asked for, the model.
+/// What one fit produces: the [`Detection`] of the training rows and the [`FittedDetector`]
+/// that made it.
 #[derive(Debug, Clone)]
-pub struct Fitted {
+pub struct FitOutcome {
     /// Scores, flags and threshold of the training rows.
     pub detection: Detection,
-    /// The top feature of each row the `explain` function listed, in its order.
-    pub top_features: Vec<usize>,
-    /// The model.
-    pub model: Model,
+    /// The fitted detector.
+    pub detector: FittedDetector,
 }
 
-/// Scales `x` as configured, fits the detector and scores every row; `explain` lists the rows
-/// whose top feature is wanted (returned in the same order).
-pub fn run(
-    x: &Matrix,
-    names: &[String],
-    config: &DetectorConfig,
-    explain: impl FnOnce(&Detection) -> Vec<usize>,
-    control: Control,
-) -> Result<Fitted, FitError> {
-    let scaled;
-    let x = if config.scaling == Scaling::None {
-        *x
-    } else {
-        scaled = Scaler::fit(x, config.scaling).transform(x)?;
-        Matrix::new(&scaled, names)?
-    };
-    match config.algorithm {
-        Algorithm::IsolationForest => fit_forest(&x, config, explain, control),
-        Algorithm::Lof => {
-            let params = config.lof_params().validate().map_err(FitError::Params)?;
-            let cache = NeighbourCache::build(&x, params.params().n_neighbors)?;
-            fit_lof_cached(&cache, &x, config, explain)
-        }
-    }
-}
-
-/// Isolation Forest on `x`, already scaled.
+/// Isolation Forest on `x`, already scaled; `config` is what `params` were validated from.
 pub fn fit_forest(
     x: &Matrix,
+    params: &ValidIsolationForestParams,
     config: &DetectorConfig,
-    explain: impl FnOnce(&Detection) -> Vec<usize>,
     control: Control,
-) -> Result<Fitted, FitError> {
-    let params = config
-        .iforest_params()
-        .validate()
-        .map_err(FitError::Params)?;
+) -> Result<FitOutcome, FitError> {
     let forest = params.fit_with(x, control)?;
-    let detection = Detection::new(forest.training(), forest.warnings(), config);
-    let top_features = forest.explain(x, &explain(&detection))?;
-    Ok(Fitted {
-        detection,
-        top_features,
-        model: Model::Forest(forest),
+    Ok(FitOutcome {
+        detection: Detection::new(forest.training(), forest.warnings(), config),
+        detector: FittedDetector::Forest(forest),
     })
 }
 
-/// LOF from neighbour lists searched earlier (the neighbours slider): `x` is the matrix the
-/// cache was built on, already scaled.
+/// LOF from neighbour lists searched earlier (the neighbours slider); `config` is what `params`
+/// were validated from.
 pub fn fit_lof_cached(
     cache: &NeighbourCache,
-    x: &Matrix,
+    params: &ValidLofParams,
     config: &DetectorConfig,
-    explain: impl FnOnce(&Detection) -> Vec<usize>,
-) -> Result<Fitted, FitError> {
-    let params = config.lof_params().validate().map_err(FitError::Params)?;
+) -> Result<FitOutcome, FitError> {
     let lof = cache.fit_params(params.params())?;
-    let detection = Detection::new(lof.training(), lof.warnings(), config);
-    let top_features = RobustExplainer::fit(x).top_features(x, &explain(&detection));
-    Ok(Fitted {
-        detection,
-        top_features,
-        model: Model::Lof(lof),
+    Ok(FitOutcome {
+        detection: Detection::new(lof.training(), lof.warnings(), config),
+        detector: FittedDetector::Lof(lof),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn both_detectors_flag_the_planted_outlier() {
-        let mut a: Vec<f64> = (0..200).map(|i| f64::from(i % 13)).collect();
-        let b: Vec<f64> = (0..200).map(|i| f64::from(i % 7)).collect();
-        a[42] = 500.0;
-        let cols = vec![a, b];
-        let names = vec!["a".to_string(), "b".to_string()];
-        let x = Matrix::new(&cols, &names).expect("matrix");
-        for algorithm in [Algorithm::IsolationForest, Algorithm::Lof] {
-            for scaling in [Scaling::None, Scaling::Robust] {
-                let config = DetectorConfig {
-                    algorithm,
-                    scaling,
-                    contamination: Contamination::Fraction(0.01),
-                    ..DetectorConfig::default()
-                };
-                let Fitted {
-                    detection: d,
-                    top_features: top,
-                    ..
-                } = run(
-                    &x,
-                    &names,
-                    &config,
-                    |d| d.flagged_rows(),
-                    Control::default(),
-                )
-                .expect("run");
-                assert!(d.flags[42], "{algorithm}, {scaling}");
-                let at = d
-                    .flagged_rows()
-                    .iter()
-                    .position(|&r| r == 42)
-                    .expect("flagged");
-                assert_eq!(top[at], 0, "{algorithm}");
-                assert!(d.scores[42] > d.threshold);
-            }
-        }
-        // Re-thresholding equals fitting with that contamination.
-        let base = DetectorConfig::default();
-        let mut d = run(&x, &names, &base, |_| Vec::new(), Control::default())
-            .expect("run")
-            .detection;
-        let other = DetectorConfig {
-            contamination: Contamination::Fraction(0.1),
-            ..base
-        };
-        let refit = run(&x, &names, &other, |_| Vec::new(), Control::default())
-            .expect("run")
-            .detection;
-        d.rethreshold(Contamination::Fraction(0.1));
-        assert_eq!(d.flags, refit.flags);
-        assert_eq!(d.threshold, refit.threshold);
-        let bad = DetectorConfig {
-            n_neighbors: 0,
-            algorithm: Algorithm::Lof,
-            ..DetectorConfig::default()
-        };
-        assert!(bad.validate().is_err());
-    }
 }

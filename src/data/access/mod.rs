@@ -25,9 +25,10 @@ use rayon::prelude::*;
 pub use detect_format::{detect_format, looks_like_log};
 pub use format::{FormatError, LogFormat};
 pub use line::Method;
-pub use read::{read_log, LogControl};
+pub use read::read_log;
 
 use super::{Dataset, Fingerprint, LoadError, Source};
+use crate::control::Control;
 
 /// A parsed access log, one column per field TrafficLens uses, one row per well-formed line.
 pub struct AccessLog {
@@ -401,7 +402,7 @@ pub fn load(
     source: Source,
     gzip: bool,
     options: &LogOptions,
-    control: LogControl<'_>,
+    control: Control<'_>,
 ) -> Result<Dataset, LoadError> {
     let path = source.path().to_path_buf();
     let format = match &options.format {

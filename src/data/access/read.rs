@@ -17,6 +17,7 @@ use super::address::canonical;
 use super::format::LogFormat;
 use super::line::{is_login_path, parse_line, LineError, Method};
 use super::{AccessLog, ClientIndex, Malformed};
+use crate::control::Control;
 use crate::data::{LoadError, Source};
 
 /// Bytes read per chunk.
@@ -25,15 +26,6 @@ const CHUNK: usize = 8 << 20;
 pub const MAX_LINE: usize = 16 << 20;
 /// Malformed lines kept as examples.
 pub const SAMPLES: usize = 10;
-
-/// Cancellation and progress for a long parse.
-#[derive(Clone, Copy, Default)]
-pub struct LogControl<'a> {
-    /// Set to stop; the parse returns [`LoadError::Cancelled`].
-    pub cancel: Option<&'a AtomicBool>,
-    /// Called with the share of the input read so far.
-    pub progress: Option<&'a (dyn Fn(f32) + Sync)>,
-}
 
 /// The seed of the hashes of paths and user agents (fixed: results never depend on a run).
 pub(crate) fn hasher() -> foldhash::fast::FixedState {
@@ -86,7 +78,7 @@ pub fn read_log(
     source: &Source,
     format: &LogFormat,
     gzip: bool,
-    control: LogControl<'_>,
+    control: Control<'_>,
 ) -> Result<AccessLog, LoadError> {
     let started = Instant::now();
     let path = source.path().to_path_buf();
@@ -169,7 +161,7 @@ pub fn read_log(
         });
         let result = (|| {
             for piece in rx.iter() {
-                if control.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                if control.cancelled() {
                     return Err(LoadError::Cancelled);
                 }
                 match piece.map_err(|e| gzip_or_io(&path, gzip, e))? {
@@ -179,9 +171,7 @@ pub fn read_log(
                     }
                     Piece::TooLong(n) => builder.add_too_long(n),
                 }
-                if let Some(p) = control.progress {
-                    p((counter.load(Ordering::Relaxed) as f64 / total).min(1.0) as f32);
-                }
+                control.report((counter.load(Ordering::Relaxed) as f64 / total).min(1.0) as f32);
             }
             Ok(())
         })();

@@ -22,6 +22,7 @@ pub use tree::{leaf_value, to_f32, Node, Tree};
 
 use super::threshold::{is_outlier, Contamination, TrainingScores};
 use super::{FitError, Matrix, ParamsError};
+use crate::control::Control;
 
 /// How many rows each tree is grown on.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
@@ -109,27 +110,6 @@ impl IsolationForestParams {
 /// Parameters that passed [`IsolationForestParams::validate`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ValidIsolationForestParams(IsolationForestParams);
-
-/// Cancellation and progress for long work.
-#[derive(Default, Clone, Copy)]
-pub struct Control<'a> {
-    /// Set to stop the work early (it then returns [`FitError::Cancelled`]).
-    pub cancel: Option<&'a AtomicBool>,
-    /// Called with the share done, from 0 to 1.
-    pub progress: Option<&'a (dyn Fn(f32) + Sync)>,
-}
-
-impl Control<'_> {
-    fn cancelled(&self) -> bool {
-        self.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
-    }
-
-    fn report(&self, done: f32) {
-        if let Some(p) = self.progress {
-            p(done);
-        }
-    }
-}
 
 /// Rows scored per block: a block's rows meet every tree while the tree is in cache.
 const BLOCK: usize = 1024;

@@ -1,0 +1,380 @@
+//! The analysis session: one loaded dataset, the feature matrix prepared from it and the last
+//! fitted detection. The command line calls it directly; the GUI's worker thread forwards its
+//! jobs to it. Scoring decides here, and only here, whether the settings need a refit, a new
+//! threshold only, or LOF from neighbour lists searched before.
+
+mod error;
+mod features;
+mod flagged;
+
+use std::sync::Arc;
+
+pub use error::AnalysisError;
+pub use flagged::FlaggedRows;
+
+use crate::control::Control;
+use crate::data::access::verdict::explain_rows as explain_in_words;
+use crate::data::Dataset;
+use crate::detect::run::{fit_forest, fit_lof_cached, FittedDetector};
+use crate::detect::{Detection, DetectorConfig, DetectorParams, FitError, NeighbourCache};
+use features::FeatureMatrix;
+
+/// The largest k searched ahead for the LOF neighbours slider (an interactive session).
+pub const LOF_CACHE_K: usize = 100;
+
+/// Above this many rows an interactive session searches only the k asked for (lists of
+/// [`LOF_CACHE_K`] neighbours would take too much memory).
+pub const LOF_CACHE_MAX_ROWS: usize = 200_000;
+
+/// How much work a scoring took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScoreWork {
+    /// The model was fitted and every row scored.
+    Fitted,
+    /// Only the contamination changed: the last scores were re-thresholded.
+    Rethresholded,
+    /// LOF for another k from neighbour lists searched before (no new search).
+    NeighboursReused,
+}
+
+/// What a scoring produced.
+#[derive(Debug, Clone)]
+pub struct Scored {
+    /// Scores, flags and threshold of every row.
+    pub detection: Arc<Detection>,
+    /// The work it took.
+    pub work: ScoreWork,
+}
+
+/// The verdict of the fitted model on one new row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WhatIf {
+    /// Its anomaly score (higher = more anomalous).
+    pub score: f64,
+    /// Whether the model would flag it under the current threshold.
+    pub flagged: bool,
+}
+
+/// The current fit: the detection of the training rows and the detector that made it.
+struct CurrentFit {
+    /// Scores, flags and threshold of every row, and the settings (the contamination follows
+    /// re-thresholding).
+    detection: Arc<Detection>,
+    /// The fitted detector, to score new rows and explain rows.
+    detector: FittedDetector,
+    /// The top feature of every row, once asked for.
+    explained: Option<Arc<Vec<usize>>>,
+}
+
+/// One dataset under analysis: scoring, re-thresholding, "what if", explanations and exports.
+pub struct Session {
+    dataset: Arc<Dataset>,
+    /// Search ahead this many LOF neighbours (0: only the k asked for).
+    neighbour_reserve: usize,
+    features: Option<FeatureMatrix>,
+    fit: Option<CurrentFit>,
+}
+
+impl Session {
+    /// A session for one scoring (the command line): LOF searches exactly the k asked for.
+    pub fn new(dataset: Arc<Dataset>) -> Self {
+        Session {
+            dataset,
+            neighbour_reserve: 0,
+            features: None,
+            fit: None,
+        }
+    }
+
+    /// A session for repeated scoring (the GUI): LOF searches [`LOF_CACHE_K`] neighbours ahead
+    /// on up to [`LOF_CACHE_MAX_ROWS`] rows, so the neighbours slider needs no new search.
+    pub fn interactive(dataset: Arc<Dataset>) -> Self {
+        Session {
+            neighbour_reserve: LOF_CACHE_K,
+            ..Session::new(dataset)
+        }
+    }
+
+    /// The dataset.
+    pub fn dataset(&self) -> &Arc<Dataset> {
+        &self.dataset
+    }
+
+    /// The features of the current fit.
+    pub fn feature_names(&self) -> &[String] {
+        self.features.as_ref().map_or(&[], |f| f.names.as_slice())
+    }
+
+    /// The detection of the current fit.
+    pub fn detection(&self) -> Option<&Arc<Detection>> {
+        self.fit.as_ref().map(|f| &f.detection)
+    }
+
+    /// Scores the dataset with `config` on `features` (empty: every numeric column). This is the
+    /// one place that compares the settings with the current fit: only the contamination changed
+    /// means a new threshold; only the LOF neighbours changed means LOF from the cached lists;
+    /// anything else a fit. Returns the detection and the work done.
+    pub fn score(
+        &mut self,
+        config: &DetectorConfig,
+        features: &[String],
+        control: Control,
+    ) -> Result<Scored, AnalysisError> {
+        let params = config.validate().map_err(FitError::Params)?;
+        let names = if features.is_empty() {
+            self.dataset.feature_names.as_slice()
+        } else {
+            features
+        };
+        let same_features = self
+            .features
+            .as_ref()
+            .is_some_and(|f| f.holds(names, config.scaling));
+        if same_features {
+            if let Some(fit) = &self.fit {
+                let same_model = DetectorConfig {
+                    contamination: config.contamination,
+                    ..fit.detection.config
+                } == *config;
+                if same_model {
+                    return Ok(Scored {
+                        detection: self.rethreshold(config.contamination)?,
+                        work: ScoreWork::Rethresholded,
+                    });
+                }
+            }
+        } else {
+            // The old fit belongs to the old matrix: drop both before preparing the new one.
+            self.fit = None;
+            self.features = None;
+            self.features = Some(FeatureMatrix::prepare(
+                &self.dataset,
+                names,
+                config.scaling,
+            )?);
+        }
+        let Some(prepared) = self.features.as_mut() else {
+            return Err(AnalysisError::NotScored);
+        };
+        let mut work = ScoreWork::Fitted;
+        let fitted = match params {
+            DetectorParams::IsolationForest(p) => {
+                let x = prepared.matrix(&self.dataset)?;
+                fit_forest(&x, &p, config, control)?
+            }
+            DetectorParams::Lof(p) => {
+                let k = p.params().n_neighbors;
+                if prepared.neighbours.as_ref().is_some_and(|c| k <= c.k_max()) {
+                    work = ScoreWork::NeighboursReused;
+                } else {
+                    let x = prepared.matrix(&self.dataset)?;
+                    let k_max = if x.rows() <= LOF_CACHE_MAX_ROWS {
+                        self.neighbour_reserve.max(k)
+                    } else {
+                        k
+                    };
+                    prepared.neighbours = Some(NeighbourCache::build_with(&x, k_max, control)?);
+                }
+                if control.cancelled() {
+                    return Err(FitError::Cancelled.into());
+                }
+                let Some(cache) = &prepared.neighbours else {
+                    return Err(AnalysisError::NotScored);
+                };
+                fit_lof_cached(cache, &p, config)?
+            }
+        };
+        let detection = Arc::new(fitted.detection);
+        self.fit = Some(CurrentFit {
+            detection: Arc::clone(&detection),
+            detector: fitted.detector,
+            explained: None,
+        });
+        Ok(Scored { detection, work })
+    }
+
+    /// Flags the rows of the current fit again under another contamination (no refit).
+    pub fn rethreshold(
+        &mut self,
+        contamination: crate::detect::Contamination,
+    ) -> Result<Arc<Detection>, AnalysisError> {
+        let fit = self.fit.as_mut().ok_or(AnalysisError::NotScored)?;
+        Arc::make_mut(&mut fit.detection).rethreshold(contamination);
+        Ok(Arc::clone(&fit.detection))
+    }
+
+    /// The verdict of the current model on one new row (one value per feature, unscaled).
+    pub fn what_if(&self, values: &[f64]) -> Result<WhatIf, AnalysisError> {
+        let (Some(fit), Some(prepared)) = (&self.fit, &self.features) else {
+            return Err(AnalysisError::NotScored);
+        };
+        let score = fit.detector.anomaly_score(&prepared.scale_row(values)?)?;
+        Ok(WhatIf {
+            score,
+            flagged: score > fit.detection.threshold,
+        })
+    }
+
+    /// The top feature (index into [`Session::feature_names`]) of each row in `rows`.
+    pub fn explain(&self, rows: &[usize]) -> Result<Vec<usize>, AnalysisError> {
+        let (Some(fit), Some(prepared)) = (&self.fit, &self.features) else {
+            return Err(AnalysisError::NotScored);
+        };
+        let x = prepared.matrix(&self.dataset)?;
+        Ok(fit.detector.explain(&x, rows)?)
+    }
+
+    /// The top feature of every row (computed once per fit).
+    pub fn explain_all(&mut self) -> Result<Arc<Vec<usize>>, AnalysisError> {
+        if let Some(done) = self.fit.as_ref().and_then(|f| f.explained.clone()) {
+            return Ok(done);
+        }
+        let rows = self.dataset.n_rows();
+        let all = Arc::new(self.explain(&(0..rows).collect::<Vec<_>>())?);
+        if let Some(fit) = self.fit.as_mut() {
+            fit.explained = Some(Arc::clone(&all));
+        }
+        Ok(all)
+    }
+
+    /// The flagged rows of the current fit with their scores, top features and (access logs,
+    /// client view) verdicts in words: what a flagged export writes.
+    pub fn flagged(&self) -> Result<FlaggedRows, AnalysisError> {
+        let fit = self.fit.as_ref().ok_or(AnalysisError::NotScored)?;
+        let rows = fit.detection.flagged_rows();
+        let top = match &fit.explained {
+            Some(all) => rows.iter().map(|&r| all[r]).collect(),
+            None => self.explain(&rows)?,
+        };
+        let names = self.feature_names();
+        Ok(FlaggedRows {
+            scores: rows.iter().map(|&r| fit.detection.scores[r]).collect(),
+            top_features: top
+                .iter()
+                .map(|&f| names.get(f).cloned().unwrap_or_default())
+                .collect(),
+            words: explain_in_words(&self.dataset, &rows, &top, names),
+            rows,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{load_source, LoadOptions, Source};
+    use crate::detect::{Algorithm, Contamination, Scaling};
+
+    /// 200 rows of two columns `a`, `b` with an outlier in `a` at row 42.
+    fn session() -> Session {
+        let mut csv = String::from("a,b\n");
+        for i in 0..200 {
+            let a = if i == 42 { 500 } else { i % 13 };
+            csv.push_str(&format!("{a},{}\n", i % 7));
+        }
+        let source = Source::Memory {
+            name: "planted.csv".into(),
+            bytes: csv.into_bytes().into(),
+        };
+        let options = LoadOptions {
+            no_time: true,
+            ..LoadOptions::default()
+        };
+        Session::interactive(Arc::new(load_source(source, &options).expect("load")))
+    }
+
+    #[test]
+    fn both_detectors_flag_and_explain_the_planted_outlier() {
+        let mut s = session();
+        for algorithm in [Algorithm::IsolationForest, Algorithm::Lof] {
+            for scaling in [Scaling::None, Scaling::Robust] {
+                let config = DetectorConfig {
+                    algorithm,
+                    scaling,
+                    contamination: Contamination::Fraction(0.01),
+                    ..DetectorConfig::default()
+                };
+                let d = s
+                    .score(&config, &[], Control::default())
+                    .expect("score")
+                    .detection;
+                assert!(d.flags[42], "{algorithm}, {scaling}");
+                assert!(d.scores[42] > d.threshold);
+                assert_eq!(s.explain(&[42]).expect("explain"), vec![0], "{algorithm}");
+                let f = s.flagged().expect("flagged");
+                let at = f.rows.iter().position(|&r| r == 42).expect("listed");
+                assert_eq!(f.top_features[at], "a");
+                assert!(s.what_if(&[500.0, 3.0]).expect("what if").flagged);
+            }
+        }
+    }
+
+    #[test]
+    fn only_the_settings_that_changed_are_recomputed() {
+        let mut s = session();
+        let base = DetectorConfig::default();
+        assert_eq!(
+            s.score(&base, &[], Control::default()).expect("fit").work,
+            ScoreWork::Fitted
+        );
+        let other = DetectorConfig {
+            contamination: Contamination::Fraction(0.1),
+            ..base
+        };
+        let re = s
+            .score(&other, &[], Control::default())
+            .expect("re-threshold");
+        assert_eq!(re.work, ScoreWork::Rethresholded);
+        let refit = Session::new(Arc::clone(s.dataset()))
+            .score(&other, &[], Control::default())
+            .expect("refit")
+            .detection;
+        assert_eq!(re.detection.flags, refit.flags);
+        assert_eq!(re.detection.threshold, refit.threshold);
+        // Another feature selection is a new fit.
+        let only_a = ["a".to_string()];
+        assert_eq!(
+            s.score(&other, &only_a, Control::default())
+                .expect("a")
+                .work,
+            ScoreWork::Fitted
+        );
+        // LOF: another k reuses the lists.
+        let lof = DetectorConfig {
+            algorithm: Algorithm::Lof,
+            ..base
+        };
+        assert_eq!(
+            s.score(&lof, &[], Control::default()).expect("lof").work,
+            ScoreWork::Fitted
+        );
+        let k5 = DetectorConfig {
+            n_neighbors: 5,
+            ..lof
+        };
+        assert_eq!(
+            s.score(&k5, &[], Control::default()).expect("k5").work,
+            ScoreWork::NeighboursReused
+        );
+        let bad = DetectorConfig {
+            n_neighbors: 0,
+            ..lof
+        };
+        assert!(matches!(
+            s.score(&bad, &[], Control::default()),
+            Err(AnalysisError::Fit(FitError::Params(_)))
+        ));
+        assert!(matches!(
+            s.score(&base, &["zz".to_string()], Control::default()),
+            Err(AnalysisError::NoSuchFeature(n)) if n == "zz"
+        ));
+        assert!(matches!(
+            s.score(
+                &base,
+                &["a".to_string(), "a".to_string()],
+                Control::default()
+            ),
+            Err(AnalysisError::FeatureTwice(_))
+        ));
+    }
+}
