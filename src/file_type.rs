@@ -4,7 +4,7 @@
 use std::fs::FileType;
 
 /// The kind of entry in words: "a regular file", "a folder", "a symbolic link", "a character
-/// device", "a block device", "a FIFO (named pipe)", "a socket" or "a special file".
+/// device", "a block device", "a pipe (FIFO)", "a socket" or "a special file".
 pub fn describe(ft: &FileType) -> &'static str {
     if ft.is_file() {
         return "a regular file";
@@ -25,7 +25,7 @@ pub fn describe(ft: &FileType) -> &'static str {
             return "a block device";
         }
         if ft.is_fifo() {
-            return "a FIFO (named pipe)";
+            return "a pipe (FIFO)";
         }
         if ft.is_socket() {
             return "a socket";

@@ -51,7 +51,7 @@ fn the_region_file_must_be_a_bounded_regular_text_file() {
     assert!(status.success());
     let (code, stderr, _) = detect_with_regions(dir.path(), "fifo");
     assert_eq!(code, Some(3), "{stderr}");
-    assert!(stderr.contains("is a FIFO (named pipe)"), "{stderr}");
+    assert!(stderr.contains("is a pipe (FIFO)"), "{stderr}");
     // Larger than the limit (a sparse file: nothing is written to disk).
     let big = std::fs::File::create(dir.path().join("big.csv")).expect("create");
     big.set_len((16 << 20) + 1).expect("set_len");

@@ -58,7 +58,7 @@ fn force_never_replaces_a_fifo_a_device_or_a_symbolic_link() {
         let out = detect(dir.path(), &[flag, "fifo", "--force"]);
         assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
         assert!(
-            text(&out.stderr).contains("fifo: is a FIFO (named pipe), not a regular file"),
+            text(&out.stderr).contains("fifo: is a pipe (FIFO), not a regular file"),
             "{}",
             text(&out.stderr)
         );

@@ -53,7 +53,7 @@ impl Source {
                 if !meta.is_file() {
                     return Err(LoadError::NotRegularFile {
                         path: p.clone(),
-                        kind: special_kind(&meta.file_type()),
+                        kind: crate::file_type::describe(&meta.file_type()),
                     });
                 }
                 Ok(Fingerprint {
@@ -79,27 +79,6 @@ impl Source {
     }
 }
 
-/// What a file that is neither a regular file nor a folder is, in words.
-fn special_kind(file_type: &std::fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if file_type.is_fifo() {
-            return "a pipe (FIFO)";
-        }
-        if file_type.is_char_device() {
-            return "a character device";
-        }
-        if file_type.is_block_device() {
-            return "a block device";
-        }
-        if file_type.is_socket() {
-            return "a socket";
-        }
-    }
-    let _ = file_type;
-    "a special file (a pipe or a device)"
-}
 
 /// Size and modification time of a source when it was read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
