@@ -79,7 +79,6 @@ impl Source {
     }
 }
 
-
 /// Size and modification time of a source when it was read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Fingerprint {
