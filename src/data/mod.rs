@@ -184,39 +184,6 @@ pub fn load_source(source: Source, options: &LoadOptions) -> Result<Dataset, Loa
     load_source_with(source, options, crate::control::Control::default())
 }
 
-/// Bytes looked at to tell an access log from a table.
-const LOG_SNIFF: usize = 64 * 1024;
-
-/// Whether `source` is an access log (and gzip-compressed): a gzip file, a file whose first
-/// lines are log lines in a known format, a `.log` file, or any file when a log format is given.
-fn log_source(source: &Source, options: &LoadOptions) -> Result<Option<bool>, LoadError> {
-    let head = source.head(LOG_SNIFF)?;
-    let gzip = head.starts_with(&[0x1f, 0x8b]);
-    if gzip {
-        return Ok(Some(true));
-    }
-    if options.log.format.is_some() {
-        sniff::check_line_ends(&head, source.path())?;
-        return Ok(Some(false));
-    }
-    let ext = source
-        .path()
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    let name = source
-        .path()
-        .file_name()
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    let named_log =
-        ext.as_deref() == Some("log") || name.contains(".log.") || name.contains("access_log");
-    if named_log || access::looks_like_log(&head, head.len() == LOG_SNIFF) {
-        sniff::check_line_ends(&head, source.path())?;
-        return Ok(Some(false));
-    }
-    Ok(None)
-}
-
 /// Loads from any source, with cancellation and progress for access logs.
 pub fn load_source_with(
     source: Source,
@@ -229,10 +196,7 @@ pub fn load_source_with(
     if fingerprint.len == 0 {
         return Err(LoadError::Empty { path });
     }
-    if let Some(gzip) = log_source(&source, options)? {
-        return access::load(source, gzip, &options.log, control);
-    }
-    let kind = sniff::sniff(&source)?;
+    let kind = sniff::sniff(&source, options.log.format.is_some())?;
     let table = match kind {
         FileKind::Csv {
             delimiter,
@@ -240,8 +204,21 @@ pub fn load_source_with(
             decimal_comma,
         } => read_csv::read(&source, delimiter, bom_len, decimal_comma, options)?,
         FileKind::Parquet => read_parquet::read(&source)?,
-        FileKind::AccessLog { .. } => unreachable!("access logs are read above"),
+        FileKind::AccessLog { gzip } => return access::load(source, gzip, &options.log, control),
     };
+    shape_table(table, kind, path, fingerprint, options, started)
+}
+
+/// Makes a dataset of a table read from a CSV or Parquet file: its columns classified, the
+/// table pivoted when it is long, missing values handled.
+fn shape_table(
+    table: table::Table,
+    kind: FileKind,
+    path: PathBuf,
+    fingerprint: Fingerprint,
+    options: &LoadOptions,
+    started: Instant,
+) -> Result<Dataset, LoadError> {
     let reader = table.reader;
     let mut classified = classify::classify(table, options, &path)?;
     let locator = std::mem::replace(&mut classified.locator, table::Locator::Rows);

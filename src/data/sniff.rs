@@ -1,11 +1,14 @@
-//! First look at a file: is it text, Parquet, empty, binary; which delimiter; is there a BOM.
+//! First look at a file, the one place its kind is decided: an access log (plain or gzip),
+//! Parquet, or delimited text (which delimiter, is there a BOM); empty, binary and non-UTF-8
+//! files are refused here. A new input format adds a variant to [`FileKind`] and a check to
+//! [`sniff`]; [`super::load_source_with`] reads each kind in one `match`.
 
-use super::{LoadError, Source};
+use super::{access, LoadError, Source};
 
 /// How many bytes are inspected to classify a file.
 const SNIFF_BYTES: usize = 64 * 1024;
 
-/// What the first bytes say the file is.
+/// What a file is, decided once from its name and first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
     /// Delimited text.
@@ -19,28 +22,38 @@ pub enum FileKind {
     },
     /// Apache Parquet.
     Parquet,
-    /// A web server access log.
+    /// A web server access log (which log format it is, the access-log reader decides).
     AccessLog {
         /// Whether it is gzip-compressed.
         gzip: bool,
     },
 }
 
-/// Inspects the start of `source` and decides how to read it.
-pub fn sniff(source: &Source) -> Result<FileKind, LoadError> {
+/// Inspects the start of `source` and decides how to read it; `log_format_given` says the
+/// caller named a log format, so the file is an access log whatever it looks like.
+///
+/// In order: gzip data is an access log (a gzip table is refused by the log reader with a
+/// message saying to decompress it); with a log format given, or a name like `*.log`,
+/// `*.log.*` or `*access_log*`, or first lines that parse as a known log format, the file is an
+/// access log; `PAR1` is Parquet; anything else must be UTF-8 delimited text.
+pub fn sniff(source: &Source, log_format_given: bool) -> Result<FileKind, LoadError> {
     let head = source.head(SNIFF_BYTES)?;
     let path = || source.path().to_path_buf();
     if head.is_empty() {
         return Err(LoadError::Empty { path: path() });
     }
+    if head.starts_with(&[0x1f, 0x8b]) {
+        return Ok(FileKind::AccessLog { gzip: true });
+    }
+    if log_format_given
+        || named_log(source.path())
+        || access::looks_like_log(&head, head.len() == SNIFF_BYTES)
+    {
+        check_line_ends(&head, source.path())?;
+        return Ok(FileKind::AccessLog { gzip: false });
+    }
     if head.starts_with(b"PAR1") {
         return Ok(FileKind::Parquet);
-    }
-    if head.starts_with(&[0x1f, 0x8b]) {
-        return Err(LoadError::NotText {
-            path: path(),
-            reason: "it is gzip-compressed and not an access log; decompress it first".into(),
-        });
     }
     if head.starts_with(&[0xff, 0xfe, 0, 0]) || head.starts_with(&[0, 0, 0xfe, 0xff]) {
         return Err(LoadError::NotText {
@@ -90,6 +103,18 @@ pub fn sniff(source: &Source) -> Result<FileKind, LoadError> {
         bom_len,
         decimal_comma,
     })
+}
+
+/// True for a name that says access log: `*.log`, `*.log.*` (rotated) or `*access_log*`.
+fn named_log(path: &std::path::Path) -> bool {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    ext.as_deref() == Some("log") || name.contains(".log.") || name.contains("access_log")
 }
 
 /// Refuses text whose lines end with a bare CR (classic Mac OS): no line feed in `head`, but a
@@ -186,6 +211,53 @@ mod tests {
         for fine in [&b"a,b\r\n1,2\r\n"[..], b"a,b\n1,2", b"a,b\r", b"a,b\r \r"] {
             assert!(check_line_ends(fine, p).is_ok(), "{fine:?}");
         }
+    }
+
+    /// Sniffs `bytes` named `name`.
+    fn kind(name: &str, bytes: &[u8], log_format_given: bool) -> Result<FileKind, LoadError> {
+        let source = Source::Memory {
+            name: name.into(),
+            bytes: bytes.into(),
+        };
+        sniff(&source, log_format_given)
+    }
+
+    #[test]
+    fn every_kind_is_decided_here() {
+        let line =
+            b"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 1 \"-\" \"UA\"\n";
+        let table = b"time,hits\n2021-01-01,5\n";
+        let gzip = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0];
+        let plain_log = Some(FileKind::AccessLog { gzip: false });
+        assert_eq!(kind("x.txt", line, false).ok(), plain_log);
+        assert_eq!(kind("x.log", table, false).ok(), plain_log);
+        assert_eq!(kind("x.log.1", table, false).ok(), plain_log);
+        assert_eq!(kind("access_log", table, false).ok(), plain_log);
+        assert_eq!(kind("x.csv", table, true).ok(), plain_log);
+        assert_eq!(
+            kind("x.csv", &gzip, false).ok(),
+            Some(FileKind::AccessLog { gzip: true })
+        );
+        assert_eq!(
+            kind("x.bin", b"PAR1\0\0", false).ok(),
+            Some(FileKind::Parquet)
+        );
+        assert_eq!(
+            kind("x.csv", table, false).ok(),
+            Some(FileKind::Csv {
+                delimiter: b',',
+                bom_len: 0,
+                decimal_comma: false
+            })
+        );
+        assert!(matches!(
+            kind("x.csv", b"a,b\0", false),
+            Err(LoadError::NotText { .. })
+        ));
+        assert!(matches!(
+            kind("x.log", b"a\rb\rc\r", false),
+            Err(LoadError::CrLineEnds { .. })
+        ));
     }
 
     #[test]
