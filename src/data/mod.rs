@@ -1,19 +1,16 @@
-//! Reading files into a [`Dataset`]: CSV (delimiter sniffed, quotes, BOM) and Parquet, wide or
-//! long tables, a time column in any common format, missing values reported and handled.
+//! Reading files into a [`Dataset`]: the input formats ([`formats`]: CSV with its delimiter
+//! sniffed, Parquet, access logs) each read by one arm of [`load_source_with`]'s `match` on the
+//! file's kind; wide or long tables, a time column in any common format, missing values
+//! reported and handled.
 //! Also the exploration statistics ([`stats`]) and the sample-data generator ([`generate`]).
 
-pub mod access;
 mod classify;
 mod error;
+pub mod formats;
 pub mod generate;
 mod layout;
 mod missing;
 mod original;
-mod read_csv;
-mod read_fast;
-mod read_parquet;
-pub(crate) mod scan;
-pub(crate) mod sniff;
 mod source;
 pub mod stats;
 mod table;
@@ -25,11 +22,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use error::LoadError;
+pub use formats::access;
+pub(crate) use formats::csv::scan;
+pub use formats::csv::CsvEngine;
+pub use formats::FileKind;
 pub use layout::Layout;
 pub use missing::{MissingPolicy, MissingReport};
 pub use original::OriginalRows;
-pub use read_csv::CsvEngine;
-pub use sniff::FileKind;
 pub use source::{Fingerprint, Source};
 pub use table::Reader;
 pub use text_column::TextColumn;
@@ -196,14 +195,14 @@ pub fn load_source_with(
     if fingerprint.len == 0 {
         return Err(LoadError::Empty { path });
     }
-    let kind = sniff::sniff(&source, options.log.format.is_some())?;
+    let kind = formats::sniff::sniff(&source, options.log.format.is_some())?;
     let table = match kind {
         FileKind::Csv {
             delimiter,
             bom_len,
             decimal_comma,
-        } => read_csv::read(&source, delimiter, bom_len, decimal_comma, options)?,
-        FileKind::Parquet => read_parquet::read(&source)?,
+        } => formats::csv::read(&source, delimiter, bom_len, decimal_comma, options)?,
+        FileKind::Parquet => formats::parquet::read(&source)?,
         FileKind::AccessLog { gzip } => return access::load(source, gzip, &options.log, control),
     };
     shape_table(table, kind, path, fingerprint, options, started)

@@ -1,60 +1,15 @@
-//! First look at a file, the one place its kind is decided: an access log (plain or gzip),
-//! Parquet, or delimited text (which delimiter, is there a BOM); empty, binary and non-UTF-8
-//! files are refused here. A new input format adds a variant to [`FileKind`] and a check to
-//! [`sniff`]; [`super::load_source_with`] reads each kind in one `match`.
+//! Whether a file is delimited text that can be read, and how: which delimiter, is there a
+//! BOM, do numbers use a decimal comma. Empty, binary, UTF-16/32 and bare-CR text is refused.
 
-use super::{access, LoadError, Source};
+use std::path::Path;
 
-/// How many bytes are inspected to classify a file.
-const SNIFF_BYTES: usize = 64 * 1024;
+use crate::data::formats::FileKind;
+use crate::data::LoadError;
 
-/// What a file is, decided once from its name and first bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileKind {
-    /// Delimited text.
-    Csv {
-        /// The field delimiter.
-        delimiter: u8,
-        /// Length of a UTF-8 byte-order mark at the start (0 or 3).
-        bom_len: usize,
-        /// Whether numbers use a decimal comma (`1,5`), seen with `;` delimiters.
-        decimal_comma: bool,
-    },
-    /// Apache Parquet.
-    Parquet,
-    /// A web server access log (which log format it is, the access-log reader decides).
-    AccessLog {
-        /// Whether it is gzip-compressed.
-        gzip: bool,
-    },
-}
-
-/// Inspects the start of `source` and decides how to read it; `log_format_given` says the
-/// caller named a log format, so the file is an access log whatever it looks like.
-///
-/// In order: gzip data is an access log (a gzip table is refused by the log reader with a
-/// message saying to decompress it); with a log format given, or a name like `*.log`,
-/// `*.log.*` or `*access_log*`, or first lines that parse as a known log format, the file is an
-/// access log; `PAR1` is Parquet; anything else must be UTF-8 delimited text.
-pub fn sniff(source: &Source, log_format_given: bool) -> Result<FileKind, LoadError> {
-    let head = source.head(SNIFF_BYTES)?;
-    let path = || source.path().to_path_buf();
-    if head.is_empty() {
-        return Err(LoadError::Empty { path: path() });
-    }
-    if head.starts_with(&[0x1f, 0x8b]) {
-        return Ok(FileKind::AccessLog { gzip: true });
-    }
-    if log_format_given
-        || named_log(source.path())
-        || access::looks_like_log(&head, head.len() == SNIFF_BYTES)
-    {
-        check_line_ends(&head, source.path())?;
-        return Ok(FileKind::AccessLog { gzip: false });
-    }
-    if head.starts_with(b"PAR1") {
-        return Ok(FileKind::Parquet);
-    }
+/// Decides how to read `head`, the first bytes of `file` (`cut`: the window ended
+/// before the file did).
+pub fn sniff(head: &[u8], cut: bool, file: &Path) -> Result<FileKind, LoadError> {
+    let path = || file.to_path_buf();
     if head.starts_with(&[0xff, 0xfe, 0, 0]) || head.starts_with(&[0, 0, 0xfe, 0xff]) {
         return Err(LoadError::NotText {
             path: path(),
@@ -67,15 +22,15 @@ pub fn sniff(source: &Source, log_format_given: bool) -> Result<FileKind, LoadEr
             reason: "it is UTF-16 text; save it as UTF-8".into(),
         });
     }
-    if let Some(pos) = memchr::memchr(0, &head) {
+    if let Some(pos) = memchr::memchr(0, head) {
         return Err(LoadError::NotText {
             path: path(),
             reason: format!("binary data: a NUL byte at offset {pos}"),
         });
     }
-    if let Err(e) = std::str::from_utf8(&head) {
+    if let Err(e) = std::str::from_utf8(head) {
         // A multi-byte character cut by the sniff window is fine; anything else is not UTF-8.
-        let cut_at_window = e.error_len().is_none() && head.len() == SNIFF_BYTES;
+        let cut_at_window = e.error_len().is_none() && cut;
         if !cut_at_window {
             return Err(LoadError::NotText {
                 path: path(),
@@ -92,7 +47,7 @@ pub fn sniff(source: &Source, log_format_given: bool) -> Result<FileKind, LoadEr
     if body.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(LoadError::Empty { path: path() });
     }
-    check_line_ends(body, source.path())?;
+    check_line_ends(body, file)?;
     let mut lines = body.split(|&b| b == b'\n').filter(|l| !is_blank(l));
     let first = lines.next().unwrap_or_default();
     let second = lines.next();
@@ -105,21 +60,9 @@ pub fn sniff(source: &Source, log_format_given: bool) -> Result<FileKind, LoadEr
     })
 }
 
-/// True for a name that says access log: `*.log`, `*.log.*` (rotated) or `*access_log*`.
-fn named_log(path: &std::path::Path) -> bool {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    ext.as_deref() == Some("log") || name.contains(".log.") || name.contains("access_log")
-}
-
 /// Refuses text whose lines end with a bare CR (classic Mac OS): no line feed in `head`, but a
 /// carriage return with more text after it. Such a file would read as one long line.
-pub fn check_line_ends(head: &[u8], path: &std::path::Path) -> Result<(), LoadError> {
+pub fn check_line_ends(head: &[u8], path: &Path) -> Result<(), LoadError> {
     if memchr::memchr(b'\n', head).is_none()
         && memchr::memchr(b'\r', head.trim_ascii_end()).is_some()
     {
@@ -211,53 +154,6 @@ mod tests {
         for fine in [&b"a,b\r\n1,2\r\n"[..], b"a,b\n1,2", b"a,b\r", b"a,b\r \r"] {
             assert!(check_line_ends(fine, p).is_ok(), "{fine:?}");
         }
-    }
-
-    /// Sniffs `bytes` named `name`.
-    fn kind(name: &str, bytes: &[u8], log_format_given: bool) -> Result<FileKind, LoadError> {
-        let source = Source::Memory {
-            name: name.into(),
-            bytes: bytes.into(),
-        };
-        sniff(&source, log_format_given)
-    }
-
-    #[test]
-    fn every_kind_is_decided_here() {
-        let line =
-            b"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 1 \"-\" \"UA\"\n";
-        let table = b"time,hits\n2021-01-01,5\n";
-        let gzip = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0];
-        let plain_log = Some(FileKind::AccessLog { gzip: false });
-        assert_eq!(kind("x.txt", line, false).ok(), plain_log);
-        assert_eq!(kind("x.log", table, false).ok(), plain_log);
-        assert_eq!(kind("x.log.1", table, false).ok(), plain_log);
-        assert_eq!(kind("access_log", table, false).ok(), plain_log);
-        assert_eq!(kind("x.csv", table, true).ok(), plain_log);
-        assert_eq!(
-            kind("x.csv", &gzip, false).ok(),
-            Some(FileKind::AccessLog { gzip: true })
-        );
-        assert_eq!(
-            kind("x.bin", b"PAR1\0\0", false).ok(),
-            Some(FileKind::Parquet)
-        );
-        assert_eq!(
-            kind("x.csv", table, false).ok(),
-            Some(FileKind::Csv {
-                delimiter: b',',
-                bom_len: 0,
-                decimal_comma: false
-            })
-        );
-        assert!(matches!(
-            kind("x.csv", b"a,b\0", false),
-            Err(LoadError::NotText { .. })
-        ));
-        assert!(matches!(
-            kind("x.log", b"a\rb\rc\r", false),
-            Err(LoadError::CrLineEnds { .. })
-        ));
     }
 
     #[test]
