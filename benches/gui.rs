@@ -10,8 +10,8 @@ use egui::Role;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use trafficlens::app::{Persisted, TrafficLensApp};
-use trafficlens::data::generate::{generate, GeneratorConfig};
 use trafficlens::data::Source;
+use trafficlens::generate::table::{generate, GeneratorConfig};
 
 fn main() {
     let rows = 1_000_000;

@@ -205,7 +205,7 @@ fn a_bad_file_shows_an_error_and_keeps_the_old_data() {
 
 #[test]
 fn frames_keep_coming_while_two_million_rows_are_fitted() {
-    use trafficlens::data::generate::{generate, GeneratorConfig};
+    use trafficlens::generate::table::{generate, GeneratorConfig};
     let cfg = GeneratorConfig {
         rows: 2_000_000,
         step_seconds: 60,
@@ -244,8 +244,8 @@ fn frames_keep_coming_while_two_million_rows_are_fitted() {
 
 #[test]
 fn a_log_opens_on_ranked_clients_and_switches_to_traffic_without_reading_it_again() {
-    use trafficlens::data::access::generate::{generate_log, LogGeneratorConfig};
     use trafficlens::data::access::LogView;
+    use trafficlens::generate::access_log::{generate_log, LogGeneratorConfig};
     let dir = tempdir();
     let path = dir.path().join("access.log");
     let cfg = LogGeneratorConfig {

@@ -197,7 +197,7 @@ fn a_bad_file_fails_and_keeps_the_old_data() {
 
 #[test]
 fn a_cancelled_load_keeps_the_current_table() {
-    use trafficlens::data::generate::{generate, GeneratorConfig};
+    use trafficlens::generate::table::{generate, GeneratorConfig};
     let mut w = Worker::spawn(|| {});
     load_sample(&mut w);
     let mut bytes = Vec::new();
@@ -221,7 +221,7 @@ fn a_cancelled_load_keeps_the_current_table() {
 
 #[test]
 fn reading_a_log_reports_progress_and_stops_when_cancelled_part_way() {
-    use trafficlens::data::access::generate::{generate_log, LogGeneratorConfig};
+    use trafficlens::generate::access_log::{generate_log, LogGeneratorConfig};
     let mut w = Worker::spawn(|| {});
     load_sample(&mut w);
     let mut log = Vec::new();

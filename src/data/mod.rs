@@ -2,12 +2,11 @@
 //! sniffed, Parquet, access logs) each read by one arm of [`load_source_with`]'s `match` on the
 //! file's kind; wide or long tables, a time column in any common format, missing values
 //! reported and handled.
-//! Also the exploration statistics ([`stats`]) and the sample-data generator ([`generate`]).
+//! Also the exploration statistics ([`stats`]).
 
 mod classify;
 mod error;
 pub mod formats;
-pub mod generate;
 mod layout;
 mod missing;
 mod original;

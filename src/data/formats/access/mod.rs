@@ -7,7 +7,6 @@ pub mod cidr;
 pub mod clients;
 mod detect_format;
 pub mod format;
-pub mod generate;
 pub mod line;
 pub mod read;
 mod sniff;
