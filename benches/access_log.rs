@@ -18,9 +18,9 @@ use std::process::Command;
 use std::time::Instant;
 
 use trafficlens::control::Control;
-use trafficlens::data::access::generate::{generate_log, LogGeneratorConfig};
 use trafficlens::data::access::{detect_format, read_log, view, LogOptions};
 use trafficlens::data::Source;
+use trafficlens::generate::access_log::{generate_log, LogGeneratorConfig};
 
 thread_local! {
     /// The largest peak resident size a TrafficLens child reported, in kB.

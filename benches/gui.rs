@@ -10,8 +10,8 @@ use egui::Role;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use trafficlens::app::{Persisted, TrafficLensApp};
-use trafficlens::data::generate::{generate, GeneratorConfig};
-use trafficlens::worker::LoadSource;
+use trafficlens::data::Source;
+use trafficlens::generate::table::{generate, GeneratorConfig};
 
 fn main() {
     let rows = 1_000_000;
@@ -22,7 +22,7 @@ fn main() {
         ..GeneratorConfig::default()
     };
     generate(&cfg, &mut bytes, &mut std::io::sink()).expect("generate");
-    let source = LoadSource::Bytes {
+    let source = Source::Memory {
         name: "one million rows".into(),
         bytes: bytes.into(),
     };

@@ -14,7 +14,7 @@ pub fn sniff_and_scan(name: &str, bytes: &[u8]) -> Result<(FileKind, Option<usiz
         name: PathBuf::from(name),
         bytes: Arc::from(bytes),
     };
-    let kind = crate::data::sniff::sniff(&source)?;
+    let kind = crate::data::formats::sniff::sniff(&source, false)?;
     let rows = match kind {
         FileKind::Csv {
             delimiter, bom_len, ..

@@ -2,7 +2,8 @@
 //!
 //! Data flows one way: [`data`] reads files into a [`data::Dataset`] and computes exploration
 //! statistics; [`detect`] holds the detectors; [`worker`] runs jobs off the UI thread; [`app`] is
-//! the desktop GUI and [`cli`] the headless command line; [`export`] writes files for both.
+//! the desktop GUI and [`cli`] the headless command line; [`export`] writes files for both;
+//! [`generate`] makes test data.
 
 pub mod analysis;
 pub mod app;
@@ -14,6 +15,7 @@ pub mod export;
 pub mod file_type;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod generate;
 pub mod numeric;
 pub mod terminal;
 pub mod worker;

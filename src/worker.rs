@@ -25,27 +25,13 @@ use crate::detect::{Detection, DetectorConfig, FitError};
 
 pub use crate::analysis::{ScoreWork, LOF_CACHE_K, LOF_CACHE_MAX_ROWS};
 
-/// Where a table comes from.
-#[derive(Debug, Clone)]
-pub enum LoadSource {
-    /// A file.
-    Path(PathBuf),
-    /// Bytes in memory, such as the bundled sample.
-    Bytes {
-        /// Name shown in messages.
-        name: String,
-        /// The content.
-        bytes: Arc<[u8]>,
-    },
-}
-
 /// Work for the worker.
 #[derive(Debug, Clone)]
 pub enum Job {
     /// Load a table and compute its statistics.
     Load {
         /// The table.
-        source: LoadSource,
+        source: Source,
         /// How to read it.
         options: LoadOptions,
     },
@@ -419,7 +405,7 @@ fn handle(
 fn load(
     session: &mut Option<Session>,
     generation: u64,
-    source: LoadSource,
+    source: Source,
     options: &LoadOptions,
     cancel: &AtomicBool,
     send: &(impl Fn(Event) + Sync),
@@ -439,13 +425,6 @@ fn load(
     let control = Control {
         cancel: Some(cancel),
         progress: Some(&report),
-    };
-    let source = match source {
-        LoadSource::Path(p) => Source::File(p),
-        LoadSource::Bytes { name, bytes } => Source::Memory {
-            name: name.into(),
-            bytes,
-        },
     };
     let loaded = load_source_with(source, options, control);
     if matches!(&loaded, Err(e) if e.is_cancelled()) {

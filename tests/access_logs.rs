@@ -7,10 +7,10 @@ use std::sync::OnceLock;
 
 use trafficlens::analysis::Session;
 use trafficlens::control::Control;
-use trafficlens::data::access::generate::{generate_log, LogGeneratorConfig};
 use trafficlens::data::access::{LogGroup, LogOptions, LogView};
 use trafficlens::data::{load, LoadError, LoadOptions};
 use trafficlens::detect::DetectorConfig;
+use trafficlens::generate::access_log::{generate_log, LogGeneratorConfig};
 
 use crate::util::{bin, data, tempdir};
 

@@ -14,17 +14,17 @@ use trafficlens::app::{
     sample_source, DialogFuture, DialogRequest, FileDialogs, Persisted, PickPurpose, SavePurpose,
     TrafficLensApp,
 };
-use trafficlens::worker::LoadSource;
+use trafficlens::data::Source;
 
 use crate::util::{data, tempdir};
 
 /// A harness around a fresh app that opens `source`.
-fn harness(source: LoadSource) -> Harness<'static, TrafficLensApp> {
+fn harness(source: Source) -> Harness<'static, TrafficLensApp> {
     harness_with(Persisted::default(), source)
 }
 
 /// A harness around a fresh app with these settings.
-fn harness_with(persisted: Persisted, source: LoadSource) -> Harness<'static, TrafficLensApp> {
+fn harness_with(persisted: Persisted, source: Source) -> Harness<'static, TrafficLensApp> {
     let app = TrafficLensApp::new(persisted, source, || {});
     let mut h = Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
@@ -205,7 +205,7 @@ fn a_bad_file_shows_an_error_and_keeps_the_old_data() {
 
 #[test]
 fn frames_keep_coming_while_two_million_rows_are_fitted() {
-    use trafficlens::data::generate::{generate, GeneratorConfig};
+    use trafficlens::generate::table::{generate, GeneratorConfig};
     let cfg = GeneratorConfig {
         rows: 2_000_000,
         step_seconds: 60,
@@ -213,7 +213,7 @@ fn frames_keep_coming_while_two_million_rows_are_fitted() {
     };
     let mut bytes = Vec::new();
     generate(&cfg, &mut bytes, &mut std::io::sink()).expect("generate");
-    let source = LoadSource::Bytes {
+    let source = Source::Memory {
         name: "two million rows".into(),
         bytes: bytes.into(),
     };
@@ -244,8 +244,8 @@ fn frames_keep_coming_while_two_million_rows_are_fitted() {
 
 #[test]
 fn a_log_opens_on_ranked_clients_and_switches_to_traffic_without_reading_it_again() {
-    use trafficlens::data::access::generate::{generate_log, LogGeneratorConfig};
     use trafficlens::data::access::LogView;
+    use trafficlens::generate::access_log::{generate_log, LogGeneratorConfig};
     let dir = tempdir();
     let path = dir.path().join("access.log");
     let cfg = LogGeneratorConfig {
@@ -269,7 +269,7 @@ fn a_log_opens_on_ranked_clients_and_switches_to_traffic_without_reading_it_agai
         .expect("scanner")
         .to_string();
 
-    let mut h = harness(LoadSource::Path(path));
+    let mut h = harness(Source::File(path));
     step_until(&mut h, "the log to be scored", scored);
     h.get_by_label("Ranked clients");
     h.get_by_label_contains("clients, ");
@@ -369,7 +369,7 @@ fn a_region_file_is_not_carried_into_the_next_run() {
         },
         ..Persisted::default()
     };
-    let mut h = harness_with(persisted, LoadSource::Path(data("logs/vhost.log")));
+    let mut h = harness_with(persisted, Source::File(data("logs/vhost.log")));
     step_until(&mut h, "the log", |a| {
         a.state.dataset.as_ref().is_some_and(|d| d.log.is_some()) && scored(a)
     });
@@ -536,7 +536,7 @@ fn a_region_file_picked_in_a_dialog_regroups_the_traffic() {
         },
         ..Persisted::default()
     };
-    let mut h = harness_with(persisted, LoadSource::Path(data("logs/vhost.log")));
+    let mut h = harness_with(persisted, Source::File(data("logs/vhost.log")));
     step_until(&mut h, "the log", |a| {
         a.state.dataset.as_ref().is_some_and(|d| d.log.is_some()) && scored(a)
     });

@@ -280,8 +280,8 @@ fn lof_flags_exactly_what_sklearn_flags_on_the_reference_file() {
 
 #[test]
 fn exporting_many_rows_streams_them_exactly_as_written() {
-    use trafficlens::data::generate::{generate, GeneratorConfig};
     use trafficlens::data::{load, LoadOptions};
+    use trafficlens::generate::table::{generate, GeneratorConfig};
     let dir = tempdir();
     let input = dir.path().join("big.csv");
     let cfg = GeneratorConfig {

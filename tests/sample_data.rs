@@ -1,8 +1,8 @@
 //! The checked-in sample data is exactly what the generator writes, and loads as expected.
 
-use trafficlens::data::generate::{generate, GeneratorConfig};
 use trafficlens::data::stats::describe;
 use trafficlens::data::{load, LoadOptions, TimeFormat};
+use trafficlens::generate::table::{generate, GeneratorConfig};
 
 use crate::util::{assert_sig, read_fixture, repo};
 

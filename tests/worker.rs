@@ -6,9 +6,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use trafficlens::data::LoadOptions;
+use trafficlens::data::{LoadOptions, Source};
 use trafficlens::detect::{Algorithm, Contamination, DetectorConfig};
-use trafficlens::worker::{Event, Job, LoadSource, ScoreWork, Worker, WorkerError};
+use trafficlens::worker::{Event, Job, ScoreWork, Worker, WorkerError};
 
 use crate::util::{data, repo};
 
@@ -40,7 +40,7 @@ fn generation_of(e: &Event) -> u64 {
 
 fn load_sample(w: &mut Worker) {
     let g = w.submit(Job::Load {
-        source: LoadSource::Path(repo("sample_data/web_traffic.csv")),
+        source: Source::File(repo("sample_data/web_traffic.csv")),
         options: LoadOptions::default(),
     });
     match outcome(w, g) {
@@ -183,7 +183,7 @@ fn a_bad_file_fails_and_keeps_the_old_data() {
     ));
     load_sample(&mut w);
     let g = w.submit(Job::Load {
-        source: LoadSource::Path(data("bad/ragged.csv")),
+        source: Source::File(data("bad/ragged.csv")),
         options: LoadOptions::default(),
     });
     match outcome(&w, g) {
@@ -197,7 +197,7 @@ fn a_bad_file_fails_and_keeps_the_old_data() {
 
 #[test]
 fn a_cancelled_load_keeps_the_current_table() {
-    use trafficlens::data::generate::{generate, GeneratorConfig};
+    use trafficlens::generate::table::{generate, GeneratorConfig};
     let mut w = Worker::spawn(|| {});
     load_sample(&mut w);
     let mut bytes = Vec::new();
@@ -208,7 +208,7 @@ fn a_cancelled_load_keeps_the_current_table() {
     };
     generate(&cfg, &mut bytes, &mut std::io::sink()).expect("generate");
     let g = w.submit(Job::Load {
-        source: LoadSource::Bytes {
+        source: Source::Memory {
             name: "bigger".into(),
             bytes: bytes.into(),
         },
@@ -221,7 +221,7 @@ fn a_cancelled_load_keeps_the_current_table() {
 
 #[test]
 fn reading_a_log_reports_progress_and_stops_when_cancelled_part_way() {
-    use trafficlens::data::access::generate::{generate_log, LogGeneratorConfig};
+    use trafficlens::generate::access_log::{generate_log, LogGeneratorConfig};
     let mut w = Worker::spawn(|| {});
     load_sample(&mut w);
     let mut log = Vec::new();
@@ -237,7 +237,7 @@ fn reading_a_log_reports_progress_and_stops_when_cancelled_part_way() {
         log.len()
     );
     let g = w.submit(Job::Load {
-        source: LoadSource::Bytes {
+        source: Source::Memory {
             name: "access.log".into(),
             bytes: log.into(),
         },
@@ -367,7 +367,7 @@ fn a_log_view_change_uses_the_log_held_without_reading_the_file_again() {
     std::fs::copy(data("logs/vhost.log"), &log).expect("copy");
     let mut w = Worker::spawn(|| {});
     let g = w.submit(Job::Load {
-        source: LoadSource::Path(log.clone()),
+        source: Source::File(log.clone()),
         options: LoadOptions::default(),
     });
     let clients = match outcome(&w, g) {

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use trafficlens::data::generate::{generate, GeneratorConfig};
+use trafficlens::generate::table::{generate, GeneratorConfig};
 
 /// A generated traffic CSV with `rows` one-minute rows and six regions under
 /// `target/bench_data/`, made once and reused.

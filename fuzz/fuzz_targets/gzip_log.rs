@@ -10,7 +10,8 @@ use std::sync::{Arc, OnceLock};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use libfuzzer_sys::fuzz_target;
-use trafficlens::data::access::{read_log, LogControl, LogFormat};
+use trafficlens::control::Control;
+use trafficlens::data::access::{read_log, LogFormat};
 use trafficlens::data::Source;
 
 fn formats() -> &'static [LogFormat] {
@@ -58,7 +59,7 @@ fuzz_target!(|data: &[u8]| {
         name: PathBuf::from("fuzz.log.gz"),
         bytes: Arc::from(bytes),
     };
-    if let Ok(log) = read_log(&source, format, gz, LogControl::default()) {
+    if let Ok(log) = read_log(&source, format, gz, Control::default()) {
         std::hint::black_box((log.requests(), log.span(), log.summary()));
     }
 });

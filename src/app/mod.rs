@@ -27,16 +27,16 @@ pub use state::{Action, AppState, BottomTab, Persisted};
 
 use crate::data::access::LogOptions;
 use crate::data::access::LogView;
-use crate::data::{Dataset, LoadOptions};
-use crate::worker::{Event, Job, LoadSource, Worker};
+use crate::data::{Dataset, LoadOptions, Source};
+use crate::worker::{Event, Job, Worker};
 use state::{Busy, Scores};
 
 /// The sample data bundled into the binary, so the app opens on it from any folder.
 pub const SAMPLE_CSV: &[u8] = include_bytes!("../../sample_data/web_traffic.csv");
 
 /// The bundled sample as a load source.
-pub fn sample_source() -> LoadSource {
-    LoadSource::Bytes {
+pub fn sample_source() -> Source {
+    Source::Memory {
         name: "sample web traffic (bundled)".into(),
         bytes: Arc::from(SAMPLE_CSV),
     }
@@ -65,8 +65,8 @@ pub struct TrafficLensApp {
     /// The path of the load under way, remembered among recent files when it succeeds.
     pending_path: Option<PathBuf>,
     /// What the load under way reads, and what the table on screen was read from.
-    pending_source: Option<LoadSource>,
-    current_source: Option<LoadSource>,
+    pending_source: Option<Source>,
+    current_source: Option<Source>,
     /// The log format given for the load under way, and for the log on screen (None: detected).
     pending_format: Option<String>,
     current_format: Option<String>,
@@ -76,7 +76,7 @@ impl TrafficLensApp {
     /// An app whose worker calls `notify` when it has news, opening `source` first.
     pub fn new(
         persisted: Persisted,
-        source: LoadSource,
+        source: Source,
         notify: impl Fn() + Send + Sync + 'static,
     ) -> Self {
         let mut persisted = persisted;
@@ -252,11 +252,11 @@ impl TrafficLensApp {
 
     /// Asks the worker to read `source` (as a log in `format` when given), with the log view
     /// options of the settings.
-    fn load(&mut self, source: LoadSource, format: Option<String>) {
+    fn load(&mut self, source: Source, format: Option<String>) {
         let s = &mut self.state;
         self.pending_path = match &source {
-            LoadSource::Path(p) => Some(p.clone()),
-            LoadSource::Bytes { .. } => None,
+            Source::File(p) => Some(p.clone()),
+            Source::Memory { .. } => None,
         };
         self.pending_source = Some(source.clone());
         self.pending_format = format.clone();
@@ -281,9 +281,9 @@ impl TrafficLensApp {
     pub fn apply(&mut self, action: Action) {
         let s = &mut self.state;
         match action {
-            Action::Open(path) => self.load(LoadSource::Path(path), None),
+            Action::Open(path) => self.load(Source::File(path), None),
             Action::OpenSample => self.load(sample_source(), None),
-            Action::LoadLog(path, format) => self.load(LoadSource::Path(path), Some(format)),
+            Action::LoadLog(path, format) => self.load(Source::File(path), Some(format)),
             Action::LogView(options) => {
                 s.persisted.log = LogOptions {
                     format: None,
@@ -544,7 +544,7 @@ pub fn run(file: Option<PathBuf>) -> Result<(), eframe::Error> {
                 .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
                 .unwrap_or_default();
             let ctx = cc.egui_ctx.clone();
-            let source = file.map_or_else(sample_source, LoadSource::Path);
+            let source = file.map_or_else(sample_source, Source::File);
             Ok(Box::new(DesktopApp(TrafficLensApp::new(
                 persisted,
                 source,

@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use super::args::{DateFormatArg, GenerateArgs};
 use super::CliError;
-use crate::data::access::generate::{generate_log, Attack, LogGeneratorConfig};
-use crate::data::generate::{check_time_range, generate, AnomalyKind, DateStyle, GeneratorConfig};
 use crate::export::{OutputPlan, Target, STDOUT};
+use crate::generate::access_log::{generate_log, Attack, LogGeneratorConfig};
+use crate::generate::table::{check_time_range, generate, AnomalyKind, DateStyle, GeneratorConfig};
 use crate::terminal::eprintln;
 
 /// Runs the subcommand.

@@ -188,7 +188,7 @@ fn numeric_text(
     for (row, v) in ca.iter().enumerate() {
         match v.map(str::trim) {
             None => values.push(f64::NAN),
-            Some(t) if super::read_csv::NULL_VALUES.contains(&t) => values.push(f64::NAN),
+            Some(t) if super::formats::csv::NULL_VALUES.contains(&t) => values.push(f64::NAN),
             Some(t) => {
                 present += 1;
                 match t.parse::<f64>() {

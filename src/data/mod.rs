@@ -1,19 +1,15 @@
-//! Reading files into a [`Dataset`]: CSV (delimiter sniffed, quotes, BOM) and Parquet, wide or
-//! long tables, a time column in any common format, missing values reported and handled.
-//! Also the exploration statistics ([`stats`]) and the sample-data generator ([`generate`]).
+//! Reading files into a [`Dataset`]: the input formats ([`formats`]: CSV with its delimiter
+//! sniffed, Parquet, access logs) each read by one arm of [`load_source_with`]'s `match` on the
+//! file's kind; wide or long tables, a time column in any common format, missing values
+//! reported and handled.
+//! Also the exploration statistics ([`stats`]).
 
-pub mod access;
 mod classify;
 mod error;
-pub mod generate;
+pub mod formats;
 mod layout;
 mod missing;
 mod original;
-mod read_csv;
-mod read_fast;
-mod read_parquet;
-pub(crate) mod scan;
-pub(crate) mod sniff;
 mod source;
 pub mod stats;
 mod table;
@@ -25,11 +21,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use error::LoadError;
+pub use formats::access;
+pub(crate) use formats::csv::scan;
+pub use formats::csv::CsvEngine;
+pub use formats::FileKind;
 pub use layout::Layout;
 pub use missing::{MissingPolicy, MissingReport};
 pub use original::OriginalRows;
-pub use read_csv::CsvEngine;
-pub use sniff::FileKind;
 pub use source::{Fingerprint, Source};
 pub use table::Reader;
 pub use text_column::TextColumn;
@@ -184,39 +182,6 @@ pub fn load_source(source: Source, options: &LoadOptions) -> Result<Dataset, Loa
     load_source_with(source, options, crate::control::Control::default())
 }
 
-/// Bytes looked at to tell an access log from a table.
-const LOG_SNIFF: usize = 64 * 1024;
-
-/// Whether `source` is an access log (and gzip-compressed): a gzip file, a file whose first
-/// lines are log lines in a known format, a `.log` file, or any file when a log format is given.
-fn log_source(source: &Source, options: &LoadOptions) -> Result<Option<bool>, LoadError> {
-    let head = source.head(LOG_SNIFF)?;
-    let gzip = head.starts_with(&[0x1f, 0x8b]);
-    if gzip {
-        return Ok(Some(true));
-    }
-    if options.log.format.is_some() {
-        sniff::check_line_ends(&head, source.path())?;
-        return Ok(Some(false));
-    }
-    let ext = source
-        .path()
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    let name = source
-        .path()
-        .file_name()
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    let named_log =
-        ext.as_deref() == Some("log") || name.contains(".log.") || name.contains("access_log");
-    if named_log || access::looks_like_log(&head, head.len() == LOG_SNIFF) {
-        sniff::check_line_ends(&head, source.path())?;
-        return Ok(Some(false));
-    }
-    Ok(None)
-}
-
 /// Loads from any source, with cancellation and progress for access logs.
 pub fn load_source_with(
     source: Source,
@@ -229,19 +194,29 @@ pub fn load_source_with(
     if fingerprint.len == 0 {
         return Err(LoadError::Empty { path });
     }
-    if let Some(gzip) = log_source(&source, options)? {
-        return access::load(source, gzip, &options.log, control);
-    }
-    let kind = sniff::sniff(&source)?;
+    let kind = formats::sniff::sniff(&source, options.log.format.is_some())?;
     let table = match kind {
         FileKind::Csv {
             delimiter,
             bom_len,
             decimal_comma,
-        } => read_csv::read(&source, delimiter, bom_len, decimal_comma, options)?,
-        FileKind::Parquet => read_parquet::read(&source)?,
-        FileKind::AccessLog { .. } => unreachable!("access logs are read above"),
+        } => formats::csv::read(&source, delimiter, bom_len, decimal_comma, options)?,
+        FileKind::Parquet => formats::parquet::read(&source)?,
+        FileKind::AccessLog { gzip } => return access::load(source, gzip, &options.log, control),
     };
+    shape_table(table, kind, path, fingerprint, options, started)
+}
+
+/// Makes a dataset of a table read from a CSV or Parquet file: its columns classified, the
+/// table pivoted when it is long, missing values handled.
+fn shape_table(
+    table: table::Table,
+    kind: FileKind,
+    path: PathBuf,
+    fingerprint: Fingerprint,
+    options: &LoadOptions,
+    started: Instant,
+) -> Result<Dataset, LoadError> {
     let reader = table.reader;
     let mut classified = classify::classify(table, options, &path)?;
     let locator = std::mem::replace(&mut classified.locator, table::Locator::Rows);

@@ -3,7 +3,7 @@
 
 use std::io::Read;
 
-use super::{LoadError, Source};
+use crate::data::{LoadError, Source};
 
 /// The longest line accepted, header or data row (a row with quoted line breaks counts as one
 /// line): 16 MiB, the same cap as the access-log reader's. A longer line is an error that names

@@ -4,14 +4,10 @@ use std::io::Cursor;
 
 use polars::prelude::*;
 
+use super::header::{check_header_is_not_data, NULL_VALUES};
 use super::scan::{scan, RecordIndex};
-use super::table::{raw_column, Locator, RawColumn, Reader, Table};
-use super::{LoadError, Source};
-
-/// Cell texts read as missing values.
-pub const NULL_VALUES: [&str; 10] = [
-    "", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "-",
-];
+use crate::data::table::{raw_column, Locator, RawColumn, Reader, Table};
+use crate::data::{LoadError, Source};
 
 /// How many rows polars looks at to choose column types before parsing everything.
 const INFER_ROWS: usize = 10_000;
@@ -23,7 +19,7 @@ pub fn read(
     delimiter: u8,
     bom_len: usize,
     decimal_comma: bool,
-    options: &super::LoadOptions,
+    options: &crate::data::LoadOptions,
 ) -> Result<Table, LoadError> {
     if options.csv_engine == CsvEngine::Auto && !decimal_comma {
         if let Some(table) = super::read_fast::try_read(source, delimiter, bom_len, options)? {
@@ -145,29 +141,4 @@ fn polars_read(
             .into_reader_with_file_handle(Cursor::new(bytes.to_vec()))
             .finish(),
     }
-}
-
-/// Rejects a file whose first line is data (every field a number or a date).
-pub fn check_header_is_not_data(source: &Source, header: &[String]) -> Result<(), LoadError> {
-    let all_data = header.iter().all(|name| {
-        let n = name.trim();
-        n.parse::<f64>().is_ok() || super::time::looks_like_time(n)
-    });
-    if all_data {
-        let mut sample = header.iter().take(4).cloned().collect::<Vec<_>>().join(",");
-        if sample.len() > 60 {
-            sample.truncate(
-                sample
-                    .char_indices()
-                    .nth(60)
-                    .map_or(sample.len(), |(i, _)| i),
-            );
-            sample.push('…');
-        }
-        return Err(LoadError::NoHeader {
-            path: source.path().to_path_buf(),
-            sample,
-        });
-    }
-    Ok(())
 }

@@ -6,12 +6,12 @@
 
 use rayon::prelude::*;
 
-use super::read_csv::{check_header_is_not_data, NULL_VALUES};
+use super::header::{check_header_is_not_data, NULL_VALUES};
 use super::scan::{parse_header, LINE_LIMIT};
-use super::table::{Locator, RawColumn, Reader, Table};
-use super::text_column::TextColumn;
-use super::time::{is_time_name, parse_iso, NO_TIME};
-use super::{LoadError, Source};
+use crate::data::table::{Locator, RawColumn, Reader, Table};
+use crate::data::text_column::TextColumn;
+use crate::data::time::{is_time_name, parse_iso, NO_TIME};
+use crate::data::{LoadError, Source};
 
 /// Size of each positioned read.
 const BLOCK: usize = 8 << 20;
@@ -42,7 +42,7 @@ pub fn try_read(
     source: &Source,
     delimiter: u8,
     bom_len: usize,
-    options: &super::LoadOptions,
+    options: &crate::data::LoadOptions,
 ) -> Result<Option<Table>, LoadError> {
     let len = source.fingerprint()?.len;
     let reader = PositionedReader::open(source)?;

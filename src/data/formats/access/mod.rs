@@ -7,9 +7,9 @@ pub mod cidr;
 pub mod clients;
 mod detect_format;
 pub mod format;
-pub mod generate;
 pub mod line;
 pub mod read;
+mod sniff;
 pub mod span;
 pub mod traffic;
 pub mod verdict;
@@ -26,9 +26,10 @@ pub use detect_format::{detect_format, looks_like_log};
 pub use format::{FormatError, LogFormat};
 pub use line::Method;
 pub use read::read_log;
+pub use sniff::sniff;
 
-use super::{Dataset, Fingerprint, LoadError, Source};
 use crate::control::Control;
+use crate::data::{Dataset, Fingerprint, LoadError, Source};
 
 /// A parsed access log, one column per field TrafficLens uses, one row per well-formed line.
 pub struct AccessLog {

@@ -1,47 +1,15 @@
-//! First look at a file: is it text, Parquet, empty, binary; which delimiter; is there a BOM.
+//! Whether a file is delimited text that can be read, and how: which delimiter, is there a
+//! BOM, do numbers use a decimal comma. Empty, binary, UTF-16/32 and bare-CR text is refused.
 
-use super::{LoadError, Source};
+use std::path::Path;
 
-/// How many bytes are inspected to classify a file.
-const SNIFF_BYTES: usize = 64 * 1024;
+use crate::data::formats::FileKind;
+use crate::data::LoadError;
 
-/// What the first bytes say the file is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileKind {
-    /// Delimited text.
-    Csv {
-        /// The field delimiter.
-        delimiter: u8,
-        /// Length of a UTF-8 byte-order mark at the start (0 or 3).
-        bom_len: usize,
-        /// Whether numbers use a decimal comma (`1,5`), seen with `;` delimiters.
-        decimal_comma: bool,
-    },
-    /// Apache Parquet.
-    Parquet,
-    /// A web server access log.
-    AccessLog {
-        /// Whether it is gzip-compressed.
-        gzip: bool,
-    },
-}
-
-/// Inspects the start of `source` and decides how to read it.
-pub fn sniff(source: &Source) -> Result<FileKind, LoadError> {
-    let head = source.head(SNIFF_BYTES)?;
-    let path = || source.path().to_path_buf();
-    if head.is_empty() {
-        return Err(LoadError::Empty { path: path() });
-    }
-    if head.starts_with(b"PAR1") {
-        return Ok(FileKind::Parquet);
-    }
-    if head.starts_with(&[0x1f, 0x8b]) {
-        return Err(LoadError::NotText {
-            path: path(),
-            reason: "it is gzip-compressed and not an access log; decompress it first".into(),
-        });
-    }
+/// Decides how to read `head`, the first bytes of `file` (`cut`: the window ended
+/// before the file did).
+pub fn sniff(head: &[u8], cut: bool, file: &Path) -> Result<FileKind, LoadError> {
+    let path = || file.to_path_buf();
     if head.starts_with(&[0xff, 0xfe, 0, 0]) || head.starts_with(&[0, 0, 0xfe, 0xff]) {
         return Err(LoadError::NotText {
             path: path(),
@@ -54,15 +22,15 @@ pub fn sniff(source: &Source) -> Result<FileKind, LoadError> {
             reason: "it is UTF-16 text; save it as UTF-8".into(),
         });
     }
-    if let Some(pos) = memchr::memchr(0, &head) {
+    if let Some(pos) = memchr::memchr(0, head) {
         return Err(LoadError::NotText {
             path: path(),
             reason: format!("binary data: a NUL byte at offset {pos}"),
         });
     }
-    if let Err(e) = std::str::from_utf8(&head) {
+    if let Err(e) = std::str::from_utf8(head) {
         // A multi-byte character cut by the sniff window is fine; anything else is not UTF-8.
-        let cut_at_window = e.error_len().is_none() && head.len() == SNIFF_BYTES;
+        let cut_at_window = e.error_len().is_none() && cut;
         if !cut_at_window {
             return Err(LoadError::NotText {
                 path: path(),
@@ -79,7 +47,7 @@ pub fn sniff(source: &Source) -> Result<FileKind, LoadError> {
     if body.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(LoadError::Empty { path: path() });
     }
-    check_line_ends(body, source.path())?;
+    check_line_ends(body, file)?;
     let mut lines = body.split(|&b| b == b'\n').filter(|l| !is_blank(l));
     let first = lines.next().unwrap_or_default();
     let second = lines.next();
@@ -94,7 +62,7 @@ pub fn sniff(source: &Source) -> Result<FileKind, LoadError> {
 
 /// Refuses text whose lines end with a bare CR (classic Mac OS): no line feed in `head`, but a
 /// carriage return with more text after it. Such a file would read as one long line.
-pub fn check_line_ends(head: &[u8], path: &std::path::Path) -> Result<(), LoadError> {
+pub fn check_line_ends(head: &[u8], path: &Path) -> Result<(), LoadError> {
     if memchr::memchr(b'\n', head).is_none()
         && memchr::memchr(b'\r', head.trim_ascii_end()).is_some()
     {

@@ -332,7 +332,7 @@ pub fn generate_log(
     out: &mut impl Write,
     labels: &mut impl Write,
 ) -> io::Result<LogSummary> {
-    crate::data::generate::check_time_range(i128::from(cfg.start), cfg.last_time())
+    crate::generate::table::check_time_range(i128::from(cfg.start), cfg.last_time())
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     let mut rng = Pcg64Mcg::seed_from_u64(cfg.seed);
     let begin = cfg.start * 1000;

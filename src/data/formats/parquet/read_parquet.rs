@@ -2,8 +2,8 @@
 
 use polars::prelude::*;
 
-use super::table::{raw_column, Locator, RawColumn, Reader, Table};
-use super::{LoadError, Source};
+use crate::data::table::{raw_column, Locator, RawColumn, Reader, Table};
+use crate::data::{LoadError, Source};
 
 /// Reads a Parquet source into a raw table.
 pub fn read(source: &Source) -> Result<Table, LoadError> {

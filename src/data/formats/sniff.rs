@@ -1,0 +1,108 @@
+//! The one place a file's kind is decided, from its name and first bytes: each format says
+//! whether the file is its kind ([`super::access::sniff`], [`super::parquet::sniff`]), and
+//! anything else must be delimited text ([`super::csv::sniff`]). A new input format adds a
+//! variant to [`FileKind`], its folder beside these with its sniff and its read, a check here
+//! and an arm in [`crate::data::load_source_with`]'s `match`.
+
+use super::{access, csv, parquet};
+use crate::data::{LoadError, Source};
+
+/// How many bytes are inspected to classify a file.
+const SNIFF_BYTES: usize = 64 * 1024;
+
+/// What a file is, decided once from its name and first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// Delimited text.
+    Csv {
+        /// The field delimiter.
+        delimiter: u8,
+        /// Length of a UTF-8 byte-order mark at the start (0 or 3).
+        bom_len: usize,
+        /// Whether numbers use a decimal comma (`1,5`), seen with `;` delimiters.
+        decimal_comma: bool,
+    },
+    /// Apache Parquet.
+    Parquet,
+    /// A web server access log (which log format it is, the access-log reader decides).
+    AccessLog {
+        /// Whether it is gzip-compressed.
+        gzip: bool,
+    },
+}
+
+/// Inspects the start of `source` and decides how to read it; `log_format_given` says the
+/// caller named a log format, so the file is an access log whatever it looks like.
+///
+/// In order: gzip data is an access log (a gzip table is refused by the log reader with a
+/// message saying to decompress it); with a log format given, or a name like `*.log`,
+/// `*.log.*` or `*access_log*`, or first lines that parse as a known log format, the file is an
+/// access log; `PAR1` is Parquet; anything else must be UTF-8 delimited text.
+pub fn sniff(source: &Source, log_format_given: bool) -> Result<FileKind, LoadError> {
+    let head = source.head(SNIFF_BYTES)?;
+    if head.is_empty() {
+        return Err(LoadError::Empty {
+            path: source.path().to_path_buf(),
+        });
+    }
+    let cut = head.len() == SNIFF_BYTES;
+    if let Some(kind) = access::sniff(&head, cut, source.path(), log_format_given)? {
+        return Ok(kind);
+    }
+    if let Some(kind) = parquet::sniff(&head) {
+        return Ok(kind);
+    }
+    csv::sniff(&head, cut, source.path())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sniffs `bytes` named `name`.
+    fn kind(name: &str, bytes: &[u8], log_format_given: bool) -> Result<FileKind, LoadError> {
+        let source = Source::Memory {
+            name: name.into(),
+            bytes: bytes.into(),
+        };
+        sniff(&source, log_format_given)
+    }
+
+    #[test]
+    fn every_kind_is_decided_here() {
+        let line =
+            b"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 1 \"-\" \"UA\"\n";
+        let table = b"time,hits\n2021-01-01,5\n";
+        let gzip = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0];
+        let plain_log = Some(FileKind::AccessLog { gzip: false });
+        assert_eq!(kind("x.txt", line, false).ok(), plain_log);
+        assert_eq!(kind("x.log", table, false).ok(), plain_log);
+        assert_eq!(kind("x.log.1", table, false).ok(), plain_log);
+        assert_eq!(kind("access_log", table, false).ok(), plain_log);
+        assert_eq!(kind("x.csv", table, true).ok(), plain_log);
+        assert_eq!(
+            kind("x.csv", &gzip, false).ok(),
+            Some(FileKind::AccessLog { gzip: true })
+        );
+        assert_eq!(
+            kind("x.bin", b"PAR1\0\0", false).ok(),
+            Some(FileKind::Parquet)
+        );
+        assert_eq!(
+            kind("x.csv", table, false).ok(),
+            Some(FileKind::Csv {
+                delimiter: b',',
+                bom_len: 0,
+                decimal_comma: false
+            })
+        );
+        assert!(matches!(
+            kind("x.csv", b"a,b\0", false),
+            Err(LoadError::NotText { .. })
+        ));
+        assert!(matches!(
+            kind("x.log", b"a\rb\rc\r", false),
+            Err(LoadError::CrLineEnds { .. })
+        ));
+    }
+}
