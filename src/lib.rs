@@ -17,5 +17,6 @@ pub mod file_type;
 pub mod fuzzing;
 pub mod generate;
 pub mod numeric;
+pub mod panic_guard;
 pub mod terminal;
 pub mod worker;

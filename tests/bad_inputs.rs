@@ -266,3 +266,31 @@ fn cli_reports_bad_input_with_exit_3() {
         assert!(out.stdout.is_empty(), "{rel}: nothing on stdout");
     }
 }
+
+/// Found by the `parquet` fuzz target: a damaged page header makes polars' Parquet reader panic
+/// ("Thrift out of range") instead of returning an error. It is a clear error naming the file,
+/// from the library (so the GUI's worker thread survives) and the command line (exit 3, no
+/// "internal error").
+#[test]
+fn a_damaged_parquet_page_is_an_error_not_a_crash() {
+    let e = err("bad/fuzz_damaged_page.parquet");
+    assert!(matches!(e, LoadError::Parquet { .. }), "{e}");
+    let text = e.to_string();
+    assert!(
+        text.contains(
+            "fuzz_damaged_page.parquet: cannot read the Parquet file: the file is damaged"
+        ),
+        "{text}"
+    );
+    let dir = tempdir();
+    let out = bin(dir.path())
+        .arg("stats")
+        .arg(data("bad/fuzz_damaged_page.parquet"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("the file is damaged"), "{stderr}");
+    assert!(!stderr.contains("internal error"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -11,14 +11,23 @@ pub fn read(source: &Source) -> Result<Table, LoadError> {
         path: source.path().to_path_buf(),
         message: e.to_string(),
     };
+    // polars panics on some damaged files instead of returning an error: contained here.
+    let damaged = |message: String| LoadError::Parquet {
+        path: source.path().to_path_buf(),
+        message: format!("the file is damaged ({message})"),
+    };
     let df = match source {
         Source::File(path) => {
             let file = std::fs::File::open(path).map_err(|e| LoadError::io(path, e))?;
-            ParquetReader::new(file).finish().map_err(err)?
+            crate::panic_guard::contain(|| ParquetReader::new(file).finish())
+                .map_err(damaged)?
+                .map_err(err)?
         }
-        Source::Memory { bytes, .. } => ParquetReader::new(std::io::Cursor::new(bytes.to_vec()))
-            .finish()
-            .map_err(err)?,
+        Source::Memory { bytes, .. } => crate::panic_guard::contain(|| {
+            ParquetReader::new(std::io::Cursor::new(bytes.to_vec())).finish()
+        })
+        .map_err(damaged)?
+        .map_err(err)?,
     };
     if df.height() == 0 {
         return Err(LoadError::NoRows {
