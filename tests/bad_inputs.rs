@@ -267,12 +267,15 @@ fn cli_reports_bad_input_with_exit_3() {
     }
 }
 
-/// Found by the `parquet` fuzz target: a damaged page header makes polars' Parquet reader panic
+/// Found by the `parquet` fuzz target: a damaged page header or file metadata makes polars' Parquet reader panic
 /// ("Thrift out of range") instead of returning an error. It is a clear error naming the file,
 /// from the library (so the GUI's worker thread survives) and the command line (exit 3, no
 /// "internal error").
 #[test]
-fn a_damaged_parquet_page_is_an_error_not_a_crash() {
+fn a_damaged_parquet_file_is_an_error_not_a_crash() {
+    // A second input from the fuzzer: damaged file metadata ("thrift bool field").
+    let e = err("bad/fuzz_damaged_metadata.parquet");
+    assert!(e.to_string().contains("the file is damaged"), "{e}");
     let e = err("bad/fuzz_damaged_page.parquet");
     assert!(matches!(e, LoadError::Parquet { .. }), "{e}");
     let text = e.to_string();
