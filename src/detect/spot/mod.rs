@@ -9,12 +9,14 @@
 //! (scores are "higher = more anomalous"): bounded ones such as Isolation Forest's, heavy-tailed
 //! ones such as robust z-scores.
 //!
+//! - [`ThresholdMode`]: contamination (scikit-learn) or automatic;
 //! - [`gpd`]: the generalized Pareto distribution and Grimshaw's maximum-likelihood fit;
 //! - [`Tail`]: the batch model of a set of scores and its threshold at a risk;
 //! - [`StreamingThreshold`]: SPOT and DSPOT over a stream, with a serialisable state.
 
 mod error;
 pub mod gpd;
+mod mode;
 mod stream;
 mod tail;
 #[cfg(test)]
@@ -23,6 +25,7 @@ mod tests;
 use serde::{Deserialize, Serialize};
 
 pub use error::SpotError;
+pub use mode::ThresholdMode;
 pub use stream::{StreamingThreshold, Verdict};
 pub use tail::{initial_level, Tail, LEVEL, MIN_EXCESSES, MIN_LEVEL, MIN_SCORES};
 
