@@ -15,7 +15,7 @@ import os
 
 import numpy as np
 import scipy
-from scipy import optimize
+from scipy import optimize, stats
 from scipy.stats import genpareto
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -33,11 +33,21 @@ def samples(rng):
     }
 
 
-def mle(excesses):
-    c, _, scale = genpareto.fit(excesses, floc=0)
+CENSORED_SHARE = 0.1
+
+
+def mle(excesses, censored=0):
+    ys = np.sort(excesses)
+    kept, at = ys[: ys.size - censored], ys[ys.size - censored - 1]
+    if censored:
+        data = stats.CensoredData(uncensored=kept, right=np.full(censored, at))
+        c, _, scale = genpareto.fit(data, floc=0)
+    else:
+        c, _, scale = genpareto.fit(kept, floc=0)
 
     def nll(p):
-        value = -genpareto.logpdf(excesses, p[0], 0, p[1]).sum()
+        value = -genpareto.logpdf(kept, p[0], 0, p[1]).sum()
+        value -= censored * genpareto.logsf(at, p[0], 0, p[1])
         return value if np.isfinite(value) and p[1] > 0 else 1e300
 
     res = optimize.minimize(
@@ -54,8 +64,10 @@ def main():
         t = float(np.percentile(scores, 98))
         excesses = scores[scores > t] - t
         gamma, sigma, loglik = mle(excesses)
+        censored = int(np.floor(excesses.size * CENSORED_SHARE))
+        c_gamma, c_sigma, c_loglik = mle(excesses, censored)
         thresholds = [
-            {"risk": q, "threshold": float(t + genpareto.isf(q * N / excesses.size, gamma, 0, sigma))}
+            {"risk": q, "threshold": float(t + genpareto.isf(q * N / excesses.size, c_gamma, 0, c_sigma))}
             for q in RISKS
         ]
         cases.append({
@@ -66,13 +78,18 @@ def main():
             "gamma": gamma,
             "sigma": sigma,
             "log_likelihood": loglik,
+            "censored": censored,
+            "censored_gamma": c_gamma,
+            "censored_sigma": c_sigma,
+            "censored_log_likelihood": c_loglik,
             "thresholds": thresholds,
         })
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w") as f:
         json.dump({"numpy": np.__version__, "scipy": scipy.__version__, "cases": cases}, f)
     for c in cases:
-        print(c["name"], c["excesses"], c["gamma"], c["sigma"], c["log_likelihood"], c["thresholds"])
+        print(c["name"], c["excesses"], c["gamma"], c["sigma"], c["log_likelihood"],
+              c["censored_gamma"], c["censored_sigma"], c["censored_log_likelihood"], c["thresholds"])
 
 
 if __name__ == "__main__":

@@ -18,6 +18,15 @@
 //! worse local maximum, where the bracketed roots here are found exhaustively on a dense grid and
 //! refined by bisection.
 //!
+//! **Censoring.** The same reduction holds when the largest `k` of the `N` excesses are only
+//! known to lie above `c`, the largest of the `m = N - k` kept ones (type II right censoring):
+//! the likelihood is `sum_{i<=m} ln f(Y_i) + k ln S(c)`, for fixed `x` it is maximal at
+//! `gamma(x) = (sum_{i<=m} ln(1 + x Y_i) + k ln(1 + x c)) / m`, and its stationary points are the
+//! roots of `u(x) gamma(x) - (N - sum_{i<=m} 1 / (1 + x Y_i) - k / (1 + x c)) / m`, with
+//! `u(x) = mean_{i<=m}(1 / (1 + x Y_i))`; for `k = 0` this is Grimshaw's `u v - 1`. The exponential
+//! root `x = 0` becomes `sigma = (sum_{i<=m} Y_i + k c) / m`. [`super::Tail`] uses it so that a few
+//! anomalies among the excesses cannot widen the fitted tail (see there).
+//!
 //! The method of moments is not needed as a fallback: the exponential root `x = 0` always has a
 //! finite likelihood (the excesses are positive and finite), so among the candidates there is
 //! always an admissible maximum. Where the excesses are all equal (or there is one), the
@@ -46,21 +55,33 @@ impl Gpd {
     /// The log-likelihood of `excesses` (all positive) under this distribution; `-inf` where an
     /// excess lies beyond a bounded tail's end.
     pub fn log_likelihood(&self, excesses: &[f64]) -> f64 {
-        let n = excesses.len() as f64;
+        self.censored_log_likelihood(excesses, 0, 0.0)
+    }
+
+    /// The log-likelihood of the `kept` excesses plus `censored` more known only to lie above
+    /// `at`: `sum ln f(kept) + censored ln S(at)`.
+    pub fn censored_log_likelihood(&self, kept: &[f64], censored: usize, at: f64) -> f64 {
+        let (m, k) = (kept.len() as f64, censored as f64);
         if self.gamma == 0.0 {
-            let sum: f64 = excesses.iter().sum();
-            return -n * self.sigma.ln() - sum / self.sigma;
+            let sum: f64 = kept.iter().sum::<f64>() + k * at;
+            return -m * self.sigma.ln() - sum / self.sigma;
         }
         let tau = self.gamma / self.sigma;
         let mut logs = 0.0;
-        for &y in excesses {
-            let s = tau * y;
-            if s <= -1.0 {
+        for &y in kept.iter().chain((censored > 0).then_some(&at)) {
+            if tau * y <= -1.0 {
                 return f64::NEG_INFINITY;
             }
-            logs += s.ln_1p();
         }
-        -n * self.sigma.ln() - (1.0 + 1.0 / self.gamma) * logs
+        for &y in kept {
+            logs += (tau * y).ln_1p();
+        }
+        let log_sc = if censored > 0 {
+            (tau * at).ln_1p()
+        } else {
+            0.0
+        };
+        -m * self.sigma.ln() - (1.0 + 1.0 / self.gamma) * logs - k / self.gamma * log_sc
     }
 
     /// The excess `y` with `P(Y > y) = p`, for `p` in (0, 1]; beyond 1 (a probability the tail
@@ -88,34 +109,43 @@ pub struct GpdFit {
 /// The maximum-likelihood GPD of `excesses` (positive, finite) by Grimshaw's method; `None`
 /// when there are none.
 pub fn fit_grimshaw(excesses: &[f64]) -> Option<GpdFit> {
-    if excesses.is_empty() {
+    let at = excesses.iter().copied().fold(0.0, f64::max);
+    fit_censored(excesses, 0, at)
+}
+
+/// The maximum-likelihood GPD of the `kept` excesses (positive, finite) and `censored` more
+/// known only to lie above `at` (at least the largest kept one), by Grimshaw's method extended
+/// to censoring (see the module documentation); `None` when nothing is kept.
+pub fn fit_censored(kept: &[f64], censored: usize, at: f64) -> Option<GpdFit> {
+    if kept.is_empty() {
         return None;
     }
-    let n = excesses.len() as f64;
-    let mean = excesses.iter().sum::<f64>() / n;
-    let (min, max) = excesses
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &y| {
-            (lo.min(y), hi.max(y))
-        });
+    let sample = Censored {
+        kept,
+        censored,
+        at,
+        m: kept.len() as f64,
+    };
+    let mean = kept.iter().sum::<f64>() / sample.m;
+    let min = kept.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = kept.iter().copied().fold(at, f64::max);
     // x = 0: the exponential, always a root.
     let exponential = Gpd {
         gamma: 0.0,
-        sigma: mean,
+        sigma: (sample.m * mean + censored as f64 * at) / sample.m,
     };
     let mut best = GpdFit {
         gpd: exponential,
-        log_likelihood: exponential.log_likelihood(excesses),
+        log_likelihood: exponential.censored_log_likelihood(kept, censored, at),
     };
-    for x in roots(excesses, mean, min, max) {
-        let v = 1.0 + excesses.iter().map(|&y| (x * y).ln_1p()).sum::<f64>() / n;
-        let gamma = v - 1.0;
+    for x in sample.roots(mean, min, max) {
+        let gamma = sample.gamma(x);
         let sigma = gamma / x;
         if !(gamma.is_finite() && sigma.is_finite() && sigma > 0.0) {
             continue;
         }
         let gpd = Gpd { gamma, sigma };
-        let log_likelihood = gpd.log_likelihood(excesses);
+        let log_likelihood = gpd.censored_log_likelihood(kept, censored, at);
         if log_likelihood.is_finite() && log_likelihood > best.log_likelihood {
             best = GpdFit {
                 gpd,
@@ -126,86 +156,110 @@ pub fn fit_grimshaw(excesses: &[f64]) -> Option<GpdFit> {
     Some(best)
 }
 
-/// Grimshaw's function `w(x) = u(x) v(x) - 1`.
-fn w(excesses: &[f64], x: f64) -> f64 {
-    let n = excesses.len() as f64;
-    let (mut inv, mut logs) = (0.0, 0.0);
-    for &y in excesses {
-        let s = x * y;
-        inv += 1.0 / (1.0 + s);
-        logs += s.ln_1p();
-    }
-    (inv / n) * (1.0 + logs / n) - 1.0
+/// Excesses of which the largest `censored` are only known to lie above `at`.
+struct Censored<'a> {
+    /// The excesses kept.
+    kept: &'a [f64],
+    /// How many more lie above `at`.
+    censored: usize,
+    /// The censoring point.
+    at: f64,
+    /// `kept.len()` as a float.
+    m: f64,
 }
 
-/// The nonzero roots of `w` in the paper's two intervals: sign changes on a grid dense near
-/// both ends of each interval, each refined by bisection.
-fn roots(excesses: &[f64], mean: f64, min: f64, max: f64) -> Vec<f64> {
-    let mut grid = Vec::with_capacity(4 * GRID_POINTS);
-    // Negative side, (-1 / max, 0): x = -p / max with p geometric towards 0 and towards 1.
-    // Near 0, w is a difference of nearly equal numbers, so the grid stops at p = 1e-6.
-    for i in 0..GRID_POINTS {
-        let f = i as f64 / (GRID_POINTS - 1) as f64;
-        let towards_zero = 1e-6f64.powf(1.0 - f) * 0.5f64.powf(f); // 1e-6 .. 0.5
-        let towards_end = 1.0 - 0.5f64.powf(1.0 - f) * 1e-12f64.powf(f); // 0.5 .. 1 - 1e-12
-        grid.push(-towards_zero / max);
-        grid.push(-towards_end / max);
+impl Censored<'_> {
+    /// The shape that maximises the likelihood for a given `x = gamma / sigma`.
+    fn gamma(&self, x: f64) -> f64 {
+        let logs: f64 = self.kept.iter().map(|&y| (x * y).ln_1p()).sum();
+        (logs + self.censored as f64 * (x * self.at).ln_1p()) / self.m
     }
-    grid.sort_by(f64::total_cmp);
-    grid.dedup();
-    let mut found = bracketed(excesses, &grid);
-    // Positive side, (0, 2 (mean - min) / min^2]: the paper's upper bound; its lower bound,
-    // 2 (mean - min) / (mean min), excludes the maximum on heavy-tailed samples (it is above
-    // scipy's MLE on tests/fixtures/spot/reference.json), so the search starts near 0.
-    // Geometric: the upper end can be many orders of magnitude above the lower one.
-    let (lo, hi) = (1e-6 / max, 2.0 * (mean - min) / (min * min) * 1.01);
-    if hi > lo && hi.is_finite() {
-        let ratio = (hi / lo).ln();
-        let positive: Vec<f64> = (0..2 * GRID_POINTS)
-            .map(|i| lo * (ratio * i as f64 / (2 * GRID_POINTS - 1) as f64).exp())
-            .collect();
-        found.extend(bracketed(excesses, &positive));
-    }
-    found
-}
 
-/// The roots of `w` between consecutive points of `grid` (ascending) where it changes sign.
-fn bracketed(excesses: &[f64], grid: &[f64]) -> Vec<f64> {
-    let values: Vec<f64> = grid.iter().map(|&x| w(excesses, x)).collect();
-    let mut found = Vec::new();
-    for i in 1..grid.len() {
-        let (fa, fb) = (values[i - 1], values[i]);
-        if !(fa.is_finite() && fb.is_finite()) {
-            continue;
+    /// Grimshaw's function, extended to censoring: zero at the likelihood's stationary points.
+    fn w(&self, x: f64) -> f64 {
+        let (mut inv, mut logs) = (0.0, 0.0);
+        for &y in self.kept {
+            let s = x * y;
+            inv += 1.0 / (1.0 + s);
+            logs += s.ln_1p();
         }
-        if fa == 0.0 {
-            found.push(grid[i - 1]);
-        } else if fa.signum() != fb.signum() && fb != 0.0 {
-            found.push(bisect(excesses, grid[i - 1], grid[i], fa));
-        }
+        let k = self.censored as f64;
+        let gamma = (logs + k * (x * self.at).ln_1p()) / self.m;
+        let n = self.m + k;
+        (inv / self.m) * gamma - (n - inv - k / (1.0 + x * self.at)) / self.m
     }
-    found
-}
 
-/// Bisection of `w` on `[a, b]`, where `w(a) = fa` and `w(b)` have opposite signs.
-fn bisect(excesses: &[f64], mut a: f64, mut b: f64, mut fa: f64) -> f64 {
-    for _ in 0..BISECTION_STEPS {
-        let m = 0.5 * (a + b);
-        if m <= a || m >= b {
-            break;
+    /// The nonzero roots of `w`: sign changes on a grid dense near both ends of each side,
+    /// each refined by bisection.
+    fn roots(&self, mean: f64, min: f64, max: f64) -> Vec<f64> {
+        let mut grid = Vec::with_capacity(4 * GRID_POINTS);
+        // Negative side, (-1 / max, 0): x = -p / max with p geometric towards 0 and towards 1.
+        // Near 0, w is a difference of nearly equal numbers, so the grid stops at p = 1e-6.
+        for i in 0..GRID_POINTS {
+            let f = i as f64 / (GRID_POINTS - 1) as f64;
+            let towards_zero = 1e-6f64.powf(1.0 - f) * 0.5f64.powf(f); // 1e-6 .. 0.5
+            let towards_end = 1.0 - 0.5f64.powf(1.0 - f) * 1e-12f64.powf(f); // 0.5 .. 1 - 1e-12
+            grid.push(-towards_zero / max);
+            grid.push(-towards_end / max);
         }
-        let fm = w(excesses, m);
-        if fm == 0.0 {
-            return m;
+        grid.sort_by(f64::total_cmp);
+        grid.dedup();
+        let mut found = self.bracketed(&grid);
+        // Positive side, up to the paper's upper bound 2 (mean - min) / min^2 (or 1e6 / mean,
+        // whichever is larger, for censored samples); the paper's lower bound,
+        // 2 (mean - min) / (mean min), excludes the maximum on heavy-tailed samples (it is above
+        // scipy's MLE on tests/fixtures/spot/reference.json), so the search starts near 0.
+        // Geometric: the upper end can be many orders of magnitude above the lower one.
+        let lo = 1e-6 / max;
+        let hi = (2.0 * (mean - min) / (min * min) * 1.01).max(1e6 / mean);
+        if hi > lo && hi.is_finite() {
+            let ratio = (hi / lo).ln();
+            let positive: Vec<f64> = (0..2 * GRID_POINTS)
+                .map(|i| lo * (ratio * i as f64 / (2 * GRID_POINTS - 1) as f64).exp())
+                .collect();
+            found.extend(self.bracketed(&positive));
         }
-        if fm.signum() == fa.signum() {
-            a = m;
-            fa = fm;
-        } else {
-            b = m;
-        }
+        found
     }
-    0.5 * (a + b)
+
+    /// The roots of `w` between consecutive points of `grid` (ascending) where it changes sign.
+    fn bracketed(&self, grid: &[f64]) -> Vec<f64> {
+        let values: Vec<f64> = grid.iter().map(|&x| self.w(x)).collect();
+        let mut found = Vec::new();
+        for i in 1..grid.len() {
+            let (fa, fb) = (values[i - 1], values[i]);
+            if !(fa.is_finite() && fb.is_finite()) {
+                continue;
+            }
+            if fa == 0.0 {
+                found.push(grid[i - 1]);
+            } else if fa.signum() != fb.signum() && fb != 0.0 {
+                found.push(self.bisect(grid[i - 1], grid[i], fa));
+            }
+        }
+        found
+    }
+
+    /// Bisection of `w` on `[a, b]`, where `w(a) = fa` and `w(b)` have opposite signs.
+    fn bisect(&self, mut a: f64, mut b: f64, mut fa: f64) -> f64 {
+        for _ in 0..BISECTION_STEPS {
+            let m = 0.5 * (a + b);
+            if m <= a || m >= b {
+                break;
+            }
+            let fm = self.w(m);
+            if fm == 0.0 {
+                return m;
+            }
+            if fm.signum() == fa.signum() {
+                a = m;
+                fa = fm;
+            } else {
+                b = m;
+            }
+        }
+        0.5 * (a + b)
+    }
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 pub use error::SpotError;
 pub use mode::ThresholdMode;
 pub use stream::{StreamingThreshold, Verdict};
-pub use tail::{initial_level, Tail, LEVEL, MIN_EXCESSES, MIN_LEVEL, MIN_SCORES};
+pub use tail::{initial_level, Tail, CENSORED_SHARE, LEVEL, MIN_EXCESSES, MIN_LEVEL, MIN_SCORES};
 
 /// The largest risk allowed: the tail model describes probabilities below the initial
 /// threshold's (at most 10%, usually 2%), so a risk near them would no longer be a tail.

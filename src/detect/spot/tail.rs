@@ -7,10 +7,21 @@
 //! `gamma = 0`, with `n` the scores seen and `N_t` the excesses among them.
 //!
 //! The fit does not depend on `q`, so a new risk costs one formula, not a refit.
+//!
+//! **Robustness (a deviation from the paper).** SPOT calibrates on scores that may hold the very
+//! anomalies to be found. So the largest [`CENSORED_SHARE`] of the excesses enter the fit only as
+//! "above the largest kept excess" (type II censoring, see [`super::gpd`]): they still count, so
+//! the tail is not shortened, but their values cannot bend it (one score a thousand times beyond
+//! the rest no longer makes the tail heavy). Their number still does: anomalies that are a
+//! sizeable share of the excesses are taken for the tail itself and the threshold lands above
+//! them (masking; five far outliers among 3,000 Isolation Forest scores, 8% of the 60 excesses,
+//! are missed, among 20,000 they are found). The automatic threshold is for anomalies that are
+//! rare against the top 2% of the scores. On data without anomalies censoring costs a little
+//! precision, not bias (the known-tail tests hold at the same tolerance).
 
 use serde::{Deserialize, Serialize};
 
-use super::gpd::{fit_grimshaw, Gpd, GpdFit};
+use super::gpd::{fit_censored, Gpd, GpdFit};
 use super::{Risk, SpotError};
 use crate::numeric::percentile_sorted;
 
@@ -23,6 +34,11 @@ pub const MIN_EXCESSES: usize = 10;
 
 /// The lowest initial level: below it the excesses would no longer be a tail.
 pub const MIN_LEVEL: f64 = 0.9;
+
+/// The share of the largest excesses fitted as censored (only "above the largest kept one"):
+/// anomalies up to 10% of the excesses (0.2% of the scores at the 98% level) cannot widen the
+/// tail. With fewer than 10 excesses nothing is censored.
+pub const CENSORED_SHARE: f64 = 0.1;
 
 /// The fewest scores the automatic threshold calibrates on (10 excesses at the 90% level).
 pub const MIN_SCORES: usize = 100;
@@ -40,7 +56,7 @@ pub fn initial_level(n: usize) -> f64 {
 pub struct Tail {
     /// The initial threshold `t`.
     initial: f64,
-    /// The excesses `X - t` of the scores above `t` (all positive).
+    /// The excesses `X - t` of the scores above `t` (all positive), ascending.
     excesses: Vec<f64>,
     /// Scores seen, `n` (those at or below `t` and the excesses).
     observations: usize,
@@ -66,15 +82,16 @@ impl Tail {
         sorted.sort_unstable_by(f64::total_cmp);
         let initial = percentile_sorted(&sorted, 100.0 * initial_level(scores.len()));
         let above = sorted.partition_point(|&s| s <= initial);
-        let excesses = sorted[above..].iter().map(|&s| s - initial).collect();
+        let excesses: Vec<f64> = sorted[above..].iter().map(|&s| s - initial).collect();
         Ok(Tail::with_initial(initial, excesses, scores.len()))
     }
 
     /// The tail above a given initial threshold `initial`: `excesses` (positive) out of
     /// `observations` scores. This is what a stream reaches after its calibration plus every
     /// non-alarm score, so batch and stream can be compared.
-    pub fn with_initial(initial: f64, excesses: Vec<f64>, observations: usize) -> Tail {
-        let fit = fit_grimshaw(&excesses);
+    pub fn with_initial(initial: f64, mut excesses: Vec<f64>, observations: usize) -> Tail {
+        excesses.sort_unstable_by(f64::total_cmp);
+        let fit = fit(&excesses);
         Tail {
             initial,
             excesses,
@@ -107,9 +124,10 @@ impl Tail {
     /// One more excess (a score above `t`, not an alarm): it joins the excesses and the GPD is
     /// fitted again.
     pub fn add_excess(&mut self, excess: f64) {
-        self.excesses.push(excess);
+        let at = self.excesses.partition_point(|&y| y <= excess);
+        self.excesses.insert(at, excess);
         self.observations += 1;
-        self.fit = fit_grimshaw(&self.excesses);
+        self.fit = fit(&self.excesses);
     }
 
     /// The initial threshold `t`.
@@ -122,7 +140,7 @@ impl Tail {
         self.fit.map(|f| f.gpd)
     }
 
-    /// The excesses over `t`.
+    /// The excesses over `t`, ascending.
     pub fn excesses(&self) -> &[f64] {
         &self.excesses
     }
@@ -145,6 +163,13 @@ impl Tail {
             )
         })
     }
+}
+
+/// The GPD of `sorted` excesses with the largest [`CENSORED_SHARE`] censored.
+fn fit(sorted: &[f64]) -> Option<GpdFit> {
+    let censored = (sorted.len() as f64 * CENSORED_SHARE).floor() as usize;
+    let kept = &sorted[..sorted.len() - censored];
+    fit_censored(kept, censored, *kept.last()?)
 }
 
 /// SPOT's threshold at risk `q` over `n` scores of which `n_t` exceed `initial`, never below
