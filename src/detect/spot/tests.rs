@@ -225,6 +225,25 @@ fn matches_scipy_maximum_likelihood() {
             (fit.gpd.sigma / case.sigma - 1.0).abs() < 1e-5,
             "{name}: {fit:?}"
         );
+        // The fit the threshold uses: the largest 10% censored.
+        let m = case.excesses - case.censored;
+        let kept = &tail.excesses()[..m];
+        let censored = fit_censored(kept, case.censored, kept[m - 1]).expect("fit");
+        assert!(
+            censored.log_likelihood >= case.censored_log_likelihood - 1e-9,
+            "{name}: {} < scipy's {}",
+            censored.log_likelihood,
+            case.censored_log_likelihood
+        );
+        assert!(
+            (censored.gpd.gamma - case.censored_gamma).abs() < 1e-5,
+            "{name}: {censored:?}"
+        );
+        assert!(
+            (censored.gpd.sigma / case.censored_sigma - 1.0).abs() < 1e-5,
+            "{name}: {censored:?}"
+        );
+        assert_eq!(tail.gpd(), Some(censored.gpd), "{name}");
         for r in &case.thresholds {
             let z = tail.threshold(Risk::new(r.risk).expect("risk"));
             assert!(
