@@ -2,6 +2,7 @@
 
 use polars::prelude::*;
 
+use super::check;
 use crate::data::table::{raw_column, Locator, RawColumn, Reader, Table};
 use crate::data::{LoadError, Source};
 
@@ -16,6 +17,20 @@ pub fn read(source: &Source) -> Result<Table, LoadError> {
         path: source.path().to_path_buf(),
         message: format!("the file is damaged ({message})"),
     };
+    // polars trusts the footer and page headers: a damaged one can abort the process, so they
+    // are checked first (see `check`).
+    let checked = match source {
+        Source::File(path) => {
+            let mut file = check::FileAt::open(path).map_err(|e| LoadError::io(path, e))?;
+            check::check(&mut file)
+        }
+        Source::Memory { bytes, .. } => check::check(&mut &bytes[..]),
+    };
+    match checked {
+        Ok(()) => {}
+        Err(check::CheckError::Damaged(d)) => return Err(damaged(d.0)),
+        Err(check::CheckError::Io(e)) => return Err(LoadError::io(source.path(), e)),
+    }
     let df = match source {
         Source::File(path) => {
             let file = std::fs::File::open(path).map_err(|e| LoadError::io(path, e))?;
