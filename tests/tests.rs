@@ -14,6 +14,7 @@ mod hardening_outputs;
 mod hardening_tables;
 mod hardening_terminal;
 mod iforest;
+mod load_control;
 mod load_formats;
 mod lof;
 mod lof_neighbourhood;
