@@ -3,11 +3,23 @@
 use polars::prelude::*;
 
 use super::check;
+use crate::control::Control;
 use crate::data::table::{raw_column, Locator, RawColumn, Reader, Table};
 use crate::data::{LoadError, Source};
 
-/// Reads a Parquet source into a raw table.
-pub fn read(source: &Source) -> Result<Table, LoadError> {
+/// Reads a Parquet source into a raw table. polars reads the whole file in one call, which can
+/// be neither interrupted nor followed: `control`'s cancel flag is checked before and after it,
+/// and the progress goes from 0 to 1 when it is done.
+pub fn read(source: &Source, control: Control<'_>) -> Result<Table, LoadError> {
+    let cancelled = || {
+        if control.cancelled() {
+            Err(LoadError::Cancelled)
+        } else {
+            Ok(())
+        }
+    };
+    cancelled()?;
+    control.report(0.0);
     let err = |e: PolarsError| LoadError::Parquet {
         path: source.path().to_path_buf(),
         message: e.to_string(),
@@ -44,6 +56,8 @@ pub fn read(source: &Source) -> Result<Table, LoadError> {
         .map_err(damaged)?
         .map_err(err)?,
     };
+    cancelled()?;
+    control.report(1.0);
     if df.height() == 0 {
         return Err(LoadError::NoRows {
             path: source.path().to_path_buf(),
