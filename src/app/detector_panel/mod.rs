@@ -1,0 +1,115 @@
+//! The detector panel: algorithm, contamination, trees, samples, neighbours, seed, features and
+//! scaling. Every change sends the settings; the analysis session decides whether to refit,
+//! re-threshold or reuse the neighbour lists. Each detector's own settings are drawn by its
+//! file here (`iforest`, `lof`).
+
+mod iforest;
+mod lof;
+
+use egui::Ui;
+
+use super::state::{Action, AppState};
+use crate::detect::{Algorithm, Contamination, Scaling};
+
+/// Draws the panel.
+pub fn ui(ui: &mut Ui, state: &mut AppState, actions: &mut Vec<Action>) {
+    ui.heading("Detector");
+    let before = (state.persisted.config, state.use_feature.clone());
+    let config = &mut state.persisted.config;
+
+    egui::ComboBox::from_label("Algorithm")
+        .selected_text(config.algorithm.to_string())
+        .show_ui(ui, |ui| {
+            for algorithm in Algorithm::ALL {
+                ui.selectable_value(&mut config.algorithm, algorithm, algorithm.label());
+            }
+        });
+
+    let mut auto = config.contamination == Contamination::Auto;
+    let mut fraction = match config.contamination {
+        Contamination::Fraction(f) => f,
+        Contamination::Auto => 0.05,
+    };
+    ui.checkbox(&mut auto, "Automatic contamination")
+        .on_hover_text("scikit-learn's fixed offset: -0.5 for Isolation Forest, -1.5 for LOF");
+    ui.add_enabled(
+        !auto,
+        egui::Slider::new(&mut fraction, 0.001..=0.5)
+            .logarithmic(true)
+            .text("Contamination")
+            .custom_formatter(|v, _| format!("{:.1}%", v * 100.0)),
+    );
+    config.contamination = if auto {
+        Contamination::Auto
+    } else {
+        Contamination::Fraction(fraction)
+    };
+
+    // One function per detector, in the detector's own file.
+    match config.algorithm {
+        Algorithm::IsolationForest => {
+            let rows = state.dataset.as_ref().map_or(256, |d| d.n_rows()).max(1);
+            iforest::ui(ui, &mut config.iforest, rows);
+        }
+        Algorithm::Lof => lof::ui(ui, &mut config.lof),
+    }
+
+    egui::ComboBox::from_label("Scaling")
+        .selected_text(config.scaling.to_string())
+        .show_ui(ui, |ui| {
+            ui.selectable_value(&mut config.scaling, Scaling::None, "none");
+            ui.selectable_value(&mut config.scaling, Scaling::Standard, "standard");
+            ui.selectable_value(&mut config.scaling, Scaling::Robust, "robust");
+        });
+
+    if let Some(ds) = &state.dataset {
+        ui.label("Features");
+        for (name, on) in ds.feature_names.iter().zip(state.use_feature.iter_mut()) {
+            ui.checkbox(on, name);
+        }
+        if !state.use_feature.iter().any(|on| *on) {
+            ui.colored_label(ui.visuals().warn_fg_color, "Select at least one feature.");
+        }
+    }
+
+    ui.horizontal(|ui| {
+        if ui.button("Score now").clicked() {
+            actions.push(Action::Rescore);
+        }
+        if let Some(busy) = &state.scoring {
+            ui.add(
+                egui::ProgressBar::new(busy.done)
+                    .text(busy.stage)
+                    .desired_width(120.0),
+            );
+            if ui.button("Cancel").clicked() {
+                actions.push(Action::Cancel);
+            }
+        }
+    });
+    if let Some(s) = &state.scores {
+        let flagged = s.detection.flags.iter().filter(|f| **f).count();
+        ui.label(format!(
+            "{flagged} of {} rows flagged",
+            s.detection.flags.len()
+        ));
+        ui.label(
+            egui::RichText::new(format!(
+                "{:?} in {:.0} ms",
+                s.work,
+                s.elapsed.as_secs_f64() * 1000.0
+            ))
+            .weak()
+            .small(),
+        );
+        for w in &s.detection.warnings {
+            ui.colored_label(ui.visuals().warn_fg_color, w);
+        }
+    }
+
+    if (state.persisted.config, state.use_feature.clone()) != before
+        && state.use_feature.iter().any(|on| *on)
+    {
+        actions.push(Action::Rescore);
+    }
+}
