@@ -3,6 +3,7 @@
 //! over; missing fields take their defaults.
 
 use trafficlens::app::Persisted;
+use trafficlens::detect::spot::{Risk, ThresholdMode};
 use trafficlens::detect::{
     Algorithm, Contamination, DetectorConfig, IsolationForestSettings, LofSettings, MaxSamples,
     Neighbourhood, Scaling,
@@ -18,7 +19,9 @@ fn the_flat_settings_of_earlier_versions_load_with_their_values() {
         p.config,
         DetectorConfig {
             algorithm: Algorithm::Lof,
+            threshold: ThresholdMode::Contamination,
             contamination: Contamination::Fraction(0.02),
+            risk: Risk::DEFAULT,
             scaling: Scaling::Robust,
             iforest: IsolationForestSettings {
                 n_estimators: 250,
@@ -53,6 +56,8 @@ fn settings_round_trip_in_the_new_shape() {
     p.config.algorithm = Algorithm::Lof;
     p.config.iforest.n_estimators = 42;
     p.config.lof.neighbourhood = Neighbourhood::KDistance;
+    p.config.threshold = ThresholdMode::Auto;
+    p.config.risk = Risk::new(1e-3).expect("risk");
     let text = ron::to_string(&p).expect("serialise");
     assert!(text.contains("iforest:(n_estimators:42"), "{text}");
     let back: Persisted = ron::from_str(&text).expect("load");

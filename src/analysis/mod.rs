@@ -31,7 +31,8 @@ pub const LOF_CACHE_MAX_ROWS: usize = 200_000;
 pub enum ScoreWork {
     /// The model was fitted and every row scored.
     Fitted,
-    /// Only the contamination changed: the last scores were re-thresholded.
+    /// Only the threshold rule changed (mode, contamination or risk): the last scores were
+    /// re-thresholded.
     Rethresholded,
     /// LOF for another k from neighbour lists searched before (no new search).
     NeighboursReused,
@@ -57,7 +58,7 @@ pub struct WhatIf {
 
 /// The current fit: the detection of the training rows and the detector that made it.
 struct CurrentFit {
-    /// Scores, flags and threshold of every row, and the settings (the contamination follows
+    /// Scores, flags and threshold of every row, and the settings (the threshold rule follows
     /// re-thresholding).
     detection: Arc<Detection>,
     /// The fitted detector, to score new rows and explain rows.
@@ -114,7 +115,7 @@ impl Session {
     }
 
     /// Scores the dataset with `config` on `features` (empty: every numeric column). This is the
-    /// one place that compares the settings with the current fit: only the contamination changed
+    /// one place that compares the settings with the current fit: only the threshold rule changed
     /// means a new threshold; only the LOF neighbours changed means LOF from the cached lists;
     /// anything else a fit. Returns the detection and the work done.
     pub fn score(
@@ -136,12 +137,14 @@ impl Session {
         if same_features {
             if let Some(fit) = &self.fit {
                 let same_model = DetectorConfig {
+                    threshold: config.threshold,
                     contamination: config.contamination,
+                    risk: config.risk,
                     ..fit.detection.config
                 } == *config;
                 if same_model {
                     return Ok(Scored {
-                        detection: self.rethreshold(config.contamination)?,
+                        detection: self.rethreshold(config)?,
                         work: ScoreWork::Rethresholded,
                     });
                 }
@@ -186,13 +189,14 @@ impl Session {
         Ok(Scored { detection, work })
     }
 
-    /// Flags the rows of the current fit again under another contamination (no refit).
+    /// Flags the rows of the current fit again under `config`'s threshold rule (its mode,
+    /// contamination and risk; no refit).
     pub fn rethreshold(
         &mut self,
-        contamination: crate::detect::Contamination,
+        config: &DetectorConfig,
     ) -> Result<Arc<Detection>, AnalysisError> {
         let fit = self.fit.as_mut().ok_or(AnalysisError::NotScored)?;
-        Arc::make_mut(&mut fit.detection).rethreshold(contamination);
+        Arc::make_mut(&mut fit.detection).rethreshold(config)?;
         Ok(Arc::clone(&fit.detection))
     }
 
@@ -265,6 +269,28 @@ mod tests {
             let a = if i == 42 { 500 } else { i % 13 };
             csv.push_str(&format!("{a},{}\n", i % 7));
         }
+        session_on(csv)
+    }
+
+    /// `rows` rows of two normally distributed columns `a`, `b` with an outlier in `a` at
+    /// row 42.
+    fn session_of(rows: usize) -> Session {
+        use rand::SeedableRng;
+        use rand_distr::{Distribution, Normal};
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(42);
+        let normal = Normal::new(0.0, 1.0).expect("normal");
+        let mut csv = String::from("a,b\n");
+        for i in 0..rows {
+            let a = 6.0 + 2.0 * normal.sample(&mut rng);
+            let b = 3.0 + normal.sample(&mut rng);
+            let a = if i == 42 { 30.0 } else { a };
+            csv.push_str(&format!("{a},{b}\n"));
+        }
+        session_on(csv)
+    }
+
+    /// A session on `csv` (no time column).
+    fn session_on(csv: String) -> Session {
         let source = Source::Memory {
             name: "planted.csv".into(),
             bytes: csv.into_bytes().into(),
@@ -299,6 +325,58 @@ mod tests {
                 assert_eq!(f.top_features[at], "a");
                 assert!(s.what_if(&[500.0, 3.0]).expect("what if").flagged);
             }
+        }
+    }
+
+    #[test]
+    fn threshold_mode_and_risk_rethreshold_without_refitting() {
+        use crate::detect::spot::{Risk, ThresholdMode};
+        // 2,000 rows: the tail fit needs more than the 10 excesses of 200 rows to extrapolate.
+        let mut s = session_of(2000);
+        for algorithm in [Algorithm::IsolationForest, Algorithm::Lof] {
+            let base = DetectorConfig {
+                algorithm,
+                ..DetectorConfig::default()
+            };
+            assert_eq!(
+                s.score(&base, &[], Control::default()).expect("fit").work,
+                ScoreWork::Fitted
+            );
+            let mut last = usize::MAX;
+            for q in [1e-2, 1e-3, 1e-4, 1e-6] {
+                let auto = DetectorConfig {
+                    threshold: ThresholdMode::Auto,
+                    risk: Risk::new(q).expect("risk"),
+                    ..base
+                };
+                let re = s.score(&auto, &[], Control::default()).expect("auto");
+                assert_eq!(re.work, ScoreWork::Rethresholded, "{algorithm} {q}");
+                let d = &re.detection;
+                assert!(d.flags[42], "{algorithm} {q}: the planted outlier");
+                let flagged = d.flagged_rows().len();
+                assert!(flagged <= last, "{algorithm} {q}: {flagged} > {last}");
+                last = flagged;
+                // The same as a fresh fit with these settings.
+                let fresh = Session::new(Arc::clone(s.dataset()))
+                    .score(&auto, &[], Control::default())
+                    .expect("fresh")
+                    .detection;
+                assert_eq!(d.flags, fresh.flags);
+                assert_eq!(d.threshold, fresh.threshold);
+                // "What if" judges against the automatic threshold too.
+                for row in [[5000.0, 3.0], [6.0, 3.0]] {
+                    let w = s.what_if(&row).expect("what if");
+                    assert_eq!(w.flagged, w.score > d.threshold, "{algorithm} {q} {row:?}");
+                }
+            }
+            // Back to the contamination: scikit-learn's flags again.
+            let back = s.score(&base, &[], Control::default()).expect("back");
+            assert_eq!(back.work, ScoreWork::Rethresholded);
+            let fresh = Session::new(Arc::clone(s.dataset()))
+                .score(&base, &[], Control::default())
+                .expect("fresh")
+                .detection;
+            assert_eq!(back.detection.flags, fresh.flags);
         }
     }
 

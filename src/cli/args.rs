@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::data::access::{Bucket, LogGroup, LogOptions, LogView};
 use crate::data::{CsvEngine, Layout, LoadOptions, MissingPolicy};
+use crate::detect::spot::{Risk, ThresholdMode};
 use crate::detect::{
     Algorithm, Contamination, DetectorConfig, IsolationForestSettings, LofSettings, MaxSamples,
     Neighbourhood, Scaling,
@@ -261,11 +262,32 @@ impl ValueEnum for Algorithm {
 }
 
 impl DetectArgs {
+    /// Refuses a threshold flag that the threshold mode would ignore: `--contamination` with
+    /// `--threshold auto`, `--risk` with the contamination rule.
+    pub fn check_threshold_flags(&self) -> Result<(), String> {
+        let mode = self.threshold.unwrap_or(self.algo.default_threshold());
+        match mode {
+            ThresholdMode::Auto if self.contamination.is_some() => Err(
+                "--contamination sets the contamination rule; with --threshold auto the share \
+                 flagged follows from the scores' tail: set --risk instead, or drop --threshold auto"
+                    .to_string(),
+            ),
+            ThresholdMode::Contamination if self.risk.is_some() => Err(format!(
+                "--risk sets the automatic threshold; add --threshold auto to use it ({} uses \
+                 the contamination unless told otherwise)",
+                self.algo.cli_name()
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// The detector settings these flags choose (each detector's flags fill its own settings).
     pub fn detector_config(&self) -> DetectorConfig {
         DetectorConfig {
             algorithm: self.algo,
-            contamination: self.contamination,
+            threshold: self.threshold.unwrap_or(self.algo.default_threshold()),
+            contamination: self.contamination.unwrap_or_default(),
+            risk: self.risk.unwrap_or_default(),
             scaling: match self.scale {
                 ScaleArg::None => Scaling::None,
                 ScaleArg::Standard => Scaling::Standard,
@@ -322,16 +344,36 @@ pub struct DetectArgs {
     /// Detector: iforest or lof.
     #[arg(long, value_enum, default_value_t = Algorithm::IsolationForest, long_help = "The detector: `iforest` (Isolation Forest) or `lof` (Local Outlier Factor).")]
     pub algo: Algorithm,
-    /// Expected share of anomalies: auto or a fraction in (0, 0.5].
+    /// How scores become flags: contamination or auto (default: the detector's own).
     #[arg(
         long,
-        default_value = "auto",
-        value_parser = parse_contamination,
-        long_help = "Expected share of anomalies. `auto` uses scikit-learn's fixed offsets (-0.5 for Isolation Forest, \
-                     -1.5 for LOF); a fraction F in (0, 0.5] flags the rows above the (1 - F) quantile of the \
-                     training scores (numpy's linear interpolation)."
+        value_name = "MODE",
+        value_parser = parse_threshold_mode,
+        long_help = "How scores become flags. `contamination`: scikit-learn's rule, set by --contamination (the \
+                     default for iforest and lof, so their flags stay scikit-learn's). `auto`: the score that a \
+                     normal row exceeds with probability --risk, from a generalized Pareto fit of the scores' own \
+                     tail (SPOT, Siffer et al., KDD 2017); no guess of the share of anomalies. Needs at least 100 rows."
     )]
-    pub contamination: Contamination,
+    pub threshold: Option<ThresholdMode>,
+    /// Expected share of anomalies: auto or a fraction in (0, 0.5] (default auto).
+    #[arg(
+        long,
+        value_parser = parse_contamination,
+        long_help = "Expected share of anomalies (--threshold contamination). `auto` (the default) uses scikit-learn's fixed \
+                     offsets (-0.5 for Isolation Forest, -1.5 for LOF); a fraction F in (0, 0.5] flags the rows above \
+                     the (1 - F) quantile of the training scores (numpy's linear interpolation)."
+    )]
+    pub contamination: Option<Contamination>,
+    /// The automatic threshold's risk: a probability in (0, 0.01] (default 1e-4).
+    #[arg(
+        long,
+        value_name = "R",
+        value_parser = parse_risk,
+        long_help = "The automatic threshold's risk (--threshold auto): the probability that a normal row scores \
+                     above the threshold, so about R times the normal rows are flagged by chance. In (0, 0.01]; \
+                     default 1e-4 (under one chance flag in 10,000 rows)."
+    )]
+    pub risk: Option<Risk>,
     /// Isolation Forest: number of trees.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000), long_help = "Isolation Forest: the number of trees.")]
     pub n_estimators: u32,
@@ -424,6 +466,16 @@ pub struct DetectArgs {
 
 /// Parses `auto` or a contamination fraction.
 fn parse_contamination(text: &str) -> Result<Contamination, String> {
+    text.parse()
+}
+
+/// Parses `auto` or `contamination`.
+fn parse_threshold_mode(text: &str) -> Result<ThresholdMode, String> {
+    text.parse()
+}
+
+/// Parses a risk in (0, 0.01].
+fn parse_risk(text: &str) -> Result<Risk, String> {
     text.parse()
 }
 

@@ -44,6 +44,7 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
         .as_deref()
         .map(|p| plan.output(p))
         .transpose()?;
+    args.check_threshold_flags().map_err(CliError::Usage)?;
     let config = args.detector_config();
     config
         .validate()

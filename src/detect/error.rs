@@ -6,6 +6,11 @@ pub enum ParamsError {
     /// `contamination` must be `auto` or a fraction in (0, 0.5].
     #[error("contamination must be `auto` or a fraction in (0, 0.5], not {0}")]
     Contamination(f64),
+    /// The automatic threshold's risk must be in (0, 0.01].
+    #[error(
+        "the risk must be a probability above 0 and at most 0.01, not {0}; try the default, 1e-4"
+    )]
+    Risk(f64),
     /// `n_estimators` must be at least 1.
     #[error("the number of trees must be at least 1")]
     NoTrees,
@@ -107,4 +112,7 @@ pub enum FitError {
     /// The parameters break a rule.
     #[error(transparent)]
     Params(#[from] ParamsError),
+    /// The automatic threshold cannot be set on these scores.
+    #[error(transparent)]
+    Threshold(#[from] super::spot::SpotError),
 }

@@ -87,7 +87,7 @@ pub fn fit(
     }
     let lof = cache.fit_params(params.params())?;
     Ok(FitOutcome {
-        detection: Detection::new(lof.training(), lof.warnings(), config),
+        detection: Detection::new(lof.training(), lof.warnings(), config)?,
         detector: FittedDetector::Lof(lof),
         reused,
     })

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::explain::RobustExplainer;
 use super::iforest::{self, IsolationForestSettings};
 use super::lof_settings::{self, LofSettings};
+use super::spot::{Risk, Tail, ThresholdMode};
 use super::{
     Contamination, FitError, FittedIsolationForest, FittedLof, Matrix, MaxSamples, NeighbourCache,
     Neighbourhood, ParamsError, Scaling, TrainingScores, ValidIsolationForestParams,
@@ -36,6 +37,14 @@ impl Algorithm {
         match self {
             Algorithm::IsolationForest => "iforest",
             Algorithm::Lof => "lof",
+        }
+    }
+
+    /// The threshold rule the detector uses unless told otherwise: the contamination for
+    /// Isolation Forest and LOF, so their flags stay scikit-learn's.
+    pub fn default_threshold(self) -> ThresholdMode {
+        match self {
+            Algorithm::IsolationForest | Algorithm::Lof => ThresholdMode::Contamination,
         }
     }
 
@@ -81,7 +90,7 @@ impl DetectorParams {
 }
 
 /// Everything a detection run needs: the chosen detector, what every detector shares (the
-/// contamination, the scaling) and each detector's own settings, kept for all of them so that
+/// threshold rule, the contamination, the risk, the scaling) and each detector's own settings, kept for all of them so that
 /// switching detectors keeps each one's settings.
 ///
 /// Stored settings of an older shape still load (see `StoredDetectorConfig`); a missing
@@ -91,8 +100,12 @@ impl DetectorParams {
 pub struct DetectorConfig {
     /// Which detector.
     pub algorithm: Algorithm,
-    /// Expected share of anomalies.
+    /// How scores become flags: the contamination or the automatic threshold.
+    pub threshold: ThresholdMode,
+    /// Expected share of anomalies (threshold mode `contamination`).
     pub contamination: Contamination,
+    /// The automatic threshold's risk (threshold mode `auto`).
+    pub risk: Risk,
     /// Feature scaling before the detector.
     pub scaling: Scaling,
     /// Isolation Forest's settings.
@@ -105,7 +118,9 @@ impl Default for DetectorConfig {
     fn default() -> Self {
         DetectorConfig {
             algorithm: Algorithm::IsolationForest,
+            threshold: ThresholdMode::Contamination,
             contamination: Contamination::Auto,
+            risk: Risk::DEFAULT,
             scaling: Scaling::None,
             iforest: IsolationForestSettings::default(),
             lof: LofSettings::default(),
@@ -116,6 +131,8 @@ impl Default for DetectorConfig {
 impl DetectorConfig {
     /// Checks the settings of the chosen detector; returns its validated parameters.
     pub fn validate(&self) -> Result<DetectorParams, ParamsError> {
+        // A stored risk is read without its rule; check it here.
+        Risk::new(self.risk.get()).map_err(|_| ParamsError::Risk(self.risk.get()))?;
         let c = self.contamination;
         Ok(match self.algorithm {
             Algorithm::IsolationForest => {
@@ -136,10 +153,13 @@ impl DetectorConfig {
             Algorithm::IsolationForest => self.iforest.describe(),
             Algorithm::Lof => self.lof.describe(),
         };
+        let threshold = match self.threshold {
+            ThresholdMode::Contamination => format!("contamination {}", self.contamination),
+            ThresholdMode::Auto => format!("automatic threshold at risk {}", self.risk),
+        };
         format!(
-            "{} ({settings}, contamination {}{scaling})",
-            self.algorithm.label(),
-            self.contamination
+            "{} ({settings}, {threshold}{scaling})",
+            self.algorithm.label()
         )
     }
 }
@@ -152,7 +172,9 @@ impl DetectorConfig {
 #[serde(default)]
 struct StoredDetectorConfig {
     algorithm: Algorithm,
+    threshold: ThresholdMode,
     contamination: Contamination,
+    risk: Risk,
     scaling: Scaling,
     #[serde(deserialize_with = "present")]
     iforest: Option<IsolationForestSettings>,
@@ -195,7 +217,9 @@ impl From<StoredDetectorConfig> for DetectorConfig {
         }
         DetectorConfig {
             algorithm: s.algorithm,
+            threshold: s.threshold,
             contamination: s.contamination,
+            risk: s.risk,
             scaling: s.scaling,
             iforest,
             lof,
@@ -203,7 +227,7 @@ impl From<StoredDetectorConfig> for DetectorConfig {
     }
 }
 
-/// Scores, flags and threshold of the training rows under one contamination: what a fit
+/// Scores, flags and threshold of the training rows under one threshold rule: what a fit
 /// reports, and what re-thresholding changes without a refit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Detection {
@@ -211,10 +235,13 @@ pub struct Detection {
     pub training: TrainingScores,
     /// Anomaly score per row (higher = more anomalous).
     pub scores: Vec<f64>,
-    /// Flag per row under the configured contamination.
+    /// Flag per row under the configured threshold.
     pub flags: Vec<bool>,
     /// The threshold on the anomaly score: rows scoring above it are flagged.
     pub threshold: f64,
+    /// The tail of the anomaly scores, fitted the first time the automatic threshold is asked
+    /// for and kept, so that another risk costs one formula.
+    pub tail: Option<Tail>,
     /// Warnings from fitting (such as parameters clamped to the data).
     pub warnings: Vec<String>,
     /// The settings used.
@@ -222,30 +249,60 @@ pub struct Detection {
 }
 
 impl Detection {
-    /// Builds the outcome from a fitted detector's training scores. When every row scores the
-    /// same, a warning says so: the flags are then scikit-learn's (all rows or none, decided by
-    /// rounding), which say nothing about the data.
-    pub fn new(training: &TrainingScores, warnings: &[String], config: &DetectorConfig) -> Self {
+    /// Builds the outcome from a fitted detector's training scores, flagged under `config`'s
+    /// threshold rule. When every row scores the same, a warning says so: the flags then say
+    /// nothing about the data. Fails only for the automatic threshold on too few rows.
+    pub fn new(
+        training: &TrainingScores,
+        warnings: &[String],
+        config: &DetectorConfig,
+    ) -> Result<Self, FitError> {
         let mut warnings = warnings.to_vec();
         if let Some(score) = training.common_score() {
             warnings.push(same_score_warning(-score, training.score_samples().len()));
         }
-        Detection {
+        let mut detection = Detection {
             scores: training.anomaly_scores(),
-            flags: training.flags(config.contamination),
-            threshold: -training.offset(),
+            flags: Vec::new(),
+            threshold: f64::NAN,
+            tail: None,
             training: training.clone(),
             warnings,
             config: *config,
-        }
+        };
+        detection.rethreshold(config)?;
+        Ok(detection)
     }
 
-    /// Flags the rows again under another contamination: one percentile lookup and one pass,
-    /// no refit.
-    pub fn rethreshold(&mut self, contamination: Contamination) {
-        self.config.contamination = contamination;
-        self.flags = self.training.flags(contamination);
-        self.threshold = -self.training.offset_for(contamination);
+    /// Flags the rows again under `config`'s threshold rule (its mode, contamination and risk;
+    /// the rest of `config` is not looked at): for the contamination one percentile lookup and
+    /// one pass; for the automatic threshold a fit of the scores' tail the first time, then one
+    /// formula and one pass. No refit of the detector.
+    pub fn rethreshold(&mut self, config: &DetectorConfig) -> Result<(), FitError> {
+        match config.threshold {
+            ThresholdMode::Contamination => {
+                self.flags = self.training.flags(config.contamination);
+                self.threshold = -self.training.offset_for(config.contamination);
+            }
+            ThresholdMode::Auto => {
+                if self.tail.is_none() {
+                    let tail = Tail::calibrate(&self.scores)?;
+                    if let (Some(w), None) = (tail.warning(), self.training.common_score()) {
+                        self.warnings.push(w);
+                    }
+                    self.tail = Some(tail);
+                }
+                if let Some(tail) = &self.tail {
+                    self.threshold = tail.threshold(config.risk);
+                }
+                let z = self.threshold;
+                self.flags = self.scores.iter().map(|&s| s > z).collect();
+            }
+        }
+        self.config.threshold = config.threshold;
+        self.config.contamination = config.contamination;
+        self.config.risk = config.risk;
+        Ok(())
     }
 
     /// Indices of the flagged rows.

@@ -1,5 +1,5 @@
-//! The detector panel: algorithm, contamination, trees, samples, neighbours, seed, features and
-//! scaling. Every change sends the settings; the analysis session decides whether to refit,
+//! The detector panel: algorithm, threshold rule (contamination or automatic, with its risk),
+//! trees, samples, neighbours, seed, features and scaling. Every change sends the settings; the analysis session decides whether to refit,
 //! re-threshold or reuse the neighbour lists. Each detector's own settings are drawn by its
 //! file here (`iforest`, `lof`).
 
@@ -9,7 +9,8 @@ mod lof;
 use egui::Ui;
 
 use super::state::{Action, AppState};
-use crate::detect::{Algorithm, Contamination, Scaling};
+use crate::detect::spot::{Risk, ThresholdMode};
+use crate::detect::{Algorithm, Contamination, DetectorConfig, Scaling};
 
 /// Draws the panel.
 pub fn ui(ui: &mut Ui, state: &mut AppState, actions: &mut Vec<Action>) {
@@ -17,6 +18,7 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, actions: &mut Vec<Action>) {
     let before = (state.persisted.config, state.use_feature.clone());
     let config = &mut state.persisted.config;
 
+    let algorithm = config.algorithm;
     egui::ComboBox::from_label("Algorithm")
         .selected_text(config.algorithm.to_string())
         .show_ui(ui, |ui| {
@@ -24,26 +26,12 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, actions: &mut Vec<Action>) {
                 ui.selectable_value(&mut config.algorithm, algorithm, algorithm.label());
             }
         });
+    if config.algorithm != algorithm {
+        // Each detector starts with its own threshold rule.
+        config.threshold = config.algorithm.default_threshold();
+    }
 
-    let mut auto = config.contamination == Contamination::Auto;
-    let mut fraction = match config.contamination {
-        Contamination::Fraction(f) => f,
-        Contamination::Auto => 0.05,
-    };
-    ui.checkbox(&mut auto, "Automatic contamination")
-        .on_hover_text("scikit-learn's fixed offset: -0.5 for Isolation Forest, -1.5 for LOF");
-    ui.add_enabled(
-        !auto,
-        egui::Slider::new(&mut fraction, 0.001..=0.5)
-            .logarithmic(true)
-            .text("Contamination")
-            .custom_formatter(|v, _| format!("{:.1}%", v * 100.0)),
-    );
-    config.contamination = if auto {
-        Contamination::Auto
-    } else {
-        Contamination::Fraction(fraction)
-    };
+    threshold_ui(ui, config);
 
     // One function per detector, in the detector's own file.
     match config.algorithm {
@@ -111,5 +99,61 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, actions: &mut Vec<Action>) {
         && state.use_feature.iter().any(|on| *on)
     {
         actions.push(Action::Rescore);
+    }
+}
+
+/// The threshold rule: a choice of contamination or automatic, then the contamination
+/// (automatic or a share) or the risk. Moving either only re-thresholds (no refit).
+fn threshold_ui(ui: &mut Ui, config: &mut DetectorConfig) {
+    egui::ComboBox::from_label("Threshold")
+        .selected_text(config.threshold.label())
+        .show_ui(ui, |ui| {
+            for mode in ThresholdMode::ALL {
+                ui.selectable_value(&mut config.threshold, mode, mode.label());
+            }
+        })
+        .response
+        .on_hover_text(
+            "Contamination: scikit-learn's rule, a share of the rows. Automatic: the score a \
+             normal row exceeds with probability Risk, from a fit of the scores' own tail (SPOT).",
+        );
+    match config.threshold {
+        ThresholdMode::Contamination => {
+            let mut auto = config.contamination == Contamination::Auto;
+            let mut fraction = match config.contamination {
+                Contamination::Fraction(f) => f,
+                Contamination::Auto => 0.05,
+            };
+            ui.checkbox(&mut auto, "Automatic contamination")
+                .on_hover_text(
+                    "scikit-learn's fixed offset: -0.5 for Isolation Forest, -1.5 for LOF",
+                );
+            ui.add_enabled(
+                !auto,
+                egui::Slider::new(&mut fraction, 0.001..=0.5)
+                    .logarithmic(true)
+                    .text("Contamination")
+                    .custom_formatter(|v, _| format!("{:.1}%", v * 100.0)),
+            );
+            config.contamination = if auto {
+                Contamination::Auto
+            } else {
+                Contamination::Fraction(fraction)
+            };
+        }
+        ThresholdMode::Auto => {
+            let mut risk = config.risk.get();
+            ui.add(
+                egui::Slider::new(&mut risk, 1e-6..=1e-2)
+                    .logarithmic(true)
+                    .text("Risk")
+                    .custom_formatter(|v, _| format!("{v:.0e}")),
+            )
+            .on_hover_text(
+                "The probability that a normal row scores above the threshold: about Risk times \
+                 the normal rows are flagged by chance (default 1e-4)",
+            );
+            config.risk = Risk::new(risk).unwrap_or_default();
+        }
     }
 }

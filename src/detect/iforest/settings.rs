@@ -78,7 +78,7 @@ pub fn fit(
 ) -> Result<FitOutcome, FitError> {
     let forest = params.fit_with(x, control)?;
     Ok(FitOutcome {
-        detection: Detection::new(forest.training(), forest.warnings(), config),
+        detection: Detection::new(forest.training(), forest.warnings(), config)?,
         detector: FittedDetector::Forest(forest),
         reused: false,
     })

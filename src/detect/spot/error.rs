@@ -13,7 +13,7 @@ pub enum SpotError {
         max: f64,
     },
     /// Fewer scores than a tail can be fitted to.
-    #[error("the automatic threshold needs at least {needed} scores to learn the tail of their distribution from, but there are {scores}; on so few rows, choose the share to flag instead (threshold mode `contamination`)")]
+    #[error("the automatic threshold needs at least {needed} scores to learn the tail of their distribution from, but there are {scores}; on so few rows, choose the share to flag instead (`--threshold contamination`; in the app, Threshold: Contamination)")]
     TooFewScores {
         /// Scores given.
         scores: usize,
