@@ -46,6 +46,7 @@ fn flagged(dir: &Path, input: &Path, args: &[&str]) -> Vec<usize> {
         .args(args)
         .arg("--scores-out")
         .arg(&out)
+        .arg("--force")
         .assert()
         .success();
     let text = std::fs::read_to_string(&out).expect("scores written");

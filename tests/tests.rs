@@ -2,6 +2,7 @@
 
 mod access_logs;
 mod app;
+mod app_threshold;
 mod auto_threshold;
 mod bad_inputs;
 mod behaviour;

@@ -1,0 +1,95 @@
+//! The detector panel's threshold rule, driven headless with egui_kittest: choosing the
+//! automatic threshold and moving its risk re-flag the rows without a refit, and the flags are
+//! the analysis session's for the same settings.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui::Role;
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use trafficlens::analysis::Session;
+use trafficlens::app::{sample_source, Persisted, TrafficLensApp};
+use trafficlens::control::Control;
+use trafficlens::detect::spot::ThresholdMode;
+use trafficlens::worker::ScoreWork;
+
+/// Steps frames until `done` holds (the worker answers on its own thread).
+fn step_until(
+    h: &mut Harness<'static, TrafficLensApp>,
+    what: &str,
+    done: impl Fn(&TrafficLensApp) -> bool,
+) {
+    let started = Instant::now();
+    while !done(h.state()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "gave up waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+        h.step();
+    }
+    h.step();
+}
+
+fn scored(app: &TrafficLensApp) -> bool {
+    app.state.scores.is_some() && app.state.scoring.is_none()
+}
+
+/// The flags the analysis session gives for the app's current settings, computed apart.
+fn session_flags(app: &TrafficLensApp) -> Vec<bool> {
+    let ds = app.state.dataset.as_ref().expect("loaded");
+    Session::new(Arc::clone(ds))
+        .score(&app.state.persisted.config, &[], Control::default())
+        .expect("score")
+        .detection
+        .flags
+        .clone()
+}
+
+#[test]
+fn automatic_threshold_and_risk_reflag_without_refitting() {
+    let app = TrafficLensApp::new(Persisted::default(), sample_source(), || {});
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut TrafficLensApp| app.ui_frame(ui), app);
+    h.step();
+    step_until(&mut h, "the sample to be scored", scored);
+
+    h.get_by_role_and_label(Role::ComboBox, "Threshold").click();
+    h.run_steps(4);
+    h.get_by_label("Automatic (tail fit)").click();
+    h.step();
+    step_until(&mut h, "the automatic threshold", |a| {
+        scored(a)
+            && a.state
+                .scores
+                .as_ref()
+                .is_some_and(|s| s.detection.config.threshold == ThresholdMode::Auto)
+    });
+    let s = h.state().state.scores.as_ref().expect("scored");
+    assert_eq!(s.work, ScoreWork::Rethresholded);
+    assert_eq!(s.detection.flags, session_flags(h.state()));
+    let at_default = s.detection.threshold;
+
+    h.get_by_role_and_label(Role::Slider, "Risk")
+        .set_value_accesskit(0.01);
+    h.step();
+    step_until(&mut h, "the new risk", |a| {
+        scored(a)
+            && a.state
+                .scores
+                .as_ref()
+                .is_some_and(|s| s.detection.threshold != at_default)
+    });
+    let s = h.state().state.scores.as_ref().expect("scored");
+    assert_eq!(s.work, ScoreWork::Rethresholded);
+    assert!((s.detection.config.risk.get() - 0.01).abs() < 1e-12);
+    assert!(
+        s.detection.threshold < at_default,
+        "a larger risk lowers it"
+    );
+    assert_eq!(s.detection.flags, session_flags(h.state()));
+    let count = s.detection.flags.iter().filter(|f| **f).count();
+    h.get_by_label(&format!("{count} of 730 rows flagged"));
+}
