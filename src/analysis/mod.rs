@@ -381,6 +381,43 @@ mod tests {
     }
 
     #[test]
+    fn a_threshold_above_every_possible_score_is_explained_and_goes_with_its_rule() {
+        use crate::detect::spot::ThresholdMode;
+        // The bundled sample: 49 labelled anomalies in 730 rows, more than the top 2% of the
+        // scores, so they make up the tail and Isolation Forest's automatic threshold lies
+        // above 1.
+        let ds = load_source(crate::app::sample_source(), &LoadOptions::default()).expect("load");
+        let mut s = Session::interactive(Arc::new(ds));
+        let auto = DetectorConfig {
+            threshold: ThresholdMode::Auto,
+            ..DetectorConfig::default()
+        };
+        let d = s
+            .score(&auto, &[], Control::default())
+            .expect("auto")
+            .detection;
+        assert!(d.threshold >= 1.0, "{}", d.threshold);
+        assert!(d.flagged_rows().is_empty());
+        assert!(
+            d.warnings
+                .iter()
+                .any(|w| w.contains("the highest score Isolation Forest can give")),
+            "{:?}",
+            d.warnings
+        );
+        // Back to the contamination: the warning goes with the rule.
+        let back = s
+            .score(&DetectorConfig::default(), &[], Control::default())
+            .expect("contamination");
+        assert_eq!(back.work, ScoreWork::Rethresholded);
+        assert!(
+            back.detection.warnings.is_empty(),
+            "{:?}",
+            back.detection.warnings
+        );
+    }
+
+    #[test]
     fn only_the_settings_that_changed_are_recomputed() {
         let mut s = session();
         let base = DetectorConfig::default();

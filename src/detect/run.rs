@@ -48,6 +48,15 @@ impl Algorithm {
         }
     }
 
+    /// The highest anomaly score the detector can give, where it has one (Isolation Forest's
+    /// scores are in (0, 1]; LOF's are unbounded).
+    pub fn max_score(self) -> Option<f64> {
+        match self {
+            Algorithm::IsolationForest => Some(1.0),
+            Algorithm::Lof => None,
+        }
+    }
+
     /// The detector's name as shown to the user.
     pub fn label(self) -> &'static str {
         match self {
@@ -242,8 +251,11 @@ pub struct Detection {
     /// The tail of the anomaly scores, fitted the first time the automatic threshold is asked
     /// for and kept, so that another risk costs one formula.
     pub tail: Option<Tail>,
-    /// Warnings from fitting (such as parameters clamped to the data).
+    /// Warnings from fitting (such as parameters clamped to the data), then those of the
+    /// threshold rule in use.
     pub warnings: Vec<String>,
+    /// The fit's own warnings, from which re-thresholding rebuilds `warnings`.
+    fit_warnings: Vec<String>,
     /// The settings used.
     pub config: DetectorConfig,
 }
@@ -267,7 +279,8 @@ impl Detection {
             threshold: f64::NAN,
             tail: None,
             training: training.clone(),
-            warnings,
+            warnings: warnings.clone(),
+            fit_warnings: warnings,
             config: *config,
         };
         detection.rethreshold(config)?;
@@ -283,20 +296,25 @@ impl Detection {
             ThresholdMode::Contamination => {
                 self.flags = self.training.flags(config.contamination);
                 self.threshold = -self.training.offset_for(config.contamination);
+                self.warnings = self.fit_warnings.clone();
             }
             ThresholdMode::Auto => {
-                if self.tail.is_none() {
-                    let tail = Tail::calibrate(&self.scores)?;
-                    if let (Some(w), None) = (tail.warning(), self.training.common_score()) {
-                        self.warnings.push(w);
-                    }
-                    self.tail = Some(tail);
-                }
-                if let Some(tail) = &self.tail {
-                    self.threshold = tail.threshold(config.risk);
-                }
+                let tail = match self.tail.take() {
+                    Some(tail) => tail,
+                    None => Tail::calibrate(&self.scores)?,
+                };
+                self.threshold = tail.threshold(config.risk);
                 let z = self.threshold;
                 self.flags = self.scores.iter().map(|&s| s > z).collect();
+                self.warnings = self.fit_warnings.clone();
+                if self.training.common_score().is_none() {
+                    self.warnings.extend(tail.warning());
+                }
+                if let Some(max) = self.config.algorithm.max_score().filter(|&m| z >= m) {
+                    self.warnings
+                        .push(above_every_score_warning(self.config.algorithm, z, max));
+                }
+                self.tail = Some(tail);
             }
         }
         self.config.threshold = config.threshold;
@@ -314,6 +332,18 @@ impl Detection {
             .map(|(i, _)| i)
             .collect()
     }
+}
+
+/// The warning for an automatic threshold `z` at or above `max`, the highest score `algorithm`
+/// can give: nothing can be flagged, and the likely reason is masking.
+fn above_every_score_warning(algorithm: Algorithm, z: f64, max: f64) -> String {
+    format!(
+        "the automatic threshold ({z:.4}) is at or above {max}, the highest score {algorithm} can \
+         give, so nothing is flagged: the highest scores are probably anomalies numerous enough \
+         to make up the tail the threshold is fitted to (the automatic threshold is for anomalies \
+         that are rare against the top 2% of the rows); choose the share to flag instead \
+         (`--threshold contamination`; in the app, Threshold: Contamination)"
+    )
 }
 
 /// The warning for `rows` rows that all have the anomaly score `score`.
