@@ -29,8 +29,9 @@ pub enum Verdict {
     Excess,
     /// Above the alarm threshold: anomalous, not learned from.
     Alarm,
-    /// Not a number: ignored, the state is unchanged.
-    NotANumber,
+    /// Not a number, or minus infinity: not judged, the state is unchanged (plus infinity is an
+    /// alarm).
+    Ignored,
 }
 
 /// A streaming SPOT / DSPOT threshold: calibrate once, then [`StreamingThreshold::update`]
@@ -87,8 +88,8 @@ impl StreamingThreshold {
 
     /// Judges one score and learns from it unless it is an alarm.
     pub fn update(&mut self, score: f64) -> Verdict {
-        if score.is_nan() {
-            return Verdict::NotANumber;
+        if score.is_nan() || score == f64::NEG_INFINITY {
+            return Verdict::Ignored;
         }
         let x = score - mean(&self.window);
         if x > self.z {

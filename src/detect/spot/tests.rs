@@ -410,9 +410,11 @@ fn a_saved_state_continues_where_it_stopped() {
         assert_eq!(restored.update(s), straight.update(s));
     }
     assert_eq!(restored, straight);
-    // A NaN changes nothing.
+    // A NaN or minus infinity changes nothing; plus infinity is an alarm, not learned from.
     let before = straight.clone();
-    assert_eq!(straight.update(f64::NAN), Verdict::NotANumber);
+    assert_eq!(straight.update(f64::NAN), Verdict::Ignored);
+    assert_eq!(straight.update(f64::NEG_INFINITY), Verdict::Ignored);
+    assert_eq!(straight.update(f64::INFINITY), Verdict::Alarm);
     assert_eq!(straight, before);
 }
 
