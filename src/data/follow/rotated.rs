@@ -1,0 +1,159 @@
+//! Finding a rotated file beside the watched path: logrotate names it `NAME.1` (then `NAME.2`
+//! ...), or `NAME-YYYYMMDD` with `dateext`, and `NAME.1.gz` or `NAME-YYYYMMDD.gz` once it is
+//! compressed. A rotated file is recognised by its identity (a rename keeps it), or by the
+//! fingerprint of its first bytes (a copy made by `copytruncate` keeps those, and so does the
+//! decompressed content of a compressed file).
+//!
+//! The follower uses it twice: after a restart, to read the rest of the file it was reading
+//! when it stopped if that file was rotated meanwhile; and when it finds its file truncated,
+//! to read the rest of the content from the copy `copytruncate` made.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use super::identity::{read_head, read_stream_head, FileId};
+use super::lines::Splitter;
+use super::state::FilePosition;
+use super::tail::Tail;
+
+/// Rotated files looked at, newest first.
+const CANDIDATES: usize = 64;
+
+/// How a rotated file may be recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Match {
+    /// By identity or, failing that, by fingerprint (after a restart).
+    IdentityOrFingerprint,
+    /// By fingerprint only, and never the file `FileId` itself (a `copytruncate` copy).
+    CopyOf(FileId),
+}
+
+/// The rotated file holding the file `position` describes, opened at its offset: a tail to
+/// read to its end. `None` when no such file is beside `path`.
+pub fn find(path: &Path, position: &FilePosition, how: Match) -> Option<Tail> {
+    let candidates = candidates(path);
+    if how == Match::IdentityOrFingerprint {
+        for (candidate, _) in &candidates {
+            if let Some(tail) = open_plain(candidate, position, true) {
+                return Some(tail);
+            }
+        }
+    }
+    if position.fingerprint.len == 0 {
+        // Nothing to recognise a copy by.
+        return None;
+    }
+    for (candidate, _) in &candidates {
+        if let Some(tail) = open_plain(candidate, position, false) {
+            if let Match::CopyOf(original) = how {
+                if tail.id == original {
+                    continue;
+                }
+            }
+            return Some(tail);
+        }
+    }
+    candidates
+        .iter()
+        .find_map(|(candidate, _)| open_gzip(candidate, position))
+}
+
+/// The regular files beside `path` whose names extend its name with `.`, `-` or `_` (newest
+/// first).
+fn candidates(path: &Path) -> Vec<(PathBuf, std::time::SystemTime)> {
+    let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
+        return Vec::new();
+    };
+    let folder = if folder.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        folder
+    };
+    let name = name.to_string_lossy();
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    let mut found: Vec<_> = entries
+        .filter_map(Result::ok)
+        .filter(|e| {
+            let other = e.file_name();
+            let other = other.to_string_lossy();
+            other.len() > name.len()
+                && other.starts_with(name.as_ref())
+                && matches!(other.as_bytes()[name.len()], b'.' | b'-' | b'_')
+        })
+        .filter_map(|e| {
+            let meta = std::fs::metadata(e.path()).ok()?;
+            meta.is_file()
+                .then(|| (e.path(), meta.modified().unwrap_or(std::time::UNIX_EPOCH)))
+        })
+        .collect();
+    found.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    found.truncate(CANDIDATES);
+    found
+}
+
+/// `candidate` opened at the position's offset, when it is the file (by identity, or by
+/// fingerprint) and holds at least that many bytes; never a gzip file.
+fn open_plain(candidate: &Path, position: &FilePosition, by_identity: bool) -> Option<Tail> {
+    let file = File::open(candidate).ok()?;
+    let meta = file.metadata().ok()?;
+    let id = FileId::of(&meta);
+    if by_identity && id != position.id {
+        return None;
+    }
+    let head = read_head(&file).ok()?;
+    if is_gzip(&head) || !position.fingerprint.matches(&head) || meta.len() < position.offset {
+        return None;
+    }
+    let mut tail = Tail::file(
+        candidate.to_path_buf(),
+        file,
+        id,
+        Splitter::new(position.offset),
+    )
+    .ok()?;
+    tail.finite = true;
+    Some(tail)
+}
+
+/// `candidate`, a gzip file whose decompressed content starts with the fingerprinted bytes,
+/// decompressed and read up to the position's offset.
+fn open_gzip(candidate: &Path, position: &FilePosition) -> Option<Tail> {
+    let mut file = File::open(candidate).ok()?;
+    let mut magic = [0u8; 2];
+    file.read_exact(&mut magic).ok()?;
+    if !is_gzip(&magic) {
+        return None;
+    }
+    let open = || -> Option<flate2::read::MultiGzDecoder<File>> {
+        Some(flate2::read::MultiGzDecoder::new(
+            File::open(candidate).ok()?,
+        ))
+    };
+    let mut decoder = open()?;
+    let head = read_stream_head(&mut decoder).ok()?;
+    if !position.fingerprint.matches(&head) {
+        return None;
+    }
+    let mut decoder = open()?;
+    let skipped = std::io::copy(
+        &mut (&mut decoder).take(position.offset),
+        &mut std::io::sink(),
+    )
+    .ok()?;
+    if skipped < position.offset {
+        return None;
+    }
+    Some(Tail::stream(
+        candidate.to_path_buf(),
+        Box::new(decoder),
+        position,
+    ))
+}
+
+/// True for bytes that start a gzip stream.
+fn is_gzip(head: &[u8]) -> bool {
+    head.starts_with(&[0x1f, 0x8b])
+}
