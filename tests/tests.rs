@@ -6,6 +6,7 @@ mod bad_inputs;
 mod behaviour;
 mod cli;
 mod detect;
+mod follow;
 mod hardening_answers;
 mod hardening_inputs;
 mod hardening_lof;

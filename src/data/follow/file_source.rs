@@ -166,7 +166,8 @@ impl FileSource {
                 }),
             }
         }
-        self.check_path();
+        // A file just opened is read at once.
+        progress.more |= self.check_path();
         for notice in self.notices.drain(..) {
             emit(Event::Notice(notice));
         }
@@ -200,8 +201,8 @@ impl FileSource {
     }
 
     /// Looks at the path: a new file there is opened (and the old one read to its end), a
-    /// missing one is reported after a while.
-    fn check_path(&mut self) {
+    /// missing one is reported after a while. True when a file was opened.
+    fn check_path(&mut self) -> bool {
         let meta = match std::fs::metadata(&self.path) {
             Ok(meta) => meta,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -221,20 +222,22 @@ impl FileSource {
                         });
                     }
                 }
-                return;
+                return false;
             }
             Err(e) => {
-                return self.report(Notice::Unreadable {
+                self.report(Notice::Unreadable {
                     source: self.name.clone(),
                     error: e.to_string(),
-                })
+                });
+                return false;
             }
         };
         if !meta.is_file() {
-            return self.report(Notice::NotRegular {
+            self.report(Notice::NotRegular {
                 source: self.name.clone(),
                 kind: crate::file_type::describe(&meta.file_type()),
             });
+            return false;
         }
         let back = std::mem::take(&mut self.missing_reported);
         self.missing_since = None;
@@ -245,7 +248,7 @@ impl FileSource {
         }
         let id = FileId::of(&meta);
         if self.current.as_ref().is_some_and(|t| t.id == id) {
-            return;
+            return false;
         }
         match self.open_current() {
             Ok(tail) => {
@@ -259,11 +262,15 @@ impl FileSource {
                         });
                     }
                 }
+                true
             }
-            Err(e) => self.report(Notice::Unreadable {
-                source: self.name.clone(),
-                error: e.to_string(),
-            }),
+            Err(e) => {
+                self.report(Notice::Unreadable {
+                    source: self.name.clone(),
+                    error: e.to_string(),
+                });
+                false
+            }
         }
     }
 
