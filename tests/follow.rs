@@ -229,7 +229,8 @@ fn write_rotating(how: Rotation, total: u64, every: u64) {
     let dir = tempdir();
     let path = dir.path().join("access.log");
     let mut log = Log::create(&path);
-    let follower = Follower::new(&[path.clone()], &options(Start::End, None)).expect("follow");
+    let follower =
+        Follower::new(std::slice::from_ref(&path), &options(Start::End, None)).expect("follow");
     let running = Running::start(follower);
     let mut first_of_file = 1;
     for n in 1..=total {
@@ -315,8 +316,11 @@ fn restart_after(how: Rotation) -> Vec<Notice> {
     log.file
         .write_all(&half.as_bytes()[..10])
         .expect("half a line");
-    let mut follower =
-        Follower::new(&[path.clone()], &options(Start::Beginning, None)).expect("follow");
+    let mut follower = Follower::new(
+        std::slice::from_ref(&path),
+        &options(Start::Beginning, None),
+    )
+    .expect("follow");
     let (mut seen, _) = poll_until(&mut follower, 1000);
     let saved = serde_json::to_string(&follower.state()).expect("state to JSON");
     drop(follower);
@@ -333,8 +337,11 @@ fn restart_after(how: Rotation) -> Vec<Notice> {
     }
 
     let state: FollowState = serde_json::from_str(&saved).expect("state from JSON");
-    let mut follower =
-        Follower::new(&[path.clone()], &options(Start::End, Some(state))).expect("restart");
+    let mut follower = Follower::new(
+        std::slice::from_ref(&path),
+        &options(Start::End, Some(state)),
+    )
+    .expect("restart");
     let (more, notices) = poll_until(&mut follower, 1000);
     seen.extend(more);
     exactly_once(&seen, 1..=2000);
@@ -382,8 +389,11 @@ fn restart_without_the_rotated_file_reports_the_gap() {
     for n in 1..=10 {
         log.write(n);
     }
-    let mut follower =
-        Follower::new(&[path.clone()], &options(Start::Beginning, None)).expect("follow");
+    let mut follower = Follower::new(
+        std::slice::from_ref(&path),
+        &options(Start::Beginning, None),
+    )
+    .expect("follow");
     poll_until(&mut follower, 10);
     let state = follower.state();
     drop(follower);
@@ -391,8 +401,11 @@ fn restart_without_the_rotated_file_reports_the_gap() {
     log.rotate(Rotation::Rename);
     std::fs::remove_file(numbered(&path, 1, "")).expect("delete the rotated file");
     log.write(12);
-    let mut follower =
-        Follower::new(&[path.clone()], &options(Start::End, Some(state))).expect("restart");
+    let mut follower = Follower::new(
+        std::slice::from_ref(&path),
+        &options(Start::End, Some(state)),
+    )
+    .expect("restart");
     let (seen, notices) = poll_until(&mut follower, 1);
     assert_eq!(seen, vec![12], "the new file from its start");
     assert!(
@@ -411,7 +424,8 @@ fn restart_without_rotation_goes_on_where_it_stopped() {
     for n in 1..=10 {
         log.write(n);
     }
-    let mut follower = Follower::new(&[path.clone()], &options(Start::End, None)).expect("follow");
+    let mut follower =
+        Follower::new(std::slice::from_ref(&path), &options(Start::End, None)).expect("follow");
     for n in 11..=20 {
         log.write(n);
     }
@@ -421,8 +435,11 @@ fn restart_without_rotation_goes_on_where_it_stopped() {
     for n in 21..=30 {
         log.write(n);
     }
-    let mut follower =
-        Follower::new(&[path.clone()], &options(Start::End, Some(state))).expect("restart");
+    let mut follower = Follower::new(
+        std::slice::from_ref(&path),
+        &options(Start::End, Some(state)),
+    )
+    .expect("restart");
     let (more, notices) = poll_until(&mut follower, 10);
     seen.extend(more);
     exactly_once(&seen, 11..=30);
@@ -447,7 +464,8 @@ fn a_truncated_file_is_read_again_from_its_start() {
     let dir = tempdir();
     let path = dir.path().join("access.log");
     let mut log = Log::create(&path);
-    let mut follower = Follower::new(&[path.clone()], &options(Start::End, None)).expect("follow");
+    let mut follower =
+        Follower::new(std::slice::from_ref(&path), &options(Start::End, None)).expect("follow");
     for n in 1..=100 {
         log.write(n);
     }
@@ -525,7 +543,8 @@ fn a_vanished_file_is_reported_and_watched_while_the_others_go_on() {
 fn a_missing_file_is_watched_until_it_appears() {
     let dir = tempdir();
     let path = dir.path().join("later.log");
-    let mut follower = Follower::new(&[path.clone()], &options(Start::End, None)).expect("follow");
+    let mut follower =
+        Follower::new(std::slice::from_ref(&path), &options(Start::End, None)).expect("follow");
     let (mut seen, mut notices) = (Vec::new(), Vec::new());
     drain(&mut follower, &mut seen, &mut notices);
     assert!(
@@ -547,7 +566,8 @@ fn binary_data_is_reported_once_and_skipped() {
     let dir = tempdir();
     let path = dir.path().join("access.log");
     let mut log = Log::create(&path);
-    let mut follower = Follower::new(&[path.clone()], &options(Start::End, None)).expect("follow");
+    let mut follower =
+        Follower::new(std::slice::from_ref(&path), &options(Start::End, None)).expect("follow");
     log.write(1);
     log.file
         .write_all(b"\x00\x01\x02garbage\x00\n")
@@ -579,7 +599,8 @@ fn start_at_end_waits_for_the_line_being_written() {
     log.write(1);
     let half = line(2);
     log.file.write_all(&half.as_bytes()[..5]).expect("half");
-    let mut follower = Follower::new(&[path.clone()], &options(Start::End, None)).expect("follow");
+    let mut follower =
+        Follower::new(std::slice::from_ref(&path), &options(Start::End, None)).expect("follow");
     let (mut seen, mut notices) = (Vec::new(), Vec::new());
     drain(&mut follower, &mut seen, &mut notices);
     assert!(seen.is_empty(), "the half line is held");

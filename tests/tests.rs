@@ -1,6 +1,7 @@
 //! Integration tests: one binary (so the large dependency graph links once).
 
 mod access_logs;
+mod alerts;
 mod app;
 mod bad_inputs;
 mod behaviour;
