@@ -2,6 +2,7 @@
 //! still being read to their end, and the checks after each read that notice a rotation, a
 //! truncation, a file that vanished or came back. Restoring a saved position lives here too,
 //! since it is the same question asked at start: which file is the one that was being read?
+//! The watch gets one per path it is given, through [`super::Follower`].
 
 use std::fs::File;
 use std::path::PathBuf;

@@ -3,6 +3,9 @@
 //! written since the last one and hands it over line by line; when nothing came, it waits for
 //! the poll interval (or less, when a stream sends something). No busy loop: an idle follow
 //! costs one `stat`, one `fstat` and one 1 KiB read per file per interval.
+//!
+//! The watch's loop: `follower.step(&mut |event| ...)` until Ctrl-C, parsing each line and
+//! updating the detectors, printing each notice; then `follower.state()` into its state file.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -4,6 +4,9 @@
 //! [`MAX_LINE`] is skipped (never held whole), and so is a line holding NUL bytes (the file
 //! turned binary); NUL bytes at the start of a line, as a writer leaves them when it writes on
 //! at its old offset after a `copytruncate`, are dropped and the text after them kept.
+//!
+//! The watch never calls it directly: every file and stream the follower reads goes through
+//! one, and the offset it keeps ([`Splitter::consumed`]) is what the saved state records.
 
 use crate::data::access::read::MAX_LINE;
 

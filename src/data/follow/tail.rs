@@ -1,7 +1,8 @@
 //! One file being read line by line: an open handle (or the decompressed stream of a rotated
 //! file compressed since), the identity and fingerprint of the file it reads, and the line
 //! cutter that knows how far it got. The follower keeps one for the file at the watched path
-//! and one for each rotated file it still reads to its end.
+//! and one for each rotated file it still reads to its end; the watch sees tails only through
+//! the positions they save.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
