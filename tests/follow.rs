@@ -661,3 +661,66 @@ fn a_stream_hands_over_lines_as_they_come() {
         "{notices:?}"
     );
 }
+
+#[test]
+fn a_state_saved_while_the_rotated_file_is_still_read_restores_both() {
+    let dir = tempdir();
+    let path = dir.path().join("access.log");
+    let mut log = Log::create(&path);
+    let mut follower =
+        Follower::new(std::slice::from_ref(&path), &options(Start::End, None)).expect("follow");
+    for n in 1..=10 {
+        log.write(n);
+    }
+    let (mut seen, mut notices) = (Vec::new(), Vec::new());
+    drain(&mut follower, &mut seen, &mut notices);
+    // Renamed, and the writer has not reopened yet: it goes on writing to the old file.
+    let mut old = append(&path);
+    std::fs::rename(&path, numbered(&path, 1, "")).expect("rename");
+    let mut new = Log::create(&path);
+    old.write_all(line(11).as_bytes()).expect("late write");
+    new.write(12);
+    drain(&mut follower, &mut seen, &mut notices);
+    assert_eq!(seen, (1..=12).collect::<Vec<_>>());
+    let state = follower.state();
+    assert_eq!(
+        state.sources[0].files.len(),
+        2,
+        "the old file is still read: {state:?}"
+    );
+    drop(follower);
+
+    old.write_all(line(13).as_bytes()).expect("later write");
+    new.write(14);
+    let mut follower = Follower::new(
+        std::slice::from_ref(&path),
+        &options(Start::End, Some(state)),
+    )
+    .expect("restart");
+    let (more, _) = poll_until(&mut follower, 2);
+    seen.extend(more);
+    exactly_once(&seen, 1..=14);
+}
+
+#[test]
+fn an_over_long_line_is_skipped_and_counted() {
+    let dir = tempdir();
+    let path = dir.path().join("access.log");
+    let mut log = Log::create(&path);
+    let mut follower =
+        Follower::new(std::slice::from_ref(&path), &options(Start::End, None)).expect("follow");
+    log.write(1);
+    let long = vec![b'x'; (16 << 20) + 10];
+    log.file.write_all(&long).expect("long line");
+    log.file.write_all(b"\n").expect("its end");
+    log.write(2);
+    let (mut seen, mut notices) = (Vec::new(), Vec::new());
+    drain(&mut follower, &mut seen, &mut notices);
+    assert_eq!(seen, vec![1, 2]);
+    assert_eq!(follower.stats()[0].too_long, 1);
+    let first = line(1).len() as u64;
+    assert!(
+        matches!(notices.as_slice(), [Notice::TooLong { offset, bytes, .. }] if *offset == first && *bytes == long.len() as u64 + 1),
+        "{notices:?}"
+    );
+}

@@ -124,7 +124,10 @@ impl Splitter {
                 Some(i) => {
                     let offset = self.consumed;
                     self.read += i as u64 + 1;
-                    if self.pending.is_empty() {
+                    if self.pending.len() + i > self.max_line {
+                        self.pending = Vec::new();
+                        emit(self.skipped());
+                    } else if self.pending.is_empty() {
                         emit(line(offset, &data[..i]));
                     } else {
                         self.pending.extend_from_slice(&data[..i]);
@@ -248,6 +251,34 @@ mod tests {
                 Owned::Line(0, "ok".into()),
                 Owned::TooLong(3, 20),
                 Owned::Line(23, "next".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_over_long_line_fed_in_chunks_is_skipped() {
+        let mut s = Splitter::with_limit(0, 100);
+        let mut out = Vec::new();
+        cut(&mut s, b"ok\n", &mut out);
+        for _ in 0..5 {
+            cut(&mut s, &[b'x'; 40], &mut out);
+        }
+        cut(&mut s, b"\nnext\n", &mut out);
+        // Held up to the limit, and its break in the same piece as the rest of it.
+        cut(&mut s, &[b'y'; 60], &mut out);
+        let mut rest = vec![b'y'; 41];
+        rest.push(b'\n');
+        cut(&mut s, &rest, &mut out);
+        cut(&mut s, &[b'z'; 100], &mut out);
+        cut(&mut s, b"\n", &mut out);
+        assert_eq!(
+            out,
+            vec![
+                Owned::Line(0, "ok".into()),
+                Owned::TooLong(3, 201),
+                Owned::Line(204, "next".into()),
+                Owned::TooLong(209, 102),
+                Owned::Line(311, "z".repeat(100)),
             ]
         );
     }
