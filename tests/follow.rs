@@ -724,3 +724,17 @@ fn an_over_long_line_is_skipped_and_counted() {
         "{notices:?}"
     );
 }
+
+#[test]
+fn a_file_given_twice_is_refused() {
+    let dir = tempdir();
+    let path = dir.path().join("access.log");
+    Log::create(&path);
+    let other = dir.path().join(".").join("access.log");
+    match Follower::new(&[path.clone(), other], &options(Start::End, None)) {
+        Err(e) => assert!(e.to_string().contains("give each file once"), "{e}"),
+        Ok(_) => panic!("the same file twice was accepted"),
+    }
+    let stdin = PathBuf::from("-");
+    assert!(Follower::new(&[stdin.clone(), stdin], &options(Start::End, None)).is_err());
+}

@@ -13,6 +13,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TryRecvError};
 use std::time::Duration;
 
 use super::file_source::{hand_over, FileSource};
+use super::identity::FileId;
 use super::lines::Piece;
 use super::state::{FollowState, SourceState};
 use super::stdin::{self, BatchPiece, Message};
@@ -39,6 +40,25 @@ pub struct SourceStats {
     pub too_long: u64,
     /// Bytes of binary data skipped.
     pub binary_bytes: u64,
+}
+
+/// Refuses a file given twice: the same spelling, or the same identity (existing files).
+fn same_file(sources: &[PathBuf]) -> Result<(), FollowError> {
+    let mut seen: Vec<(&PathBuf, Option<FileId>)> = Vec::new();
+    for path in sources.iter().filter(|p| p.as_os_str() != STDIN) {
+        let id = std::fs::metadata(path).ok().map(|m| FileId::of(&m));
+        if let Some((other, _)) = seen
+            .iter()
+            .find(|(p, i)| *p == path || (id.is_some() && *i == id))
+        {
+            return Err(FollowError::SameFile {
+                path: path.clone(),
+                other: (*other).clone(),
+            });
+        }
+        seen.push((path, id));
+    }
+    Ok(())
 }
 
 /// One source.
@@ -76,12 +96,12 @@ impl Follower {
             streams: None,
             notices: Vec::new(),
         };
-        let mut stdin_given = false;
+        if sources.iter().filter(|p| p.as_os_str() == STDIN).count() > 1 {
+            return Err(FollowError::StdinTwice);
+        }
+        same_file(sources)?;
         for path in sources {
             if path.as_os_str() == STDIN {
-                if std::mem::replace(&mut stdin_given, true) {
-                    return Err(FollowError::StdinTwice);
-                }
                 follower.add_stream(STDIN, Box::new(std::io::stdin()))?;
             } else {
                 follower.add_file(path, options);

@@ -100,6 +100,14 @@ pub enum Event<'a> {
 /// Why following could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum FollowError {
+    /// One file was given twice (perhaps spelled two ways): its lines would be read twice.
+    #[error("{}: is the same file as {}, given before; give each file once", path.display(), other.display())]
+    SameFile {
+        /// The second spelling.
+        path: std::path::PathBuf,
+        /// The first.
+        other: std::path::PathBuf,
+    },
     /// `-` was given more than once.
     #[error("-: standard input can be followed once; give `-` a single time")]
     StdinTwice,
