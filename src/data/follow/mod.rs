@@ -19,6 +19,21 @@
 //! files apart, [`tail`] reads one file, [`rotated`] finds rotated files, [`file_source`]
 //! follows one path, [`stdin`] follows a stream, [`follower`] follows them all, [`state`] is
 //! the saved position, [`notice`] what is reported.
+//!
+//! Limits, each a consequence of what a follower can see:
+//! - A file that is created and rotated away between two polls (two rotations within one poll
+//!   interval, or while the watch is stopped) is never opened, so its lines are not read;
+//!   after a restart only the file read when the watch stopped is looked for.
+//! - A truncated file is told by its length and its first 1 KiB: a file truncated and
+//!   rewritten, past the offset read, with the same first 1 KiB is not noticed.
+//! - After a restart, a rotated file that was compressed is recognised by its decompressed
+//!   first bytes and decompressed up to the saved offset (fast enough for daily logs; the
+//!   whole rest of it is read). A rotated file deleted while the watch was stopped is reported
+//!   as a gap.
+//! - Lines that logrotate's `copytruncate` itself loses (written between its copy and its
+//!   truncation) cannot be recovered by anyone.
+//! - A table's header line is not kept: a CSV source started at its end needs its header
+//!   read separately (the first line of the file).
 
 mod file_source;
 mod follower;

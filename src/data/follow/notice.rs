@@ -102,7 +102,7 @@ impl std::fmt::Display for Notice {
             Notice::Truncated { source, copy: Some(copy) } => write!(f, "{source}: truncated (copytruncate); the rest of the old content is read from the copy {}, then the file again from its start", copy.display()),
             Notice::Truncated { source, copy: None } => write!(f, "{source}: truncated, and no copy with its first bytes was found beside it (NAME.1, NAME-YYYYMMDD, .gz); lines written between the last read and the truncation may be missing; reading it again from its start"),
             Notice::ReadingRotated { source, path } => write!(f, "{source}: was rotated while the watch was stopped; reading the rest of the old file from {}", path.display()),
-            Notice::Gap { source, offset } => write!(f, "{source}: was rotated while the watch was stopped, and the old file (read up to byte {offset}) is no longer beside it as NAME.1, NAME-YYYYMMDD or a .gz of these; lines written to it after the last run are missing"),
+            Notice::Gap { source, offset } => write!(f, "{source}: was rotated while the watch was stopped, and the old file (read up to byte {offset}) is no longer beside it as NAME.1, NAME-YYYYMMDD or a .gz of these; any lines written to it after the last run are missing"),
             Notice::Binary { source, path, offset } => write!(f, "{source}: binary data (NUL bytes) in {} at byte {offset}; skipped up to the next text line", path.display()),
             Notice::TooLong { source, offset, bytes } => write!(f, "{source}: the line at byte {offset} is {bytes} bytes long, over the 16 MB limit; skipped"),
             Notice::NotRegular { source, kind } => write!(f, "{source}: is {kind}, not a regular file; follow files, or give `-` and feed standard input"),
