@@ -381,6 +381,72 @@ fn restart_after_copytruncate_while_stopped_reads_the_copy() {
     );
 }
 
+/// Stops, rotates `rotations` times while stopped (writing between), restarts: every line
+/// exactly once, the files rotated meanwhile read whole in order.
+fn restart_after_rotations(how: Rotation, rotations: u64) {
+    let dir = tempdir();
+    let path = dir.path().join("access.log");
+    let mut log = Log::create(&path);
+    for n in 1..=100 {
+        log.write(n);
+    }
+    let mut follower =
+        Follower::new(std::slice::from_ref(&path), &options(Start::End, None)).expect("follow");
+    for n in 101..=200 {
+        log.write(n);
+    }
+    let (mut seen, _) = poll_until(&mut follower, 100);
+    let state = follower.state();
+    drop(follower);
+    let mut n = 201;
+    for _ in 0..rotations {
+        for _ in 0..100 {
+            log.write(n);
+            n += 1;
+        }
+        log.rotate(how);
+    }
+    for _ in 0..100 {
+        log.write(n);
+        n += 1;
+    }
+    let mut follower = Follower::new(
+        std::slice::from_ref(&path),
+        &options(Start::End, Some(state)),
+    )
+    .expect("restart");
+    let (more, notices) = poll_until(&mut follower, (n - 201) as usize);
+    assert_eq!(
+        notices
+            .iter()
+            .filter(|x| matches!(x, Notice::ReadingRotated { .. }))
+            .count() as u64,
+        rotations,
+        "{notices:?}"
+    );
+    assert!(
+        more.windows(2).all(|w| w[0] < w[1]),
+        "read in order, oldest file first"
+    );
+    seen.extend(more);
+    exactly_once(&seen, 101..=n - 1);
+}
+
+#[test]
+fn restart_after_three_renames_while_stopped_reads_them_all() {
+    restart_after_rotations(Rotation::Rename, 3);
+}
+
+#[test]
+fn restart_after_three_compressed_rotations_while_stopped_reads_them_all() {
+    restart_after_rotations(Rotation::RenameGzip, 3);
+}
+
+#[test]
+fn restart_after_three_copytruncates_while_stopped_reads_the_copies() {
+    restart_after_rotations(Rotation::CopyTruncate, 3);
+}
+
 #[test]
 fn restart_without_the_rotated_file_reports_the_gap() {
     let dir = tempdir();

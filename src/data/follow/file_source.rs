@@ -298,6 +298,8 @@ impl FileSource {
             let head = read_head(&file).ok()?;
             Some((file, meta.len(), FileId::of(&meta), head))
         });
+        // Where the last saved file not at the path was found.
+        let mut found_last = None;
         for position in saved {
             if let Some((file, len, id, head)) = &at_path {
                 if self.current.is_none()
@@ -320,12 +322,27 @@ impl FileSource {
                         source: self.name.clone(),
                         path: tail.path.clone(),
                     });
+                    found_last = Some(tail.path.clone());
                     self.retiring.push(tail);
                 }
-                None => self.notices.push(Notice::Gap {
+                None => {
+                    found_last = None;
+                    self.notices.push(Notice::Gap {
+                        source: self.name.clone(),
+                        offset: position.offset,
+                    });
+                }
+            }
+        }
+        // The file read last was rotated: the files rotated after it, while the watch was
+        // stopped, are read whole before the file at the path.
+        if let (None, Some(found)) = (&self.current, found_last) {
+            for tail in rotated::newer_than(&self.path, &found, saved) {
+                self.notices.push(Notice::ReadingRotated {
                     source: self.name.clone(),
-                    offset: position.offset,
-                }),
+                    path: tail.path.clone(),
+                });
+                self.retiring.push(tail);
             }
         }
         self.first_start = match self.current {

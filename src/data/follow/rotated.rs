@@ -5,8 +5,9 @@
 //! decompressed content of a compressed file).
 //!
 //! The follower uses it twice: after a restart, to read the rest of the file it was reading
-//! when it stopped if that file was rotated meanwhile; and when it finds its file truncated,
-//! to read the rest of the content from the copy `copytruncate` made.
+//! when it stopped if that file was rotated meanwhile (and, in full, the files rotated after
+//! it: [`newer_than`]); and when it finds its file truncated, to read the rest of the content
+//! from the copy `copytruncate` made.
 
 use std::fs::File;
 use std::io::Read;
@@ -156,4 +157,122 @@ fn open_gzip(candidate: &Path, position: &FilePosition) -> Option<Tail> {
 /// True for bytes that start a gzip stream.
 fn is_gzip(head: &[u8]) -> bool {
     head.starts_with(&[0x1f, 0x8b])
+}
+
+/// Where a rotated file stands among its siblings, by logrotate's naming.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Order {
+    /// `NAME.k` (or `NAME.k.gz`): a smaller k is newer.
+    Numbered(u64),
+    /// `NAME-YYYYMMDD` and the other `dateext` formats: a later text is newer.
+    Dated(String),
+}
+
+/// The place of `rotated` among the rotated files of `path`, when its name tells it.
+fn order(path: &Path, rotated: &Path) -> Option<Order> {
+    let name = path.file_name()?.to_str()?;
+    let other = rotated.file_name()?.to_str()?;
+    let suffix = other.strip_prefix(name)?;
+    let suffix = suffix.strip_suffix(".gz").unwrap_or(suffix);
+    let (separator, rest) = (suffix.get(..1)?, suffix.get(1..)?);
+    if !rest.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    if separator == "." && rest.len() < 8 && rest.bytes().all(|b| b.is_ascii_digit()) {
+        return rest.parse().ok().map(Order::Numbered);
+    }
+    Some(Order::Dated(rest.to_string()))
+}
+
+/// The rotated files of `path` newer than `found` (by their names: `NAME.k` with a smaller k,
+/// `NAME-YYYYMMDD` with a later date), opened at their start, oldest first: files rotated
+/// while the watch was stopped after the one it was reading. Files that are one of `saved`
+/// (by identity or by their first bytes) are left out: they are read from their position.
+pub fn newer_than(path: &Path, found: &Path, saved: &[FilePosition]) -> Vec<Tail> {
+    let Some(reference) = order(path, found) else {
+        return Vec::new();
+    };
+    let mut newer: Vec<(Order, PathBuf)> = candidates(path)
+        .into_iter()
+        .filter_map(|(p, _)| {
+            let o = order(path, &p)?;
+            let is_newer = match (&reference, &o) {
+                (Order::Numbered(a), Order::Numbered(b)) => b < a,
+                (Order::Dated(a), Order::Dated(b)) => b.len() == a.len() && b > a,
+                _ => false,
+            };
+            is_newer.then_some((o, p))
+        })
+        .collect();
+    newer.sort_by(|(a, _), (b, _)| match (a, b) {
+        (Order::Numbered(x), Order::Numbered(y)) => y.cmp(x),
+        (Order::Dated(x), Order::Dated(y)) => x.cmp(y),
+        _ => std::cmp::Ordering::Equal,
+    });
+    newer
+        .into_iter()
+        .filter_map(|(_, p)| open_whole(&p, saved))
+        .collect()
+}
+
+/// `candidate` opened at its start (decompressed if it is gzip), unless it is one of `saved`.
+fn open_whole(candidate: &Path, saved: &[FilePosition]) -> Option<Tail> {
+    let file = File::open(candidate).ok()?;
+    let id = FileId::of(&file.metadata().ok()?);
+    let head = read_head(&file).ok()?;
+    if is_gzip(&head) {
+        let mut decoder = flate2::read::MultiGzDecoder::new(File::open(candidate).ok()?);
+        let head = read_stream_head(&mut decoder).ok()?;
+        if is_saved(saved, None, &head) {
+            return None;
+        }
+        let position = FilePosition {
+            id,
+            offset: 0,
+            fingerprint: super::identity::Fingerprint::of(&head),
+        };
+        let decoder = flate2::read::MultiGzDecoder::new(File::open(candidate).ok()?);
+        return Some(Tail::stream(
+            candidate.to_path_buf(),
+            Box::new(decoder),
+            &position,
+        ));
+    }
+    if is_saved(saved, Some(id), &head) {
+        return None;
+    }
+    let mut tail = Tail::file(candidate.to_path_buf(), file, id, Splitter::new(0)).ok()?;
+    tail.finite = true;
+    Some(tail)
+}
+
+/// True when a file with identity `id` (if known) and first bytes `head` is one of `saved`.
+fn is_saved(saved: &[FilePosition], id: Option<FileId>, head: &[u8]) -> bool {
+    saved
+        .iter()
+        .any(|p| Some(p.id) == id || (p.fingerprint.len > 0 && p.fingerprint.matches(head)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotated_names_are_ordered_by_logrotate_conventions() {
+        let path = Path::new("/var/log/access.log");
+        let o = |name: &str| order(path, Path::new(name));
+        assert_eq!(o("/var/log/access.log.1"), Some(Order::Numbered(1)));
+        assert_eq!(o("/var/log/access.log.12.gz"), Some(Order::Numbered(12)));
+        assert_eq!(
+            o("/var/log/access.log-20261201.gz"),
+            Some(Order::Dated("20261201".into()))
+        );
+        assert_eq!(
+            o("/var/log/access.log.20261201"),
+            Some(Order::Dated("20261201".into()))
+        );
+        assert_eq!(o("/var/log/access.log.old"), None);
+        assert_eq!(o("/var/log/access.log"), None);
+        assert_eq!(o("/var/log/other.log.1"), None);
+    }
 }
