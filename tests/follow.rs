@@ -564,6 +564,59 @@ fn a_truncated_file_is_read_again_from_its_start() {
     assert_eq!(notices.len(), 1, "{notices:?}");
 }
 
+/// Rotates twice between two polls: the file rotated in between is read whole.
+fn two_rotations_between_polls(how: Rotation) {
+    let dir = tempdir();
+    let path = dir.path().join("access.log");
+    let mut log = Log::create(&path);
+    let mut follower =
+        Follower::new(std::slice::from_ref(&path), &options(Start::End, None)).expect("follow");
+    for n in 1..=10 {
+        log.write(n);
+    }
+    let (mut seen, mut notices) = (Vec::new(), Vec::new());
+    drain(&mut follower, &mut seen, &mut notices);
+    let mut n = 11;
+    for _ in 0..2 {
+        for _ in 0..10 {
+            log.write(n);
+            n += 1;
+        }
+        log.rotate(how);
+    }
+    for _ in 0..10 {
+        log.write(n);
+        n += 1;
+    }
+    drain(&mut follower, &mut seen, &mut notices);
+    assert_eq!(
+        seen,
+        (1..n).collect::<Vec<_>>(),
+        "every line once, in order"
+    );
+    assert!(
+        notices
+            .iter()
+            .any(|x| matches!(x, Notice::RotatedBetweenPolls { .. })),
+        "{notices:?}"
+    );
+}
+
+#[test]
+fn two_renames_between_polls_lose_nothing() {
+    two_rotations_between_polls(Rotation::Rename);
+}
+
+#[test]
+fn two_compressed_rotations_between_polls_lose_nothing() {
+    two_rotations_between_polls(Rotation::RenameGzip);
+}
+
+#[test]
+fn two_copytruncates_between_polls_lose_nothing() {
+    two_rotations_between_polls(Rotation::CopyTruncate);
+}
+
 #[test]
 fn a_vanished_file_is_reported_and_watched_while_the_others_go_on() {
     let dir = tempdir();

@@ -186,7 +186,25 @@ impl FileSource {
             source: self.name.clone(),
             copy: copy.as_ref().map(|t| t.path.clone()),
         });
-        self.retiring.extend(copy);
+        if let Some(copy) = copy {
+            // Copied and truncated more than once since the last poll: the later copies hold
+            // what was written in between.
+            let known: Vec<FilePosition> = self
+                .retiring
+                .iter()
+                .chain([&old, &copy])
+                .map(Tail::position)
+                .collect();
+            let later = rotated::newer_than(&self.path, &copy.path, &known);
+            self.retiring.push(copy);
+            for tail in later {
+                self.notices.push(Notice::RotatedBetweenPolls {
+                    source: self.name.clone(),
+                    path: tail.path.clone(),
+                });
+                self.retiring.push(tail);
+            }
+        }
         let Tail {
             path, reader, id, ..
         } = old;
@@ -256,11 +274,19 @@ impl FileSource {
                 self.reported = None;
                 if let Some(mut old) = self.current.replace(tail) {
                     old.last_growth = Instant::now();
+                    let between = self.rotated_between(&old);
                     self.retiring.push(old);
                     if !back {
                         self.notices.push(Notice::Rotated {
                             source: self.name.clone(),
                         });
+                    }
+                    for tail in between {
+                        self.notices.push(Notice::RotatedBetweenPolls {
+                            source: self.name.clone(),
+                            path: tail.path.clone(),
+                        });
+                        self.retiring.push(tail);
                     }
                 }
                 true
@@ -273,6 +299,22 @@ impl FileSource {
                 false
             }
         }
+    }
+
+    /// The files rotated after `old` and before the file now at the path (two rotations
+    /// between two polls), opened at their start, oldest first.
+    fn rotated_between(&self, old: &Tail) -> Vec<Tail> {
+        let Some(name) = rotated::locate(&self.path, old.id, &old.fingerprint) else {
+            return Vec::new();
+        };
+        let known: Vec<FilePosition> = self
+            .retiring
+            .iter()
+            .chain([old])
+            .chain(&self.current)
+            .map(Tail::position)
+            .collect();
+        rotated::newer_than(&self.path, &name, &known)
     }
 
     /// Opens the file at the path: at its end or start the first time, as `first_start`

@@ -22,9 +22,9 @@
 //!
 //! Limits, each a consequence of what a follower can see:
 //! - A file that is created and rotated away between two polls (two rotations within one poll
-//!   interval) is never opened, so its lines are not read. After a restart, the files rotated
-//!   after the one being read when the watch stopped are read whole, in order, when their
-//!   names tell the order (`NAME.k`, `NAME-YYYYMMDD`, compressed or not).
+//!   interval, or while the watch is stopped) is found only by its name: the files rotated
+//!   after the one being read are read whole, in order, when their names tell the order
+//!   (`NAME.k`, `NAME-YYYYMMDD`, compressed or not). One deleted meanwhile is not seen.
 //! - A truncated file is told by its length and its first 1 KiB: a file truncated and
 //!   rewritten, past the offset read, with the same first 1 KiB is not noticed.
 //! - After a restart, a rotated file that was compressed is recognised by its decompressed

@@ -37,6 +37,13 @@ pub enum Notice {
         /// The copy the rest of the old content was read from, when one was found beside it.
         copy: Option<PathBuf>,
     },
+    /// A file was put at the path and rotated away again between two polls: it is read whole.
+    RotatedBetweenPolls {
+        /// The source as given.
+        source: String,
+        /// The rotated file.
+        path: PathBuf,
+    },
     /// After a restart: the file read when the follow stopped was rotated meanwhile; its
     /// rest is read from here.
     ReadingRotated {
@@ -101,6 +108,7 @@ impl std::fmt::Display for Notice {
             Notice::Rotated { source } => write!(f, "{source}: rotated (a new file is at the path); the old file is read to its end, then the new one from its start"),
             Notice::Truncated { source, copy: Some(copy) } => write!(f, "{source}: truncated (copytruncate); the rest of the old content is read from the copy {}, then the file again from its start", copy.display()),
             Notice::Truncated { source, copy: None } => write!(f, "{source}: truncated, and no copy with its first bytes was found beside it (NAME.1, NAME-YYYYMMDD, .gz); lines written between the last read and the truncation may be missing; reading it again from its start"),
+            Notice::RotatedBetweenPolls { source, path } => write!(f, "{source}: rotated twice between two reads; reading the file rotated in between, {}, whole", path.display()),
             Notice::ReadingRotated { source, path } => write!(f, "{source}: was rotated while the watch was stopped; reading the rest of the old file from {}", path.display()),
             Notice::Gap { source, offset } => write!(f, "{source}: was rotated while the watch was stopped, and the old file (read up to byte {offset}) is no longer beside it as NAME.1, NAME-YYYYMMDD or a .gz of these; any lines written to it after the last run are missing"),
             Notice::Binary { source, path, offset } => write!(f, "{source}: binary data (NUL bytes) in {} at byte {offset}; skipped up to the next text line", path.display()),

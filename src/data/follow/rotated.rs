@@ -13,7 +13,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::identity::{read_head, read_stream_head, FileId};
+use super::identity::{read_head, read_stream_head, FileId, Fingerprint};
 use super::lines::Splitter;
 use super::state::FilePosition;
 use super::tail::Tail;
@@ -159,6 +159,35 @@ fn is_gzip(head: &[u8]) -> bool {
     head.starts_with(&[0x1f, 0x8b])
 }
 
+/// The name the file `id` (with first bytes `fingerprint`) has now beside `path`: found by
+/// identity, or by first bytes (a compressed copy of it). Only first bytes are read.
+pub fn locate(path: &Path, id: FileId, fingerprint: &Fingerprint) -> Option<PathBuf> {
+    let candidates = candidates(path);
+    let head_of = |candidate: &Path| -> Option<(FileId, Vec<u8>)> {
+        let file = File::open(candidate).ok()?;
+        let own = FileId::of(&file.metadata().ok()?);
+        let head = read_head(&file).ok()?;
+        if is_gzip(&head) {
+            let mut decoder = flate2::read::MultiGzDecoder::new(file);
+            return Some((own, read_stream_head(&mut decoder).ok()?));
+        }
+        Some((own, head))
+    };
+    let heads: Vec<(PathBuf, FileId, Vec<u8>)> = candidates
+        .into_iter()
+        .filter_map(|(p, _)| head_of(&p).map(|(own, head)| (p, own, head)))
+        .collect();
+    heads
+        .iter()
+        .find(|(_, own, _)| *own == id)
+        .or_else(|| {
+            (fingerprint.len > 0)
+                .then(|| heads.iter().find(|(_, _, head)| fingerprint.matches(head)))
+                .flatten()
+        })
+        .map(|(p, _, _)| p.clone())
+}
+
 /// Where a rotated file stands among its siblings, by logrotate's naming.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Order {
@@ -229,7 +258,7 @@ fn open_whole(candidate: &Path, saved: &[FilePosition]) -> Option<Tail> {
         let position = FilePosition {
             id,
             offset: 0,
-            fingerprint: super::identity::Fingerprint::of(&head),
+            fingerprint: Fingerprint::of(&head),
         };
         let decoder = flate2::read::MultiGzDecoder::new(File::open(candidate).ok()?);
         return Some(Tail::stream(
