@@ -193,7 +193,7 @@ impl FileSource {
                 .retiring
                 .iter()
                 .chain([&old, &copy])
-                .map(Tail::position)
+                .map(Tail::fresh_position)
                 .collect();
             let later = rotated::newer_than(&self.path, &copy.path, &known);
             self.retiring.push(copy);
@@ -312,7 +312,7 @@ impl FileSource {
             .iter()
             .chain([old])
             .chain(&self.current)
-            .map(Tail::position)
+            .map(Tail::fresh_position)
             .collect();
         rotated::newer_than(&self.path, &name, &known)
     }

@@ -108,14 +108,14 @@ fn open_plain(candidate: &Path, position: &FilePosition, by_identity: bool) -> O
     if is_gzip(&head) || !position.fingerprint.matches(&head) || meta.len() < position.offset {
         return None;
     }
-    let mut tail = Tail::file(
+    let tail = Tail::file(
         candidate.to_path_buf(),
         file,
         id,
         Splitter::new(position.offset),
     )
     .ok()?;
-    tail.finite = true;
+    // Read until it stops growing: a copy may still be being written.
     Some(tail)
 }
 
@@ -233,11 +233,17 @@ pub fn newer_than(path: &Path, found: &Path, saved: &[FilePosition]) -> Vec<Tail
             is_newer.then_some((o, p))
         })
         .collect();
-    newer.sort_by(|(a, _), (b, _)| match (a, b) {
-        (Order::Numbered(x), Order::Numbered(y)) => y.cmp(x),
-        (Order::Dated(x), Order::Dated(y)) => x.cmp(y),
-        _ => std::cmp::Ordering::Equal,
+    newer.sort_by(|(a, pa), (b, pb)| {
+        match (a, b) {
+            (Order::Numbered(x), Order::Numbered(y)) => y.cmp(x),
+            (Order::Dated(x), Order::Dated(y)) => x.cmp(y),
+            _ => std::cmp::Ordering::Equal,
+        }
+        .then_with(|| pa.cmp(pb))
     });
+    // `NAME.1` and `NAME.1.gz` both there: the compression is under way; the plain file is
+    // whole, the compressed one may not be yet.
+    newer.dedup_by(|later, first| later.0 == first.0);
     newer
         .into_iter()
         .filter_map(|(_, p)| open_whole(&p, saved))
@@ -270,8 +276,8 @@ fn open_whole(candidate: &Path, saved: &[FilePosition]) -> Option<Tail> {
     if is_saved(saved, Some(id), &head) {
         return None;
     }
-    let mut tail = Tail::file(candidate.to_path_buf(), file, id, Splitter::new(0)).ok()?;
-    tail.finite = true;
+    let tail = Tail::file(candidate.to_path_buf(), file, id, Splitter::new(0)).ok()?;
+    // Read until it stops growing: a copy may still be being written.
     Some(tail)
 }
 

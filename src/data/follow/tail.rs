@@ -90,6 +90,20 @@ impl Tail {
         }
     }
 
+    /// Where this tail stands, its fingerprint read again from the file (a file that was
+    /// empty when opened has one now), for recognising copies of it.
+    pub fn fresh_position(&self) -> FilePosition {
+        let mut position = self.position();
+        if let Reader::File(file) = &self.reader {
+            if let Ok(head) = super::identity::read_head(file) {
+                if position.fingerprint.matches(&head) {
+                    position.fingerprint = Fingerprint::of(&head);
+                }
+            }
+        }
+        position
+    }
+
     /// Appends up to `budget` bytes to `chunk`; returns how many (0 at the current end).
     pub fn read_into(&mut self, chunk: &mut Vec<u8>, budget: usize) -> std::io::Result<usize> {
         let reader: &mut dyn Read = match &mut self.reader {
