@@ -24,7 +24,12 @@
 //! - A file that is created and rotated away between two polls (two rotations within one poll
 //!   interval, or while the watch is stopped) is found only by its name: the files rotated
 //!   after the one being read are read whole, in order, when their names tell the order
-//!   (`NAME.k`, `NAME-YYYYMMDD`, compressed or not). One deleted meanwhile is not seen.
+//!   (`NAME.k`, `NAME-YYYYMMDD`, compressed or not). One deleted meanwhile is not seen. A
+//!   `copytruncate` copy is recognised by the first bytes read before: when the file was
+//!   still empty at the previous poll there are none, so if it is written, copied and
+//!   truncated again before the next poll, the lines of that copy are not read. (With the
+//!   writer rotating every few milliseconds, faster than the polls, the tests lose nothing
+//!   with rename or compress; with copytruncate they lose lines this way.)
 //! - A truncated file is told by its length and its first 1 KiB: a file truncated and
 //!   rewritten, past the offset read, with the same first 1 KiB is not noticed.
 //! - After a restart, a rotated file that was compressed is recognised by its decompressed
