@@ -27,9 +27,7 @@
 //!   (`NAME.k`, `NAME-YYYYMMDD`, compressed or not). One deleted meanwhile is not seen. A
 //!   `copytruncate` copy is recognised by the first bytes read before: when the file was
 //!   still empty at the previous poll there are none, so if it is written, copied and
-//!   truncated again before the next poll, the lines of that copy are not read. (With the
-//!   writer rotating every few milliseconds, faster than the polls, the tests lose nothing
-//!   with rename or compress; with copytruncate they lose lines this way.)
+//!   truncated again before the next poll, the lines of that copy are not read.
 //! - A truncated file is told by its length and its first 1 KiB: a file truncated and
 //!   rewritten, past the offset read, with the same first 1 KiB is not noticed.
 //! - After a restart, a rotated file that was compressed is recognised by its decompressed
