@@ -3,7 +3,8 @@
 //! Data flows one way: [`data`] reads files into a [`data::Dataset`] and computes exploration
 //! statistics; [`detect`] holds the detectors; [`worker`] runs jobs off the UI thread; [`app`] is
 //! the desktop GUI and [`cli`] the headless command line; [`export`] writes files for both;
-//! [`generate`] makes test data.
+//! [`generate`] makes test data. [`data::follow`] follows growing sources and [`live`] holds the
+//! alerts and their outputs, for live monitoring.
 
 pub mod analysis;
 pub mod app;
@@ -16,6 +17,7 @@ pub mod file_type;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod generate;
+pub mod live;
 pub mod numeric;
 pub mod panic_guard;
 pub mod terminal;

@@ -1,6 +1,7 @@
 //! Integration tests: one binary (so the large dependency graph links once).
 
 mod access_logs;
+mod alerts;
 mod app;
 mod app_threshold;
 mod auto_threshold;
@@ -9,6 +10,7 @@ mod behaviour;
 mod cli;
 mod detect;
 mod detector_settings;
+mod follow;
 mod hardening_answers;
 mod hardening_inputs;
 mod hardening_lof;

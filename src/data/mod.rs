@@ -6,6 +6,7 @@
 
 mod classify;
 mod error;
+pub mod follow;
 pub mod formats;
 mod layout;
 mod missing;

@@ -99,7 +99,18 @@ impl OutputPlan {
 
     /// Adds an output that is always a file (`-` is a file of that name).
     pub fn file(&mut self, path: &Path) -> Result<Target, ExportError> {
-        let key = self.check(path)?;
+        self.add(path, false)
+    }
+
+    /// Adds a file that is appended to (the watch's `--alerts-out`): an existing regular file
+    /// is kept and written after its end whatever `overwrite` says; every other rule holds.
+    pub fn append_file(&mut self, path: &Path) -> Result<Target, ExportError> {
+        self.add(path, true)
+    }
+
+    /// Adds a file output; `append` allows an existing regular file without overwriting it.
+    fn add(&mut self, path: &Path, append: bool) -> Result<Target, ExportError> {
+        let key = self.check(path, append)?;
         if let Some((other, _)) = self.outputs.iter().find(|(_, k)| *k == key) {
             return Err(ExportError::SameOutput {
                 path: path.to_path_buf(),
@@ -115,7 +126,8 @@ impl OutputPlan {
     }
 
     /// Checks one file output on its own and against the inputs; its key for comparing outputs.
-    fn check(&self, path: &Path) -> Result<Key, ExportError> {
+    /// An existing regular file is allowed when overwriting is, or when `append`.
+    fn check(&self, path: &Path, append: bool) -> Result<Key, ExportError> {
         let io = |source| ExportError::Io {
             path: path.to_path_buf(),
             source,
@@ -147,7 +159,7 @@ impl OutputPlan {
                         path: path.to_path_buf(),
                     });
                 }
-                if !self.overwrite {
+                if !self.overwrite && !append {
                     return Err(ExportError::Exists {
                         path: path.to_path_buf(),
                     });
@@ -326,6 +338,36 @@ mod tests {
                 Err(ExportError::IsInput { .. })
             ));
         }
+    }
+
+    #[test]
+    fn an_appended_file_may_exist_but_follows_the_other_rules() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let input = dir.path().join("access.log");
+        touch(&input);
+        let alerts = dir.path().join("alerts.jsonl");
+        touch(&alerts);
+        let mut plan = OutputPlan::new(&[&input], false);
+        plan.append_file(&alerts)
+            .expect("an existing file is appended to without --force");
+        assert!(matches!(
+            plan.append_file(&input),
+            Err(ExportError::IsInput { .. })
+        ));
+        assert!(matches!(
+            plan.append_file(Path::new("/dev/null")),
+            Err(ExportError::Special { .. })
+        ));
+        let link = dir.path().join("link.jsonl");
+        std::os::unix::fs::symlink(&alerts, &link).expect("symlink");
+        assert!(matches!(
+            plan.append_file(&link),
+            Err(ExportError::Symlink { .. })
+        ));
+        assert!(matches!(
+            plan.append_file(&dir.path().join(".").join("alerts.jsonl")),
+            Err(ExportError::SameOutput { .. })
+        ));
     }
 
     #[test]

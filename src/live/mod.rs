@@ -1,0 +1,10 @@
+//! Live monitoring's parts besides the detectors: the alerts and where they go ([`alerts`]:
+//! standard output, a JSON lines file, a webhook), and the [`cooldown`] that decides when a
+//! subject raises an alert and when it recovers.
+//!
+//! `trafficlens watch` feeds the lines of its [`crate::data::follow::Follower`] to the
+//! detector states, asks the [`cooldown::Cooldown`] what each new score means for its subject,
+//! and sends every alert that results through [`alerts::AlertOutputs`].
+
+pub mod alerts;
+pub mod cooldown;
