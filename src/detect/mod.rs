@@ -12,6 +12,7 @@ mod matrix;
 pub mod metrics;
 pub mod run;
 pub mod scale;
+pub mod seasonal;
 pub mod threshold;
 
 pub use error::{FitError, ParamsError};
