@@ -37,7 +37,8 @@ pub const MIN_CYCLES: usize = 2;
 /// The most seasonal periods per series.
 pub const MAX_PERIODS: usize = 4;
 
-/// One seasonal term: the last `cycles` deviations at every phase of a period.
+/// One seasonal term: the last `cycles` deviations at every phase of a period, each phase's
+/// median (kept up to date as values arrive) and the sum of the squared medians.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct SeasonalTerm {
     /// The period in buckets.
@@ -50,6 +51,12 @@ struct SeasonalTerm {
     filled: Vec<u8>,
     /// Where each phase writes next (a ring over its `cycles` slots).
     next: Vec<u8>,
+    /// Each phase's median (0 until it has [`MIN_CYCLES`] values).
+    medians: Vec<f64>,
+    /// Phases with a median.
+    in_use: usize,
+    /// The sum of the squared medians (recomputed exactly once a cycle).
+    sum_sq: f64,
 }
 
 impl SeasonalTerm {
@@ -60,6 +67,9 @@ impl SeasonalTerm {
             values: vec![0.0; period * cycles],
             filled: vec![0; period],
             next: vec![0; period],
+            medians: vec![0.0; period],
+            in_use: 0,
+            sum_sq: 0.0,
         }
     }
 
@@ -67,22 +77,51 @@ impl SeasonalTerm {
         bucket.rem_euclid(self.period as i64) as usize
     }
 
-    /// The seasonal median at `phase`, once it has [`MIN_CYCLES`] values.
-    fn median(&self, phase: usize) -> Option<f64> {
+    /// The seasonal median at `phase` and how many values it has, once it has [`MIN_CYCLES`].
+    fn median(&self, phase: usize) -> Option<(f64, usize)> {
         let n = self.filled[phase] as usize;
-        if n < MIN_CYCLES {
-            return None;
-        }
-        let start = phase * self.cycles;
-        small_median(&self.values[start..start + n])
+        (n >= MIN_CYCLES).then(|| (self.medians[phase], n))
     }
 
     fn push(&mut self, phase: usize, value: f64) {
         let slot = self.next[phase] as usize;
-        self.values[phase * self.cycles + slot] = value;
+        let start = phase * self.cycles;
+        self.values[start + slot] = value;
         self.next[phase] = ((slot + 1) % self.cycles) as u8;
-        if (self.filled[phase] as usize) < self.cycles {
-            self.filled[phase] += 1;
+        let was = self.filled[phase] as usize;
+        let n = (was + 1).min(self.cycles);
+        self.filled[phase] = n as u8;
+        if n >= MIN_CYCLES {
+            let old = self.medians[phase];
+            let new = small_median(&self.values[start..start + n]).unwrap_or(0.0);
+            self.medians[phase] = new;
+            if was < MIN_CYCLES {
+                self.in_use += 1;
+            }
+            self.sum_sq += new * new - old * old;
+        }
+        if phase + 1 == self.period {
+            // Once a cycle, the running sum is made exact again (no drift over long runs).
+            self.sum_sq = self.medians.iter().map(|m| m * m).sum();
+        }
+    }
+
+    /// The James-Stein factor the medians are shrunk by, given the residual MAD and the
+    /// values behind the median at hand.
+    fn shrinkage(&self, median: f64, mad: f64, n: usize) -> f64 {
+        let se2 = MEDIAN_VARIANCE_PER_MAD2 * mad * mad / n as f64;
+        if se2 == 0.0 {
+            return 1.0;
+        }
+        let (excess, spread) = if self.in_use >= 3 {
+            ((self.in_use - 2) as f64 * se2, self.sum_sq)
+        } else {
+            (se2, median * median)
+        };
+        if spread <= excess {
+            0.0
+        } else {
+            1.0 - excess / spread
         }
     }
 }
@@ -132,8 +171,9 @@ impl Baseline {
         }
     }
 
-    /// The expected value at `bucket` from what was learnt so far.
-    pub fn expect(&self, bucket: i64) -> Expectation {
+    /// The expected value at `bucket` from what was learnt so far; `mad` is the residual MAD
+    /// the seasonal medians are shrunk by (0: no shrinkage).
+    pub fn expect(&self, bucket: i64, mad: f64) -> Expectation {
         let mut e = Expectation {
             value: None,
             level: 0.0,
@@ -148,7 +188,8 @@ impl Baseline {
         let mut value = level;
         for (i, term) in self.terms.iter().enumerate() {
             match term.median(term.phase(bucket)) {
-                Some(s) => {
+                Some((median, n)) => {
+                    let s = median * term.shrinkage(median, mad, n);
                     e.seasonal[i] = s;
                     e.used[i] = true;
                     value += s;
@@ -193,6 +234,10 @@ impl Baseline {
     }
 }
 
+/// `π / 2 / 0.6745²`: the variance of a median of normal values per MAD² (times `1 / n`).
+const MEDIAN_VARIANCE_PER_MAD2: f64 =
+    std::f64::consts::FRAC_PI_2 / (super::scale::MAD_PER_SD * super::scale::MAD_PER_SD);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,7 +255,7 @@ mod tests {
             } else {
                 shape(t)
             };
-            let e = b.expect(t);
+            let e = b.expect(t, 0.0);
             b.learn(t, y, &e, 30.0);
         }
         b
@@ -226,10 +271,10 @@ mod tests {
         );
         for b in [&clean, &spiky] {
             for t in 24 * 20..24 * 21 {
-                let got = b.expect(t).value.expect("learnt");
+                let got = b.expect(t, 0.0).value.expect("learnt");
                 assert!((got - shape(t)).abs() < 3.0, "t {t}: {got} vs {}", shape(t));
-                assert!(b.expect(t).complete);
-                let clean_value = clean.expect(t).value.expect("learnt");
+                assert!(b.expect(t, 0.0).complete);
+                let clean_value = clean.expect(t, 0.0).value.expect("learnt");
                 // A mean over the five cycles would be 1,000 off.
                 assert!(
                     (got - clean_value).abs() < 3.0,
@@ -240,11 +285,38 @@ mod tests {
     }
 
     #[test]
+    fn weak_seasonality_is_shrunk_and_strong_kept() {
+        // Seven phases, five cycles each: a strong rhythm (±200) and pure noise (about ±10).
+        let mut strong = SeasonalTerm::new(7, 5);
+        let mut noise = SeasonalTerm::new(7, 5);
+        for i in 0..35 {
+            let phase = i % 7;
+            // Noise that differs from cycle to cycle at every phase.
+            let wobble = [-9.0, 4.0, 11.0, -6.0, 2.0, -12.0, 7.0][(i * 3 + i / 7) % 7];
+            strong.push(phase, if phase < 4 { 200.0 } else { -200.0 } + wobble);
+            noise.push(phase, wobble);
+        }
+        // MAD 10 over 5 cycles: se = sqrt(pi/2) * 14.83 / sqrt(5) = 8.3.
+        let (m, n) = strong.median(0).expect("in use");
+        assert!(strong.shrinkage(m, 10.0, n) > 0.99);
+        let (m, n) = noise.median(0).expect("in use");
+        assert!(
+            noise.shrinkage(m, 10.0, n) < 0.3,
+            "{}",
+            noise.shrinkage(m, 10.0, n)
+        );
+        assert_eq!(noise.shrinkage(m, 0.0, n), 1.0);
+        // The running sum stays the exact sum.
+        let exact: f64 = strong.medians.iter().map(|m| m * m).sum();
+        assert_eq!(strong.sum_sq, exact);
+    }
+
+    #[test]
     fn a_term_is_used_only_after_two_cycles_at_its_phase() {
         let b = run(&[], 24 + 5);
         // Rows 0..29: phases 0 to 4 were seen twice, phase 5 once.
-        assert!(b.expect(48 + 4).complete, "phase 4 seen twice");
-        assert!(!b.expect(48 + 5).complete, "phase 5 seen once");
-        assert_eq!(Baseline::new(&[24], 5, 48).expect(0).value, None);
+        assert!(b.expect(48 + 4, 0.0).complete, "phase 4 seen twice");
+        assert!(!b.expect(48 + 5, 0.0).complete, "phase 5 seen once");
+        assert_eq!(Baseline::new(&[24], 5, 48).expect(0, 0.0).value, None);
     }
 }

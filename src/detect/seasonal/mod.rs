@@ -41,8 +41,8 @@ pub const DEFAULT_BAND_MADS: f64 = 3.5 / scale::MAD_PER_SD;
 pub struct SeasonalParams {
     /// Cycles per phase the seasonal medians look back over (2 to 8).
     pub cycles: usize,
-    /// Rows the level is smoothed over (`alpha = 2 / (window + 1)`); 0: twice the shortest
-    /// period, at least 16.
+    /// Rows the level is smoothed over (`alpha = 2 / (window + 1)`); 0: four cycles of the
+    /// shortest period, at least 32.
     pub level_window: usize,
     /// Recent residuals the MAD is taken over (at least 8).
     pub scale_window: usize,
@@ -55,7 +55,7 @@ pub struct SeasonalParams {
 impl Default for SeasonalParams {
     fn default() -> Self {
         SeasonalParams {
-            cycles: 5,
+            cycles: 8,
             level_window: 0,
             scale_window: 128,
             count_floor: 1.0,
@@ -87,7 +87,7 @@ impl SeasonalParams {
         if self.level_window > 0 {
             self.level_window
         } else {
-            periods.first().map_or(16, |&p| (2 * p).max(16))
+            periods.first().map_or(32, |&p| (4 * p).max(32))
         }
     }
 }

@@ -9,6 +9,15 @@
 //! then every `window / 8` rows, so a step costs O(1) amortised with no allocation; between
 //! two recomputations the scale of the last one is used.
 //!
+//! **Warm-up guard.** A MAD of a handful of residuals can be near zero by chance, and the first
+//! rows would then all look extreme. Until `window` residuals are in, the scale is at least the
+//! MAD of the values seen so far about their median: the spread of the series itself, which
+//! includes its rhythm, so the first rows are judged conservatively. And since a spread of a few
+//! values is itself uncertain, the scale is widened, until the window is full, by the ratio of
+//! Student's t quantile to the normal one (97.5%, `n - 1` degrees of freedom for `n` values:
+//! 6.5 times at two values, 1.4 at five, 1.1 at twenty): the usual prediction interval from a
+//! small sample.
+//!
 //! **Floor for count noise.** A quiet series (3 requests an hour, nearly constant) has a MAD near
 //! zero, so "+3 requests" would be dozens of MADs. Traffic counts vary at least like a Poisson
 //! count, whose standard deviation is `sqrt(mean)` and whose MAD is about
@@ -37,6 +46,10 @@ pub struct ResidualScale {
     since: usize,
     /// The MAD as last computed.
     mad: f64,
+    /// The first `window` values seen, for the warm-up guard.
+    values: Vec<f64>,
+    /// The MAD of `values` about their median.
+    spread: f64,
     /// Working space for the selection (not part of the state).
     #[serde(skip)]
     scratch: Vec<f64>,
@@ -52,6 +65,8 @@ impl ResidualScale {
             next: 0,
             since: 0,
             mad: 0.0,
+            values: Vec::new(),
+            spread: 0.0,
             scratch: Vec::new(),
         }
     }
@@ -85,6 +100,22 @@ impl ResidualScale {
         self.since = 0;
     }
 
+    /// Adds one observed value (kept only until the window is full, for the warm-up guard).
+    pub fn push_value(&mut self, y: f64) {
+        if self.values.len() >= self.window {
+            return;
+        }
+        self.values.push(y);
+        self.scratch.clear();
+        self.scratch.extend_from_slice(&self.values);
+        let centre = median_in_place(&mut self.scratch);
+        for v in self.scratch.iter_mut() {
+            *v = (*v - centre).abs();
+        }
+        self.spread = median_in_place(&mut self.scratch);
+        self.scratch.clear();
+    }
+
     /// Residuals seen (up to the window).
     pub fn count(&self) -> usize {
         self.ring.len()
@@ -95,9 +126,15 @@ impl ResidualScale {
         self.mad
     }
 
-    /// The scale to divide a residual at `expected` by: the MAD, at least the count-noise floor.
+    /// The scale to divide a residual at `expected` by: the MAD, at least the count-noise floor,
+    /// and until the window is full at least the spread of the values seen.
     pub fn scale(&self, expected: f64, count_floor: f64) -> f64 {
-        self.mad.max(floor(expected, count_floor))
+        let s = self.mad.max(floor(expected, count_floor));
+        if self.ring.len() < self.window {
+            s.max(self.spread) * small_sample_factor(self.values.len())
+        } else {
+            s
+        }
     }
 }
 
@@ -106,6 +143,24 @@ impl ResidualScale {
 pub fn floor(expected: f64, count_floor: f64) -> f64 {
     let poisson = count_floor * MAD_PER_SD * expected.max(1.0).sqrt();
     poisson.max(1e-9 * expected.abs().max(1e-3))
+}
+
+/// Student's t 97.5% quantiles for 1 to 30 degrees of freedom.
+const T975: [f64; 30] = [
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+    2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+    2.052, 2.048, 2.045, 2.042,
+];
+
+/// How much wider a scale from `n` values is taken: `t(0.975, n - 1) / z(0.975)` (one value
+/// counts as two); beyond 30 degrees of freedom `1 + 2.4 / (1.96 df)`, within 0.1% of the
+/// quantile ratio.
+pub fn small_sample_factor(n: usize) -> f64 {
+    let df = n.max(2) - 1;
+    match T975.get(df - 1) {
+        Some(t) => t / 1.96,
+        None => 1.0 + 2.4 / (1.96 * df as f64),
+    }
 }
 
 #[cfg(test)]
@@ -144,9 +199,29 @@ mod tests {
         assert!(s.scale(1.0, 0.0) < 1e-8 && s.scale(1.0, 0.0) > 0.0);
         // A MAD above the floor wins.
         let mut busy = ResidualScale::new(8);
-        for r in [10.0, -12.0, 11.0, 9.0, -10.0] {
+        for r in [10.0, -12.0, 11.0, 9.0, -10.0, 10.0, -10.0, 10.0] {
             busy.push(r);
         }
         assert_eq!(busy.scale(1.0, 1.0), 10.0);
+    }
+
+    #[test]
+    fn until_the_window_is_full_the_spread_of_the_values_guards_the_scale() {
+        let mut s = ResidualScale::new(8);
+        for (y, r) in [(100.0, 0.0), (140.0, 1.0), (60.0, 1.0)] {
+            s.push_value(y);
+            s.push(r);
+        }
+        // Values 60, 100, 140: median 100, MAD 40; the residual MAD is 1; three values widen
+        // the scale by t(0.975, 2) / 1.96.
+        assert_eq!(s.mad(), 1.0);
+        assert_eq!(s.scale(100.0, 0.0), 40.0 * 4.303 / 1.96);
+        assert!((small_sample_factor(40) - 2.023 / 1.96).abs() < 2e-3);
+        assert!((small_sample_factor(31) - 2.042 / 1.96).abs() < 2e-3);
+        for _ in 0..5 {
+            s.push_value(100.0);
+            s.push(1.0);
+        }
+        assert_eq!(s.scale(100.0, 0.0), 1.0);
     }
 }

@@ -75,7 +75,7 @@ impl SeriesState {
         repeat: bool,
         params: &SeasonalParams,
     ) -> PointScore {
-        let e = self.baseline.expect(bucket);
+        let e = self.baseline.expect(bucket, self.scale.mad());
         let (expected, scale) = match e.value {
             Some(v) => (v, self.scale.scale(v, params.count_floor)),
             None => (y, floor(y, params.count_floor)),
@@ -85,6 +85,7 @@ impl SeriesState {
             if e.value.is_some() {
                 self.scale.push(y - expected);
             }
+            self.scale.push_value(y);
             let clip = if self.scale.count() == 0 {
                 f64::INFINITY
             } else {
