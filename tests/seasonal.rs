@@ -25,7 +25,7 @@ fn spike_rows() -> Vec<bool> {
 }
 
 fn reference() -> Arc<Dataset> {
-    Arc::new(load(&shared("regional_web_traffic.csv"), &LoadOptions::default()).expect("load"))
+    Arc::new(load(shared("regional_web_traffic.csv"), &LoadOptions::default()).expect("load"))
 }
 
 #[test]

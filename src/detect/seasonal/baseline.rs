@@ -3,7 +3,7 @@
 //!
 //! **Seasonal terms: seasonal medians over recent cycles.** For each period `P` and each phase
 //! (`bucket mod P`), the state keeps the deviations seen at that phase in the last `cycles`
-//! cycles (5 by default) and uses their median. This is the seasonal-median idea of robust
+//! cycles (8 by default) and uses their median. This is the seasonal-median idea of robust
 //! decomposition (the "median of cycle-subseries" smoother of STL, Cleveland, Cleveland,
 //! McRae & Terpenning, *J. Official Statistics* 6(1), 1990, and the median-based seasonal
 //! component of Twitter's S-H-ESD, Hochenbaum, Vallis & Kejariwal, arXiv:1704.07706, 2017),
@@ -275,7 +275,7 @@ mod tests {
                 assert!((got - shape(t)).abs() < 3.0, "t {t}: {got} vs {}", shape(t));
                 assert!(b.expect(t, 0.0).complete);
                 let clean_value = clean.expect(t, 0.0).value.expect("learnt");
-                // A mean over the five cycles would be 1,000 off.
+                // A mean over the five cycles kept here would be 1,000 off.
                 assert!(
                     (got - clean_value).abs() < 3.0,
                     "t {t}: {got} vs {clean_value}"

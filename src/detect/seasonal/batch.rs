@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use super::grid::{detect_interval, Grid};
 use super::periods::choose_periods;
 use super::state::{combine, robust_z, SeriesState};
-use super::{SeasonalError, SeasonalParams};
+use super::{SeasonalError, SeasonalParams, SeasonalState};
 
 /// The seasonal verdict on every row of a table.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +33,9 @@ pub struct SeasonalScores {
     pub missing_buckets: u64,
     /// Rows in a bucket seen before (scored, not learnt).
     pub repeated_rows: usize,
+    /// The state after the last row: scores what comes next ("what if", or a live monitor
+    /// continuing from the table).
+    pub state: SeasonalState,
 }
 
 impl SeasonalScores {
@@ -92,7 +95,7 @@ pub fn score_table(
         _ => 0,
     };
     let periods = choose_periods(interval_ms, span);
-    let per_feature: Vec<(Vec<f64>, Vec<f64>, Vec<bool>)> = columns
+    let mut per_feature: Vec<(Vec<f64>, Vec<f64>, Vec<bool>, SeriesState)> = columns
         .par_iter()
         .map(|column| {
             let mut state = SeriesState::new(&periods, &params);
@@ -105,7 +108,7 @@ pub fn score_table(
                 scale.push(p.scale);
                 warm.push(p.warm_up);
             }
-            (expected, scale, warm)
+            (expected, scale, warm, state)
         })
         .collect();
     let (scores, top): (Vec<f64>, Vec<usize>) = (0..rows)
@@ -115,15 +118,23 @@ pub fn score_table(
                 per_feature
                     .iter()
                     .zip(columns)
-                    .map(|((e, s, _), c)| robust_z(c[r], e[r], s[r])),
+                    .map(|((e, s, _, _), c)| robust_z(c[r], e[r], s[r])),
             )
         })
         .unzip();
     let warm_up = (0..rows)
         .into_par_iter()
-        .map(|r| per_feature.iter().any(|(_, _, w)| w[r]))
+        .map(|r| per_feature.iter().any(|(_, _, w, _)| w[r]))
         .collect();
-    let (expected, scale) = per_feature.into_iter().map(|(e, s, _)| (e, s)).unzip();
+    let mut series = Vec::with_capacity(per_feature.len());
+    let mut expected = Vec::with_capacity(per_feature.len());
+    let mut scale = Vec::with_capacity(per_feature.len());
+    for (e, s, _, state) in per_feature.drain(..) {
+        expected.push(e);
+        scale.push(s);
+        series.push(state);
+    }
+    let state = SeasonalState::from_parts(params, periods.clone(), grid, series);
     Ok(SeasonalScores {
         interval_ms,
         periods,
@@ -135,5 +146,6 @@ pub fn score_table(
         scale,
         missing_buckets,
         repeated_rows: repeat.iter().filter(|&&r| r).count(),
+        state,
     })
 }

@@ -50,6 +50,12 @@ impl Grid {
         t_ms.div_euclid(self.interval_ms)
     }
 
+    /// The start of the bucket after the latest one seen.
+    pub fn next_time_ms(&self) -> Option<i64> {
+        self.last
+            .map(|b| b.saturating_add(1).saturating_mul(self.interval_ms))
+    }
+
     /// Places the row at `t_ms` and moves the grid on when its bucket is new.
     pub fn place(&mut self, t_ms: i64) -> Placement {
         let bucket = self.bucket_of(t_ms);

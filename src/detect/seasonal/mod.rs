@@ -17,6 +17,7 @@ pub mod baseline;
 pub mod batch;
 mod error;
 pub mod explain;
+pub mod fitted;
 pub mod grid;
 mod median;
 pub mod periods;
@@ -29,6 +30,7 @@ use serde::{Deserialize, Serialize};
 
 pub use batch::{score_table, SeasonalScores};
 pub use error::SeasonalError;
+pub use fitted::FittedSeasonal;
 pub use state::{PointScore, RowScore, SeasonalState};
 
 /// The default band: 3.5 / 0.6745 = 5.19 MADs, Iglewicz and Hoaglin's cut-off for the modified

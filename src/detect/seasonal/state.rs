@@ -170,6 +170,26 @@ impl SeasonalState {
         })
     }
 
+    /// A state from its parts (the batch scorer's series after the last row).
+    pub(super) fn from_parts(
+        params: SeasonalParams,
+        periods: Vec<usize>,
+        grid: Grid,
+        series: Vec<SeriesState>,
+    ) -> Self {
+        SeasonalState {
+            params,
+            periods,
+            grid,
+            series,
+        }
+    }
+
+    /// The time of the bucket after the latest one seen (the next row of a regular series).
+    pub fn next_time_ms(&self) -> Option<i64> {
+        self.grid.next_time_ms()
+    }
+
     /// The periods in use, in buckets.
     pub fn periods(&self) -> &[usize] {
         &self.periods

@@ -73,6 +73,7 @@ fn check_same(times: &[i64], cols: &[Vec<f64>], params: SeasonalParams) {
     let mut state =
         SeasonalState::new(batch.interval_ms, &batch.periods, cols.len(), params).expect("state");
     let rows = one_by_one(&mut state, times, cols, 0);
+    assert_eq!(state, batch.state, "the state after the last row");
     for (r, row) in rows.iter().enumerate() {
         assert_eq!(
             row.score.to_bits(),
