@@ -56,6 +56,15 @@ impl SeasonalScores {
     }
 }
 
+/// One series run through its state: per row its expected value, scale and warm-up flag, and
+/// the state after the last row.
+struct SeriesRun {
+    expected: Vec<f64>,
+    scale: Vec<f64>,
+    warm: Vec<bool>,
+    state: SeriesState,
+}
+
 /// Scores every row of `columns` (one per feature) at `times_ms` (epoch milliseconds, one per
 /// row). The interval is `interval_ms` or, when `None`, the median step of the times; the
 /// periods follow from it and from the span of the history (see [`super::periods`]).
@@ -95,7 +104,7 @@ pub fn score_table(
         _ => 0,
     };
     let periods = choose_periods(interval_ms, span);
-    let mut per_feature: Vec<(Vec<f64>, Vec<f64>, Vec<bool>, SeriesState)> = columns
+    let mut per_feature: Vec<SeriesRun> = columns
         .par_iter()
         .map(|column| {
             let mut state = SeriesState::new(&periods, &params);
@@ -108,7 +117,12 @@ pub fn score_table(
                 scale.push(p.scale);
                 warm.push(p.warm_up);
             }
-            (expected, scale, warm, state)
+            SeriesRun {
+                expected,
+                scale,
+                warm,
+                state,
+            }
         })
         .collect();
     let (scores, top): (Vec<f64>, Vec<usize>) = (0..rows)
@@ -118,21 +132,21 @@ pub fn score_table(
                 per_feature
                     .iter()
                     .zip(columns)
-                    .map(|((e, s, _, _), c)| robust_z(c[r], e[r], s[r])),
+                    .map(|(run, c)| robust_z(c[r], run.expected[r], run.scale[r])),
             )
         })
         .unzip();
     let warm_up = (0..rows)
         .into_par_iter()
-        .map(|r| per_feature.iter().any(|(_, _, w, _)| w[r]))
+        .map(|r| per_feature.iter().any(|run| run.warm[r]))
         .collect();
     let mut series = Vec::with_capacity(per_feature.len());
     let mut expected = Vec::with_capacity(per_feature.len());
     let mut scale = Vec::with_capacity(per_feature.len());
-    for (e, s, _, state) in per_feature.drain(..) {
-        expected.push(e);
-        scale.push(s);
-        series.push(state);
+    for run in per_feature.drain(..) {
+        expected.push(run.expected);
+        scale.push(run.scale);
+        series.push(run.state);
     }
     let state = SeasonalState::from_parts(params, periods.clone(), grid, series);
     Ok(SeasonalScores {
