@@ -100,7 +100,9 @@ pub fn score_table(
         missing_buckets += p.missing_before;
     }
     let span = match (buckets.iter().min(), buckets.iter().max()) {
-        (Some(lo), Some(hi)) => (hi - lo + 1) as u64,
+        (Some(&lo), Some(&hi)) => {
+            u64::try_from(i128::from(hi) - i128::from(lo) + 1).unwrap_or(u64::MAX)
+        }
         _ => 0,
     };
     let periods = choose_periods(interval_ms, span);

@@ -69,7 +69,9 @@ impl Grid {
                 self.last = Some(bucket);
                 Placement {
                     bucket,
-                    missing_before: last.map_or(0, |l| (bucket - l - 1) as u64),
+                    missing_before: last.map_or(0, |l| {
+                        u64::try_from(i128::from(bucket) - i128::from(l) - 1).unwrap_or(u64::MAX)
+                    }),
                     repeat: false,
                 }
             }
@@ -171,5 +173,9 @@ mod tests {
         assert!(back.repeat && back.bucket == 13);
         // Before the epoch, buckets round down.
         assert_eq!(Grid::new(HOUR).bucket_of(-1), -1);
+        // Extreme times neither overflow nor panic.
+        let mut wide = Grid::new(1);
+        wide.place(i64::MIN);
+        assert_eq!(wide.place(i64::MAX).missing_before, u64::MAX - 1);
     }
 }
