@@ -137,6 +137,8 @@ pub struct Expectation {
     seasonal: [f64; MAX_PERIODS],
     /// Which periods were in use.
     used: [bool; MAX_PERIODS],
+    /// The bucket's phase in each period (computed once: a division each).
+    phases: [usize; MAX_PERIODS],
     /// Every period was in use (the baseline is no longer warming up here).
     pub complete: bool,
 }
@@ -179,15 +181,19 @@ impl Baseline {
             level: 0.0,
             seasonal: [0.0; MAX_PERIODS],
             used: [false; MAX_PERIODS],
+            phases: [0; MAX_PERIODS],
             complete: true,
         };
+        for (phase, term) in e.phases.iter_mut().zip(&self.terms) {
+            *phase = term.phase(bucket);
+        }
         let Some(level) = self.level else {
             e.complete = false;
             return e;
         };
         let mut value = level;
         for (i, term) in self.terms.iter().enumerate() {
-            match term.median(term.phase(bucket)) {
+            match term.median(e.phases[i]) {
                 Some((median, n)) => {
                     let s = median * term.shrinkage(median, mad, n);
                     e.seasonal[i] = s;
@@ -202,10 +208,10 @@ impl Baseline {
         e
     }
 
-    /// Learns `y` at `bucket`, given the expectation `e` made for it before: each seasonal term
+    /// Learns `y`, given the expectation `e` made for its bucket before: each seasonal term
     /// stores what the level and the shorter terms leave, and the level moves by the error
     /// clipped to `±clip`.
-    pub fn learn(&mut self, bucket: i64, y: f64, e: &Expectation, clip: f64) {
+    pub fn learn(&mut self, y: f64, e: &Expectation, clip: f64) {
         self.learnt += 1;
         let level = match e.value {
             Some(_) => e.level,
@@ -215,7 +221,7 @@ impl Baseline {
         let mut shorter_in_use = true;
         for (i, term) in self.terms.iter_mut().enumerate() {
             if shorter_in_use {
-                term.push(term.phase(bucket), left);
+                term.push(e.phases[i], left);
             }
             if e.used[i] {
                 left -= e.seasonal[i];
@@ -256,7 +262,7 @@ mod tests {
                 shape(t)
             };
             let e = b.expect(t, 0.0);
-            b.learn(t, y, &e, 30.0);
+            b.learn(y, &e, 30.0);
         }
         b
     }

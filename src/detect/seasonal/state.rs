@@ -91,7 +91,7 @@ impl SeriesState {
             } else {
                 LEVEL_CLIP * scale
             };
-            self.baseline.learn(bucket, y, &e, clip);
+            self.baseline.learn(y, &e, clip);
         }
         let band = params.band_mads * scale;
         PointScore {
