@@ -15,8 +15,8 @@ pub use flagged::FlaggedRows;
 use crate::control::Control;
 use crate::data::access::verdict::explain_rows as explain_in_words;
 use crate::data::Dataset;
-use crate::detect::run::{fit_forest, fit_lof_cached, FittedDetector};
-use crate::detect::{Detection, DetectorConfig, DetectorParams, FitError, NeighbourCache};
+use crate::detect::run::{FitInput, FitReuse, FittedDetector};
+use crate::detect::{Detection, DetectorConfig, FitError};
 use features::FeatureMatrix;
 
 /// The largest k searched ahead for the LOF neighbours slider (an interactive session).
@@ -72,6 +72,8 @@ pub struct Session {
     /// Search ahead this many LOF neighbours (0: only the k asked for).
     neighbour_reserve: usize,
     features: Option<FeatureMatrix>,
+    /// What fits on the current feature matrix left for later fits on it.
+    reuse: FitReuse,
     fit: Option<CurrentFit>,
 }
 
@@ -82,6 +84,7 @@ impl Session {
             dataset,
             neighbour_reserve: 0,
             features: None,
+            reuse: FitReuse::default(),
             fit: None,
         }
     }
@@ -147,42 +150,32 @@ impl Session {
             // The old fit belongs to the old matrix: drop both before preparing the new one.
             self.fit = None;
             self.features = None;
+            // LOF searches ahead only where the lists fit in memory.
+            self.reuse = FitReuse::new(if self.dataset.n_rows() <= LOF_CACHE_MAX_ROWS {
+                self.neighbour_reserve
+            } else {
+                0
+            });
             self.features = Some(FeatureMatrix::prepare(
                 &self.dataset,
                 names,
                 config.scaling,
             )?);
         }
-        let Some(prepared) = self.features.as_mut() else {
+        let Some(prepared) = self.features.as_ref() else {
             return Err(AnalysisError::NotScored);
         };
-        let mut work = ScoreWork::Fitted;
-        let fitted = match params {
-            DetectorParams::IsolationForest(p) => {
-                let x = prepared.matrix(&self.dataset)?;
-                fit_forest(&x, &p, config, control)?
-            }
-            DetectorParams::Lof(p) => {
-                let k = p.params().n_neighbors;
-                if prepared.neighbours.as_ref().is_some_and(|c| k <= c.k_max()) {
-                    work = ScoreWork::NeighboursReused;
-                } else {
-                    let x = prepared.matrix(&self.dataset)?;
-                    let k_max = if x.rows() <= LOF_CACHE_MAX_ROWS {
-                        self.neighbour_reserve.max(k)
-                    } else {
-                        k
-                    };
-                    prepared.neighbours = Some(NeighbourCache::build_with(&x, k_max, control)?);
-                }
-                if control.cancelled() {
-                    return Err(FitError::Cancelled.into());
-                }
-                let Some(cache) = &prepared.neighbours else {
-                    return Err(AnalysisError::NotScored);
-                };
-                fit_lof_cached(cache, &p, config)?
-            }
+        let x = prepared.matrix(&self.dataset)?;
+        let input = FitInput {
+            x: &x,
+            reuse: &mut self.reuse,
+            control,
+        };
+        let fitted = params.fit(input, config)?;
+        let work = if fitted.reused {
+            ScoreWork::NeighboursReused
+        } else {
+            ScoreWork::Fitted
         };
         let detection = Arc::new(fitted.detection);
         self.fit = Some(CurrentFit {
@@ -349,7 +342,10 @@ mod tests {
             ScoreWork::Fitted
         );
         let k5 = DetectorConfig {
-            n_neighbors: 5,
+            lof: crate::detect::LofSettings {
+                n_neighbors: 5,
+                ..lof.lof
+            },
             ..lof
         };
         assert_eq!(
@@ -357,7 +353,10 @@ mod tests {
             ScoreWork::NeighboursReused
         );
         let bad = DetectorConfig {
-            n_neighbors: 0,
+            lof: crate::detect::LofSettings {
+                n_neighbors: 0,
+                ..lof.lof
+            },
             ..lof
         };
         assert!(matches!(

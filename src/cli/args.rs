@@ -6,7 +6,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::data::access::{Bucket, LogGroup, LogOptions, LogView};
 use crate::data::{CsvEngine, Layout, LoadOptions, MissingPolicy};
-use crate::detect::{Algorithm, Contamination, MaxSamples};
+use crate::detect::{
+    Algorithm, Contamination, DetectorConfig, IsolationForestSettings, LofSettings, MaxSamples,
+    Neighbourhood, Scaling,
+};
 
 /// TrafficLens finds anomalous web traffic: spikes, scanners, floods and brute-force runs.
 #[derive(Debug, Parser)]
@@ -254,6 +257,33 @@ impl ValueEnum for Algorithm {
 
     fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
         Some(clap::builder::PossibleValue::new(self.cli_name()).help(self.label()))
+    }
+}
+
+impl DetectArgs {
+    /// The detector settings these flags choose (each detector's flags fill its own settings).
+    pub fn detector_config(&self) -> DetectorConfig {
+        DetectorConfig {
+            algorithm: self.algo,
+            contamination: self.contamination,
+            scaling: match self.scale {
+                ScaleArg::None => Scaling::None,
+                ScaleArg::Standard => Scaling::Standard,
+                ScaleArg::Robust => Scaling::Robust,
+            },
+            iforest: IsolationForestSettings {
+                n_estimators: self.n_estimators as usize,
+                max_samples: self.max_samples,
+                seed: self.seed,
+            },
+            lof: LofSettings {
+                n_neighbors: self.n_neighbors as usize,
+                neighbourhood: match self.lof_neighbourhood {
+                    NeighbourhoodArg::KNearest => Neighbourhood::KNearest,
+                    NeighbourhoodArg::KDistance => Neighbourhood::KDistance,
+                },
+            },
+        }
     }
 }
 

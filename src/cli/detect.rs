@@ -6,14 +6,14 @@ use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::args::{DetectArgs, NeighbourhoodArg, ScaleArg};
+use super::args::DetectArgs;
 use super::format::{sig, table};
 use super::CliError;
 use crate::analysis::{AnalysisError, Session};
 use crate::control::Control;
 use crate::data::access::verdict::explain_rows as explain_in_words;
 use crate::data::{format_millis, load, Dataset};
-use crate::detect::{Detection, DetectorConfig, Neighbourhood, Scaling};
+use crate::detect::Detection;
 use crate::export::{
     write_flagged_to, write_log_lines_to, write_scores_to, LineFilter, OutputPlan,
 };
@@ -44,23 +44,7 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
         .as_deref()
         .map(|p| plan.output(p))
         .transpose()?;
-    let config = DetectorConfig {
-        algorithm: args.algo,
-        contamination: args.contamination,
-        n_estimators: args.n_estimators as usize,
-        max_samples: args.max_samples,
-        n_neighbors: args.n_neighbors as usize,
-        lof_neighbourhood: match args.lof_neighbourhood {
-            NeighbourhoodArg::KNearest => Neighbourhood::KNearest,
-            NeighbourhoodArg::KDistance => Neighbourhood::KDistance,
-        },
-        seed: args.seed,
-        scaling: match args.scale {
-            ScaleArg::None => Scaling::None,
-            ScaleArg::Standard => Scaling::Standard,
-            ScaleArg::Robust => Scaling::Robust,
-        },
-    };
+    let config = args.detector_config();
     config
         .validate()
         .map_err(|e| CliError::Usage(e.to_string()))?;
