@@ -6,7 +6,7 @@ use std::sync::Arc;
 use trafficlens::data::{load, Dataset, LoadOptions};
 use trafficlens::detect::seasonal::{score_table, SeasonalParams};
 
-use crate::util::shared;
+use crate::util::{bin, shared, tempdir};
 
 /// The reference file's spike rows: a whole number above 400 in any region (see
 /// `../shared/README.md`), read from the raw text.
@@ -56,4 +56,115 @@ fn the_spike_rows_are_the_top_scores_of_the_reference_file() {
         );
     }
     assert_eq!(caught, 40);
+}
+
+/// The rows flagged in a scores file (`row,anomaly_score,flagged`).
+fn flagged_in(scores_csv: &str) -> Vec<usize> {
+    scores_csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            (cells.get(2) == Some(&"1")).then(|| cells[0].parse().expect("row"))
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "needs ../shared/data"]
+fn detect_seasonal_on_the_reference_file_flags_every_spike_row() {
+    let dir = tempdir();
+    let spikes = spike_rows();
+    let path = shared("regional_web_traffic.csv");
+    let run = |extra: &[&str]| -> Vec<usize> {
+        let out = dir.path().join("scores.csv");
+        let status = bin(dir.path())
+            .arg("detect")
+            .arg(&path)
+            .args(["--algo", "seasonal", "--force", "--scores-out"])
+            .arg(&out)
+            .args(extra)
+            .output()
+            .expect("run");
+        assert_eq!(status.status.code(), Some(0), "{status:?}");
+        flagged_in(&std::fs::read_to_string(&out).expect("scores"))
+    };
+    // The default threshold (the band): every spike row, and few others.
+    let flagged = run(&[]);
+    let right = flagged.iter().filter(|&&r| spikes[r]).count();
+    eprintln!(
+        "default threshold: {} rows flagged, {right} of the 40 spike rows",
+        flagged.len()
+    );
+    assert_eq!(right, 40);
+    assert!(flagged.len() <= 44, "{} flagged", flagged.len());
+    // A contamination of 40 rows: exactly the spike rows (they are the 40 top scores).
+    let c = format!("{}", 40.0 / spikes.len() as f64);
+    let flagged = run(&["--contamination", &c]);
+    let want: Vec<usize> = (0..spikes.len()).filter(|&r| spikes[r]).collect();
+    assert_eq!(flagged, want);
+}
+
+#[test]
+fn a_table_without_time_is_a_clear_error() {
+    let dir = tempdir();
+    let csv = dir.path().join("no_time.csv");
+    let mut text = String::from("a,b\n");
+    for i in 0..50 {
+        text.push_str(&format!("{},{}\n", i % 7, i % 5));
+    }
+    std::fs::write(&csv, text).expect("write");
+    let out = bin(dir.path())
+        .args(["detect", "no_time.csv", "--algo", "seasonal"])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(err.contains("no_time.csv"), "{err}");
+    assert!(err.contains("needs a time column"), "{err}");
+    assert!(err.contains("--time-column"), "{err}");
+}
+
+#[test]
+fn flagged_rows_of_the_seasonal_baseline_say_why_in_words() {
+    // Hourly traffic for three weeks with a daily rhythm, and a night at daytime level.
+    let dir = tempdir();
+    let mut text = String::from("time,requests\n");
+    for h in 0..24 * 21 {
+        let hour = h % 24;
+        let day = h / 24;
+        let base = if (8..20).contains(&hour) { 900 } else { 100 };
+        let wobble = (h * 37) % 23;
+        let v = if day == 18 && hour == 3 {
+            900
+        } else {
+            base + wobble
+        };
+        text.push_str(&format!("2024-01-{:02}T{hour:02}:00:00,{v}\n", day + 1));
+    }
+    std::fs::write(dir.path().join("hourly.csv"), text).expect("write");
+    let out = bin(dir.path())
+        .args([
+            "detect",
+            "hourly.csv",
+            "--algo",
+            "seasonal",
+            "--flagged-out",
+            "flagged.csv",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let flagged = std::fs::read_to_string(dir.path().join("flagged.csv")).expect("flagged");
+    let night = flagged
+        .lines()
+        .find(|l| l.starts_with("2024-01-19T03:00:00"))
+        .unwrap_or_else(|| panic!("the night surge is flagged: {flagged}"));
+    assert!(
+        night.contains("requests = 900 on Fri 19 Jan 2024 03:00, expected 1"),
+        "{night}"
+    );
+    assert!(night.contains("MADs above"), "{night}");
+    // Daytime hours at their usual level are not flagged.
+    assert!(!flagged.contains("2024-01-19T12:00:00"), "{flagged}");
 }

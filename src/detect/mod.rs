@@ -52,4 +52,5 @@ pub use lof_settings::LofSettings;
 pub use matrix::Matrix;
 pub use run::{Algorithm, Detection, DetectorConfig, DetectorParams};
 pub use scale::{Scaler, Scaling};
+pub use seasonal::settings::SeasonalSettings;
 pub use threshold::{Contamination, TrainingScores};

@@ -106,6 +106,12 @@ impl SeasonalTerm {
         }
     }
 
+    /// The phase holds a full `cycles` of values: what a longer period waits for before it
+    /// learns what this one leaves.
+    fn settled(&self, phase: usize) -> bool {
+        self.filled[phase] as usize == self.cycles
+    }
+
     /// The James-Stein factor the medians are shrunk by, given the residual MAD and the
     /// values behind the median at hand.
     fn shrinkage(&self, median: f64, mad: f64, n: usize) -> f64 {
@@ -218,16 +224,15 @@ impl Baseline {
             None => y,
         };
         let mut left = y - level;
-        let mut shorter_in_use = true;
+        let mut shorter_settled = true;
         for (i, term) in self.terms.iter_mut().enumerate() {
-            if shorter_in_use {
+            if shorter_settled {
                 term.push(e.phases[i], left);
             }
             if e.used[i] {
                 left -= e.seasonal[i];
-            } else {
-                shorter_in_use = false;
             }
+            shorter_settled &= term.settled(e.phases[i]);
         }
         // `left` is now y minus the expected value: the one-step-ahead error.
         let weight = self.alpha.max(1.0 / self.learnt as f64);
@@ -321,6 +326,18 @@ mod tests {
     fn a_term_is_used_only_after_two_cycles_at_its_phase() {
         let b = run(&[], 24 + 5);
         // Rows 0..29: phases 0 to 4 were seen twice, phase 5 once.
+        let weekly = {
+            let mut b = Baseline::new(&[24, 168], 3, 48);
+            for t in 0..24 * 3 {
+                let e = b.expect(t, 0.0);
+                b.learn(shape(t), &e, 30.0);
+            }
+            b
+        };
+        // The daily term holds three days at every phase only after day 2: the weekly term
+        // learnt from day 2 on, one value per phase so far.
+        assert_eq!(weekly.terms[1].filled[24 * 2], 1);
+        assert_eq!(weekly.terms[1].filled[24], 0);
         assert!(b.expect(48 + 4, 0.0).complete, "phase 4 seen twice");
         assert!(!b.expect(48 + 5, 0.0).complete, "phase 5 seen once");
         assert_eq!(Baseline::new(&[24], 5, 48).expect(0, 0.0).value, None);

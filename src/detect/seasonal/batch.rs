@@ -105,7 +105,7 @@ pub fn score_table(
         }
         _ => 0,
     };
-    let periods = choose_periods(interval_ms, span);
+    let periods = choose_periods(interval_ms, span, params.cycles);
     let mut per_feature: Vec<SeriesRun> = columns
         .par_iter()
         .map(|column| {

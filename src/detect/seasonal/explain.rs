@@ -19,8 +19,10 @@ pub fn in_words(feature: &str, point: &PointScore, t_ms: i64, interval_ms: i64) 
     } else {
         ""
     };
+    // "180-250", or "-13.5 to 309" when a dash would read as a minus sign.
+    let to = if point.lower < 0.0 { " to " } else { "-" };
     format!(
-        "{feature} = {} on {when}, expected {} ({}-{}): {mads} MADs {direction}{warm}",
+        "{feature} = {} on {when}, expected {} ({}{to}{}): {mads} MADs {direction}{warm}",
         number(point.observed),
         number(point.expected),
         number(point.lower),
@@ -101,6 +103,8 @@ mod tests {
             "Region 3 = 3 on Thu 14 Jan 2021, expected 210 (180-250): 5.2 MADs below \
              (warm-up: little history yet)"
         );
+        let wide = PointScore { lower: -13.54, ..p };
+        assert!(in_words("R", &wide, t, 3_600_000).contains("expected 210 (-13.5 to 250)"));
     }
 
     #[test]

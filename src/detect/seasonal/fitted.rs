@@ -1,6 +1,8 @@
 //! The seasonal baseline fitted on a table: its verdict on every row (scores, expected values,
 //! bands) and the state after the last row, which scores a new row ("what if" it came next).
 
+use std::sync::Arc;
+
 use super::explain::in_words;
 use super::state::PointScore;
 use super::{score_table, SeasonalError, SeasonalParams, SeasonalScores};
@@ -9,7 +11,7 @@ use crate::detect::{Contamination, TrainingScores};
 /// A seasonal baseline run over a table.
 #[derive(Debug, Clone)]
 pub struct FittedSeasonal {
-    scores: SeasonalScores,
+    scores: Arc<SeasonalScores>,
     training: TrainingScores,
     warnings: Vec<String>,
 }
@@ -32,7 +34,7 @@ impl FittedSeasonal {
         );
         let warnings = warnings(&scores);
         Ok(FittedSeasonal {
-            scores,
+            scores: Arc::new(scores),
             training,
             warnings,
         })
@@ -41,6 +43,11 @@ impl FittedSeasonal {
     /// The verdict on every row.
     pub fn scores(&self) -> &SeasonalScores {
         &self.scores
+    }
+
+    /// The verdict on every row, shared.
+    pub fn scores_arc(&self) -> Arc<SeasonalScores> {
+        Arc::clone(&self.scores)
     }
 
     /// The training scores (for flags under any contamination).
@@ -164,12 +171,12 @@ mod tests {
     #[test]
     fn a_fit_flags_what_leaves_the_band_and_scores_a_next_row() {
         let hour = 3_600_000;
-        let times: Vec<i64> = (0..24 * 21).map(|t| t * hour).collect();
-        let mut y: Vec<f64> = (0..24 * 21)
+        let times: Vec<i64> = (0..24 * 23).map(|t| t * hour).collect();
+        let mut y: Vec<f64> = (0..24 * 23)
             .map(|t| 200.0 + 100.0 * ((t % 24) as f64 / 24.0 * std::f64::consts::TAU).sin())
             .map(|v| v + ((v * 7.3) % 9.0))
             .collect();
-        y[400] += 2_000.0;
+        y[540] += 2_000.0;
         let fit = FittedSeasonal::fit(
             &times,
             &[&y],
@@ -177,13 +184,13 @@ mod tests {
             Contamination::Auto,
         )
         .expect("fit");
-        assert!(fit.training().flags(Contamination::Auto)[400]);
-        assert_eq!(fit.top_features(&[400]), vec![0]);
-        let words = fit.row_in_words(400, &["Requests".to_string()], &[&y], times[400]);
+        assert!(fit.training().flags(Contamination::Auto)[540]);
+        assert_eq!(fit.top_features(&[540]), vec![0]);
+        let words = fit.row_in_words(540, &["Requests".to_string()], &[&y], times[540]);
         assert!(words.starts_with("Requests = 2,"), "{words}");
         assert!(words.contains("MADs above"), "{words}");
-        // The next hour (phase 0 again after 504 hours): its usual value is calm, a spike is not.
-        let usual = y[24 * 20];
+        // The next hour (phase 0 again after 552 hours): its usual value is calm, a spike is not.
+        let usual = y[24 * 22];
         assert!(fit.score_next(&[usual]).expect("next") < 5.0);
         assert!(fit.score_next(&[usual + 2_000.0]).expect("next") > 20.0);
         assert!(fit.warnings()[0].starts_with("seasonal baseline: one row per 1 h, seasonal periods of 24 intervals and 168 intervals"), "{:?}", fit.warnings());

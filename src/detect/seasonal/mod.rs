@@ -8,6 +8,8 @@
 //! - [`state`]: the state updated one row at a time, serialisable for restarts.
 //! - [`batch`]: a whole table, the series in parallel, the same numbers as row by row.
 //! - [`explain`]: a row's verdict in words.
+//! - [`fitted`]: the detector fitted on a table (scores, bands, the state after the last row).
+//! - [`settings`]: the user's settings and the fit the analysis session calls.
 //!
 //! Written by hand rather than with a decomposition crate (such as augurs' MSTL): those fit a
 //! whole series at once, so they are neither causal nor incremental, which is the product's core
@@ -22,6 +24,7 @@ pub mod grid;
 mod median;
 pub mod periods;
 pub mod scale;
+pub mod settings;
 pub mod state;
 #[cfg(test)]
 mod tests;

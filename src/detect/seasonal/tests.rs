@@ -129,7 +129,7 @@ fn batch_equals_one_by_one_on_long_series_with_missing_values() {
 #[test]
 fn a_saved_state_continues_exactly_where_it_stopped() {
     let (times, cols) = rows(24 * 7 * 4, 2, 3, &[100], &[500]);
-    let periods = choose_periods(HOUR, 24 * 7 * 4);
+    let periods = choose_periods(HOUR, 24 * 7 * 4, 8);
     let params = SeasonalParams::default();
     let mut straight = SeasonalState::new(HOUR, &periods, 2, params).expect("state");
     let all = one_by_one(&mut straight, &times, &cols, 0);
