@@ -5,9 +5,10 @@
 
 use rayon::prelude::*;
 
+use super::explain::in_words;
 use super::grid::{detect_interval, Grid};
 use super::periods::choose_periods;
-use super::state::{combine, robust_z, SeriesState};
+use super::state::{combine, robust_z, PointScore, SeriesState};
 use super::{SeasonalError, SeasonalParams, SeasonalState};
 
 /// The seasonal verdict on every row of a table.
@@ -46,6 +47,40 @@ impl SeasonalScores {
             self.expected[feature][row],
             self.scale[feature][row],
         )
+    }
+
+    /// One feature's verdict at `row`, given the value observed there.
+    pub fn point(&self, feature: usize, row: usize, observed: f64) -> PointScore {
+        let (lower, upper) = self.band(feature, row);
+        PointScore {
+            observed,
+            expected: self.expected[feature][row],
+            scale: self.scale[feature][row],
+            lower,
+            upper,
+            z: self.z(feature, row, observed),
+            warm_up: self.warm_up[row],
+        }
+    }
+
+    /// The verdict of `row`'s top feature in words ("Region 3 = 1,054 on Thu 14 Jan 2021
+    /// 14:00, expected 210 (180-250): 14 MADs above"); `names` and `columns` are the features
+    /// in the order they were scored, `t_ms` the row's time.
+    pub fn row_in_words(
+        &self,
+        row: usize,
+        names: &[String],
+        columns: &[&[f64]],
+        t_ms: i64,
+    ) -> String {
+        let f = self.top[row];
+        let name = names.get(f).map_or("?", String::as_str);
+        let observed = columns
+            .get(f)
+            .and_then(|c| c.get(row))
+            .copied()
+            .unwrap_or(f64::NAN);
+        in_words(name, &self.point(f, row, observed), t_ms, self.interval_ms)
     }
 
     /// The band (lower, upper) the baseline allows for `feature` at `row`.

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use super::explain::in_words;
 use super::state::PointScore;
 use super::{score_table, SeasonalError, SeasonalParams, SeasonalScores};
 use crate::detect::{Contamination, TrainingScores};
@@ -75,21 +74,10 @@ impl FittedSeasonal {
 
     /// One feature's verdict at `row`, given the value observed there.
     pub fn point(&self, feature: usize, row: usize, observed: f64) -> PointScore {
-        let s = &self.scores;
-        let (lower, upper) = s.band(feature, row);
-        PointScore {
-            observed,
-            expected: s.expected[feature][row],
-            scale: s.scale[feature][row],
-            lower,
-            upper,
-            z: s.z(feature, row, observed),
-            warm_up: s.warm_up[row],
-        }
+        self.scores.point(feature, row, observed)
     }
 
-    /// The verdict of `row`'s top feature in words ("Region 3 = 1,054 on Thu 14 Jan 2021
-    /// 14:00, expected 210 (180-250): 14 MADs above").
+    /// The verdict of `row`'s top feature in words (see [`SeasonalScores::row_in_words`]).
     pub fn row_in_words(
         &self,
         row: usize,
@@ -97,19 +85,7 @@ impl FittedSeasonal {
         columns: &[&[f64]],
         t_ms: i64,
     ) -> String {
-        let f = self.scores.top[row];
-        let name = names.get(f).map_or("?", String::as_str);
-        let observed = columns
-            .get(f)
-            .and_then(|c| c.get(row))
-            .copied()
-            .unwrap_or(f64::NAN);
-        in_words(
-            name,
-            &self.point(f, row, observed),
-            t_ms,
-            self.scores.interval_ms,
-        )
+        self.scores.row_in_words(row, names, columns, t_ms)
     }
 }
 
