@@ -168,3 +168,96 @@ fn flagged_rows_of_the_seasonal_baseline_say_why_in_words() {
     // Daytime hours at their usual level are not flagged.
     assert!(!flagged.contains("2024-01-19T12:00:00"), "{flagged}");
 }
+
+#[test]
+fn the_session_rethresholds_the_seasonal_baseline_without_refitting() {
+    use trafficlens::analysis::{ScoreWork, Session};
+    use trafficlens::control::Control;
+    use trafficlens::data::load_source;
+    use trafficlens::detect::{Algorithm, Contamination, DetectorConfig};
+
+    let ds = Arc::new(
+        load_source(trafficlens::app::sample_source(), &LoadOptions::default()).expect("sample"),
+    );
+    let mut session = Session::new(Arc::clone(&ds));
+    let config = DetectorConfig {
+        algorithm: Algorithm::Seasonal,
+        ..DetectorConfig::default()
+    };
+    let first = session
+        .score(&config, &[], Control::default())
+        .expect("score");
+    assert_eq!(first.work, ScoreWork::Fitted);
+    let seasonal = session.seasonal().expect("the seasonal verdicts");
+    assert_eq!(seasonal.expected.len(), ds.n_features());
+    // `auto` flags exactly the rows where a feature leaves its band.
+    let band = seasonal.params.band_mads;
+    for (r, &flag) in first.detection.flags.iter().enumerate() {
+        assert_eq!(flag, first.detection.scores[r] > band, "row {r}");
+    }
+    let tenth = DetectorConfig {
+        contamination: Contamination::Fraction(0.1),
+        ..config
+    };
+    let again = session
+        .score(&tenth, &[], Control::default())
+        .expect("rethreshold");
+    assert_eq!(again.work, ScoreWork::Rethresholded);
+    assert_eq!(again.detection.scores, first.detection.scores);
+    let flagged = again.detection.flags.iter().filter(|&&f| f).count();
+    assert_eq!(flagged, (ds.n_rows() as f64 * 0.1).round() as usize);
+    // Scaling does not apply: asking for it changes nothing in the scores.
+    let scaled = DetectorConfig {
+        scaling: trafficlens::detect::Scaling::Robust,
+        ..config
+    };
+    let s = session
+        .score(&scaled, &[], Control::default())
+        .expect("scaled");
+    assert_eq!(s.detection.scores, first.detection.scores);
+    // The flagged rows say why, in words.
+    let f = session.flagged().expect("flagged");
+    let words = f.words.expect("words");
+    assert!(words.iter().all(|w| w.contains("MADs")), "{words:?}");
+    // "What if" scores a row as the next interval.
+    let calm: Vec<f64> = (0..ds.n_features())
+        .map(|c| ds.columns[c][ds.n_rows() - 7])
+        .collect();
+    let spike: Vec<f64> = calm.iter().map(|v| v * 5.0 + 1000.0).collect();
+    assert!(!session.what_if(&calm).expect("calm").flagged);
+    assert!(session.what_if(&spike).expect("spike").flagged);
+}
+
+#[test]
+fn the_app_shows_the_seasonal_band_and_why_a_row_is_flagged() {
+    use egui_kittest::kittest::Queryable;
+    use egui_kittest::Harness;
+    use trafficlens::app::{sample_source, Persisted, TrafficLensApp};
+    use trafficlens::detect::Algorithm;
+
+    let mut persisted = Persisted::default();
+    persisted.config.algorithm = Algorithm::Seasonal;
+    let app = TrafficLensApp::new(persisted, sample_source(), || {});
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut TrafficLensApp| app.ui_frame(ui), app);
+    let started = std::time::Instant::now();
+    while !(h.state().state.scores.is_some() && h.state().state.scoring.is_none()) {
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "gave up waiting for the scores"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        h.step();
+    }
+    h.step();
+    h.step();
+    let scores = h.state().state.scores.clone().expect("scores");
+    assert!(scores.seasonal.is_some(), "the band came with the scores");
+    h.get_by_label("expected");
+    h.get_by_label("why");
+    assert!(
+        h.query_all_by_label_contains(" MADs ").count() > 1,
+        "a flagged row is explained in words"
+    );
+}
