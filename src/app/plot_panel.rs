@@ -170,7 +170,7 @@ impl PlotPanel {
             scale,
         );
         if self.cache.as_ref().is_none_or(|c| c.key != key) {
-            let decimate = |ys: &[f64]| -> Vec<PlotPoint> {
+            let decimate_from = |xs: &[f64], ys: &[f64]| -> Vec<PlotPoint> {
                 let pts = if ys.len() > DECIMATE_ABOVE && sorted {
                     min_max(xs, ys, lo, hi, width_px)
                 } else {
@@ -178,6 +178,7 @@ impl PlotPanel {
                 };
                 pts.into_iter().map(|[x, y]| PlotPoint::new(x, y)).collect()
             };
+            let decimate = |ys: &[f64]| decimate_from(xs, ys);
             self.cache = Some(PlotCache {
                 key,
                 series: ds
@@ -203,11 +204,15 @@ impl PlotPanel {
                         let sc = scores.as_ref()?;
                         let seasonal = sc.seasonal.as_ref()?;
                         let j = sc.features.iter().position(|n| n == name)?;
+                        // From the first row past the warm-up: the first rows' bands are wide
+                        // on purpose (little history) and would squash the plot.
                         let rows = seasonal.expected.get(j)?.len();
+                        let from = seasonal.warm_up.iter().position(|w| !w)?;
                         let (lower, upper): (Vec<f64>, Vec<f64>) =
-                            (0..rows).map(|r| seasonal.band(j, r)).unzip();
+                            (from..rows).map(|r| seasonal.band(j, r)).unzip();
+                        let band_xs = xs.get(from..)?;
                         Some([lower, upper].map(|ys| {
-                            let mut pts = decimate(&ys);
+                            let mut pts = decimate_from(band_xs, &ys);
                             for p in &mut pts {
                                 p.y = to_plot(f, p.y);
                             }
@@ -239,8 +244,8 @@ impl PlotPanel {
                     for edge in band {
                         plot.line(
                             Line::new(name.as_str(), PlotPoints::Borrowed(edge))
-                                .width(0.8)
-                                .color(color.gamma_multiply(0.45))
+                                .width(0.7)
+                                .color(color)
                                 .style(egui_plot::LineStyle::dashed_dense()),
                         );
                     }
