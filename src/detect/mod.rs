@@ -39,6 +39,7 @@ mod matrix;
 pub mod metrics;
 pub mod run;
 pub mod scale;
+pub mod seasonal;
 pub mod spot;
 pub mod threshold;
 
@@ -52,4 +53,5 @@ pub use lof_settings::LofSettings;
 pub use matrix::Matrix;
 pub use run::{Algorithm, Detection, DetectorConfig, DetectorParams};
 pub use scale::{Scaler, Scaling};
+pub use seasonal::settings::SeasonalSettings;
 pub use threshold::{Contamination, TrainingScores};
