@@ -5,6 +5,7 @@ mod app;
 mod bad_inputs;
 mod behaviour;
 mod cli;
+mod contextual;
 mod detect;
 mod hardening_answers;
 mod hardening_inputs;
