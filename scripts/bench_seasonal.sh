@@ -23,6 +23,9 @@
 #   PY_ROWS   rows the Python side scores (default: ROWS). When fewer, its wall and CPU times are
 #             extrapolated linearly to ROWS (MSTL and the rolling windows are linear in the rows)
 #             and the table says so; its peak memory is then the prefix's, as measured.
+# The Python side's measurement is kept in target/bench_seasonal/python_ROWSxSERIES_PY_ROWS.time
+# and reused by later runs (it does not depend on ALGO); delete that file to measure it again.
+#
 #   BENCH_BIN a trafficlens binary to time instead of building target/release/trafficlens
 set -euo pipefail
 
@@ -67,6 +70,11 @@ measure() {
         cat "$log" >&2
         exit 1
     fi
+    measure_log "$log"
+}
+
+# Reads /usr/bin/time -v's report; prints "wall cpu peak_kb".
+measure_log() {
     awk -F': ' '
         /User time/ { cpu += $2 }
         /System time/ { cpu += $2 }
@@ -75,20 +83,29 @@ measure() {
             n = split($2, p, ":"); wall = 0
             for (i = 1; i <= n; i++) wall = wall * 60 + p[i]
         }
-        END { printf "%.2f %.2f %d\n", wall, cpu, kb }' "$log"
+        END { printf "%.2f %.2f %d\n", wall, cpu, kb }' "$1"
 }
 
 echo "bench_seasonal.sh: trafficlens detect --algo $algo $* on $rows rows x $series series" >&2
 read -r our_wall our_cpu our_kb < <(measure "$out/ours.time" \
     "$bin" detect "$data" --algo "$algo" "$@" --scores-out "$out/ours.csv" --force)
 
-echo "bench_seasonal.sh: Python (statsmodels MSTL + rolling robust z) on $py_rows rows" >&2
-if [[ $py_rows -lt $rows ]]; then
-    read -r py_wall py_cpu py_kb < <(measure "$out/python.time" \
-        "$py" scripts/bench_seasonal.py score "$data" "$out/python.csv" "$py_rows")
+# The Python side does not depend on ALGO: its measurement is kept per data file and prefix
+# (delete the .time file to measure it again).
+py_time=$out/python_${rows}x${series}_${py_rows}.time
+if [[ -s $py_time ]]; then
+    echo "bench_seasonal.sh: Python on $py_rows rows: the measurement in $py_time" >&2
+    read -r py_wall py_cpu py_kb < <(measure_log "$py_time")
 else
-    read -r py_wall py_cpu py_kb < <(measure "$out/python.time" \
-        "$py" scripts/bench_seasonal.py score "$data" "$out/python.csv")
+    echo "bench_seasonal.sh: Python (statsmodels MSTL + rolling robust z) on $py_rows rows" >&2
+    if [[ $py_rows -lt $rows ]]; then
+        read -r py_wall py_cpu py_kb < <(measure "$py_time.new" \
+            "$py" scripts/bench_seasonal.py score "$data" "$out/python.csv" "$py_rows")
+    else
+        read -r py_wall py_cpu py_kb < <(measure "$py_time.new" \
+            "$py" scripts/bench_seasonal.py score "$data" "$out/python.csv")
+    fi
+    mv "$py_time.new" "$py_time"
 fi
 
 awk -v rows="$rows" -v series="$series" -v py_rows="$py_rows" -v algo="$algo" \
