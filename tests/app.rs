@@ -220,7 +220,7 @@ fn frames_keep_coming_while_two_million_rows_are_fitted() {
     // Fewer trees than the default keep the test short in a debug build; it is still a fit of
     // every one of the 2,000,000 rows.
     let mut persisted = Persisted::default();
-    persisted.config.n_estimators = 20;
+    persisted.config.iforest.n_estimators = 20;
     let mut h = harness_with(persisted, source);
     step_until(&mut h, "the table to load", |a| a.state.dataset.is_some());
     // The fit of 2,000,000 rows runs on the worker while the UI thread draws frame after frame.

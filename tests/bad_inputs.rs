@@ -272,6 +272,43 @@ fn cli_reports_bad_input_with_exit_3() {
 /// from the library (so the GUI's worker thread survives) and the command line (exit 3, no
 /// "internal error").
 #[test]
+fn a_parquet_footer_with_an_absurd_list_length_is_refused_before_polars_allocates_it() {
+    // From the parquet fuzz target: polars sized a Vec from a list length in the footer (67 GB)
+    // and the process aborted. The structural check refuses the file first.
+    let e = err("bad/fuzz_huge_list_alloc.parquet");
+    let text = e.to_string();
+    assert!(
+        text.contains("cannot read the Parquet file: the file is damaged"),
+        "{text}"
+    );
+}
+
+#[test]
+fn parquet_files_from_other_writers_pass_the_structural_check() {
+    // pyarrow's layouts (scripts/gen_parquet_writers.py): every codec, data pages v1 and v2,
+    // dictionary on and off, no statistics, many small pages in several row groups,
+    // BYTE_STREAM_SPLIT and DELTA_BINARY_PACKED. The check must refuse none of them.
+    let dir = data("parquet_writers");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("fixture folder") {
+        let path = entry.expect("entry").path();
+        let dataset = load(&path, &LoadOptions::default())
+            .unwrap_or_else(|e| panic!("{} was refused: {e}", path.display()));
+        // 600 rows written; the 86 with a missing `bytes` are dropped by the default policy.
+        assert_eq!(dataset.n_rows(), 514, "{}", path.display());
+        seen += 1;
+    }
+    assert_eq!(seen, 7);
+}
+
+#[test]
+fn damaged_parquet_page_headers_are_refused_before_decoding() {
+    // The page header's encoding is out of range: polars unwraps it on a pool thread.
+    let text = err("bad/fuzz_damaged_page.parquet").to_string();
+    assert!(text.contains("page at byte"), "{text}");
+}
+
+#[test]
 fn a_damaged_parquet_file_is_an_error_not_a_crash() {
     // A second input from the fuzzer: damaged file metadata ("thrift bool field").
     let e = err("bad/fuzz_damaged_metadata.parquet");

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use trafficlens::analysis::Session;
 use trafficlens::control::Control;
 use trafficlens::data::{load, Layout, LoadError, LoadOptions};
-use trafficlens::detect::{Contamination, DetectorConfig};
+use trafficlens::detect::{Contamination, DetectorConfig, IsolationForestSettings};
 
 use crate::util::{bin, tempdir};
 
@@ -200,7 +200,10 @@ fn flagged_out_of_many_rows_is_complete_and_correct() {
     let ds = std::sync::Arc::new(load(&input, &LoadOptions::default()).expect("load"));
     let config = DetectorConfig {
         contamination: Contamination::Fraction(0.5),
-        seed: 3,
+        iforest: IsolationForestSettings {
+            seed: 3,
+            ..IsolationForestSettings::default()
+        },
         ..DetectorConfig::default()
     };
     let mut session = Session::new(std::sync::Arc::clone(&ds));

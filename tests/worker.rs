@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use trafficlens::data::{LoadOptions, Source};
-use trafficlens::detect::{Algorithm, Contamination, DetectorConfig};
+use trafficlens::detect::{
+    Algorithm, Contamination, DetectorConfig, IsolationForestSettings, LofSettings,
+};
 use trafficlens::worker::{Event, Job, ScoreWork, Worker, WorkerError};
 
 use crate::util::{data, repo};
@@ -125,7 +127,10 @@ fn lof_neighbours_slider_reuses_the_lists() {
         other => panic!("{other:?}"),
     };
     let g = w.submit(detect(DetectorConfig {
-        n_neighbors: 35,
+        lof: LofSettings {
+            n_neighbors: 35,
+            ..lof.lof
+        },
         ..lof
     }));
     match outcome(&w, g) {
@@ -146,8 +151,11 @@ fn newer_requests_supersede_older_ones() {
     let mut last = 0;
     for seed in 0..20 {
         last = w.submit(detect(DetectorConfig {
-            seed,
-            n_estimators: 300,
+            iforest: IsolationForestSettings {
+                seed,
+                n_estimators: 300,
+                ..IsolationForestSettings::default()
+            },
             ..DetectorConfig::default()
         }));
     }
@@ -335,7 +343,10 @@ fn cli_and_worker_write_identical_scores_iforest() {
 fn cli_and_worker_write_identical_scores_lof() {
     let lof = DetectorConfig {
         algorithm: Algorithm::Lof,
-        n_neighbors: 20,
+        lof: LofSettings {
+            n_neighbors: 20,
+            ..LofSettings::default()
+        },
         contamination: Contamination::Fraction(0.05),
         ..DetectorConfig::default()
     };
@@ -352,7 +363,10 @@ fn cli_and_worker_write_identical_scores_lof() {
     assert_cli_equals_worker(
         &args,
         Some(DetectorConfig {
-            n_neighbors: 35,
+            lof: LofSettings {
+                n_neighbors: 35,
+                ..lof.lof
+            },
             ..lof
         }),
         lof,

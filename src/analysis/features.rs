@@ -1,12 +1,11 @@
-//! The feature matrix a session scores: the selected columns, scaled as asked, and the LOF
-//! neighbour lists searched on them.
+//! The feature matrix a session scores: the selected columns, scaled as asked.
 
 use crate::data::Dataset;
-use crate::detect::{FitError, Matrix, NeighbourCache, Scaler, Scaling};
+use crate::detect::{FitError, Matrix, Scaler, Scaling};
 
 use super::AnalysisError;
 
-/// The selected features of a dataset, scaled, with the neighbour lists searched on them.
+/// The selected features of a dataset, scaled.
 pub(super) struct FeatureMatrix {
     /// The feature names, in column order.
     pub names: Vec<String>,
@@ -17,8 +16,6 @@ pub(super) struct FeatureMatrix {
     /// The selected, scaled columns; `None` when they are the dataset's own columns as loaded
     /// (every feature, no scaling: nothing is copied).
     pub columns: Option<Vec<Vec<f64>>>,
-    /// LOF neighbour lists searched on these columns, kept for another k.
-    pub neighbours: Option<NeighbourCache>,
 }
 
 impl FeatureMatrix {
@@ -57,7 +54,6 @@ impl FeatureMatrix {
             scaling,
             scaler,
             columns,
-            neighbours: None,
         })
     }
 

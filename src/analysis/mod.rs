@@ -15,8 +15,9 @@ pub use flagged::FlaggedRows;
 use crate::control::Control;
 use crate::data::access::verdict::explain_rows as explain_in_words;
 use crate::data::Dataset;
-use crate::detect::run::{fit_forest, fit_lof_cached, FittedDetector};
-use crate::detect::{Detection, DetectorConfig, DetectorParams, FitError, NeighbourCache};
+use crate::detect::run::{FitInput, FitReuse, FittedDetector};
+use crate::detect::seasonal::SeasonalScores;
+use crate::detect::{Detection, DetectorConfig, FitError};
 use features::FeatureMatrix;
 
 /// The largest k searched ahead for the LOF neighbours slider (an interactive session).
@@ -72,6 +73,8 @@ pub struct Session {
     /// Search ahead this many LOF neighbours (0: only the k asked for).
     neighbour_reserve: usize,
     features: Option<FeatureMatrix>,
+    /// What fits on the current feature matrix left for later fits on it.
+    reuse: FitReuse,
     fit: Option<CurrentFit>,
 }
 
@@ -82,6 +85,7 @@ impl Session {
             dataset,
             neighbour_reserve: 0,
             features: None,
+            reuse: FitReuse::default(),
             fit: None,
         }
     }
@@ -129,7 +133,7 @@ impl Session {
         let same_features = self
             .features
             .as_ref()
-            .is_some_and(|f| f.holds(names, config.scaling));
+            .is_some_and(|f| f.holds(names, config.effective_scaling()));
         if same_features {
             if let Some(fit) = &self.fit {
                 let same_model = DetectorConfig {
@@ -147,42 +151,33 @@ impl Session {
             // The old fit belongs to the old matrix: drop both before preparing the new one.
             self.fit = None;
             self.features = None;
+            // LOF searches ahead only where the lists fit in memory.
+            self.reuse = FitReuse::new(if self.dataset.n_rows() <= LOF_CACHE_MAX_ROWS {
+                self.neighbour_reserve
+            } else {
+                0
+            });
             self.features = Some(FeatureMatrix::prepare(
                 &self.dataset,
                 names,
-                config.scaling,
+                config.effective_scaling(),
             )?);
         }
-        let Some(prepared) = self.features.as_mut() else {
+        let Some(prepared) = self.features.as_ref() else {
             return Err(AnalysisError::NotScored);
         };
-        let mut work = ScoreWork::Fitted;
-        let fitted = match params {
-            DetectorParams::IsolationForest(p) => {
-                let x = prepared.matrix(&self.dataset)?;
-                fit_forest(&x, &p, config, control)?
-            }
-            DetectorParams::Lof(p) => {
-                let k = p.params().n_neighbors;
-                if prepared.neighbours.as_ref().is_some_and(|c| k <= c.k_max()) {
-                    work = ScoreWork::NeighboursReused;
-                } else {
-                    let x = prepared.matrix(&self.dataset)?;
-                    let k_max = if x.rows() <= LOF_CACHE_MAX_ROWS {
-                        self.neighbour_reserve.max(k)
-                    } else {
-                        k
-                    };
-                    prepared.neighbours = Some(NeighbourCache::build_with(&x, k_max, control)?);
-                }
-                if control.cancelled() {
-                    return Err(FitError::Cancelled.into());
-                }
-                let Some(cache) = &prepared.neighbours else {
-                    return Err(AnalysisError::NotScored);
-                };
-                fit_lof_cached(cache, &p, config)?
-            }
+        let x = prepared.matrix(&self.dataset)?;
+        let input = FitInput {
+            x: &x,
+            times: self.dataset.time.as_ref().map(|t| t.millis.as_slice()),
+            reuse: &mut self.reuse,
+            control,
+        };
+        let fitted = params.fit(input, config)?;
+        let work = if fitted.reused {
+            ScoreWork::NeighboursReused
+        } else {
+            ScoreWork::Fitted
         };
         let detection = Arc::new(fitted.detection);
         self.fit = Some(CurrentFit {
@@ -237,8 +232,37 @@ impl Session {
         Ok(all)
     }
 
-    /// The flagged rows of the current fit with their scores, top features and (access logs,
-    /// client view) verdicts in words: what a flagged export writes.
+    /// The seasonal baseline's verdict on every row (expected values, bands, warm-up), when the
+    /// current fit is the seasonal baseline: what the plots draw as the expected band.
+    pub fn seasonal(&self) -> Option<Arc<SeasonalScores>> {
+        match &self.fit.as_ref()?.detector {
+            FittedDetector::Seasonal(s) => Some(s.scores_arc()),
+            _ => None,
+        }
+    }
+
+    /// Each of `rows` explained in words, given its top feature (`top`, in the same order):
+    /// the seasonal baseline's verdict ("Region 3 = 1,054 on Thu 14 Jan 2021, expected 210
+    /// (180-250): 14 MADs above") or, for an access log's client view, why the client looks
+    /// suspicious; `None` where there are no words.
+    pub fn words(&self, rows: &[usize], top: &[usize]) -> Option<Vec<String>> {
+        let names = self.feature_names();
+        if let (Some(fit), Some(prepared)) = (&self.fit, &self.features) {
+            if let (FittedDetector::Seasonal(s), Some(time)) = (&fit.detector, &self.dataset.time) {
+                let x = prepared.matrix(&self.dataset).ok()?;
+                let columns: Vec<&[f64]> = (0..x.features()).map(|f| x.column(f)).collect();
+                return Some(
+                    rows.iter()
+                        .map(|&r| s.row_in_words(r, names, &columns, time.millis[r]))
+                        .collect(),
+                );
+            }
+        }
+        explain_in_words(&self.dataset, rows, top, names)
+    }
+
+    /// The flagged rows of the current fit with their scores, top features and (seasonal
+    /// baseline; access logs, client view) verdicts in words: what a flagged export writes.
     pub fn flagged(&self) -> Result<FlaggedRows, AnalysisError> {
         let fit = self.fit.as_ref().ok_or(AnalysisError::NotScored)?;
         let rows = fit.detection.flagged_rows();
@@ -253,7 +277,7 @@ impl Session {
                 .iter()
                 .map(|&f| names.get(f).cloned().unwrap_or_default())
                 .collect(),
-            words: explain_in_words(&self.dataset, &rows, &top, names),
+            words: self.words(&rows, &top),
             rows,
         })
     }
@@ -349,7 +373,10 @@ mod tests {
             ScoreWork::Fitted
         );
         let k5 = DetectorConfig {
-            n_neighbors: 5,
+            lof: crate::detect::LofSettings {
+                n_neighbors: 5,
+                ..lof.lof
+            },
             ..lof
         };
         assert_eq!(
@@ -357,7 +384,10 @@ mod tests {
             ScoreWork::NeighboursReused
         );
         let bad = DetectorConfig {
-            n_neighbors: 0,
+            lof: crate::detect::LofSettings {
+                n_neighbors: 0,
+                ..lof.lof
+            },
             ..lof
         };
         assert!(matches!(

@@ -6,7 +6,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::data::access::{Bucket, LogGroup, LogOptions, LogView};
 use crate::data::{CsvEngine, Layout, LoadOptions, MissingPolicy};
-use crate::detect::{Algorithm, Contamination, MaxSamples};
+use crate::detect::{
+    Algorithm, Contamination, DetectorConfig, IsolationForestSettings, LofSettings, MaxSamples,
+    Neighbourhood, Scaling, SeasonalSettings,
+};
 
 /// TrafficLens finds anomalous web traffic: spikes, scanners, floods and brute-force runs.
 #[derive(Debug, Parser)]
@@ -257,6 +260,37 @@ impl ValueEnum for Algorithm {
     }
 }
 
+impl DetectArgs {
+    /// The detector settings these flags choose (each detector's flags fill its own settings).
+    pub fn detector_config(&self) -> DetectorConfig {
+        DetectorConfig {
+            algorithm: self.algo,
+            contamination: self.contamination,
+            scaling: match self.scale {
+                ScaleArg::None => Scaling::None,
+                ScaleArg::Standard => Scaling::Standard,
+                ScaleArg::Robust => Scaling::Robust,
+            },
+            iforest: IsolationForestSettings {
+                n_estimators: self.n_estimators as usize,
+                max_samples: self.max_samples,
+                seed: self.seed,
+            },
+            lof: LofSettings {
+                n_neighbors: self.n_neighbors as usize,
+                neighbourhood: match self.lof_neighbourhood {
+                    NeighbourhoodArg::KNearest => Neighbourhood::KNearest,
+                    NeighbourhoodArg::KDistance => Neighbourhood::KDistance,
+                },
+            },
+            seasonal: SeasonalSettings {
+                cycles: self.cycles as usize,
+                count_floor: self.count_floor,
+            },
+        }
+    }
+}
+
 /// LOF neighbourhood on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum NeighbourhoodArg {
@@ -289,8 +323,10 @@ pub struct DetectArgs {
     /// How to read the input.
     #[command(flatten)]
     pub load: LoadArgs,
-    /// Detector: iforest or lof.
-    #[arg(long, value_enum, default_value_t = Algorithm::IsolationForest, long_help = "The detector: `iforest` (Isolation Forest) or `lof` (Local Outlier Factor).")]
+    /// Detector: iforest, lof or seasonal.
+    #[arg(long, value_enum, default_value_t = Algorithm::IsolationForest, long_help = "The detector: `iforest` (Isolation Forest), `lof` (Local Outlier Factor) or `seasonal` (seasonal \
+                     baseline: each row of each feature against what is normal for that time of day and week, from \
+                     the rows before it only; needs a time column, and ignores --scale).")]
     pub algo: Algorithm,
     /// Expected share of anomalies: auto or a fraction in (0, 0.5].
     #[arg(
@@ -298,7 +334,8 @@ pub struct DetectArgs {
         default_value = "auto",
         value_parser = parse_contamination,
         long_help = "Expected share of anomalies. `auto` uses scikit-learn's fixed offsets (-0.5 for Isolation Forest, \
-                     -1.5 for LOF); a fraction F in (0, 0.5] flags the rows above the (1 - F) quantile of the \
+                     -1.5 for LOF) and, for the seasonal baseline, its band (a feature more than 5.19 MADs from its \
+                     expected value); a fraction F in (0, 0.5] flags the rows above the (1 - F) quantile of the \
                      training scores (numpy's linear interpolation)."
     )]
     pub contamination: Contamination,
@@ -329,6 +366,17 @@ pub struct DetectArgs {
                      row within the k-distance, ties included; scores do not depend on row order."
     )]
     pub lof_neighbourhood: NeighbourhoodArg,
+    /// Seasonal baseline: cycles the seasonal medians look back over.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(2..=8), long_help = "Seasonal baseline: \
+                     how many past cycles (days, weeks) of the same time the expected value takes its median over (2 to \
+                     8). More is steadier and slower to follow a changed rhythm.")]
+    pub cycles: u32,
+    /// Seasonal baseline: count-noise floor of the scale (0 turns it off).
+    #[arg(long, default_value_t = 1.0, value_parser = parse_count_floor, long_help = "Seasonal baseline: the least \
+                     scale, in MADs of a Poisson count at the expected value (0.6745 * sqrt(expected)), so that a quiet \
+                     series does not alarm on a few requests more. 1 by default; 0 for series that are not counts \
+                     (shares, response times).")]
+    pub count_floor: f64,
     /// Random seed.
     #[arg(
         long,
@@ -397,6 +445,14 @@ fn parse_contamination(text: &str) -> Result<Contamination, String> {
     text.parse()
 }
 
+/// Parses the seasonal baseline's count floor: a finite number of at least 0.
+fn parse_count_floor(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("`{text}` is not a number of at least 0")),
+    }
+}
+
 /// Parses `auto`, a row count or a fraction.
 fn parse_max_samples(text: &str) -> Result<MaxSamples, String> {
     text.parse()
@@ -443,6 +499,17 @@ pub struct GenerateArgs {
     /// First time stamp.
     #[arg(long, default_value = "2021-01-01", value_parser = parse_start, long_help = "The first time stamp: a date (2021-01-01) or date and time (2021-01-01T00:00:00), UTC.")]
     pub start: i64,
+    /// Seasonal baseline: cycles the seasonal medians look back over.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(2..=8), long_help = "Seasonal baseline: \
+                     how many past cycles (days, weeks) of the same time the expected value takes its median over (2 to \
+                     8). More is steadier and slower to follow a changed rhythm.")]
+    pub cycles: u32,
+    /// Seasonal baseline: count-noise floor of the scale (0 turns it off).
+    #[arg(long, default_value_t = 1.0, value_parser = parse_count_floor, long_help = "Seasonal baseline: the least \
+                     scale, in MADs of a Poisson count at the expected value (0.6745 * sqrt(expected)), so that a quiet \
+                     series does not alarm on a few requests more. 1 by default; 0 for series that are not counts \
+                     (shares, response times).")]
+    pub count_floor: f64,
     /// Random seed.
     #[arg(
         long,

@@ -6,14 +6,13 @@ use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::args::{DetectArgs, NeighbourhoodArg, ScaleArg};
+use super::args::DetectArgs;
 use super::format::{sig, table};
 use super::CliError;
 use crate::analysis::{AnalysisError, Session};
 use crate::control::Control;
-use crate::data::access::verdict::explain_rows as explain_in_words;
 use crate::data::{format_millis, load, Dataset};
-use crate::detect::{Detection, DetectorConfig, Neighbourhood, Scaling};
+use crate::detect::Detection;
 use crate::export::{
     write_flagged_to, write_log_lines_to, write_scores_to, LineFilter, OutputPlan,
 };
@@ -44,23 +43,7 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
         .as_deref()
         .map(|p| plan.output(p))
         .transpose()?;
-    let config = DetectorConfig {
-        algorithm: args.algo,
-        contamination: args.contamination,
-        n_estimators: args.n_estimators as usize,
-        max_samples: args.max_samples,
-        n_neighbors: args.n_neighbors as usize,
-        lof_neighbourhood: match args.lof_neighbourhood {
-            NeighbourhoodArg::KNearest => Neighbourhood::KNearest,
-            NeighbourhoodArg::KDistance => Neighbourhood::KDistance,
-        },
-        seed: args.seed,
-        scaling: match args.scale {
-            ScaleArg::None => Scaling::None,
-            ScaleArg::Standard => Scaling::Standard,
-            ScaleArg::Robust => Scaling::Robust,
-        },
-    };
+    let config = args.detector_config();
     config
         .validate()
         .map_err(|e| CliError::Usage(e.to_string()))?;
@@ -174,7 +157,8 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
         }
     }
     if args.scores_out.is_none() && args.flagged_out.is_none() && args.flagged_out_lines.is_none() {
-        let text = summary(&ds, &names, &detection, &top_rows, &top);
+        let why = session.words(&top_rows, &top);
+        let text = summary(&ds, &names, &detection, &top_rows, &top, why.as_deref());
         let mut out = std::io::stdout().lock();
         out.write_all(escape(&text).as_bytes())
             .map_err(CliError::stdout)?;
@@ -243,6 +227,7 @@ fn summary(
     d: &Detection,
     top_rows: &[usize],
     top: &[usize],
+    why: Option<&[String]>,
 ) -> String {
     let flagged = d.flags.iter().filter(|f| **f).count();
     let noun = match &ds.log {
@@ -266,7 +251,6 @@ fn summary(
         TOP_ROWS.min(ds.n_rows()),
         noun
     );
-    let why = explain_in_words(ds, top_rows, top, names);
     let mut header: Vec<String> = vec![ds
         .row_labels
         .as_ref()
@@ -300,7 +284,7 @@ fn summary(
                 "no".into()
             });
             row.push(names.get(top[i]).cloned().unwrap_or_default());
-            if let Some(w) = &why {
+            if let Some(w) = why {
                 row.push(w[i].clone());
             }
             row

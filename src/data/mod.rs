@@ -182,7 +182,8 @@ pub fn load_source(source: Source, options: &LoadOptions) -> Result<Dataset, Loa
     load_source_with(source, options, crate::control::Control::default())
 }
 
-/// Loads from any source, with cancellation and progress for access logs.
+/// Loads from any source, with cancellation and progress (every reader checks `control`'s
+/// cancel flag and reports the share done).
 pub fn load_source_with(
     source: Source,
     options: &LoadOptions,
@@ -200,8 +201,8 @@ pub fn load_source_with(
             delimiter,
             bom_len,
             decimal_comma,
-        } => formats::csv::read(&source, delimiter, bom_len, decimal_comma, options)?,
-        FileKind::Parquet => formats::parquet::read(&source)?,
+        } => formats::csv::read(&source, delimiter, bom_len, decimal_comma, options, control)?,
+        FileKind::Parquet => formats::parquet::read(&source, control)?,
         FileKind::AccessLog { gzip } => return access::load(source, gzip, &options.log, control),
     };
     shape_table(table, kind, path, fingerprint, options, started)

@@ -1,15 +1,23 @@
-//! What every detector shares: its settings, its outcome on the training rows ([`Detection`]),
-//! the fitted detector that scores new rows ([`FittedDetector`]), both together ([`FitOutcome`])
-//! and the fit functions the analysis session
-//! ([`crate::analysis::Session`]) calls on a prepared (selected, scaled) matrix.
+//! What every detector shares, and the one place where the chosen detector is dispatched: the
+//! settings ([`DetectorConfig`], holding each detector's own settings type), their validated
+//! form ([`DetectorParams`], whose `fit` the analysis session ([`crate::analysis::Session`])
+//! calls on a prepared (selected, scaled) matrix), the outcome on the training rows
+//! ([`Detection`]), the fitted detector that scores new rows ([`FittedDetector`]) and both
+//! together ([`FitOutcome`]). Each `match` here only delegates to the detector's own module.
+
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use super::explain::RobustExplainer;
+use super::iforest::{self, IsolationForestSettings};
+use super::lof_settings::{self, LofSettings};
+use super::seasonal::settings::{self as seasonal_settings, SeasonalSettings, ValidSeasonalParams};
+use super::seasonal::FittedSeasonal;
 use super::{
-    Contamination, FitError, FittedIsolationForest, FittedLof, IsolationForestParams, LofParams,
-    Matrix, MaxSamples, NeighbourCache, Neighbourhood, ParamsError, Scaling, TrainingScores,
-    ValidIsolationForestParams, ValidLofParams,
+    Contamination, FitError, FittedIsolationForest, FittedLof, Matrix, MaxSamples, NeighbourCache,
+    Neighbourhood, ParamsError, Scaling, TrainingScores, ValidIsolationForestParams,
+    ValidLofParams,
 };
 use crate::control::Control;
 
@@ -21,17 +29,24 @@ pub enum Algorithm {
     IsolationForest,
     /// Local Outlier Factor.
     Lof,
+    /// Seasonal baseline: each moment against what is normal for that time (causal).
+    Seasonal,
 }
 
 impl Algorithm {
     /// Every detector, in the order the GUI lists them.
-    pub const ALL: [Algorithm; 2] = [Algorithm::IsolationForest, Algorithm::Lof];
+    pub const ALL: [Algorithm; 3] = [
+        Algorithm::IsolationForest,
+        Algorithm::Lof,
+        Algorithm::Seasonal,
+    ];
 
     /// The detector's name on the command line (`--algo`).
     pub fn cli_name(self) -> &'static str {
         match self {
             Algorithm::IsolationForest => "iforest",
             Algorithm::Lof => "lof",
+            Algorithm::Seasonal => "seasonal",
         }
     }
 
@@ -40,6 +55,7 @@ impl Algorithm {
         match self {
             Algorithm::IsolationForest => "Isolation Forest",
             Algorithm::Lof => "Local Outlier Factor",
+            Algorithm::Seasonal => "Seasonal baseline",
         }
     }
 }
@@ -51,35 +67,55 @@ impl std::fmt::Display for Algorithm {
 }
 
 /// The validated parameters of the chosen detector: what [`DetectorConfig::validate`] returns
-/// and what the analysis session matches on (one arm per detector).
+/// and what a fit matches on (one arm per detector).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum DetectorParams {
     /// Isolation Forest.
     IsolationForest(ValidIsolationForestParams),
     /// Local Outlier Factor.
     Lof(ValidLofParams),
+    /// Seasonal baseline.
+    Seasonal(ValidSeasonalParams),
 }
 
-/// Everything a detection run needs.
+impl DetectorParams {
+    /// Fits the detector on `input`; `config` is what these parameters were validated from.
+    pub fn fit(
+        &self,
+        input: FitInput<'_>,
+        config: &DetectorConfig,
+    ) -> Result<FitOutcome, FitError> {
+        match self {
+            DetectorParams::IsolationForest(p) => {
+                iforest::settings::fit(input.x, p, config, input.control)
+            }
+            DetectorParams::Lof(p) => lof_settings::fit(input, p, config),
+            DetectorParams::Seasonal(p) => seasonal_settings::fit(input, p, config),
+        }
+    }
+}
+
+/// Everything a detection run needs: the chosen detector, what every detector shares (the
+/// contamination, the scaling) and each detector's own settings, kept for all of them so that
+/// switching detectors keeps each one's settings.
+///
+/// Stored settings of an older shape still load (see `StoredDetectorConfig`); a missing
+/// field takes its default.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(from = "StoredDetectorConfig")]
 pub struct DetectorConfig {
     /// Which detector.
     pub algorithm: Algorithm,
     /// Expected share of anomalies.
     pub contamination: Contamination,
-    /// Isolation Forest: trees.
-    pub n_estimators: usize,
-    /// Isolation Forest: rows per tree.
-    pub max_samples: MaxSamples,
-    /// LOF: neighbours.
-    pub n_neighbors: usize,
-    /// LOF: scikit-learn's k nearest rows or Breunig et al.'s k-distance neighbourhood.
-    #[serde(default)]
-    pub lof_neighbourhood: Neighbourhood,
-    /// Random seed (Isolation Forest).
-    pub seed: u64,
     /// Feature scaling before the detector.
     pub scaling: Scaling,
+    /// Isolation Forest's settings.
+    pub iforest: IsolationForestSettings,
+    /// Local Outlier Factor's settings.
+    pub lof: LofSettings,
+    /// The seasonal baseline's settings.
+    pub seasonal: SeasonalSettings,
 }
 
 impl Default for DetectorConfig {
@@ -87,12 +123,10 @@ impl Default for DetectorConfig {
         DetectorConfig {
             algorithm: Algorithm::IsolationForest,
             contamination: Contamination::Auto,
-            n_estimators: 100,
-            max_samples: MaxSamples::Auto,
-            n_neighbors: 20,
-            lof_neighbourhood: Neighbourhood::KNearest,
-            seed: 0,
             scaling: Scaling::None,
+            iforest: IsolationForestSettings::default(),
+            lof: LofSettings::default(),
+            seasonal: SeasonalSettings::default(),
         }
     }
 }
@@ -100,63 +134,104 @@ impl Default for DetectorConfig {
 impl DetectorConfig {
     /// Checks the settings of the chosen detector; returns its validated parameters.
     pub fn validate(&self) -> Result<DetectorParams, ParamsError> {
+        let c = self.contamination;
         Ok(match self.algorithm {
             Algorithm::IsolationForest => {
-                DetectorParams::IsolationForest(self.iforest_params().validate()?)
+                DetectorParams::IsolationForest(self.iforest.validate(c)?)
             }
-            Algorithm::Lof => DetectorParams::Lof(self.lof_params().validate()?),
+            Algorithm::Lof => DetectorParams::Lof(self.lof.validate(c)?),
+            Algorithm::Seasonal => DetectorParams::Seasonal(self.seasonal.validate(c)?),
         })
     }
 
-    /// The Isolation Forest parameters of these settings.
-    pub fn iforest_params(&self) -> IsolationForestParams {
-        IsolationForestParams {
-            n_estimators: self.n_estimators,
-            max_samples: self.max_samples,
-            contamination: self.contamination,
-            seed: self.seed,
-            ..IsolationForestParams::default()
+    /// The scaling the chosen detector works with: the seasonal baseline works on the values
+    /// as they are (its expected values and bands are in the data's units); the others use
+    /// [`DetectorConfig::scaling`].
+    pub fn effective_scaling(&self) -> Scaling {
+        match self.algorithm {
+            Algorithm::Seasonal => Scaling::None,
+            _ => self.scaling,
         }
     }
 
-    /// The LOF parameters of these settings.
-    pub fn lof_params(&self) -> LofParams {
-        LofParams {
-            n_neighbors: self.n_neighbors,
-            contamination: self.contamination,
-            neighbourhood: self.lof_neighbourhood,
-        }
-    }
-
-    /// A one-line description, such as `Isolation Forest (100 trees, max_samples auto, contamination auto)`.
+    /// A one-line description, such as `Isolation Forest (100 trees, max_samples auto, seed 0, contamination auto)`.
     pub fn describe(&self) -> String {
-        let scaling = if self.scaling == Scaling::None {
+        let scaling = if self.effective_scaling() == Scaling::None {
             String::new()
         } else {
             format!(", {} scaling", self.scaling)
         };
-        match self.algorithm {
-            Algorithm::IsolationForest => format!(
-                "Isolation Forest ({} trees, max_samples {}, seed {}, contamination {}{scaling})",
-                self.n_estimators,
-                match self.max_samples {
-                    MaxSamples::Auto => "auto".to_string(),
-                    MaxSamples::Count(n) => n.to_string(),
-                    MaxSamples::Fraction(f) => f.to_string(),
-                },
-                self.seed,
-                self.contamination
-            ),
-            Algorithm::Lof => {
-                let neighbourhood = match self.lof_neighbourhood {
-                    Neighbourhood::KNearest => String::new(),
-                    other => format!(", {} neighbourhood", other.name()),
-                };
-                format!(
-                    "Local Outlier Factor ({} neighbours{neighbourhood}, contamination {}{scaling})",
-                    self.n_neighbors, self.contamination
-                )
-            }
+        let settings = match self.algorithm {
+            Algorithm::IsolationForest => self.iforest.describe(),
+            Algorithm::Lof => self.lof.describe(),
+            Algorithm::Seasonal => self.seasonal.describe(),
+        };
+        format!(
+            "{} ({settings}, contamination {}{scaling})",
+            self.algorithm.label(),
+            self.contamination
+        )
+    }
+}
+
+/// [`DetectorConfig`] as stored (the app's persisted settings): today's shape, each detector's
+/// settings in its own field, or the flat shape before it (`n_estimators`, `max_samples`,
+/// `seed`, `n_neighbors`, `lof_neighbourhood` side by side), whose values are carried over.
+/// Whatever is missing takes its default.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct StoredDetectorConfig {
+    algorithm: Algorithm,
+    contamination: Contamination,
+    scaling: Scaling,
+    #[serde(deserialize_with = "present")]
+    iforest: Option<IsolationForestSettings>,
+    #[serde(deserialize_with = "present")]
+    lof: Option<LofSettings>,
+    #[serde(deserialize_with = "present")]
+    seasonal: Option<SeasonalSettings>,
+    #[serde(deserialize_with = "present")]
+    n_estimators: Option<usize>,
+    #[serde(deserialize_with = "present")]
+    max_samples: Option<MaxSamples>,
+    #[serde(deserialize_with = "present")]
+    seed: Option<u64>,
+    #[serde(deserialize_with = "present")]
+    n_neighbors: Option<usize>,
+    #[serde(deserialize_with = "present")]
+    lof_neighbourhood: Option<Neighbourhood>,
+}
+
+/// A field that is there (`None` only when it is missing): the stored value is written plain,
+/// not as an option (RON would otherwise expect `Some(..)`).
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
+impl From<StoredDetectorConfig> for DetectorConfig {
+    fn from(s: StoredDetectorConfig) -> Self {
+        let mut iforest = s.iforest.unwrap_or_default();
+        let mut lof = s.lof.unwrap_or_default();
+        if s.iforest.is_none() {
+            iforest.n_estimators = s.n_estimators.unwrap_or(iforest.n_estimators);
+            iforest.max_samples = s.max_samples.unwrap_or(iforest.max_samples);
+            iforest.seed = s.seed.unwrap_or(iforest.seed);
+        }
+        if s.lof.is_none() {
+            lof.n_neighbors = s.n_neighbors.unwrap_or(lof.n_neighbors);
+            lof.neighbourhood = s.lof_neighbourhood.unwrap_or(lof.neighbourhood);
+        }
+        DetectorConfig {
+            algorithm: s.algorithm,
+            contamination: s.contamination,
+            scaling: s.scaling,
+            iforest,
+            lof,
+            seasonal: s.seasonal.unwrap_or_default(),
         }
     }
 }
@@ -234,6 +309,8 @@ pub enum FittedDetector {
     Forest(FittedIsolationForest),
     /// Local Outlier Factor (novelty scoring against the training rows).
     Lof(FittedLof),
+    /// Seasonal baseline (a new row is scored as the interval after the last row).
+    Seasonal(Arc<FittedSeasonal>),
 }
 
 impl FittedDetector {
@@ -242,16 +319,18 @@ impl FittedDetector {
         Ok(-match self {
             FittedDetector::Forest(f) => f.score_one(row)?,
             FittedDetector::Lof(l) => l.score_one(row)?,
+            FittedDetector::Seasonal(s) => return Ok(s.score_next(row)?),
         })
     }
 
     /// The feature that explains each of `rows` most (an index into the columns of `x`, the
-    /// matrix the detector was fitted on): the forest's own splits, or the largest robust
-    /// z-score for LOF.
+    /// matrix the detector was fitted on): the forest's own splits, the largest robust
+    /// z-score for LOF, the largest |z| against the baseline for the seasonal baseline.
     pub fn explain(&self, x: &Matrix, rows: &[usize]) -> Result<Vec<usize>, FitError> {
         match self {
             FittedDetector::Forest(f) => f.explain(x, rows),
             FittedDetector::Lof(_) => Ok(RobustExplainer::fit(x).top_features(x, rows)),
+            FittedDetector::Seasonal(s) => Ok(s.top_features(rows)),
         }
     }
 }
@@ -264,32 +343,41 @@ pub struct FitOutcome {
     pub detection: Detection,
     /// The fitted detector.
     pub detector: FittedDetector,
+    /// Whether the fit reused what an earlier fit on the same matrix left in [`FitReuse`]
+    /// (LOF: the neighbour lists) instead of searching or growing anew.
+    pub reused: bool,
 }
 
-/// Isolation Forest on `x`, already scaled; `config` is what `params` were validated from.
-pub fn fit_forest(
-    x: &Matrix,
-    params: &ValidIsolationForestParams,
-    config: &DetectorConfig,
-    control: Control,
-) -> Result<FitOutcome, FitError> {
-    let forest = params.fit_with(x, control)?;
-    Ok(FitOutcome {
-        detection: Detection::new(forest.training(), forest.warnings(), config),
-        detector: FittedDetector::Forest(forest),
-    })
+/// What a fit gets besides its parameters: the prepared (selected, scaled) matrix, the rows'
+/// times, what earlier fits on the same matrix left, and the cancel flag and progress.
+pub struct FitInput<'a> {
+    /// The feature matrix, already selected and scaled.
+    pub x: &'a Matrix<'a>,
+    /// Each row's time (epoch milliseconds) when the data has a time column.
+    pub times: Option<&'a [i64]>,
+    /// What earlier fits on this matrix left for later ones.
+    pub reuse: &'a mut FitReuse,
+    /// Cancel flag and progress.
+    pub control: Control<'a>,
 }
 
-/// LOF from neighbour lists searched earlier (the neighbours slider); `config` is what `params`
-/// were validated from.
-pub fn fit_lof_cached(
-    cache: &NeighbourCache,
-    params: &ValidLofParams,
-    config: &DetectorConfig,
-) -> Result<FitOutcome, FitError> {
-    let lof = cache.fit_params(params.params())?;
-    Ok(FitOutcome {
-        detection: Detection::new(lof.training(), lof.warnings(), config),
-        detector: FittedDetector::Lof(lof),
-    })
+/// What fits on one feature matrix keep for later fits on the same matrix (the analysis
+/// session holds one per matrix and drops it with the matrix).
+#[derive(Debug, Default)]
+pub struct FitReuse {
+    /// How many LOF neighbours a search finds ahead of the k asked for (0: only k), so that the
+    /// neighbours slider needs no new search.
+    pub neighbour_reserve: usize,
+    /// The LOF neighbour lists searched on the matrix.
+    pub neighbours: Option<NeighbourCache>,
+}
+
+impl FitReuse {
+    /// Nothing kept yet; LOF searches `neighbour_reserve` neighbours ahead.
+    pub fn new(neighbour_reserve: usize) -> Self {
+        FitReuse {
+            neighbour_reserve,
+            neighbours: None,
+        }
+    }
 }

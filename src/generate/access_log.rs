@@ -160,8 +160,9 @@ enum Target {
     Health,
 }
 
+/// One request of the generated log, before it is written as a line.
 #[derive(Clone, Copy)]
-struct Ev {
+struct Request {
     time_ms: i64,
     client: u32,
     target: Target,
@@ -234,17 +235,19 @@ fn rhythm_time(rng: &mut Pcg64Mcg, from: i64, to: i64) -> i64 {
     }
 }
 
-struct Gen {
+/// Collects the requests of the generated log: the random stream, the requests so far and the
+/// size laws of pages and assets.
+struct LogBuilder {
     rng: Pcg64Mcg,
-    evs: Vec<Ev>,
+    requests: Vec<Request>,
     pages: usize,
     page_size: LogNormal<f64>,
     asset_size: LogNormal<f64>,
 }
 
-impl Gen {
-    fn push(&mut self, ev: Ev) {
-        self.evs.push(ev);
+impl LogBuilder {
+    fn push(&mut self, request: Request) {
+        self.requests.push(request);
     }
 
     /// A browsing session: pages with their assets, sometimes a login.
@@ -283,7 +286,7 @@ impl Gen {
                 500 => 1_024,
                 _ => self.page_size.sample(&mut self.rng) as u32,
             };
-            self.push(Ev {
+            self.push(Request {
                 time_ms: t,
                 client,
                 target,
@@ -308,7 +311,7 @@ impl Gen {
                     } else {
                         self.asset_size.sample(&mut self.rng) as u32
                     };
-                    self.push(Ev {
+                    self.push(Request {
                         time_ms: t + dt,
                         client,
                         target: Target::Asset(asset),
@@ -342,9 +345,9 @@ pub fn generate_log(
     let agent_names = agents();
     let n_browsers = BROWSERS.len();
     let special = |ua: &str| agent_names.iter().position(|a| *a == ua).unwrap_or(0) as u16;
-    let mut g = Gen {
+    let mut g = LogBuilder {
         rng: Pcg64Mcg::seed_from_u64(cfg.seed ^ 0x5eed),
-        evs: Vec::new(),
+        requests: Vec::new(),
         pages: pages.len(),
         page_size: LogNormal::new(9.6, 0.6).map_err(io::Error::other)?,
         asset_size: LogNormal::new(10.2, 1.0).map_err(io::Error::other)?,
@@ -389,7 +392,7 @@ pub fn generate_log(
             let ua = special(MONITOR);
             let mut t = begin + rng.random_range(0..60_000);
             while t < end {
-                g.push(Ev {
+                g.push(Request {
                     time_ms: t,
                     client,
                     target: Target::Health,
@@ -413,7 +416,7 @@ pub fn generate_log(
                 };
                 let status = if rng.random::<f64>() < 0.03 { 404 } else { 200 };
                 let bytes = g.page_size.sample(&mut g.rng) as u32;
-                g.push(Ev {
+                g.push(Request {
                     time_ms: t,
                     client,
                     target,
@@ -484,7 +487,7 @@ pub fn generate_log(
             } else {
                 200
             };
-            g.push(Ev {
+            g.push(Request {
                 time_ms: t,
                 client: c,
                 target: Target::Scan(k),
@@ -507,7 +510,7 @@ pub fn generate_log(
         while t < t0 + 3 * 3_600_000 {
             let status = if rng.random::<f64>() < 0.97 { 401 } else { 302 };
             let agent = rng.random_range(0..5) as u16;
-            g.push(Ev {
+            g.push(Request {
                 time_ms: t,
                 client: c,
                 target: Target::Login,
@@ -551,7 +554,7 @@ pub fn generate_log(
                 } else {
                     (200, g.page_size.sample(&mut g.rng) as u32)
                 };
-                g.push(Ev {
+                g.push(Request {
                     time_ms: t,
                     client: c,
                     target,
@@ -576,7 +579,7 @@ pub fn generate_log(
         let mut page = 0;
         while t < end - 3_600_000 {
             let bytes = rng.random_range(3_000_000..9_000_000);
-            g.push(Ev {
+            g.push(Request {
                 time_ms: t,
                 client: c,
                 target: Target::Export(page),
@@ -605,7 +608,7 @@ pub fn generate_log(
                 Target::Page(rng.random_range(0..pages.len()) as u16)
             };
             let bytes = g.page_size.sample(&mut g.rng) as u32;
-            g.push(Ev {
+            g.push(Request {
                 time_ms: t,
                 client: c,
                 target,
@@ -624,17 +627,17 @@ pub fn generate_log(
 
     // Lines are written in time order, except that a request is logged when it completes:
     // a slow one lands after faster ones that started later.
-    let mut evs = std::mem::take(&mut g.evs);
-    evs.retain(|e| e.time_ms >= begin && e.time_ms < end);
-    evs.sort_by_key(|e| (e.time_ms, e.client));
-    for i in 1..evs.len() {
+    let mut requests = std::mem::take(&mut g.requests);
+    requests.retain(|e| e.time_ms >= begin && e.time_ms < end);
+    requests.sort_by_key(|e| (e.time_ms, e.client));
+    for i in 1..requests.len() {
         if rng.random::<f64>() < 0.01 {
-            evs.swap(i - 1, i);
+            requests.swap(i - 1, i);
         }
     }
     let mut w = io::BufWriter::with_capacity(1 << 20, out);
     let mut seen = vec![false; addresses.len()];
-    for e in &evs {
+    for e in &requests {
         seen[e.client as usize] = true;
         let method = if e.post {
             "POST"
@@ -685,7 +688,7 @@ pub fn generate_log(
     }
     lw.flush()?;
     Ok(LogSummary {
-        lines: evs.len() as u64,
+        lines: requests.len() as u64,
         clients: seen.iter().filter(|s| **s).count(),
         attack_lines,
     })

@@ -7,6 +7,7 @@
 
 mod complete;
 mod path_length;
+pub mod settings;
 mod tree;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,6 +19,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use path_length::{average_path_length, EULER_GAMMA};
+pub use settings::IsolationForestSettings;
 pub use tree::{leaf_value, to_f32, Node, Tree};
 
 use super::threshold::{is_outlier, Contamination, TrainingScores};

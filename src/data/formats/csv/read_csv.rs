@@ -5,7 +5,8 @@ use std::io::Cursor;
 use polars::prelude::*;
 
 use super::header::{check_header_is_not_data, NULL_VALUES};
-use super::scan::{scan, RecordIndex};
+use super::scan::{scan_with, RecordIndex};
+use crate::control::Control;
 use crate::data::table::{raw_column, Locator, RawColumn, Reader, Table};
 use crate::data::{LoadError, Source};
 
@@ -13,20 +14,24 @@ use crate::data::{LoadError, Source};
 const INFER_ROWS: usize = 10_000;
 
 /// Reads a CSV source into a raw table: with the parallel fast reader when the file is plain
-/// (no quotes, no decimal commas, every row regular), otherwise with polars.
+/// (no quotes, no decimal commas, every row regular), otherwise with polars. Both check
+/// `control`'s cancel flag and report progress (see [`read_with_polars`] for polars).
 pub fn read(
     source: &Source,
     delimiter: u8,
     bom_len: usize,
     decimal_comma: bool,
     options: &crate::data::LoadOptions,
+    control: Control<'_>,
 ) -> Result<Table, LoadError> {
     if options.csv_engine == CsvEngine::Auto && !decimal_comma {
-        if let Some(table) = super::read_fast::try_read(source, delimiter, bom_len, options)? {
+        if let Some(table) =
+            super::read_fast::try_read(source, delimiter, bom_len, options, control)?
+        {
             return Ok(table);
         }
     }
-    read_with_polars(source, delimiter, bom_len, decimal_comma)
+    read_with_polars(source, delimiter, bom_len, decimal_comma, control)
 }
 
 /// Which CSV reader to use.
@@ -39,20 +44,33 @@ pub enum CsvEngine {
     Polars,
 }
 
-/// Reads a CSV source with polars after a scan that checks every row's shape.
+/// Reads a CSV source with polars after a scan that checks every row's shape. The scan checks
+/// the cancel flag and reports progress (the first half) block by block; polars' own read
+/// cannot be interrupted or followed, so the flag is checked before and after it and the
+/// progress moves from one half to the end when it is done.
 fn read_with_polars(
     source: &Source,
     delimiter: u8,
     bom_len: usize,
     decimal_comma: bool,
+    control: Control<'_>,
 ) -> Result<Table, LoadError> {
-    let index = scan(source, delimiter, bom_len)?;
+    let index = control.stage(0.0, 0.5, |c| scan_with(source, delimiter, bom_len, c))?;
     check_header_is_not_data(source, &index.header)?;
+    let cancelled = || {
+        if control.cancelled() {
+            Err(LoadError::Cancelled)
+        } else {
+            Ok(())
+        }
+    };
+    cancelled()?;
     let df = match polars_read(source, delimiter, decimal_comma, Some(INFER_ROWS)) {
         Ok(df) => df,
         // The types guessed from the first rows did not hold for a later row: read everything
         // as text, so the column checks can name the row that breaks the pattern.
         Err(_) => {
+            cancelled()?;
             polars_read(source, delimiter, decimal_comma, Some(0)).map_err(|e| LoadError::Csv {
                 path: source.path().to_path_buf(),
                 message: e.to_string(),
@@ -75,6 +93,8 @@ fn read_with_polars(
             ),
         });
     }
+    cancelled()?;
+    control.report(1.0);
     let rows = df.height();
     let columns = df
         .into_columns()

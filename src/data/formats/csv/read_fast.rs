@@ -4,10 +4,13 @@
 //! `None`, and the caller reads the file with polars instead (which then also produces the
 //! precise error, with line and column).
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use rayon::prelude::*;
 
 use super::header::{check_header_is_not_data, NULL_VALUES};
 use super::scan::{parse_header, LINE_LIMIT};
+use crate::control::Control;
 use crate::data::table::{Locator, RawColumn, Reader, Table};
 use crate::data::text_column::TextColumn;
 use crate::data::time::{is_time_name, parse_iso, NO_TIME};
@@ -43,6 +46,7 @@ pub fn try_read(
     delimiter: u8,
     bom_len: usize,
     options: &crate::data::LoadOptions,
+    control: Control<'_>,
 ) -> Result<Option<Table>, LoadError> {
     let len = source.fingerprint()?.len;
     let reader = PositionedReader::open(source)?;
@@ -72,9 +76,14 @@ pub fn try_read(
     };
 
     let bounds = split(&reader, data_start, len)?;
+    let progress = BytesDone {
+        control,
+        done: AtomicU64::new(data_start),
+        len: len.max(1),
+    };
     let parts: Vec<Option<Part>> = bounds
         .par_windows(2)
-        .map(|w| parse_part(&reader, w[0], w[1], delimiter, &kinds))
+        .map(|w| parse_part(&reader, w[0], w[1], delimiter, &kinds, &progress))
         .collect::<Result<_, _>>()?;
     let Some(parts) = parts.into_iter().collect::<Option<Vec<Part>>>() else {
         return Ok(None);
@@ -383,13 +392,40 @@ fn split(reader: &PositionedReader, data_start: u64, len: u64) -> Result<Vec<u64
     Ok(bounds)
 }
 
-/// Parses the rows in `[start, end)`; `None` if something is not plain.
+/// The bytes parsed so far by every part, reported as a share of the file; the parts add to it
+/// after each block, and stop when the cancel flag is set.
+struct BytesDone<'a> {
+    control: Control<'a>,
+    done: AtomicU64,
+    len: u64,
+}
+
+impl BytesDone<'_> {
+    /// Stops with [`LoadError::Cancelled`] if asked to.
+    fn check(&self) -> Result<(), LoadError> {
+        if self.control.cancelled() {
+            return Err(LoadError::Cancelled);
+        }
+        Ok(())
+    }
+
+    /// Counts `bytes` more parsed and reports the share done.
+    fn add(&self, bytes: u64) {
+        let done = self.done.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        self.control
+            .report((done as f64 / self.len as f64).min(1.0) as f32);
+    }
+}
+
+/// Parses the rows in `[start, end)`; `None` if something is not plain. Checks the cancel flag
+/// before each block of [`BLOCK`] bytes and reports the bytes read after it.
 fn parse_part(
     reader: &PositionedReader,
     start: u64,
     end: u64,
     delimiter: u8,
     kinds: &[Kind],
+    progress: &BytesDone<'_>,
 ) -> Result<Option<Part>, LoadError> {
     // A row takes at least one byte per field (a delimiter or the line break), so a wide table
     // has few rows: room for more would be reserved (and touched) once per column.
@@ -414,10 +450,12 @@ fn parse_part(
     let mut pos = start;
     let mut line_start = start;
     loop {
+        progress.check()?;
         let room = buf.len() - carried;
         let want = room.min((end - pos) as usize);
         if want > 0 {
             reader.read_exact_at(&mut buf[carried..carried + want], pos)?;
+            progress.add(want as u64);
         }
         pos += want as u64;
         let filled = carried + want;
@@ -679,7 +717,12 @@ mod tests {
             .expect("read")
             .expect("a header");
         let kinds = vec![Kind::Number; width];
-        let part = parse_part(&reader, data_start, len, b',', &kinds)
+        let progress = BytesDone {
+            control: Control::default(),
+            done: AtomicU64::new(0),
+            len,
+        };
+        let part = parse_part(&reader, data_start, len, b',', &kinds, &progress)
             .expect("read")
             .expect("a plain table");
         assert_eq!(part.starts.len(), 3);
@@ -693,9 +736,15 @@ mod tests {
     fn a_first_row_longer_than_the_sample_is_read_fast() {
         // Rows of 1.2 MB: longer than the 1 MB sample, far below the line cap.
         let source = wide(100_000, 2, "12345678901");
-        let table = try_read(&source, b',', 0, &crate::data::LoadOptions::default())
-            .expect("read")
-            .expect("read by the fast reader");
+        let table = try_read(
+            &source,
+            b',',
+            0,
+            &crate::data::LoadOptions::default(),
+            Control::default(),
+        )
+        .expect("read")
+        .expect("read by the fast reader");
         assert_eq!((table.rows, table.columns.len()), (2, 100_000));
         assert_eq!(table.reader, Reader::FastCsv);
     }

@@ -3,6 +3,7 @@
 
 use std::io::Read;
 
+use crate::control::Control;
 use crate::data::{LoadError, Source};
 
 /// The longest line accepted, header or data row (a row with quoted line breaks counts as one
@@ -24,11 +25,26 @@ pub struct RecordIndex {
 
 /// Scans `source` (after a BOM of `bom_len` bytes) with the given delimiter.
 pub fn scan(source: &Source, delimiter: u8, bom_len: usize) -> Result<RecordIndex, LoadError> {
+    scan_with(source, delimiter, bom_len, Control::default())
+}
+
+/// [`scan`], checking `control`'s cancel flag and reporting the share of bytes scanned after
+/// every block of [`SCAN_BLOCK`] bytes.
+pub fn scan_with(
+    source: &Source,
+    delimiter: u8,
+    bom_len: usize,
+    control: Control<'_>,
+) -> Result<RecordIndex, LoadError> {
     let path = source.path();
+    let len = source.fingerprint()?.len.max(1);
     let mut reader = source.open()?;
     let mut scanner = Scanner::new(delimiter, bom_len as u64);
-    let mut buf = vec![0u8; 1 << 20];
+    let mut buf = vec![0u8; SCAN_BLOCK];
     loop {
+        if control.cancelled() {
+            return Err(LoadError::Cancelled);
+        }
         let n = match reader.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
@@ -36,9 +52,13 @@ pub fn scan(source: &Source, delimiter: u8, bom_len: usize) -> Result<RecordInde
             Err(e) => return Err(LoadError::io(path, e)),
         };
         scanner.feed(&buf[..n], path)?;
+        control.report((scanner.pos as f64 / len as f64).min(1.0) as f32);
     }
     scanner.finish(path)
 }
+
+/// How many bytes the scan reads at a time (and between two checks of the cancel flag).
+pub const SCAN_BLOCK: usize = 1 << 20;
 
 /// State of the byte-level scan.
 struct Scanner {

@@ -1,5 +1,6 @@
 //! Apache Parquet: recognised by its `PAR1` magic, read with polars.
 
+pub mod check;
 mod read_parquet;
 
 pub use read_parquet::read;

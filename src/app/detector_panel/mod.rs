@@ -1,11 +1,16 @@
 //! The detector panel: algorithm, contamination, trees, samples, neighbours, seed, features and
 //! scaling. Every change sends the settings; the analysis session decides whether to refit,
-//! re-threshold or reuse the neighbour lists.
+//! re-threshold or reuse the neighbour lists. Each detector's own settings are drawn by its
+//! file here (`iforest`, `lof`, `seasonal`).
+
+mod iforest;
+mod lof;
+mod seasonal;
 
 use egui::Ui;
 
 use super::state::{Action, AppState};
-use crate::detect::{Algorithm, Contamination, MaxSamples, Neighbourhood, Scaling};
+use crate::detect::{Algorithm, Contamination, Scaling};
 
 /// Draws the panel.
 pub fn ui(ui: &mut Ui, state: &mut AppState, actions: &mut Vec<Action>) {
@@ -27,7 +32,10 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, actions: &mut Vec<Action>) {
         Contamination::Auto => 0.05,
     };
     ui.checkbox(&mut auto, "Automatic contamination")
-        .on_hover_text("scikit-learn's fixed offset: -0.5 for Isolation Forest, -1.5 for LOF");
+        .on_hover_text(
+        "scikit-learn's fixed offset: -0.5 for Isolation Forest, -1.5 for LOF; for the seasonal \
+         baseline its band (5.19 MADs)",
+    );
     ui.add_enabled(
         !auto,
         egui::Slider::new(&mut fraction, 0.001..=0.5)
@@ -41,60 +49,26 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, actions: &mut Vec<Action>) {
         Contamination::Fraction(fraction)
     };
 
+    // One function per detector, in the detector's own file.
     match config.algorithm {
         Algorithm::IsolationForest => {
-            ui.add(egui::Slider::new(&mut config.n_estimators, 10..=500).text("Trees"));
-            let mut auto_samples = config.max_samples == MaxSamples::Auto;
             let rows = state.dataset.as_ref().map_or(256, |d| d.n_rows()).max(1);
-            let mut samples = match config.max_samples {
-                MaxSamples::Count(n) => n,
-                _ => rows.min(256),
-            };
-            ui.checkbox(&mut auto_samples, "Automatic sample size (min(256, rows))");
-            ui.add_enabled(
-                !auto_samples,
-                egui::Slider::new(&mut samples, 2..=rows.clamp(2, 100_000))
-                    .logarithmic(true)
-                    .text("Max samples"),
-            );
-            config.max_samples = if auto_samples {
-                MaxSamples::Auto
-            } else {
-                MaxSamples::Count(samples)
-            };
-            ui.add(egui::DragValue::new(&mut config.seed).prefix("Seed "));
+            iforest::ui(ui, &mut config.iforest, rows);
         }
-        Algorithm::Lof => {
-            ui.add(egui::Slider::new(&mut config.n_neighbors, 1..=100).text("Neighbours"));
-            egui::ComboBox::from_label("Neighbourhood")
-                .selected_text(config.lof_neighbourhood.name())
-                .show_ui(ui, |ui| {
-                    ui.selectable_value(
-                        &mut config.lof_neighbourhood,
-                        Neighbourhood::KNearest,
-                        "k-nearest (scikit-learn)",
-                    );
-                    ui.selectable_value(
-                        &mut config.lof_neighbourhood,
-                        Neighbourhood::KDistance,
-                        "k-distance (Breunig et al. 2000, ties included)",
-                    );
-                })
-                .response
-                .on_hover_text(
-                    "k-nearest: exactly k neighbours, ties broken by row index (scikit-learn). \
-                     k-distance: every row within the k-distance, so the scores do not depend on row order.",
-                );
-        }
+        Algorithm::Lof => lof::ui(ui, &mut config.lof),
+        Algorithm::Seasonal => seasonal::ui(ui, &mut config.seasonal),
     }
 
-    egui::ComboBox::from_label("Scaling")
-        .selected_text(config.scaling.to_string())
-        .show_ui(ui, |ui| {
-            ui.selectable_value(&mut config.scaling, Scaling::None, "none");
-            ui.selectable_value(&mut config.scaling, Scaling::Standard, "standard");
-            ui.selectable_value(&mut config.scaling, Scaling::Robust, "robust");
-        });
+    // The seasonal baseline works on the values as they are.
+    if config.algorithm != Algorithm::Seasonal {
+        egui::ComboBox::from_label("Scaling")
+            .selected_text(config.scaling.to_string())
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut config.scaling, Scaling::None, "none");
+                ui.selectable_value(&mut config.scaling, Scaling::Standard, "standard");
+                ui.selectable_value(&mut config.scaling, Scaling::Robust, "robust");
+            });
+    }
 
     if let Some(ds) = &state.dataset {
         ui.label("Features");
