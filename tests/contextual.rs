@@ -1,6 +1,7 @@
 //! Contextual anomalies (`generate --contextual`): values that are normal at another time of
 //! day or week. Isolation Forest, which looks at each row on its own, misses most of them while
-//! it finds the point anomalies of the same files.
+//! it finds the point anomalies of the same files; the seasonal baseline finds every contextual
+//! kind.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -96,6 +97,57 @@ fn isolation_forest_misses_most_contextual_anomalies() {
         assert!(
             points >= 0.8,
             "seed {seed}: Isolation Forest flagged only {found} of {of} spike and surge rows"
+        );
+    }
+}
+
+/// The events of the given kind: runs of consecutive labelled rows.
+fn events(labels: &HashMap<usize, String>, kind: &str) -> Vec<Vec<usize>> {
+    let mut rows: Vec<usize> = labels
+        .iter()
+        .filter(|(_, k)| k.as_str() == kind)
+        .map(|(&r, _)| r)
+        .collect();
+    rows.sort_unstable();
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    for r in rows {
+        match out.last_mut() {
+            Some(event) if event.last() == Some(&(r - 1)) => event.push(r),
+            _ => out.push(vec![r]),
+        }
+    }
+    out
+}
+
+/// On the same files (seeds 0, 1, 2), the seasonal baseline at its default threshold finds
+/// every contextual kind where Isolation Forest misses most of them. Measured: contextual rows
+/// flagged 71 of 110, 64 of 119, 69 of 121 (65%, 54%, 57%; Isolation Forest 10%, 3%,
+/// 27%); events missed: 6 of 34, 4 of them in the first three weeks (the warm-up).
+#[test]
+fn seasonal_baseline_finds_every_contextual_kind() {
+    for seed in 0..3 {
+        let dir = tempdir();
+        generate(dir.path(), seed);
+        let labels = labels(dir.path());
+        let forest = flags(dir.path(), &[]);
+        let seasonal = flags(dir.path(), &["--algo", "seasonal"]);
+        for kind in CONTEXTUAL {
+            let events = events(&labels, kind);
+            let found = events
+                .iter()
+                .filter(|rows| rows.iter().any(|&r| seasonal[r]))
+                .count();
+            assert!(
+                found > 0,
+                "seed {seed}: the seasonal baseline found none of {} {kind} events",
+                events.len()
+            );
+        }
+        let (by_season, found, of) = recall(&labels, &seasonal, &CONTEXTUAL);
+        let (by_forest, ..) = recall(&labels, &forest, &CONTEXTUAL);
+        assert!(
+            by_season > 0.5 && by_season > by_forest + 0.25,
+            "seed {seed}: the seasonal baseline flagged {found} of {of} contextual rows, Isolation Forest {by_forest:.2}"
         );
     }
 }
