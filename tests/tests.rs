@@ -8,6 +8,7 @@ mod auto_threshold;
 mod bad_inputs;
 mod behaviour;
 mod cli;
+mod contextual;
 mod detect;
 mod detector_settings;
 mod follow;

@@ -581,6 +581,18 @@ pub struct GenerateArgs {
     /// Probability that an anomaly starts at a row.
     #[arg(long, default_value_t = 0.015, value_parser = parse_rate, long_help = "Probability (0 to 1) that an anomaly starts at a row when none is under way. The default labels about 6% of rows.")]
     pub anomaly_rate: f64,
+    /// Also inject contextual anomalies (hourly or finer rows).
+    #[arg(
+        long,
+        conflicts_with = "access_log",
+        long_help = "Also inject contextual anomalies, values that are normal at another time and so lie inside the \
+                     data's overall range, in every region at once (each such row looks like a normal row of another \
+                     time): `night_surge` (a daytime level for 2 to 4 hours around the quietest hour), \
+                     `midday_drop` (a night level around the busiest hour) and `lost_day` (the weekend level \
+                     from midnight to midnight on a weekday). Every region then has a pronounced weekly rhythm (weekends at 45% to 60% of \
+                     weekdays). Needs a --step of an hour or less that divides an hour, such as 1h or 5m."
+    )]
+    pub contextual: bool,
     /// Write an access log (Combined Log Format) with labelled attacks instead of a table.
     #[arg(
         long,

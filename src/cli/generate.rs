@@ -6,6 +6,7 @@ use super::args::{DateFormatArg, GenerateArgs};
 use super::CliError;
 use crate::export::{OutputPlan, Target, STDOUT};
 use crate::generate::access_log::{generate_log, Attack, LogGeneratorConfig};
+use crate::generate::contextual::check_step;
 use crate::generate::table::{check_time_range, generate, AnomalyKind, DateStyle, GeneratorConfig};
 use crate::terminal::eprintln;
 
@@ -37,6 +38,7 @@ pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
             DateFormatArg::Dmy => DateStyle::DayMonthYear,
         },
         anomaly_rate: args.anomaly_rate,
+        contextual: args.contextual,
         ..GeneratorConfig::default()
     };
     if args.seed_shape {
@@ -47,6 +49,10 @@ pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
             "generate: {e}; choose another --start, a shorter --step or fewer --rows"
         ))
     })?;
+    if cfg.contextual {
+        check_step(cfg.step_seconds)
+            .map_err(|e| CliError::Usage(format!("generate --contextual: {e}")))?;
+    }
     let (data_target, labels_target) = (data, labels);
     let mut data = data_target.open()?;
     let mut labels = labels_target.open()?;
@@ -59,6 +65,7 @@ pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
     let events: Vec<String> = AnomalyKind::ALL
         .iter()
         .zip(summary.events)
+        .filter(|(k, _)| cfg.contextual || !k.is_contextual())
         .map(|(k, n)| format!("{n} {}", k.label()))
         .collect();
     eprintln(format_args!(

@@ -3,4 +3,5 @@
 //! ([`access_log`]). They write files; they read none.
 
 pub mod access_log;
+pub mod contextual;
 pub mod table;

@@ -3,14 +3,19 @@
 //! Each region has its own base level, growth trend, weekly rhythm (quieter weekends), yearly
 //! swell, daily rhythm (for sub-daily steps) and noise. Anomalies of five kinds are injected
 //! and labelled: single-region spikes, multi-region surges, outages (traffic near zero), slow
-//! ramps and temporary level shifts. Rows are written as they are made, so ten million rows
-//! need no more memory than ten.
+//! ramps and temporary level shifts. With [`GeneratorConfig::contextual`], hourly (or finer)
+//! traffic also gets three contextual kinds, values that are normal at another time and so lie
+//! inside the data's overall range: night surges (a daytime level at the quietest hours), midday
+//! drops (a night level at the busiest hours) and lost days (a weekday at weekend level). Rows
+//! are written as they are made, so ten million rows need no more memory than ten.
 
 use std::io::{self, Write};
 
 use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
 use rand_pcg::Pcg64Mcg;
+
+use super::contextual::{check_step, next_row_at, window_start};
 
 /// How dates are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,17 +39,38 @@ pub enum AnomalyKind {
     Ramp,
     /// One to three regions move to another level for a while, then return.
     LevelShift,
+    /// Every region at a daytime level during the quietest hours (contextual).
+    NightSurge,
+    /// Every region at a night level during the busiest hours (contextual).
+    MiddayDrop,
+    /// Every region at its weekend level for a whole weekday (contextual).
+    LostDay,
 }
 
 impl AnomalyKind {
     /// Every kind, in label order.
-    pub const ALL: [AnomalyKind; 5] = [
+    pub const ALL: [AnomalyKind; 8] = [
         AnomalyKind::Spike,
         AnomalyKind::Surge,
         AnomalyKind::Outage,
         AnomalyKind::Ramp,
         AnomalyKind::LevelShift,
+        AnomalyKind::NightSurge,
+        AnomalyKind::MiddayDrop,
+        AnomalyKind::LostDay,
     ];
+
+    /// The contextual kinds: values normal at another time of day or week.
+    pub const CONTEXTUAL: [AnomalyKind; 3] = [
+        AnomalyKind::NightSurge,
+        AnomalyKind::MiddayDrop,
+        AnomalyKind::LostDay,
+    ];
+
+    /// Whether the kind is contextual (only generated with [`GeneratorConfig::contextual`]).
+    pub fn is_contextual(self) -> bool {
+        Self::CONTEXTUAL.contains(&self)
+    }
 
     /// The label written to the labels file.
     pub fn label(self) -> &'static str {
@@ -54,6 +80,9 @@ impl AnomalyKind {
             AnomalyKind::Outage => "outage",
             AnomalyKind::Ramp => "ramp",
             AnomalyKind::LevelShift => "level_shift",
+            AnomalyKind::NightSurge => "night_surge",
+            AnomalyKind::MiddayDrop => "midday_drop",
+            AnomalyKind::LostDay => "lost_day",
         }
     }
 }
@@ -81,6 +110,10 @@ pub struct GeneratorConfig {
     pub crlf: bool,
     /// End the last line with a line break.
     pub final_newline: bool,
+    /// Also inject contextual anomalies (night surges, midday drops, lost days), and give every
+    /// region a pronounced weekly rhythm (weekends at 45% to 60% of weekdays) so that a lost day
+    /// stands out of the noise. Needs hourly or finer rows that divide an hour.
+    pub contextual: bool,
 }
 
 impl Default for GeneratorConfig {
@@ -96,6 +129,7 @@ impl Default for GeneratorConfig {
             bom: false,
             crlf: false,
             final_newline: true,
+            contextual: false,
         }
     }
 }
@@ -162,8 +196,8 @@ pub struct GenerateSummary {
     pub rows: u64,
     /// Rows with at least one anomaly label.
     pub anomalous_rows: u64,
-    /// Events per kind, in [`AnomalyKind::ALL`] order.
-    pub events: [u64; 5],
+    /// Events per kind, in [`AnomalyKind::ALL`] order (an event counts from its first row).
+    pub events: [u64; 8],
 }
 
 /// One region's normal behaviour.
@@ -175,6 +209,15 @@ struct RegionModel {
     daily: f64,
     peak_hour: f64,
     noise: f64,
+}
+
+impl RegionModel {
+    /// The daily rhythm's factor at `hour` (0 to 24, fractional): highest at the peak hour,
+    /// lowest twelve hours from it.
+    fn day_factor(&self, hour: f64) -> f64 {
+        (1.0 + self.daily * (std::f64::consts::TAU * (hour - self.peak_hour + 6.0) / 24.0).sin())
+            .max(0.05)
+    }
 }
 
 /// An anomaly under way.
@@ -194,13 +237,21 @@ pub fn generate(
 ) -> io::Result<GenerateSummary> {
     check_time_range(i128::from(cfg.start), cfg.last_time())
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    if cfg.contextual {
+        check_step(cfg.step_seconds).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    }
+    let weekend = if cfg.contextual {
+        0.45..0.60
+    } else {
+        0.70..0.92
+    };
     let mut rng = Pcg64Mcg::seed_from_u64(cfg.seed);
     let eol: &[u8] = if cfg.crlf { b"\r\n" } else { b"\n" };
     let models: Vec<RegionModel> = (0..cfg.regions)
         .map(|_| RegionModel {
             base: rng.random_range(90.0..220.0),
             growth_per_year: rng.random_range(0.05..0.35),
-            weekend: rng.random_range(0.70..0.92),
+            weekend: rng.random_range(weekend.clone()),
             yearly: rng.random_range(0.03..0.10),
             daily: rng.random_range(0.35..0.65),
             peak_hour: rng.random_range(13.0..17.0),
@@ -222,9 +273,13 @@ pub fn generate(
 
     let mut summary = GenerateSummary::default();
     let mut event: Option<Event> = None;
-    let mut deck = Deck::default();
+    let mut deck = Deck {
+        cards: Vec::new(),
+        contextual: cfg.contextual,
+    };
     let mut values = vec![0.0f64; cfg.regions];
     let mut whole = vec![false; cfg.regions];
+    let mut day_now = vec![1.0f64; cfg.regions];
     let steps_per_day = (86_400 / cfg.step_seconds.max(1)).max(1) as u64;
     for row in 0..cfg.rows {
         let t = cfg.start + cfg.step_seconds * row as i64;
@@ -235,16 +290,12 @@ pub fn generate(
         let weekday = chrono::Datelike::weekday(&dt).num_days_from_monday();
         let hour = chrono::Timelike::hour(&dt) as f64 + chrono::Timelike::minute(&dt) as f64 / 60.0;
         let sub_daily = cfg.step_seconds < 86_400;
-        for (v, m) in values.iter_mut().zip(&models) {
+        for ((v, m), day_now) in values.iter_mut().zip(&models).zip(&mut day_now) {
             let trend = 1.0 + m.growth_per_year * days / 365.25;
             let week = if weekday >= 5 { m.weekend } else { 1.0 };
             let year = 1.0 + m.yearly * (std::f64::consts::TAU * days / 365.25).sin();
-            let day = if sub_daily {
-                (1.0 + m.daily * (std::f64::consts::TAU * (hour - m.peak_hour + 6.0) / 24.0).sin())
-                    .max(0.05)
-            } else {
-                1.0
-            };
+            let day = if sub_daily { m.day_factor(hour) } else { 1.0 };
+            *day_now = day;
             let noise: f64 = rng.sample(StandardNormal);
             *v = (m.base * trend * week * year * day * (1.0 + m.noise * noise)).max(0.0);
         }
@@ -254,15 +305,23 @@ pub fn generate(
             event = None;
         }
         if event.is_none() && row > 0 && rng.random_bool(cfg.anomaly_rate.clamp(0.0, 1.0)) {
-            let e = start_event(&mut rng, &mut deck, row, cfg.regions, steps_per_day);
-            summary.events[AnomalyKind::ALL
-                .iter()
-                .position(|k| *k == e.kind)
-                .unwrap_or(0)] += 1;
-            event = Some(e);
+            event = Some(start_event(
+                &mut rng,
+                &mut deck,
+                row,
+                cfg,
+                &models,
+                steps_per_day,
+            ));
         }
-        if let Some(e) = &event {
+        if let Some(e) = event.as_ref().filter(|e| row >= e.first_row) {
             let i = row - e.first_row;
+            if i == 0 {
+                summary.events[AnomalyKind::ALL
+                    .iter()
+                    .position(|k| *k == e.kind)
+                    .unwrap_or(0)] += 1;
+            }
             for &r in &e.regions {
                 match e.kind {
                     AnomalyKind::Spike | AnomalyKind::Surge => {
@@ -274,6 +333,15 @@ pub fn generate(
                         values[r] *= 1.0 + (e.factor - 1.0) * (i + 1) as f64 / e.len as f64
                     }
                     AnomalyKind::LevelShift => values[r] *= e.factor,
+                    // The daily factor moved from this hour's to the chosen share of the
+                    // region's daily swing above (surge) or below (drop) its mean.
+                    AnomalyKind::NightSurge => {
+                        values[r] *= (1.0 + models[r].daily * e.factor) / day_now[r]
+                    }
+                    AnomalyKind::MiddayDrop => {
+                        values[r] *= (1.0 - models[r].daily * e.factor).max(0.05) / day_now[r]
+                    }
+                    AnomalyKind::LostDay => values[r] *= models[r].weekend,
                 }
             }
             let regions: Vec<&str> = e.regions.iter().map(|&r| names[r].as_str()).collect();
@@ -300,47 +368,60 @@ pub fn generate(
     Ok(summary)
 }
 
-/// Picks an anomaly's kind, length, regions and size.
+/// Picks an anomaly's kind, length, regions and size. A contextual anomaly starts at the next
+/// time it is wrong for its first region (so its first row may lie ahead of `row`).
 fn start_event(
     rng: &mut Pcg64Mcg,
     deck: &mut Deck,
     row: u64,
-    regions: usize,
+    cfg: &GeneratorConfig,
+    models: &[RegionModel],
     steps_per_day: u64,
 ) -> Event {
+    let regions = cfg.regions;
     let kind = deck.draw(rng);
     let short = steps_per_day.clamp(1, 6);
-    let (len, chosen) = match kind {
-        AnomalyKind::Spike => (1, pick(rng, regions, 1)),
+    // Length, regions, then size: the order the random numbers are drawn in.
+    let (len, chosen, factor) = match kind {
+        AnomalyKind::Spike => (1, pick(rng, regions, 1), rng.random_range(2.6..5.0)),
         AnomalyKind::Surge => {
             let n = if regions <= 2 {
                 regions
             } else {
                 rng.random_range(3..=regions)
             };
-            (rng.random_range(1..=3), pick(rng, regions, n))
+            (
+                rng.random_range(1..=3),
+                pick(rng, regions, n),
+                rng.random_range(2.2..3.5),
+            )
         }
         AnomalyKind::Outage => {
             let n = rng.random_range(1..=2);
-            (rng.random_range(1..=2) * short, pick(rng, regions, n))
+            (
+                rng.random_range(1..=2) * short,
+                pick(rng, regions, n),
+                rng.random_range(0.0..0.03),
+            )
         }
-        AnomalyKind::Ramp => (rng.random_range(6..=14), pick(rng, regions, 1)),
+        AnomalyKind::Ramp => (
+            rng.random_range(6..=14),
+            pick(rng, regions, 1),
+            rng.random_range(1.9..2.8),
+        ),
         AnomalyKind::LevelShift => {
             let n = rng.random_range(1..=3);
-            (rng.random_range(8..=20), pick(rng, regions, n))
-        }
-    };
-    let factor = match kind {
-        AnomalyKind::Spike => rng.random_range(2.6..5.0),
-        AnomalyKind::Surge => rng.random_range(2.2..3.5),
-        AnomalyKind::Outage => rng.random_range(0.0..0.03),
-        AnomalyKind::Ramp => rng.random_range(1.9..2.8),
-        AnomalyKind::LevelShift => {
-            if rng.random_bool(0.5) {
+            let len = rng.random_range(8..=20);
+            let chosen = pick(rng, regions, n);
+            let factor = if rng.random_bool(0.5) {
                 rng.random_range(1.5..1.9)
             } else {
                 rng.random_range(0.35..0.55)
-            }
+            };
+            (len, chosen, factor)
+        }
+        AnomalyKind::NightSurge | AnomalyKind::MiddayDrop | AnomalyKind::LostDay => {
+            return contextual_event(rng, kind, row, cfg, models, steps_per_day);
         }
     };
     Event {
@@ -352,11 +433,54 @@ fn start_event(
     }
 }
 
+/// A contextual anomaly: a night surge or midday drop of two to four hours centred on the
+/// first region's quietest or busiest hour, or a lost day from a weekday's midnight. It hits
+/// every region (the whole site: a bot farm, a site-wide outage, a holiday), so that each of its
+/// rows looks like a normal row of another time; a single region out of step with the others
+/// would also be an outlier among the rows, which is not what these kinds are for. `factor` is
+/// the share (0.7 to 1) of each region's daily swing that the level moves to.
+fn contextual_event(
+    rng: &mut Pcg64Mcg,
+    kind: AnomalyKind,
+    row: u64,
+    cfg: &GeneratorConfig,
+    models: &[RegionModel],
+    steps_per_day: u64,
+) -> Event {
+    let steps_per_hour = (steps_per_day / 24).max(1);
+    let chosen: Vec<usize> = (0..cfg.regions).collect();
+    let peak = chosen.first().map_or(15.0, |&r| models[r].peak_hour);
+    let (hours, first_row) = match kind {
+        AnomalyKind::LostDay => (24, next_row_at(row, cfg.start, cfg.step_seconds, 0, true)),
+        _ => {
+            let hours = rng.random_range(2..=4);
+            let centre = if kind == AnomalyKind::NightSurge {
+                peak + 12.0
+            } else {
+                peak
+            };
+            let at = window_start(centre, hours);
+            (
+                hours,
+                next_row_at(row, cfg.start, cfg.step_seconds, at, false),
+            )
+        }
+    };
+    Event {
+        kind,
+        first_row,
+        len: hours * steps_per_hour,
+        regions: chosen,
+        factor: rng.random_range(0.7..1.0),
+    }
+}
+
 /// Anomaly kinds dealt from a shuffled deck, so that even a short file gets every kind (spikes
-/// and surges more often than the rest).
-#[derive(Default)]
+/// and surges more often than the rest; with contextual anomalies, each contextual kind as
+/// often as a surge).
 struct Deck {
     cards: Vec<AnomalyKind>,
+    contextual: bool,
 }
 
 impl Deck {
@@ -375,6 +499,11 @@ impl Deck {
     fn draw(&mut self, rng: &mut Pcg64Mcg) -> AnomalyKind {
         if self.cards.is_empty() {
             self.cards = Self::FULL.to_vec();
+            if self.contextual {
+                for kind in AnomalyKind::CONTEXTUAL {
+                    self.cards.extend([kind, kind]);
+                }
+            }
             for i in (1..self.cards.len()).rev() {
                 let j = rng.random_range(0..=i);
                 self.cards.swap(i, j);
@@ -469,12 +598,175 @@ mod tests {
         assert!(lines[1].starts_with("2021-01-01,"));
         assert_eq!(summary.anomalous_rows as usize, labels.lines().count() - 1);
         assert!(
-            summary.events.iter().all(|&n| n > 0),
-            "every kind occurs: {:?}",
+            summary.events[..5].iter().all(|&n| n > 0),
+            "every classic kind occurs: {:?}",
             summary.events
         );
         let share = summary.anomalous_rows as f64 / 2000.0;
         assert!((0.02..0.15).contains(&share), "anomalous share {share}");
+    }
+
+    /// Twelve weeks of hourly traffic with contextual anomalies.
+    fn contextual(seed: u64) -> GeneratorConfig {
+        GeneratorConfig {
+            rows: 24 * 7 * 12,
+            step_seconds: 3600,
+            contextual: true,
+            seed,
+            ..GeneratorConfig::default()
+        }
+    }
+
+    /// The data rows as (time, values) and the labels as (row, kind, region indexes).
+    #[allow(clippy::type_complexity)]
+    fn parse(
+        data: &str,
+        labels: &str,
+    ) -> (
+        Vec<(chrono::NaiveDateTime, Vec<f64>)>,
+        Vec<(usize, String, Vec<usize>)>,
+    ) {
+        let rows = data
+            .lines()
+            .skip(1)
+            .map(|line| {
+                let mut cells = line.split(',');
+                let t = chrono::NaiveDateTime::parse_from_str(
+                    cells.next().expect("time"),
+                    "%Y-%m-%d %H:%M:%S",
+                )
+                .expect("time stamp");
+                (t, cells.map(|c| c.parse().expect("number")).collect())
+            })
+            .collect();
+        let labels = labels
+            .lines()
+            .skip(1)
+            .map(|line| {
+                let cells: Vec<&str> = line.split(',').collect();
+                let regions = cells[2]
+                    .split(';')
+                    .map(|r| {
+                        r.trim_start_matches("Region ")
+                            .parse::<usize>()
+                            .expect("region")
+                            - 1
+                    })
+                    .collect();
+                (
+                    cells[0].parse().expect("row"),
+                    cells[1].to_string(),
+                    regions,
+                )
+            })
+            .collect();
+        (rows, labels)
+    }
+
+    fn median(mut v: Vec<f64>) -> f64 {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    }
+
+    #[test]
+    fn contextual_anomalies_are_where_the_labels_say() {
+        use chrono::{Datelike, Timelike};
+        for seed in [0, 1, 2] {
+            let cfg = contextual(seed);
+            let (data, labels, summary) = run(&cfg);
+            let (rows, labels) = parse(&data, &labels);
+            assert_eq!(rows.len() as u64, cfg.rows);
+            assert!(
+                summary.events.iter().all(|&n| n > 0),
+                "seed {seed}: every kind occurs: {:?}",
+                summary.events
+            );
+            let labelled: std::collections::HashSet<usize> = labels.iter().map(|l| l.0).collect();
+            let weekend = |t: &chrono::NaiveDateTime| t.weekday().num_days_from_monday() >= 5;
+            // What is normal for a region at an hour of a weekday or weekend day.
+            let normal = |region: usize, hour: u32, is_weekend: bool| {
+                median(
+                    rows.iter()
+                        .enumerate()
+                        .filter(|(i, (t, _))| {
+                            !labelled.contains(i) && t.hour() == hour && weekend(t) == is_weekend
+                        })
+                        .map(|(_, (_, v))| v[region])
+                        .collect(),
+                )
+            };
+            // A whole day's traffic of a region.
+            let day_total = |region: usize, first: usize| -> f64 {
+                rows[first..first + 24].iter().map(|(_, v)| v[region]).sum()
+            };
+            let normal_weekday_total = |region: usize| {
+                median(
+                    (0..rows.len() / 24)
+                        .map(|d| d * 24)
+                        .filter(|&r| !weekend(&rows[r].0))
+                        .filter(|&r| (r..r + 24).all(|i| !labelled.contains(&i)))
+                        .map(|r| day_total(region, r))
+                        .collect(),
+                )
+            };
+            let mut kinds = std::collections::BTreeSet::new();
+            for (row, kind, regions) in &labels {
+                let (t, v) = &rows[*row];
+                let (hour, is_weekend) = (t.hour(), weekend(t));
+                for &r in regions {
+                    let ratio = v[r] / normal(r, hour, is_weekend);
+                    match kind.as_str() {
+                        "night_surge" => {
+                            assert!(hour >= 23 || hour <= 7, "night surge at {t}");
+                            assert!(ratio > 1.3, "night surge at {t}: {ratio:.2} x normal");
+                        }
+                        "midday_drop" => {
+                            assert!((11..=19).contains(&hour), "midday drop at {t}");
+                            assert!(ratio < 0.8, "midday drop at {t}: {ratio:.2} x normal");
+                        }
+                        "lost_day" => {
+                            assert!(!is_weekend, "lost day on {t}");
+                            if hour == 0 {
+                                let first = *row;
+                                assert!(
+                                    (first..first + 24).all(|i| labels
+                                        .iter()
+                                        .any(|l| l.0 == i && l.1 == "lost_day")),
+                                    "a lost day from {t} is labelled for 24 hours"
+                                );
+                                let share = day_total(r, first) / normal_weekday_total(r);
+                                assert!(share < 0.75, "lost day {t}: {share:.2} of a weekday");
+                            }
+                        }
+                        _ => continue,
+                    }
+                    kinds.insert(kind.clone());
+                }
+            }
+            assert_eq!(kinds.len(), 3, "seed {seed}: {kinds:?}");
+        }
+    }
+
+    #[test]
+    fn contextual_output_is_deterministic_and_needs_fine_steps() {
+        let a = run(&contextual(5));
+        assert_eq!(a, run(&contextual(5)));
+        assert_ne!(a.0, run(&contextual(6)).0);
+        for step in [7200, 86_400, 420] {
+            let cfg = GeneratorConfig {
+                step_seconds: step,
+                ..contextual(5)
+            };
+            let err = generate(&cfg, &mut Vec::new(), &mut Vec::new()).expect_err("step");
+            assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        }
+        // Without contextual anomalies no contextual kind is dealt.
+        let plain = run(&GeneratorConfig {
+            contextual: false,
+            ..contextual(5)
+        });
+        assert!(plain.2.events[5..].iter().all(|&n| n == 0));
+        assert!(plain.2.events[..5].iter().all(|&n| n > 0));
     }
 
     #[test]
