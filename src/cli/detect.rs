@@ -11,7 +11,7 @@ use super::format::{sig, table};
 use super::CliError;
 use crate::analysis::{AnalysisError, Session};
 use crate::control::Control;
-use crate::data::access::verdict::explain_rows as explain_in_words;
+use crate::data::explain_rows as explain_in_words;
 use crate::data::{format_millis, load, Dataset};
 use crate::detect::Detection;
 use crate::export::{
@@ -158,6 +158,24 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
             ));
         }
     }
+    if let Some(network) = &ds.network {
+        eprintln(format_args!("trafficlens: {}", network.summary));
+        for m in network.samples.iter().take(5) {
+            eprintln(format_args!(
+                "trafficlens: {}:{}: skipped: {} `{}`",
+                ds.path.display(),
+                m.line,
+                m.reason,
+                m.text
+            ));
+        }
+        if network.malformed > 5 {
+            eprintln(format_args!(
+                "trafficlens: ... and {} more malformed lines",
+                network.malformed - 5
+            ));
+        }
+    }
     if args.scores_out.is_none() && args.flagged_out.is_none() && args.flagged_out_lines.is_none() {
         let text = summary(&ds, &names, &detection, &top_rows, &top);
         let mut out = std::io::stdout().lock();
@@ -233,6 +251,7 @@ fn summary(
     let noun = match &ds.log {
         Some(t) if t.bucket.is_none() => "clients",
         Some(_) => "buckets",
+        None if ds.network.is_some() => "hosts",
         None => "rows",
     };
     let mut s = format!(
