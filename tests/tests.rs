@@ -22,6 +22,7 @@ mod load_control;
 mod load_formats;
 mod lof;
 mod lof_neighbourhood;
+mod network_hosts;
 mod properties;
 mod sample_data;
 mod shared_data;

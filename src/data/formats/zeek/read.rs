@@ -293,7 +293,7 @@ mod tests {
         match read(text, Writer::Tsv) {
             Err(LoadError::ZeekFields { line, missing, .. }) => {
                 assert_eq!(line, 2);
-                assert_eq!(missing, "id.orig_h, id.resp_h, id.resp_p");
+                assert_eq!(missing, "id.orig_h, id.resp_h, id.resp_p, conn_state");
             }
             other => panic!("expected ZeekFields, got {other:?}"),
         }

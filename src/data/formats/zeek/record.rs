@@ -24,10 +24,11 @@ pub struct Record<'a> {
     pub state: &'a str,
 }
 
-/// The fields every connection needs.
-pub const REQUIRED: [&str; 4] = ["ts", "id.orig_h", "id.resp_h", "id.resp_p"];
+/// The fields a connection log has (what tells it from Zeek's other logs, which share the
+/// `id.*` fields, is `conn_state`); all but `conn_state` must be set on every line.
+pub const REQUIRED: [&str; 5] = ["ts", "id.orig_h", "id.resp_h", "id.resp_p", "conn_state"];
 /// The fields used when present.
-pub const OPTIONAL: [&str; 4] = ["duration", "orig_bytes", "resp_bytes", "conn_state"];
+pub const OPTIONAL: [&str; 3] = ["duration", "orig_bytes", "resp_bytes"];
 
 /// Positions of the used fields in a tab-separated line, from its `#fields` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,9 +36,9 @@ pub struct Columns {
     /// Number of fields a line must have.
     pub count: usize,
     /// Position of each of [`REQUIRED`].
-    required: [usize; 4],
+    required: [usize; 5],
     /// Position of each of [`OPTIONAL`], when the file has it.
-    optional: [Option<usize>; 4],
+    optional: [Option<usize>; 3],
     /// Names of the fields not used.
     pub other: Vec<String>,
 }
@@ -124,7 +125,9 @@ pub fn from_tsv<'a>(
         duration: optional(0).map_or(Ok(f64::NAN), |v| number("duration", v))?,
         orig_bytes: optional(1).map_or(Ok(0), |v| bytes("orig_bytes", v))?,
         resp_bytes: optional(2).map_or(Ok(0), |v| bytes("resp_bytes", v))?,
-        state: optional(3).unwrap_or(""),
+        state: Some(fields[columns.required[4]])
+            .filter(|v| !absent(v))
+            .unwrap_or(""),
     })
 }
 
@@ -267,7 +270,7 @@ mod tests {
         );
         assert_eq!(
             Columns::new(&["ts", "id.orig_h"]),
-            Err(vec!["id.resp_h", "id.resp_p"])
+            Err(vec!["id.resp_h", "id.resp_p", "conn_state"])
         );
     }
 
@@ -290,7 +293,7 @@ mod tests {
         assert_eq!((r.ts, r.duration), (1_552_607_989.5, 0.5));
         let o = parse(r#"{"ts":1,"id.orig_h":"a","id.resp_h":"b","id.resp_p":70000}"#);
         assert!(from_json(&o).is_err());
-        let o = parse(r#"{"ts":1,"id.orig_h":"a","id.resp_p":1}"#);
+        let o = parse(r#"{"ts":1,"id.orig_h":"a","id.resp_p":1,"conn_state":"SF"}"#);
         assert_eq!(from_json(&o), Err("no `id.resp_h` field".into()));
     }
 }
