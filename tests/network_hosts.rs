@@ -32,8 +32,8 @@ struct Conn {
 /// Synthesised traffic: 40 workstations browsing, resolving names and fetching mail at random
 /// times over 6 hours, plus a vertical port scanner (1,000 ports of one server in 40 s, almost
 /// all rejected), an SSH brute forcer (212 connections to one server's port 22 in 3 minutes)
-/// and a workstation that beacons to 203.0.113.7:443 every 60 s (+-2 s) for 5 hours besides its
-/// ordinary traffic.
+/// a workstation that beacons to 203.0.113.7:443 every 60 s (+-2 s) for 5 hours besides its
+/// ordinary traffic, and a host that uploads 2.3 GB to one outside address.
 fn synthesise(seed: u64) -> Vec<Conn> {
     let mut rng = Pcg64::seed_from_u64(seed);
     let mut conns = Vec::new();
@@ -139,6 +139,21 @@ fn synthesise(seed: u64) -> Vec<Conn> {
             label: "Malicious SSH brute force",
         });
     }
+    // Exfiltration: 23 uploads of 100 MB to one outside host over 4 hours, answered with
+    // 2.5 MB in all.
+    for k in 0..23 {
+        conns.push(Conn {
+            ts: T0 + 3600.0 + 600.0 * f64::from(k) + rng.random_range(0.0..300.0),
+            orig: "10.0.1.99".into(),
+            resp: "192.0.2.200".into(),
+            port: 443,
+            duration: Some(rng.random_range(60.0..120.0)),
+            out: 100_000_000,
+            inn: 2_500_000 / 23,
+            state: "SF",
+            label: "Malicious exfiltration",
+        });
+    }
     conns.sort_by(|a, b| a.ts.total_cmp(&b.ts));
     conns
 }
@@ -225,16 +240,15 @@ fn write_all(dir: &Path) -> [std::path::PathBuf; 3] {
     [tsv, json, gz]
 }
 
-/// The rows of `detect`'s summary table: (host, explanation).
+/// The rows of `detect`'s summary table, best first: (host, the whole row, which ends with the
+/// reason).
 fn ranked(stdout: &str) -> Vec<(String, String)> {
     stdout
         .lines()
         .skip_while(|l| !l.trim_start().starts_with("host"))
         .skip(1)
         .map(|l| {
-            let cells: Vec<&str> = l.split_whitespace().collect();
-            let host = cells.first().copied().unwrap_or_default().to_string();
-            // host, score, flagged, then the top feature (one or more words), then the reason.
+            let host = l.split_whitespace().next().unwrap_or_default().to_string();
             (host, l.to_string())
         })
         .collect()
@@ -257,10 +271,14 @@ fn attackers_rank_first_with_their_reasons() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let rows = ranked(&stdout);
     assert_eq!(rows.len(), 20, "{stdout}");
-    let top: Vec<&str> = rows[..3].iter().map(|(h, _)| h.as_str()).collect();
+    let top: Vec<&str> = rows[..4].iter().map(|(h, _)| h.as_str()).collect();
     let mut sorted = top.clone();
     sorted.sort_unstable();
-    assert_eq!(sorted, ["10.0.1.41", "10.0.1.66", "10.0.1.77"], "{stdout}");
+    assert_eq!(
+        sorted,
+        ["10.0.1.41", "10.0.1.66", "10.0.1.77", "10.0.1.99"],
+        "{stdout}"
+    );
     let reason = |host: &str| {
         rows.iter()
             .find(|(h, _)| h == host)
@@ -281,7 +299,12 @@ fn attackers_rank_first_with_their_reasons() {
         reason("10.0.1.41").contains("beacon to 203.0.113.7:443 every 60 s (+-2 s) for 5.0 hours"),
         "{stdout}"
     );
-    assert!(stdout.contains("(43 hosts x 10 features)"), "{stdout}");
+    assert!(
+        reason("10.0.1.99").contains("sent 2.3 GB, 920x what it received"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("(44 hosts x 10 features)"), "{stdout}");
+    assert!(stdout.contains("Flagged 4 of 44 hosts"), "{stdout}");
 }
 
 #[test]
@@ -292,7 +315,7 @@ fn both_writers_and_gzip_give_the_same_hosts_view() {
     let a = load(&tsv, &options).expect("tsv");
     let b = load(&json, &options).expect("json");
     let c = load(&gz, &options).expect("gzip");
-    assert_eq!(a.n_rows(), 43);
+    assert_eq!(a.n_rows(), 44);
     assert_eq!(a.feature_names, b.feature_names);
     assert_eq!(a.row_labels, b.row_labels);
     assert_eq!(a.row_labels, c.row_labels);
