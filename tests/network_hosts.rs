@@ -426,3 +426,44 @@ fn a_log_of_only_bad_lines_and_other_zeek_logs_are_refused() {
         other => panic!("expected ZeekFields, got {other:?}"),
     }
 }
+
+#[test]
+fn the_app_opens_a_conn_log_on_its_hosts() {
+    use egui_kittest::kittest::Queryable;
+    use trafficlens::app::{Persisted, TrafficLensApp};
+    use trafficlens::data::Source;
+
+    let dir = tempdir();
+    let [tsv, _, _] = write_all(dir.path());
+    let app = TrafficLensApp::new(Persisted::default(), Source::File(tsv), || {});
+    let mut h = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut TrafficLensApp| app.ui_frame(ui), app);
+    let started = std::time::Instant::now();
+    while h.state().state.scores.is_none() || h.state().state.scoring.is_some() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "never scored"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        h.step();
+    }
+    h.step();
+    let ds = h.state().state.dataset.clone().expect("loaded");
+    assert_eq!(ds.n_rows(), 44);
+    assert_eq!(
+        ds.row_labels.as_ref().map(|l| l.name.as_str()),
+        Some("host")
+    );
+    let flags = &h
+        .state()
+        .state
+        .scores
+        .as_ref()
+        .expect("scored")
+        .detection
+        .flags;
+    assert_eq!(flags.iter().filter(|f| **f).count(), 4);
+    // The flagged rows are listed by their host address.
+    h.get_by_label("10.0.1.66");
+}
