@@ -467,3 +467,35 @@ fn the_app_opens_a_conn_log_on_its_hosts() {
     // The flagged rows are listed by their host address.
     h.get_by_label("10.0.1.66");
 }
+
+#[test]
+fn the_flagged_hosts_export_carries_the_reasons() {
+    let dir = tempdir();
+    let [tsv, _, _] = write_all(dir.path());
+    let out = bin(dir.path())
+        .arg("detect")
+        .arg(&tsv)
+        .args(["--flagged-out", "flagged.csv"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(dir.path().join("flagged.csv")).expect("written");
+    let mut lines = text.lines();
+    let header = lines.next().expect("header");
+    assert!(header.starts_with("host,"), "{header}");
+    assert!(header.ends_with("explanation"), "{header}");
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 4, "{text}");
+    let scan = rows
+        .iter()
+        .find(|l| l.starts_with("10.0.1.66,"))
+        .expect("the scanner is flagged");
+    assert!(
+        scan.contains("vertical port scan: 1,000 ports of 10.0.0.5"),
+        "{scan}"
+    );
+}
