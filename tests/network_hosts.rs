@@ -499,3 +499,55 @@ fn the_flagged_hosts_export_carries_the_reasons() {
         "{scan}"
     );
 }
+
+#[test]
+fn by_destination_the_targets_are_flagged_with_their_reasons() {
+    let dir = tempdir();
+    let [tsv, _, _] = write_all(dir.path());
+    let out = bin(dir.path())
+        .arg("detect")
+        .arg(&tsv)
+        .args(["--by", "destination"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let rows = ranked(&stdout);
+    let flagged: Vec<&(String, String)> = rows
+        .iter()
+        .filter(|(_, l)| l.split_whitespace().nth(2) == Some("yes"))
+        .collect();
+    let reason = |host: &str| {
+        flagged
+            .iter()
+            .find(|(h, _)| h == host)
+            .map(|(_, l)| l.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        reason("10.0.0.5").contains("port-scanned: 1,000 of its ports by 10.0.1.66 in 40 s"),
+        "{stdout}"
+    );
+    assert!(
+        reason("10.0.0.22")
+            .contains("SSH brute force target: 212 connections to port 22 from 10.0.1.77"),
+        "{stdout}"
+    );
+    assert!(
+        reason("203.0.113.7").contains("beacon target: 10.0.1.41 connects to port 443 every 60 s"),
+        "{stdout}"
+    );
+    assert!(
+        reason("192.0.2.200").contains("received 2.3 GB, 920x what it sent"),
+        "{stdout}"
+    );
+    // The scanned host ranks first; besides the four targets, only the busy internal DNS and
+    // mail servers are flagged.
+    assert_eq!(rows[0].0, "10.0.0.5", "{stdout}");
+    assert_eq!(flagged.len(), 6, "{stdout}");
+    assert!(stdout.contains("distinct source hosts"), "{stdout}");
+}

@@ -57,6 +57,9 @@ pub struct LoadOptions {
     pub csv_engine: CsvEngine,
     /// For access logs: the format and the view to make of it.
     pub log: access::LogOptions,
+    /// For network traffic: rank the source or the destination hosts.
+    #[serde(default)]
+    pub hosts_by: formats::zeek::HostSide,
 }
 
 /// A name for each row (such as the client address of the client view), used instead of the
@@ -209,7 +212,7 @@ pub fn load_source_with(
         FileKind::Parquet => formats::parquet::read(&source, control)?,
         FileKind::AccessLog { gzip } => return access::load(source, gzip, &options.log, control),
         FileKind::ZeekConn { gzip, writer } => {
-            return formats::zeek::load(source, gzip, writer, control)
+            return formats::zeek::load(source, gzip, writer, options.hosts_by, control)
         }
     };
     shape_table(table, kind, path, fingerprint, options, started)

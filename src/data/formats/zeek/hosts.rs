@@ -1,13 +1,14 @@
-//! The hosts view of a connection log: one row per source address (originator), with features
-//! that separate scanners, brute forcers, beacons and exfiltration from ordinary hosts, and the
-//! details the reasons in words quote ([`HostDetail`]).
+//! The hosts view of a connection log: one row per source address (originator), or per
+//! destination address (responder), with features that separate scanners, brute forcers,
+//! beacons and exfiltration (or their targets) from ordinary hosts, and the details the reasons
+//! in words quote ([`HostDetail`]). "Peer" is the other end of a host's connections.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::{ConnLog, HostsTable};
+use super::{ConnLog, HostSide, HostsTable};
 use crate::data::access::ClientIndex;
 use crate::data::{Dataset, FileKind, Layout, MissingReport, OriginalRows, Reader, RowLabels};
 
@@ -25,11 +26,34 @@ pub const FEATURES: [&str; 10] = [
     "beacon gap CV",
 ];
 
-/// Column positions of [`FEATURES`].
+/// The feature names of the destination view (the peers are sources there; the ports are the
+/// host's own ports that were connected to; bytes out are what the host sent back).
+pub const FEATURES_BY_DESTINATION: [&str; 10] = [
+    "connections",
+    "distinct source hosts",
+    "distinct ports",
+    "failed share",
+    "bytes out",
+    "bytes in",
+    "out/in ratio",
+    "mean duration s",
+    "rare port share",
+    "beacon gap CV",
+];
+
+/// The feature names of the view by `side`.
+pub fn feature_names(side: HostSide) -> &'static [&'static str; 10] {
+    match side {
+        HostSide::Source => &FEATURES,
+        HostSide::Destination => &FEATURES_BY_DESTINATION,
+    }
+}
+
+/// Column positions of [`FEATURES`] (and of [`FEATURES_BY_DESTINATION`]).
 pub mod col {
     /// Connections the host opened.
     pub const CONNECTIONS: usize = 0;
-    /// Distinct responder addresses.
+    /// Distinct peers (responders, or originators in the destination view).
     pub const DEST_HOSTS: usize = 1;
     /// Distinct responder ports.
     pub const DEST_PORTS: usize = 2;
@@ -68,14 +92,14 @@ pub fn rare_port_limit(sources: usize) -> usize {
 /// What one host did, in the terms its reasons quote.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HostDetail {
-    /// The destination host with the most distinct ports, and what was seen of it.
+    /// The peer with the most distinct (responder) ports, and what was seen of it.
     pub most_ports: Option<Spread>,
-    /// The destination port on the most distinct hosts, and what was seen of it.
+    /// The (responder) port with the most distinct peers, and what was seen of it.
     pub most_hosts: Option<Spread>,
-    /// The destination host and port with the most connections.
+    /// The peer and port with the most connections.
     pub busiest: Option<Repeated>,
-    /// The destination host and port whose repeated connections have the most regular gaps
-    /// (at least [`MIN_REPEATS`] connections).
+    /// The peer and port whose repeated connections have the most regular gaps (at least
+    /// [`MIN_REPEATS`] connections).
     pub most_regular: Option<Repeated>,
 }
 
@@ -94,12 +118,12 @@ pub struct Spread {
     pub failed: f64,
 }
 
-/// Repeated connections to one destination host and port.
+/// Repeated connections between one peer and one (responder) port.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Repeated {
-    /// Destination host.
+    /// The peer.
     pub host: String,
-    /// Destination port.
+    /// The responder port.
     pub port: u16,
     /// Connections.
     pub connections: usize,
@@ -124,17 +148,49 @@ impl Repeated {
     }
 }
 
-/// Features and details of every source host of `log`: (addresses, columns `[feature][host]`,
-/// details).
-pub fn features(log: &ConnLog) -> (Vec<u32>, Vec<Vec<f64>>, Vec<HostDetail>) {
+/// One end of the connections and the other, as the view by a side sees them.
+struct Ends<'a> {
+    /// The host of each connection (the row it counts for).
+    host: &'a [u32],
+    /// The other end.
+    peer: &'a [u32],
+    /// Bytes the host sent.
+    out: &'a [u64],
+    /// Bytes the host received.
+    inn: &'a [u64],
+}
+
+impl<'a> Ends<'a> {
+    fn of(log: &'a ConnLog, side: HostSide) -> Ends<'a> {
+        match side {
+            HostSide::Source => Ends {
+                host: &log.orig,
+                peer: &log.resp,
+                out: &log.orig_bytes,
+                inn: &log.resp_bytes,
+            },
+            HostSide::Destination => Ends {
+                host: &log.resp,
+                peer: &log.orig,
+                out: &log.resp_bytes,
+                inn: &log.orig_bytes,
+            },
+        }
+    }
+}
+
+/// Features and details of every host of `log` on `side`: (addresses, columns
+/// `[feature][host]`, details).
+pub fn features(log: &ConnLog, side: HostSide) -> (Vec<u32>, Vec<Vec<f64>>, Vec<HostDetail>) {
+    let ends = Ends::of(log, side);
     let millis: Vec<i64> = log.ts.iter().map(|t| (t * 1000.0).round() as i64).collect();
-    let index = ClientIndex::build(&log.orig, &millis, log.addresses.len());
+    let index = ClientIndex::build(ends.host, &millis, log.addresses.len());
     let sources: Vec<u32> = (0..log.addresses.len() as u32)
         .filter(|&h| !index.of(h as usize).is_empty())
         .collect();
-    // Source hosts per port, for rarity.
+    // Hosts per port, for rarity.
     let mut users: HashMap<u16, HashSet<u32>> = HashMap::new();
-    for (&p, &o) in log.resp_port.iter().zip(&log.orig) {
+    for (&p, &o) in log.resp_port.iter().zip(ends.host) {
         users.entry(p).or_default().insert(o);
     }
     let limit = rare_port_limit(sources.len());
@@ -145,7 +201,7 @@ pub fn features(log: &ConnLog) -> (Vec<u32>, Vec<Vec<f64>>, Vec<HostDetail>) {
         .collect();
     let rows: Vec<(Vec<f64>, HostDetail)> = sources
         .par_iter()
-        .map(|&h| host(log, index.of(h as usize), &rare))
+        .map(|&h| host(log, &ends, index.of(h as usize), &rare))
         .collect();
     let mut columns = vec![Vec::with_capacity(rows.len()); FEATURES.len()];
     let mut details = Vec::with_capacity(rows.len());
@@ -159,7 +215,12 @@ pub fn features(log: &ConnLog) -> (Vec<u32>, Vec<Vec<f64>>, Vec<HostDetail>) {
 }
 
 /// One host's features from its connections `conns` (in time order).
-fn host(log: &ConnLog, conns: &[u32], rare: &HashSet<u16>) -> (Vec<f64>, HostDetail) {
+fn host(
+    log: &ConnLog,
+    ends: &Ends<'_>,
+    conns: &[u32],
+    rare: &HashSet<u16>,
+) -> (Vec<f64>, HostDetail) {
     let n = conns.len() as f64;
     let mut by_dest: HashMap<u32, Group<u16>> = HashMap::new();
     let mut by_port: HashMap<u16, Group<u32>> = HashMap::new();
@@ -168,13 +229,13 @@ fn host(log: &ConnLog, conns: &[u32], rare: &HashSet<u16>) -> (Vec<f64>, HostDet
     let (mut dur_sum, mut dur_n) = (0.0, 0usize);
     for &i in conns {
         let i = i as usize;
-        let (dest, port, t, f) = (log.resp[i], log.resp_port[i], log.ts[i], log.failed[i]);
+        let (dest, port, t, f) = (ends.peer[i], log.resp_port[i], log.ts[i], log.failed[i]);
         by_dest.entry(dest).or_default().add(port, t, f);
         by_port.entry(port).or_default().add(dest, t, f);
         by_pair.entry((dest, port)).or_default().push(i as u32);
         failed += usize::from(f);
-        out = out.saturating_add(log.orig_bytes[i]);
-        inn = inn.saturating_add(log.resp_bytes[i]);
+        out = out.saturating_add(ends.out[i]);
+        inn = inn.saturating_add(ends.inn[i]);
         rare_n += usize::from(rare.contains(&port));
         if log.duration[i].is_finite() {
             dur_sum += log.duration[i];
@@ -289,9 +350,9 @@ fn repeated(log: &ConnLog, host: String, port: u16, list: &[u32]) -> Repeated {
     }
 }
 
-/// The hosts view of `log` as a dataset: one row per source host, labelled by its address.
-pub fn dataset(log: &ConnLog) -> Dataset {
-    let (sources, columns, details) = features(log);
+/// The hosts view of `log` by `side` as a dataset: one row per host, labelled by its address.
+pub fn dataset(log: &ConnLog, side: HostSide) -> Dataset {
+    let (sources, columns, details) = features(log, side);
     let n = sources.len();
     Dataset {
         path: log.path.clone(),
@@ -303,7 +364,7 @@ pub fn dataset(log: &ConnLog) -> Dataset {
         layout: Layout::Wide,
         category_column: None,
         time: None,
-        feature_names: FEATURES.iter().map(|f| f.to_string()).collect(),
+        feature_names: feature_names(side).iter().map(|f| f.to_string()).collect(),
         columns,
         row_numbers: (0..n).collect(),
         input_rows: n,
@@ -323,6 +384,7 @@ pub fn dataset(log: &ConnLog) -> Dataset {
             summary: log.summary(),
             malformed: log.malformed,
             samples: log.samples.clone(),
+            side,
             details,
         })),
     }
@@ -379,7 +441,7 @@ mod tests {
             conns.push((100.0 + 60.0 * f64::from(k), "b", "c2", 443, false, 300, 100));
         }
         conns.push((5.0, "w", "t", 22, false, 10, 1000));
-        let (sources, columns, details) = features(&log(&conns));
+        let (sources, columns, details) = features(&log(&conns), HostSide::Source);
         let names: Vec<&str> = ["s", "b", "w"].to_vec();
         assert_eq!(sources.len(), 3);
         let row = |name: &str| names.iter().position(|n| *n == name).expect("host");
@@ -405,6 +467,26 @@ mod tests {
         assert_eq!(columns[col::BYTES_OUT][b], 3600.0);
         assert!((columns[col::RATIO][w] - 11.0 / 1001.0).abs() < 1e-12);
         assert!(details[w].most_regular.is_none());
+    }
+
+    #[test]
+    fn the_destination_view_turns_the_ends_round() {
+        let mut conns = Vec::new();
+        for p in 1..=50u16 {
+            conns.push((f64::from(p), "s", "t", p, true, 0, 0));
+        }
+        conns.push((5.0, "w", "t", 22, false, 10, 1000));
+        conns.push((6.0, "w", "u", 443, false, 7, 9));
+        let (hosts, columns, details) = features(&log(&conns), HostSide::Destination);
+        // Addresses in order of first appearance: s, t, w, u; the destinations are t and u.
+        assert_eq!(hosts, [1, 3]);
+        assert_eq!(columns[col::CONNECTIONS], [51.0, 1.0]);
+        assert_eq!(columns[col::DEST_HOSTS], [2.0, 1.0]);
+        assert_eq!(columns[col::DEST_PORTS], [50.0, 1.0]);
+        assert_eq!(columns[col::BYTES_OUT], [1000.0, 9.0]);
+        assert_eq!(columns[col::BYTES_IN], [10.0, 7.0]);
+        let scanned = details[0].most_ports.as_ref().expect("ports");
+        assert_eq!((scanned.target.as_str(), scanned.distinct), ("s", 50));
     }
 
     #[test]

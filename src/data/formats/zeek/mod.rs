@@ -40,6 +40,16 @@ impl Writer {
     }
 }
 
+/// Which end of the connections the hosts view ranks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum HostSide {
+    /// One row per source address (`id.orig_h`): who connects.
+    #[default]
+    Source,
+    /// One row per destination address (`id.resp_h`): who is connected to.
+    Destination,
+}
+
 /// The connection states Zeek's `conn_state` field counts as failed connections.
 ///
 /// From Zeek's `Conn::Info` documentation (`base/protocols/conn/main.zeek`): `S0` connection
@@ -140,15 +150,18 @@ pub struct HostsTable {
     pub malformed: u64,
     /// The first malformed lines.
     pub samples: Vec<Malformed>,
+    /// Which end of the connections the rows are.
+    pub side: HostSide,
     /// Per dataset row: the host's most telling patterns.
     pub details: Vec<hosts::HostDetail>,
 }
 
-/// Reads the connection log in `source` and makes its hosts view.
+/// Reads the connection log in `source` and makes its hosts view by `side`.
 pub fn load(
     source: Source,
     gzip: bool,
     writer: Writer,
+    side: HostSide,
     control: Control<'_>,
 ) -> Result<Dataset, LoadError> {
     let path = source.path().to_path_buf();
@@ -165,7 +178,7 @@ pub fn load(
         });
     }
     let started = std::time::Instant::now();
-    let mut ds = hosts::dataset(&log);
+    let mut ds = hosts::dataset(&log, side);
     if log.malformed > 0 {
         let share = 100.0 * log.malformed as f64 / log.lines.max(1) as f64;
         let mut w = format!(

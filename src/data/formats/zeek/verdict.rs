@@ -1,7 +1,8 @@
 //! Explaining a ranked host in words, from its features and what it did
 //! ("vertical port scan: 1,000 ports of 10.0.0.5 in 40 s, 99% failed").
 
-use super::hosts::{col, HostDetail, FEATURES};
+use super::hosts::{col, feature_names, HostDetail};
+use super::HostSide;
 use crate::data::access::verdict::{bytes, count};
 
 /// Distinct ports of one host that make a vertical port scan.
@@ -45,10 +46,13 @@ pub fn duration(s: f64) -> String {
 }
 
 /// The feature's value in words.
-fn feature_words(f: usize, v: f64) -> String {
+fn feature_words(f: usize, v: f64, side: HostSide) -> String {
+    let by_destination = side == HostSide::Destination;
     match f {
         col::CONNECTIONS => format!("{} connections", count(v)),
+        col::DEST_HOSTS if by_destination => format!("{} source hosts", count(v)),
         col::DEST_HOSTS => format!("{} destination hosts", count(v)),
+        col::DEST_PORTS if by_destination => format!("{} ports", count(v)),
         col::DEST_PORTS => format!("{} destination ports", count(v)),
         col::FAILED => format!("{} failed", pct(v)),
         col::BYTES_OUT => format!("{} sent", bytes(v)),
@@ -61,11 +65,23 @@ fn feature_words(f: usize, v: f64) -> String {
     }
 }
 
-/// Explains one host: `row` holds its features in [`FEATURES`] order, `typical` the median of
-/// each over all hosts, `detail` what it did, `top` the feature that sets it apart most (from the
-/// detector's explainer). The first pattern that fits is named; else the feature furthest from
-/// typical.
-pub fn explain(row: &[f64], typical: &[f64], detail: &HostDetail, top: usize) -> String {
+/// Explains one host: `row` holds its features in [`super::hosts::FEATURES`] order, `typical`
+/// the median of each over all hosts, `detail` what it did, `top` the feature that sets it apart
+/// most (from the detector's explainer). The first pattern that fits is named; else the feature
+/// furthest from typical.
+pub fn explain(
+    row: &[f64],
+    typical: &[f64],
+    detail: &HostDetail,
+    top: usize,
+    side: HostSide,
+) -> String {
+    if side == HostSide::Destination {
+        if let Some(pattern) = as_target(row, typical, detail) {
+            return pattern;
+        }
+        return furthest(row, typical, top, side);
+    }
     let v = |c: usize| row.get(c).copied().unwrap_or(0.0);
     let t = |c: usize| typical.get(c).copied().unwrap_or(0.0);
     if let Some(s) = detail
@@ -126,6 +142,67 @@ pub fn explain(row: &[f64], typical: &[f64], detail: &HostDetail, top: usize) ->
             out / inn.max(1.0)
         );
     }
+    furthest(row, typical, top, side)
+}
+
+/// The patterns of a destination host: the target of a scan, a brute force, a beacon or an
+/// exfiltration.
+fn as_target(row: &[f64], typical: &[f64], detail: &HostDetail) -> Option<String> {
+    let v = |c: usize| row.get(c).copied().unwrap_or(0.0);
+    let t = |c: usize| typical.get(c).copied().unwrap_or(0.0);
+    if let Some(s) = detail
+        .most_ports
+        .as_ref()
+        .filter(|s| s.distinct >= SCAN_PORTS)
+    {
+        return Some(format!(
+            "port-scanned: {} of its ports by {} in {}, {} failed",
+            count(s.distinct as f64),
+            s.target,
+            duration(s.span_s),
+            pct(s.failed)
+        ));
+    }
+    if let Some((r, service)) = detail.busiest.as_ref().and_then(|r| {
+        let service = LOGIN_PORTS.iter().find(|(p, _)| *p == r.port)?.1;
+        (r.connections >= BRUTE_FORCE).then_some((r, service))
+    }) {
+        return Some(format!(
+            "{service} brute force target: {} connections to port {} from {} in {}, {} failed",
+            count(r.connections as f64),
+            r.port,
+            r.host,
+            duration(r.span_s),
+            pct(r.failed)
+        ));
+    }
+    if let Some(r) = detail.most_regular.as_ref().filter(|r| r.cv() <= BEACON_CV) {
+        return Some(format!(
+            "beacon target: {} connects to port {} every {} (+-{}) for {} ({} connections)",
+            r.host,
+            r.port,
+            duration(r.mean_gap_s),
+            duration(r.sd_gap_s),
+            duration(r.span_s),
+            count(r.connections as f64)
+        ));
+    }
+    let (out, inn) = (v(col::BYTES_OUT), v(col::BYTES_IN));
+    if inn >= EXFIL_FACTOR * (out + 1.0) && inn >= EXFIL_FACTOR * t(col::BYTES_IN).max(1.0) {
+        return Some(format!(
+            "received {}, {:.0}x what it sent: looks like an exfiltration destination",
+            bytes(inn),
+            inn / out.max(1.0)
+        ));
+    }
+    None
+}
+
+/// The detector's top feature, unless it is no different from the typical host; then the
+/// feature furthest from typical; with its typical value.
+fn furthest(row: &[f64], typical: &[f64], top: usize, side: HostSide) -> String {
+    let v = |c: usize| row.get(c).copied().unwrap_or(0.0);
+    let t = |c: usize| typical.get(c).copied().unwrap_or(0.0);
     let feature = if deviation(top, v(top), t(top)) >= 0.5 {
         top
     } else {
@@ -135,8 +212,8 @@ pub fn explain(row: &[f64], typical: &[f64], detail: &HostDetail, top: usize) ->
     };
     format!(
         "{} (typical: {})",
-        feature_words(feature, v(feature)),
-        feature_words(feature, t(feature))
+        feature_words(feature, v(feature), side),
+        feature_words(feature, t(feature), side)
     )
 }
 
@@ -158,7 +235,8 @@ pub fn explain_rows(
     features: &[String],
 ) -> Option<Vec<String>> {
     let table = ds.network.as_ref()?;
-    if ds.columns.len() != FEATURES.len() {
+    let names = feature_names(table.side);
+    if ds.columns.len() != names.len() {
         return None;
     }
     let typical = crate::data::access::verdict::typical(&ds.columns);
@@ -167,12 +245,12 @@ pub fn explain_rows(
             .zip(top)
             .map(|(&r, &t)| {
                 let name = features.get(t).map_or("", String::as_str);
-                let col = FEATURES
+                let col = names
                     .iter()
                     .position(|f| *f == name)
                     .unwrap_or(col::CONNECTIONS);
                 match table.details.get(r) {
-                    Some(detail) => explain(&ds.row(r), &typical, detail, col),
+                    Some(detail) => explain(&ds.row(r), &typical, detail, col, table.side),
                     None => String::new(),
                 }
             })
@@ -219,7 +297,13 @@ mod tests {
             ..HostDetail::default()
         };
         assert_eq!(
-            explain(&row(&[]), &typical, &scan, col::DEST_PORTS),
+            explain(
+                &row(&[]),
+                &typical,
+                &scan,
+                col::DEST_PORTS,
+                HostSide::Source
+            ),
             "vertical port scan: 1,000 ports of 10.0.0.5 in 40 s, 99% failed"
         );
         let brute = HostDetail {
@@ -227,7 +311,13 @@ mod tests {
             ..HostDetail::default()
         };
         assert_eq!(
-            explain(&row(&[]), &typical, &brute, col::CONNECTIONS),
+            explain(
+                &row(&[]),
+                &typical,
+                &brute,
+                col::CONNECTIONS,
+                HostSide::Source
+            ),
             "SSH brute force: 212 connections to port 22 of 203.0.113.7 in 3 minutes, 90% failed"
         );
         let beacon = HostDetail {
@@ -235,17 +325,35 @@ mod tests {
             ..HostDetail::default()
         };
         assert_eq!(
-            explain(&row(&[]), &typical, &beacon, col::BEACON_CV),
+            explain(
+                &row(&[]),
+                &typical,
+                &beacon,
+                col::BEACON_CV,
+                HostSide::Source
+            ),
             "beacon to 203.0.113.7:443 every 60 s (+-2 s) for 5.0 hours (301 connections)"
         );
         let exfil = row(&[(col::BYTES_OUT, 2.3e9), (col::BYTES_IN, 5.75e7)]);
         assert_eq!(
-            explain(&exfil, &typical, &HostDetail::default(), col::BYTES_OUT),
+            explain(
+                &exfil,
+                &typical,
+                &HostDetail::default(),
+                col::BYTES_OUT,
+                HostSide::Source
+            ),
             "sent 2.3 GB, 40x what it received: looks like data exfiltration"
         );
         let other = row(&[(col::DURATION, 900.0)]);
         assert_eq!(
-            explain(&other, &typical, &HostDetail::default(), col::DURATION),
+            explain(
+                &other,
+                &typical,
+                &HostDetail::default(),
+                col::DURATION,
+                HostSide::Source
+            ),
             "mean duration 15 minutes (typical: mean duration 2 s)"
         );
     }
