@@ -23,6 +23,7 @@ mod load_control;
 mod load_formats;
 mod lof;
 mod lof_neighbourhood;
+mod network_hosts;
 mod properties;
 mod sample_data;
 mod seasonal;

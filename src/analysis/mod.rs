@@ -13,7 +13,7 @@ pub use error::AnalysisError;
 pub use flagged::FlaggedRows;
 
 use crate::control::Control;
-use crate::data::access::verdict::explain_rows as explain_in_words;
+use crate::data::explain_rows as explain_in_words;
 use crate::data::Dataset;
 use crate::detect::run::{FitInput, FitReuse, FittedDetector};
 use crate::detect::seasonal::SeasonalScores;

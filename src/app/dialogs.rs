@@ -45,7 +45,7 @@ impl DialogRequest {
             DialogRequest::Pick(PickPurpose::Open) => &[
                 (
                     "Tables and logs",
-                    &["csv", "tsv", "txt", "parquet", "log", "gz"],
+                    &["csv", "tsv", "txt", "parquet", "log", "json", "gz"],
                 ),
                 ("All files", &["*"]),
             ],

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::data::access::{Bucket, LogGroup, LogOptions, LogView};
+use crate::data::formats::zeek::HostSide;
 use crate::data::{CsvEngine, Layout, LoadOptions, MissingPolicy};
 use crate::detect::spot::{Risk, ThresholdMode};
 use crate::detect::{
@@ -166,6 +167,24 @@ pub struct LoadArgs {
                      `other`). The log format must record the host (%v, $host)."
     )]
     pub by_host: bool,
+    /// Network traffic (Zeek conn.log): rank the source or the destination hosts.
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = ByArg::Source,
+        long_help = "Network traffic (Zeek conn.log): one row per source address (`id.orig_h`, who connects) \
+                     or per destination address (`id.resp_h`, who is connected to)."
+    )]
+    pub by: ByArg,
+}
+
+/// Which end of the connections the hosts view ranks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ByArg {
+    /// One row per source address.
+    Source,
+    /// One row per destination address.
+    Destination,
 }
 
 /// The view of an access log on the command line.
@@ -214,6 +233,10 @@ impl LoadArgs {
                     (None, true) => LogGroup::VirtualHost,
                     (None, false) => LogGroup::All,
                 },
+            },
+            hosts_by: match self.by {
+                ByArg::Source => HostSide::Source,
+                ByArg::Destination => HostSide::Destination,
             },
         }
     }

@@ -157,6 +157,24 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
             ));
         }
     }
+    if let Some(network) = &ds.network {
+        eprintln(format_args!("trafficlens: {}", network.summary));
+        for m in network.samples.iter().take(5) {
+            eprintln(format_args!(
+                "trafficlens: {}:{}: skipped: {} `{}`",
+                ds.path.display(),
+                m.line,
+                m.reason,
+                m.text
+            ));
+        }
+        if network.malformed > 5 {
+            eprintln(format_args!(
+                "trafficlens: ... and {} more malformed lines",
+                network.malformed - 5
+            ));
+        }
+    }
     if args.scores_out.is_none() && args.flagged_out.is_none() && args.flagged_out_lines.is_none() {
         let why = session.words(&top_rows, &top);
         let text = summary(&ds, &names, &detection, &top_rows, &top, why.as_deref());
@@ -234,6 +252,7 @@ fn summary(
     let noun = match &ds.log {
         Some(t) if t.bucket.is_none() => "clients",
         Some(_) => "buckets",
+        None if ds.network.is_some() => "hosts",
         None => "rows",
     };
     let mut s = format!(

@@ -32,6 +32,9 @@ fn kind_text(kind: FileKind) -> String {
         FileKind::Parquet => "Parquet".into(),
         FileKind::AccessLog { gzip: false } => "access log".into(),
         FileKind::AccessLog { gzip: true } => "access log (gzip)".into(),
+        FileKind::ZeekConn { gzip, writer } => {
+            format!("{}{}", writer.name(), if gzip { " (gzip)" } else { "" })
+        }
         FileKind::Csv {
             delimiter,
             bom_len,

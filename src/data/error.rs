@@ -281,6 +281,22 @@ pub enum LoadError {
         /// The first of them.
         first: String,
     },
+    /// A Zeek log's `#fields` line lacks the connection fields.
+    #[error("{}:{line}: the #fields line has no {missing}: not a Zeek conn.log (other Zeek logs, such as dns.log, are not read); give the conn.log", path.display())]
+    ZeekFields {
+        /// The file.
+        path: PathBuf,
+        /// The `#fields` line.
+        line: u64,
+        /// The missing fields, comma-separated.
+        missing: String,
+    },
+    /// A Zeek connection log without a connection.
+    #[error("{}: the Zeek conn.log has header lines but no connections; give a log that has some", path.display())]
+    NoConnections {
+        /// The file.
+        path: PathBuf,
+    },
     /// The given log format string cannot be used.
     #[error("{}: {error}", path.display())]
     LogFormat {

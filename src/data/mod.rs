@@ -57,6 +57,9 @@ pub struct LoadOptions {
     pub csv_engine: CsvEngine,
     /// For access logs: the format and the view to make of it.
     pub log: access::LogOptions,
+    /// For network traffic: rank the source or the destination hosts.
+    #[serde(default)]
+    pub hosts_by: formats::zeek::HostSide,
 }
 
 /// A name for each row (such as the client address of the client view), used instead of the
@@ -115,6 +118,9 @@ pub struct Dataset {
     pub row_labels: Option<RowLabels>,
     /// For access logs: the parsed log and the view this table is.
     pub log: Option<access::LogTable>,
+    /// For network traffic (the hosts view of a Zeek connection log): what was read and what
+    /// each host did.
+    pub network: Option<Arc<formats::zeek::HostsTable>>,
 }
 
 impl Dataset {
@@ -205,8 +211,27 @@ pub fn load_source_with(
         } => formats::csv::read(&source, delimiter, bom_len, decimal_comma, options, control)?,
         FileKind::Parquet => formats::parquet::read(&source, control)?,
         FileKind::AccessLog { gzip } => return access::load(source, gzip, &options.log, control),
+        FileKind::ZeekConn { gzip, writer } => {
+            return formats::zeek::load(source, gzip, writer, options.hosts_by, control)
+        }
     };
     shape_table(table, kind, path, fingerprint, options, started)
+}
+
+/// Explanations in words for some rows of a client view of an access log or a hosts view of
+/// network traffic (`None` for any other table): `top` gives, per row, the index into
+/// `features` of the feature that sets the row apart most.
+pub fn explain_rows(
+    ds: &Dataset,
+    rows: &[usize],
+    top: &[usize],
+    features: &[String],
+) -> Option<Vec<String>> {
+    if ds.network.is_some() {
+        formats::zeek::verdict::explain_rows(ds, rows, top, features)
+    } else {
+        access::verdict::explain_rows(ds, rows, top, features)
+    }
 }
 
 /// Makes a dataset of a table read from a CSV or Parquet file: its columns classified, the
@@ -291,6 +316,7 @@ fn shape_table(
         load_time: started.elapsed(),
         row_labels: None,
         log: None,
+        network: None,
     })
 }
 

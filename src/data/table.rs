@@ -43,6 +43,8 @@ pub enum Reader {
     PolarsParquet,
     /// The access-log reader.
     AccessLog,
+    /// The Zeek connection-log reader.
+    ZeekConn,
 }
 
 /// Maps data rows back to lines of the file.

@@ -4,7 +4,7 @@
 //! variant to [`FileKind`], its folder beside these with its sniff and its read, a check here
 //! and an arm in [`crate::data::load_source_with`]'s `match`.
 
-use super::{access, csv, parquet};
+use super::{access, csv, parquet, zeek};
 use crate::data::{LoadError, Source};
 
 /// How many bytes are inspected to classify a file.
@@ -24,6 +24,13 @@ pub enum FileKind {
     },
     /// Apache Parquet.
     Parquet,
+    /// A Zeek connection log (`conn.log`).
+    ZeekConn {
+        /// Whether it is gzip-compressed.
+        gzip: bool,
+        /// Which of Zeek's writers wrote it.
+        writer: zeek::Writer,
+    },
     /// A web server access log (which log format it is, the access-log reader decides).
     AccessLog {
         /// Whether it is gzip-compressed.
@@ -34,7 +41,7 @@ pub enum FileKind {
 /// Inspects the start of `source` and decides how to read it; `log_format_given` says the
 /// caller named a log format, so the file is an access log whatever it looks like.
 ///
-/// In order: gzip data is an access log (a gzip table is refused by the log reader with a
+/// In order: a Zeek connection log (plain or gzip, unless a log format was given); gzip data is an access log (a gzip table is refused by the log reader with a
 /// message saying to decompress it); with a log format given, or a name like `*.log`,
 /// `*.log.*` or `*access_log*`, or first lines that parse as a known log format, the file is an
 /// access log; `PAR1` is Parquet; anything else must be UTF-8 delimited text.
@@ -46,6 +53,11 @@ pub fn sniff(source: &Source, log_format_given: bool) -> Result<FileKind, LoadEr
         });
     }
     let cut = head.len() == SNIFF_BYTES;
+    if !log_format_given {
+        if let Some(kind) = zeek::sniff(&head) {
+            return Ok(kind);
+        }
+    }
     if let Some(kind) = access::sniff(&head, cut, source.path(), log_format_given)? {
         return Ok(kind);
     }

@@ -484,6 +484,7 @@ pub(crate) fn dataset_of(
         load_time: Duration::ZERO,
         row_labels,
         log: Some(table),
+        network: None,
     }
 }
 

@@ -191,7 +191,8 @@ pub fn read_log(
     Ok(builder.finish(source.clone(), fingerprint, gzip, format.clone(), started))
 }
 
-fn gzip_or_io(path: &std::path::Path, gzip: bool, e: std::io::Error) -> LoadError {
+/// A read error as a load error: damaged gzip data, or the I/O error.
+pub(crate) fn gzip_or_io(path: &std::path::Path, gzip: bool, e: std::io::Error) -> LoadError {
     if gzip
         && matches!(
             e.kind(),

@@ -1,0 +1,360 @@
+//! Explaining a ranked host in words, from its features and what it did
+//! ("vertical port scan: 1,000 ports of 10.0.0.5 in 40 s, 99% failed").
+
+use super::hosts::{col, feature_names, HostDetail};
+use super::HostSide;
+use crate::data::access::verdict::{bytes, count};
+
+/// Distinct ports of one host that make a vertical port scan.
+pub const SCAN_PORTS: usize = 100;
+/// Distinct hosts on one port that make a horizontal scan.
+pub const SCAN_HOSTS: usize = 100;
+/// Connections to one login service that make a brute-force attempt.
+pub const BRUTE_FORCE: usize = 100;
+/// Largest coefficient of variation of the gaps that makes a beacon.
+pub const BEACON_CV: f64 = 0.1;
+/// How many times the typical host's bytes out an exfiltration must send, and how many times
+/// what it received.
+pub const EXFIL_FACTOR: f64 = 20.0;
+
+/// Ports of services that take a password, with their names.
+const LOGIN_PORTS: [(u16, &str); 7] = [
+    (22, "SSH"),
+    (23, "Telnet"),
+    (21, "FTP"),
+    (3389, "RDP"),
+    (5900, "VNC"),
+    (445, "SMB"),
+    (3306, "MySQL"),
+];
+
+fn pct(x: f64) -> String {
+    format!("{:.0}%", 100.0 * x)
+}
+
+/// A time span in words.
+pub fn duration(s: f64) -> String {
+    if s < 1.0 {
+        format!("{:.0} ms", s * 1000.0)
+    } else if s < 120.0 {
+        format!("{s:.0} s")
+    } else if s < 7200.0 {
+        format!("{:.0} minutes", s / 60.0)
+    } else {
+        format!("{:.1} hours", s / 3600.0)
+    }
+}
+
+/// The feature's value in words.
+fn feature_words(f: usize, v: f64, side: HostSide) -> String {
+    let by_destination = side == HostSide::Destination;
+    match f {
+        col::CONNECTIONS => format!("{} connections", count(v)),
+        col::DEST_HOSTS if by_destination => format!("{} source hosts", count(v)),
+        col::DEST_HOSTS => format!("{} destination hosts", count(v)),
+        col::DEST_PORTS if by_destination => format!("{} ports", count(v)),
+        col::DEST_PORTS => format!("{} destination ports", count(v)),
+        col::FAILED => format!("{} failed", pct(v)),
+        col::BYTES_OUT => format!("{} sent", bytes(v)),
+        col::BYTES_IN => format!("{} received", bytes(v)),
+        col::RATIO => format!("sent {v:.1}x what it received"),
+        col::DURATION => format!("mean duration {}", duration(v)),
+        col::RARE => format!("{} to rarely used ports", pct(v)),
+        col::BEACON_CV => format!("gap variation {v:.2}"),
+        _ => format!("{v}"),
+    }
+}
+
+/// Explains one host: `row` holds its features in [`super::hosts::FEATURES`] order, `typical`
+/// the median of each over all hosts, `detail` what it did, `top` the feature that sets it apart
+/// most (from the detector's explainer). The first pattern that fits is named; else the feature
+/// furthest from typical.
+pub fn explain(
+    row: &[f64],
+    typical: &[f64],
+    detail: &HostDetail,
+    top: usize,
+    side: HostSide,
+) -> String {
+    if side == HostSide::Destination {
+        if let Some(pattern) = as_target(row, typical, detail) {
+            return pattern;
+        }
+        return furthest(row, typical, top, side);
+    }
+    let v = |c: usize| row.get(c).copied().unwrap_or(0.0);
+    let t = |c: usize| typical.get(c).copied().unwrap_or(0.0);
+    if let Some(s) = detail
+        .most_ports
+        .as_ref()
+        .filter(|s| s.distinct >= SCAN_PORTS)
+    {
+        return format!(
+            "vertical port scan: {} ports of {} in {}, {} failed",
+            count(s.distinct as f64),
+            s.target,
+            duration(s.span_s),
+            pct(s.failed)
+        );
+    }
+    if let Some(s) = detail
+        .most_hosts
+        .as_ref()
+        .filter(|s| s.distinct >= SCAN_HOSTS)
+    {
+        return format!(
+            "horizontal port scan: port {} of {} hosts in {}, {} failed",
+            s.target,
+            count(s.distinct as f64),
+            duration(s.span_s),
+            pct(s.failed)
+        );
+    }
+    if let Some((r, service)) = detail.busiest.as_ref().and_then(|r| {
+        let service = LOGIN_PORTS.iter().find(|(p, _)| *p == r.port)?.1;
+        (r.connections >= BRUTE_FORCE).then_some((r, service))
+    }) {
+        return format!(
+            "{service} brute force: {} connections to port {} of {} in {}, {} failed",
+            count(r.connections as f64),
+            r.port,
+            r.host,
+            duration(r.span_s),
+            pct(r.failed)
+        );
+    }
+    if let Some(r) = detail.most_regular.as_ref().filter(|r| r.cv() <= BEACON_CV) {
+        return format!(
+            "beacon to {}:{} every {} (+-{}) for {} ({} connections)",
+            r.host,
+            r.port,
+            duration(r.mean_gap_s),
+            duration(r.sd_gap_s),
+            duration(r.span_s),
+            count(r.connections as f64)
+        );
+    }
+    let (out, inn) = (v(col::BYTES_OUT), v(col::BYTES_IN));
+    if out >= EXFIL_FACTOR * (inn + 1.0) && out >= EXFIL_FACTOR * t(col::BYTES_OUT).max(1.0) {
+        return format!(
+            "sent {}, {:.0}x what it received: looks like data exfiltration",
+            bytes(out),
+            out / inn.max(1.0)
+        );
+    }
+    furthest(row, typical, top, side)
+}
+
+/// The patterns of a destination host: the target of a scan, a brute force, a beacon or an
+/// exfiltration.
+fn as_target(row: &[f64], typical: &[f64], detail: &HostDetail) -> Option<String> {
+    let v = |c: usize| row.get(c).copied().unwrap_or(0.0);
+    let t = |c: usize| typical.get(c).copied().unwrap_or(0.0);
+    if let Some(s) = detail
+        .most_ports
+        .as_ref()
+        .filter(|s| s.distinct >= SCAN_PORTS)
+    {
+        return Some(format!(
+            "port-scanned: {} of its ports by {} in {}, {} failed",
+            count(s.distinct as f64),
+            s.target,
+            duration(s.span_s),
+            pct(s.failed)
+        ));
+    }
+    if let Some((r, service)) = detail.busiest.as_ref().and_then(|r| {
+        let service = LOGIN_PORTS.iter().find(|(p, _)| *p == r.port)?.1;
+        (r.connections >= BRUTE_FORCE).then_some((r, service))
+    }) {
+        return Some(format!(
+            "{service} brute force target: {} connections to port {} from {} in {}, {} failed",
+            count(r.connections as f64),
+            r.port,
+            r.host,
+            duration(r.span_s),
+            pct(r.failed)
+        ));
+    }
+    if let Some(r) = detail.most_regular.as_ref().filter(|r| r.cv() <= BEACON_CV) {
+        return Some(format!(
+            "beacon target: {} connects to port {} every {} (+-{}) for {} ({} connections)",
+            r.host,
+            r.port,
+            duration(r.mean_gap_s),
+            duration(r.sd_gap_s),
+            duration(r.span_s),
+            count(r.connections as f64)
+        ));
+    }
+    let (out, inn) = (v(col::BYTES_OUT), v(col::BYTES_IN));
+    if inn >= EXFIL_FACTOR * (out + 1.0) && inn >= EXFIL_FACTOR * t(col::BYTES_IN).max(1.0) {
+        return Some(format!(
+            "received {}, {:.0}x what it sent: looks like an exfiltration destination",
+            bytes(inn),
+            inn / out.max(1.0)
+        ));
+    }
+    None
+}
+
+/// The detector's top feature, unless it is no different from the typical host; then the
+/// feature furthest from typical; with its typical value.
+fn furthest(row: &[f64], typical: &[f64], top: usize, side: HostSide) -> String {
+    let v = |c: usize| row.get(c).copied().unwrap_or(0.0);
+    let t = |c: usize| typical.get(c).copied().unwrap_or(0.0);
+    let feature = if deviation(top, v(top), t(top)) >= 0.5 {
+        top
+    } else {
+        (0..row.len())
+            .max_by(|&a, &b| deviation(a, v(a), t(a)).total_cmp(&deviation(b, v(b), t(b))))
+            .unwrap_or(top)
+    };
+    format!(
+        "{} (typical: {})",
+        feature_words(feature, v(feature), side),
+        feature_words(feature, t(feature), side)
+    )
+}
+
+/// How far a value is from the typical one: for shares and the gap variation, tenths of the
+/// whole; for counts, amounts and times, natural-log ratios.
+fn deviation(feature: usize, v: f64, t: f64) -> f64 {
+    match feature {
+        col::FAILED | col::RARE | col::BEACON_CV => 10.0 * (v - t).abs(),
+        _ => ((v.abs() + 1.0) / (t.abs() + 1.0)).ln().abs(),
+    }
+}
+
+/// Explanations in words for some rows of a hosts view (`None` for any other table): `top`
+/// gives, per row, the index into `features` of the feature that sets the row apart most.
+pub fn explain_rows(
+    ds: &crate::data::Dataset,
+    rows: &[usize],
+    top: &[usize],
+    features: &[String],
+) -> Option<Vec<String>> {
+    let table = ds.network.as_ref()?;
+    let names = feature_names(table.side);
+    if ds.columns.len() != names.len() {
+        return None;
+    }
+    let typical = crate::data::access::verdict::typical(&ds.columns);
+    Some(
+        rows.iter()
+            .zip(top)
+            .map(|(&r, &t)| {
+                let name = features.get(t).map_or("", String::as_str);
+                let col = names
+                    .iter()
+                    .position(|f| *f == name)
+                    .unwrap_or(col::CONNECTIONS);
+                match table.details.get(r) {
+                    Some(detail) => explain(&ds.row(r), &typical, detail, col, table.side),
+                    None => String::new(),
+                }
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::hosts::{Repeated, Spread};
+    use super::*;
+
+    fn row(pairs: &[(usize, f64)]) -> Vec<f64> {
+        let mut r = vec![40.0, 5.0, 3.0, 0.02, 1e5, 1e6, 0.1, 2.0, 0.0, 1.0];
+        for &(c, v) in pairs {
+            r[c] = v;
+        }
+        r
+    }
+
+    fn repeated(port: u16, n: usize, mean: f64, sd: f64) -> Repeated {
+        Repeated {
+            host: "203.0.113.7".into(),
+            port,
+            connections: n,
+            span_s: mean * (n - 1) as f64,
+            mean_gap_s: mean,
+            sd_gap_s: sd,
+            failed: 0.9,
+        }
+    }
+
+    #[test]
+    fn patterns_are_named() {
+        let typical = row(&[]);
+        let scan = HostDetail {
+            most_ports: Some(Spread {
+                target: "10.0.0.5".into(),
+                distinct: 1000,
+                connections: 1000,
+                span_s: 40.0,
+                failed: 0.99,
+            }),
+            ..HostDetail::default()
+        };
+        assert_eq!(
+            explain(
+                &row(&[]),
+                &typical,
+                &scan,
+                col::DEST_PORTS,
+                HostSide::Source
+            ),
+            "vertical port scan: 1,000 ports of 10.0.0.5 in 40 s, 99% failed"
+        );
+        let brute = HostDetail {
+            busiest: Some(repeated(22, 212, 0.85, 0.5)),
+            ..HostDetail::default()
+        };
+        assert_eq!(
+            explain(
+                &row(&[]),
+                &typical,
+                &brute,
+                col::CONNECTIONS,
+                HostSide::Source
+            ),
+            "SSH brute force: 212 connections to port 22 of 203.0.113.7 in 3 minutes, 90% failed"
+        );
+        let beacon = HostDetail {
+            most_regular: Some(repeated(443, 301, 60.0, 2.0)),
+            ..HostDetail::default()
+        };
+        assert_eq!(
+            explain(
+                &row(&[]),
+                &typical,
+                &beacon,
+                col::BEACON_CV,
+                HostSide::Source
+            ),
+            "beacon to 203.0.113.7:443 every 60 s (+-2 s) for 5.0 hours (301 connections)"
+        );
+        let exfil = row(&[(col::BYTES_OUT, 2.3e9), (col::BYTES_IN, 5.75e7)]);
+        assert_eq!(
+            explain(
+                &exfil,
+                &typical,
+                &HostDetail::default(),
+                col::BYTES_OUT,
+                HostSide::Source
+            ),
+            "sent 2.3 GB, 40x what it received: looks like data exfiltration"
+        );
+        let other = row(&[(col::DURATION, 900.0)]);
+        assert_eq!(
+            explain(
+                &other,
+                &typical,
+                &HostDetail::default(),
+                col::DURATION,
+                HostSide::Source
+            ),
+            "mean duration 15 minutes (typical: mean duration 2 s)"
+        );
+    }
+}
