@@ -21,6 +21,7 @@ use crate::control::Control;
 use crate::data::access::LogOptions;
 use crate::data::stats::{describe, DatasetStats};
 use crate::data::{load_source_with, Dataset, LoadError, LoadOptions, Source};
+use crate::detect::seasonal::SeasonalScores;
 use crate::detect::{Detection, DetectorConfig, FitError};
 
 pub use crate::analysis::{ScoreWork, LOF_CACHE_K, LOF_CACHE_MAX_ROWS};
@@ -105,6 +106,8 @@ pub enum Event {
         top_features: Arc<Vec<usize>>,
         /// The features used.
         features: Arc<Vec<String>>,
+        /// The seasonal baseline's expected values and bands, when it made the scores.
+        seasonal: Option<Arc<SeasonalScores>>,
         /// How long the work took.
         elapsed: Duration,
         /// What had to be computed.
@@ -512,6 +515,7 @@ fn detect(
         detection: scored.detection,
         top_features,
         features: Arc::new(session.feature_names().to_vec()),
+        seasonal: session.seasonal(),
         elapsed: started.elapsed(),
         work: scored.work,
     })

@@ -6,7 +6,7 @@ use trafficlens::app::Persisted;
 use trafficlens::detect::spot::{Risk, ThresholdMode};
 use trafficlens::detect::{
     Algorithm, Contamination, DetectorConfig, IsolationForestSettings, LofSettings, MaxSamples,
-    Neighbourhood, Scaling,
+    Neighbourhood, Scaling, SeasonalSettings,
 };
 
 #[test]
@@ -32,6 +32,7 @@ fn the_flat_settings_of_earlier_versions_load_with_their_values() {
                 n_neighbors: 35,
                 neighbourhood: Neighbourhood::KDistance,
             },
+            seasonal: SeasonalSettings::default(),
         }
     );
     assert!(p.scale_series, "the other settings load too");
@@ -58,6 +59,7 @@ fn settings_round_trip_in_the_new_shape() {
     p.config.lof.neighbourhood = Neighbourhood::KDistance;
     p.config.threshold = ThresholdMode::Auto;
     p.config.risk = Risk::new(1e-3).expect("risk");
+    p.config.seasonal.cycles = 4;
     let text = ron::to_string(&p).expect("serialise");
     assert!(text.contains("iforest:(n_estimators:42"), "{text}");
     let back: Persisted = ron::from_str(&text).expect("load");

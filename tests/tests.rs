@@ -24,6 +24,7 @@ mod lof;
 mod lof_neighbourhood;
 mod properties;
 mod sample_data;
+mod seasonal;
 mod shared_data;
 mod util;
 mod worker;

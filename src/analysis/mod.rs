@@ -16,6 +16,7 @@ use crate::control::Control;
 use crate::data::access::verdict::explain_rows as explain_in_words;
 use crate::data::Dataset;
 use crate::detect::run::{FitInput, FitReuse, FittedDetector};
+use crate::detect::seasonal::SeasonalScores;
 use crate::detect::{Detection, DetectorConfig, FitError};
 use features::FeatureMatrix;
 
@@ -133,7 +134,7 @@ impl Session {
         let same_features = self
             .features
             .as_ref()
-            .is_some_and(|f| f.holds(names, config.scaling));
+            .is_some_and(|f| f.holds(names, config.effective_scaling()));
         if same_features {
             if let Some(fit) = &self.fit {
                 let same_model = DetectorConfig {
@@ -162,7 +163,7 @@ impl Session {
             self.features = Some(FeatureMatrix::prepare(
                 &self.dataset,
                 names,
-                config.scaling,
+                config.effective_scaling(),
             )?);
         }
         let Some(prepared) = self.features.as_ref() else {
@@ -171,6 +172,7 @@ impl Session {
         let x = prepared.matrix(&self.dataset)?;
         let input = FitInput {
             x: &x,
+            times: self.dataset.time.as_ref().map(|t| t.millis.as_slice()),
             reuse: &mut self.reuse,
             control,
         };
@@ -234,8 +236,37 @@ impl Session {
         Ok(all)
     }
 
-    /// The flagged rows of the current fit with their scores, top features and (access logs,
-    /// client view) verdicts in words: what a flagged export writes.
+    /// The seasonal baseline's verdict on every row (expected values, bands, warm-up), when the
+    /// current fit is the seasonal baseline: what the plots draw as the expected band.
+    pub fn seasonal(&self) -> Option<Arc<SeasonalScores>> {
+        match &self.fit.as_ref()?.detector {
+            FittedDetector::Seasonal(s) => Some(s.scores_arc()),
+            _ => None,
+        }
+    }
+
+    /// Each of `rows` explained in words, given its top feature (`top`, in the same order):
+    /// the seasonal baseline's verdict ("Region 3 = 1,054 on Thu 14 Jan 2021, expected 210
+    /// (180-250): 14 MADs above") or, for an access log's client view, why the client looks
+    /// suspicious; `None` where there are no words.
+    pub fn words(&self, rows: &[usize], top: &[usize]) -> Option<Vec<String>> {
+        let names = self.feature_names();
+        if let (Some(fit), Some(prepared)) = (&self.fit, &self.features) {
+            if let (FittedDetector::Seasonal(s), Some(time)) = (&fit.detector, &self.dataset.time) {
+                let x = prepared.matrix(&self.dataset).ok()?;
+                let columns: Vec<&[f64]> = (0..x.features()).map(|f| x.column(f)).collect();
+                return Some(
+                    rows.iter()
+                        .map(|&r| s.row_in_words(r, names, &columns, time.millis[r]))
+                        .collect(),
+                );
+            }
+        }
+        explain_in_words(&self.dataset, rows, top, names)
+    }
+
+    /// The flagged rows of the current fit with their scores, top features and (seasonal
+    /// baseline; access logs, client view) verdicts in words: what a flagged export writes.
     pub fn flagged(&self) -> Result<FlaggedRows, AnalysisError> {
         let fit = self.fit.as_ref().ok_or(AnalysisError::NotScored)?;
         let rows = fit.detection.flagged_rows();
@@ -250,7 +281,7 @@ impl Session {
                 .iter()
                 .map(|&f| names.get(f).cloned().unwrap_or_default())
                 .collect(),
-            words: explain_in_words(&self.dataset, &rows, &top, names),
+            words: self.words(&rows, &top),
             rows,
         })
     }

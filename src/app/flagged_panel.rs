@@ -1,5 +1,5 @@
-//! The flagged rows: a sortable table (time, score, top feature, values); clicking a row centres
-//! the plots on it; "Export flagged rows…" writes them through the command line's export code.
+//! The flagged rows: a sortable table (time, score, top feature, for the seasonal baseline the
+//! observed and expected values and why in words, values); clicking a row centres the plots on it; "Export flagged rows…" writes them through the command line's export code.
 
 use std::path::PathBuf;
 
@@ -9,6 +9,7 @@ use egui_extras::{Column, TableBuilder};
 use super::dialogs::SavePurpose;
 use super::state::{Action, AppState};
 use crate::data::format_millis;
+use crate::detect::seasonal::explain::number;
 
 /// Columns of the flagged rows table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -130,6 +131,17 @@ impl FlaggedPanel {
                 name.to_string()
             }
         };
+        // The seasonal baseline: its top feature's observed and expected values, and why, in
+        // words (computed for the rows on screen only).
+        let seasonal = sc.seasonal.as_ref().map(|s| {
+            let columns: Vec<&[f64]> = sc
+                .features
+                .iter()
+                .map(|n| ds.feature(n).unwrap_or(&[]))
+                .collect();
+            (s, columns)
+        });
+        let seasonal_columns = if seasonal.is_some() { 3 } else { 0 };
         let mut clicked_header = None;
         let mut clicked_row = None;
         TableBuilder::new(ui)
@@ -138,6 +150,11 @@ impl FlaggedPanel {
             .column(Column::auto().at_least(90.0))
             .column(Column::auto().at_least(60.0))
             .column(Column::auto().at_least(80.0))
+            .columns(Column::auto().at_least(70.0), seasonal_columns.min(2))
+            .columns(
+                Column::auto().at_least(200.0),
+                seasonal_columns.saturating_sub(2),
+            )
             .columns(Column::auto().at_least(60.0), ds.n_features())
             .header(20.0, |mut header| {
                 header.col(|ui| {
@@ -166,6 +183,13 @@ impl FlaggedPanel {
                 header.col(|ui| {
                     ui.strong("top feature");
                 });
+                if seasonal.is_some() {
+                    for name in ["observed", "expected", "why"] {
+                        header.col(|ui| {
+                            ui.strong(name);
+                        });
+                    }
+                }
                 for name in &ds.feature_names {
                     header.col(|ui| {
                         ui.strong(name);
@@ -193,6 +217,28 @@ impl FlaggedPanel {
                                 .map_or("", String::as_str),
                         );
                     });
+                    if let Some((s, columns)) = &seasonal {
+                        let f = s.top[r];
+                        let observed = columns.get(f).and_then(|c| c.get(r)).copied();
+                        let point = observed.map(|o| s.point(f, r, o));
+                        row.col(|ui| {
+                            ui.label(observed.map_or(String::new(), number));
+                        });
+                        row.col(|ui| {
+                            ui.label(point.map_or(String::new(), |p| {
+                                format!(
+                                    "{} ({}..{})",
+                                    number(p.expected),
+                                    number(p.lower),
+                                    number(p.upper)
+                                )
+                            }));
+                        });
+                        row.col(|ui| {
+                            let t = ds.time.as_ref().map_or(0, |t| t.millis[r]);
+                            ui.label(s.row_in_words(r, &sc.features, columns, t));
+                        });
+                    }
                     for col in &ds.columns {
                         row.col(|ui| {
                             ui.label(format!("{:.2}", col[r]));

@@ -431,6 +431,7 @@ fn apply_event(state: &mut AppState, event: Event) -> bool {
             detection,
             top_features,
             features,
+            seasonal,
             elapsed,
             work,
         } => {
@@ -444,6 +445,7 @@ fn apply_event(state: &mut AppState, event: Event) -> bool {
                 detection,
                 top_features,
                 features,
+                seasonal,
                 elapsed,
                 work,
             });

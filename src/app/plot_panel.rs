@@ -1,5 +1,7 @@
-//! The plots: every feature over time with the flagged points as red markers (sized by score), and
-//! the anomaly score over time with the threshold. Large series are decimated per pixel column.
+//! The plots: every feature over time with the flagged points as red markers (sized by score)
+//! and, for the seasonal baseline, the band it allows (dashed, in the series' colour; the legend
+//! entry hides or shows a series with its band), and the anomaly score over time with the
+//! threshold. Large series are decimated per pixel column.
 
 use std::sync::Arc;
 
@@ -9,6 +11,13 @@ use egui_plot::{HLine, Legend, Line, Plot, PlotPoint, PlotPoints, Points};
 use super::decimate::min_max;
 use super::state::AppState;
 use crate::data::format_millis;
+
+/// The colour of feature `f`'s series (and of its band): hues spread by the golden ratio, as
+/// egui_plot spreads its automatic colours.
+fn series_color(f: usize) -> Color32 {
+    let hue = (f as f32 * 0.618_034).fract();
+    egui::ecolor::Hsva::new(hue, 0.85, 0.5, 1.0).into()
+}
 
 /// Above this many rows, series are decimated to the visible range.
 const DECIMATE_ABOVE: usize = 100_000;
@@ -21,6 +30,8 @@ pub struct PlotCache {
     key: (u64, u64, usize, u64, u64, bool),
     /// One series per feature.
     pub series: Vec<Vec<PlotPoint>>,
+    /// Per feature, the seasonal baseline's band (lower and upper ends), when it scored.
+    pub bands: Vec<Option<[Vec<PlotPoint>; 2]>>,
     /// The anomaly scores.
     pub scores: Vec<PlotPoint>,
 }
@@ -159,7 +170,7 @@ impl PlotPanel {
             scale,
         );
         if self.cache.as_ref().is_none_or(|c| c.key != key) {
-            let decimate = |ys: &[f64]| -> Vec<PlotPoint> {
+            let decimate_from = |xs: &[f64], ys: &[f64]| -> Vec<PlotPoint> {
                 let pts = if ys.len() > DECIMATE_ABOVE && sorted {
                     min_max(xs, ys, lo, hi, width_px)
                 } else {
@@ -167,6 +178,7 @@ impl PlotPanel {
                 };
                 pts.into_iter().map(|[x, y]| PlotPoint::new(x, y)).collect()
             };
+            let decimate = |ys: &[f64]| decimate_from(xs, ys);
             self.cache = Some(PlotCache {
                 key,
                 series: ds
@@ -184,6 +196,30 @@ impl PlotPanel {
                 scores: scores
                     .as_ref()
                     .map_or_else(Vec::new, |s| decimate(&s.detection.scores)),
+                bands: ds
+                    .feature_names
+                    .iter()
+                    .enumerate()
+                    .map(|(f, name)| {
+                        let sc = scores.as_ref()?;
+                        let seasonal = sc.seasonal.as_ref()?;
+                        let j = sc.features.iter().position(|n| n == name)?;
+                        // From the first row past the warm-up: the first rows' bands are wide
+                        // on purpose (little history) and would squash the plot.
+                        let rows = seasonal.expected.get(j)?.len();
+                        let from = seasonal.warm_up.iter().position(|w| !w)?;
+                        let (lower, upper): (Vec<f64>, Vec<f64>) =
+                            (from..rows).map(|r| seasonal.band(j, r)).unzip();
+                        let band_xs = xs.get(from..)?;
+                        Some([lower, upper].map(|ys| {
+                            let mut pts = decimate_from(band_xs, &ys);
+                            for p in &mut pts {
+                                p.y = to_plot(f, p.y);
+                            }
+                            pts
+                        }))
+                    })
+                    .collect(),
             });
         }
         let Some(cache) = self.cache.as_ref() else {
@@ -195,8 +231,25 @@ impl PlotPanel {
                 let half = (b.max()[0] - b.min()[0]) / 2.0;
                 plot.set_plot_bounds_x(x - half..=x + half);
             }
-            for (name, pts) in ds.feature_names.iter().zip(&cache.series) {
-                plot.line(Line::new(name.as_str(), PlotPoints::Borrowed(pts)).width(1.2));
+            for (f, (name, pts)) in ds.feature_names.iter().zip(&cache.series).enumerate() {
+                let color = series_color(f);
+                plot.line(
+                    Line::new(name.as_str(), PlotPoints::Borrowed(pts))
+                        .width(1.2)
+                        .color(color),
+                );
+                // The band the seasonal baseline allows, under the series' own name so that its
+                // legend entry shows and hides both.
+                if let Some(Some(band)) = cache.bands.get(f) {
+                    for edge in band {
+                        plot.line(
+                            Line::new(name.as_str(), PlotPoints::Borrowed(edge))
+                                .width(0.7)
+                                .color(color)
+                                .style(egui_plot::LineStyle::dashed_dense()),
+                        );
+                    }
+                }
             }
             if let Some(sc) = &scores {
                 let flagged = sc.detection.flagged_rows();

@@ -13,6 +13,7 @@ use super::dialogs::{PickPurpose, SavePurpose};
 use crate::data::access::LogOptions;
 use crate::data::stats::DatasetStats;
 use crate::data::Dataset;
+use crate::detect::seasonal::SeasonalScores;
 use crate::detect::{Detection, DetectorConfig};
 use crate::worker::ScoreWork;
 
@@ -112,6 +113,9 @@ pub struct Scores {
     pub top_features: Arc<Vec<usize>>,
     /// The features used.
     pub features: Arc<Vec<String>>,
+    /// The seasonal baseline's expected values and bands (per feature in `features`), when it
+    /// made the scores.
+    pub seasonal: Option<Arc<SeasonalScores>>,
     /// How long it took.
     pub elapsed: Duration,
     /// What had to be computed.

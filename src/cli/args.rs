@@ -9,7 +9,7 @@ use crate::data::{CsvEngine, Layout, LoadOptions, MissingPolicy};
 use crate::detect::spot::{Risk, ThresholdMode};
 use crate::detect::{
     Algorithm, Contamination, DetectorConfig, IsolationForestSettings, LofSettings, MaxSamples,
-    Neighbourhood, Scaling,
+    Neighbourhood, Scaling, SeasonalSettings,
 };
 
 /// TrafficLens finds anomalous web traffic: spikes, scanners, floods and brute-force runs.
@@ -305,6 +305,10 @@ impl DetectArgs {
                     NeighbourhoodArg::KDistance => Neighbourhood::KDistance,
                 },
             },
+            seasonal: SeasonalSettings {
+                cycles: self.cycles as usize,
+                count_floor: self.count_floor,
+            },
         }
     }
 }
@@ -341,8 +345,10 @@ pub struct DetectArgs {
     /// How to read the input.
     #[command(flatten)]
     pub load: LoadArgs,
-    /// Detector: iforest or lof.
-    #[arg(long, value_enum, default_value_t = Algorithm::IsolationForest, long_help = "The detector: `iforest` (Isolation Forest) or `lof` (Local Outlier Factor).")]
+    /// Detector: iforest, lof or seasonal.
+    #[arg(long, value_enum, default_value_t = Algorithm::IsolationForest, long_help = "The detector: `iforest` (Isolation Forest), `lof` (Local Outlier Factor) or `seasonal` (seasonal \
+                     baseline: each row of each feature against what is normal for that time of day and week, from \
+                     the rows before it only; needs a time column, and ignores --scale).")]
     pub algo: Algorithm,
     /// How scores become flags: contamination or auto (default: the detector's own).
     #[arg(
@@ -401,6 +407,17 @@ pub struct DetectArgs {
                      row within the k-distance, ties included; scores do not depend on row order."
     )]
     pub lof_neighbourhood: NeighbourhoodArg,
+    /// Seasonal baseline: cycles the seasonal medians look back over.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(2..=8), long_help = "Seasonal baseline: \
+                     how many past cycles (days, weeks) of the same time the expected value takes its median over (2 to \
+                     8). More is steadier and slower to follow a changed rhythm.")]
+    pub cycles: u32,
+    /// Seasonal baseline: count-noise floor of the scale (0 turns it off).
+    #[arg(long, default_value_t = 1.0, value_parser = parse_count_floor, long_help = "Seasonal baseline: the least \
+                     scale, in MADs of a Poisson count at the expected value (0.6745 * sqrt(expected)), so that a quiet \
+                     series does not alarm on a few requests more. 1 by default; 0 for series that are not counts \
+                     (shares, response times).")]
+    pub count_floor: f64,
     /// Random seed.
     #[arg(
         long,
@@ -479,6 +496,14 @@ fn parse_risk(text: &str) -> Result<Risk, String> {
     text.parse()
 }
 
+/// Parses the seasonal baseline's count floor: a finite number of at least 0.
+fn parse_count_floor(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("`{text}` is not a number of at least 0")),
+    }
+}
+
 /// Parses `auto`, a row count or a fraction.
 fn parse_max_samples(text: &str) -> Result<MaxSamples, String> {
     text.parse()
@@ -525,6 +550,17 @@ pub struct GenerateArgs {
     /// First time stamp.
     #[arg(long, default_value = "2021-01-01", value_parser = parse_start, long_help = "The first time stamp: a date (2021-01-01) or date and time (2021-01-01T00:00:00), UTC.")]
     pub start: i64,
+    /// Seasonal baseline: cycles the seasonal medians look back over.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(2..=8), long_help = "Seasonal baseline: \
+                     how many past cycles (days, weeks) of the same time the expected value takes its median over (2 to \
+                     8). More is steadier and slower to follow a changed rhythm.")]
+    pub cycles: u32,
+    /// Seasonal baseline: count-noise floor of the scale (0 turns it off).
+    #[arg(long, default_value_t = 1.0, value_parser = parse_count_floor, long_help = "Seasonal baseline: the least \
+                     scale, in MADs of a Poisson count at the expected value (0.6745 * sqrt(expected)), so that a quiet \
+                     series does not alarm on a few requests more. 1 by default; 0 for series that are not counts \
+                     (shares, response times).")]
+    pub count_floor: f64,
     /// Random seed.
     #[arg(
         long,

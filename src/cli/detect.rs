@@ -11,7 +11,6 @@ use super::format::{sig, table};
 use super::CliError;
 use crate::analysis::{AnalysisError, Session};
 use crate::control::Control;
-use crate::data::access::verdict::explain_rows as explain_in_words;
 use crate::data::{format_millis, load, Dataset};
 use crate::detect::Detection;
 use crate::export::{
@@ -159,7 +158,8 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
         }
     }
     if args.scores_out.is_none() && args.flagged_out.is_none() && args.flagged_out_lines.is_none() {
-        let text = summary(&ds, &names, &detection, &top_rows, &top);
+        let why = session.words(&top_rows, &top);
+        let text = summary(&ds, &names, &detection, &top_rows, &top, why.as_deref());
         let mut out = std::io::stdout().lock();
         out.write_all(escape(&text).as_bytes())
             .map_err(CliError::stdout)?;
@@ -228,6 +228,7 @@ fn summary(
     d: &Detection,
     top_rows: &[usize],
     top: &[usize],
+    why: Option<&[String]>,
 ) -> String {
     let flagged = d.flags.iter().filter(|f| **f).count();
     let noun = match &ds.log {
@@ -251,7 +252,6 @@ fn summary(
         TOP_ROWS.min(ds.n_rows()),
         noun
     );
-    let why = explain_in_words(ds, top_rows, top, names);
     let mut header: Vec<String> = vec![ds
         .row_labels
         .as_ref()
@@ -285,7 +285,7 @@ fn summary(
                 "no".into()
             });
             row.push(names.get(top[i]).cloned().unwrap_or_default());
-            if let Some(w) = &why {
+            if let Some(w) = why {
                 row.push(w[i].clone());
             }
             row

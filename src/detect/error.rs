@@ -26,6 +26,9 @@ pub enum ParamsError {
     /// `n_neighbors` must be at least 1.
     #[error("the number of neighbours must be at least 1")]
     NoNeighbours,
+    /// A seasonal baseline setting breaks a rule.
+    #[error(transparent)]
+    Seasonal(#[from] super::seasonal::SeasonalError),
 }
 
 /// Fitting or scoring could not be done with this data.
@@ -115,4 +118,7 @@ pub enum FitError {
     /// The automatic threshold cannot be set on these scores.
     #[error(transparent)]
     Threshold(#[from] super::spot::SpotError),
+    /// The seasonal baseline cannot run on this data (no time column, no interval).
+    #[error(transparent)]
+    Seasonal(#[from] super::seasonal::SeasonalError),
 }

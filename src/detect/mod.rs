@@ -40,6 +40,7 @@ pub mod metrics;
 pub mod run;
 pub mod scale;
 pub mod spot;
+pub mod seasonal;
 pub mod threshold;
 
 pub use error::{FitError, ParamsError};
@@ -52,4 +53,5 @@ pub use lof_settings::LofSettings;
 pub use matrix::Matrix;
 pub use run::{Algorithm, Detection, DetectorConfig, DetectorParams};
 pub use scale::{Scaler, Scaling};
+pub use seasonal::settings::SeasonalSettings;
 pub use threshold::{Contamination, TrainingScores};

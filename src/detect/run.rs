@@ -5,12 +5,16 @@
 //! ([`Detection`]), the fitted detector that scores new rows ([`FittedDetector`]) and both
 //! together ([`FitOutcome`]). Each `match` here only delegates to the detector's own module.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use super::explain::RobustExplainer;
 use super::iforest::{self, IsolationForestSettings};
 use super::lof_settings::{self, LofSettings};
 use super::spot::{Risk, Tail, ThresholdMode};
+use super::seasonal::settings::{self as seasonal_settings, SeasonalSettings, ValidSeasonalParams};
+use super::seasonal::FittedSeasonal;
 use super::{
     Contamination, FitError, FittedIsolationForest, FittedLof, Matrix, MaxSamples, NeighbourCache,
     Neighbourhood, ParamsError, Scaling, TrainingScores, ValidIsolationForestParams,
@@ -26,34 +30,44 @@ pub enum Algorithm {
     IsolationForest,
     /// Local Outlier Factor.
     Lof,
+    /// Seasonal baseline: each moment against what is normal for that time (causal).
+    Seasonal,
 }
 
 impl Algorithm {
     /// Every detector, in the order the GUI lists them.
-    pub const ALL: [Algorithm; 2] = [Algorithm::IsolationForest, Algorithm::Lof];
+    pub const ALL: [Algorithm; 3] = [
+        Algorithm::IsolationForest,
+        Algorithm::Lof,
+        Algorithm::Seasonal,
+    ];
 
     /// The detector's name on the command line (`--algo`).
     pub fn cli_name(self) -> &'static str {
         match self {
             Algorithm::IsolationForest => "iforest",
             Algorithm::Lof => "lof",
+            Algorithm::Seasonal => "seasonal",
         }
     }
 
     /// The threshold rule the detector uses unless told otherwise: the contamination for
-    /// Isolation Forest and LOF, so their flags stay scikit-learn's.
+    /// Isolation Forest and LOF, so their flags stay scikit-learn's; for the seasonal baseline
+    /// too, whose `auto` contamination is its band.
     pub fn default_threshold(self) -> ThresholdMode {
         match self {
-            Algorithm::IsolationForest | Algorithm::Lof => ThresholdMode::Contamination,
+            Algorithm::IsolationForest | Algorithm::Lof | Algorithm::Seasonal => {
+                ThresholdMode::Contamination
+            }
         }
     }
 
     /// The highest anomaly score the detector can give, where it has one (Isolation Forest's
-    /// scores are in (0, 1]; LOF's are unbounded).
+    /// scores are in (0, 1]; LOF's and the seasonal baseline's are unbounded).
     pub fn max_score(self) -> Option<f64> {
         match self {
             Algorithm::IsolationForest => Some(1.0),
-            Algorithm::Lof => None,
+            Algorithm::Lof | Algorithm::Seasonal => None,
         }
     }
 
@@ -62,6 +76,7 @@ impl Algorithm {
         match self {
             Algorithm::IsolationForest => "Isolation Forest",
             Algorithm::Lof => "Local Outlier Factor",
+            Algorithm::Seasonal => "Seasonal baseline",
         }
     }
 }
@@ -80,6 +95,8 @@ pub enum DetectorParams {
     IsolationForest(ValidIsolationForestParams),
     /// Local Outlier Factor.
     Lof(ValidLofParams),
+    /// Seasonal baseline.
+    Seasonal(ValidSeasonalParams),
 }
 
 impl DetectorParams {
@@ -94,6 +111,7 @@ impl DetectorParams {
                 iforest::settings::fit(input.x, p, config, input.control)
             }
             DetectorParams::Lof(p) => lof_settings::fit(input, p, config),
+            DetectorParams::Seasonal(p) => seasonal_settings::fit(input, p, config),
         }
     }
 }
@@ -121,6 +139,8 @@ pub struct DetectorConfig {
     pub iforest: IsolationForestSettings,
     /// Local Outlier Factor's settings.
     pub lof: LofSettings,
+    /// The seasonal baseline's settings.
+    pub seasonal: SeasonalSettings,
 }
 
 impl Default for DetectorConfig {
@@ -133,6 +153,7 @@ impl Default for DetectorConfig {
             scaling: Scaling::None,
             iforest: IsolationForestSettings::default(),
             lof: LofSettings::default(),
+            seasonal: SeasonalSettings::default(),
         }
     }
 }
@@ -148,12 +169,23 @@ impl DetectorConfig {
                 DetectorParams::IsolationForest(self.iforest.validate(c)?)
             }
             Algorithm::Lof => DetectorParams::Lof(self.lof.validate(c)?),
+            Algorithm::Seasonal => DetectorParams::Seasonal(self.seasonal.validate(c)?),
         })
+    }
+
+    /// The scaling the chosen detector works with: the seasonal baseline works on the values
+    /// as they are (its expected values and bands are in the data's units); the others use
+    /// [`DetectorConfig::scaling`].
+    pub fn effective_scaling(&self) -> Scaling {
+        match self.algorithm {
+            Algorithm::Seasonal => Scaling::None,
+            _ => self.scaling,
+        }
     }
 
     /// A one-line description, such as `Isolation Forest (100 trees, max_samples auto, seed 0, contamination auto)`.
     pub fn describe(&self) -> String {
-        let scaling = if self.scaling == Scaling::None {
+        let scaling = if self.effective_scaling() == Scaling::None {
             String::new()
         } else {
             format!(", {} scaling", self.scaling)
@@ -161,6 +193,7 @@ impl DetectorConfig {
         let settings = match self.algorithm {
             Algorithm::IsolationForest => self.iforest.describe(),
             Algorithm::Lof => self.lof.describe(),
+            Algorithm::Seasonal => self.seasonal.describe(),
         };
         let threshold = match self.threshold {
             ThresholdMode::Contamination => format!("contamination {}", self.contamination),
@@ -189,6 +222,8 @@ struct StoredDetectorConfig {
     iforest: Option<IsolationForestSettings>,
     #[serde(deserialize_with = "present")]
     lof: Option<LofSettings>,
+    #[serde(deserialize_with = "present")]
+    seasonal: Option<SeasonalSettings>,
     #[serde(deserialize_with = "present")]
     n_estimators: Option<usize>,
     #[serde(deserialize_with = "present")]
@@ -232,6 +267,7 @@ impl From<StoredDetectorConfig> for DetectorConfig {
             scaling: s.scaling,
             iforest,
             lof,
+            seasonal: s.seasonal.unwrap_or_default(),
         }
     }
 }
@@ -363,6 +399,8 @@ pub enum FittedDetector {
     Forest(FittedIsolationForest),
     /// Local Outlier Factor (novelty scoring against the training rows).
     Lof(FittedLof),
+    /// Seasonal baseline (a new row is scored as the interval after the last row).
+    Seasonal(Arc<FittedSeasonal>),
 }
 
 impl FittedDetector {
@@ -371,16 +409,18 @@ impl FittedDetector {
         Ok(-match self {
             FittedDetector::Forest(f) => f.score_one(row)?,
             FittedDetector::Lof(l) => l.score_one(row)?,
+            FittedDetector::Seasonal(s) => return Ok(s.score_next(row)?),
         })
     }
 
     /// The feature that explains each of `rows` most (an index into the columns of `x`, the
-    /// matrix the detector was fitted on): the forest's own splits, or the largest robust
-    /// z-score for LOF.
+    /// matrix the detector was fitted on): the forest's own splits, the largest robust
+    /// z-score for LOF, the largest |z| against the baseline for the seasonal baseline.
     pub fn explain(&self, x: &Matrix, rows: &[usize]) -> Result<Vec<usize>, FitError> {
         match self {
             FittedDetector::Forest(f) => f.explain(x, rows),
             FittedDetector::Lof(_) => Ok(RobustExplainer::fit(x).top_features(x, rows)),
+            FittedDetector::Seasonal(s) => Ok(s.top_features(rows)),
         }
     }
 }
@@ -398,11 +438,13 @@ pub struct FitOutcome {
     pub reused: bool,
 }
 
-/// What a fit gets besides its parameters: the prepared (selected, scaled) matrix, what
-/// earlier fits on the same matrix left, and the cancel flag and progress.
+/// What a fit gets besides its parameters: the prepared (selected, scaled) matrix, the rows'
+/// times, what earlier fits on the same matrix left, and the cancel flag and progress.
 pub struct FitInput<'a> {
     /// The feature matrix, already selected and scaled.
     pub x: &'a Matrix<'a>,
+    /// Each row's time (epoch milliseconds) when the data has a time column.
+    pub times: Option<&'a [i64]>,
     /// What earlier fits on this matrix left for later ones.
     pub reuse: &'a mut FitReuse,
     /// Cancel flag and progress.

@@ -1,10 +1,11 @@
 //! The detector panel: algorithm, threshold rule (contamination or automatic, with its risk),
 //! trees, samples, neighbours, seed, features and scaling. Every change sends the settings; the analysis session decides whether to refit,
 //! re-threshold or reuse the neighbour lists. Each detector's own settings are drawn by its
-//! file here (`iforest`, `lof`).
+//! file here (`iforest`, `lof`, `seasonal`).
 
 mod iforest;
 mod lof;
+mod seasonal;
 
 use egui::Ui;
 
@@ -40,15 +41,19 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, actions: &mut Vec<Action>) {
             iforest::ui(ui, &mut config.iforest, rows);
         }
         Algorithm::Lof => lof::ui(ui, &mut config.lof),
+        Algorithm::Seasonal => seasonal::ui(ui, &mut config.seasonal),
     }
 
-    egui::ComboBox::from_label("Scaling")
-        .selected_text(config.scaling.to_string())
-        .show_ui(ui, |ui| {
-            ui.selectable_value(&mut config.scaling, Scaling::None, "none");
-            ui.selectable_value(&mut config.scaling, Scaling::Standard, "standard");
-            ui.selectable_value(&mut config.scaling, Scaling::Robust, "robust");
-        });
+    // The seasonal baseline works on the values as they are.
+    if config.algorithm != Algorithm::Seasonal {
+        egui::ComboBox::from_label("Scaling")
+            .selected_text(config.scaling.to_string())
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut config.scaling, Scaling::None, "none");
+                ui.selectable_value(&mut config.scaling, Scaling::Standard, "standard");
+                ui.selectable_value(&mut config.scaling, Scaling::Robust, "robust");
+            });
+    }
 
     if let Some(ds) = &state.dataset {
         ui.label("Features");

@@ -1,0 +1,28 @@
+//! The detector panel's seasonal baseline settings: cycles and the count-noise floor.
+
+use egui::Ui;
+
+use crate::detect::SeasonalSettings;
+
+/// Draws the seasonal baseline's settings.
+pub fn ui(ui: &mut Ui, settings: &mut SeasonalSettings) {
+    ui.add(egui::Slider::new(&mut settings.cycles, 2..=8).text("Cycles"))
+        .on_hover_text(
+            "How many past days (or weeks) at the same time the expected value is the median of. \
+             More is steadier and slower to follow a changed rhythm.",
+        );
+    ui.add(
+        egui::Slider::new(&mut settings.count_floor, 0.0..=3.0)
+            .step_by(0.1)
+            .text("Count-noise floor"),
+    )
+    .on_hover_text(
+        "The least scale, in MADs of a Poisson count at the expected value, so that a quiet \
+         series does not alarm on a few requests more. 0 for series that are not counts.",
+    );
+    ui.label(
+        egui::RichText::new("Needs a time column; works on the values as they are (no scaling).")
+            .weak()
+            .small(),
+    );
+}

@@ -1,0 +1,120 @@
+//! A seasonal verdict in words: "Region 3 = 1,054 on Thu 14 Jan 2021 14:00, expected 210
+//! (180-250): 14 MADs above".
+
+use super::state::PointScore;
+
+/// One feature's verdict at time `t_ms` in words. The time shows the hour when the interval is
+/// under a day; the numbers are rounded to what can be read (thousands separated).
+pub fn in_words(feature: &str, point: &PointScore, t_ms: i64, interval_ms: i64) -> String {
+    let when = when(t_ms, interval_ms);
+    let direction = if point.z >= 0.0 { "above" } else { "below" };
+    let mads = point.z.abs();
+    let mads = if mads >= 10.0 {
+        format!("{mads:.0}")
+    } else {
+        format!("{mads:.1}")
+    };
+    let warm = if point.warm_up {
+        " (warm-up: little history yet)"
+    } else {
+        ""
+    };
+    // "180-250", or "-13.5 to 309" when a dash would read as a minus sign.
+    let to = if point.lower < 0.0 { " to " } else { "-" };
+    format!(
+        "{feature} = {} on {when}, expected {} ({}{to}{}): {mads} MADs {direction}{warm}",
+        number(point.observed),
+        number(point.expected),
+        number(point.lower),
+        number(point.upper),
+    )
+}
+
+/// The time of a bucket, such as `Thu 14 Jan 2021 14:00` (or `Thu 14 Jan 2021` for daily data).
+fn when(t_ms: i64, interval_ms: i64) -> String {
+    match chrono::DateTime::from_timestamp_millis(t_ms) {
+        Some(t) if interval_ms >= super::periods::DAY_MS => t.format("%a %-d %b %Y").to_string(),
+        Some(t) => t.format("%a %-d %b %Y %H:%M").to_string(),
+        None => format!("{t_ms} ms"),
+    }
+}
+
+/// A number as people read it: whole with thousands separators from 100 up, three significant
+/// digits below.
+pub fn number(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    if v.abs() >= 100.0 {
+        let whole = format!("{:.0}", v.abs());
+        let mut out = String::with_capacity(whole.len() + whole.len() / 3 + 1);
+        if v < 0.0 && whole != "0" {
+            out.push('-');
+        }
+        for (i, c) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    } else if v == 0.0 {
+        "0".to_string()
+    } else {
+        let digits = (2 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;
+        let s = format!("{v:.digits$}");
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_verdict_reads_like_the_issue_asks() {
+        let p = PointScore {
+            observed: 1054.0,
+            expected: 210.2,
+            scale: 60.3,
+            lower: 180.0,
+            upper: 250.4,
+            z: 14.0,
+            warm_up: false,
+        };
+        // 2021-01-14 14:00 UTC, a Thursday.
+        let t = 1_610_632_800_000;
+        assert_eq!(
+            in_words("Region 3", &p, t, 3_600_000),
+            "Region 3 = 1,054 on Thu 14 Jan 2021 14:00, expected 210 (180-250): 14 MADs above"
+        );
+        let low = PointScore {
+            observed: 3.0,
+            z: -5.25,
+            warm_up: true,
+            ..p
+        };
+        assert_eq!(
+            in_words("Region 3", &low, t, 86_400_000),
+            "Region 3 = 3 on Thu 14 Jan 2021, expected 210 (180-250): 5.2 MADs below \
+             (warm-up: little history yet)"
+        );
+        let wide = PointScore { lower: -13.54, ..p };
+        assert!(in_words("R", &wide, t, 3_600_000).contains("expected 210 (-13.5 to 250)"));
+    }
+
+    #[test]
+    fn numbers_are_readable() {
+        assert_eq!(number(1_234_567.4), "1,234,567");
+        assert_eq!(number(-1234.0), "-1,234");
+        assert_eq!(number(12.345), "12.3");
+        assert_eq!(number(0.012_34), "0.0123");
+        assert_eq!(number(0.0), "0");
+        assert_eq!(number(100.0), "100");
+        assert_eq!(number(5.0), "5");
+    }
+}

@@ -1,0 +1,176 @@
+//! The seasonal baseline fitted on a table: its verdict on every row (scores, expected values,
+//! bands) and the state after the last row, which scores a new row ("what if" it came next).
+
+use std::sync::Arc;
+
+use super::state::PointScore;
+use super::{score_table, SeasonalError, SeasonalParams, SeasonalScores};
+use crate::detect::{Contamination, TrainingScores};
+
+/// A seasonal baseline run over a table.
+#[derive(Debug, Clone)]
+pub struct FittedSeasonal {
+    scores: Arc<SeasonalScores>,
+    training: TrainingScores,
+    warnings: Vec<String>,
+}
+
+impl FittedSeasonal {
+    /// Scores every row of `columns` at `times_ms` causally (see [`score_table`]); flags follow
+    /// `contamination`, where `auto` is the band (a row is flagged when a feature leaves it).
+    pub fn fit(
+        times_ms: &[i64],
+        columns: &[&[f64]],
+        params: SeasonalParams,
+        contamination: Contamination,
+    ) -> Result<Self, SeasonalError> {
+        let scores = score_table(times_ms, columns, None, params)?;
+        // scikit-learn's convention for the stored scores: lower is more anomalous.
+        let training = TrainingScores::new(
+            scores.scores.iter().map(|s| -s).collect(),
+            -scores.params.band_mads,
+            contamination,
+        );
+        let warnings = warnings(&scores);
+        Ok(FittedSeasonal {
+            scores: Arc::new(scores),
+            training,
+            warnings,
+        })
+    }
+
+    /// The verdict on every row.
+    pub fn scores(&self) -> &SeasonalScores {
+        &self.scores
+    }
+
+    /// The verdict on every row, shared.
+    pub fn scores_arc(&self) -> Arc<SeasonalScores> {
+        Arc::clone(&self.scores)
+    }
+
+    /// The training scores (for flags under any contamination).
+    pub fn training(&self) -> &TrainingScores {
+        &self.training
+    }
+
+    /// What the user should know about this run: the interval and periods found, warm-up
+    /// rows, missing intervals and repeated ones.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// The anomaly score of one new row if it came in the interval after the last row.
+    pub fn score_next(&self, values: &[f64]) -> Result<f64, SeasonalError> {
+        let mut state = self.scores.state.clone();
+        let t = state.next_time_ms().unwrap_or(0);
+        Ok(state.update(t, values)?.score)
+    }
+
+    /// The feature with the largest |z| of each of `rows`.
+    pub fn top_features(&self, rows: &[usize]) -> Vec<usize> {
+        rows.iter().map(|&r| self.scores.top[r]).collect()
+    }
+
+    /// One feature's verdict at `row`, given the value observed there.
+    pub fn point(&self, feature: usize, row: usize, observed: f64) -> PointScore {
+        self.scores.point(feature, row, observed)
+    }
+
+    /// The verdict of `row`'s top feature in words (see [`SeasonalScores::row_in_words`]).
+    pub fn row_in_words(
+        &self,
+        row: usize,
+        names: &[String],
+        columns: &[&[f64]],
+        t_ms: i64,
+    ) -> String {
+        self.scores.row_in_words(row, names, columns, t_ms)
+    }
+}
+
+/// The interval, periods, warm-up rows, missing and repeated intervals of a run, in words.
+fn warnings(s: &SeasonalScores) -> Vec<String> {
+    let interval = interval_in_words(s.interval_ms);
+    let periods = if s.periods.is_empty() {
+        "no seasonal period (the history is shorter than two days, or two weeks for a weekly \
+         rhythm, or the interval does not divide a day)"
+            .to_string()
+    } else {
+        let list: Vec<String> = s.periods.iter().map(|p| format!("{p} intervals")).collect();
+        format!("seasonal periods of {}", list.join(" and "))
+    };
+    let warm = s.warm_up.iter().filter(|&&w| w).count();
+    let mut out = vec![format!(
+        "seasonal baseline: one row per {interval}, {periods}; {warm} warm-up rows scored with \
+         little history"
+    )];
+    if s.missing_buckets > 0 {
+        out.push(format!(
+            "{} intervals of {interval} have no row; they are skipped, not counted as zero",
+            s.missing_buckets
+        ));
+    }
+    if s.repeated_rows > 0 {
+        out.push(format!(
+            "{} rows fall in an interval of {interval} seen before (a second row, or out of time \
+             order); they are scored but not learnt from",
+            s.repeated_rows
+        ));
+    }
+    out
+}
+
+/// An interval such as `1 h`, `5 min`, `1 day`.
+fn interval_in_words(ms: i64) -> String {
+    const UNITS: [(i64, &str); 5] = [
+        (604_800_000, "week"),
+        (86_400_000, "day"),
+        (3_600_000, "h"),
+        (60_000, "min"),
+        (1_000, "s"),
+    ];
+    for (unit, name) in UNITS {
+        if ms >= unit && ms % unit == 0 {
+            let n = ms / unit;
+            let plural = if n > 1 && unit >= 86_400_000 { "s" } else { "" };
+            return format!("{n} {name}{plural}");
+        }
+    }
+    format!("{ms} ms")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fit_flags_what_leaves_the_band_and_scores_a_next_row() {
+        let hour = 3_600_000;
+        let times: Vec<i64> = (0..24 * 23).map(|t| t * hour).collect();
+        let mut y: Vec<f64> = (0..24 * 23)
+            .map(|t| 200.0 + 100.0 * ((t % 24) as f64 / 24.0 * std::f64::consts::TAU).sin())
+            .map(|v| v + ((v * 7.3) % 9.0))
+            .collect();
+        y[540] += 2_000.0;
+        let fit = FittedSeasonal::fit(
+            &times,
+            &[&y],
+            SeasonalParams::default(),
+            Contamination::Auto,
+        )
+        .expect("fit");
+        assert!(fit.training().flags(Contamination::Auto)[540]);
+        assert_eq!(fit.top_features(&[540]), vec![0]);
+        let words = fit.row_in_words(540, &["Requests".to_string()], &[&y], times[540]);
+        assert!(words.starts_with("Requests = 2,"), "{words}");
+        assert!(words.contains("MADs above"), "{words}");
+        // The next hour (phase 0 again after 552 hours): its usual value is calm, a spike is not.
+        let usual = y[24 * 22];
+        assert!(fit.score_next(&[usual]).expect("next") < 5.0);
+        assert!(fit.score_next(&[usual + 2_000.0]).expect("next") > 20.0);
+        assert!(fit.warnings()[0].starts_with("seasonal baseline: one row per 1 h, seasonal periods of 24 intervals and 168 intervals"), "{:?}", fit.warnings());
+        assert_eq!(interval_in_words(86_400_000), "1 day");
+        assert_eq!(interval_in_words(300_000), "5 min");
+    }
+}

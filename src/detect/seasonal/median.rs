@@ -1,0 +1,127 @@
+//! Medians of the few values the seasonal state keeps: a small sort for the handful of cycles
+//! of one phase, a selection for the window of residuals. Neither allocates.
+
+/// The median of `values` (at most [`SMALL`] of them), by insertion sort of a copy on the stack;
+/// `None` when empty. For an even count it is the mean of the two middle values.
+pub fn small_median(values: &[f64]) -> Option<f64> {
+    let n = values.len().min(SMALL);
+    if n == 0 {
+        return None;
+    }
+    if n == SMALL {
+        return Some(median_of_eight(values));
+    }
+    let mut a = [0.0f64; SMALL];
+    a[..n].copy_from_slice(&values[..n]);
+    for i in 1..n {
+        let v = a[i];
+        let mut j = i;
+        while j > 0 && a[j - 1] > v {
+            a[j] = a[j - 1];
+            j -= 1;
+        }
+        a[j] = v;
+    }
+    Some(middle_of_sorted(&a[..n]))
+}
+
+/// The most values [`small_median`] takes.
+pub const SMALL: usize = 8;
+
+/// The median of eight values by a sorting network (Knuth, TAOCP vol. 3, 5.3.4: 19
+/// comparators for n = 8): branch-free min/max, no mispredicted branches on random data. The
+/// values are finite (only finite values are learnt).
+fn median_of_eight(values: &[f64]) -> f64 {
+    let mut a = [0.0f64; 8];
+    a.copy_from_slice(&values[..8]);
+    const NET: [(usize, usize); 19] = [
+        (0, 2),
+        (1, 3),
+        (4, 6),
+        (5, 7),
+        (0, 4),
+        (1, 5),
+        (2, 6),
+        (3, 7),
+        (0, 1),
+        (2, 3),
+        (4, 5),
+        (6, 7),
+        (2, 4),
+        (3, 5),
+        (1, 4),
+        (3, 6),
+        (1, 2),
+        (3, 4),
+        (5, 6),
+    ];
+    for (i, j) in NET {
+        let (lo, hi) = (a[i].min(a[j]), a[i].max(a[j]));
+        a[i] = lo;
+        a[j] = hi;
+    }
+    (a[3] + a[4]) / 2.0
+}
+
+/// The median of `values`, reordering them in place (selection, O(n)); 0 when empty.
+pub fn median_in_place(values: &mut [f64]) -> f64 {
+    let n = values.len();
+    if n == 0 {
+        return 0.0;
+    }
+    let mid = n / 2;
+    let (lower, upper, _) = values.select_nth_unstable_by(mid, f64::total_cmp);
+    let upper = *upper;
+    if n % 2 == 1 {
+        upper
+    } else {
+        let below = lower.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (below + upper) / 2.0
+    }
+}
+
+/// The median of an ascending slice that is not empty.
+fn middle_of_sorted(a: &[f64]) -> f64 {
+    let n = a.len();
+    if n % 2 == 1 {
+        a[n / 2]
+    } else {
+        (a[n / 2 - 1] + a[n / 2]) / 2.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_agree_with_sorting() {
+        assert_eq!(small_median(&[]), None);
+        assert_eq!(small_median(&[3.0]), Some(3.0));
+        assert_eq!(small_median(&[3.0, 1.0]), Some(2.0));
+        assert_eq!(small_median(&[5.0, 1.0, 900.0, 2.0, 3.0]), Some(3.0));
+        let mut v = vec![9.0, 1.0, 7.0, 3.0, 5.0, 2.0];
+        assert_eq!(median_in_place(&mut v), 4.0);
+        let mut w = vec![9.0, 1.0, 7.0];
+        assert_eq!(median_in_place(&mut w), 7.0);
+        assert_eq!(median_in_place(&mut []), 0.0);
+        // The network for eight agrees with sorting on every order of a few sets.
+        let mut x: u64 = 1;
+        for _ in 0..2000 {
+            let mut v = [0.0; 8];
+            for e in v.iter_mut() {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                *e = ((x >> 33) % 50) as f64 - 25.0;
+            }
+            let mut sorted = v;
+            sorted.sort_by(f64::total_cmp);
+            assert_eq!(
+                small_median(&v),
+                Some((sorted[3] + sorted[4]) / 2.0),
+                "{v:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! The seasonal detector's state, updated one row at a time: the batch scorer and the live
+//! monitor both go through [`SeriesState::step`], so a batch gives exactly (bit for bit) the
+//! numbers of feeding the rows one by one. The state is serialisable (serde), so a monitor can
+//! save it and continue after a restart.
+//!
+//! Each row is scored from the rows before it only; then, unless its bucket was seen before
+//! (see [`super::grid`]), it is learnt. The row's score is the largest |z| of its features:
+//! an anomaly in one series is an anomaly of the row, and a sum or mean would dilute one
+//! region's spike among five quiet ones (the explanation then names that feature).
+
+use serde::{Deserialize, Serialize};
+
+use super::baseline::Baseline;
+use super::grid::{Grid, Placement};
+use super::scale::{floor, ResidualScale};
+use super::{SeasonalError, SeasonalParams};
+
+/// How far (in scales) one row can pull the level: Huber's clip of the level update.
+pub const LEVEL_CLIP: f64 = 3.0;
+
+/// The fewest residuals behind a scale before it is trusted (rows before are warm-up).
+pub const MIN_RESIDUALS: usize = 8;
+
+/// One feature's verdict on one row.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PointScore {
+    /// The value seen.
+    pub observed: f64,
+    /// The expected value from the rows before (the observed value itself on the first row).
+    pub expected: f64,
+    /// The robust scale the residual is divided by (a MAD, at least the count floor).
+    pub scale: f64,
+    /// The lower end of the band the baseline allows (`expected - band_mads * scale`).
+    pub lower: f64,
+    /// The upper end of the band.
+    pub upper: f64,
+    /// The signed robust z: `(observed - expected) / scale`, in MADs (0 for a missing value).
+    pub z: f64,
+    /// Scored before the baseline had its full history here.
+    pub warm_up: bool,
+}
+
+/// The signed robust z of a point (0 where it is undefined, such as a missing value).
+pub fn robust_z(observed: f64, expected: f64, scale: f64) -> f64 {
+    let z = (observed - expected) / scale;
+    if z.is_nan() {
+        0.0
+    } else {
+        z
+    }
+}
+
+/// The state of one feature series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesState {
+    baseline: Baseline,
+    scale: ResidualScale,
+}
+
+impl SeriesState {
+    /// A fresh series with `periods` (ascending, in buckets).
+    pub fn new(periods: &[usize], params: &SeasonalParams) -> Self {
+        SeriesState {
+            baseline: Baseline::new(periods, params.cycles, params.level_window(periods)),
+            scale: ResidualScale::new(params.scale_window),
+        }
+    }
+
+    /// Scores `y` at `bucket` from what came before, then learns it unless `repeat`. A value
+    /// that is not finite is scored 0 and not learnt.
+    pub fn step(
+        &mut self,
+        bucket: i64,
+        y: f64,
+        repeat: bool,
+        params: &SeasonalParams,
+    ) -> PointScore {
+        let e = self.baseline.expect(bucket, self.scale.mad());
+        let (expected, scale) = match e.value {
+            Some(v) => (v, self.scale.scale(v, params.count_floor)),
+            None => (y, floor(y, params.count_floor)),
+        };
+        let z = robust_z(y, expected, scale);
+        if !repeat && y.is_finite() {
+            if e.value.is_some() {
+                self.scale.push(y - expected);
+            }
+            self.scale.push_value(y);
+            let clip = if self.scale.count() == 0 {
+                f64::INFINITY
+            } else {
+                LEVEL_CLIP * scale
+            };
+            self.baseline.learn(y, &e, clip);
+        }
+        let band = params.band_mads * scale;
+        PointScore {
+            observed: y,
+            expected,
+            scale,
+            lower: expected - band,
+            upper: expected + band,
+            z,
+            warm_up: !e.complete || self.scale.count() < MIN_RESIDUALS,
+        }
+    }
+}
+
+/// One row's verdict.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct RowScore {
+    /// The row's bucket on the grid.
+    pub bucket: i64,
+    /// Buckets with no row just before this one.
+    pub missing_before: u64,
+    /// The bucket was seen before: scored, not learnt.
+    pub repeat: bool,
+    /// The anomaly score: the largest |z| of the features (higher = more anomalous).
+    pub score: f64,
+    /// The feature with that |z| (an index into the values given).
+    pub top: usize,
+    /// Any feature was still warming up.
+    pub warm_up: bool,
+    /// One verdict per feature.
+    pub points: Vec<PointScore>,
+}
+
+/// The largest |z| and its feature (the first on ties); `(0, 0)` for no features.
+pub fn combine<I: IntoIterator<Item = f64>>(zs: I) -> (f64, usize) {
+    let mut best = (0.0, 0);
+    for (i, z) in zs.into_iter().enumerate() {
+        if z.abs() > best.0 {
+            best = (z.abs(), i);
+        }
+    }
+    best
+}
+
+/// The whole detector state of a stream of rows: the grid, and one series state per feature.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeasonalState {
+    params: SeasonalParams,
+    periods: Vec<usize>,
+    grid: Grid,
+    series: Vec<SeriesState>,
+}
+
+impl SeasonalState {
+    /// A state for `features` series on a grid of `interval_ms` with `periods` (in buckets;
+    /// see [`super::periods`]).
+    pub fn new(
+        interval_ms: i64,
+        periods: &[usize],
+        features: usize,
+        params: SeasonalParams,
+    ) -> Result<Self, SeasonalError> {
+        let params = params.validate()?;
+        let mut periods = periods.to_vec();
+        periods.sort_unstable();
+        periods.dedup();
+        periods.retain(|&p| p >= 2);
+        periods.truncate(super::baseline::MAX_PERIODS);
+        Ok(SeasonalState {
+            series: (0..features)
+                .map(|_| SeriesState::new(&periods, &params))
+                .collect(),
+            grid: Grid::new(interval_ms),
+            periods,
+            params,
+        })
+    }
+
+    /// A state from its parts (the batch scorer's series after the last row).
+    pub(super) fn from_parts(
+        params: SeasonalParams,
+        periods: Vec<usize>,
+        grid: Grid,
+        series: Vec<SeriesState>,
+    ) -> Self {
+        SeasonalState {
+            params,
+            periods,
+            grid,
+            series,
+        }
+    }
+
+    /// The time of the bucket after the latest one seen (the next row of a regular series).
+    pub fn next_time_ms(&self) -> Option<i64> {
+        self.grid.next_time_ms()
+    }
+
+    /// The periods in use, in buckets.
+    pub fn periods(&self) -> &[usize] {
+        &self.periods
+    }
+
+    /// The sampling interval in milliseconds.
+    pub fn interval_ms(&self) -> i64 {
+        self.grid.interval_ms()
+    }
+
+    /// The settings.
+    pub fn params(&self) -> &SeasonalParams {
+        &self.params
+    }
+
+    /// Scores one row (time `t_ms`, one value per feature) and learns it.
+    pub fn update(&mut self, t_ms: i64, values: &[f64]) -> Result<RowScore, SeasonalError> {
+        let mut out = RowScore::default();
+        self.update_into(t_ms, values, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`SeasonalState::update`] into a reused verdict (no allocation once it has its size).
+    pub fn update_into(
+        &mut self,
+        t_ms: i64,
+        values: &[f64],
+        out: &mut RowScore,
+    ) -> Result<(), SeasonalError> {
+        if values.len() != self.series.len() {
+            return Err(SeasonalError::Width {
+                expected: self.series.len(),
+                found: values.len(),
+            });
+        }
+        let Placement {
+            bucket,
+            missing_before,
+            repeat,
+        } = self.grid.place(t_ms);
+        out.points.clear();
+        for (series, &y) in self.series.iter_mut().zip(values) {
+            out.points
+                .push(series.step(bucket, y, repeat, &self.params));
+        }
+        let (score, top) = combine(out.points.iter().map(|p| p.z));
+        out.bucket = bucket;
+        out.missing_before = missing_before;
+        out.repeat = repeat;
+        out.score = score;
+        out.top = top;
+        out.warm_up = out.points.iter().any(|p| p.warm_up);
+        Ok(())
+    }
+}

@@ -1,0 +1,227 @@
+//! Tests across the seasonal modules: the causal state against the batch scorer, restarts from
+//! a saved state, missing buckets and spikes found on a seasonal series.
+
+use proptest::prelude::*;
+
+use super::periods::choose_periods;
+use super::{score_table, SeasonalParams, SeasonalState};
+
+const HOUR: i64 = 3_600_000;
+
+/// Hourly traffic with a daily and a weekly rhythm and deterministic noise.
+fn traffic(t: i64, seed: u64) -> f64 {
+    let day = ((t % 24) as f64 / 24.0 * std::f64::consts::TAU).sin();
+    let weekend = if (t / 24) % 7 >= 5 { 0.6 } else { 1.0 };
+    let mut h = (t as u64 ^ seed).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    h ^= h >> 29;
+    let noise = (h % 1000) as f64 / 1000.0 - 0.5;
+    weekend * (500.0 + 300.0 * day) + 40.0 * noise
+}
+
+/// Rows of `(time, values)` from a description: which hours are left out, repeated, spiked.
+fn rows(
+    n: i64,
+    features: usize,
+    seed: u64,
+    gaps: &[i64],
+    spikes: &[i64],
+) -> (Vec<i64>, Vec<Vec<f64>>) {
+    let mut times = Vec::new();
+    let mut cols = vec![Vec::new(); features];
+    for t in 0..n {
+        if gaps.contains(&t) {
+            continue;
+        }
+        // Irregular: a few minutes into the hour.
+        times.push(t * HOUR + (t % 7) * 60_000);
+        for (f, c) in cols.iter_mut().enumerate() {
+            let mut y = traffic(t, seed + f as u64);
+            if spikes.contains(&t) && f == (t as usize % features) {
+                y *= 4.0;
+            }
+            c.push(y);
+        }
+        if t % 97 == 3 {
+            // A second row in the same hour.
+            times.push(t * HOUR + 30 * 60_000);
+            for (f, c) in cols.iter_mut().enumerate() {
+                c.push(traffic(t, seed + 100 + f as u64));
+            }
+        }
+    }
+    (times, cols)
+}
+
+/// Feeds the rows one by one; returns every row's verdict.
+fn one_by_one(
+    state: &mut SeasonalState,
+    times: &[i64],
+    cols: &[Vec<f64>],
+    from: usize,
+) -> Vec<super::RowScore> {
+    let mut out = Vec::new();
+    for r in from..times.len() {
+        let values: Vec<f64> = cols.iter().map(|c| c[r]).collect();
+        out.push(state.update(times[r], &values).expect("update"));
+    }
+    out
+}
+
+fn check_same(times: &[i64], cols: &[Vec<f64>], params: SeasonalParams) {
+    let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+    let batch = score_table(times, &refs, None, params).expect("batch");
+    let mut state =
+        SeasonalState::new(batch.interval_ms, &batch.periods, cols.len(), params).expect("state");
+    let rows = one_by_one(&mut state, times, cols, 0);
+    assert_eq!(state, batch.state, "the state after the last row");
+    for (r, row) in rows.iter().enumerate() {
+        assert_eq!(
+            row.score.to_bits(),
+            batch.scores[r].to_bits(),
+            "score of row {r}"
+        );
+        assert_eq!(row.top, batch.top[r], "top of row {r}");
+        assert_eq!(row.warm_up, batch.warm_up[r], "warm-up of row {r}");
+        for (f, p) in row.points.iter().enumerate() {
+            assert_eq!(
+                p.expected.to_bits(),
+                batch.expected[f][r].to_bits(),
+                "row {r} f {f}"
+            );
+            assert_eq!(
+                p.scale.to_bits(),
+                batch.scale[f][r].to_bits(),
+                "row {r} f {f}"
+            );
+            assert_eq!(p.z.to_bits(), batch.z(f, r, cols[f][r]).to_bits());
+            assert_eq!((p.lower, p.upper), batch.band(f, r));
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Batch scoring is feeding the rows one by one, bit for bit, with gaps, repeats and spikes.
+    #[test]
+    fn batch_equals_one_by_one(
+        n in 30i64..900,
+        features in 1usize..4,
+        seed in any::<u64>(),
+        gaps in proptest::collection::vec(0i64..900, 0..30),
+        spikes in proptest::collection::vec(0i64..900, 0..10),
+        cycles in 2usize..=8,
+        window in 8usize..200,
+    ) {
+        let (times, cols) = rows(n, features, seed, &gaps, &spikes);
+        let params = SeasonalParams { cycles, scale_window: window, ..SeasonalParams::default() };
+        check_same(&times, &cols, params);
+    }
+}
+
+#[test]
+fn batch_equals_one_by_one_on_long_series_with_missing_values() {
+    let (times, mut cols) = rows(24 * 7 * 6, 3, 7, &[50, 51, 52, 400], &[300, 900]);
+    cols[1][200] = f64::NAN;
+    check_same(&times, &cols, SeasonalParams::default());
+}
+
+#[test]
+fn a_saved_state_continues_exactly_where_it_stopped() {
+    let (times, cols) = rows(24 * 7 * 4, 2, 3, &[100], &[500]);
+    let periods = choose_periods(HOUR, 24 * 7 * 4, 8);
+    let params = SeasonalParams::default();
+    let mut straight = SeasonalState::new(HOUR, &periods, 2, params).expect("state");
+    let all = one_by_one(&mut straight, &times, &cols, 0);
+    let cut = 333;
+    let mut first = SeasonalState::new(HOUR, &periods, 2, params).expect("state");
+    one_by_one(&mut first, &times[..cut], &cols, 0);
+    let saved = serde_json::to_string(&first).expect("save");
+    let mut restored: SeasonalState = serde_json::from_str(&saved).expect("restore");
+    assert_eq!(restored, first);
+    let rest = one_by_one(&mut restored, &times, &cols, cut);
+    assert_eq!(rest, all[cut..]);
+    assert_eq!(restored, straight);
+}
+
+#[test]
+fn spikes_are_found_and_quiet_hours_are_not() {
+    let spikes = [24 * 30 + 3, 24 * 33 + 15, 24 * 40 + 20];
+    let (times, cols) = rows(24 * 7 * 8, 3, 11, &[], &spikes);
+    let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+    let s = score_table(&times, &refs, None, SeasonalParams::default()).expect("score");
+    assert_eq!(s.interval_ms, HOUR);
+    assert_eq!(s.periods, vec![24, 168]);
+    // The top three scores after the warm-up are the spikes (one row per hour here, except
+    // the repeated rows, which are looked up by time).
+    let mut ranked: Vec<usize> = (0..times.len()).filter(|&r| !s.warm_up[r]).collect();
+    ranked.sort_by(|&a, &b| s.scores[b].total_cmp(&s.scores[a]));
+    let mut top: Vec<i64> = ranked[..3].iter().map(|&r| times[r] / HOUR).collect();
+    top.sort_unstable();
+    assert_eq!(top, spikes);
+    let band = s.params.band_mads;
+    for &r in &ranked[..3] {
+        assert!(
+            s.scores[r] > 3.0 * band,
+            "spike at {r} scores {}",
+            s.scores[r]
+        );
+    }
+    // The band is 3.5 sigma of normal noise: over 4,000 points of noise a few may touch it, but
+    // nothing else comes near the spikes.
+    assert!(
+        s.scores[ranked[3]] < 1.5 * band,
+        "fourth {}",
+        s.scores[ranked[3]]
+    );
+    assert!(s.scores[ranked[2]] > 4.0 * s.scores[ranked[3]]);
+}
+
+#[test]
+fn missing_buckets_are_skipped_not_zeros() {
+    // A day of hours missing: the rows after it are scored against the seasonal shape, not
+    // against zeros, and the gap is counted.
+    let gap: Vec<i64> = (24 * 20..24 * 21).collect();
+    let (times, cols) = rows(24 * 28, 1, 5, &gap, &[]);
+    let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+    let s = score_table(&times, &refs, None, SeasonalParams::default()).expect("score");
+    assert_eq!(s.missing_buckets, 24);
+    let after = times
+        .iter()
+        .position(|&t| t >= 24 * 21 * HOUR)
+        .expect("after the gap");
+    for r in after..after + 48 {
+        assert!(
+            s.scores[r] < s.params.band_mads,
+            "row {r} scores {}",
+            s.scores[r]
+        );
+    }
+    // The gap is reported on the row after it.
+    let periods = s.periods.clone();
+    let mut state =
+        SeasonalState::new(HOUR, &periods, 1, SeasonalParams::default()).expect("state");
+    let v = one_by_one(&mut state, &times, &cols, 0);
+    assert_eq!(v[after].missing_before, 24);
+    assert!(v[after - 1].missing_before == 0);
+}
+
+#[test]
+fn the_first_rows_are_warm_up_and_errors_are_clear() {
+    let (times, cols) = rows(24 * 3, 1, 1, &[], &[]);
+    let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+    let s = score_table(&times, &refs, None, SeasonalParams::default()).expect("score");
+    assert_eq!(s.periods, vec![24]);
+    assert!(s.warm_up[0] && s.warm_up[23]);
+    assert_eq!(s.scores[0], 0.0);
+    assert!(!s.warm_up[times.len() - 1]);
+    assert!(score_table(&[5, 5], &[&[1.0, 2.0]], None, SeasonalParams::default()).is_err());
+    assert!(score_table(&[1, 2], &[&[1.0]], None, SeasonalParams::default()).is_err());
+    let mut st = SeasonalState::new(HOUR, &[24], 2, SeasonalParams::default()).expect("state");
+    assert!(st.update(0, &[1.0]).is_err());
+    let bad = SeasonalParams {
+        cycles: 1,
+        ..SeasonalParams::default()
+    };
+    assert!(SeasonalState::new(HOUR, &[24], 2, bad).is_err());
+}

@@ -1,0 +1,263 @@
+//! The seasonal baseline on the shared reference file: its 40 injected-spike rows against the
+//! rest.
+
+use std::sync::Arc;
+
+use trafficlens::data::{load, Dataset, LoadOptions};
+use trafficlens::detect::seasonal::{score_table, SeasonalParams};
+
+use crate::util::{bin, shared, tempdir};
+
+/// The reference file's spike rows: a whole number above 400 in any region (see
+/// `../shared/README.md`), read from the raw text.
+fn spike_rows() -> Vec<bool> {
+    let text = std::fs::read_to_string(shared("regional_web_traffic.csv")).expect("read");
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            line.trim_end_matches('\r')
+                .split(',')
+                .skip(1)
+                .any(|cell| !cell.contains('.') && cell.parse::<f64>().is_ok_and(|v| v > 400.0))
+        })
+        .collect()
+}
+
+fn reference() -> Arc<Dataset> {
+    Arc::new(load(shared("regional_web_traffic.csv"), &LoadOptions::default()).expect("load"))
+}
+
+#[test]
+#[ignore = "needs ../shared/data"]
+fn the_spike_rows_are_the_top_scores_of_the_reference_file() {
+    let ds = reference();
+    let spikes = spike_rows();
+    assert_eq!(spikes.len(), ds.n_rows());
+    assert_eq!(spikes.iter().filter(|&&s| s).count(), 40);
+    let time = ds.time.as_ref().expect("time column");
+    let columns: Vec<&[f64]> = ds.columns.iter().map(Vec::as_slice).collect();
+    let s = score_table(&time.millis, &columns, None, SeasonalParams::default()).expect("score");
+    assert_eq!(s.periods, vec![7]);
+    let mut ranked: Vec<usize> = (0..ds.n_rows()).collect();
+    ranked.sort_by(|&a, &b| s.scores[b].total_cmp(&s.scores[a]));
+    let caught = ranked[..40].iter().filter(|&&r| spikes[r]).count();
+    let band = s.params.band_mads;
+    let over_band: Vec<usize> = (0..ds.n_rows()).filter(|&r| s.scores[r] > band).collect();
+    let right = over_band.iter().filter(|&&r| spikes[r]).count();
+    eprintln!(
+        "top 40 scores: {caught} spike rows; over the band ({band:.2} MADs): {} rows, {right} of them spikes",
+        over_band.len()
+    );
+    for &r in ranked.iter().take(46) {
+        eprintln!(
+            "row {r} score {:.2} spike {} warm {}",
+            s.scores[r], spikes[r], s.warm_up[r]
+        );
+    }
+    assert_eq!(caught, 40);
+}
+
+/// The rows flagged in a scores file (`row,anomaly_score,flagged`).
+fn flagged_in(scores_csv: &str) -> Vec<usize> {
+    scores_csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            (cells.get(2) == Some(&"1")).then(|| cells[0].parse().expect("row"))
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "needs ../shared/data"]
+fn detect_seasonal_on_the_reference_file_flags_every_spike_row() {
+    let dir = tempdir();
+    let spikes = spike_rows();
+    let path = shared("regional_web_traffic.csv");
+    let run = |extra: &[&str]| -> Vec<usize> {
+        let out = dir.path().join("scores.csv");
+        let status = bin(dir.path())
+            .arg("detect")
+            .arg(&path)
+            .args(["--algo", "seasonal", "--force", "--scores-out"])
+            .arg(&out)
+            .args(extra)
+            .output()
+            .expect("run");
+        assert_eq!(status.status.code(), Some(0), "{status:?}");
+        flagged_in(&std::fs::read_to_string(&out).expect("scores"))
+    };
+    // The default threshold (the band): every spike row, and few others.
+    let flagged = run(&[]);
+    let right = flagged.iter().filter(|&&r| spikes[r]).count();
+    eprintln!(
+        "default threshold: {} rows flagged, {right} of the 40 spike rows",
+        flagged.len()
+    );
+    assert_eq!(right, 40);
+    assert!(flagged.len() <= 44, "{} flagged", flagged.len());
+    // A contamination of 40 rows: exactly the spike rows (they are the 40 top scores).
+    let c = format!("{}", 40.0 / spikes.len() as f64);
+    let flagged = run(&["--contamination", &c]);
+    let want: Vec<usize> = (0..spikes.len()).filter(|&r| spikes[r]).collect();
+    assert_eq!(flagged, want);
+}
+
+#[test]
+fn a_table_without_time_is_a_clear_error() {
+    let dir = tempdir();
+    let csv = dir.path().join("no_time.csv");
+    let mut text = String::from("a,b\n");
+    for i in 0..50 {
+        text.push_str(&format!("{},{}\n", i % 7, i % 5));
+    }
+    std::fs::write(&csv, text).expect("write");
+    let out = bin(dir.path())
+        .args(["detect", "no_time.csv", "--algo", "seasonal"])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(err.contains("no_time.csv"), "{err}");
+    assert!(err.contains("needs a time column"), "{err}");
+    assert!(err.contains("--time-column"), "{err}");
+}
+
+#[test]
+fn flagged_rows_of_the_seasonal_baseline_say_why_in_words() {
+    // Hourly traffic for three weeks with a daily rhythm, and a night at daytime level.
+    let dir = tempdir();
+    let mut text = String::from("time,requests\n");
+    for h in 0..24 * 21 {
+        let hour = h % 24;
+        let day = h / 24;
+        let base = if (8..20).contains(&hour) { 900 } else { 100 };
+        let wobble = (h * 37) % 23;
+        let v = if day == 18 && hour == 3 {
+            900
+        } else {
+            base + wobble
+        };
+        text.push_str(&format!("2024-01-{:02}T{hour:02}:00:00,{v}\n", day + 1));
+    }
+    std::fs::write(dir.path().join("hourly.csv"), text).expect("write");
+    let out = bin(dir.path())
+        .args([
+            "detect",
+            "hourly.csv",
+            "--algo",
+            "seasonal",
+            "--flagged-out",
+            "flagged.csv",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let flagged = std::fs::read_to_string(dir.path().join("flagged.csv")).expect("flagged");
+    let night = flagged
+        .lines()
+        .find(|l| l.starts_with("2024-01-19T03:00:00"))
+        .unwrap_or_else(|| panic!("the night surge is flagged: {flagged}"));
+    assert!(
+        night.contains("requests = 900 on Fri 19 Jan 2024 03:00, expected 1"),
+        "{night}"
+    );
+    assert!(night.contains("MADs above"), "{night}");
+    // Daytime hours at their usual level are not flagged.
+    assert!(!flagged.contains("2024-01-19T12:00:00"), "{flagged}");
+}
+
+#[test]
+fn the_session_rethresholds_the_seasonal_baseline_without_refitting() {
+    use trafficlens::analysis::{ScoreWork, Session};
+    use trafficlens::control::Control;
+    use trafficlens::data::load_source;
+    use trafficlens::detect::{Algorithm, Contamination, DetectorConfig};
+
+    let ds = Arc::new(
+        load_source(trafficlens::app::sample_source(), &LoadOptions::default()).expect("sample"),
+    );
+    let mut session = Session::new(Arc::clone(&ds));
+    let config = DetectorConfig {
+        algorithm: Algorithm::Seasonal,
+        ..DetectorConfig::default()
+    };
+    let first = session
+        .score(&config, &[], Control::default())
+        .expect("score");
+    assert_eq!(first.work, ScoreWork::Fitted);
+    let seasonal = session.seasonal().expect("the seasonal verdicts");
+    assert_eq!(seasonal.expected.len(), ds.n_features());
+    // `auto` flags exactly the rows where a feature leaves its band.
+    let band = seasonal.params.band_mads;
+    for (r, &flag) in first.detection.flags.iter().enumerate() {
+        assert_eq!(flag, first.detection.scores[r] > band, "row {r}");
+    }
+    let tenth = DetectorConfig {
+        contamination: Contamination::Fraction(0.1),
+        ..config
+    };
+    let again = session
+        .score(&tenth, &[], Control::default())
+        .expect("rethreshold");
+    assert_eq!(again.work, ScoreWork::Rethresholded);
+    assert_eq!(again.detection.scores, first.detection.scores);
+    let flagged = again.detection.flags.iter().filter(|&&f| f).count();
+    assert_eq!(flagged, (ds.n_rows() as f64 * 0.1).round() as usize);
+    // Scaling does not apply: asking for it changes nothing in the scores.
+    let scaled = DetectorConfig {
+        scaling: trafficlens::detect::Scaling::Robust,
+        ..config
+    };
+    let s = session
+        .score(&scaled, &[], Control::default())
+        .expect("scaled");
+    assert_eq!(s.detection.scores, first.detection.scores);
+    // The flagged rows say why, in words.
+    let f = session.flagged().expect("flagged");
+    let words = f.words.expect("words");
+    assert!(words.iter().all(|w| w.contains("MADs")), "{words:?}");
+    // "What if" scores a row as the next interval.
+    let calm: Vec<f64> = (0..ds.n_features())
+        .map(|c| ds.columns[c][ds.n_rows() - 7])
+        .collect();
+    let spike: Vec<f64> = calm.iter().map(|v| v * 5.0 + 1000.0).collect();
+    assert!(!session.what_if(&calm).expect("calm").flagged);
+    assert!(session.what_if(&spike).expect("spike").flagged);
+}
+
+#[test]
+fn the_app_shows_the_seasonal_band_and_why_a_row_is_flagged() {
+    use egui_kittest::kittest::Queryable;
+    use egui_kittest::Harness;
+    use trafficlens::app::{sample_source, Persisted, TrafficLensApp};
+    use trafficlens::detect::Algorithm;
+
+    let mut persisted = Persisted::default();
+    persisted.config.algorithm = Algorithm::Seasonal;
+    let app = TrafficLensApp::new(persisted, sample_source(), || {});
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut TrafficLensApp| app.ui_frame(ui), app);
+    let started = std::time::Instant::now();
+    while !(h.state().state.scores.is_some() && h.state().state.scoring.is_none()) {
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "gave up waiting for the scores"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        h.step();
+    }
+    h.step();
+    h.step();
+    let scores = h.state().state.scores.clone().expect("scores");
+    assert!(scores.seasonal.is_some(), "the band came with the scores");
+    h.get_by_label("expected");
+    h.get_by_label("why");
+    assert!(
+        h.query_all_by_label_contains(" MADs ").count() > 1,
+        "a flagged row is explained in words"
+    );
+}
