@@ -39,8 +39,8 @@ mod matrix;
 pub mod metrics;
 pub mod run;
 pub mod scale;
-pub mod spot;
 pub mod seasonal;
+pub mod spot;
 pub mod threshold;
 
 pub use error::{FitError, ParamsError};

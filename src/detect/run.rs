@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 use super::explain::RobustExplainer;
 use super::iforest::{self, IsolationForestSettings};
 use super::lof_settings::{self, LofSettings};
-use super::spot::{Risk, Tail, ThresholdMode};
 use super::seasonal::settings::{self as seasonal_settings, SeasonalSettings, ValidSeasonalParams};
 use super::seasonal::FittedSeasonal;
+use super::spot::{Risk, Tail, ThresholdMode};
 use super::{
     Contamination, FitError, FittedIsolationForest, FittedLof, Matrix, MaxSamples, NeighbourCache,
     Neighbourhood, ParamsError, Scaling, TrainingScores, ValidIsolationForestParams,

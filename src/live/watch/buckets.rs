@@ -14,7 +14,13 @@ use std::collections::{BTreeMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 /// The numbers of a bucket per subject, in this order.
-pub const FEATURES: [&str; 5] = ["requests", "bytes", "distinct clients", "4xx share", "5xx share"];
+pub const FEATURES: [&str; 5] = [
+    "requests",
+    "bytes",
+    "distinct clients",
+    "4xx share",
+    "5xx share",
+];
 
 /// Empty buckets filled with zeros at most when the log's time jumps.
 pub const MAX_FILL: i64 = 10_080;
@@ -151,7 +157,9 @@ impl Buckets {
             self.late += 1;
             return Vec::new();
         }
-        let host = host.filter(|h| !h.is_empty() && *h != "-").map(|h| format!("host {h}"));
+        let host = host
+            .filter(|h| !h.is_empty() && *h != "-")
+            .map(|h| format!("host {h}"));
         let host = match host {
             Some(h) if self.subjects.contains(&h) => Some(h),
             Some(h) if self.subjects.len() <= MAX_HOSTS => {

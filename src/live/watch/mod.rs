@@ -189,7 +189,9 @@ impl Watcher {
         };
         let point = &row.points[row.top];
         let reason = match kind {
-            AlertKind::Raised => explain::in_words(FEATURES[row.top], point, start_ms, self.bucket_ms),
+            AlertKind::Raised => {
+                explain::in_words(FEATURES[row.top], point, start_ms, self.bucket_ms)
+            }
             AlertKind::Recovered => format!(
                 "back within the band: {}",
                 explain::in_words(FEATURES[row.top], point, start_ms, self.bucket_ms)
