@@ -46,9 +46,11 @@ pub fn main() -> ExitCode {
         }
     };
     // The watch handles Ctrl-C itself: it saves its state and exits 0.
-    let watching = matches!(cli.command, Some(Command::Watch(_)));
-    if watching {
-    } else if let Err(e) = signals::remove_temporary_files_on_interrupt() {
+    let guard = match cli.command {
+        Some(Command::Watch(_)) => Ok(()),
+        _ => signals::remove_temporary_files_on_interrupt(),
+    };
+    if let Err(e) = guard {
         crate::terminal::eprintln(format_args!(
             "trafficlens: warning: cannot watch for Ctrl+C ({e}); an interrupted export may leave a .trafficlens-*.part file"
         ));

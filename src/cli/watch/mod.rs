@@ -176,6 +176,16 @@ pub fn run(args: &WatchArgs) -> Result<(), CliError> {
             break;
         }
     }
+    // Lines still waiting for their source's format were handed over by the follower (and are
+    // past the saved position): they are parsed now, not lost.
+    for (_, outcome) in parsers.settle(&mut watcher) {
+        match outcome {
+            Ok(o) => handle(o, &mut failure),
+            Err(e) => {
+                failure.get_or_insert(CliError::Usage(e.to_string()));
+            }
+        }
+    }
     if let Some(path) = &args.state {
         save_state(path, &follower.state(), &watcher)?;
     }
