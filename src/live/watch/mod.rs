@@ -212,3 +212,78 @@ impl Watcher {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::formats::access::Method;
+
+    const MIN: i64 = 60_000;
+
+    /// A request from client `c` at `t_ms`.
+    fn request(t_ms: i64, c: u8, status: u16) -> Parsed<'static> {
+        const CLIENTS: [&[u8]; 4] = [b"10.0.0.1", b"10.0.0.2", b"10.0.0.3", b"10.0.0.4"];
+        Parsed {
+            client: CLIENTS[usize::from(c) % 4],
+            time_ms: t_ms,
+            method: Method::Get,
+            path: b"/",
+            status,
+            bytes: 1000,
+            user_agent: b"-",
+            vhost: b"",
+            request_ms: 0.0,
+        }
+    }
+
+    /// Feeds `per_minute(m)` requests in each minute `m` of `minutes`; returns the alerts.
+    fn feed(
+        w: &mut Watcher,
+        minutes: std::ops::Range<i64>,
+        per_minute: impl Fn(i64) -> u32,
+    ) -> Vec<Alert> {
+        let mut alerts = Vec::new();
+        for m in minutes {
+            for i in 0..per_minute(m) {
+                let t = m * MIN + i64::from(i) * 100;
+                let out = w.line(&request(t, i as u8, 200), b"line").expect("score");
+                alerts.extend(out.alerts);
+            }
+        }
+        alerts
+    }
+
+    #[test]
+    fn a_burst_raises_once_and_recovers_once_and_the_state_round_trips() {
+        let settings = WatchSettings {
+            bucket_ms: MIN,
+            allowance_ms: 0,
+            cooldown: Duration::from_secs(600),
+            params: SeasonalParams::default(),
+        };
+        let mut w = Watcher::new(&settings).expect("watcher");
+        // Steady traffic with a little noise, then three minutes of twenty times as much.
+        let normal = |m: i64| 20 + (m * 7 % 5) as u32;
+        let calm = feed(&mut w, 0..120, normal);
+        assert!(calm.is_empty(), "{calm:?}");
+        // Saved and restored half-way: the same verdicts as without.
+        let json = serde_json::to_string(&w).expect("save");
+        let mut restored: Watcher = serde_json::from_str(&json).expect("restore");
+        assert_eq!(restored, w);
+        let burst = |m: i64| {
+            if (125..128).contains(&m) {
+                400
+            } else {
+                normal(m)
+            }
+        };
+        let a = feed(&mut w, 120..150, burst);
+        let b = feed(&mut restored, 120..150, burst);
+        assert_eq!(a, b);
+        let kinds: Vec<AlertKind> = a.iter().map(|x| x.kind).collect();
+        assert_eq!(kinds, [AlertKind::Raised, AlertKind::Recovered], "{a:?}");
+        assert_eq!(a[0].subject, "all");
+        assert!(a[0].reason.contains("MADs above"), "{}", a[0].reason);
+        assert_eq!(a[0].samples.len(), crate::live::alerts::SAMPLES);
+    }
+}
