@@ -29,4 +29,5 @@ mod sample_data;
 mod seasonal;
 mod shared_data;
 mod util;
+mod watch;
 mod worker;

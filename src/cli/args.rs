@@ -66,6 +66,15 @@ pub enum Command {
                       and the 20 highest-scoring rows with their time and top feature."
     )]
     Detect(DetectArgs),
+    /// Follow access logs as they grow; alert when traffic leaves its seasonal band.
+    #[command(
+        long_about = "Follow access logs as they grow (through rotations; `-` for standard input), count their lines \
+                      into time buckets by the log's own timestamps (all traffic and each virtual host: requests, \
+                      bytes, distinct clients, 4xx and 5xx shares), score each closed bucket with the seasonal \
+                      baseline, and print one alert when a subject leaves its band and one when it comes back. \
+                      Ctrl-C saves --state and exits 0."
+    )]
+    Watch(super::watch::WatchArgs),
 }
 
 /// How to read an input table (shared by the subcommands that read one).

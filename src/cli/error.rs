@@ -35,6 +35,9 @@ pub enum CliError {
     /// The desktop window could not be opened (exit 1).
     #[error("cannot open the window: {0}; the command line works without a display (trafficlens --help)")]
     Window(String),
+    /// `trafficlens watch` could not start or go on (exit 1; exit 3 for an unreadable state).
+    #[error(transparent)]
+    Watch(#[from] super::watch::WatchError),
     /// Standard output was closed by the reader (for example `| head`): stop quietly.
     #[error("broken pipe")]
     BrokenPipe,
@@ -73,6 +76,11 @@ impl CliError {
             CliError::BrokenPipe => super::EXIT_OK,
             CliError::Output(e) if e.is_refusal() => super::EXIT_USAGE,
             CliError::Output(_) | CliError::Stdout(_) | CliError::Window(_) => super::EXIT_OTHER,
+            CliError::Watch(
+                super::watch::WatchError::StateParse { .. }
+                | super::watch::WatchError::StateVersion { .. },
+            ) => super::EXIT_INPUT,
+            CliError::Watch(_) => super::EXIT_OTHER,
             CliError::Detect(e) | CliError::DetectOn { source: e, .. } => match e {
                 crate::detect::FitError::Params(_) => super::EXIT_USAGE,
                 crate::detect::FitError::Cancelled => super::EXIT_OTHER,

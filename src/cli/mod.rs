@@ -1,4 +1,4 @@
-//! The command line: `trafficlens stats`, `detect` and `generate`; without a subcommand the
+//! The command line: `trafficlens stats`, `detect`, `generate` and `watch`; without a subcommand the
 //! desktop app opens. Every subcommand
 //! is a thin layer over the library; errors map to documented exit codes.
 
@@ -9,6 +9,7 @@ mod format;
 mod generate;
 mod signals;
 mod stats;
+mod watch;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -44,7 +45,12 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    if let Err(e) = signals::remove_temporary_files_on_interrupt() {
+    // The watch handles Ctrl-C itself: it saves its state and exits 0.
+    let guard = match cli.command {
+        Some(Command::Watch(_)) => Ok(()),
+        _ => signals::remove_temporary_files_on_interrupt(),
+    };
+    if let Err(e) = guard {
         crate::terminal::eprintln(format_args!(
             "trafficlens: warning: cannot watch for Ctrl+C ({e}); an interrupted export may leave a .trafficlens-*.part file"
         ));
@@ -65,6 +71,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Stats(args)) => stats::run(&args),
         Some(Command::Generate(args)) => generate::run(&args),
         Some(Command::Detect(args)) => detect::run(&args),
+        Some(Command::Watch(args)) => watch::run(&args),
         None => crate::app::run(cli.file).map_err(|e| CliError::Window(e.to_string())),
     }
 }

@@ -64,7 +64,7 @@ impl Algorithm {
     }
 
     /// The highest anomaly score the detector can give, where it has one (Isolation Forest's
-    /// scores are in (0, 1]; LOF's are unbounded).
+    /// scores are in (0, 1]; LOF's and the seasonal baseline's are unbounded).
     pub fn max_score(self) -> Option<f64> {
         match self {
             Algorithm::IsolationForest => Some(1.0),

@@ -8,3 +8,4 @@
 
 pub mod alerts;
 pub mod cooldown;
+pub mod watch;

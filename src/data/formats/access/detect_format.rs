@@ -69,6 +69,23 @@ pub fn looks_like_log(head: &[u8], cut: bool) -> bool {
         .is_some_and(|(n, _)| 2 * n > lines.len())
 }
 
+/// The known format that parses most of `lines` (the first lines of a followed source), if
+/// any parses at least one.
+pub fn format_of_lines(lines: &[&[u8]]) -> Option<LogFormat> {
+    let numbered: Vec<(u64, &[u8])> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.iter().all(u8::is_ascii_whitespace))
+        .take(LINES)
+        .map(|(i, l)| (i as u64 + 1, *l))
+        .collect();
+    let mut ranked = rank(&numbered);
+    match ranked.first() {
+        Some((n, _)) if *n > 0 => Some(ranked.swap_remove(0).1),
+        _ => None,
+    }
+}
+
 /// The known format that parses most of the first lines of the log.
 pub fn detect_format(source: &Source, gzip: bool) -> Result<LogFormat, LoadError> {
     let path = source.path().to_path_buf();

@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use rayon::prelude::*;
 
-pub use detect_format::{detect_format, looks_like_log};
+pub use detect_format::{detect_format, format_of_lines, looks_like_log};
 pub use format::{FormatError, LogFormat};
 pub use line::Method;
 pub use read::read_log;

@@ -1,0 +1,162 @@
+//! Arguments of `trafficlens watch`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::data::formats::access::Bucket;
+
+/// Arguments of `trafficlens watch`.
+#[derive(Debug, Clone, Args)]
+pub struct WatchArgs {
+    /// Access logs to follow (`-` for standard input).
+    #[arg(
+        value_name = "SOURCE",
+        required = true,
+        long_help = "Access logs to follow as they grow, through rotations (rename-and-create, copytruncate, \
+                     dateext, compressed later); `-` reads standard input. Each source's format is detected from \
+                     its first lines unless --format is given."
+    )]
+    pub sources: Vec<PathBuf>,
+    /// The log format (default: detected from the first lines).
+    #[arg(
+        long,
+        value_name = "F",
+        long_help = "The log format of every source: Nginx `log_format` syntax ($remote_addr ...), Apache `LogFormat` \
+                     syntax (%h %l %u %t ...) or a name: combined, common, vhost_combined, vhost_common. Default: \
+                     detected from each source's first lines."
+    )]
+    pub format: Option<String>,
+    /// Bucket width (default 1m).
+    #[arg(
+        long,
+        value_name = "WIDTH",
+        default_value = "1m",
+        value_parser = parse_seconds,
+        long_help = "The width of the time buckets the lines are counted into, by the log's own timestamps: 30s, \
+                     1m, 5m, 1h... A bucket is scored when a line at least --late after its end arrives."
+    )]
+    pub bucket: i64,
+    /// How long a bucket waits for late lines (default 10s).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "10s",
+        value_parser = parse_seconds_or_zero,
+        long_help = "How long after its end (in the log's time) a bucket stays open for lines that arrive out of \
+                     order. Lines for a bucket already scored are counted as late and left out."
+    )]
+    pub late: i64,
+    /// Read what the files hold first (default: start at their end).
+    #[arg(
+        long,
+        long_help = "Read each file from its start first, then follow it (default: only what is written from now on)."
+    )]
+    pub from_start: bool,
+    /// Keep the position and the detector state in this file.
+    #[arg(
+        long,
+        value_name = "FILE",
+        long_help = "Load the position of every file and the detector state from FILE if it exists, and save them \
+                     there (atomically) on Ctrl-C, SIGTERM or the end of a replay, so that a restart continues \
+                     without gaps or repeats."
+    )]
+    pub state: Option<PathBuf>,
+    /// Append every alert to this file as a line of JSON.
+    #[arg(
+        long,
+        value_name = "FILE",
+        long_help = "Append every alert to FILE as one line of JSON, written whole as it happens."
+    )]
+    pub alerts_out: Option<PathBuf>,
+    /// Append every scored bucket to this file as a line of JSON.
+    #[arg(
+        long,
+        value_name = "FILE",
+        long_help = "Append every scored bucket (start, subject, requests, bytes, distinct clients, 4xx share, 5xx \
+                     share, score, over) to FILE as one line of JSON: for dashboards and checks."
+    )]
+    pub buckets_out: Option<PathBuf>,
+    /// POST every alert as JSON to this address.
+    #[arg(
+        long,
+        value_name = "URL",
+        long_help = "POST every alert as JSON to URL (http:// or https://) from its own thread, with retries and \
+                     backoff; alerts that could not be sent are reported on exit."
+    )]
+    pub webhook: Option<String>,
+    /// Minimum time between two alerts of one subject (default 10m).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "10m",
+        value_parser = parse_seconds_or_zero,
+        long_help = "The minimum time (in the log's time) between two raised alerts of one subject, so that a \
+                     subject flapping around its threshold does not flood the outputs."
+    )]
+    pub cooldown: i64,
+    /// Half-width of the seasonal band in MADs (default 5.19).
+    #[arg(
+        long,
+        value_name = "MADS",
+        value_parser = parse_band,
+        long_help = "A bucket is over its threshold when one of its numbers is more than MADS robust deviations \
+                     (MADs) from what the seasonal baseline expects. Default 5.19 (3.5 / 0.6745, Iglewicz and \
+                     Hoaglin's cut-off)."
+    )]
+    pub band: Option<f64>,
+    /// Read existing logs paced by their timestamps (`max`: as fast as possible).
+    #[arg(
+        long,
+        value_name = "SPEED",
+        value_parser = parse_speed,
+        long_help = "Replay the files from their start, paced by their own timestamps: SPEED seconds of log per \
+                     second (60: an hour per minute), or `max` for as fast as possible. The watch ends when the \
+                     files are read to their end."
+    )]
+    pub replay: Option<Speed>,
+}
+
+/// A replay speed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Speed {
+    /// Seconds of log per second.
+    Factor(f64),
+    /// As fast as possible.
+    Max,
+}
+
+/// Parses a positive duration (`30s`, `1m`, `1h`) into seconds.
+fn parse_seconds(text: &str) -> Result<i64, String> {
+    text.trim().parse::<Bucket>().map(|b| b.seconds)
+}
+
+/// Parses a duration of at least 0 (`0`, `10s`, `10m`) into seconds.
+fn parse_seconds_or_zero(text: &str) -> Result<i64, String> {
+    if text.trim() == "0" {
+        return Ok(0);
+    }
+    parse_seconds(text)
+}
+
+/// Parses a band half-width: a finite number above 0.
+fn parse_band(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("`{text}` is not a number above 0")),
+    }
+}
+
+/// Parses `max` or a speed factor above 0.
+fn parse_speed(text: &str) -> Result<Speed, String> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("max") {
+        return Ok(Speed::Max);
+    }
+    match t.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(Speed::Factor(v)),
+        _ => Err(format!(
+            "`{text}` is not `max` or a number above 0 (60: an hour of log per minute)"
+        )),
+    }
+}

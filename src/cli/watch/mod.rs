@@ -1,0 +1,330 @@
+//! `trafficlens watch`: follows access logs (files through rotations, or standard input),
+//! parses each line as it arrives and hands it to the library's [`Watcher`] (buckets per
+//! subject, seasonal scores, cooldown); sends its alerts to standard output, `--alerts-out` and
+//! `--webhook`; saves the follow position and the detector state in `--state` on Ctrl-C,
+//! SIGTERM or the end of a replay. This module only wires those parts together.
+
+mod args;
+mod error;
+mod sources;
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub use args::{Speed, WatchArgs};
+pub use error::WatchError;
+
+use self::sources::Parsers;
+use super::CliError;
+use crate::data::follow::{Event, FollowOptions, FollowState, Follower, Start};
+use crate::detect::seasonal::SeasonalParams;
+use crate::export::OutputPlan;
+use crate::live::alerts::{AlertOutputs, JsonLines, Printer, Webhook, WebhookOptions};
+use crate::live::watch::{Outcome, WatchSettings, Watcher};
+
+/// How long the webhook may take to deliver what is queued at exit.
+const WEBHOOK_GRACE: Duration = Duration::from_secs(10);
+
+/// What `--state` holds.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Saved {
+    /// The file format's version.
+    version: u32,
+    /// Where every file stands.
+    follow: FollowState,
+    /// Buckets, detector states, cooldown.
+    watcher: Watcher,
+}
+
+/// The version of the state file's layout.
+const STATE_VERSION: u32 = 1;
+
+/// Runs `trafficlens watch`.
+pub fn run(args: &WatchArgs) -> Result<(), CliError> {
+    let stop = Arc::new(AtomicBool::new(false));
+    on_signal(&stop)?;
+    let settings = WatchSettings {
+        bucket_ms: args.bucket * 1000,
+        allowance_ms: args.late * 1000,
+        cooldown: Duration::from_secs(args.cooldown.unsigned_abs()),
+        params: SeasonalParams {
+            band_mads: args
+                .band
+                .unwrap_or(crate::detect::seasonal::DEFAULT_BAND_MADS),
+            ..SeasonalParams::default()
+        },
+    };
+    let saved = match &args.state {
+        Some(path) if path.exists() => Some(load_state(path)?),
+        _ => None,
+    };
+    let (follow, mut watcher) = match saved {
+        Some(s) => (Some(s.follow), s.watcher),
+        None => (
+            None,
+            Watcher::new(&settings).map_err(|e| CliError::Usage(e.to_string()))?,
+        ),
+    };
+    let inputs: Vec<&Path> = args.sources.iter().map(|p| p.as_path()).collect();
+    let mut plan = OutputPlan::new(&inputs, false);
+    let mut outputs = AlertOutputs {
+        print: Some(Printer::stdout()),
+        ..AlertOutputs::default()
+    };
+    if let Some(path) = &args.alerts_out {
+        let target = plan.append_file(path)?;
+        outputs.file = Some(JsonLines::open(&target).map_err(WatchError::Alert)?);
+    }
+    let mut buckets_out = match &args.buckets_out {
+        Some(path) => {
+            let target = plan.append_file(path)?;
+            Some(BucketsOut::open(target.path())?)
+        }
+        None => None,
+    };
+    if let Some(path) = &args.state {
+        // Replaced on every save: checked like any output (not an input, not special).
+        OutputPlan::new(&inputs, true).file(path)?;
+    }
+    if let Some(url) = &args.webhook {
+        outputs.webhook =
+            Some(Webhook::start(url, WebhookOptions::default()).map_err(WatchError::Alert)?);
+    }
+    let options = FollowOptions {
+        start: if args.from_start || args.replay.is_some() {
+            Start::Beginning
+        } else {
+            Start::End
+        },
+        state: follow,
+        ..FollowOptions::default()
+    };
+    let mut follower = Follower::new(&args.sources, &options).map_err(WatchError::Follow)?;
+    let format = match &args.format {
+        Some(text) => Some(
+            crate::data::formats::access::LogFormat::parse(text)
+                .map_err(|e| CliError::Usage(format!("--format: {e}")))?,
+        ),
+        None => None,
+    };
+    let mut parsers = Parsers::new(args.sources.len(), format);
+    let mut pace = Pace::new(args.replay);
+    let mut failure: Option<CliError> = None;
+    let mut alerts = 0u64;
+    let mut buckets = 0u64;
+    let mut handle = |outcome: Outcome, failure: &mut Option<CliError>| {
+        buckets += outcome.buckets.len() as u64;
+        if let Some(out) = &mut buckets_out {
+            if let Err(e) = out.write(&outcome) {
+                failure.get_or_insert(e);
+            }
+        }
+        for alert in &outcome.alerts {
+            alerts += 1;
+            if let Err(e) = outputs.send(alert) {
+                failure.get_or_insert(WatchError::Alert(e).into());
+            }
+        }
+    };
+    loop {
+        if stop.load(Ordering::Relaxed) || failure.is_some() {
+            break;
+        }
+        let progress = follower.step(&mut |event| match event {
+            Event::Notice(n) => crate::terminal::eprintln(format_args!("trafficlens: {n}")),
+            Event::Line(line) => {
+                for (parsed_time, outcome) in parsers.line(&line, &mut watcher) {
+                    if let Some(t) = parsed_time {
+                        pace.wait(t, &stop);
+                    }
+                    match outcome {
+                        Ok(o) => handle(o, &mut failure),
+                        Err(e) => {
+                            failure.get_or_insert(CliError::Usage(e.to_string()));
+                        }
+                    }
+                }
+            }
+        });
+        let idle = progress.bytes == 0 && !progress.more;
+        if idle {
+            // A source that stays quiet with fewer lines than the detection wants: decide on
+            // what there is.
+            for (_, outcome) in parsers.settle(&mut watcher) {
+                match outcome {
+                    Ok(o) => handle(o, &mut failure),
+                    Err(e) => {
+                        failure.get_or_insert(CliError::Usage(e.to_string()));
+                    }
+                }
+            }
+        }
+        if (idle && args.replay.is_some()) || follower.finished() {
+            // The end of a replay, or of every stream: with --state the open buckets are kept
+            // for the next run; without, they are complete and scored now.
+            if args.state.is_none() {
+                match watcher.flush() {
+                    Ok(o) => handle(o, &mut failure),
+                    Err(e) => {
+                        failure.get_or_insert(CliError::Usage(e.to_string()));
+                    }
+                }
+            }
+            break;
+        }
+    }
+    // Lines still waiting for their source's format were handed over by the follower (and are
+    // past the saved position): they are parsed now, not lost.
+    for (_, outcome) in parsers.settle(&mut watcher) {
+        match outcome {
+            Ok(o) => handle(o, &mut failure),
+            Err(e) => {
+                failure.get_or_insert(CliError::Usage(e.to_string()));
+            }
+        }
+    }
+    if let Some(path) = &args.state {
+        save_state(path, &follower.state(), &watcher)?;
+    }
+    let counts = parsers.counts();
+    crate::terminal::eprintln(format_args!(
+        "trafficlens: watch: {} lines, {} malformed, {} late, {} buckets scored, {} alerts, {} raises held back by the cooldown",
+        counts.lines,
+        counts.malformed,
+        watcher.late(),
+        buckets,
+        alerts,
+        watcher.held_back()
+    ));
+    if let Some(counts) = outputs.finish(WEBHOOK_GRACE) {
+        if counts.undelivered() > 0 {
+            crate::terminal::eprintln(format_args!(
+                "trafficlens: warning: {} alerts could not be delivered to the webhook",
+                counts.undelivered()
+            ));
+        }
+    }
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Sets `stop` on SIGINT or SIGTERM (the watch then saves its state and exits 0).
+fn on_signal(stop: &Arc<AtomicBool>) -> Result<(), CliError> {
+    #[cfg(unix)]
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(stop)).map_err(WatchError::Signal)?;
+    }
+    Ok(())
+}
+
+/// Reads the `--state` file.
+fn load_state(path: &Path) -> Result<Saved, WatchError> {
+    let text = std::fs::read(path).map_err(|source| WatchError::StateRead {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let saved: Saved = serde_json::from_slice(&text).map_err(|e| WatchError::StateParse {
+        path: path.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    if saved.version != STATE_VERSION {
+        return Err(WatchError::StateVersion {
+            path: path.to_path_buf(),
+            found: saved.version,
+        });
+    }
+    Ok(saved)
+}
+
+/// Writes the `--state` file atomically (a temporary file renamed into place).
+fn save_state(path: &Path, follow: &FollowState, watcher: &Watcher) -> Result<(), CliError> {
+    let saved = Saved {
+        version: STATE_VERSION,
+        follow: follow.clone(),
+        watcher: watcher.clone(),
+    };
+    let target = OutputPlan::new(&[], true).file(path)?;
+    let mut out = target.open()?;
+    serde_json::to_writer(&mut out, &saved).map_err(|e| out.error(std::io::Error::other(e)))?;
+    out.commit()?;
+    Ok(())
+}
+
+/// The `--buckets-out` file: every scored bucket as a line of JSON, appended.
+struct BucketsOut {
+    path: std::path::PathBuf,
+    file: std::fs::File,
+}
+
+impl BucketsOut {
+    /// Opens (or creates) the checked file for appending.
+    fn open(path: &Path) -> Result<BucketsOut, WatchError> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|source| WatchError::BucketsWrite {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok(BucketsOut {
+            path: path.to_path_buf(),
+            file,
+        })
+    }
+
+    /// Appends the outcome's buckets, one `write` per line.
+    fn write(&mut self, outcome: &Outcome) -> Result<(), CliError> {
+        for b in &outcome.buckets {
+            let mut line = serde_json::to_vec(b).unwrap_or_default();
+            line.push(b'\n');
+            self.file
+                .write_all(&line)
+                .map_err(|source| WatchError::BucketsWrite {
+                    path: self.path.clone(),
+                    source,
+                })?;
+        }
+        Ok(())
+    }
+}
+
+/// `--replay SPEED`: waits until a line's log time is due at that speed.
+struct Pace {
+    speed: Option<f64>,
+    origin: Option<(i64, Instant)>,
+}
+
+impl Pace {
+    /// Pacing for `speed` (none or `max`: no waiting).
+    fn new(speed: Option<Speed>) -> Pace {
+        Pace {
+            speed: match speed {
+                Some(Speed::Factor(f)) => Some(f),
+                _ => None,
+            },
+            origin: None,
+        }
+    }
+
+    /// Waits until log time `t_ms` is due (in steps, so that a signal is seen soon).
+    fn wait(&mut self, t_ms: i64, stop: &AtomicBool) {
+        let Some(speed) = self.speed else { return };
+        let (t0, w0) = *self.origin.get_or_insert((t_ms, Instant::now()));
+        let due = (t_ms - t0).max(0) as f64 / 1000.0 / speed;
+        loop {
+            let elapsed = w0.elapsed().as_secs_f64();
+            if elapsed >= due || stop.load(Ordering::Relaxed) {
+                return;
+            }
+            std::thread::sleep(Duration::from_secs_f64((due - elapsed).min(0.1)));
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Each followed source's parser: its format (given, or detected from its first lines), its
+//! lines parsed and handed to the [`Watcher`], its malformed lines counted and the first ones
+//! shown with the source and the line's byte offset.
+
+use crate::data::follow::Line;
+use crate::data::formats::access::line::parse_line;
+use crate::data::formats::access::{format_of_lines, LogFormat};
+use crate::detect::seasonal::SeasonalError;
+use crate::live::watch::{Outcome, Watcher};
+
+/// Lines a source's format is detected from.
+const DETECT_LINES: usize = 20;
+
+/// Malformed lines shown on standard error at most (all are counted).
+const SHOWN: u64 = 5;
+
+/// What a line gave: its log time when it parsed, and the watcher's outcome.
+pub type Step = (Option<i64>, Result<Outcome, SeasonalError>);
+
+/// One source's parser.
+struct SourceParser {
+    format: Option<LogFormat>,
+    /// Lines waiting for the format: offset and text.
+    pending: Vec<(u64, Vec<u8>)>,
+    /// The source's name.
+    name: String,
+    /// True once the source was reported as not an access log.
+    refused: bool,
+}
+
+/// Lines and malformed lines seen.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Counts {
+    /// Lines handed over by the follower.
+    pub lines: u64,
+    /// Lines that did not parse (blank lines included).
+    pub malformed: u64,
+}
+
+/// The parsers of every source.
+pub struct Parsers {
+    sources: Vec<SourceParser>,
+    scratch: Vec<u8>,
+    counts: Counts,
+}
+
+impl Parsers {
+    /// Parsers for `n` sources, all in `format` when given.
+    pub fn new(n: usize, format: Option<LogFormat>) -> Parsers {
+        Parsers {
+            sources: (0..n)
+                .map(|_| SourceParser {
+                    format: format.clone(),
+                    pending: Vec::new(),
+                    name: String::new(),
+                    refused: false,
+                })
+                .collect(),
+            scratch: Vec::new(),
+            counts: Counts::default(),
+        }
+    }
+
+    /// The counts so far.
+    pub fn counts(&self) -> Counts {
+        self.counts
+    }
+
+    /// Takes one line of a source.
+    pub fn line(&mut self, line: &Line<'_>, watcher: &mut Watcher) -> Vec<Step> {
+        self.counts.lines += 1;
+        let Some(source) = self.sources.get_mut(line.source) else {
+            return Vec::new();
+        };
+        if source.name.is_empty() {
+            source.name = line.name.to_string();
+        }
+        if source.format.is_none() {
+            source.pending.push((line.offset, line.text.to_vec()));
+            if source.pending.len() < DETECT_LINES {
+                return Vec::new();
+            }
+            return self.decide(line.source, watcher);
+        }
+        vec![self.parse(line.source, line.offset, line.text, watcher)]
+    }
+
+    /// Decides the format of every source still waiting, on the lines it has.
+    pub fn settle(&mut self, watcher: &mut Watcher) -> Vec<Step> {
+        let mut out = Vec::new();
+        for s in 0..self.sources.len() {
+            if !self.sources[s].pending.is_empty() {
+                out.extend(self.decide(s, watcher));
+            }
+        }
+        out
+    }
+
+    /// Detects source `s`'s format from its pending lines and parses them.
+    fn decide(&mut self, s: usize, watcher: &mut Watcher) -> Vec<Step> {
+        let pending = std::mem::take(&mut self.sources[s].pending);
+        let lines: Vec<&[u8]> = pending.iter().map(|(_, l)| l.as_slice()).collect();
+        match format_of_lines(&lines) {
+            Some(f) => self.sources[s].format = Some(f),
+            None => {
+                let source = &mut self.sources[s];
+                if !source.refused {
+                    source.refused = true;
+                    crate::terminal::eprintln(format_args!(
+                        "trafficlens: warning: {}: its first {} lines are in no known access-log format; \
+                         its lines are counted as malformed (give the format with --format)",
+                        source.name,
+                        pending.len()
+                    ));
+                }
+                // Try again on the next lines.
+                self.counts.malformed += pending.len() as u64;
+                return Vec::new();
+            }
+        }
+        pending
+            .iter()
+            .map(|(offset, text)| self.parse(s, *offset, text, watcher))
+            .collect()
+    }
+
+    /// Parses one line of source `s` and gives it to the watcher.
+    fn parse(&mut self, s: usize, offset: u64, text: &[u8], watcher: &mut Watcher) -> Step {
+        let source = &self.sources[s];
+        let Some(format) = &source.format else {
+            return (None, Ok(Outcome::default()));
+        };
+        match parse_line(format, text, &mut self.scratch) {
+            Ok(parsed) => (Some(parsed.time_ms), watcher.line(&parsed, text)),
+            Err(e) => {
+                self.counts.malformed += 1;
+                if self.counts.malformed <= SHOWN {
+                    let sample = String::from_utf8_lossy(&text[..text.len().min(160)]);
+                    crate::terminal::eprintln(format_args!(
+                        "trafficlens: warning: {} at byte {offset}: malformed line ({e}), left out: {sample}",
+                        source.name
+                    ));
+                }
+                (None, Ok(Outcome::default()))
+            }
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! Time buckets of access-log lines per subject, by the log's own timestamps.
+//!
+//! A line goes into the bucket of its time (`floor(time / width)`) for each of its subjects
+//! (`all`, and `host NAME` when the format has a virtual host). A bucket closes when a line
+//! arrives whose time is at least the bucket's end plus the allowance for late lines; lines
+//! whose bucket has already closed are counted as late and not put in any bucket (their
+//! bucket's numbers were already scored and cannot change). Buckets in which no line fell are
+//! closed too, with zero requests, so an outage is seen as zero traffic; a jump in the log's
+//! time longer than [`MAX_FILL`] buckets is taken as a gap instead (the buckets in it are not
+//! filled with zeros and the seasonal state counts them as missing).
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+/// The numbers of a bucket per subject, in this order.
+pub const FEATURES: [&str; 5] = [
+    "requests",
+    "bytes",
+    "distinct clients",
+    "4xx share",
+    "5xx share",
+];
+
+/// Empty buckets filled with zeros at most when the log's time jumps.
+pub const MAX_FILL: i64 = 10_080;
+
+/// The subject of all traffic.
+pub const ALL: &str = "all";
+
+/// Virtual hosts watched as subjects of their own at most (more are counted in `all` only).
+pub const MAX_HOSTS: usize = 64;
+
+/// Log lines kept per subject and bucket as samples for an alert.
+const SAMPLES: usize = crate::live::alerts::SAMPLES;
+
+/// What one subject's lines in one bucket add up to.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Tally {
+    /// Requests.
+    pub requests: u64,
+    /// Bytes sent.
+    pub bytes: u64,
+    /// Requests answered 4xx.
+    pub client_errors: u64,
+    /// Requests answered 5xx.
+    pub server_errors: u64,
+    /// Distinct clients (hashes of their addresses).
+    pub clients: HashSet<u64>,
+    /// The first lines of the bucket (for the alert's samples).
+    pub samples: Vec<String>,
+}
+
+impl Tally {
+    /// Adds one request.
+    fn add(&mut self, client: u64, status: u16, bytes: u64, raw: &[u8]) {
+        self.requests += 1;
+        self.bytes = self.bytes.saturating_add(bytes);
+        match status / 100 {
+            4 => self.client_errors += 1,
+            5 => self.server_errors += 1,
+            _ => {}
+        }
+        self.clients.insert(client);
+        if self.samples.len() < SAMPLES {
+            self.samples.push(String::from_utf8_lossy(raw).into_owned());
+        }
+    }
+
+    /// The bucket's numbers, in the order of [`FEATURES`] (shares are 0 without requests).
+    pub fn values(&self) -> [f64; 5] {
+        let share = |n: u64| {
+            if self.requests == 0 {
+                0.0
+            } else {
+                n as f64 / self.requests as f64
+            }
+        };
+        [
+            self.requests as f64,
+            self.bytes as f64,
+            self.clients.len() as f64,
+            share(self.client_errors),
+            share(self.server_errors),
+        ]
+    }
+}
+
+/// A bucket that has closed: its start and every known subject's tally.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClosedBucket {
+    /// Start of the bucket, milliseconds since 1970 (the log's time).
+    pub start_ms: i64,
+    /// Each subject's tally (zero for known subjects without a line in it), by subject.
+    pub subjects: BTreeMap<String, Tally>,
+}
+
+/// The open buckets and what is needed to close them in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Buckets {
+    width_ms: i64,
+    allowance_ms: i64,
+    /// Open buckets by index, each with its subjects' tallies.
+    open: BTreeMap<i64, BTreeMap<String, Tally>>,
+    /// The index of the next bucket to close (none before the first line).
+    next: Option<i64>,
+    /// Every subject seen, so that a bucket without its lines closes with zeros for it.
+    subjects: Vec<String>,
+    /// Lines whose bucket had closed already.
+    late: u64,
+    /// Virtual hosts not watched on their own (over [`MAX_HOSTS`]).
+    hosts_over: u64,
+}
+
+impl Buckets {
+    /// Buckets of `width_ms`, closed `allowance_ms` after their end.
+    pub fn new(width_ms: i64, allowance_ms: i64) -> Buckets {
+        Buckets {
+            width_ms: width_ms.max(1),
+            allowance_ms: allowance_ms.max(0),
+            open: BTreeMap::new(),
+            next: None,
+            subjects: vec![ALL.to_string()],
+            late: 0,
+            hosts_over: 0,
+        }
+    }
+
+    /// The bucket width in milliseconds.
+    pub fn width_ms(&self) -> i64 {
+        self.width_ms
+    }
+
+    /// Lines that came after their bucket had closed.
+    pub fn late(&self) -> u64 {
+        self.late
+    }
+
+    /// Lines of virtual hosts over [`MAX_HOSTS`] (counted in `all` only).
+    pub fn hosts_over(&self) -> u64 {
+        self.hosts_over
+    }
+
+    /// Adds one request at `time_ms` and returns the buckets it closes, oldest first.
+    pub fn add(
+        &mut self,
+        time_ms: i64,
+        host: Option<&str>,
+        client: u64,
+        status: u16,
+        bytes: u64,
+        raw: &[u8],
+    ) -> Vec<ClosedBucket> {
+        let index = time_ms.div_euclid(self.width_ms);
+        let next = *self.next.get_or_insert(index);
+        if index < next {
+            self.late += 1;
+            return Vec::new();
+        }
+        let host = host
+            .filter(|h| !h.is_empty() && *h != "-")
+            .map(|h| format!("host {h}"));
+        let host = match host {
+            Some(h) if self.subjects.contains(&h) => Some(h),
+            Some(h) if self.subjects.len() <= MAX_HOSTS => {
+                self.subjects.push(h.clone());
+                Some(h)
+            }
+            Some(_) => {
+                self.hosts_over += 1;
+                None
+            }
+            None => None,
+        };
+        let bucket = self.open.entry(index).or_default();
+        for subject in std::iter::once(ALL.to_string()).chain(host) {
+            bucket
+                .entry(subject)
+                .or_default()
+                .add(client, status, bytes, raw);
+        }
+        self.close_before(time_ms - self.allowance_ms)
+    }
+
+    /// Closes the buckets that end at or before `time_ms`, oldest first.
+    fn close_before(&mut self, time_ms: i64) -> Vec<ClosedBucket> {
+        let mut closed = Vec::new();
+        while let Some(next) = self.next {
+            if (next + 1).saturating_mul(self.width_ms) > time_ms {
+                break;
+            }
+            closed.push(self.close(next));
+            // A long jump in time is a gap: go on at the next bucket that has lines.
+            let following = next + 1;
+            self.next = match self.open.keys().next() {
+                Some(&first) if first - following > MAX_FILL => Some(first),
+                Some(_) => Some(following),
+                None if (time_ms.div_euclid(self.width_ms)) - following > MAX_FILL => {
+                    Some(time_ms.div_euclid(self.width_ms))
+                }
+                None => Some(following),
+            };
+        }
+        closed
+    }
+
+    /// Closes bucket `index` (zeros for known subjects without lines in it).
+    fn close(&mut self, index: i64) -> ClosedBucket {
+        let mut tallies = self.open.remove(&index).unwrap_or_default();
+        for s in &self.subjects {
+            tallies.entry(s.clone()).or_default();
+        }
+        ClosedBucket {
+            start_ms: index * self.width_ms,
+            subjects: tallies,
+        }
+    }
+
+    /// Closes every open bucket (the input has ended), oldest first.
+    pub fn close_all(&mut self) -> Vec<ClosedBucket> {
+        match self.open.keys().next_back() {
+            Some(&last) => self.close_before((last + 1) * self.width_ms),
+            None => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: i64 = 60_000;
+
+    #[test]
+    fn a_bucket_closes_after_its_end_plus_the_allowance_and_late_lines_are_counted() {
+        let mut b = Buckets::new(MIN, 10_000);
+        assert!(b.add(0, None, 1, 200, 10, b"a").is_empty());
+        assert!(b.add(MIN + 5_000, None, 2, 404, 10, b"b").is_empty());
+        // Inside the allowance: still goes to bucket 0.
+        assert!(b.add(MIN - 1, None, 3, 500, 10, b"c").is_empty());
+        let closed = b.add(MIN + 10_000, None, 1, 200, 10, b"d");
+        assert_eq!(closed.len(), 1);
+        let all = &closed[0].subjects[ALL];
+        assert_eq!(all.values(), [2.0, 20.0, 2.0, 0.0, 0.5]);
+        assert!(b.add(30_000, None, 1, 200, 10, b"late").is_empty());
+        assert_eq!(b.late(), 1);
+    }
+
+    #[test]
+    fn empty_buckets_close_with_zeros_and_hosts_are_subjects() {
+        let mut b = Buckets::new(MIN, 0);
+        b.add(0, Some("a.example"), 1, 200, 1, b"x");
+        let closed = b.add(3 * MIN, Some("b.example"), 1, 200, 1, b"y");
+        assert_eq!(closed.len(), 3);
+        assert_eq!(closed[1].subjects[ALL].requests, 0);
+        assert_eq!(closed[2].subjects["host a.example"].requests, 0);
+        let rest = b.close_all();
+        assert_eq!(rest.len(), 1);
+        assert_eq!(rest[0].subjects["host b.example"].requests, 1);
+    }
+}
