@@ -29,7 +29,17 @@ calcScoreByThreshold), so any strictly increasing map gives the same NAB score; 
 matter for the scores' resolution in the results files, which are written with 17 significant
 digits. A map that saturates (1 - exp(-s/c) reaches 1.0 for s/c > 37) would merge the highest
 scores into ties, which is why softsign is used for unbounded scores.
+
+  causal-ecdf       NOT a fixed map: a per-series causal calibration. Each row's score becomes
+                    the share of the same series' earlier scores that lie below it (0 for the
+                    first 10 rows; a new maximum maps just below 1, closer to 1 the further it
+                    lies above the earlier maximum). It uses only earlier rows and no label, so
+                    NAB's rules hold, but a NAB figure with it measures the detector plus this
+                    calibration (scores of different series become comparable), not the
+                    detector's raw scores.
 """
+
+import bisect
 
 import csv
 import datetime
@@ -102,8 +112,26 @@ def read_scores(path, rows):
     return scores
 
 
+def causal_ecdf(scores):
+    """The causal-ecdf calibration of one series' scores (see the module's doc)."""
+    past, out = [], []
+    for s in scores:
+        n = len(past)
+        if n < 10:
+            p = 0.0
+        else:
+            below = bisect.bisect_left(past, s)
+            p = below / n
+            if below == n:
+                p = 1.0 - 0.5 / (n + 1) * math.exp(-(s - past[-1]) / (abs(past[-1]) + 1e-9))
+        bisect.insort(past, s)
+        out.append(p)
+    return out
+
+
 def results(nab, scores_dir, detector, spec):
-    score_map = make_map(spec)
+    calibrate = spec == "causal-ecdf"
+    score_map = None if calibrate else make_map(spec)
     with open(os.path.join(nab, "labels", "combined_windows.json")) as f:
         windows = json.load(f)
     count = 0
@@ -112,16 +140,17 @@ def results(nab, scores_dir, detector, spec):
         with open(os.path.join(nab, "data", category, name), newline="") as f:
             data = list(csv.DictReader(f))
         scores = read_scores(os.path.join(scores_dir, category, name), len(data))
+        mapped = causal_ecdf(scores) if calibrate else [score_map(s) for s in scores]
         limits = [(parse_time(a), parse_time(b)) for a, b in windows.get(key, [])]
         out_dir = os.path.join(nab, "results", detector, category)
         os.makedirs(out_dir, exist_ok=True)
         with open(os.path.join(out_dir, f"{detector}_{name}"), "w", newline="") as f:
             w = csv.writer(f, lineterminator="\n")
             w.writerow(["timestamp", "value", "anomaly_score", "label"])
-            for rec, s in zip(data, scores):
+            for rec, s in zip(data, mapped):
                 t = parse_time(rec["timestamp"])
                 label = int(any(a <= t <= b for a, b in limits))
-                w.writerow([rec["timestamp"], rec["value"], repr(score_map(s)), label])
+                w.writerow([rec["timestamp"], rec["value"], repr(s), label])
         count += 1
     print(f"nab_results: wrote {count} results files for {detector} (score map {spec})")
 
