@@ -11,6 +11,7 @@ use super::format::{sig, table};
 use super::CliError;
 use crate::analysis::{AnalysisError, Session};
 use crate::control::Control;
+use crate::data::access::Malformed;
 use crate::data::{format_millis, load, Dataset};
 use crate::detect::Detection;
 use crate::export::{
@@ -141,39 +142,11 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
                 eprintln(format_args!("trafficlens: warning: {note}"));
             }
         }
-        for m in log.samples.iter().take(5) {
-            eprintln(format_args!(
-                "trafficlens: {}:{}: skipped: {} `{}`",
-                ds.path.display(),
-                m.line,
-                m.reason,
-                m.text
-            ));
-        }
-        if log.malformed > 5 {
-            eprintln(format_args!(
-                "trafficlens: ... and {} more malformed lines",
-                log.malformed - 5
-            ));
-        }
+        print_skipped(&ds.path, &log.samples, log.malformed);
     }
     if let Some(network) = &ds.network {
         eprintln(format_args!("trafficlens: {}", network.summary));
-        for m in network.samples.iter().take(5) {
-            eprintln(format_args!(
-                "trafficlens: {}:{}: skipped: {} `{}`",
-                ds.path.display(),
-                m.line,
-                m.reason,
-                m.text
-            ));
-        }
-        if network.malformed > 5 {
-            eprintln(format_args!(
-                "trafficlens: ... and {} more malformed lines",
-                network.malformed - 5
-            ));
-        }
+        print_skipped(&ds.path, &network.samples, network.malformed);
     }
     if args.scores_out.is_none() && args.flagged_out.is_none() && args.flagged_out_lines.is_none() {
         let why = session.words(&top_rows, &top);
@@ -348,5 +321,24 @@ impl Progress {
         if let Some(bar) = &self.0 {
             bar.finish_and_clear();
         }
+    }
+}
+
+/// Prints the first five skipped lines of a log with their line numbers, and how many more.
+fn print_skipped(path: &std::path::Path, samples: &[Malformed], malformed: u64) {
+    for m in samples.iter().take(5) {
+        eprintln(format_args!(
+            "trafficlens: {}:{}: skipped: {} `{}`",
+            path.display(),
+            m.line,
+            m.reason,
+            m.text
+        ));
+    }
+    if malformed > 5 {
+        eprintln(format_args!(
+            "trafficlens: ... and {} more malformed lines",
+            malformed - 5
+        ));
     }
 }
