@@ -583,17 +583,6 @@ pub struct GenerateArgs {
     /// First time stamp.
     #[arg(long, default_value = "2021-01-01", value_parser = parse_start, long_help = "The first time stamp: a date (2021-01-01) or date and time (2021-01-01T00:00:00), UTC.")]
     pub start: i64,
-    /// Seasonal baseline: cycles the seasonal medians look back over.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(2..=8), long_help = "Seasonal baseline: \
-                     how many past cycles (days, weeks) of the same time the expected value takes its median over (2 to \
-                     8). More is steadier and slower to follow a changed rhythm.")]
-    pub cycles: u32,
-    /// Seasonal baseline: count-noise floor of the scale (0 turns it off).
-    #[arg(long, default_value_t = 1.0, value_parser = parse_count_floor, long_help = "Seasonal baseline: the least \
-                     scale, in MADs of a Poisson count at the expected value (0.6745 * sqrt(expected)), so that a quiet \
-                     series does not alarm on a few requests more. 1 by default; 0 for series that are not counts \
-                     (shares, response times).")]
-    pub count_floor: f64,
     /// Random seed.
     #[arg(
         long,
