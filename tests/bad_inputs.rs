@@ -285,7 +285,7 @@ fn a_parquet_footer_with_an_absurd_list_length_is_refused_before_polars_allocate
 
 #[test]
 fn parquet_files_from_other_writers_pass_the_structural_check() {
-    // pyarrow's layouts (scripts/gen_parquet_writers.py): every codec, data pages v1 and v2,
+    // pyarrow's layouts (scripts/gen_parquet_writers.py): six codecs, data pages v1 and v2,
     // dictionary on and off, no statistics, many small pages in several row groups,
     // BYTE_STREAM_SPLIT and DELTA_BINARY_PACKED. The check must refuse none of them.
     let dir = data("parquet_writers");
