@@ -144,13 +144,7 @@ pub fn explain(row: &[f64], typical: &[f64], top: usize) -> String {
     }
     // The detector's top feature, unless it is no different from the typical client; then the
     // feature furthest from typical.
-    let feature = if deviation(top, v(top), t(top)) >= 0.5 {
-        top
-    } else {
-        (0..row.len())
-            .max_by(|&a, &b| deviation(a, v(a), t(a)).total_cmp(&deviation(b, v(b), t(b))))
-            .unwrap_or(top)
-    };
+    let feature = telling_feature(row.len(), top, |f| deviation(f, v(f), t(f)));
     format!(
         "{} (typical: {})",
         feature_words(feature, v(feature)),
@@ -160,6 +154,18 @@ pub fn explain(row: &[f64], typical: &[f64], top: usize) -> String {
 
 /// How far a value is from the typical one: for shares, tenths of the whole; for counts,
 /// amounts and times, natural-log ratios.
+/// The feature a reason names: the detector's `top` feature, unless it is no different from the
+/// typical row (a deviation below 0.5); then the one of the `features` furthest from typical.
+pub fn telling_feature(features: usize, top: usize, deviation: impl Fn(usize) -> f64) -> usize {
+    if deviation(top) >= 0.5 {
+        top
+    } else {
+        (0..features)
+            .max_by(|&a, &b| deviation(a).total_cmp(&deviation(b)))
+            .unwrap_or(top)
+    }
+}
+
 fn deviation(feature: usize, v: f64, t: f64) -> f64 {
     match feature {
         col::NOT_FOUND | col::REFUSED | col::POST | col::LOGIN => 10.0 * (v - t).abs(),

@@ -3,7 +3,7 @@
 
 use super::hosts::{col, feature_names, HostDetail};
 use super::HostSide;
-use crate::data::access::verdict::{bytes, count};
+use crate::data::access::verdict::{bytes, count, telling_feature};
 
 /// Distinct ports of one host that make a vertical port scan.
 pub const SCAN_PORTS: usize = 100;
@@ -203,13 +203,7 @@ fn as_target(row: &[f64], typical: &[f64], detail: &HostDetail) -> Option<String
 fn furthest(row: &[f64], typical: &[f64], top: usize, side: HostSide) -> String {
     let v = |c: usize| row.get(c).copied().unwrap_or(0.0);
     let t = |c: usize| typical.get(c).copied().unwrap_or(0.0);
-    let feature = if deviation(top, v(top), t(top)) >= 0.5 {
-        top
-    } else {
-        (0..row.len())
-            .max_by(|&a, &b| deviation(a, v(a), t(a)).total_cmp(&deviation(b, v(b), t(b))))
-            .unwrap_or(top)
-    };
+    let feature = telling_feature(row.len(), top, |f| deviation(f, v(f), t(f)));
     format!(
         "{} (typical: {})",
         feature_words(feature, v(feature), side),
