@@ -19,6 +19,7 @@ use std::hash::{Hash, Hasher};
 
 use rayon::prelude::*;
 
+use super::knn_brute::{Candidates, Products, QUERY_ROWS};
 use super::{FitError, Matrix};
 use crate::control::Control;
 
@@ -135,8 +136,13 @@ impl Ord for Candidate {
 /// they stand for, and the points last dropped from the top of the heap, which are still part
 /// of the answer if they tie with its farthest distance.
 struct Search {
-    /// Scan every point instead of walking the tree (see [`Index::brute_force`]).
+    /// Scan candidates found by a matrix product instead of walking the tree (see
+    /// [`Index::brute_force`] and [`super::knn_brute`]).
     brute: bool,
+    /// The candidates of the current block of queries (brute force).
+    candidates: Candidates,
+    /// The query of the block being searched (brute force).
+    current: usize,
     heap: BinaryHeap<Candidate>,
     rows: usize,
     dropped: Vec<Candidate>,
@@ -148,6 +154,8 @@ impl Search {
     fn new(k: usize) -> Self {
         Search {
             brute: false,
+            candidates: Candidates::default(),
+            current: 0,
             heap: BinaryHeap::with_capacity(k + 1),
             rows: 0,
             dropped: Vec::new(),
@@ -428,7 +436,8 @@ impl Index {
         (self.starts[p as usize + 1] - self.starts[p as usize]) as usize
     }
 
-    /// The `k` nearest indexed rows of each row of `queries` (in parallel).
+    /// The `k` nearest indexed rows of each row of `queries` (in parallel, in blocks of
+    /// [`QUERY_ROWS`]).
     pub fn query(&self, queries: &Matrix, k: usize) -> Neighbours {
         let d = self.dims;
         let k = k.min(self.len());
@@ -441,17 +450,22 @@ impl Index {
         if k == 0 {
             return out;
         }
+        let products = self.products_for(k);
         out.indices
-            .par_chunks_mut(k)
-            .zip(out.distances.par_chunks_mut(k))
+            .par_chunks_mut(QUERY_ROWS * k)
+            .zip(out.distances.par_chunks_mut(QUERY_ROWS * k))
             .enumerate()
             .for_each_init(
-                || (vec![0.0; d], self.search_for(k, k)),
-                |(q, search), (r, (idx, dist))| {
-                    for (f, v) in q.iter_mut().enumerate() {
-                        *v = queries.get(r, f) * self.scale;
+                || (Vec::new(), self.search_for(k, k)),
+                |(q, search), (c, (idx, dist))| {
+                    let first = c * QUERY_ROWS;
+                    self.scaled_rows(queries, first..first + idx.len() / k, q);
+                    self.start_block(products.as_ref(), q, k, search);
+                    let lists = idx.chunks_mut(k).zip(dist.chunks_mut(k));
+                    for (i, (idx, dist)) in lists.enumerate() {
+                        search.current = i;
+                        self.nearest(&q[i * d..(i + 1) * d], k, search, idx, dist);
                     }
-                    self.nearest(q, k, search, idx, dist);
                 },
             );
         out
@@ -474,6 +488,8 @@ impl Index {
         if k == 0 {
             return Ok(out);
         }
+        // `k` includes the row itself: scikit-learn's rule is on the neighbours asked.
+        let products = self.products_for(k - 1);
         let block = QUERY_BLOCK * k;
         for (b, (indices, distances)) in out
             .indices
@@ -486,18 +502,23 @@ impl Index {
             }
             let first = b * QUERY_BLOCK;
             indices
-                .par_chunks_mut(k)
-                .zip(distances.par_chunks_mut(k))
+                .par_chunks_mut(QUERY_ROWS * k)
+                .zip(distances.par_chunks_mut(QUERY_ROWS * k))
                 .enumerate()
                 .for_each_init(
-                    // `k` includes the row itself: scikit-learn's rule is on the neighbours asked.
                     || self.search_for(k, k - 1),
-                    |search, (i, (idx, dist))| {
+                    |search, (c, (idx, dist))| {
                         if control.cancelled() {
                             return;
                         }
-                        let p = first + i;
-                        self.nearest(&self.points[p * d..(p + 1) * d], k, search, idx, dist);
+                        let start = first + c * QUERY_ROWS;
+                        let queries = &self.points[start * d..(start + idx.len() / k) * d];
+                        self.start_block(products.as_ref(), queries, k, search);
+                        let lists = idx.chunks_mut(k).zip(dist.chunks_mut(k));
+                        for (i, (idx, dist)) in lists.enumerate() {
+                            search.current = i;
+                            self.nearest(&queries[i * d..(i + 1) * d], k, search, idx, dist);
+                        }
                     },
                 );
             control.report(((first + indices.len() / k) as f64 / m as f64) as f32);
@@ -508,7 +529,7 @@ impl Index {
         Ok(out)
     }
 
-    /// Whether a search for `n_neighbors` scans every point instead of walking the tree, as
+    /// Whether a search for `n_neighbors` scans candidates instead of walking the tree, as
     /// scikit-learn's `algorithm="auto"` chooses brute force: above [`MAX_TREE_FEATURES`]
     /// features, or when `n_neighbors >= n_samples // 2`. Both find the same neighbours (ties by
     /// row index); brute force is the faster when most rows are neighbours anyway.
@@ -524,6 +545,36 @@ impl Index {
         search
     }
 
+    /// The points prepared for the matrix products of a brute-force search for `n_neighbors`,
+    /// or `None` when the tree is walked (see [`Self::brute_force`]).
+    fn products_for(&self, n_neighbors: usize) -> Option<Products> {
+        self.brute_force(n_neighbors)
+            .then(|| Products::new(&self.points, self.dims))
+    }
+
+    /// Rows `rows` of `queries` in the index's units, row-major, into `out`.
+    fn scaled_rows(&self, queries: &Matrix, rows: std::ops::Range<usize>, out: &mut Vec<f64>) {
+        out.clear();
+        for r in rows {
+            out.extend((0..self.dims).map(|f| queries.get(r, f) * self.scale));
+        }
+    }
+
+    /// Prepares `search` for a block of `queries` (row-major, the index's units): with
+    /// `products` (brute force), the candidates of each for its `k` nearest rows.
+    fn start_block(
+        &self,
+        products: Option<&Products>,
+        queries: &[f64],
+        k: usize,
+        search: &mut Search,
+    ) {
+        if let Some(products) = products {
+            let weight = |p: u32| self.weight(p) as u32;
+            products.candidates(queries, k, weight, &mut search.candidates);
+        }
+    }
+
     /// Breunig et al.'s k-distance neighbourhood of each distinct point (in the order of
     /// [`Self::point_of`]): every indexed point within the distance of its `k`-th nearest *other*
     /// row, itself included (its other rows are at distance 0). Calls `f(point, neighbourhood)`
@@ -536,15 +587,26 @@ impl Index {
     ) -> Vec<T> {
         let d = self.dims;
         let k = (k + 1).min(self.len());
-        (0..self.distinct())
+        let m = self.distinct();
+        let products = self.products_for(k - 1);
+        (0..m.div_ceil(QUERY_ROWS))
             .into_par_iter()
             .map_init(
                 || (self.search_for(k, k - 1), Vec::new()),
-                |(search, out), p| {
-                    self.within_kth(&self.points[p * d..(p + 1) * d], k, search, out);
-                    f(p, out)
+                |(search, out), c| {
+                    let (start, end) = (c * QUERY_ROWS, ((c + 1) * QUERY_ROWS).min(m));
+                    let queries = &self.points[start * d..end * d];
+                    self.start_block(products.as_ref(), queries, k, search);
+                    (start..end)
+                        .map(|p| {
+                            search.current = p - start;
+                            self.within_kth(&self.points[p * d..(p + 1) * d], k, search, out);
+                            f(p, out)
+                        })
+                        .collect::<Vec<T>>()
                 },
             )
+            .flatten()
             .collect()
     }
 
@@ -558,18 +620,27 @@ impl Index {
     ) -> Vec<T> {
         let d = self.dims;
         let k = k.clamp(1, self.len().max(1));
-        (0..queries.rows())
+        let n = queries.rows();
+        let products = self.products_for(k);
+        (0..n.div_ceil(QUERY_ROWS))
             .into_par_iter()
             .map_init(
-                || (vec![0.0; d], self.search_for(k, k), Vec::new()),
-                |(q, search, out), r| {
-                    for (f, v) in q.iter_mut().enumerate() {
-                        *v = queries.get(r, f) * self.scale;
-                    }
-                    self.within_kth(q, k, search, out);
-                    f(r, out)
+                || (Vec::new(), self.search_for(k, k), Vec::new()),
+                |(q, search, out), c| {
+                    let (start, end) = (c * QUERY_ROWS, ((c + 1) * QUERY_ROWS).min(n));
+                    self.scaled_rows(queries, start..end, q);
+                    self.start_block(products.as_ref(), q, k, search);
+                    (start..end)
+                        .map(|r| {
+                            let i = r - start;
+                            search.current = i;
+                            self.within_kth(&q[i * d..(i + 1) * d], k, search, out);
+                            f(r, out)
+                        })
+                        .collect::<Vec<T>>()
                 },
             )
+            .flatten()
             .collect()
     }
 
@@ -712,16 +783,31 @@ impl Index {
         let mut worst = search.worst(k);
         let points = self.points[start * d..end * d].chunks_exact(d);
         for (point, p) in points.zip(start as u32..) {
-            let mut s = 0.0;
-            for f in 0..d {
-                let t = q[f] - point[f];
-                s += t * t;
-            }
+            let s = distance2::<D>(q, point);
             if s <= worst {
                 self.offer(search, k, Candidate(s, p));
                 worst = search.worst(k);
             }
         }
+    }
+
+    /// Offers the candidates of the current query of the block (brute force; see
+    /// [`super::knn_brute`]), ascending, with their exact distances: the same offers as a scan
+    /// of every point, less points that cannot be among the nearest.
+    fn scan_candidates<const D: usize>(&self, q: &[f64], k: usize, search: &mut Search) {
+        let candidates = std::mem::take(&mut search.candidates);
+        let d = self.dims_of::<D>();
+        let q = &q[..d];
+        let mut worst = search.worst(k);
+        for &p in candidates.of(search.current) {
+            let point = &self.points[p as usize * d..(p as usize + 1) * d];
+            let s = distance2::<D>(q, point);
+            if s <= worst {
+                self.offer(search, k, Candidate(s, p));
+                worst = search.worst(k);
+            }
+        }
+        search.candidates = candidates;
     }
 
     /// Squared distance from `q` to node `id`'s bounding box (0 inside it).
@@ -766,12 +852,12 @@ impl Index {
             ($($n:literal)*) => {
                 match self.dims {
                     $($n => if search.brute {
-                        self.scan::<$n>(q, 0, self.distinct(), k, search)
+                        self.scan_candidates::<$n>(q, k, search)
                     } else {
                         self.search::<$n>(0, q, k, search)
                     },)*
                     _ => if search.brute {
-                        self.scan::<0>(q, 0, self.distinct(), k, search)
+                        self.scan_candidates::<0>(q, k, search)
                     } else {
                         self.search::<0>(0, q, k, search)
                     },
@@ -780,6 +866,22 @@ impl Index {
         }
         dispatch!(1 2 3 4 5 6 7 8);
     }
+}
+
+/// The exact squared distance of `q` and `point` (`D` features, or any number for 0): the sum of
+/// squared differences, feature by feature in order, as scikit-learn's k-d tree takes it. Every
+/// search (tree leaves and brute-force candidates) uses this one formula, so their distances and
+/// ties agree to the bit.
+#[inline(always)]
+fn distance2<const D: usize>(q: &[f64], point: &[f64]) -> f64 {
+    let d = if D == 0 { q.len() } else { D };
+    let (q, point) = (&q[..d], &point[..d]);
+    let mut s = 0.0;
+    for f in 0..d {
+        let t = q[f] - point[f];
+        s += t * t;
+    }
+    s
 }
 
 /// scikit-learn's `kneighbors()` on the training set, for row `q` whose point's list in `raw`

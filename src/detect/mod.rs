@@ -32,6 +32,7 @@ mod error;
 pub mod explain;
 pub mod iforest;
 pub mod knn;
+mod knn_brute;
 pub mod lof;
 pub mod lof_memory;
 pub mod lof_settings;
