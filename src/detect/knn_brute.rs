@@ -34,6 +34,9 @@ pub const QUERY_ROWS: usize = 64;
 /// Points per matrix product: 64 x 512 dot products (256 KiB) stay in the core's cache.
 const POINT_COLUMNS: usize = 512;
 
+/// Points tested together before looking at them one by one.
+const LANES: usize = 8;
+
 /// The margin's factor per feature, in units of `u (|x|^2 + |y|^2)` (see the module notes).
 pub const MARGIN_PER_FEATURE: f64 = 8.0;
 
@@ -47,8 +50,10 @@ pub struct Products {
     mean: Vec<f64>,
     /// Centred points, row-major.
     centred: Vec<f64>,
-    /// Squared norm of each centred point.
-    norms: Vec<f64>,
+    /// Squared norm `n` of each centred point, less and plus its share of the margin:
+    /// `n - relative n` and `n + relative n`.
+    below: Vec<f64>,
+    above: Vec<f64>,
     /// `u * (MARGIN_PER_FEATURE * dims + MARGIN_BASE)`.
     relative: f64,
 }
@@ -155,12 +160,14 @@ impl Products {
             centred.extend(p.iter().zip(&mean).map(|(v, c)| v - c));
             norms.push(centred[start..].iter().map(|v| v * v).sum());
         }
+        let relative = f64::EPSILON / 2.0 * (MARGIN_PER_FEATURE * dims as f64 + MARGIN_BASE);
         Products {
             dims,
             mean,
             centred,
-            norms,
-            relative: f64::EPSILON / 2.0 * (MARGIN_PER_FEATURE * dims as f64 + MARGIN_BASE),
+            below: norms.iter().map(|n| n - relative * n).collect(),
+            above: norms.iter().map(|n| n + relative * n).collect(),
+            relative,
         }
     }
 
@@ -177,7 +184,7 @@ impl Products {
     ) {
         let d = self.dims;
         let nq = queries.len() / d.max(1);
-        let m = self.norms.len();
+        let m = self.below.len();
         out.queries.clear();
         out.query_norms.clear();
         for q in queries.chunks_exact(d.max(1)) {
@@ -219,23 +226,40 @@ impl Products {
                     1,
                 );
             }
+            let below = &self.below[first..first + cols];
+            let above = &self.above[first..first + cols];
             for i in 0..nq {
                 let qn = out.query_norms[i];
                 let q_margin = self.relative * qn + f64::MIN_POSITIVE;
+                // lower = a - e and upper = a + e, with a = qn + pn - 2 dot.
+                let (q_below, q_above) = (qn - q_margin, qn + q_margin);
                 let (bound, kept) = (&mut out.bounds[i], &mut out.kept[i]);
                 let row = &dots[i * cols..(i + 1) * cols];
-                for (j, (&dot, &pn)) in row.iter().zip(&self.norms[first..first + cols]).enumerate()
-                {
-                    let approx = qn + pn - 2.0 * dot;
-                    let margin = q_margin + self.relative * pn;
-                    let lower = approx - margin;
-                    let worst = bound.value(k);
-                    if lower > worst {
-                        continue;
+                let mut worst = bound.value(k);
+                for base in (0..cols).step_by(LANES) {
+                    let len = LANES.min(cols - base);
+                    // Most points are far: one test for a whole run of them, in vector
+                    // registers (runs of exactly LANES points have a length known here).
+                    if len == LANES {
+                        let (dots, below) = (&row[base..base + LANES], &below[base..base + LANES]);
+                        let mut near = false;
+                        for l in 0..LANES {
+                            near |= q_below + below[l] - 2.0 * dots[l] <= worst;
+                        }
+                        if !near {
+                            continue;
+                        }
                     }
-                    let p = (first + j) as u32;
-                    bound.offer(approx + margin, weight(p), k);
-                    kept.push((p, lower));
+                    for j in base..base + len {
+                        let lower = q_below + below[j] - 2.0 * row[j];
+                        if lower > worst {
+                            continue;
+                        }
+                        let p = (first + j) as u32;
+                        bound.offer(q_above + above[j] - 2.0 * row[j], weight(p), k);
+                        kept.push((p, lower));
+                        worst = bound.value(k);
+                    }
                 }
             }
         }
