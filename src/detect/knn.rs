@@ -843,6 +843,12 @@ impl Index {
             (node.right, node.left)
         };
         self.search::<D>(near as usize, q, k, search);
+        // The far child is beyond the split plane: a one-feature lower bound of its box's
+        // distance, tried before the box (the same strict test).
+        let gap = q[node.dim as usize] - node.split;
+        if search.rows >= k && gap * gap > search.worst(k) {
+            return;
+        }
         self.search::<D>(far as usize, q, k, search);
     }
 
