@@ -295,3 +295,45 @@ fn detect_offers_the_k_distance_neighbourhood_and_prints_the_duplicates_warning(
     let out = run(&["--lof-neighbourhood", "breunig"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The k-distance search stops on the cancel flag (issue 16): with the flag set, LOF with
+/// Breunig et al.'s neighbourhood from a cache returns `Cancelled`; without it, the same scores
+/// as a direct fit. Low and high widths (the k-d tree and the blocked brute force).
+#[test]
+fn k_distance_search_is_cancellable() {
+    use std::sync::atomic::AtomicBool;
+    use trafficlens::control::Control;
+    use trafficlens::detect::{FitError, NeighbourCache};
+
+    let report = |_: f32| {};
+    for d in [3usize, 20] {
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(d as u64);
+        let rows: Vec<Vec<f64>> = (0..600)
+            .map(|_| (0..d).map(|_| f64::from(rng.random_range(0..5))).collect())
+            .collect();
+        let (cols, names) = columns(&rows);
+        let x = Matrix::new(&cols, &names).expect("matrix");
+        let cache = NeighbourCache::build(&x, 20).expect("cache");
+        let params = LofParams {
+            n_neighbors: 10,
+            contamination: Contamination::Auto,
+            neighbourhood: Neighbourhood::KDistance,
+        };
+        let set = AtomicBool::new(true);
+        let cancelled = cache.fit_params(&params, Control::new(&set, &report));
+        assert!(
+            matches!(cancelled, Err(FitError::Cancelled)),
+            "d = {d}: {:?}",
+            cancelled.map(|f| f.n_neighbors())
+        );
+        let unset = AtomicBool::new(false);
+        let scores = cache
+            .fit_params(&params, Control::new(&unset, &report))
+            .expect("fit");
+        assert_eq!(
+            scores.negative_outlier_factor(),
+            fit(&rows, 10, Neighbourhood::KDistance).negative_outlier_factor(),
+            "d = {d}"
+        );
+    }
+}

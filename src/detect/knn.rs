@@ -579,21 +579,26 @@ impl Index {
     /// [`Self::point_of`]): every indexed point within the distance of its `k`-th nearest *other*
     /// row, itself included (its other rows are at distance 0). Calls `f(point, neighbourhood)`
     /// in parallel and returns the results. The neighbourhood depends only on distances, not on
-    /// row order.
+    /// row order. Returns [`FitError::Cancelled`] soon after `control`'s flag is set (each
+    /// block of [`QUERY_ROWS`] points looks at it before it starts).
     pub fn map_k_distance_self<T: Send>(
         &self,
         k: usize,
+        control: Control,
         f: impl Fn(usize, &[Near]) -> T + Sync,
-    ) -> Vec<T> {
+    ) -> Result<Vec<T>, FitError> {
         let d = self.dims;
         let k = (k + 1).min(self.len());
         let m = self.distinct();
         let products = self.products_for(k - 1);
-        (0..m.div_ceil(QUERY_ROWS))
+        let all = (0..m.div_ceil(QUERY_ROWS))
             .into_par_iter()
             .map_init(
                 || (self.search_for(k, k - 1), Vec::new()),
                 |(search, out), c| {
+                    if control.cancelled() {
+                        return Vec::new();
+                    }
                     let (start, end) = (c * QUERY_ROWS, ((c + 1) * QUERY_ROWS).min(m));
                     let queries = &self.points[start * d..end * d];
                     self.start_block(products.as_ref(), queries, k, search);
@@ -607,7 +612,11 @@ impl Index {
                 },
             )
             .flatten()
-            .collect()
+            .collect();
+        if control.cancelled() {
+            return Err(FitError::Cancelled);
+        }
+        Ok(all)
     }
 
     /// The k-distance neighbourhood (every indexed point within the distance of the `k`-th

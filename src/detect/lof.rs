@@ -117,6 +117,7 @@ impl ValidLofParams {
                     Arc::new(Index::build(x)),
                     self.0.n_neighbors,
                     self.0.contamination,
+                    Control::default(),
                 )
             }
         }
@@ -167,14 +168,16 @@ impl NeighbourCache {
 
     /// LOF for these parameters: from the cached lists with [`Neighbourhood::KNearest`] (see
     /// [`Self::fit`]), by a k-distance search over the cached index with
-    /// [`Neighbourhood::KDistance`].
-    pub fn fit_params(&self, params: &LofParams) -> Result<FittedLof, FitError> {
+    /// [`Neighbourhood::KDistance`], which returns [`FitError::Cancelled`] soon after
+    /// `control`'s flag is set.
+    pub fn fit_params(&self, params: &LofParams, control: Control) -> Result<FittedLof, FitError> {
         match params.neighbourhood {
             Neighbourhood::KNearest => self.fit(params.n_neighbors, params.contamination),
             Neighbourhood::KDistance => fit_k_distance(
                 Arc::clone(&self.index),
                 params.n_neighbors,
                 params.contamination,
+                control,
             ),
         }
     }
@@ -254,19 +257,22 @@ fn ordered_sum(terms: &mut [f64]) -> f64 {
 /// row within the distance of p's k-th nearest other row, ties included, so no tie is broken
 /// and copies of a row and row order change nothing. Reachability, `lrd` (with scikit-learn's
 /// `1e-10`) and LOF are means over `N_k(p)`, summed in increasing order of their terms.
+/// Each of the three searches stops soon after `control`'s flag is set.
 fn fit_k_distance(
     index: Arc<Index>,
     n_neighbors: usize,
     contamination: Contamination,
+    control: Control,
 ) -> Result<FittedLof, FitError> {
     let n = index.len();
     let mut warnings = clamp_warning(n_neighbors, n);
     let k = n_neighbors.clamp(1, n - 1);
     // Every row of a point but the query row itself: its copies are other objects at 0.
     let others = |p: usize, o: &Near| o.rows as usize - usize::from(o.point as usize == p);
-    let k_distance_of: Vec<f64> =
-        index.map_k_distance_self(k, |_, near| near.last().map_or(0.0, |o| o.distance));
-    let lrd_of: Vec<f64> = index.map_k_distance_self(k, |p, near| {
+    let k_distance_of: Vec<f64> = index.map_k_distance_self(k, control, |_, near| {
+        near.last().map_or(0.0, |o| o.distance)
+    })?;
+    let lrd_of: Vec<f64> = index.map_k_distance_self(k, control, |p, near| {
         let mut terms = Vec::with_capacity(near.len());
         let mut count = 0usize;
         for o in near {
@@ -277,8 +283,8 @@ fn fit_k_distance(
             }
         }
         1.0 / (ordered_sum(&mut terms) / count.max(1) as f64 + 1e-10)
-    });
-    let lof_of: Vec<f64> = index.map_k_distance_self(k, |p, near| {
+    })?;
+    let lof_of: Vec<f64> = index.map_k_distance_self(k, control, |p, near| {
         let mut terms = Vec::with_capacity(near.len());
         let mut count = 0usize;
         for o in near {
@@ -289,7 +295,7 @@ fn fit_k_distance(
             }
         }
         ordered_sum(&mut terms) / count.max(1) as f64 / lrd_of[p]
-    });
+    })?;
     let per_row = |of: &[f64]| -> Vec<f64> { (0..n).map(|r| of[index.point_of(r)]).collect() };
     let nof: Vec<f64> = per_row(&lof_of).into_iter().map(|l| -l).collect();
     warnings.extend(duplicates_warning(&nof));

@@ -85,7 +85,7 @@ pub fn fit(
     if input.control.cancelled() {
         return Err(FitError::Cancelled);
     }
-    let lof = cache.fit_params(params.params())?;
+    let lof = cache.fit_params(params.params(), input.control)?;
     Ok(FitOutcome {
         detection: Detection::new(lof.training(), lof.warnings(), config)?,
         detector: FittedDetector::Lof(lof),
