@@ -12,7 +12,8 @@
 # and
 #   python scripts/bench_lof.py score FILE OUT   (pandas read_csv, LocalOutlierFactor(n_jobs=-1), to_csv)
 # under /usr/bin/time -v, and prints the median wall time, its run's CPU time (user + system)
-# and peak memory (maximum resident set size), and the ratio of the medians. 100000x6 is above
+# and peak memory (maximum resident set size), the ratio of the medians, and how far the two
+# scores files differ (largest relative difference of the scores, rows flagged differently). 100000x6 is above
 # 15 features' limit of the k-d tree: both sides walk a tree there and search by brute force for
 # 16 and 36 features (scikit-learn's algorithm='auto').
 #
@@ -89,13 +90,15 @@ for size in "${sizes[@]}"; do
     echo "bench_lof.sh: $size: scikit-learn" >&2
     read -r pw pc pk < <(median "sklearn_$size" "$py" scripts/bench_lof.py score "$data" \
         "$out/sklearn_$size.csv")
-    table+=("$size $ow $oc $ok $pw $pc $pk")
+    read -r rel differ < <("$py" scripts/bench_lof.py compare "$out/ours_$size.csv" \
+        "$out/sklearn_$size.csv")
+    table+=("$size $ow $oc $ok $pw $pc $pk $rel $differ")
 done
 
 echo "LOF k=20 end to end, median of $runs, $(nproc) cores; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf "%-10s | %8s %8s %8s | %8s %8s %8s | %6s\n" "rows x f" "ours s" "CPU s" "peak MB" \
-    "sklearn" "CPU s" "peak MB" "ratio"
+printf "%-10s | %8s %8s %8s | %8s %8s %8s | %6s | %9s %7s\n" "rows x f" "ours s" "CPU s" \
+    "peak MB" "sklearn" "CPU s" "peak MB" "ratio" "max rel" "flags"
 for line in "${table[@]}"; do
-    echo "$line" | awk '{ printf "%-10s | %8.2f %8.2f %8.0f | %8.2f %8.2f %8.0f | %5.1fx\n",
-        $1, $2, $3, $4 / 1024, $5, $6, $7 / 1024, $5 / $2 }'
+    echo "$line" | awk '{ printf "%-10s | %8.2f %8.2f %8.0f | %8.2f %8.2f %8.0f | %5.1fx | %9s %7s\n",
+        $1, $2, $3, $4 / 1024, $5, $6, $7 / 1024, $5 / $2, $8, $9 }'
 done
