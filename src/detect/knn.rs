@@ -95,6 +95,8 @@ pub struct Index {
     members: Vec<u32>,
     /// The point (in tree order) of each row.
     point_of_row: Vec<u32>,
+    /// Whether every point stands for one row (no two rows are equal).
+    single: bool,
     /// Tree nodes (empty for brute force).
     nodes: Vec<KdNode>,
     /// Bounding box of each node: `dims` minima then `dims` maxima.
@@ -270,6 +272,7 @@ impl Index {
             starts: Vec::new(),
             members: Vec::new(),
             point_of_row: Vec::new(),
+            single: first.len() == n,
             nodes: Vec::new(),
             boxes: Vec::new(),
         };
@@ -731,6 +734,20 @@ impl Index {
     /// their rows may still come before that distance's other rows by index.
     #[inline]
     fn offer(&self, search: &mut Search, k: usize, c: Candidate) {
+        if self.single {
+            // Every point is one row: the heap holds the k nearest points.
+            if search.rows < k {
+                search.rows += 1;
+                search.heap.push(c);
+                return;
+            }
+            let dropped = match search.heap.peek_mut() {
+                Some(mut top) if c < *top => std::mem::replace(&mut *top, c),
+                _ => c,
+            };
+            search.drop_point(dropped);
+            return;
+        }
         let w = self.weight(c.1);
         // The usual case: the candidate takes the place of the farthest point, which the rest
         // no longer need (as a push followed by a pop would do, with one sift).
@@ -974,6 +991,28 @@ mod tests {
                 let (idx, dist) = nb.of(q);
                 let got: Vec<(f64, u32)> = dist.iter().copied().zip(idx.iter().copied()).collect();
                 assert_eq!(got, expected, "d = {d}, query {q}");
+            }
+        }
+    }
+
+    #[test]
+    fn distinct_points_with_tied_distances_equal_brute_force() {
+        use rand::seq::SliceRandom;
+        use rand::SeedableRng;
+        // A shuffled grid: no two rows equal (one row per point), every distance tied many times.
+        let mut rows: Vec<Vec<f64>> = (0..512)
+            .map(|i| vec![f64::from(i % 8), f64::from(i / 8 % 8), f64::from(i / 64)])
+            .collect();
+        rows.shuffle(&mut rand_pcg::Pcg64Mcg::seed_from_u64(3));
+        let (cols, names) = matrix_of(&rows);
+        let index = Index::build(&Matrix::new(&cols, &names).expect("matrix"));
+        assert_eq!(index.distinct(), rows.len());
+        for k in [1, 7, 27, 100] {
+            let raw = index.query_self(k, Control::default()).expect("search");
+            for (r, row) in rows.iter().enumerate() {
+                let (idx, dist) = raw.of(index.point_of(r));
+                let got: Vec<(f64, u32)> = dist.iter().copied().zip(idx.iter().copied()).collect();
+                assert_eq!(got, brute(&rows, row, k), "k = {k}, row {r}");
             }
         }
     }
