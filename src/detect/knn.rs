@@ -846,7 +846,17 @@ impl Index {
         let (lo, hi) = b.split_at(d);
         let mut s = 0.0;
         for f in 0..d {
-            let gap = (lo[f] - q[f]).max(q[f] - hi[f]).max(0.0);
+            // The distance to the interval (values are never NaN: plain comparisons, cheaper
+            // than `max`'s NaN rules).
+            let below = lo[f] - q[f];
+            let above = q[f] - hi[f];
+            let gap = if below > 0.0 {
+                below
+            } else if above > 0.0 {
+                above
+            } else {
+                0.0
+            };
             s += gap * gap;
         }
         s
