@@ -89,19 +89,20 @@ fn detect_seasonal_on_the_reference_file_flags_every_spike_row() {
         assert_eq!(status.status.code(), Some(0), "{status:?}");
         flagged_in(&std::fs::read_to_string(&out).expect("scores"))
     };
-    // The default threshold (the band): every spike row, and few others.
+    let want: Vec<usize> = (0..spikes.len()).filter(|&r| spikes[r]).collect();
+    assert_eq!(want.len(), 40);
+    // The default threshold (a row's tail probability below 1e-4 across its six features):
+    // exactly the 40 spike rows.
     let flagged = run(&[]);
     let right = flagged.iter().filter(|&&r| spikes[r]).count();
     eprintln!(
         "default threshold: {} rows flagged, {right} of the 40 spike rows",
         flagged.len()
     );
-    assert_eq!(right, 40);
-    assert!(flagged.len() <= 44, "{} flagged", flagged.len());
-    // A contamination of 40 rows: exactly the spike rows (they are the 40 top scores).
+    assert_eq!(flagged, want);
+    // A contamination of 40 rows: the same rows (they are the 40 top scores).
     let c = format!("{}", 40.0 / spikes.len() as f64);
     let flagged = run(&["--contamination", &c]);
-    let want: Vec<usize> = (0..spikes.len()).filter(|&r| spikes[r]).collect();
     assert_eq!(flagged, want);
 }
 
@@ -174,6 +175,7 @@ fn the_session_rethresholds_the_seasonal_baseline_without_refitting() {
     use trafficlens::analysis::{ScoreWork, Session};
     use trafficlens::control::Control;
     use trafficlens::data::load_source;
+    use trafficlens::detect::seasonal::calibrate::{model_band_mads, score_of_risk};
     use trafficlens::detect::{Algorithm, Contamination, DetectorConfig};
 
     let ds = Arc::new(
@@ -190,10 +192,17 @@ fn the_session_rethresholds_the_seasonal_baseline_without_refitting() {
     assert_eq!(first.work, ScoreWork::Fitted);
     let seasonal = session.seasonal().expect("the seasonal verdicts");
     assert_eq!(seasonal.expected.len(), ds.n_features());
-    // `auto` flags exactly the rows where a feature leaves its band.
+    // `auto` flags the rows whose tail probability is below 1e-4 (score 0.8), which are exactly
+    // the rows where a feature leaves its band (set for that risk and the number of features).
     let band = seasonal.params.band_mads;
+    assert!((band - model_band_mads(1e-4, ds.n_features())).abs() < 1e-12);
+    let threshold = score_of_risk(1e-4);
     for (r, &flag) in first.detection.flags.iter().enumerate() {
-        assert_eq!(flag, first.detection.scores[r] > band, "row {r}");
+        let score = first.detection.scores[r];
+        assert!((0.0..1.0).contains(&score), "row {r}: {score}");
+        assert_eq!(score, seasonal.calibrated[r]);
+        assert_eq!(flag, score > threshold, "row {r}");
+        assert_eq!(flag, seasonal.scores[r] > band, "row {r}");
     }
     let tenth = DetectorConfig {
         contamination: Contamination::Fraction(0.1),
