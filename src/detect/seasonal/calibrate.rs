@@ -18,9 +18,12 @@
 //!   Benchmark asks for that; a traffic table whose attacks recur does not. Until
 //!   [`MIN_HISTORY`] values are in, `p = 1`.
 //!
-//! **The row** combines its features by the smallest `p`, corrected for testing `m` features
-//! (Šidák: `p_row = 1 - (1 - p_min)^m`), so a table of six regions does not raise six times the
-//! false alarms of one. **The score** is `L / (1 + L)` with `L = -log10(p_row)`: 0 for an
+//! **The row** combines its `m` features two ways and keeps the more surprising: the smallest `p`
+//! corrected for testing `m` features (Šidák: `1 - (1 - p_min)^m`), so a table of six regions
+//! does not raise six times the false alarms of one, and Fisher's combined probability of all
+//! `m` (the chi-squared tail of `-2 sum(ln p)`), so that several features unusual together (a
+//! midday drop in every region, each one alone inside its band) count as the evidence they are.
+//! Taking the smaller of two probabilities at most doubles the chance flags at a given risk. **The score** is `L / (1 + L)` with `L = -log10(p_row)`: 0 for an
 //! ordinary row, 0.5 at `p_row = 0.1`, 0.8 at 1e-4, 0.9 at 1e-9; strictly increasing, and below
 //! 1 in double precision until `L` is about 1e15, so the most extreme rows stay ordered. A threshold on the score is a threshold on
 //! `p_row`, the share of normal rows flagged by chance ([`score_of_risk`]).
@@ -158,18 +161,27 @@ impl History {
     }
 }
 
-/// The row's `L = -log10(p_row)` from its features' `-log10 p` (Šidák over `m` features).
+/// The row's `L = -log10(p_row)` from its features' `-log10 p`: the larger of the Šidák-corrected
+/// smallest `p` ([`sidak_surprise`]) and Fisher's combined `p` ([`fisher_surprise`]).
 pub fn row_surprise<I: IntoIterator<Item = f64>>(surprises: I) -> f64 {
     let mut m = 0usize;
     let mut best = 0.0f64;
+    let mut sum = 0.0f64;
     for s in surprises {
+        let s = if s.is_nan() { 0.0 } else { s.max(0.0) };
         m += 1;
         best = best.max(s);
+        sum += s;
     }
     if m <= 1 {
         return best;
     }
-    // p_row = 1 - (1 - p)^m, computed without cancellation for small p.
+    sidak_surprise(best, m).max(fisher_surprise(sum, m))
+}
+
+/// `-log10` of `1 - (1 - p)^m` for the smallest `p = 10^-best` of `m` features: the chance that
+/// any of `m` independent normal features is that far out.
+pub fn sidak_surprise(best: f64, m: usize) -> f64 {
     let p = 10f64.powf(-best);
     let p_row = -((m as f64) * (-p).ln_1p()).exp_m1();
     if p_row > 0.0 && p_row.is_finite() {
@@ -178,6 +190,32 @@ pub fn row_surprise<I: IntoIterator<Item = f64>>(surprises: I) -> f64 {
         // p underflowed: p_row = m p to double precision.
         (best - (m as f64).log10()).max(0.0)
     }
+}
+
+/// `-log10` of Fisher's combined probability of `m` features whose `-log10 p` sum to `sum`
+/// (Fisher, *Statistical Methods for Research Workers*, 1925): `X = -2 sum(ln p)` is chi-squared
+/// with `2m` degrees of freedom when the features are normal and independent, and its tail is
+/// `exp(-X/2) sum_{k<m} (X/2)^k / k!`, computed here in logarithms.
+pub fn fisher_surprise(sum: f64, m: usize) -> f64 {
+    let half = sum * std::f64::consts::LN_10; // X / 2
+    if !(half > 0.0) {
+        return 0.0;
+    }
+    if half.is_infinite() {
+        return f64::INFINITY;
+    }
+    // ln of the terms (X/2)^k / k!, summed by log-sum-exp.
+    let mut terms = Vec::with_capacity(m);
+    let mut ln_term = 0.0f64;
+    for k in 0..m {
+        if k > 0 {
+            ln_term += half.ln() - (k as f64).ln();
+        }
+        terms.push(ln_term);
+    }
+    let top = terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let ln_sum = top + terms.iter().map(|t| (t - top).exp()).sum::<f64>().ln();
+    ((half - ln_sum) / std::f64::consts::LN_10).max(0.0)
 }
 
 /// The per-row risk of the default (`auto`) threshold: the share of normal rows flagged by
@@ -273,13 +311,22 @@ mod tests {
 
     #[test]
     fn rows_are_corrected_for_their_features_and_scores_are_ordered() {
-        // One feature: p itself; six features at p = 1e-5: p_row = 6e-5 (nearly).
+        // One feature: p itself; one of six at p = 1e-5: p_row = 6e-5 (nearly).
         assert_eq!(row_surprise([3.0]), 3.0);
         let six = row_surprise([5.0, 0.1, 0.0, 0.2, 1.0, 0.3]);
         assert!((six - (-(6e-5f64).log10())).abs() < 1e-4, "{six}");
         // Underflow: m p.
-        assert!((row_surprise([400.0, 0.0]) - (400.0 - 2f64.log10())).abs() < 1e-9);
+        assert!((sidak_surprise(400.0, 2) - (400.0 - 2f64.log10())).abs() < 1e-9);
         assert_eq!(row_surprise([0.0, 0.0]), 0.0);
+        // Fisher: two features at p = 0.01 each: X = 18.42, chi-squared(4) tail
+        // exp(-9.21) (1 + 9.21) = 1.0210e-3 (scipy.stats.chi2.sf(18.4207, 4)).
+        let both = fisher_surprise(4.0, 2);
+        assert!((both - (-(1.0210e-3f64).log10())).abs() < 1e-3, "{both}");
+        assert!(row_surprise([2.0, 2.0]) > sidak_surprise(2.0, 2));
+        // Six features each at 1e-3, none alone past 1e-4 after Šidák: together far past it.
+        assert!(sidak_surprise(3.0, 6) < 4.0 && row_surprise([3.0; 6]) > 10.0);
+        // One feature: Fisher is p itself.
+        assert!((fisher_surprise(7.0, 1) - 7.0).abs() < 1e-12);
         assert_eq!(score_of_surprise(0.0), 0.0);
         assert!((score_of_risk(1e-4) - 0.8).abs() < 1e-12);
         assert!(score_of_surprise(300.0) < score_of_surprise(301.0));

@@ -19,9 +19,10 @@ pub struct FittedSeasonal {
 impl FittedSeasonal {
     /// Scores every row of `columns` at `times_ms` causally (see [`score_table`]); flags follow
     /// `contamination`, where `auto` flags a row whose tail probability across its features is
-    /// below the default risk (1e-4): with the model reference, exactly when a feature leaves its
-    /// band, whose half-width is set for that risk and the number of features
-    /// ([`model_band_mads`]) instead of `params.band_mads`.
+    /// below the default risk (1e-4): with the model reference, every row where a feature leaves
+    /// its band, whose half-width is set for that risk and the number of features
+    /// ([`model_band_mads`]) instead of `params.band_mads`, and rows where several features are
+    /// unusual together.
     pub fn fit(
         times_ms: &[i64],
         columns: &[&[f64]],
