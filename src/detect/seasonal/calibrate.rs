@@ -198,7 +198,7 @@ pub fn sidak_surprise(best: f64, m: usize) -> f64 {
 /// `exp(-X/2) sum_{k<m} (X/2)^k / k!`, computed here in logarithms.
 pub fn fisher_surprise(sum: f64, m: usize) -> f64 {
     let half = sum * std::f64::consts::LN_10; // X / 2
-    if !(half > 0.0) {
+    if half.is_nan() || half <= 0.0 {
         return 0.0;
     }
     if half.is_infinite() {
