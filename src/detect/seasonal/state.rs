@@ -76,6 +76,21 @@ pub struct SeriesState {
     /// The earlier |z| (kept only for [`ScoreReference::History`]).
     #[serde(default)]
     history: History,
+    /// The last value learnt.
+    #[serde(default)]
+    last_value: Option<f64>,
+    /// The series' resolution: the smallest step between two consecutive learnt values that
+    /// differ (0 before any); see [`resolution_floor`].
+    #[serde(default)]
+    quantum: f64,
+}
+
+/// The least scale a series' resolution allows: a quarter of its smallest step, the MAD of the
+/// rounding error of values rounded to that step (uniform over one step). A series that stayed
+/// flat at whole numbers has a MAD of 0; without this floor one request more would be
+/// millions of MADs, with it one step is 4 MADs (inside the band) and two steps are 8.
+pub fn resolution_floor(quantum: f64) -> f64 {
+    quantum / 4.0
 }
 
 impl SeriesState {
@@ -86,6 +101,8 @@ impl SeriesState {
             scale: ResidualScale::new(params.scale_window),
             negative_seen: false,
             history: History::default(),
+            last_value: None,
+            quantum: 0.0,
         }
     }
 
@@ -108,6 +125,7 @@ impl SeriesState {
             Some(v) => (v, self.scale.scale(v, params.count_floor)),
             None => (y, floor(y, params.count_floor)),
         };
+        let scale = scale.max(resolution_floor(self.quantum));
         let z = robust_z(y, expected, scale);
         let surprise = match params.reference {
             ScoreReference::Model => model_surprise(z),
@@ -116,6 +134,13 @@ impl SeriesState {
         let clamp = self.non_negative();
         if !repeat && y.is_finite() {
             self.negative_seen |= y < 0.0;
+            if let Some(last) = self.last_value {
+                let step = (y - last).abs();
+                if step > 0.0 && (self.quantum == 0.0 || step < self.quantum) {
+                    self.quantum = step;
+                }
+            }
+            self.last_value = Some(y);
             if e.value.is_some() {
                 self.scale.push(y - expected);
                 if params.reference == ScoreReference::History {

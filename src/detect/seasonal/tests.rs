@@ -318,3 +318,28 @@ fn history_scores_are_the_same_whatever_the_units_of_a_series() {
         .expect("rows");
     assert_eq!(best, spike);
 }
+
+#[test]
+fn a_flat_series_is_judged_by_its_resolution() {
+    // Whole numbers, flat at 1,000 but for one step of 1 early on: the MAD is 0.
+    let n = 24 * 12;
+    let times: Vec<i64> = (0..n).map(|t| t * HOUR).collect();
+    let mut y = vec![1_000.0; n as usize];
+    y[30] = 1_001.0;
+    let last = y.len() - 1;
+    let params = SeasonalParams {
+        count_floor: 0.0,
+        ..SeasonalParams::default()
+    };
+    let score = |v: f64| {
+        let mut y = y.clone();
+        y[last] = v;
+        let s = score_table(&times, &[&y], None, params).expect("score");
+        (s.scores[last], s.scale[0][last])
+    };
+    // One step is 4 MADs (a quarter of a step is the scale), three steps 12: not millions.
+    let (one, scale) = score(1_001.0);
+    assert_eq!(scale, 0.25);
+    assert!((one - 4.0).abs() < 1e-3, "{one}");
+    assert!((score(1_003.0).0 - 12.0).abs() < 1e-3);
+}
