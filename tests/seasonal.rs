@@ -273,3 +273,69 @@ fn the_app_shows_the_seasonal_band_and_why_a_row_is_flagged() {
         "a flagged row is explained in words"
     );
 }
+
+#[test]
+fn the_score_reference_is_chosen_on_the_command_line() {
+    // Hourly traffic for four weeks; a byte-like burst of 1,000,000 at 03:00 on three days of
+    // different weekdays (the same weekday would be a weekly rhythm the baseline learns).
+    let dir = tempdir();
+    let mut text = String::from("time,bytes\n");
+    for h in 0..24 * 28 {
+        let hour = h % 24;
+        let day = h / 24;
+        let base = if (8..20).contains(&hour) { 900 } else { 100 };
+        let v = if hour == 3 && [10, 16, 23].contains(&day) {
+            1_000_000
+        } else {
+            base + (h * 37) % 23
+        };
+        text.push_str(&format!("2024-02-{:02}T{hour:02}:00:00,{v}\n", day + 1));
+    }
+    std::fs::write(dir.path().join("bytes.csv"), text).expect("write");
+    let scores = |extra: &[&str]| -> Vec<(f64, bool)> {
+        let out = bin(dir.path())
+            .args(["detect", "bytes.csv", "--algo", "seasonal"])
+            .args(["--scores-out", "scores.csv", "--force"])
+            .args(extra)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        std::fs::read_to_string(dir.path().join("scores.csv"))
+            .expect("scores")
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let cells: Vec<&str> = l.split(',').collect();
+                (cells[1].parse().expect("score"), cells[2] == "1")
+            })
+            .collect()
+    };
+    let model = scores(&[]);
+    let history = scores(&["--score-reference", "history"]);
+    let burst = |day: usize| day * 24 + 3;
+    for s in [&model, &history] {
+        assert!(s.iter().all(|(v, _)| (0.0..1.0).contains(v)));
+    }
+    // The model calls every burst an anomaly; the history learns that they recur: the third
+    // burst is less surprising than the first, and less than under the model.
+    for day in [10, 16, 23] {
+        assert!(model[burst(day)].1, "model, day {day}");
+    }
+    assert!(history[burst(10)].1, "history, the first burst");
+    assert!(history[burst(23)].0 < history[burst(10)].0);
+    assert!(history[burst(23)].0 < model[burst(23)].0);
+    let out = bin(dir.path())
+        .args([
+            "detect",
+            "bytes.csv",
+            "--algo",
+            "seasonal",
+            "--score-reference",
+            "past",
+        ])
+        .output()
+        .expect("run");
+    assert_ne!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("use `model` or `history`"), "{err}");
+}

@@ -56,7 +56,9 @@ pub struct SeasonalParams {
     pub scale_window: usize,
     /// The count-noise floor of the scale in Poisson MADs (0 turns it off); see [`scale`].
     pub count_floor: f64,
-    /// Half-width of the band the baseline allows, in MADs.
+    /// Half-width of the band the baseline allows, in MADs ([`DEFAULT_BAND_MADS`] for the live
+    /// monitor's `--band`; a table's fit sets it from the risk and the number of features, see
+    /// [`calibrate::model_band_mads`]).
     pub band_mads: f64,
     /// What a feature's tail probability is measured against (see [`calibrate`]).
     #[serde(default)]
