@@ -56,6 +56,9 @@ fn the_spike_rows_are_the_top_scores_of_the_reference_file() {
         );
     }
     assert_eq!(caught, 40);
+    // The row score (the tail probability in [0, 1)) ranks them the same way.
+    ranked.sort_by(|&a, &b| s.calibrated[b].total_cmp(&s.calibrated[a]));
+    assert!(ranked[..40].iter().all(|&r| spikes[r]));
 }
 
 /// The rows flagged in a scores file (`row,anomaly_score,flagged`).
