@@ -204,17 +204,18 @@ pub fn fisher_surprise(sum: f64, m: usize) -> f64 {
     if half.is_infinite() {
         return f64::INFINITY;
     }
-    // ln of the terms (X/2)^k / k!, summed by log-sum-exp.
-    let mut terms = Vec::with_capacity(m);
-    let mut ln_term = 0.0f64;
-    for k in 0..m {
-        if k > 0 {
-            ln_term += half.ln() - (k as f64).ln();
-        }
-        terms.push(ln_term);
-    }
-    let top = terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let ln_sum = top + terms.iter().map(|t| (t - top).exp()).sum::<f64>().ln();
+    // ln of the terms (X/2)^k / k!, summed by log-sum-exp in two passes (no allocation).
+    let ln_half = half.ln();
+    let ln_terms = || {
+        (0..m).scan(0.0f64, move |ln_term, k| {
+            if k > 0 {
+                *ln_term += ln_half - (k as f64).ln();
+            }
+            Some(*ln_term)
+        })
+    };
+    let top = ln_terms().fold(f64::NEG_INFINITY, f64::max);
+    let ln_sum = top + ln_terms().map(|t| (t - top).exp()).sum::<f64>().ln();
     ((half - ln_sum) / std::f64::consts::LN_10).max(0.0)
 }
 
