@@ -400,8 +400,8 @@ pub struct DetectArgs {
         long,
         value_parser = parse_contamination,
         long_help = "Expected share of anomalies (--threshold contamination). `auto` (the default) uses scikit-learn's fixed \
-                     offsets (-0.5 for Isolation Forest, -1.5 for LOF) and, for the seasonal baseline, its band (a \
-                     feature more than 5.19 MADs from its expected value); a fraction F in (0, 0.5] flags the rows above \
+                     offsets (-0.5 for Isolation Forest, -1.5 for LOF) and, for the seasonal baseline, a row's tail \
+                     probability below 1e-4 (score above 0.8: a feature outside its band, or several unusual together); a fraction F in (0, 0.5] flags the rows above \
                      the (1 - F) quantile of the training scores (numpy's linear interpolation)."
     )]
     pub contamination: Option<Contamination>,
