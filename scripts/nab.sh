@@ -4,7 +4,7 @@
 #
 # Usage: scripts/nab.sh ALGO [extra `trafficlens detect` arguments...]
 #   scripts/nab.sh iforest
-#   scripts/nab.sh seasonal
+#   scripts/nab.sh seasonal --score-reference history
 #   NAB_NAME=tlseasonalx scripts/nab.sh seasonal --some-option 3
 #
 # Steps: copies ../shared/nab (NAB's data, labels and scorer; see its README) to target/nab;
@@ -19,8 +19,9 @@
 #
 # Environment:
 #   NAB_NAME   the detector's name in NAB (no `_`; default tl + ALGO, such as tliforest)
-#   NAB_MAP    the score map (default: identity for iforest, whose score is in (0, 1];
-#              softsign:0:1 otherwise; scripts/nab_results.py lists the maps)
+#   NAB_MAP    the score map (default: identity for iforest, whose score is in (0, 1], and for
+#              seasonal, whose score is in [0, 1); softsign:0:1 otherwise;
+#              scripts/nab_results.py lists the maps)
 #   NAB_SRC    the NAB kit (default ../shared/nab)
 #   NAB_BIN    a trafficlens binary to run instead of building target/release/trafficlens
 set -euo pipefail
@@ -42,7 +43,7 @@ if [[ $name == *_* || -z $name ]]; then
 fi
 if [[ -n ${NAB_MAP:-} ]]; then
     map=$NAB_MAP
-elif [[ $algo == iforest ]]; then
+elif [[ $algo == iforest || $algo == seasonal ]]; then
     map=identity
 else
     map=softsign:0:1

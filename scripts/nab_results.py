@@ -21,7 +21,8 @@ Subcommands (standard library only, so it runs with any Python 3):
 
 The score map (MAP) is ONE fixed monotone function for all 58 series: it uses no other row (so
 no future row) and no label, which keeps the run causal when the detector's score is.
-  identity          s, clipped to [0, 1] (Isolation Forest's score is already in (0, 1]).
+  identity          s, clipped to [0, 1] (Isolation Forest's score is already in (0, 1], the
+                    seasonal baseline's in [0, 1)).
   softsign:M:C      0.5 + 0.5 * z / (1 + |z|) with z = (s - M) / C: strictly increasing over
                     all real s, in (0, 1), and it never rounds a large score to exactly 1.0.
 NAB sweeps the threshold over every distinct anomaly score of the whole corpus (nab/sweeper.py,

@@ -56,6 +56,9 @@ fn the_spike_rows_are_the_top_scores_of_the_reference_file() {
         );
     }
     assert_eq!(caught, 40);
+    // The row score (the tail probability in [0, 1)) ranks them the same way.
+    ranked.sort_by(|&a, &b| s.calibrated[b].total_cmp(&s.calibrated[a]));
+    assert!(ranked[..40].iter().all(|&r| spikes[r]));
 }
 
 /// The rows flagged in a scores file (`row,anomaly_score,flagged`).
@@ -89,19 +92,20 @@ fn detect_seasonal_on_the_reference_file_flags_every_spike_row() {
         assert_eq!(status.status.code(), Some(0), "{status:?}");
         flagged_in(&std::fs::read_to_string(&out).expect("scores"))
     };
-    // The default threshold (the band): every spike row, and few others.
+    let want: Vec<usize> = (0..spikes.len()).filter(|&r| spikes[r]).collect();
+    assert_eq!(want.len(), 40);
+    // The default threshold (a row's tail probability below 1e-4 across its six features):
+    // exactly the 40 spike rows.
     let flagged = run(&[]);
     let right = flagged.iter().filter(|&&r| spikes[r]).count();
     eprintln!(
         "default threshold: {} rows flagged, {right} of the 40 spike rows",
         flagged.len()
     );
-    assert_eq!(right, 40);
-    assert!(flagged.len() <= 44, "{} flagged", flagged.len());
-    // A contamination of 40 rows: exactly the spike rows (they are the 40 top scores).
+    assert_eq!(flagged, want);
+    // A contamination of 40 rows: the same rows (they are the 40 top scores).
     let c = format!("{}", 40.0 / spikes.len() as f64);
     let flagged = run(&["--contamination", &c]);
-    let want: Vec<usize> = (0..spikes.len()).filter(|&r| spikes[r]).collect();
     assert_eq!(flagged, want);
 }
 
@@ -174,6 +178,7 @@ fn the_session_rethresholds_the_seasonal_baseline_without_refitting() {
     use trafficlens::analysis::{ScoreWork, Session};
     use trafficlens::control::Control;
     use trafficlens::data::load_source;
+    use trafficlens::detect::seasonal::calibrate::{model_band_mads, score_of_risk};
     use trafficlens::detect::{Algorithm, Contamination, DetectorConfig};
 
     let ds = Arc::new(
@@ -190,10 +195,20 @@ fn the_session_rethresholds_the_seasonal_baseline_without_refitting() {
     assert_eq!(first.work, ScoreWork::Fitted);
     let seasonal = session.seasonal().expect("the seasonal verdicts");
     assert_eq!(seasonal.expected.len(), ds.n_features());
-    // `auto` flags exactly the rows where a feature leaves its band.
+    // `auto` flags the rows whose tail probability is below 1e-4 (score 0.8): every row where a
+    // feature leaves its band (set for that risk and the number of features), and rows where
+    // several features are unusual together (Fisher's combination).
     let band = seasonal.params.band_mads;
+    assert!((band - model_band_mads(1e-4, ds.n_features())).abs() < 1e-12);
+    let threshold = score_of_risk(1e-4);
     for (r, &flag) in first.detection.flags.iter().enumerate() {
-        assert_eq!(flag, first.detection.scores[r] > band, "row {r}");
+        let score = first.detection.scores[r];
+        assert!((0.0..1.0).contains(&score), "row {r}: {score}");
+        assert_eq!(score, seasonal.calibrated[r]);
+        assert_eq!(flag, score > threshold, "row {r}");
+        if seasonal.scores[r] > band {
+            assert!(flag, "row {r} leaves its band");
+        }
     }
     let tenth = DetectorConfig {
         contamination: Contamination::Fraction(0.1),
@@ -260,4 +275,70 @@ fn the_app_shows_the_seasonal_band_and_why_a_row_is_flagged() {
         h.query_all_by_label_contains(" MADs ").count() > 1,
         "a flagged row is explained in words"
     );
+}
+
+#[test]
+fn the_score_reference_is_chosen_on_the_command_line() {
+    // Hourly traffic for four weeks; a byte-like burst of 1,000,000 at 03:00 on three days of
+    // different weekdays (the same weekday would be a weekly rhythm the baseline learns).
+    let dir = tempdir();
+    let mut text = String::from("time,bytes\n");
+    for h in 0..24 * 28 {
+        let hour = h % 24;
+        let day = h / 24;
+        let base = if (8..20).contains(&hour) { 900 } else { 100 };
+        let v = if hour == 3 && [10, 16, 23].contains(&day) {
+            1_000_000
+        } else {
+            base + (h * 37) % 23
+        };
+        text.push_str(&format!("2024-02-{:02}T{hour:02}:00:00,{v}\n", day + 1));
+    }
+    std::fs::write(dir.path().join("bytes.csv"), text).expect("write");
+    let scores = |extra: &[&str]| -> Vec<(f64, bool)> {
+        let out = bin(dir.path())
+            .args(["detect", "bytes.csv", "--algo", "seasonal"])
+            .args(["--scores-out", "scores.csv", "--force"])
+            .args(extra)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        std::fs::read_to_string(dir.path().join("scores.csv"))
+            .expect("scores")
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let cells: Vec<&str> = l.split(',').collect();
+                (cells[1].parse().expect("score"), cells[2] == "1")
+            })
+            .collect()
+    };
+    let model = scores(&[]);
+    let history = scores(&["--score-reference", "history"]);
+    let burst = |day: usize| day * 24 + 3;
+    for s in [&model, &history] {
+        assert!(s.iter().all(|(v, _)| (0.0..1.0).contains(v)));
+    }
+    // The model calls every burst an anomaly; the history learns that they recur: the third
+    // burst is less surprising than the first, and less than under the model.
+    for day in [10, 16, 23] {
+        assert!(model[burst(day)].1, "model, day {day}");
+    }
+    assert!(history[burst(10)].1, "history, the first burst");
+    assert!(history[burst(23)].0 < history[burst(10)].0);
+    assert!(history[burst(23)].0 < model[burst(23)].0);
+    let out = bin(dir.path())
+        .args([
+            "detect",
+            "bytes.csv",
+            "--algo",
+            "seasonal",
+            "--score-reference",
+            "past",
+        ])
+        .output()
+        .expect("run");
+    assert_ne!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("use `model` or `history`"), "{err}");
 }

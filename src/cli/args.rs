@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::data::access::{Bucket, LogGroup, LogOptions, LogView};
 use crate::data::formats::zeek::HostSide;
 use crate::data::{CsvEngine, Layout, LoadOptions, MissingPolicy};
+use crate::detect::seasonal::ScoreReference;
 use crate::detect::spot::{Risk, ThresholdMode};
 use crate::detect::{
     Algorithm, Contamination, DetectorConfig, IsolationForestSettings, LofSettings, MaxSamples,
@@ -340,6 +341,7 @@ impl DetectArgs {
             seasonal: SeasonalSettings {
                 cycles: self.cycles as usize,
                 count_floor: self.count_floor,
+                reference: self.score_reference,
             },
         }
     }
@@ -398,8 +400,8 @@ pub struct DetectArgs {
         long,
         value_parser = parse_contamination,
         long_help = "Expected share of anomalies (--threshold contamination). `auto` (the default) uses scikit-learn's fixed \
-                     offsets (-0.5 for Isolation Forest, -1.5 for LOF) and, for the seasonal baseline, its band (a \
-                     feature more than 5.19 MADs from its expected value); a fraction F in (0, 0.5] flags the rows above \
+                     offsets (-0.5 for Isolation Forest, -1.5 for LOF) and, for the seasonal baseline, a row's tail \
+                     probability below 1e-4 (score above 0.8: a feature outside its band, or several unusual together); a fraction F in (0, 0.5] flags the rows above \
                      the (1 - F) quantile of the training scores (numpy's linear interpolation)."
     )]
     pub contamination: Option<Contamination>,
@@ -451,6 +453,14 @@ pub struct DetectArgs {
                      series does not alarm on a few requests more. 1 by default; 0 for series that are not counts \
                      (shares, response times).")]
     pub count_floor: f64,
+    /// Seasonal baseline: what a row's tail probability is measured against.
+    #[arg(long, default_value_t = ScoreReference::Model, value_parser = parse_score_reference, long_help = "Seasonal \
+                     baseline: what the anomaly score (a row's tail probability, mapped to 0..1) is measured against. \
+                     `model` (default): a normal residual whose MAD is the scale; recurring anomalies stay anomalous. \
+                     `history`: each series' own earlier z-scores (the last 8,640), an anomaly likelihood that makes \
+                     very different series comparable and learns recurring bursts as normal (for benchmarks such as \
+                     NAB). Either way a row is scored from the rows before it only.")]
+    pub score_reference: ScoreReference,
     /// Random seed.
     #[arg(
         long,
@@ -526,6 +536,11 @@ fn parse_threshold_mode(text: &str) -> Result<ThresholdMode, String> {
 
 /// Parses a risk in (0, 0.01].
 fn parse_risk(text: &str) -> Result<Risk, String> {
+    text.parse()
+}
+
+/// Parses the seasonal baseline's score reference: `model` or `history`.
+fn parse_score_reference(text: &str) -> Result<ScoreReference, String> {
     text.parse()
 }
 

@@ -132,7 +132,7 @@ fn threshold_ui(ui: &mut Ui, config: &mut DetectorConfig) {
             ui.checkbox(&mut auto, "Automatic contamination")
                 .on_hover_text(
                 "scikit-learn's fixed offset: -0.5 for Isolation Forest, -1.5 for LOF; for the \
-                     seasonal baseline its band (5.19 MADs)",
+                     seasonal baseline a row's tail probability below 1e-4 (score 0.8)",
             );
             ui.add_enabled(
                 !auto,

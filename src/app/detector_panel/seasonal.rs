@@ -1,7 +1,9 @@
-//! The detector panel's seasonal baseline settings: cycles and the count-noise floor.
+//! The detector panel's seasonal baseline settings: cycles, the count-noise floor and what the
+//! score is measured against.
 
 use egui::Ui;
 
+use crate::detect::seasonal::ScoreReference;
 use crate::detect::SeasonalSettings;
 
 /// Draws the seasonal baseline's settings.
@@ -20,6 +22,18 @@ pub fn ui(ui: &mut Ui, settings: &mut SeasonalSettings) {
         "The least scale, in MADs of a Poisson count at the expected value, so that a quiet \
          series does not alarm on a few requests more. 0 for series that are not counts.",
     );
+    ui.horizontal(|ui| {
+        ui.label("Score against");
+        ui.radio_value(&mut settings.reference, ScoreReference::Model, "Model")
+            .on_hover_text(
+                "A normal residual whose MAD is the scale: recurring anomalies stay anomalous.",
+            );
+        ui.radio_value(&mut settings.reference, ScoreReference::History, "History")
+            .on_hover_text(
+                "Each series' own earlier z-scores: series of very different kinds become \
+                 comparable, and recurring bursts are learnt as normal.",
+            );
+    });
     ui.label(
         egui::RichText::new("Needs a time column; works on the values as they are (no scaling).")
             .weak()

@@ -5,10 +5,11 @@
 
 use rayon::prelude::*;
 
+use super::calibrate::{row_surprise, score_of_surprise};
 use super::explain::in_words;
 use super::grid::{detect_interval, Grid};
 use super::periods::choose_periods;
-use super::state::{combine, robust_z, PointScore, SeriesState};
+use super::state::{combine, lower_end, robust_z, PointScore, SeriesState};
 use super::{SeasonalError, SeasonalParams, SeasonalState};
 
 /// The seasonal verdict on every row of a table.
@@ -20,8 +21,11 @@ pub struct SeasonalScores {
     pub periods: Vec<usize>,
     /// The settings used.
     pub params: SeasonalParams,
-    /// Per row: the largest |z| of its features (higher = more anomalous).
+    /// Per row: the largest |z| of its features, in MADs.
     pub scores: Vec<f64>,
+    /// Per row: the anomaly score in [0, 1), the row's tail probability across its features
+    /// (see [`super::calibrate`]; higher = more anomalous).
+    pub calibrated: Vec<f64>,
     /// Per row: the feature with that |z|.
     pub top: Vec<usize>,
     /// Per row: scored while the baseline was still warming up.
@@ -30,6 +34,11 @@ pub struct SeasonalScores {
     pub expected: Vec<Vec<f64>>,
     /// Per feature, per row: the robust scale (MADs).
     pub scale: Vec<Vec<f64>>,
+    /// Per feature, per row: `-log10` of the tail probability of its z.
+    pub surprise: Vec<Vec<f64>>,
+    /// Per feature: the rows before this one were scored while every value learnt was at least
+    /// 0, so their band's lower end is clamped at 0 (see [`SeriesState::non_negative`]).
+    pub non_negative_rows: Vec<usize>,
     /// Buckets with no row between the first and the last.
     pub missing_buckets: u64,
     /// Rows in a bucket seen before (scored, not learnt).
@@ -60,6 +69,7 @@ impl SeasonalScores {
             upper,
             z: self.z(feature, row, observed),
             warm_up: self.warm_up[row],
+            surprise: self.surprise[feature][row],
         }
     }
 
@@ -83,11 +93,16 @@ impl SeasonalScores {
         in_words(name, &self.point(f, row, observed), t_ms, self.interval_ms)
     }
 
-    /// The band (lower, upper) the baseline allows for `feature` at `row`.
+    /// The band (lower, upper) the baseline allows for `feature` at `row`; the lower end is at
+    /// least 0 for a series of counts (every value before the row at least 0).
     pub fn band(&self, feature: usize, row: usize) -> (f64, f64) {
         let e = self.expected[feature][row];
         let half = self.params.band_mads * self.scale[feature][row];
-        (e - half, e + half)
+        let clamp = self
+            .non_negative_rows
+            .get(feature)
+            .is_some_and(|&until| row < until);
+        (lower_end(e - half, clamp), e + half)
     }
 }
 
@@ -96,7 +111,9 @@ impl SeasonalScores {
 struct SeriesRun {
     expected: Vec<f64>,
     scale: Vec<f64>,
+    surprise: Vec<f64>,
     warm: Vec<bool>,
+    non_negative_rows: usize,
     state: SeriesState,
 }
 
@@ -147,17 +164,26 @@ pub fn score_table(
             let mut state = SeriesState::new(&periods, &params);
             let mut expected = Vec::with_capacity(rows);
             let mut scale = Vec::with_capacity(rows);
+            let mut surprise = Vec::with_capacity(rows);
             let mut warm = Vec::with_capacity(rows);
-            for ((&b, &y), &r) in buckets.iter().zip(column.iter()).zip(&repeat) {
+            let mut non_negative_rows = rows;
+            for (row, ((&b, &y), &r)) in buckets.iter().zip(column.iter()).zip(&repeat).enumerate()
+            {
+                if non_negative_rows == rows && !state.non_negative() {
+                    non_negative_rows = row;
+                }
                 let p = state.step(b, y, r, &params);
                 expected.push(p.expected);
                 scale.push(p.scale);
+                surprise.push(p.surprise);
                 warm.push(p.warm_up);
             }
             SeriesRun {
                 expected,
                 scale,
+                surprise,
                 warm,
+                non_negative_rows,
                 state,
             }
         })
@@ -173,6 +199,10 @@ pub fn score_table(
             )
         })
         .unzip();
+    let calibrated = (0..rows)
+        .into_par_iter()
+        .map(|r| score_of_surprise(row_surprise(per_feature.iter().map(|run| run.surprise[r]))))
+        .collect();
     let warm_up = (0..rows)
         .into_par_iter()
         .map(|r| per_feature.iter().any(|run| run.warm[r]))
@@ -180,7 +210,11 @@ pub fn score_table(
     let mut series = Vec::with_capacity(per_feature.len());
     let mut expected = Vec::with_capacity(per_feature.len());
     let mut scale = Vec::with_capacity(per_feature.len());
+    let mut non_negative_rows = Vec::with_capacity(per_feature.len());
+    let mut surprise = Vec::with_capacity(per_feature.len());
     for run in per_feature.drain(..) {
+        surprise.push(run.surprise);
+        non_negative_rows.push(run.non_negative_rows);
         expected.push(run.expected);
         scale.push(run.scale);
         series.push(run.state);
@@ -191,10 +225,13 @@ pub fn score_table(
         periods,
         params,
         scores,
+        calibrated,
         top,
         warm_up,
         expected,
         scale,
+        surprise,
+        non_negative_rows,
         missing_buckets,
         repeated_rows: repeat.iter().filter(|&&r| r).count(),
         state,

@@ -85,6 +85,7 @@ mod tests {
             upper: 250.4,
             z: 14.0,
             warm_up: false,
+            surprise: 0.0,
         };
         // 2021-01-14 14:00 UTC, a Thursday.
         let t = 1_610_632_800_000;

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use super::calibrate::{default_risk, model_band_mads, score_of_risk};
 use super::state::PointScore;
 use super::{score_table, SeasonalError, SeasonalParams, SeasonalScores};
 use crate::detect::{Contamination, TrainingScores};
@@ -17,18 +18,27 @@ pub struct FittedSeasonal {
 
 impl FittedSeasonal {
     /// Scores every row of `columns` at `times_ms` causally (see [`score_table`]); flags follow
-    /// `contamination`, where `auto` is the band (a row is flagged when a feature leaves it).
+    /// `contamination`, where `auto` flags a row whose tail probability across its features is
+    /// below the default risk (1e-4): with the model reference, every row where a feature leaves
+    /// its band, whose half-width is set for that risk and the number of features
+    /// ([`model_band_mads`]) instead of `params.band_mads`, and rows where several features are
+    /// unusual together.
     pub fn fit(
         times_ms: &[i64],
         columns: &[&[f64]],
         params: SeasonalParams,
         contamination: Contamination,
     ) -> Result<Self, SeasonalError> {
+        let risk = default_risk();
+        let params = SeasonalParams {
+            band_mads: model_band_mads(risk, columns.len()),
+            ..params
+        };
         let scores = score_table(times_ms, columns, None, params)?;
         // scikit-learn's convention for the stored scores: lower is more anomalous.
         let training = TrainingScores::new(
-            scores.scores.iter().map(|s| -s).collect(),
-            -scores.params.band_mads,
+            scores.calibrated.iter().map(|s| -s).collect(),
+            -score_of_risk(risk),
             contamination,
         );
         let warnings = warnings(&scores);
@@ -64,7 +74,7 @@ impl FittedSeasonal {
     pub fn score_next(&self, values: &[f64]) -> Result<f64, SeasonalError> {
         let mut state = self.scores.state.clone();
         let t = state.next_time_ms().unwrap_or(0);
-        Ok(state.update(t, values)?.score)
+        Ok(state.update(t, values)?.calibrated)
     }
 
     /// The feature with the largest |z| of each of `rows`.
@@ -167,8 +177,9 @@ mod tests {
         assert!(words.contains("MADs above"), "{words}");
         // The next hour (phase 0 again after 552 hours): its usual value is calm, a spike is not.
         let usual = y[24 * 22];
-        assert!(fit.score_next(&[usual]).expect("next") < 5.0);
-        assert!(fit.score_next(&[usual + 2_000.0]).expect("next") > 20.0);
+        let threshold = score_of_risk(default_risk());
+        assert!(fit.score_next(&[usual]).expect("next") < threshold);
+        assert!(fit.score_next(&[usual + 2_000.0]).expect("next") > 0.95);
         assert!(fit.warnings()[0].starts_with("seasonal baseline: one row per 1 h, seasonal periods of 24 intervals and 168 intervals"), "{:?}", fit.warnings());
         assert_eq!(interval_in_words(86_400_000), "1 day");
         assert_eq!(interval_in_words(300_000), "5 min");

@@ -7,6 +7,7 @@
 //! - [`scale`]: the robust residual scale (MAD of recent residuals, count-noise floor).
 //! - [`state`]: the state updated one row at a time, serialisable for restarts.
 //! - [`batch`]: a whole table, the series in parallel, the same numbers as row by row.
+//! - [`calibrate`]: the row's score as a tail probability in [0, 1], comparable across tables.
 //! - [`explain`]: a row's verdict in words.
 //! - [`fitted`]: the detector fitted on a table (scores, bands, the state after the last row).
 //! - [`settings`]: the user's settings and the fit the analysis session calls.
@@ -17,6 +18,7 @@
 
 pub mod baseline;
 pub mod batch;
+pub mod calibrate;
 mod error;
 pub mod explain;
 pub mod fitted;
@@ -32,6 +34,7 @@ mod tests;
 use serde::{Deserialize, Serialize};
 
 pub use batch::{score_table, SeasonalScores};
+pub use calibrate::ScoreReference;
 pub use error::SeasonalError;
 pub use fitted::FittedSeasonal;
 pub use state::{PointScore, RowScore, SeasonalState};
@@ -53,8 +56,13 @@ pub struct SeasonalParams {
     pub scale_window: usize,
     /// The count-noise floor of the scale in Poisson MADs (0 turns it off); see [`scale`].
     pub count_floor: f64,
-    /// Half-width of the band the baseline allows, in MADs.
+    /// Half-width of the band the baseline allows, in MADs ([`DEFAULT_BAND_MADS`] for the live
+    /// monitor's `--band`; a table's fit sets it from the risk and the number of features, see
+    /// [`calibrate::model_band_mads`]).
     pub band_mads: f64,
+    /// What a feature's tail probability is measured against (see [`calibrate`]).
+    #[serde(default)]
+    pub reference: ScoreReference,
 }
 
 impl Default for SeasonalParams {
@@ -65,6 +73,7 @@ impl Default for SeasonalParams {
             scale_window: 128,
             count_floor: 1.0,
             band_mads: DEFAULT_BAND_MADS,
+            reference: ScoreReference::Model,
         }
     }
 }

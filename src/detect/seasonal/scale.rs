@@ -24,7 +24,12 @@
 //! `0.6745 * sqrt(mean)`; the scale is never below `count_floor * 0.6745 * sqrt(max(expected, 1))`.
 //! With the default `count_floor = 1`, +3 on an expected count of 1 is 4.4 MADs, inside the
 //! default band of 5.19 MADs. Series that are not counts (a share, a response time) can turn the
-//! floor off with `count_floor = 0`; then only a tiny relative floor keeps the division finite.
+//! floor off with `count_floor = 0`.
+//!
+//! **Floor for the resolution.** Whatever the floor above, the scale is never below a quarter
+//! of the smallest step seen between two consecutive values (the MAD of the rounding error at
+//! that resolution; see [`super::state::resolution_floor`]), so a series that stayed flat is
+//! not divided by zero; a tiny relative floor keeps the division finite before any step.
 
 use serde::{Deserialize, Serialize};
 

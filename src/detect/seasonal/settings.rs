@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{FittedSeasonal, SeasonalParams};
+use super::{FittedSeasonal, ScoreReference, SeasonalParams};
 use crate::detect::run::{Detection, FitInput, FitOutcome, FittedDetector};
 use crate::detect::{Contamination, DetectorConfig, FitError, ParamsError};
 
@@ -22,6 +22,8 @@ pub struct SeasonalSettings {
     pub cycles: usize,
     /// The count-noise floor of the scale in Poisson MADs (1; 0 for series that are not counts).
     pub count_floor: f64,
+    /// What a row's tail probability is measured against (the baseline's model by default).
+    pub reference: ScoreReference,
 }
 
 impl Default for SeasonalSettings {
@@ -30,6 +32,7 @@ impl Default for SeasonalSettings {
         SeasonalSettings {
             cycles: p.cycles,
             count_floor: p.count_floor,
+            reference: p.reference,
         }
     }
 }
@@ -54,6 +57,7 @@ impl SeasonalSettings {
         SeasonalParams {
             cycles: self.cycles,
             count_floor: self.count_floor,
+            reference: self.reference,
             ..SeasonalParams::default()
         }
     }
@@ -69,10 +73,15 @@ impl SeasonalSettings {
         })
     }
 
-    /// The settings in words, such as `medians over 8 cycles, count floor 1`.
+    /// The settings in words, such as `medians over 8 cycles, count floor 1` (and `, scored
+    /// against each series' history` with that reference).
     pub fn describe(&self) -> String {
+        let reference = match self.reference {
+            ScoreReference::Model => "",
+            ScoreReference::History => ", scored against each series' history",
+        };
         format!(
-            "medians over {} cycles, count floor {}",
+            "medians over {} cycles, count floor {}{reference}",
             self.cycles, self.count_floor
         )
     }

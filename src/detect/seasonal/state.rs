@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::baseline::Baseline;
+use super::calibrate::{model_surprise, row_surprise, score_of_surprise, History, ScoreReference};
 use super::grid::{Grid, Placement};
 use super::scale::{floor, ResidualScale};
 use super::{SeasonalError, SeasonalParams};
@@ -30,7 +31,8 @@ pub struct PointScore {
     pub expected: f64,
     /// The robust scale the residual is divided by (a MAD, at least the count floor).
     pub scale: f64,
-    /// The lower end of the band the baseline allows (`expected - band_mads * scale`).
+    /// The lower end of the band the baseline allows (`expected - band_mads * scale`, at least
+    /// 0 while every value learnt so far was non-negative: counts cannot go below 0).
     pub lower: f64,
     /// The upper end of the band.
     pub upper: f64,
@@ -38,6 +40,9 @@ pub struct PointScore {
     pub z: f64,
     /// Scored before the baseline had its full history here.
     pub warm_up: bool,
+    /// `-log10` of the tail probability of `z` (see [`super::calibrate`]).
+    #[serde(default)]
+    pub surprise: f64,
 }
 
 /// The signed robust z of a point (0 where it is undefined, such as a missing value).
@@ -50,11 +55,42 @@ pub fn robust_z(observed: f64, expected: f64, scale: f64) -> f64 {
     }
 }
 
+/// The band's lower end: `lower`, or at least 0 when `clamp` (a series of counts, see
+/// [`SeriesState::non_negative`]).
+pub fn lower_end(lower: f64, clamp: bool) -> f64 {
+    if clamp {
+        lower.max(0.0)
+    } else {
+        lower
+    }
+}
+
 /// The state of one feature series.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeriesState {
     baseline: Baseline,
     scale: ResidualScale,
+    /// A value below 0 was learnt: the series is not a count, its band may go below 0.
+    #[serde(default)]
+    negative_seen: bool,
+    /// The earlier |z| (kept only for [`ScoreReference::History`]).
+    #[serde(default)]
+    history: History,
+    /// The last value learnt.
+    #[serde(default)]
+    last_value: Option<f64>,
+    /// The series' resolution: the smallest step between two consecutive learnt values that
+    /// differ (0 before any); see [`resolution_floor`].
+    #[serde(default)]
+    quantum: f64,
+}
+
+/// The least scale a series' resolution allows: a quarter of its smallest step, the MAD of the
+/// rounding error of values rounded to that step (uniform over one step). A series that stayed
+/// flat at whole numbers has a MAD of 0; without this floor one request more would be
+/// millions of MADs, with it one step is 4 MADs (inside the band) and two steps are 8.
+pub fn resolution_floor(quantum: f64) -> f64 {
+    quantum / 4.0
 }
 
 impl SeriesState {
@@ -63,7 +99,16 @@ impl SeriesState {
         SeriesState {
             baseline: Baseline::new(periods, params.cycles, params.level_window(periods)),
             scale: ResidualScale::new(params.scale_window),
+            negative_seen: false,
+            history: History::default(),
+            last_value: None,
+            quantum: 0.0,
         }
+    }
+
+    /// Every value learnt so far was at least 0 (a count): the band's lower end is clamped at 0.
+    pub fn non_negative(&self) -> bool {
+        !self.negative_seen
     }
 
     /// Scores `y` at `bucket` from what came before, then learns it unless `repeat`. A value
@@ -80,10 +125,27 @@ impl SeriesState {
             Some(v) => (v, self.scale.scale(v, params.count_floor)),
             None => (y, floor(y, params.count_floor)),
         };
+        let scale = scale.max(resolution_floor(self.quantum));
         let z = robust_z(y, expected, scale);
+        let surprise = match params.reference {
+            ScoreReference::Model => model_surprise(z),
+            ScoreReference::History => self.history.surprise(z),
+        };
+        let clamp = self.non_negative();
         if !repeat && y.is_finite() {
+            self.negative_seen |= y < 0.0;
+            if let Some(last) = self.last_value {
+                let step = (y - last).abs();
+                if step > 0.0 && (self.quantum == 0.0 || step < self.quantum) {
+                    self.quantum = step;
+                }
+            }
+            self.last_value = Some(y);
             if e.value.is_some() {
                 self.scale.push(y - expected);
+                if params.reference == ScoreReference::History {
+                    self.history.learn(z);
+                }
             }
             self.scale.push_value(y);
             let clip = if self.scale.count() == 0 {
@@ -98,10 +160,11 @@ impl SeriesState {
             observed: y,
             expected,
             scale,
-            lower: expected - band,
+            lower: lower_end(expected - band, clamp),
             upper: expected + band,
             z,
             warm_up: !e.complete || self.scale.count() < MIN_RESIDUALS,
+            surprise,
         }
     }
 }
@@ -115,8 +178,12 @@ pub struct RowScore {
     pub missing_before: u64,
     /// The bucket was seen before: scored, not learnt.
     pub repeat: bool,
-    /// The anomaly score: the largest |z| of the features (higher = more anomalous).
+    /// The largest |z| of the features, in MADs.
     pub score: f64,
+    /// The anomaly score in [0, 1): the row's tail probability across its features, mapped by
+    /// [`score_of_surprise`] (higher = more anomalous; see [`super::calibrate`]).
+    #[serde(default)]
+    pub calibrated: f64,
     /// The feature with that |z| (an index into the values given).
     pub top: usize,
     /// Any feature was still warming up.
@@ -240,6 +307,7 @@ impl SeasonalState {
         out.missing_before = missing_before;
         out.repeat = repeat;
         out.score = score;
+        out.calibrated = score_of_surprise(row_surprise(out.points.iter().map(|p| p.surprise)));
         out.top = top;
         out.warm_up = out.points.iter().any(|p| p.warm_up);
         Ok(())

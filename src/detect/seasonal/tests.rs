@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 
 use super::periods::choose_periods;
-use super::{score_table, SeasonalParams, SeasonalState};
+use super::{score_table, ScoreReference, SeasonalParams, SeasonalState};
 
 const HOUR: i64 = 3_600_000;
 
@@ -80,6 +80,11 @@ fn check_same(times: &[i64], cols: &[Vec<f64>], params: SeasonalParams) {
             batch.scores[r].to_bits(),
             "score of row {r}"
         );
+        assert_eq!(
+            row.calibrated.to_bits(),
+            batch.calibrated[r].to_bits(),
+            "calibrated score of row {r}"
+        );
         assert_eq!(row.top, batch.top[r], "top of row {r}");
         assert_eq!(row.warm_up, batch.warm_up[r], "warm-up of row {r}");
         for (f, p) in row.points.iter().enumerate() {
@@ -95,6 +100,7 @@ fn check_same(times: &[i64], cols: &[Vec<f64>], params: SeasonalParams) {
             );
             assert_eq!(p.z.to_bits(), batch.z(f, r, cols[f][r]).to_bits());
             assert_eq!((p.lower, p.upper), batch.band(f, r));
+            assert_eq!(p.surprise.to_bits(), batch.surprise[f][r].to_bits());
         }
     }
 }
@@ -112,9 +118,16 @@ proptest! {
         spikes in proptest::collection::vec(0i64..900, 0..10),
         cycles in 2usize..=8,
         window in 8usize..200,
+        history in any::<bool>(),
     ) {
         let (times, cols) = rows(n, features, seed, &gaps, &spikes);
-        let params = SeasonalParams { cycles, scale_window: window, ..SeasonalParams::default() };
+        let reference = if history { ScoreReference::History } else { ScoreReference::Model };
+        let params = SeasonalParams {
+            cycles,
+            scale_window: window,
+            reference,
+            ..SeasonalParams::default()
+        };
         check_same(&times, &cols, params);
     }
 }
@@ -127,10 +140,23 @@ fn batch_equals_one_by_one_on_long_series_with_missing_values() {
 }
 
 #[test]
+fn batch_equals_one_by_one_against_the_history_beyond_its_window() {
+    let (times, cols) = rows(9_000, 1, 9, &[70], &[3_000, 8_800]);
+    let params = SeasonalParams {
+        reference: ScoreReference::History,
+        ..SeasonalParams::default()
+    };
+    check_same(&times, &cols, params);
+}
+
+#[test]
 fn a_saved_state_continues_exactly_where_it_stopped() {
     let (times, cols) = rows(24 * 7 * 4, 2, 3, &[100], &[500]);
     let periods = choose_periods(HOUR, 24 * 7 * 4, 8);
-    let params = SeasonalParams::default();
+    let params = SeasonalParams {
+        reference: ScoreReference::History,
+        ..SeasonalParams::default()
+    };
     let mut straight = SeasonalState::new(HOUR, &periods, 2, params).expect("state");
     let all = one_by_one(&mut straight, &times, &cols, 0);
     let cut = 333;
@@ -224,4 +250,96 @@ fn the_first_rows_are_warm_up_and_errors_are_clear() {
         ..SeasonalParams::default()
     };
     assert!(SeasonalState::new(HOUR, &[24], 2, bad).is_err());
+}
+
+#[test]
+fn the_band_of_a_count_series_stops_at_zero() {
+    // A quiet count: 0 to 3 requests an hour, so expected minus the band is below 0.
+    let times: Vec<i64> = (0..24 * 10).map(|t| t * HOUR).collect();
+    let counts: Vec<f64> = (0..24 * 10).map(|t| ((t * 7) % 4) as f64).collect();
+    let mut signed = counts.clone();
+    signed[24 * 5] = -1.0;
+    let s =
+        score_table(&times, &[&counts, &signed], None, SeasonalParams::default()).expect("score");
+    let raw_lower = |f: usize, r: usize| s.expected[f][r] - s.params.band_mads * s.scale[f][r];
+    let mut clamped = 0;
+    for r in 0..times.len() {
+        let (lower, _) = s.band(0, r);
+        assert_eq!(lower, raw_lower(0, r).max(0.0), "row {r}");
+        clamped += usize::from(raw_lower(0, r) < 0.0);
+        // The second series is a count until its -1 is learnt, then its band may go below 0.
+        let (lower, _) = s.band(1, r);
+        if r <= 24 * 5 {
+            assert_eq!(lower, raw_lower(1, r).max(0.0), "row {r}");
+        } else {
+            assert_eq!(lower, raw_lower(1, r), "row {r}");
+        }
+    }
+    assert!(
+        clamped > 100,
+        "{clamped} rows have a band below 0 before the clamp"
+    );
+    assert!(s.band(1, 24 * 6).0 < 0.0);
+    // The explanation reads the clamped band.
+    let words = s.row_in_words(
+        30,
+        &["a".into(), "b".into()],
+        &[&counts, &signed],
+        times[30],
+    );
+    assert!(words.contains("(0-"), "{words}");
+}
+
+#[test]
+fn history_scores_are_the_same_whatever_the_units_of_a_series() {
+    // The same shape in units a million times apart (the count floor off): the same scores.
+    let (times, cols) = rows(24 * 7 * 6, 1, 4, &[], &[24 * 30 + 5]);
+    let small: Vec<f64> = cols[0].iter().map(|v| v * 1e-3).collect();
+    let big: Vec<f64> = cols[0].iter().map(|v| v * 1e3).collect();
+    let params = SeasonalParams {
+        reference: ScoreReference::History,
+        count_floor: 0.0,
+        ..SeasonalParams::default()
+    };
+    let a = score_table(&times, &[&small], None, params).expect("small");
+    let b = score_table(&times, &[&big], None, params).expect("big");
+    for r in 0..times.len() {
+        assert!((a.calibrated[r] - b.calibrated[r]).abs() < 1e-9, "row {r}");
+        assert!((0.0..1.0).contains(&a.calibrated[r]));
+    }
+    // The spike is the highest score after the warm-up.
+    let spike = times
+        .iter()
+        .position(|&t| t / HOUR == 24 * 30 + 5)
+        .expect("spike row");
+    let best = (0..times.len())
+        .filter(|&r| !a.warm_up[r])
+        .max_by(|&x, &y| a.calibrated[x].total_cmp(&a.calibrated[y]))
+        .expect("rows");
+    assert_eq!(best, spike);
+}
+
+#[test]
+fn a_flat_series_is_judged_by_its_resolution() {
+    // Whole numbers, flat at 1,000 but for one step of 1 early on: the MAD is 0.
+    let n = 24 * 12;
+    let times: Vec<i64> = (0..n).map(|t| t * HOUR).collect();
+    let mut y = vec![1_000.0; n as usize];
+    y[30] = 1_001.0;
+    let last = y.len() - 1;
+    let params = SeasonalParams {
+        count_floor: 0.0,
+        ..SeasonalParams::default()
+    };
+    let score = |v: f64| {
+        let mut y = y.clone();
+        y[last] = v;
+        let s = score_table(&times, &[&y], None, params).expect("score");
+        (s.scores[last], s.scale[0][last])
+    };
+    // One step is 4 MADs (a quarter of a step is the scale), three steps 12: not millions.
+    let (one, scale) = score(1_001.0);
+    assert_eq!(scale, 0.25);
+    assert!((one - 4.0).abs() < 1e-3, "{one}");
+    assert!((score(1_003.0).0 - 12.0).abs() < 1e-3);
 }
