@@ -294,10 +294,22 @@ impl ValueEnum for Algorithm {
 }
 
 impl DetectArgs {
+    /// The threshold rule: `--threshold` when given; else the contamination when
+    /// `--contamination` is given; else, on the client view of an access log (`client_view`),
+    /// the automatic threshold, so that the flagged list is short; else the detector's own.
+    pub fn threshold_mode(&self, client_view: bool) -> ThresholdMode {
+        self.threshold
+            .unwrap_or(if client_view && self.contamination.is_none() {
+                ThresholdMode::Auto
+            } else {
+                self.algo.default_threshold()
+            })
+    }
+
     /// Refuses a threshold flag that the threshold mode would ignore: `--contamination` with
     /// `--threshold auto`, `--risk` with the contamination rule.
-    pub fn check_threshold_flags(&self) -> Result<(), String> {
-        let mode = self.threshold.unwrap_or(self.algo.default_threshold());
+    pub fn check_threshold_flags(&self, client_view: bool) -> Result<(), String> {
+        let mode = self.threshold_mode(client_view);
         match mode {
             ThresholdMode::Auto if self.contamination.is_some() => Err(
                 "--contamination sets the contamination rule; with --threshold auto the share \
@@ -313,13 +325,18 @@ impl DetectArgs {
         }
     }
 
-    /// The detector settings these flags choose (each detector's flags fill its own settings).
-    pub fn detector_config(&self) -> DetectorConfig {
+    /// The detector settings these flags choose (each detector's flags fill its own settings);
+    /// `client_view` as for [`DetectArgs::threshold_mode`].
+    pub fn detector_config(&self, client_view: bool) -> DetectorConfig {
         DetectorConfig {
             algorithm: self.algo,
-            threshold: self.threshold.unwrap_or(self.algo.default_threshold()),
+            threshold: self.threshold_mode(client_view),
             contamination: self.contamination.unwrap_or_default(),
-            risk: self.risk.unwrap_or_default(),
+            risk: self.risk.unwrap_or(if client_view {
+                Risk::CLIENTS
+            } else {
+                Risk::DEFAULT
+            }),
             scaling: match self.scale {
                 ScaleArg::None => Scaling::None,
                 ScaleArg::Standard => Scaling::Standard,

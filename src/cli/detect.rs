@@ -44,8 +44,11 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
         .as_deref()
         .map(|p| plan.output(p))
         .transpose()?;
-    args.check_threshold_flags().map_err(CliError::Usage)?;
-    let config = args.detector_config();
+    // The client view of an access log is thresholded automatically unless told otherwise.
+    let client_view = crate::data::opens_as_client_view(&args.input, &args.load.options());
+    args.check_threshold_flags(client_view)
+        .map_err(CliError::Usage)?;
+    let config = args.detector_config(client_view);
     config
         .validate()
         .map_err(|e| CliError::Usage(e.to_string()))?;
