@@ -72,6 +72,11 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
         )));
     }
     let ds = Arc::new(ds);
+    let mut config = config;
+    if client_view && args.threshold.is_none() && ds.n_rows() < crate::detect::spot::MIN_SCORES {
+        // Too few clients to learn a tail from: the default threshold of the detector.
+        config.threshold = args.algo.default_threshold();
+    }
     let mut session = Session::new(Arc::clone(&ds));
     progress.stage("scoring");
     let report = |done: f32| progress.set(done);
