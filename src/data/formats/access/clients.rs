@@ -142,6 +142,8 @@ pub struct ClientFacts {
     pub attack_classes: u8,
     /// Requests with a method other than GET, HEAD and POST.
     pub unusual_methods: usize,
+    /// Requests for `/robots.txt` (what crawlers read first, RFC 9309).
+    pub robots: usize,
 }
 
 /// The sites a referer of the log's own pages names: the virtual hosts, and the referer sites of
@@ -171,6 +173,12 @@ pub fn own_sites(log: &AccessLog) -> Option<Vec<u64>> {
     Some(own)
 }
 
+/// The path hash of `/robots.txt`.
+fn robots_txt() -> u64 {
+    use std::hash::BuildHasher;
+    super::read::hasher().hash_one(&b"/robots.txt"[..])
+}
+
 /// Counts what client `lines` (its requests, in time order) did; `own` from [`own_sites`].
 pub fn client_facts(log: &AccessLog, lines: &[u32], own: Option<&[u64]>) -> ClientFacts {
     let n = lines.len();
@@ -185,11 +193,13 @@ pub fn client_facts(log: &AccessLog, lines: &[u32], own: Option<&[u64]>) -> Clie
     let mut agents = Vec::with_capacity(n.min(64));
     let mut gaps = Vec::with_capacity(n.saturating_sub(1));
     let mut prev_time: Option<i64> = None;
+    let robots = robots_txt();
     for &i in lines {
         let i = i as usize;
         let t = log.time[i];
         let minute = t.div_euclid(60_000);
         let asset = log.asset[i];
+        f.robots += usize::from(log.path[i] == robots);
         if minute == last_minute {
             run += 1;
             page_run += usize::from(!asset);

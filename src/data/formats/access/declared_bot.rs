@@ -12,10 +12,12 @@ pub enum BotKind {
     Crawler,
     /// An uptime or health monitor.
     Monitor,
+    /// A feed reader polling an RSS or Atom feed.
+    FeedReader,
 }
 
 /// Known bots: the token looked for (case-insensitive), the name shown and the kind.
-const KNOWN: [(&str, &str, BotKind); 30] = [
+const KNOWN: [(&str, &str, BotKind); 35] = [
     ("googlebot", "Googlebot", BotKind::SearchEngine),
     ("bingbot", "bingbot", BotKind::SearchEngine),
     ("msnbot", "msnbot", BotKind::SearchEngine),
@@ -44,6 +46,11 @@ const KNOWN: [(&str, &str, BotKind); 30] = [
     ),
     ("twitterbot", "Twitterbot", BotKind::Crawler),
     ("feedfetcher", "Feedfetcher", BotKind::Crawler),
+    ("feedparser", "UniversalFeedParser", BotKind::FeedReader),
+    ("tiny tiny rss", "Tiny Tiny RSS", BotKind::FeedReader),
+    ("feedly", "Feedly", BotKind::FeedReader),
+    ("newsblur", "NewsBlur", BotKind::FeedReader),
+    ("inoreader", "Inoreader", BotKind::FeedReader),
     ("uptimerobot", "UptimeRobot", BotKind::Monitor),
     ("pingdom", "Pingdom", BotKind::Monitor),
     ("statuscake", "StatusCake", BotKind::Monitor),
@@ -104,6 +111,10 @@ mod tests {
         assert_eq!(
             name("UptimeMonitor/1.0 (+https://status.example.net)"),
             Some(("an uptime monitor", BotKind::Monitor))
+        );
+        assert_eq!(
+            name("UniversalFeedParser/4.2-pre-314-svn +http://feedparser.org/"),
+            Some(("UniversalFeedParser", BotKind::FeedReader))
         );
         assert_eq!(
             name("Mozilla/5.0 (compatible; SomeNewCrawler/0.1)"),

@@ -251,19 +251,6 @@ pub fn explain_facts(f: &ClientFacts, cal: &Calibration, row: &[f64], top: usize
             share(f.refused, n)
         );
     }
-    let sent = f.bytes as f64;
-    let typical_each = t(col::BYTES) / t(col::REQUESTS).max(1.0);
-    if sent >= 20.0 * t(col::BYTES).max(1.0)
-        && sent / n.max(1) as f64 >= 20.0 * typical_each.max(1.0)
-    {
-        return format!(
-            "data exfiltration: {} sent in {} requests ({} each; typical client: {})",
-            bytes(sent),
-            count(n as f64),
-            bytes(sent / n.max(1) as f64),
-            bytes(t(col::BYTES))
-        );
-    }
     let gap = f.median_gap.unwrap_or(0.0);
     let fast = v(col::PER_MINUTE) >= 10.0 || (n >= 100 && gap < 5.0);
     let crawl = |what: &str| {
@@ -289,8 +276,30 @@ pub fn explain_facts(f: &ClientFacts, cal: &Calibration, row: &[f64], top: usize
                     crawl(&format!("an aggressive crawler (declares {name})"))
                 }
                 BotKind::Crawler => crawl(&format!("a crawler (declares {name})")),
+                BotKind::FeedReader => format!(
+                    "a feed reader (declares {name}): {} requests to {} distinct paths, {}",
+                    count(n as f64),
+                    count(f.distinct_paths as f64),
+                    feature_words(col::GAP, gap)
+                ),
             };
         }
+    }
+    let sent = f.bytes as f64;
+    let typical_each = t(col::BYTES) / t(col::REQUESTS).max(1.0);
+    if sent >= 20.0 * t(col::BYTES).max(1.0)
+        && sent / n.max(1) as f64 >= 20.0 * typical_each.max(1.0)
+    {
+        return format!(
+            "data exfiltration: {} sent in {} requests ({} each; typical client: {})",
+            bytes(sent),
+            count(n as f64),
+            bytes(sent / n.max(1) as f64),
+            bytes(t(col::BYTES))
+        );
+    }
+    if f.robots > 0 && f.assets == 0 {
+        return crawl("a crawler (reads robots.txt, declares no bot)");
     }
     let assets = f.assets as f64 / n.max(1) as f64;
     if f.distinct_paths >= 200 && v(col::PATHS) >= 20.0 * t(col::PATHS).max(1.0) && assets < 0.1 {
