@@ -180,7 +180,7 @@ fn on_the_generated_log_the_attacks_are_flagged_with_their_words_and_the_list_is
             let w = verdicts.explain(table.client_of_row[r] as usize, &ds.row(r), 0);
             assert!(w.starts_with(words), "{kind}: {w}");
         }
-        // The exfiltration ranks 36th of 3,202 on this log, below the automatic threshold
+        // The exfiltration ranks 37th of 3,202 on this log, below the automatic threshold
         // (a known miss); every other attack is flagged.
         if kind != "exfiltration" {
             assert!(
