@@ -407,7 +407,9 @@ pub struct DetectArgs {
         long_help = "How scores become flags. `contamination`: scikit-learn's rule, set by --contamination (the \
                      default for every detector, so the flags of iforest and lof stay scikit-learn's). `auto`: the score that a \
                      normal row exceeds with probability --risk, from a generalized Pareto fit of the scores' own \
-                     tail (SPOT, Siffer et al., KDD 2017); no guess of the share of anomalies. Needs at least 100 rows."
+                     tail (SPOT, Siffer et al., KDD 2017); no guess of the share of anomalies. Needs at least 100 rows. \
+                     The client view of an access log (100 clients or more) uses `auto` unless --threshold or \
+                     --contamination is given."
     )]
     pub threshold: Option<ThresholdMode>,
     /// Expected share of anomalies: auto or a fraction in (0, 0.5] (default auto).
@@ -420,14 +422,15 @@ pub struct DetectArgs {
                      the (1 - F) quantile of the training scores (numpy's linear interpolation)."
     )]
     pub contamination: Option<Contamination>,
-    /// The automatic threshold's risk: a probability in (0, 0.01] (default 1e-4).
+    /// The automatic threshold's risk: a probability in (0, 0.01] (default 1e-4; 1e-2 on clients).
     #[arg(
         long,
         value_name = "R",
         value_parser = parse_risk,
         long_help = "The automatic threshold's risk (--threshold auto): the probability that a normal row scores \
                      above the threshold, so about R times the normal rows are flagged by chance. In (0, 0.01]; \
-                     default 1e-4 (under one chance flag in 10,000 rows)."
+                     default 1e-4 (under one chance flag in 10,000 rows); on the client view of an access log 1e-2 \
+                     (thousands of clients, many attackers at once)."
     )]
     pub risk: Option<Risk>,
     /// Isolation Forest: number of trees.
