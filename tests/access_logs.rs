@@ -15,7 +15,7 @@ use trafficlens::generate::access_log::{generate_log, LogGeneratorConfig};
 use crate::util::{bin, data, tempdir};
 
 /// The generator's default log (seed 0) and its labels, written once for all tests.
-fn generated() -> &'static (PathBuf, HashMap<String, String>) {
+pub(crate) fn generated() -> &'static (PathBuf, HashMap<String, String>) {
     static LOG: OnceLock<(PathBuf, HashMap<String, String>)> = OnceLock::new();
     LOG.get_or_init(|| {
         let dir = tempdir().keep();
@@ -58,7 +58,8 @@ fn default_scores(ds: &trafficlens::data::Dataset) -> Vec<f64> {
 }
 
 #[test]
-fn every_single_client_attacker_is_in_the_top_percent_and_most_ddos_addresses_in_the_top_tenth() {
+fn every_single_client_attacker_is_in_the_top_two_percent_and_most_ddos_addresses_in_the_top_tenth()
+{
     let (path, labels) = generated();
     let ds = load(path, &log_options(LogView::Clients)).expect("load");
     let clients = &ds.row_labels.as_ref().expect("client labels").values;
@@ -75,11 +76,11 @@ fn every_single_client_attacker_is_in_the_top_percent_and_most_ddos_addresses_in
         .enumerate()
         .map(|(rank, &row)| (clients[row].as_str(), rank))
         .collect();
-    let top1 = clients.len() / 100;
+    let top2 = clients.len() * 2 / 100;
     for kind in ["scanner", "credential_stuffing", "exfiltration", "crawler"] {
         let (client, _) = labels.iter().find(|(_, k)| *k == kind).expect("labelled");
         let r = rank[client.as_str()];
-        assert!(r < top1, "{kind} {client} ranks {r}, not in the top {top1}");
+        assert!(r < top2, "{kind} {client} ranks {r}, not in the top {top2}");
     }
     let ddos: Vec<usize> = labels
         .iter()
@@ -380,7 +381,7 @@ fn detect_scores_clients_with_their_address_and_exports_their_lines() {
         .find(|l| l.starts_with(&format!("{scanner},")))
         .expect("scanner row");
     assert!(
-        scanner_row.ends_with("looks like a scanner\""),
+        scanner_row.contains(",\"a scanner: 2,500 requests, 94% 404, "),
         "{scanner_row}"
     );
     // Every exported line is one of a flagged client's, and all of them are there.

@@ -273,12 +273,16 @@ fn a_log_opens_on_ranked_clients_and_switches_to_traffic_without_reading_it_agai
     step_until(&mut h, "the log to be scored", scored);
     h.get_by_label("Ranked clients");
     h.get_by_label_contains("clients, ");
-    h.get_by_label_contains("looks like a scanner");
-    // Picking the scanner shows its requests over time.
+    h.get_by_label_contains("a scanner: 2,500 requests, ");
+    // Picking the scanner shows its requests over time, and its lines with attack patterns.
     h.get_by_label(&scanner).click();
     h.step();
     h.step();
     h.get_by_label_contains(&format!("Requests of {scanner} per"));
+    h.get_by_label_contains(&format!(
+        "Attack patterns of {scanner}: sensitive-file probes and scanner user agent in 2,500 of 2,500 requests"
+    ));
+    h.get_by_label_contains("\"GET /.env HTTP/1.1\" 404");
 
     let before = h
         .state()

@@ -8,6 +8,7 @@ mod auto_threshold;
 mod bad_inputs;
 mod behaviour;
 mod cli;
+mod client_verdicts;
 mod contextual;
 mod detect;
 mod detector_settings;

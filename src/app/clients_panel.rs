@@ -1,6 +1,7 @@
 //! The client view of an access log: every client ranked by anomaly score, with the reason in
-//! words; picking one shows its requests over time in the plots. The flagged clients' log
-//! lines can be exported.
+//! words; picking one shows its requests over time in the plots and the lines in which attack
+//! patterns were found (escaped, as attacker text). The flagged clients' log lines can be
+//! exported.
 
 use std::sync::Arc;
 
@@ -9,14 +10,25 @@ use egui_extras::{Column, TableBuilder};
 
 use super::dialogs::SavePurpose;
 use super::state::{Action, AppState};
+use crate::data::access::attack_patterns;
 use crate::data::access::clients::col;
-use crate::data::access::verdict::{bytes, count, explain, typical};
+use crate::data::access::verdict::{bytes, count, Verdicts};
+use crate::terminal::escape;
 
 /// Short headers of [`SHOWN`].
-const SHOWN_NAMES: [&str; 4] = ["requests", "paths", "404", "bytes"];
+const SHOWN_NAMES: [&str; 5] = ["requests", "page views", "paths", "attacks", "bytes"];
 
 /// Feature columns shown before the explanation, by feature index.
-const SHOWN: [usize; 4] = [col::REQUESTS, col::PATHS, col::NOT_FOUND, col::BYTES];
+const SHOWN: [usize; 5] = [
+    col::REQUESTS,
+    col::PAGE_VIEWS,
+    col::PATHS,
+    col::ATTACKS,
+    col::BYTES,
+];
+
+/// Lines with attack patterns listed for the selected client.
+const ATTACK_LINES_SHOWN: usize = 200;
 
 /// The client ranking's own state: the filter typed, and the ranking and typical client made
 /// for the detection and the table on screen.
@@ -26,8 +38,8 @@ pub struct ClientsPanel {
     filter: String,
     /// Rows ranked by score, highest first, with the detection generation they were made for.
     rank: Option<(u64, Arc<Vec<usize>>)>,
-    /// The median of each feature (the typical client), with the table generation it is of.
-    typical: Option<(u64, Arc<Vec<f64>>)>,
+    /// Reasons in words calibrated to the log, with the table generation they are of.
+    verdicts: Option<(u64, Arc<Verdicts>)>,
 }
 
 impl ClientsPanel {
@@ -48,14 +60,25 @@ impl ClientsPanel {
             self.rank = Some((sc.generation, Arc::new(order)));
         }
         if self
-            .typical
+            .verdicts
             .as_ref()
             .is_none_or(|(g, _)| *g != state.data_generation)
         {
-            self.typical = Some((state.data_generation, Arc::new(typical(&ds.columns))));
+            let Some(table) = ds.log.as_ref() else {
+                return;
+            };
+            let verdicts = Verdicts::new(Arc::clone(&table.log), &ds.columns);
+            self.verdicts = Some((state.data_generation, Arc::new(verdicts)));
         }
-        let (Some((_, order)), Some((_, typ))) = (self.rank.clone(), self.typical.clone()) else {
+        let (Some((_, order)), Some((_, verdicts))) = (self.rank.clone(), self.verdicts.clone())
+        else {
             return;
+        };
+        let client_of = |r: usize| {
+            ds.log
+                .as_ref()
+                .and_then(|t| t.client_of_row.get(r))
+                .map_or(r, |&c| c as usize)
         };
         if state.selected_client.is_none() {
             if let Some(&first) = order.first() {
@@ -95,6 +118,9 @@ impl ClientsPanel {
         });
         if let Some(note) = &state.export_note {
             ui.label(note);
+        }
+        if let Some(r) = state.selected_client {
+            attack_lines_ui(ui, &verdicts, client_of(r), &labels.values[r]);
         }
         let filter = self.filter.trim().to_string();
         let rows: Vec<(usize, usize)> = order
@@ -163,7 +189,7 @@ impl ClientsPanel {
                         row.col(|ui| {
                             ui.label(match f {
                                 col::BYTES => bytes(v),
-                                col::NOT_FOUND | col::REFUSED => format!("{:.0}%", 100.0 * v),
+                                col::ATTACKS => count(v * ds.columns[col::REQUESTS][r]),
                                 _ => count(v),
                             });
                         });
@@ -174,7 +200,7 @@ impl ClientsPanel {
                             .get(sc.top_features[r])
                             .and_then(|n| ds.feature_names.iter().position(|f| f == n))
                             .unwrap_or(col::REQUESTS);
-                        let why = explain(&ds.row(r), &typ, top);
+                        let why = verdicts.explain(client_of(r), &ds.row(r), top);
                         ui.add(egui::Label::new(why.as_str()).truncate())
                             .on_hover_text(why);
                     });
@@ -187,4 +213,46 @@ impl ClientsPanel {
             actions.push(Action::SelectClient(r));
         }
     }
+}
+
+/// The selected client's lines with attack patterns, escaped (they are the attacker's text:
+/// control and bidirectional characters are shown as escapes, not obeyed).
+fn attack_lines_ui(ui: &mut Ui, verdicts: &Verdicts, client: usize, address: &str) {
+    let lines = verdicts.attack_lines(client);
+    if lines.is_empty() {
+        return;
+    }
+    let facts = verdicts.facts(client);
+    let title = format!(
+        "Attack patterns of {}: {} in {} of {} requests",
+        escape(address),
+        attack_patterns::names(facts.attack_classes),
+        count(facts.attack_hits as f64),
+        count(facts.requests as f64)
+    );
+    egui::CollapsingHeader::new(title)
+        .id_salt("attack lines")
+        .default_open(true)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .max_height(140.0)
+                .id_salt("attack lines scroll")
+                .show(ui, |ui| {
+                    for l in lines.iter().take(ATTACK_LINES_SHOWN) {
+                        ui.add(
+                            egui::Label::new(
+                                egui::RichText::new(format!("{}: {}", l.line, escape(&l.text)))
+                                    .monospace(),
+                            )
+                            .truncate(),
+                        );
+                    }
+                    if lines.len() > ATTACK_LINES_SHOWN {
+                        ui.label(format!(
+                            "… and {} more (export the flagged clients' log lines for all)",
+                            count((lines.len() - ATTACK_LINES_SHOWN) as f64)
+                        ));
+                    }
+                });
+        });
 }

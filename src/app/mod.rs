@@ -417,8 +417,20 @@ fn apply_event(state: &mut AppState, event: Event) -> bool {
                 .log
                 .as_ref()
                 .is_some_and(|t| t.view == LogView::Clients);
+            let was_clients = state
+                .dataset
+                .as_ref()
+                .and_then(|d| d.log.as_ref())
+                .is_some_and(|t| t.view == LogView::Clients);
             if clients {
                 state.persisted.bottom_tab = BottomTab::Clients;
+                // A log's clients (100 or more: enough to learn a tail from) open under the
+                // automatic threshold, a short list; the detector panel can switch to a
+                // contamination, kept while clients stay on screen.
+                if !was_clients && dataset.n_rows() >= crate::detect::spot::MIN_SCORES {
+                    state.persisted.config.threshold = crate::detect::spot::ThresholdMode::Auto;
+                    state.persisted.config.risk = crate::detect::spot::Risk::CLIENTS;
+                }
             } else if state.persisted.bottom_tab == BottomTab::Clients {
                 state.persisted.bottom_tab = BottomTab::Flagged;
             }

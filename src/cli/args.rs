@@ -295,10 +295,22 @@ impl ValueEnum for Algorithm {
 }
 
 impl DetectArgs {
+    /// The threshold rule: `--threshold` when given; else the contamination when
+    /// `--contamination` is given; else, on the client view of an access log (`client_view`),
+    /// the automatic threshold, so that the flagged list is short; else the detector's own.
+    pub fn threshold_mode(&self, client_view: bool) -> ThresholdMode {
+        self.threshold
+            .unwrap_or(if client_view && self.contamination.is_none() {
+                ThresholdMode::Auto
+            } else {
+                self.algo.default_threshold()
+            })
+    }
+
     /// Refuses a threshold flag that the threshold mode would ignore: `--contamination` with
     /// `--threshold auto`, `--risk` with the contamination rule.
-    pub fn check_threshold_flags(&self) -> Result<(), String> {
-        let mode = self.threshold.unwrap_or(self.algo.default_threshold());
+    pub fn check_threshold_flags(&self, client_view: bool) -> Result<(), String> {
+        let mode = self.threshold_mode(client_view);
         match mode {
             ThresholdMode::Auto if self.contamination.is_some() => Err(
                 "--contamination sets the contamination rule; with --threshold auto the share \
@@ -314,13 +326,18 @@ impl DetectArgs {
         }
     }
 
-    /// The detector settings these flags choose (each detector's flags fill its own settings).
-    pub fn detector_config(&self) -> DetectorConfig {
+    /// The detector settings these flags choose (each detector's flags fill its own settings);
+    /// `client_view` as for [`DetectArgs::threshold_mode`].
+    pub fn detector_config(&self, client_view: bool) -> DetectorConfig {
         DetectorConfig {
             algorithm: self.algo,
-            threshold: self.threshold.unwrap_or(self.algo.default_threshold()),
+            threshold: self.threshold_mode(client_view),
             contamination: self.contamination.unwrap_or_default(),
-            risk: self.risk.unwrap_or_default(),
+            risk: self.risk.unwrap_or(if client_view {
+                Risk::CLIENTS
+            } else {
+                Risk::DEFAULT
+            }),
             scaling: match self.scale {
                 ScaleArg::None => Scaling::None,
                 ScaleArg::Standard => Scaling::Standard,
@@ -392,7 +409,9 @@ pub struct DetectArgs {
         long_help = "How scores become flags. `contamination`: scikit-learn's rule, set by --contamination (the \
                      default for every detector, so the flags of iforest and lof stay scikit-learn's). `auto`: the score that a \
                      normal row exceeds with probability --risk, from a generalized Pareto fit of the scores' own \
-                     tail (SPOT, Siffer et al., KDD 2017); no guess of the share of anomalies. Needs at least 100 rows."
+                     tail (SPOT, Siffer et al., KDD 2017); no guess of the share of anomalies. Needs at least 100 rows. \
+                     The client view of an access log (100 clients or more) uses `auto` unless --threshold or \
+                     --contamination is given."
     )]
     pub threshold: Option<ThresholdMode>,
     /// Expected share of anomalies: auto or a fraction in (0, 0.5] (default auto).
@@ -405,14 +424,15 @@ pub struct DetectArgs {
                      the (1 - F) quantile of the training scores (numpy's linear interpolation)."
     )]
     pub contamination: Option<Contamination>,
-    /// The automatic threshold's risk: a probability in (0, 0.01] (default 1e-4).
+    /// The automatic threshold's risk: a probability in (0, 0.01] (default 1e-4; 1e-2 on clients).
     #[arg(
         long,
         value_name = "R",
         value_parser = parse_risk,
         long_help = "The automatic threshold's risk (--threshold auto): the probability that a normal row scores \
                      above the threshold, so about R times the normal rows are flagged by chance. In (0, 0.01]; \
-                     default 1e-4 (under one chance flag in 10,000 rows)."
+                     default 1e-4 (under one chance flag in 10,000 rows); on the client view of an access log 1e-2 \
+                     (thousands of clients, many attackers at once)."
     )]
     pub risk: Option<Risk>,
     /// Isolation Forest: number of trees.

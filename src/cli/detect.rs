@@ -44,8 +44,11 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
         .as_deref()
         .map(|p| plan.output(p))
         .transpose()?;
-    args.check_threshold_flags().map_err(CliError::Usage)?;
-    let config = args.detector_config();
+    // The client view of an access log is thresholded automatically unless told otherwise.
+    let client_view = crate::data::opens_as_client_view(&args.input, &args.load.options());
+    args.check_threshold_flags(client_view)
+        .map_err(CliError::Usage)?;
+    let config = args.detector_config(client_view);
     config
         .validate()
         .map_err(|e| CliError::Usage(e.to_string()))?;
@@ -69,6 +72,11 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
         )));
     }
     let ds = Arc::new(ds);
+    let mut config = config;
+    if client_view && args.threshold.is_none() && ds.n_rows() < crate::detect::spot::MIN_SCORES {
+        // Too few clients to learn a tail from: the default threshold of the detector.
+        config.threshold = args.algo.default_threshold();
+    }
     let mut session = Session::new(Arc::clone(&ds));
     progress.stage("scoring");
     let report = |done: f32| progress.set(done);

@@ -189,6 +189,22 @@ pub fn load_source(source: Source, options: &LoadOptions) -> Result<Dataset, Loa
     load_source_with(source, options, crate::control::Control::default())
 }
 
+/// Whether `path` will open as the client view of an access log under `options`: a regular
+/// file that sniffs as an access log, with the client view asked for. Only the file's first
+/// bytes are read; a file that cannot be read is not (its load reports why).
+pub fn opens_as_client_view(path: &std::path::Path, options: &LoadOptions) -> bool {
+    if options.log.view != access::LogView::Clients
+        || !std::fs::metadata(path).is_ok_and(|m| m.is_file())
+    {
+        return false;
+    }
+    let source = Source::File(path.to_path_buf());
+    matches!(
+        formats::sniff::sniff(&source, options.log.format.is_some()),
+        Ok(FileKind::AccessLog { .. })
+    )
+}
+
 /// Loads from any source, with cancellation and progress (every reader checks `control`'s
 /// cancel flag and reports the share done).
 pub fn load_source_with(

@@ -228,9 +228,11 @@ mod tests {
             time_ms: t_ms,
             method: Method::Get,
             path: b"/",
+            query: b"",
             status,
             bytes: 1000,
             user_agent: b"-",
+            referer: b"",
             vhost: b"",
             request_ms: 0.0,
         }

@@ -44,12 +44,16 @@ pub struct Parsed<'a> {
     pub method: Method,
     /// The request target without its query string (empty when the request is garbled).
     pub path: &'a [u8],
+    /// The query string from its `?` (empty when there is none).
+    pub query: &'a [u8],
     /// The status code.
     pub status: u16,
     /// Bytes sent (0 for `-`).
     pub bytes: u64,
     /// The user agent (empty when not logged).
     pub user_agent: &'a [u8],
+    /// The referer (empty when not logged or `-`).
+    pub referer: &'a [u8],
     /// The virtual host (empty when not logged).
     pub vhost: &'a [u8],
     /// Time taken in milliseconds (NaN when not logged).
@@ -132,9 +136,11 @@ fn parse_unwrapped<'a>(format: &LogFormat, line: &'a [u8]) -> Result<Parsed<'a>,
         time_ms: 0,
         method: Method::Other,
         path: b"",
+        query: b"",
         status: 0,
         bytes: 0,
         user_agent: b"",
+        referer: b"",
         vhost: b"",
         request_ms: f32::NAN,
     };
@@ -258,12 +264,12 @@ fn set_field<'a>(out: &mut Parsed<'a>, field: Field, v: &'a [u8]) -> Result<(), 
             out.time_ms = t;
         }
         Field::Request => {
-            let (method, path) = split_request(v);
+            let (method, target) = split_request(v);
             out.method = method;
-            out.path = path;
+            (out.path, out.query) = split_query(target);
         }
         Field::Method => out.method = Method::from_bytes(v),
-        Field::Target => out.path = strip_query(v),
+        Field::Target => (out.path, out.query) = split_query(v),
         Field::Status => {
             if v.len() != 3 || !v.iter().all(u8::is_ascii_digit) {
                 return Err(LineError::Status);
@@ -291,7 +297,8 @@ fn set_field<'a>(out: &mut Parsed<'a>, field: Field, v: &'a [u8]) -> Result<(), 
                 (Some(x), Duration::Micros) => (x / 1000.0) as f32,
             };
         }
-        Field::Ident | Field::User | Field::Protocol | Field::Referer | Field::Skip => {}
+        Field::Referer => out.referer = if v == b"-" { b"" } else { v },
+        Field::Ident | Field::User | Field::Protocol | Field::Skip => {}
     }
     Ok(())
 }
@@ -310,7 +317,7 @@ fn parse_u64(v: &[u8]) -> Option<u64> {
     Some(n)
 }
 
-/// `GET /a?b HTTP/1.1` -> (GET, `/a`); `GET /` -> (GET, `/`); `-` or junk -> (Other, ``).
+/// `GET /a?b HTTP/1.1` -> (GET, `/a?b`); `GET /` -> (GET, `/`); `-` or junk -> (Other, ``).
 fn split_request(v: &[u8]) -> (Method, &[u8]) {
     let Some(sp) = memchr::memchr(b' ', v) else {
         return (Method::Other, b"");
@@ -321,14 +328,12 @@ fn split_request(v: &[u8]) -> (Method, &[u8]) {
         Some(i) => &rest[..i],
         None => rest,
     };
-    (method, strip_query(target.trim_ascii()))
+    (method, target.trim_ascii())
 }
 
-fn strip_query(v: &[u8]) -> &[u8] {
-    match memchr::memchr(b'?', v) {
-        Some(i) => &v[..i],
-        None => v,
-    }
+/// `/a?b=1` -> (`/a`, `?b=1`); `/a` -> (`/a`, ``).
+fn split_query(v: &[u8]) -> (&[u8], &[u8]) {
+    v.split_at(memchr::memchr(b'?', v).unwrap_or(v.len()))
 }
 
 const MONTHS: [&[u8; 3]; 12] = [

@@ -3,12 +3,15 @@
 //! traffic over time and one row per client.
 
 pub mod address;
+pub mod attack_patterns;
 pub mod cidr;
 pub mod clients;
+pub mod declared_bot;
 mod detect_format;
 pub mod format;
 pub mod line;
 pub mod read;
+pub mod resource;
 mod sniff;
 pub mod span;
 pub mod traffic;
@@ -65,6 +68,18 @@ pub struct AccessLog {
     pub agent: Vec<u64>,
     /// Time taken per request in milliseconds, when the format logs it (NaN where `-`).
     pub request_ms: Option<Vec<f32>>,
+    /// Hash of the query string (0: none).
+    pub query: Vec<u64>,
+    /// The site the referer names, as a [`resource::site_key`] (0: no referer).
+    pub referer: Vec<u64>,
+    /// Whether the path is a static asset (by extension, [`resource::is_asset`]).
+    pub asset: Vec<bool>,
+    /// Attack classes found in the request ([`attack_patterns::classify`]; 0: none).
+    pub attack: Vec<u8>,
+    /// The bot the user agent declares ([`declared_bot::declared_bot`]; 0: none).
+    pub bot: Vec<u8>,
+    /// The lines with attack patterns (the first [`read::ATTACK_LINES`]), in request order.
+    pub attack_lines: Vec<AttackLine>,
     /// Lines read (well-formed, blank and malformed).
     pub lines: u64,
     /// Blank lines.
@@ -153,6 +168,17 @@ impl fmt::Display for Malformed {
             write!(f, "line {}: {}: `{}`", self.line, self.reason, self.text)
         }
     }
+}
+
+/// A log line in which attack patterns were found, kept to show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttackLine {
+    /// The request's index.
+    pub request: u32,
+    /// 1-based line number in the file.
+    pub line: u64,
+    /// The line (its first 400 bytes), as written: escape it before showing it.
+    pub text: String,
 }
 
 /// Requests grouped by client: `order[starts[c]..starts[c + 1]]` are client `c`'s requests in

@@ -14,9 +14,12 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::address::canonical;
+use super::attack_patterns::{classify_referer, classify_target, classify_user_agent};
+use super::declared_bot::declared_bot;
 use super::format::LogFormat;
 use super::line::{is_login_path, parse_line, LineError, Method};
-use super::{AccessLog, ClientIndex, Malformed};
+use super::resource::{is_asset, referer_host, site_key};
+use super::{AccessLog, AttackLine, ClientIndex, Malformed};
 use crate::control::Control;
 use crate::data::{LoadError, Source};
 
@@ -26,6 +29,10 @@ const CHUNK: usize = 8 << 20;
 pub const MAX_LINE: usize = 16 << 20;
 /// Malformed lines kept as examples.
 pub const SAMPLES: usize = 10;
+/// Lines with attack patterns kept (with their text) for showing per client.
+pub const ATTACK_LINES: usize = 50_000;
+/// Characters of a line with attack patterns kept.
+const ATTACK_TEXT: usize = 400;
 
 /// The seed of the hashes of paths and user agents (fixed: results never depend on a run).
 pub(crate) fn hasher() -> foldhash::fast::FixedState {
@@ -285,6 +292,11 @@ struct Requests {
     login: Vec<bool>,
     agent: Vec<u64>,
     request_ms: Vec<f32>,
+    query: Vec<u64>,
+    referer: Vec<u64>,
+    asset: Vec<bool>,
+    attack: Vec<u8>,
+    bot: Vec<u8>,
 }
 
 impl Requests {
@@ -306,6 +318,11 @@ impl Requests {
         self.login.extend_from_slice(&other.login);
         self.agent.extend_from_slice(&other.agent);
         self.request_ms.extend_from_slice(&other.request_ms);
+        self.query.extend_from_slice(&other.query);
+        self.referer.extend_from_slice(&other.referer);
+        self.asset.extend_from_slice(&other.asset);
+        self.attack.extend_from_slice(&other.attack);
+        self.bot.extend_from_slice(&other.bot);
     }
 }
 
@@ -319,11 +336,20 @@ struct Batch<'a> {
     blank: u64,
     malformed: u64,
     samples: Vec<(u64, LineError, &'a [u8])>,
+    /// Lines with attack patterns: (line in the part, request in the part, text).
+    attack_lines: Vec<(u64, u32, &'a [u8])>,
 }
 
 fn parse_part<'a>(format: &LogFormat, part: &'a [u8], with_ms: bool) -> Batch<'a> {
     let hash = hasher();
     let mut b = Batch::default();
+    // User agents, referers and targets repeat: each distinct one is classified once per part.
+    let mut agents: HashMap<u64, (u8, u8), foldhash::fast::FixedState> =
+        HashMap::with_hasher(hasher());
+    let mut referers: HashMap<u64, (u8, u64), foldhash::fast::FixedState> =
+        HashMap::with_hasher(hasher());
+    let mut targets: HashMap<(u64, u64), u8, foldhash::fast::FixedState> =
+        HashMap::with_hasher(hasher());
     let mut scratch = Vec::new();
     let expected = part.len() / 160 + 1;
     b.requests.client.reserve(expected);
@@ -342,11 +368,47 @@ fn parse_part<'a>(format: &LogFormat, part: &'a [u8], with_ms: bool) -> Batch<'a
                 r.status.push(p.status);
                 r.bytes.push(p.bytes);
                 r.method.push(p.method);
-                r.path.push(hash.hash_one(p.path));
+                let path = hash.hash_one(p.path);
+                r.path.push(path);
                 r.login.push(is_login_path(p.path));
-                r.agent.push(hash.hash_one(p.user_agent));
+                let agent = hash.hash_one(p.user_agent);
+                r.agent.push(agent);
                 if with_ms {
                     r.request_ms.push(p.request_ms);
+                }
+                let query = if p.query.is_empty() {
+                    0
+                } else {
+                    hash.hash_one(p.query).max(1)
+                };
+                r.query.push(query);
+                let (agent_attack, bot) = *agents.entry(agent).or_insert_with(|| {
+                    (
+                        classify_user_agent(p.user_agent),
+                        declared_bot(p.user_agent),
+                    )
+                });
+                let (referer_attack, site) = if p.referer.is_empty() {
+                    (0, 0)
+                } else {
+                    *referers.entry(hash.hash_one(p.referer)).or_insert_with(|| {
+                        (
+                            classify_referer(p.referer),
+                            site_key(referer_host(p.referer)),
+                        )
+                    })
+                };
+                r.referer.push(site);
+                r.asset.push(is_asset(p.path));
+                let target_attack = *targets
+                    .entry((path, query))
+                    .or_insert_with(|| classify_target(p.path, p.query));
+                let attack = agent_attack | referer_attack | target_attack;
+                r.attack.push(attack);
+                r.bot.push(bot);
+                if attack != 0 && b.attack_lines.len() < ATTACK_LINES {
+                    b.attack_lines
+                        .push((b.lines, (r.client.len() - 1) as u32, text));
                 }
             }
             Err(LineError::Empty) => b.blank += 1,
@@ -374,6 +436,7 @@ struct Builder<'f> {
     blank: u64,
     malformed: u64,
     samples: Vec<Malformed>,
+    attack_lines: Vec<AttackLine>,
 }
 
 impl<'f> Builder<'f> {
@@ -388,6 +451,7 @@ impl<'f> Builder<'f> {
             blank: 0,
             malformed: 0,
             samples: Vec::new(),
+            attack_lines: Vec::new(),
         }
     }
 
@@ -429,7 +493,17 @@ impl<'f> Builder<'f> {
                 .iter()
                 .map(|h| host_number(&mut self.hosts, h))
                 .collect();
+            let first_request = self.requests.client.len() as u32;
             self.requests.append(&b.requests, &clients, &hosts);
+            for (line, request, text) in b.attack_lines {
+                if self.attack_lines.len() < ATTACK_LINES {
+                    self.attack_lines.push(AttackLine {
+                        request: first_request + request,
+                        line: self.lines + line,
+                        text: cut_text(text, ATTACK_TEXT),
+                    });
+                }
+            }
             for (line, err, text) in b.samples {
                 if self.samples.len() < SAMPLES {
                     self.samples.push(Malformed {
@@ -473,6 +547,12 @@ impl<'f> Builder<'f> {
             login: r.login,
             agent: r.agent,
             request_ms: self.with_ms.then_some(r.request_ms),
+            query: r.query,
+            referer: r.referer,
+            asset: r.asset,
+            attack: r.attack,
+            bot: r.bot,
+            attack_lines: self.attack_lines,
             lines: self.lines,
             blank: self.blank,
             malformed: self.malformed,
@@ -485,9 +565,15 @@ impl<'f> Builder<'f> {
 
 /// The start of a malformed line, for messages (at most 160 characters).
 fn sample_text(text: &[u8]) -> String {
-    let cut = &text[..text.len().min(160)];
+    cut_text(text, 160)
+}
+
+/// The first `max` bytes of a line as text (invalid UTF-8 replaced), `...` when cut.
+fn cut_text(text: &[u8], max: usize) -> String {
+    let text = text.strip_suffix(b"\r").unwrap_or(text);
+    let cut = &text[..text.len().min(max)];
     let mut s = String::from_utf8_lossy(cut).into_owned();
-    if text.len() > 160 {
+    if text.len() > max {
         s.push_str("...");
     }
     s

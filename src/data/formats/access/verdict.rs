@@ -1,7 +1,12 @@
 //! Explaining a ranked client in words: what its features say it is doing
 //! ("412 distinct paths, 97% 404: looks like a scanner").
 
-use super::clients::col;
+use std::sync::Arc;
+
+use super::attack_patterns;
+use super::clients::{client_facts, col, own_sites, ClientFacts};
+use super::declared_bot::{self, BotKind};
+use super::{AccessLog, AttackLine};
 
 /// A count with thousands separators: 12345 -> `12,345`.
 pub fn count(x: f64) -> String {
@@ -67,89 +72,281 @@ fn feature_words(f: usize, v: f64) -> String {
         col::BYTES_PER_REQUEST => format!("{} per request", bytes(v)),
         col::AGENTS => format!("{} user agents", count(v)),
         col::GAP => format!("median gap {}", duration(v)),
+        col::PEAK_PAGES => format!("peak {} page requests in one minute", count(v)),
+        col::PAGE_VIEWS => format!("{} page views", count(v)),
+        col::ASSETS => format!("{} static assets", pct(v)),
+        col::PER_PAGE_VIEW => format!("{v:.1} requests per page view"),
+        col::REFERER => format!("{} with a referer", pct(v)),
+        col::BOT => format!("{} from a declared bot", pct(v)),
+        col::SESSIONS => format!("{} sessions", count(v)),
+        col::QUERIES => format!("{} distinct query strings", count(v)),
+        col::ATTACKS => format!("{} with attack patterns", pct(v)),
+        col::UNUSUAL_METHOD => format!("{} with methods other than GET/HEAD/POST", pct(v)),
         _ => format!("{v}"),
     }
 }
 
-/// Explains one client: `row` holds its features in [`super::clients::FEATURES`] order,
-/// `typical` the median of each feature over all clients, `top` the feature that sets it apart
-/// most (from the detector's explainer).
-pub fn explain(row: &[f64], typical: &[f64], top: usize) -> String {
+/// A flood is a peak of page requests (anything but static assets) in one minute this many
+/// times the peak that the log's own browser sessions reach (their 99th percentile).
+pub const FLOOD_FACTOR: f64 = 3.0;
+
+/// And never below this many page requests in one minute (a log with few browser sessions).
+pub const FLOOD_FLOOR: f64 = 20.0;
+
+/// What the log itself says is ordinary, for reasons in its own terms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Calibration {
+    /// The median of every feature (the typical client).
+    pub typical: Vec<f64>,
+    /// The 99th percentile of the peak page requests in one minute of browser-like clients
+    /// (page views with static assets of the site, no declared bot, no attack patterns).
+    pub browser_page_peak: f64,
+    /// Page requests in one minute from which a client is a flood.
+    pub flood_page_peak: f64,
+}
+
+impl Calibration {
+    /// From the client view's feature columns.
+    pub fn of(columns: &[Vec<f64>]) -> Calibration {
+        let typical = typical(columns);
+        let get = |c: usize, r: usize| columns.get(c).and_then(|v| v.get(r)).copied();
+        let rows = columns.first().map_or(0, Vec::len);
+        let browser = |r: usize| {
+            get(col::PAGE_VIEWS, r).unwrap_or(0.0) >= 1.0
+                && get(col::ASSETS, r).unwrap_or(0.0) > 0.0
+                && get(col::BOT, r).unwrap_or(0.0) == 0.0
+                && get(col::ATTACKS, r).unwrap_or(0.0) == 0.0
+        };
+        let mut peaks: Vec<f64> = (0..rows)
+            .filter(|&r| browser(r))
+            .filter_map(|r| get(col::PEAK_PAGES, r))
+            .collect();
+        if peaks.is_empty() {
+            // No browser sessions recognised: every client without a declared bot.
+            peaks = (0..rows)
+                .filter(|&r| get(col::BOT, r).unwrap_or(0.0) == 0.0)
+                .filter_map(|r| get(col::PEAK_PAGES, r))
+                .collect();
+        }
+        let q = crate::numeric::percentiles(&peaks, &[99.0])[0];
+        let browser_page_peak = if q.is_finite() { q } else { 1.0 };
+        Calibration {
+            typical,
+            browser_page_peak,
+            flood_page_peak: (FLOOD_FACTOR * browser_page_peak).max(FLOOD_FLOOR),
+        }
+    }
+}
+
+/// Reasons in words for the clients of one log, calibrated to that log.
+#[derive(Debug, Clone)]
+pub struct Verdicts {
+    log: Arc<AccessLog>,
+    own: Option<Vec<u64>>,
+    /// What is ordinary in this log.
+    pub calibration: Calibration,
+}
+
+impl Verdicts {
+    /// For `log` and its client view's feature `columns`.
+    pub fn new(log: Arc<AccessLog>, columns: &[Vec<f64>]) -> Verdicts {
+        let own = own_sites(&log);
+        Verdicts {
+            log,
+            own,
+            calibration: Calibration::of(columns),
+        }
+    }
+
+    /// What client `client` did, counted from its requests.
+    pub fn facts(&self, client: usize) -> ClientFacts {
+        if client >= self.log.clients.len() {
+            return ClientFacts::default();
+        }
+        client_facts(
+            &self.log,
+            self.log.by_client.of(client),
+            self.own.as_deref(),
+        )
+    }
+
+    /// The lines of client `client` in which attack patterns were found (of the first
+    /// [`super::read::ATTACK_LINES`] of the log).
+    pub fn attack_lines(&self, client: usize) -> Vec<&AttackLine> {
+        self.log
+            .attack_lines
+            .iter()
+            .filter(|l| {
+                self.log
+                    .client
+                    .get(l.request as usize)
+                    .is_some_and(|&c| c as usize == client)
+            })
+            .collect()
+    }
+
+    /// Explains client `client`: `row` holds its features in [`super::clients::FEATURES`]
+    /// order, `top` the feature that sets it apart most (from the detector's explainer).
+    pub fn explain(&self, client: usize, row: &[f64], top: usize) -> String {
+        explain_facts(&self.facts(client), &self.calibration, row, top)
+    }
+}
+
+/// `share` of `n` as a raw percentage.
+fn share(k: usize, n: usize) -> String {
+    pct(k as f64 / n.max(1) as f64)
+}
+
+/// The reason in words for a client whose raw counts are `f` and features `row`.
+pub fn explain_facts(f: &ClientFacts, cal: &Calibration, row: &[f64], top: usize) -> String {
     let v = |c: usize| row.get(c).copied().unwrap_or(0.0);
-    let t = |c: usize| typical.get(c).copied().unwrap_or(0.0);
-    let (req, paths, nf, refused, post, login, sent, peak) = (
-        v(col::REQUESTS),
-        v(col::PATHS),
-        v(col::NOT_FOUND),
-        v(col::REFUSED),
-        v(col::POST),
-        v(col::LOGIN),
-        v(col::BYTES),
-        v(col::PEAK),
-    );
-    if paths >= 50.0 && nf >= 0.5 {
+    let t = |c: usize| cal.typical.get(c).copied().unwrap_or(0.0);
+    let n = f.requests;
+    let nf = f.not_found as f64 / n.max(1) as f64;
+    let refused = f.refused as f64 / n.max(1) as f64;
+    let login = f.login as f64 / n.max(1) as f64;
+    let post = f.post as f64 / n.max(1) as f64;
+    // What made the detector single it out, against the typical client of this log.
+    let standout = || {
+        let feature = telling_feature(row.len(), top, |c| deviation(c, v(c), t(c)));
+        format!(
+            "{} (typical client: {})",
+            feature_words(feature, v(feature)),
+            feature_words(feature, t(feature))
+        )
+    };
+    if f.attack_hits > 0 {
+        let payloads = attack_patterns::names(f.attack_classes);
+        let scanning = f.distinct_paths >= 20
+            || nf >= 0.5
+            || f.attack_hits >= 10
+            || f.attack_classes & attack_patterns::SCANNER_AGENT != 0;
+        return if scanning {
+            format!(
+                "a scanner: {} requests, {} 404, {payloads} in {} of them",
+                count(n as f64),
+                share(f.not_found, n),
+                count(f.attack_hits as f64)
+            )
+        } else {
+            format!(
+                "an attack attempt: {payloads} in {} of {} requests",
+                count(f.attack_hits as f64),
+                count(n as f64)
+            )
+        };
+    }
+    if f.distinct_paths >= 50 && nf >= 0.5 {
         return format!(
-            "{} distinct paths, {} 404: looks like a scanner",
-            count(paths),
-            pct(nf)
+            "a scanner: {} requests to {} distinct paths, {} 404",
+            count(n as f64),
+            count(f.distinct_paths as f64),
+            share(f.not_found, n)
         );
     }
-    if req >= 30.0 && login >= 0.5 && (post >= 0.5 || refused >= 0.3) {
+    if f.login >= 30 && login >= 0.5 && (post >= 0.5 || refused >= 0.3) {
         return format!(
-            "{} requests to login paths, {} refused (401/403): looks like credential stuffing",
-            count(req * login),
-            pct(refused)
+            "credential stuffing: {} requests to login paths, {} refused (401/403)",
+            count(f.login as f64),
+            share(f.refused, n)
         );
     }
+    let gap = f.median_gap.unwrap_or(0.0);
+    let fast = v(col::PER_MINUTE) >= 10.0 || (n >= 100 && gap < 5.0);
+    let crawl = |what: &str| {
+        format!(
+            "{what}: {} requests to {} distinct paths, {}",
+            count(n as f64),
+            count(f.distinct_paths as f64),
+            feature_words(col::GAP, gap)
+        )
+    };
+    if 2 * f.bot_requests >= n {
+        if let Some((name, kind)) = declared_bot::bot(f.bot) {
+            return match kind {
+                BotKind::Monitor => format!(
+                    "a monitor (declares {name}): {} requests, {}",
+                    count(n as f64),
+                    feature_words(col::GAP, gap)
+                ),
+                BotKind::SearchEngine => {
+                    crawl(&format!("a search-engine crawler (declares {name})"))
+                }
+                BotKind::Crawler if fast && f.distinct_paths >= 200 => {
+                    crawl(&format!("an aggressive crawler (declares {name})"))
+                }
+                BotKind::Crawler => crawl(&format!("a crawler (declares {name})")),
+                BotKind::FeedReader => format!(
+                    "a feed reader (declares {name}): {} requests to {} distinct paths, {}",
+                    count(n as f64),
+                    count(f.distinct_paths as f64),
+                    feature_words(col::GAP, gap)
+                ),
+            };
+        }
+    }
+    let sent = f.bytes as f64;
+    let typical_each = t(col::BYTES) / t(col::REQUESTS).max(1.0);
     if sent >= 20.0 * t(col::BYTES).max(1.0)
-        && sent / req.max(1.0) >= 20.0 * (t(col::BYTES) / t(col::REQUESTS).max(1.0)).max(1.0)
+        && sent / n.max(1) as f64 >= 20.0 * typical_each.max(1.0)
     {
         return format!(
-            "{} sent in {} requests ({} each): looks like data exfiltration",
+            "data exfiltration: {} sent in {} requests ({} each; typical client: {})",
             bytes(sent),
-            count(req),
-            bytes(sent / req.max(1.0))
+            count(n as f64),
+            bytes(sent / n.max(1) as f64),
+            bytes(t(col::BYTES))
         );
     }
-    if paths >= 200.0 && paths >= 20.0 * t(col::PATHS).max(1.0) {
-        let fast = v(col::PER_MINUTE) >= 10.0 || v(col::GAP) < 5.0;
+    if f.robots > 0 && f.assets == 0 {
+        return crawl("a crawler (reads robots.txt, declares no bot)");
+    }
+    let assets = f.assets as f64 / n.max(1) as f64;
+    if f.distinct_paths >= 200 && v(col::PATHS) >= 20.0 * t(col::PATHS).max(1.0) && assets < 0.1 {
+        return crawl(if fast {
+            "an aggressive crawler (no bot declared)"
+        } else {
+            "a crawler (no bot declared)"
+        });
+    }
+    if f.peak_page_minute as f64 >= cal.flood_page_peak {
         return format!(
-            "{} requests to {} distinct paths, {}: looks like {}",
-            count(req),
-            count(paths),
-            feature_words(col::GAP, v(col::GAP)),
-            if fast {
-                "an aggressive crawler"
+            "a flood: peak {} page requests in one minute{} (browsers here peak at {})",
+            count(f.peak_page_minute as f64),
+            if f.assets == 0 {
+                ", no static assets".to_string()
             } else {
-                "a steady crawler (a search engine?)"
-            }
+                format!(", {} static assets", share(f.assets, n))
+            },
+            count(cal.browser_page_peak)
         );
     }
-    if peak >= 10.0 * t(col::PEAK).max(1.0)
-        || v(col::PER_MINUTE) >= 5.0 * t(col::PER_MINUTE).max(1.0)
+    if f.agents >= 2
+        && v(col::REQUESTS) >= 20.0 * t(col::REQUESTS).max(1.0)
+        && nf < 0.2
+        && refused < 0.2
     {
         return format!(
-            "peak {} requests in one minute ({}): looks like a flood",
-            count(peak),
-            feature_words(col::PER_MINUTE, v(col::PER_MINUTE))
+            "a shared gateway (an office or carrier network): {} requests from {} user agents; {}",
+            count(n as f64),
+            count(f.agents as f64),
+            standout()
         );
     }
-    if v(col::AGENTS) >= 2.0 && req >= 20.0 * t(col::REQUESTS).max(1.0) && nf < 0.2 && refused < 0.2
-    {
+    if f.page_views >= 1 && f.assets >= 1 {
         return format!(
-            "{} requests from {} user agents: looks like a shared gateway (an office or carrier network)",
-            count(req),
-            count(v(col::AGENTS))
+            "a browser session: {} page views with {} static assets{}; {}",
+            count(f.page_views as f64),
+            count(f.assets as f64),
+            if f.sessions > 1 {
+                format!(" over {} sessions", count(f.sessions as f64))
+            } else {
+                String::new()
+            },
+            standout()
         );
     }
-    // The detector's top feature, unless it is no different from the typical client; then the
-    // feature furthest from typical.
-    let feature = telling_feature(row.len(), top, |f| deviation(f, v(f), t(f)));
-    format!(
-        "{} (typical: {})",
-        feature_words(feature, v(feature)),
-        feature_words(feature, t(feature))
-    )
+    standout()
 }
 
 /// How far a value is from the typical one: for shares, tenths of the whole; for counts,
@@ -168,7 +365,15 @@ pub fn telling_feature(features: usize, top: usize, deviation: impl Fn(usize) ->
 
 fn deviation(feature: usize, v: f64, t: f64) -> f64 {
     match feature {
-        col::NOT_FOUND | col::REFUSED | col::POST | col::LOGIN => 10.0 * (v - t).abs(),
+        col::NOT_FOUND
+        | col::REFUSED
+        | col::POST
+        | col::LOGIN
+        | col::ASSETS
+        | col::REFERER
+        | col::BOT
+        | col::ATTACKS
+        | col::UNUSUAL_METHOD => 10.0 * (v - t).abs(),
         _ => ((v.abs() + 1.0) / (t.abs() + 1.0)).ln().abs(),
     }
 }
@@ -193,7 +398,7 @@ pub fn explain_rows(
     if table.view != super::LogView::Clients || ds.columns.len() != super::clients::FEATURES.len() {
         return None;
     }
-    let typical = typical(&ds.columns);
+    let verdicts = Verdicts::new(Arc::clone(&table.log), &ds.columns);
     Some(
         rows.iter()
             .zip(top)
@@ -203,7 +408,8 @@ pub fn explain_rows(
                     .iter()
                     .position(|f| *f == name)
                     .unwrap_or(col::REQUESTS);
-                explain(&ds.row(r), &typical, col)
+                let client = table.client_of_row.get(r).map_or(r, |&c| c as usize);
+                verdicts.explain(client, &ds.row(r), col)
             })
             .collect(),
     )
@@ -212,54 +418,133 @@ pub fn explain_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::access::clients::FEATURES;
 
-    fn row(pairs: &[(usize, f64)]) -> Vec<f64> {
-        let mut r = vec![
-            10.0, 1.0, 1.0, 5.0, 0.0, 0.0, 0.0, 0.0, 1000.0, 100.0, 1.0, 30.0,
-        ];
-        for &(c, v) in pairs {
-            r[c] = v;
+    fn cal() -> Calibration {
+        let mut typical = vec![0.0; FEATURES.len()];
+        typical[col::REQUESTS] = 6.0;
+        typical[col::PATHS] = 4.0;
+        typical[col::BYTES] = 200_000.0;
+        typical[col::SESSIONS] = 1.0;
+        Calibration {
+            typical,
+            browser_page_peak: 6.0,
+            flood_page_peak: 20.0,
         }
+    }
+
+    fn row(f: &ClientFacts) -> Vec<f64> {
+        let mut r = vec![0.0; FEATURES.len()];
+        r[col::REQUESTS] = f.requests as f64;
+        r[col::PATHS] = f.distinct_paths as f64;
+        r[col::PEAK_PAGES] = f.peak_page_minute as f64;
+        r[col::SESSIONS] = f.sessions as f64;
         r
     }
 
+    fn words(f: &ClientFacts, top: usize) -> String {
+        explain_facts(f, &cal(), &row(f), top)
+    }
+
     #[test]
-    fn attackers_are_named() {
-        let typical = vec![
-            20.0, 2.0, 4.0, 10.0, 0.0, 0.0, 0.0, 0.0, 200_000.0, 10_000.0, 1.0, 30.0,
-        ];
-        let scanner = row(&[
-            (col::REQUESTS, 450.0),
-            (col::PATHS, 412.0),
-            (col::NOT_FOUND, 0.97),
-        ]);
+    fn attackers_are_named_with_raw_shares() {
+        let scanner = ClientFacts {
+            requests: 6500,
+            not_found: 5980,
+            distinct_paths: 6000,
+            attack_hits: 310,
+            attack_classes: attack_patterns::SQL_INJECTION | attack_patterns::SHELLSHOCK,
+            ..ClientFacts::default()
+        };
         assert_eq!(
-            explain(&scanner, &typical, col::PATHS),
-            "412 distinct paths, 97% 404: looks like a scanner"
+            words(&scanner, col::PATHS),
+            "a scanner: 6,500 requests, 92% 404, SQL injection and shellshock in 310 of them"
         );
-        let stuffing = row(&[
-            (col::REQUESTS, 2000.0),
-            (col::LOGIN, 1.0),
-            (col::POST, 1.0),
-            (col::REFUSED, 0.95),
-        ]);
-        assert!(explain(&stuffing, &typical, col::LOGIN).ends_with("credential stuffing"));
-        let exfil = row(&[(col::REQUESTS, 300.0), (col::BYTES, 6e9)]);
-        assert!(explain(&exfil, &typical, col::BYTES).contains("6.0 GB sent"));
-        let crawler = row(&[
-            (col::PER_MINUTE, 40.0),
-            (col::GAP, 1.0),
-            (col::REQUESTS, 9000.0),
-            (col::PATHS, 8000.0),
-            (col::NOT_FOUND, 0.02),
-        ]);
-        assert!(explain(&crawler, &typical, col::PATHS).ends_with("aggressive crawler"));
-        let flood = row(&[(col::REQUESTS, 300.0), (col::PEAK, 120.0)]);
-        assert!(explain(&flood, &typical, col::PEAK).ends_with("looks like a flood"));
-        let other = row(&[(col::AGENTS, 9.0)]);
+        let probe = ClientFacts {
+            requests: 14,
+            attack_hits: 2,
+            distinct_paths: 5,
+            attack_classes: attack_patterns::SQL_INJECTION,
+            ..ClientFacts::default()
+        };
         assert_eq!(
-            explain(&other, &typical, col::AGENTS),
-            "9 user agents (typical: 1 user agents)"
+            words(&probe, col::ATTACKS),
+            "an attack attempt: SQL injection in 2 of 14 requests"
+        );
+        let stuffing = ClientFacts {
+            requests: 2000,
+            login: 2000,
+            post: 2000,
+            refused: 1900,
+            ..ClientFacts::default()
+        };
+        assert_eq!(
+            words(&stuffing, col::LOGIN),
+            "credential stuffing: 2,000 requests to login paths, 95% refused (401/403)"
+        );
+        let flood = ClientFacts {
+            requests: 700,
+            peak_page_minute: 94,
+            page_views: 700,
+            ..ClientFacts::default()
+        };
+        assert_eq!(
+            words(&flood, col::PEAK_PAGES),
+            "a flood: peak 94 page requests in one minute, no static assets (browsers here peak at 6)"
+        );
+    }
+
+    #[test]
+    fn people_and_declared_bots_are_not_called_attackers() {
+        // An iPhone reading pages with their stylesheets and images: many requests in a minute,
+        // but few page requests.
+        let browser = ClientFacts {
+            requests: 273,
+            peak_minute: 108,
+            peak_page_minute: 4,
+            page_views: 20,
+            assets: 253,
+            sessions: 1,
+            distinct_paths: 60,
+            ..ClientFacts::default()
+        };
+        assert_eq!(
+            words(&browser, col::REQUESTS),
+            "a browser session: 20 page views with 253 static assets; 273 requests (typical client: 6 requests)"
+        );
+        let googlebot = ClientFacts {
+            requests: 2500,
+            bot_requests: 2500,
+            bot: declared_bot::declared_bot(b"Mozilla/5.0 (compatible; Googlebot/2.1)"),
+            distinct_paths: 1000,
+            median_gap: Some(120.0),
+            ..ClientFacts::default()
+        };
+        assert_eq!(
+            words(&googlebot, col::PATHS),
+            "a search-engine crawler (declares Googlebot): 2,500 requests to 1,000 distinct paths, median gap 2 min"
+        );
+        let monitor = ClientFacts {
+            requests: 5760,
+            bot_requests: 5760,
+            bot: declared_bot::declared_bot(b"UptimeMonitor/1.0 (+https://status.example.net)"),
+            distinct_paths: 1,
+            median_gap: Some(60.0),
+            ..ClientFacts::default()
+        };
+        assert_eq!(
+            words(&monitor, col::REQUESTS),
+            "a monitor (declares an uptime monitor): 5,760 requests, median gap 60 s"
+        );
+        let quiet = ClientFacts {
+            requests: 1,
+            ..ClientFacts::default()
+        };
+        let mut r = row(&quiet);
+        r[col::AGENTS] = 9.0;
+        assert_eq!(
+            explain_facts(&quiet, &cal(), &r, col::AGENTS),
+            "9 user agents (typical client: 0 user agents)"
         );
         assert_eq!(count(1234567.0), "1,234,567");
         assert_eq!(bytes(2_100_000_000.0), "2.1 GB");
