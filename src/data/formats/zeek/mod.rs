@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use read::read_conn_log;
+pub(crate) use sniff::gunzip_start;
 pub use sniff::sniff;
 
 use crate::control::Control;
@@ -130,10 +131,9 @@ impl ConnLog {
     pub fn summary(&self) -> String {
         let (name, gzip) = match self.kind {
             FileKind::ZeekConn { gzip, writer } => (writer.name().to_string(), gzip),
-            FileKind::Capture { gzip, format } => (
-                format!("{}; {} packets", format.name(), self.lines),
-                gzip,
-            ),
+            FileKind::Capture { gzip, format } => {
+                (format!("{}; {} packets", format.name(), self.lines), gzip)
+            }
             _ => (String::new(), false),
         };
         let mut s = format!(
