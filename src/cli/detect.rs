@@ -147,6 +147,12 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
     if let Some(network) = &ds.network {
         eprintln(format_args!("trafficlens: {}", network.summary));
         print_skipped(&ds.path, &network.samples, network.malformed, network.unit);
+        for note in &network.notes {
+            eprintln(format_args!(
+                "trafficlens: warning: {}: {note}",
+                ds.path.display()
+            ));
+        }
     }
     if args.scores_out.is_none() && args.flagged_out.is_none() && args.flagged_out_lines.is_none() {
         let why = session.words(&top_rows, &top);

@@ -83,7 +83,7 @@ pub fn packets(
     let mut capacity = BUFFER;
     let mut number = 0u64;
     let mut offset = 0u64;
-    let mut legacy: Option<(i32, f64, u32)> = None;
+    let mut legacy: Option<Legacy> = None;
     let mut interfaces: Vec<Interface> = Vec::new();
     let mut last_ts = 0.0;
     let stop = |number: u64, offset: u64, reason: String| End::Stopped {
@@ -97,26 +97,24 @@ pub fn packets(
                 let packet = match block {
                     PcapBlockOwned::LegacyHeader(h) => {
                         let unit = if h.is_nanosecond_precision() { 1e9 } else { 1e6 };
-                        legacy = Some((h.network.0, unit, h.snaplen.max(MAX_PCAP_PACKET)));
+                        legacy = Some(Legacy {
+                            linktype: h.network.0,
+                            unit,
+                            limit: h.snaplen.max(MAX_PCAP_PACKET),
+                            big_endian: h.is_bigendian(),
+                        });
                         None
                     }
                     PcapBlockOwned::Legacy(b) => {
-                        let Some((linktype, unit, limit)) = legacy else {
+                        let Some(l) = legacy else {
                             return Ok(stop(number, offset, "a packet before the file header".into()));
                         };
-                        if b.caplen > limit {
-                            return Ok(stop(
-                                number,
-                                offset,
-                                format!(
-                                    "its record header gives a length of {} bytes, more than the {} bytes a packet can have: the file is damaged from here",
-                                    b.caplen, limit
-                                ),
-                            ));
+                        if b.caplen > l.limit {
+                            return Ok(stop(number, offset, l.too_long(b.caplen)));
                         }
                         Some((
-                            linktype,
-                            f64::from(b.ts_sec) + f64::from(b.ts_usec) / unit,
+                            l.linktype,
+                            f64::from(b.ts_sec) + f64::from(b.ts_usec) / l.unit,
                             b.data,
                         ))
                     }
@@ -184,6 +182,9 @@ pub fn packets(
                 continue;
             }
             Err(PcapError::BufferTooSmall) => {
+                if let Some(reason) = legacy.and_then(|l| l.damaged(reader.data())) {
+                    return Ok(stop(number, offset, reason));
+                }
                 if capacity >= MAX_BLOCK || !reader.grow(capacity * 2) {
                     return Ok(stop(number, offset, block_too_large()));
                 }
@@ -196,6 +197,9 @@ pub fn packets(
                 continue;
             }
             Err(PcapError::UnexpectedEof) => {
+                if let Some(reason) = legacy.and_then(|l| l.damaged(reader.data())) {
+                    return Ok(stop(number, offset, reason));
+                }
                 return Ok(stop(
                     number,
                     offset,
@@ -221,6 +225,38 @@ pub fn packets(
         if !keep_going {
             return Ok(End::Cancelled);
         }
+    }
+}
+
+/// What the header of a pcap (not pcapng) file says about its packet records.
+#[derive(Debug, Clone, Copy)]
+struct Legacy {
+    linktype: i32,
+    /// Timestamp fraction units per second.
+    unit: f64,
+    /// The longest packet a record can hold.
+    limit: u32,
+    big_endian: bool,
+}
+
+impl Legacy {
+    /// Why a record header at the start of `data` is damaged, when its length field is.
+    fn damaged(self, data: &[u8]) -> Option<String> {
+        let field: [u8; 4] = data.get(8..12)?.try_into().ok()?;
+        let caplen = if self.big_endian {
+            u32::from_be_bytes(field)
+        } else {
+            u32::from_le_bytes(field)
+        };
+        (caplen > self.limit).then(|| self.too_long(caplen))
+    }
+
+    /// The message for a record of `caplen` bytes, more than [`Legacy::limit`].
+    fn too_long(self, caplen: u32) -> String {
+        format!(
+            "its record header gives a length of {caplen} bytes, more than the {} bytes a packet can have: the file is damaged from here",
+            self.limit
+        )
     }
 }
 

@@ -166,9 +166,9 @@ fn endpoint(me: &Sent, peer: &Sent, is_orig: bool) -> Endpoint {
         Endpoint::Reset
     } else if me.fin {
         Endpoint::Closed
-    } else if is_orig && me.syn && peer.syn_ack && me.ack_after_syn_ack {
-        Endpoint::Established
-    } else if !is_orig && me.syn_ack && peer.syn {
+    } else if (is_orig && me.syn && peer.syn_ack && me.ack_after_syn_ack)
+        || (!is_orig && me.syn_ack && peer.syn)
+    {
         Endpoint::Established
     } else if me.syn {
         Endpoint::SynSent

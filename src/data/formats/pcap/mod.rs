@@ -12,6 +12,8 @@ mod sniff;
 pub use read::{conn_log, read_capture, Capture};
 pub use sniff::{format_of, sniff};
 
+use std::sync::Arc;
+
 use container::End;
 
 use crate::control::Control;
@@ -56,7 +58,13 @@ pub fn load(
     control: Control<'_>,
 ) -> Result<Dataset, LoadError> {
     let path = source.path().to_path_buf();
-    let capture = read_capture(&source, gzip, control)?;
+    // The container parser is a dependency: a panic of it on damaged data becomes an error.
+    let capture = crate::panic_guard::contain(|| read_capture(&source, gzip, control)).map_err(
+        |message| LoadError::CaptureUnreadable {
+            path: path.clone(),
+            reason: format!("the capture reader stopped on damaged data ({message})"),
+        },
+    )??;
     let mut notes = capture.unused();
     if let End::Stopped {
         packet,
@@ -88,6 +96,9 @@ pub fn load(
     }
     let log = conn_log(&capture, &path, FileKind::Capture { gzip, format });
     let mut ds = zeek::view(&log, side);
+    if let Some(table) = ds.network.as_mut() {
+        Arc::make_mut(table).notes.clone_from(&notes);
+    }
     ds.warnings.extend(notes);
     Ok(ds)
 }

@@ -385,6 +385,7 @@ pub fn dataset(log: &ConnLog, side: HostSide) -> Dataset {
             malformed: log.malformed,
             samples: log.samples.clone(),
             unit: log.unit(),
+            notes: Vec::new(),
             side,
             details,
         })),

@@ -175,6 +175,8 @@ pub struct HostsTable {
     pub samples: Vec<Malformed>,
     /// What the samples' numbers count: "line", or "packet" for a capture.
     pub unit: &'static str,
+    /// What else the reader has to say (a capture cut short, packets that made no flow).
+    pub notes: Vec<String>,
     /// Which end of the connections the rows are.
     pub side: HostSide,
     /// Per dataset row: the host's most telling patterns.
