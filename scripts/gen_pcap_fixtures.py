@@ -22,6 +22,17 @@ Captures (all times from 2026-01-01 00:00:00 UTC):
   header whose length field is damaged (reading stops there).
 - bad/wifi.pcap: link type 105 (IEEE 802.11), which is not read.
 - bad/header.pcap: a pcap file cut inside its 24-byte header.
+
+loopback.pcapng is not written here: it is a real capture of this machine's loopback (Linux,
+dumpcap 4.0), recorded with
+
+    python3 -m http.server 8765 --bind 127.0.0.1 &
+    dumpcap -q -i lo -f "tcp port 8765 or tcp port 8766 or udp port 8767" -w loopback.pcapng &
+    for i in 1 2 3; do curl -s -o /dev/null http://127.0.0.1:8765/index.html; done  # 3 x SF
+    curl -s http://127.0.0.1:8766/                                                   # REJ
+    python3 -c "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x' * 20, ('127.0.0.1', 8767))"  # S0
+
+and only its tshark conversations are written here.
 """
 
 import csv
@@ -232,7 +243,8 @@ def main():
     write_pcap(os.path.join(OUT, "bad", "wifi.pcap"), [(T0, b"\x08\x00" + b"\0" * 40)], linktype=105)
 
     if shutil.which("tshark"):
-        for name in ("http.pcap", "http.pcapng", "scan.pcap", "dns.pcapng", "mixed.pcap"):
+        for name in ("http.pcap", "http.pcapng", "scan.pcap", "dns.pcapng", "mixed.pcap",
+                     "loopback.pcapng"):
             rows = tshark_conversations(os.path.join(OUT, name))
             with open(os.path.join(OUT, name + ".tshark.csv"), "w", newline="") as f:
                 w = csv.writer(f, lineterminator="\n")

@@ -44,6 +44,7 @@ fn flows_match_the_conversations_tshark_finds() {
         "scan.pcap",
         "dns.pcapng",
         "mixed.pcap",
+        "loopback.pcapng",
     ] {
         let c = capture(name);
         let mut ours: HashMap<(String, String, String, String, String), u64> = HashMap::new();
@@ -122,6 +123,23 @@ fn zeek_states_bytes_and_times_of_the_fixtures() {
         .flows
         .iter()
         .all(|f| f.proto == Proto::Udp && f.resp_port == 53));
+}
+
+#[test]
+fn a_real_loopback_capture_reads_as_zeek_would_name_it() {
+    let c = capture("loopback.pcapng");
+    assert_eq!(c.packets, 39);
+    assert_eq!(
+        states(&c.flows),
+        HashMap::from([("SF", 3), ("REJ", 1), ("S0", 1)])
+    );
+    for f in c.flows.iter().filter(|f| f.state == "SF") {
+        assert_eq!((f.resp_port, f.orig_packets, f.resp_packets), (8765, 6, 6));
+        // The request line and headers; the response headers and body.
+        assert_eq!((f.orig_bytes, f.resp_bytes), (88, 190));
+    }
+    let udp = c.flows.iter().find(|f| f.proto == Proto::Udp).expect("udp");
+    assert_eq!((udp.resp_port, udp.orig_bytes, udp.state), (8767, 20, "S0"));
 }
 
 #[test]
@@ -297,4 +315,34 @@ fn damaged_bytes_anywhere_never_panic() {
             let _ = load_source(source, &LoadOptions::default());
         }
     }
+}
+
+#[test]
+fn the_app_opens_a_capture_on_its_hosts() {
+    use egui_kittest::kittest::Queryable;
+    use trafficlens::app::{Persisted, TrafficLensApp};
+
+    let source = Source::File(data("pcap/mixed.pcapng"));
+    let app = TrafficLensApp::new(Persisted::default(), source, || {});
+    let mut h = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut TrafficLensApp| app.ui_frame(ui), app);
+    let started = std::time::Instant::now();
+    while h.state().state.scores.is_none() || h.state().state.scoring.is_some() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "never scored"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        h.step();
+    }
+    h.step();
+    let ds = h.state().state.dataset.clone().expect("loaded");
+    assert_eq!(ds.n_rows(), 21);
+    assert_eq!(
+        ds.row_labels.as_ref().map(|l| l.name.as_str()),
+        Some("host")
+    );
+    // The scanner is flagged and listed by its address.
+    h.get_by_label("10.0.0.66");
 }
