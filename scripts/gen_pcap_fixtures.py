@@ -5,6 +5,7 @@ and, when tshark is installed, the conversations tshark finds in them
 with TrafficLens's flows.
 
     python3 scripts/gen_pcap_fixtures.py      # from the repository root
+    python3 scripts/gen_pcap_fixtures.py --big FILE MB   # a large capture for the benchmark
 
 Captures (all times from 2026-01-01 00:00:00 UTC):
 - http.pcap: three HTTP exchanges opened and closed normally (Zeek: SF), one on VLAN 7;
@@ -196,7 +197,39 @@ def tshark_conversations(path):
     return rows
 
 
+def write_big(path, megabytes):
+    """A large capture for the speed benchmark (scripts/bench_pcap.sh): 2,000 workstations
+    browsing 50 web servers and asking DNS, about 30 connections a second, until the file has
+    `megabytes` MB; a SYN scan of 1,000 ports in the middle. Written as it goes."""
+    limit = megabytes * 1_000_000
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        n = 0
+        written = 24
+        scanned = False
+        while written < limit:
+            w, t = n % 2000, T0 + n / 30.0
+            host = "10.1.%d.%d" % (w // 250, w % 250 + 2)
+            server = "10.0.0.%d" % (100 + (n * 7) % 50)
+            seg = dns(t, host, 20000 + n % 40000, "10.0.0.53", qid=n % 65536)
+            seg += http_session(t + 0.01, host, 30000 + n % 30000, server,
+                                request=150 + n % 400, response=400 + (n * 37) % 1400)
+            if not scanned and written > limit // 2:
+                seg += syn_scan(t, "10.9.9.9", "10.0.0.5", range(1, 1001), {22, 80}, set())
+                scanned = True
+            for at, data in seg:
+                sec = int(at)
+                f.write(struct.pack("<IIII", sec, round((at - sec) * 1e6), len(data), len(data)))
+                f.write(data)
+                written += 16 + len(data)
+            n += 1
+
+
 def main():
+    import sys
+    if len(sys.argv) == 4 and sys.argv[1] == "--big":
+        write_big(sys.argv[2], int(sys.argv[3]))
+        return
     os.makedirs(os.path.join(OUT, "bad"), exist_ok=True)
     http = (http_session(T0 + 1, "10.0.0.10", 50001, "10.0.0.2")
             + http_session(T0 + 2, "10.0.0.10", 50002, "10.0.0.2", response=12000)

@@ -215,7 +215,9 @@ fn key(p: &Packet) -> Key {
 /// The flows being assembled and those ended.
 #[derive(Debug, Default)]
 pub struct FlowTable {
-    active: HashMap<Key, Flow>,
+    /// Keyed with a fixed-seed fast hash (results never depend on a run; the access-log
+    /// reader's hasher).
+    active: HashMap<Key, Flow, foldhash::fast::FixedState>,
     /// Flows ended, in the order they ended.
     pub done: Vec<Flow>,
     /// Flows ended early because more than [`MAX_ACTIVE`] were active.

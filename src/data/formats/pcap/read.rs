@@ -46,7 +46,7 @@ pub struct Capture {
 }
 
 impl Capture {
-    /// What the packets that made no flow were, in words ("" when every packet made one).
+    /// What the packets that made no flow were, in words (empty when every packet made one).
     pub fn unused(&self) -> Vec<String> {
         let mut parts = Vec::new();
         if self.other > 0 {
@@ -192,7 +192,8 @@ pub fn conn_log(capture: &Capture, path: &std::path::Path, kind: FileKind) -> Co
         samples: capture.samples.clone(),
         parse_time: capture.parse_time,
     };
-    let mut ids: HashMap<IpAddr, u32> = HashMap::new();
+    let mut ids: HashMap<IpAddr, u32, _> =
+        HashMap::with_hasher(crate::data::access::read::hasher());
     for f in &capture.flows {
         let mut id = |a: IpAddr| {
             *ids.entry(a).or_insert_with(|| {
