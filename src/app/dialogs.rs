@@ -44,8 +44,11 @@ impl DialogRequest {
         match self {
             DialogRequest::Pick(PickPurpose::Open) => &[
                 (
-                    "Tables and logs",
-                    &["csv", "tsv", "txt", "parquet", "log", "json", "gz"],
+                    "Tables, logs and captures",
+                    &[
+                        "csv", "tsv", "txt", "parquet", "log", "json", "gz", "pcap", "pcapng",
+                        "cap",
+                    ],
                 ),
                 ("All files", &["*"]),
             ],

@@ -150,11 +150,17 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
                 eprintln(format_args!("trafficlens: warning: {note}"));
             }
         }
-        print_skipped(&ds.path, &log.samples, log.malformed);
+        print_skipped(&ds.path, &log.samples, log.malformed, "line");
     }
     if let Some(network) = &ds.network {
         eprintln(format_args!("trafficlens: {}", network.summary));
-        print_skipped(&ds.path, &network.samples, network.malformed);
+        print_skipped(&ds.path, &network.samples, network.malformed, network.unit);
+        for note in &network.notes {
+            eprintln(format_args!(
+                "trafficlens: warning: {}: {note}",
+                ds.path.display()
+            ));
+        }
     }
     if args.scores_out.is_none() && args.flagged_out.is_none() && args.flagged_out_lines.is_none() {
         let why = session.words(&top_rows, &top);
@@ -332,20 +338,30 @@ impl Progress {
     }
 }
 
-/// Prints the first five skipped lines of a log with their line numbers, and how many more.
-fn print_skipped(path: &std::path::Path, samples: &[Malformed], malformed: u64) {
+/// Prints the first five skipped lines of a log with their line numbers (or packets of a
+/// capture with their packet numbers: `unit` is "packet"), and how many more.
+fn print_skipped(path: &std::path::Path, samples: &[Malformed], malformed: u64, unit: &str) {
     for m in samples.iter().take(5) {
-        eprintln(format_args!(
-            "trafficlens: {}:{}: skipped: {} `{}`",
-            path.display(),
-            m.line,
-            m.reason,
-            m.text
-        ));
+        if unit == "line" {
+            eprintln(format_args!(
+                "trafficlens: {}:{}: skipped: {} `{}`",
+                path.display(),
+                m.line,
+                m.reason,
+                m.text
+            ));
+        } else {
+            eprintln(format_args!(
+                "trafficlens: {}: {unit} {}: skipped: {}",
+                path.display(),
+                m.line,
+                m.reason
+            ));
+        }
     }
     if malformed > 5 {
         eprintln(format_args!(
-            "trafficlens: ... and {} more malformed lines",
+            "trafficlens: ... and {} more malformed {unit}s",
             malformed - 5
         ));
     }

@@ -35,6 +35,11 @@ fn kind_text(kind: FileKind) -> String {
         FileKind::ZeekConn { gzip, writer } => {
             format!("{}{}", writer.name(), if gzip { " (gzip)" } else { "" })
         }
+        FileKind::Capture { gzip, format } => format!(
+            "packet capture, {}{}",
+            format.name(),
+            if gzip { " (gzip)" } else { "" }
+        ),
         FileKind::Csv {
             delimiter,
             bom_len,

@@ -359,6 +359,22 @@ pub enum LoadError {
         /// The format.
         format: String,
     },
+    /// A packet capture that cannot be read at all.
+    #[error("{}: {reason}; give a pcap or pcapng capture (as tcpdump -w or Wireshark write them)", path.display())]
+    CaptureUnreadable {
+        /// The capture.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A packet capture without a TCP, UDP or ICMP flow.
+    #[error("{}: no TCP, UDP or ICMP flow in the capture ({what}); give a capture of IP traffic", path.display())]
+    NoFlows {
+        /// The capture.
+        path: PathBuf,
+        /// What its packets were.
+        what: String,
+    },
     /// Loading was cancelled.
     #[error("loading was cancelled")]
     Cancelled,

@@ -230,6 +230,9 @@ pub fn load_source_with(
         FileKind::ZeekConn { gzip, writer } => {
             return formats::zeek::load(source, gzip, writer, options.hosts_by, control)
         }
+        FileKind::Capture { gzip, format } => {
+            return formats::pcap::load(source, gzip, format, options.hosts_by, control)
+        }
     };
     shape_table(table, kind, path, fingerprint, options, started)
 }

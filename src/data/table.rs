@@ -45,6 +45,8 @@ pub enum Reader {
     AccessLog,
     /// The Zeek connection-log reader.
     ZeekConn,
+    /// The packet-capture reader (pcap, pcapng), packets assembled into flows.
+    Capture,
 }
 
 /// Maps data rows back to lines of the file.

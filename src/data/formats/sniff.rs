@@ -4,7 +4,7 @@
 //! variant to [`FileKind`], its folder beside these with its sniff and its read, a check here
 //! and an arm in [`crate::data::load_source_with`]'s `match`.
 
-use super::{access, csv, parquet, zeek};
+use super::{access, csv, parquet, pcap, zeek};
 use crate::data::{LoadError, Source};
 
 /// How many bytes are inspected to classify a file.
@@ -31,6 +31,13 @@ pub enum FileKind {
         /// Which of Zeek's writers wrote it.
         writer: zeek::Writer,
     },
+    /// A packet capture (pcap or pcapng), read into flows.
+    Capture {
+        /// Whether it is gzip-compressed.
+        gzip: bool,
+        /// Which container.
+        format: pcap::CaptureFormat,
+    },
     /// A web server access log (which log format it is, the access-log reader decides).
     AccessLog {
         /// Whether it is gzip-compressed.
@@ -41,7 +48,7 @@ pub enum FileKind {
 /// Inspects the start of `source` and decides how to read it; `log_format_given` says the
 /// caller named a log format, so the file is an access log whatever it looks like.
 ///
-/// In order: a Zeek connection log (plain or gzip, unless a log format was given); gzip data is an access log (a gzip table is refused by the log reader with a
+/// In order: a packet capture (by its magic number, plain or gzip, whatever the name); a Zeek connection log (plain or gzip, unless a log format was given); gzip data is an access log (a gzip table is refused by the log reader with a
 /// message saying to decompress it); with a log format given, or a name like `*.log`,
 /// `*.log.*` or `*access_log*`, or first lines that parse as a known log format, the file is an
 /// access log; `PAR1` is Parquet; anything else must be UTF-8 delimited text.
@@ -53,6 +60,9 @@ pub fn sniff(source: &Source, log_format_given: bool) -> Result<FileKind, LoadEr
         });
     }
     let cut = head.len() == SNIFF_BYTES;
+    if let Some(kind) = pcap::sniff(&head) {
+        return Ok(kind);
+    }
     if !log_format_given {
         if let Some(kind) = zeek::sniff(&head) {
             return Ok(kind);
@@ -99,6 +109,16 @@ mod tests {
         assert_eq!(
             kind("x.bin", b"PAR1\0\0", false).ok(),
             Some(FileKind::Parquet)
+        );
+        assert_eq!(
+            kind("x.log", &[0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0], false).ok(),
+            Some(FileKind::Capture {
+                gzip: false,
+                format: pcap::CaptureFormat::Pcap {
+                    big_endian: false,
+                    nanoseconds: false
+                }
+            })
         );
         assert_eq!(
             kind("x.csv", table, false).ok(),

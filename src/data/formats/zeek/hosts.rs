@@ -356,11 +356,11 @@ pub fn dataset(log: &ConnLog, side: HostSide) -> Dataset {
     let n = sources.len();
     Dataset {
         path: log.path.clone(),
-        kind: FileKind::ZeekConn {
-            gzip: log.gzip,
-            writer: log.writer,
+        kind: log.kind,
+        reader: match log.kind {
+            FileKind::Capture { .. } => Reader::Capture,
+            _ => Reader::ZeekConn,
         },
-        reader: Reader::ZeekConn,
         layout: Layout::Wide,
         category_column: None,
         time: None,
@@ -384,6 +384,8 @@ pub fn dataset(log: &ConnLog, side: HostSide) -> Dataset {
             summary: log.summary(),
             malformed: log.malformed,
             samples: log.samples.clone(),
+            unit: log.unit(),
+            notes: Vec::new(),
             side,
             details,
         })),
@@ -412,8 +414,10 @@ mod tests {
         }
         ConnLog {
             path: "conn.log".into(),
-            gzip: false,
-            writer: Writer::Tsv,
+            kind: FileKind::ZeekConn {
+                gzip: false,
+                writer: Writer::Tsv,
+            },
             addresses,
             ts: conns.iter().map(|c| c.0).collect(),
             orig,

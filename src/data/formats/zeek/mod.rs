@@ -11,15 +11,15 @@ pub mod verdict;
 
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 pub use read::read_conn_log;
+pub(crate) use sniff::gunzip_start;
 pub use sniff::sniff;
 
 use crate::control::Control;
 use crate::data::access::Malformed;
-use crate::data::{Dataset, LoadError, Source};
+use crate::data::{Dataset, FileKind, LoadError, Source};
 
 /// Which of Zeek's log writers wrote the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,10 +71,9 @@ pub fn is_failed(state: &str) -> bool {
 pub struct ConnLog {
     /// Where it was read from.
     pub path: PathBuf,
-    /// Whether the file is gzip-compressed.
-    pub gzip: bool,
-    /// Which writer wrote it.
-    pub writer: Writer,
+    /// What the file is: a conn.log (which writer, gzip or not) or a packet capture whose flows
+    /// became the connections.
+    pub kind: FileKind,
     /// Distinct addresses (originators and responders); `orig` and `resp` index into it.
     pub addresses: Vec<String>,
     /// Start of each connection, seconds since 1970-01-01 UTC (`ts`).
@@ -96,11 +95,11 @@ pub struct ConnLog {
     /// Fields of the file TrafficLens does not use (such as a data set's `label`): read past,
     /// named here.
     pub other_fields: Vec<String>,
-    /// Lines read (header, data, blank and malformed).
+    /// Lines read (header, data, blank and malformed), or packets of a capture.
     pub lines: u64,
-    /// Data lines that could not be read.
+    /// Data lines (or packets) that could not be read.
     pub malformed: u64,
-    /// The first malformed lines.
+    /// The first malformed lines (or packets: `line` is then the packet number).
     pub samples: Vec<Malformed>,
     /// How long reading took.
     pub parse_time: Duration,
@@ -110,7 +109,7 @@ impl fmt::Debug for ConnLog {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConnLog")
             .field("path", &self.path)
-            .field("writer", &self.writer)
+            .field("kind", &self.kind)
             .field("connections", &self.connections())
             .field("malformed", &self.malformed)
             .finish_non_exhaustive()
@@ -123,20 +122,44 @@ impl ConnLog {
         self.ts.len()
     }
 
+    /// What [`ConnLog::lines`] and [`ConnLog::samples`] count: "line", or "packet" for a capture.
+    pub fn unit(&self) -> &'static str {
+        record_unit(self.kind)
+    }
+
     /// One line about what was read, for the CLI.
     pub fn summary(&self) -> String {
+        let (name, gzip) = match self.kind {
+            FileKind::ZeekConn { gzip, writer } => (writer.name().to_string(), gzip),
+            FileKind::Capture { gzip, format } => {
+                (format!("{}; {} packets", format.name(), self.lines), gzip)
+            }
+            _ => (String::new(), false),
+        };
         let mut s = format!(
-            "{} connections between {} addresses ({}{}), read in {:.2} s",
+            "{} connections between {} addresses ({name}{}), read in {:.2} s",
             self.connections(),
             self.addresses.len(),
-            self.writer.name(),
-            if self.gzip { ", gzip" } else { "" },
+            if gzip { ", gzip" } else { "" },
             self.parse_time.as_secs_f64()
         );
         if self.malformed > 0 {
-            s.push_str(&format!("; {} malformed lines skipped", self.malformed));
+            s.push_str(&format!(
+                "; {} malformed {}s skipped",
+                self.malformed,
+                self.unit()
+            ));
         }
         s
+    }
+}
+
+/// What the records of a file of `kind` are called in messages: "packet" for a capture, "line"
+/// for a log.
+pub fn record_unit(kind: FileKind) -> &'static str {
+    match kind {
+        FileKind::Capture { .. } => "packet",
+        _ => "line",
     }
 }
 
@@ -146,10 +169,14 @@ impl ConnLog {
 pub struct HostsTable {
     /// What was read, for the CLI (see [`ConnLog::summary`]).
     pub summary: String,
-    /// Malformed lines in the log.
+    /// Malformed lines in the log (or packets in a capture).
     pub malformed: u64,
-    /// The first malformed lines.
+    /// The first malformed lines (or packets).
     pub samples: Vec<Malformed>,
+    /// What the samples' numbers count: "line", or "packet" for a capture.
+    pub unit: &'static str,
+    /// What else the reader has to say (a capture cut short, packets that made no flow).
+    pub notes: Vec<String>,
     /// Which end of the connections the rows are.
     pub side: HostSide,
     /// Per dataset row: the host's most telling patterns.
@@ -177,22 +204,35 @@ pub fn load(
             None => LoadError::NoConnections { path },
         });
     }
+    Ok(view(&log, side))
+}
+
+/// The hosts view by `side` of a log (or capture) that has connections, with the skipped lines
+/// (or packets) as its first warning and the read's summary.
+pub fn view(log: &ConnLog, side: HostSide) -> Dataset {
     let started = std::time::Instant::now();
-    let mut ds = hosts::dataset(&log, side);
+    let mut ds = hosts::dataset(log, side);
     if log.malformed > 0 {
+        let unit = log.unit();
         let share = 100.0 * log.malformed as f64 / log.lines.max(1) as f64;
         let mut w = format!(
-            "{} of {} lines ({share:.2}%) could not be read as connections and were skipped",
+            "{} of {} {unit}s ({share:.2}%) could not be read as connections and were skipped",
             log.malformed, log.lines
         );
         if let Some(first) = log.samples.first() {
-            w.push_str(&format!("; first: {first}"));
+            w.push_str(&format!("; first: {}", sample_text(first, unit)));
         }
         ds.warnings.insert(0, w);
     }
     ds.load_time = log.parse_time + started.elapsed();
-    if let Some(table) = ds.network.as_mut() {
-        Arc::make_mut(table).summary = log.summary();
+    ds
+}
+
+/// A skipped line or packet in words: "line 12: reason: `text`" or "packet 7: reason".
+pub fn sample_text(m: &Malformed, unit: &str) -> String {
+    if m.text.is_empty() {
+        format!("{unit} {}: {}", m.line, m.reason)
+    } else {
+        format!("{unit} {}: {}: `{}`", m.line, m.reason, m.text)
     }
-    Ok(ds)
 }

@@ -14,7 +14,7 @@ use super::{is_failed, ConnLog, Writer};
 use crate::control::Control;
 use crate::data::access::read::{gzip_or_io, open, MAX_LINE, SAMPLES};
 use crate::data::access::Malformed;
-use crate::data::{LoadError, Source};
+use crate::data::{FileKind, LoadError, Source};
 
 /// Characters of a malformed line kept in its sample.
 const SAMPLE_CHARS: usize = 160;
@@ -49,8 +49,7 @@ pub fn read_conn_log(
     let mut reader = BufReader::with_capacity(1 << 20, open(source, gzip, Arc::clone(&counter))?);
     let mut log = ConnLog {
         path: path.clone(),
-        gzip,
-        writer,
+        kind: FileKind::ZeekConn { gzip, writer },
         addresses: Vec::new(),
         ts: Vec::new(),
         orig: Vec::new(),

@@ -21,7 +21,7 @@ pub fn sniff(head: &[u8]) -> Option<FileKind> {
 }
 
 /// As much of the decompressed data as the compressed start gives (the rest is cut off).
-fn gunzip_start(head: &[u8]) -> Vec<u8> {
+pub(crate) fn gunzip_start(head: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut decoder = flate2::read::MultiGzDecoder::new(head).take(64 * 1024);
     // The head ends mid-stream: the decoder's error there only means "the rest is missing".
