@@ -26,6 +26,7 @@ mod lof_neighbourhood;
 mod network_hosts;
 mod properties;
 mod sample_data;
+mod scores_unchanged;
 mod seasonal;
 mod shared_data;
 mod util;
