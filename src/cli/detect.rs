@@ -81,11 +81,6 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
         .map_err(|e| analysis_error(&ds, e))?
         .detection;
     progress.finish();
-    let names = session.feature_names().to_vec();
-    let top_rows = top_scoring(&detection, TOP_ROWS);
-    let top = session
-        .explain(&top_rows)
-        .map_err(|e| analysis_error(&ds, e))?;
 
     for w in &detection.warnings {
         eprintln(format_args!("trafficlens: warning: {w}"));
@@ -149,6 +144,12 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
         print_skipped(&ds.path, &network.samples, network.malformed);
     }
     if args.scores_out.is_none() && args.flagged_out.is_none() && args.flagged_out_lines.is_none() {
+        // Only the rows printed are explained.
+        let names = session.feature_names().to_vec();
+        let top_rows = top_scoring(&detection, TOP_ROWS);
+        let top = session
+            .explain(&top_rows)
+            .map_err(|e| analysis_error(&ds, e))?;
         let why = session.words(&top_rows, &top);
         let text = summary(&ds, &names, &detection, &top_rows, &top, why.as_deref());
         let mut out = std::io::stdout().lock();
@@ -167,11 +168,16 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The `n` rows with the highest scores, highest first (ties by row).
+/// The `n` rows with the highest scores, highest first (ties by row): a selection in linear
+/// time, then a sort of the `n` (the order is total, so the rows are those a full sort gives).
 fn top_scoring(d: &Detection, n: usize) -> Vec<usize> {
+    let by_score = |a: &usize, b: &usize| d.scores[*b].total_cmp(&d.scores[*a]).then(a.cmp(b));
     let mut order: Vec<usize> = (0..d.scores.len()).collect();
-    order.sort_by(|&a, &b| d.scores[b].total_cmp(&d.scores[a]).then(a.cmp(&b)));
-    order.truncate(n);
+    if n < order.len() {
+        order.select_nth_unstable_by(n, by_score);
+        order.truncate(n);
+    }
+    order.sort_unstable_by(by_score);
     order
 }
 

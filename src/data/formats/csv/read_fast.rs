@@ -296,8 +296,19 @@ enum Cell {
 
 /// Parses a numeric cell: missing markers give `Missing`, anything else that is not a number `Text`.
 fn parse_number(cell: &[u8]) -> Cell {
-    if let Some(v) = parse_simple_decimal(cell) {
-        return Cell::Number(v);
+    // Short plain decimals by hand; longer ones (full-precision floats, 17 digits) straight to
+    // fast-float, without first scanning them to find they have too many digits. Both round
+    // correctly, so which one reads a cell does not change its value.
+    if cell.len() <= 16 {
+        if let Some(v) = parse_simple_decimal(cell) {
+            return Cell::Number(v);
+        }
+    }
+    if let Ok(v) = fast_float2::parse::<f64, _>(cell) {
+        // fast-float accepts "nan" and "inf" spellings; those go the long way below.
+        if v.is_finite() {
+            return Cell::Number(v);
+        }
     }
     let cell = cell.trim_ascii();
     if cell.is_empty() {
