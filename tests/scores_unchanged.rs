@@ -40,11 +40,15 @@ fn scores_files_are_byte_identical_to_mains() {
             .assert()
             .success();
         let got = std::fs::read(&out).expect("scores written");
-        let want = std::fs::read(repo("tests/fixtures/scores_unchanged").join(format!("{name}.csv")))
-            .expect("expected file");
+        let want =
+            std::fs::read(repo("tests/fixtures/scores_unchanged").join(format!("{name}.csv")))
+                .expect("expected file");
         if got != want {
             differ.push(name.clone());
         }
     }
-    assert!(differ.is_empty(), "scores files differ from main's: {differ:?}");
+    assert!(
+        differ.is_empty(),
+        "scores files differ from main's: {differ:?}"
+    );
 }
