@@ -10,6 +10,7 @@ mod behaviour;
 mod cli;
 mod contextual;
 mod detect;
+mod detect_timings;
 mod detector_settings;
 mod follow;
 mod hardening_answers;
