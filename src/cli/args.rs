@@ -542,6 +542,14 @@ pub struct DetectArgs {
                      output is checked before any is written."
     )]
     pub force: bool,
+    /// Print the time each stage took to standard error.
+    #[arg(
+        long,
+        long_help = "Print to standard error the wall time of each stage: load (read, parse, classify, \
+                     missing values), score (feature matrix, fit, scoring, threshold), explain (only the rows \
+                     printed or exported are explained) and write."
+    )]
+    pub timings: bool,
 }
 
 /// Parses `auto` or a contamination fraction.

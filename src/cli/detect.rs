@@ -64,7 +64,9 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
     let mut options = args.load.options();
     // Columns named as written in the file: a table that has them all is read wide.
     options.features = features.clone();
+    let mut timings = Timings::new(args.timings);
     let ds = load(&args.input, &options)?;
+    timings.done("load");
     if args.flagged_out_lines.is_some() && ds.log.is_none() {
         return Err(CliError::Usage(format!(
             "--flagged-out-lines needs an access log; {} was read as a table",
@@ -89,11 +91,7 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
         .map_err(|e| analysis_error(&ds, e))?
         .detection;
     progress.finish();
-    let names = session.feature_names().to_vec();
-    let top_rows = top_scoring(&detection, TOP_ROWS);
-    let top = session
-        .explain(&top_rows)
-        .map_err(|e| analysis_error(&ds, e))?;
+    timings.done("score");
 
     for w in &detection.warnings {
         eprintln(format_args!("trafficlens: warning: {w}"));
@@ -106,9 +104,11 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
     }
     if let Some(target) = &scores_out {
         write_scores_to(target, &ds, &detection.scores, &detection.flags)?;
+        timings.done("write scores");
     }
     if let Some(target) = &flagged_out {
         let f = session.flagged().map_err(|e| analysis_error(&ds, e))?;
+        timings.done("explain flagged");
         write_flagged_to(
             target,
             &ds,
@@ -117,6 +117,7 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
             &f.top_features,
             f.words.as_deref(),
         )?;
+        timings.done("write flagged");
     }
     if let (Some(target), Some(table)) = (&lines_out, &ds.log) {
         let rows = detection.flagged_rows();
@@ -163,12 +164,20 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
         }
     }
     if args.scores_out.is_none() && args.flagged_out.is_none() && args.flagged_out_lines.is_none() {
+        // Only the rows printed are explained.
+        let names = session.feature_names().to_vec();
+        let top_rows = top_scoring(&detection, TOP_ROWS);
+        let top = session
+            .explain(&top_rows)
+            .map_err(|e| analysis_error(&ds, e))?;
         let why = session.words(&top_rows, &top);
+        timings.done("explain top rows");
         let text = summary(&ds, &names, &detection, &top_rows, &top, why.as_deref());
         let mut out = std::io::stdout().lock();
         out.write_all(escape(&text).as_bytes())
             .map_err(CliError::stdout)?;
         out.flush().map_err(CliError::stdout)?;
+        timings.done("print");
     } else {
         let flagged = detection.flags.iter().filter(|f| **f).count();
         eprintln(format_args!(
@@ -178,14 +187,64 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
             config.describe()
         ));
     }
+    timings.print();
     Ok(())
 }
 
-/// The `n` rows with the highest scores, highest first (ties by row).
+/// The wall time of each stage (`--timings`), printed to standard error at the end.
+struct Timings {
+    on: bool,
+    started: std::time::Instant,
+    last: std::time::Instant,
+    stages: Vec<(&'static str, f64)>,
+}
+
+impl Timings {
+    fn new(on: bool) -> Self {
+        let now = std::time::Instant::now();
+        Timings {
+            on,
+            started: now,
+            last: now,
+            stages: Vec::new(),
+        }
+    }
+
+    /// Ends the stage `name` (it began where the last one ended).
+    fn done(&mut self, name: &'static str) {
+        let now = std::time::Instant::now();
+        self.stages
+            .push((name, now.duration_since(self.last).as_secs_f64()));
+        self.last = now;
+    }
+
+    fn print(&self) {
+        if !self.on {
+            return;
+        }
+        let stages: Vec<String> = self
+            .stages
+            .iter()
+            .map(|(name, s)| format!("{name} {s:.3} s"))
+            .collect();
+        eprintln(format_args!(
+            "trafficlens: timings: {}; total {:.3} s",
+            stages.join(", "),
+            self.started.elapsed().as_secs_f64()
+        ));
+    }
+}
+
+/// The `n` rows with the highest scores, highest first (ties by row): a selection in linear
+/// time, then a sort of the `n` (the order is total, so the rows are those a full sort gives).
 fn top_scoring(d: &Detection, n: usize) -> Vec<usize> {
+    let by_score = |a: &usize, b: &usize| d.scores[*b].total_cmp(&d.scores[*a]).then(a.cmp(b));
     let mut order: Vec<usize> = (0..d.scores.len()).collect();
-    order.sort_by(|&a, &b| d.scores[b].total_cmp(&d.scores[a]).then(a.cmp(&b)));
-    order.truncate(n);
+    if n < order.len() {
+        order.select_nth_unstable_by(n, by_score);
+        order.truncate(n);
+    }
+    order.sort_unstable_by(by_score);
     order
 }
 

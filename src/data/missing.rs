@@ -107,7 +107,7 @@ pub fn apply(
         let times = times.map(|t| keep.iter().map(|&r| t[r]).collect());
         (columns, times, keep)
     } else {
-        (columns, times, (0..rows).collect())
+        (columns, times, (0..rows).into_par_iter().collect())
     };
     let rows_left_out = rows - keep.len();
     Applied {

@@ -581,6 +581,11 @@ const EPOCH_SECONDS: std::ops::Range<f64> = 946_684_800.0..4_102_444_800.0;
 /// name says it is a time) any whole numbers in range qualify; otherwise the values must also
 /// never decrease.
 pub fn parse_epoch_column(values: &[f64], named: bool) -> Option<ParsedTimes> {
+    // Every numeric column is asked whether it is a time column: a value with a fraction says
+    // no at once, before the present values are copied (usually at the first row).
+    if values.iter().any(|v| !v.is_nan() && v.fract() != 0.0) {
+        return None;
+    }
     let present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
     if present.len() < 2 && !named {
         return None;

@@ -9,6 +9,21 @@ pub struct Matrix<'a> {
     rows: usize,
 }
 
+/// The first row of `col` that is NaN or infinite, searched in parallel blocks (the check runs
+/// on every fit and explanation, over every cell).
+fn first_not_finite(col: &[f64]) -> Option<usize> {
+    use rayon::prelude::*;
+    const BLOCK: usize = 1 << 16;
+    let block = col
+        .par_chunks(BLOCK)
+        .position_first(|b| b.iter().any(|v| !v.is_finite()))?;
+    let start = block * BLOCK;
+    col[start..]
+        .iter()
+        .position(|v| !v.is_finite())
+        .map(|i| start + i)
+}
+
 impl<'a> Matrix<'a> {
     /// Checks `columns` (named by `names`, used in messages) and wraps them.
     pub fn new(columns: &'a [Vec<f64>], names: &[String]) -> Result<Self, FitError> {
@@ -28,7 +43,7 @@ impl<'a> Matrix<'a> {
                     found: col.len(),
                 });
             }
-            if let Some(row) = col.iter().position(|v| !v.is_finite()) {
+            if let Some(row) = first_not_finite(col) {
                 return Err(FitError::NotFinite {
                     row,
                     feature: name(i),

@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::explain::RobustExplainer;
@@ -342,7 +343,7 @@ impl Detection {
                 };
                 self.threshold = tail.threshold(config.risk);
                 let z = self.threshold;
-                self.flags = self.scores.iter().map(|&s| s > z).collect();
+                self.flags = self.scores.par_iter().map(|&s| s > z).collect();
                 self.warnings = self.fit_warnings.clone();
                 if self.training.common_score().is_none() {
                     self.warnings.extend(tail.warning());

@@ -3,7 +3,7 @@
 //! of the training `score_samples`. Training scores are kept sorted so that a new contamination
 //! costs one percentile lookup, and counting flagged rows one binary search.
 
-use rayon::slice::ParallelSliceMut;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::ParamsError;
@@ -75,7 +75,7 @@ pub struct TrainingScores {
 impl TrainingScores {
     /// Keeps the training scores (row order), the detector's `auto` offset and the contamination.
     pub fn new(scores: Vec<f64>, auto_offset: f64, contamination: Contamination) -> Self {
-        let mut sorted = scores.clone();
+        let mut sorted: Vec<f64> = scores.par_iter().copied().collect();
         sorted.par_sort_unstable_by(f64::total_cmp);
         TrainingScores {
             scores,
@@ -92,7 +92,7 @@ impl TrainingScores {
 
     /// The project's anomaly scores of the training rows (`-score_samples`, higher = more anomalous).
     pub fn anomaly_scores(&self) -> Vec<f64> {
-        self.scores.iter().map(|s| -s).collect()
+        self.scores.par_iter().map(|s| -s).collect()
     }
 
     /// The contamination given at fit time.
@@ -122,7 +122,10 @@ impl TrainingScores {
     /// Which training rows are flagged under `contamination`, in row order.
     pub fn flags(&self, contamination: Contamination) -> Vec<bool> {
         let offset = self.offset_for(contamination);
-        self.scores.iter().map(|&s| is_outlier(s, offset)).collect()
+        self.scores
+            .par_iter()
+            .map(|&s| is_outlier(s, offset))
+            .collect()
     }
 
     /// The training scores, ascending.

@@ -7,6 +7,8 @@
 mod atomic;
 mod log_lines;
 mod neutralise;
+mod number_text;
+mod numbered_scores;
 mod plan;
 mod tables;
 

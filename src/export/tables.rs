@@ -54,34 +54,27 @@ pub fn write_scores_to(
     flags: &[bool],
 ) -> Result<(), TableError> {
     let mut file = target.open()?;
+    let Some(labels) = &ds.row_labels else {
+        // Numbered rows: formatted in parallel, the same bytes as the CSV writer below.
+        let result = super::numbered_scores::write(&mut file, &ds.row_numbers, scores, flags);
+        result.map_err(|e| file.error(e))?;
+        file.commit()?;
+        return Ok(());
+    };
     let mut w = csv::Writer::from_writer(&mut file);
     let result = (|| -> csv::Result<()> {
-        match &ds.row_labels {
-            Some(labels) => {
-                w.write_record([
-                    neutralise(&labels.name).as_ref(),
-                    "anomaly_score",
-                    "flagged",
-                ])?;
-                for ((&row, score), flag) in ds.row_numbers.iter().zip(scores).zip(flags) {
-                    let label = labels.values.get(row).map_or("", String::as_str);
-                    w.write_record([
-                        neutralise(label).into_owned(),
-                        score.to_string(),
-                        u8::from(*flag).to_string(),
-                    ])?;
-                }
-            }
-            None => {
-                w.write_record(["row", "anomaly_score", "flagged"])?;
-                for ((row, score), flag) in ds.row_numbers.iter().zip(scores).zip(flags) {
-                    w.write_record([
-                        row.to_string(),
-                        score.to_string(),
-                        u8::from(*flag).to_string(),
-                    ])?;
-                }
-            }
+        w.write_record([
+            neutralise(&labels.name).as_ref(),
+            "anomaly_score",
+            "flagged",
+        ])?;
+        for ((&row, score), flag) in ds.row_numbers.iter().zip(scores).zip(flags) {
+            let label = labels.values.get(row).map_or("", String::as_str);
+            w.write_record([
+                neutralise(label).into_owned(),
+                score.to_string(),
+                u8::from(*flag).to_string(),
+            ])?;
         }
         w.flush()?;
         Ok(())

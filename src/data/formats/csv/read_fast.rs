@@ -97,64 +97,82 @@ pub fn try_read(
     )))
 }
 
-/// Joins the parts into one table, freeing each part's columns as they are copied.
+/// Joins the parts into one table, freeing each part's columns as they are copied; the columns
+/// are joined in parallel.
 fn assemble(
     source: &Source,
     header: Vec<String>,
     kinds: &[Kind],
-    mut parts: Vec<Part>,
+    parts: Vec<Part>,
     rows: usize,
     delimiter: u8,
 ) -> Table {
-    let mut starts: Vec<u64> = Vec::new();
-    for p in &mut parts {
-        if starts.is_empty() {
-            starts = std::mem::take(&mut p.starts);
-            starts.reserve_exact(rows - starts.len());
-        } else {
-            starts.append(&mut p.starts);
+    let numeric = kinds.iter().filter(|k| **k == Kind::Number).count();
+    let textual = kinds.iter().filter(|k| **k == Kind::Text).count();
+    let mut starts: Vec<Vec<u64>> = Vec::with_capacity(parts.len());
+    let mut times: Vec<Vec<i64>> = Vec::with_capacity(parts.len());
+    let mut numbers: Vec<Vec<Vec<f64>>> = (0..numeric)
+        .map(|_| Vec::with_capacity(parts.len()))
+        .collect();
+    let mut texts: Vec<Vec<TextColumn>> = (0..textual)
+        .map(|_| Vec::with_capacity(parts.len()))
+        .collect();
+    for p in parts {
+        starts.push(p.starts);
+        times.push(p.times);
+        for (pieces, piece) in numbers.iter_mut().zip(p.numbers) {
+            pieces.push(piece);
+        }
+        for (pieces, piece) in texts.iter_mut().zip(p.texts) {
+            pieces.push(piece);
         }
     }
-    let (mut ni, mut ti) = (0, 0);
+    let ((starts, times), (numbers, texts)) = rayon::join(
+        || {
+            rayon::join(
+                || join(starts, rows),
+                || {
+                    if kinds.contains(&Kind::IsoTime) {
+                        join(times, rows)
+                    } else {
+                        Vec::new()
+                    }
+                },
+            )
+        },
+        || {
+            rayon::join(
+                || {
+                    numbers
+                        .into_par_iter()
+                        .map(|pieces| join(pieces, rows))
+                        .collect::<Vec<_>>()
+                },
+                || {
+                    texts
+                        .into_par_iter()
+                        .map(|pieces| {
+                            let mut col = TextColumn::with_capacity(rows, 0);
+                            for piece in &pieces {
+                                col.append(piece);
+                            }
+                            col
+                        })
+                        .collect::<Vec<_>>()
+                },
+            )
+        },
+    );
+    let mut numbers = numbers.into_iter();
+    let mut texts = texts.into_iter();
+    let mut times = Some(times);
     let mut columns = Vec::with_capacity(kinds.len());
     for kind in kinds {
-        match kind {
-            Kind::Number => {
-                let mut col = Vec::new();
-                for p in &mut parts {
-                    let piece = std::mem::take(&mut p.numbers[ni]);
-                    if col.is_empty() {
-                        col = piece;
-                        col.reserve_exact(rows - col.len());
-                    } else {
-                        col.extend_from_slice(&piece);
-                    }
-                }
-                columns.push(RawColumn::Numeric(col));
-                ni += 1;
-            }
-            Kind::Text => {
-                let mut col = TextColumn::with_capacity(rows, 0);
-                for p in &mut parts {
-                    col.append(&std::mem::take(&mut p.texts[ti]));
-                }
-                columns.push(RawColumn::Text(col));
-                ti += 1;
-            }
-            Kind::IsoTime => {
-                let mut col = Vec::new();
-                for p in &mut parts {
-                    let piece = std::mem::take(&mut p.times);
-                    if col.is_empty() {
-                        col = piece;
-                        col.reserve_exact(rows - col.len());
-                    } else {
-                        col.extend_from_slice(&piece);
-                    }
-                }
-                columns.push(RawColumn::Time(col));
-            }
-        }
+        columns.push(match kind {
+            Kind::Number => RawColumn::Numeric(numbers.next().unwrap_or_default()),
+            Kind::Text => RawColumn::Text(texts.next().unwrap_or_default()),
+            Kind::IsoTime => RawColumn::Time(times.take().unwrap_or_default()),
+        });
     }
     Table {
         names: header.clone(),
@@ -168,6 +186,21 @@ fn assemble(
             header,
         },
     }
+}
+
+/// The pieces of one column, one per part, joined: the first grown in place (which the
+/// allocator can often do without copying), the others copied after it.
+fn join<T: Copy>(pieces: Vec<Vec<T>>, rows: usize) -> Vec<T> {
+    let mut col: Vec<T> = Vec::new();
+    for piece in pieces {
+        if col.is_empty() {
+            col = piece;
+            col.reserve_exact(rows.saturating_sub(col.len()));
+        } else {
+            col.extend_from_slice(&piece);
+        }
+    }
+    col
 }
 
 /// Finds the header line (skipping blank lines): its start and the offset after its line break.
@@ -296,8 +329,19 @@ enum Cell {
 
 /// Parses a numeric cell: missing markers give `Missing`, anything else that is not a number `Text`.
 fn parse_number(cell: &[u8]) -> Cell {
-    if let Some(v) = parse_simple_decimal(cell) {
-        return Cell::Number(v);
+    // Short plain decimals by hand; longer ones (full-precision floats, 17 digits) straight to
+    // fast-float, without first scanning them to find they have too many digits. Both round
+    // correctly, so which one reads a cell does not change its value.
+    if cell.len() <= 16 {
+        if let Some(v) = parse_simple_decimal(cell) {
+            return Cell::Number(v);
+        }
+    }
+    if let Ok(v) = fast_float2::parse::<f64, _>(cell) {
+        // fast-float accepts "nan" and "inf" spellings; those go the long way below.
+        if v.is_finite() {
+            return Cell::Number(v);
+        }
     }
     let cell = cell.trim_ascii();
     if cell.is_empty() {
