@@ -286,10 +286,7 @@ fn every_attack_is_alerted_within_a_minute_and_benign_heavy_hitters_rarely() {
     }
     // The crawler's first minute (40 product pages) looks like a busy visitor's window: it is
     // raised by the all-traffic bucket a minute later.
-    assert!(
-        first.get("crawler").is_some_and(|&d| d <= 120),
-        "{first:?}"
-    );
+    assert!(first.get("crawler").is_some_and(|&d| d <= 120), "{first:?}");
     // Benign raises over the 4 days (documented in the README with the measured counts).
     let count = |g: &str| benign.get(g).copied().unwrap_or(0);
     assert!(count("traffic bucket") <= 40, "{benign:?}");

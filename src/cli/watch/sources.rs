@@ -2,11 +2,11 @@
 //! lines parsed and handed to the [`Detectors`], its malformed lines counted and the first ones
 //! shown with the source and the line's byte offset.
 
+use super::detectors::Detectors;
 use crate::data::follow::Line;
 use crate::data::formats::access::line::parse_line;
 use crate::data::formats::access::{format_of_lines, LogFormat};
 use crate::detect::seasonal::SeasonalError;
-use super::detectors::Detectors;
 use crate::live::watch::Outcome;
 
 /// Lines a source's format is detected from.

@@ -439,8 +439,18 @@ mod tests {
     }
 
     const CLIENTS: [&[u8]; 12] = [
-        b"10.0.0.1", b"10.0.0.2", b"10.0.0.3", b"10.0.0.4", b"10.0.0.5", b"10.0.0.6",
-        b"10.0.0.7", b"10.0.0.8", b"10.0.0.9", b"10.0.0.10", b"10.0.0.11", b"10.0.0.12",
+        b"10.0.0.1",
+        b"10.0.0.2",
+        b"10.0.0.3",
+        b"10.0.0.4",
+        b"10.0.0.5",
+        b"10.0.0.6",
+        b"10.0.0.7",
+        b"10.0.0.8",
+        b"10.0.0.9",
+        b"10.0.0.10",
+        b"10.0.0.11",
+        b"10.0.0.12",
     ];
     const PAGES: [&[u8]; 6] = [b"/", b"/a", b"/b", b"/c", b"/cart", b"/shop"];
 
@@ -456,7 +466,11 @@ mod tests {
                 if (t / 1000 + i as i64 * 7) % (20 + i as i64 % 11) == 0 {
                     let p = PAGES[(t / 1000) as usize % PAGES.len()];
                     // Now and then a page that is not there.
-                    let status = if (t / 1000 + i as i64) % 53 == 0 { 404 } else { 200 };
+                    let status = if (t / 1000 + i as i64) % 53 == 0 {
+                        404
+                    } else {
+                        200
+                    };
                     alerts.extend(w.line(&line(c, t, p, status), b"visit"));
                 }
             }
@@ -466,8 +480,14 @@ mod tests {
         assert!(alerts.is_empty(), "{alerts:?}");
         // A scanner: one probe a second, nearly all 404.
         const SCAN: [&[u8]; 8] = [
-            b"/.env", b"/.git/config", b"/wp-login.php", b"/admin.php", b"/backup.sql",
-            b"/db.sql", b"/config.json", b"/phpinfo.php",
+            b"/.env",
+            b"/.git/config",
+            b"/wp-login.php",
+            b"/admin.php",
+            b"/backup.sql",
+            b"/db.sql",
+            b"/config.json",
+            b"/phpinfo.php",
         ];
         let start = t;
         for k in 0..120 {
@@ -481,7 +501,11 @@ mod tests {
             .collect();
         assert_eq!(raised.len(), 1, "{alerts:#?}");
         assert_eq!(raised[0].subject, "client 203.0.113.9");
-        assert!(raised[0].time - start <= 30_000, "{}", raised[0].time - start);
+        assert!(
+            raised[0].time - start <= 30_000,
+            "{}",
+            raised[0].time - start
+        );
         assert!(raised[0].reason.contains("404"), "{}", raised[0].reason);
         assert_eq!(raised[0].samples, ["probe", "probe", "probe"]);
         // Saved and restored: the same windows and cooldown.

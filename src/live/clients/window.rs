@@ -198,9 +198,8 @@ impl Window {
     /// The window's features in [`clients::FEATURES`] order without the median gap.
     pub fn features(&self, overall: &Overall) -> [f64; MODEL_FEATURES] {
         let n = self.events.len() as f64;
-        let share = |k: u32, p: f64| {
-            (f64::from(k) + clients::SHARE_PRIOR * p) / (n + clients::SHARE_PRIOR)
-        };
+        let share =
+            |k: u32, p: f64| (f64::from(k) + clients::SHARE_PRIOR * p) / (n + clients::SHARE_PRIOR);
         let mut row = [0.0; MODEL_FEATURES];
         row[col::REQUESTS] = n;
         row[col::PER_MINUTE] = n / self.minutes.len().max(1) as f64;
@@ -263,14 +262,22 @@ mod tests {
             w.push(&request(i as i64 * 1000, path, 404, false), b"x", width);
         }
         for i in 0..10 {
-            w.push(&request(60_000 + i * 1000, b"/login", 401, true), b"y", width);
+            w.push(
+                &request(60_000 + i * 1000, b"/login", 401, true),
+                b"y",
+                width,
+            );
         }
         let f = w.features(&overall);
         assert_eq!(f[col::REQUESTS], 15.0);
         assert_eq!(f[col::PER_MINUTE], 7.5);
         assert_eq!(f[col::PEAK], 10.0);
         assert_eq!(f[col::PATHS], 6.0);
-        assert_eq!(f[col::NOT_FOUND], 5.0 / 25.0, "smoothed by 10 pseudo-requests");
+        assert_eq!(
+            f[col::NOT_FOUND],
+            5.0 / 25.0,
+            "smoothed by 10 pseudo-requests"
+        );
         assert_eq!(f[col::REFUSED], 10.0 / 25.0);
         assert_eq!(f[col::POST], 10.0 / 25.0);
         assert_eq!(f[col::LOGIN], 10.0 / 25.0);
@@ -279,7 +286,11 @@ mod tests {
         assert_eq!(w.median_gap_s(), 1.0);
         assert_eq!(w.samples(), ["y", "y", "y"]);
         // Five minutes after the first 404s: they have left, the logins are still in.
-        w.push(&request(300_000 + 4_500, b"/login", 200, false), b"z", width);
+        w.push(
+            &request(300_000 + 4_500, b"/login", 200, false),
+            b"z",
+            width,
+        );
         let f = w.features(&overall);
         assert_eq!(f[col::REQUESTS], 11.0);
         assert_eq!(f[col::PATHS], 1.0);
