@@ -90,7 +90,7 @@ impl Default for ClientSettings {
 /// What the client watch keeps across a restart (`--state`): windows, reference, cooldown.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClientState {
-    windows: HashMap<String, Window>,
+    windows: HashMap<String, Window, foldhash::fast::RandomState>,
     reference: Reference,
     cooldown: Option<Cooldown>,
     /// Lines, 404, 401/403, POST and login-path requests of all traffic seen.

@@ -34,6 +34,9 @@ const SEED: u64 = 0x636c_6965_6e74_7321;
 /// shares: 404, 401/403, POST, login path.
 pub type Overall = [f64; 4];
 
+/// Requests per hash (the keys are hashes already: foldhash, not SipHash, hashes them again).
+type Counts = HashMap<u64, u32, foldhash::fast::RandomState>;
+
 /// One request of the window.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 struct Event {
@@ -70,9 +73,9 @@ pub struct Request<'a> {
 pub struct Window {
     events: VecDeque<Event>,
     /// Requests per distinct path hash.
-    paths: HashMap<u64, u32>,
+    paths: Counts,
     /// Requests per distinct user-agent hash.
-    agents: HashMap<u64, u32>,
+    agents: Counts,
     /// Requests per minute, oldest first (only minutes with requests).
     minutes: VecDeque<(i64, u32)>,
     not_found: u32,
@@ -89,12 +92,12 @@ pub struct Window {
 }
 
 /// Adds one to the count of `key`.
-fn bump(map: &mut HashMap<u64, u32>, key: u64) {
+fn bump(map: &mut Counts, key: u64) {
     *map.entry(key).or_insert(0) += 1;
 }
 
 /// Takes one from the count of `key`, removing it at zero.
-fn drop_one(map: &mut HashMap<u64, u32>, key: u64) {
+fn drop_one(map: &mut Counts, key: u64) {
     if let Some(n) = map.get_mut(&key) {
         *n -= 1;
         if *n == 0 {
