@@ -83,6 +83,8 @@ pub fn run(args: &WatchArgs) -> Result<(), CliError> {
             min_requests: args.client_min_requests as usize,
             threshold: args.client_threshold,
             cooldown: settings.cooldown,
+            // A replay gives the same alerts every run; following live never waits for a fit.
+            repeatable: args.replay.is_some(),
             ..ClientSettings::default()
         };
         Some(

@@ -17,11 +17,11 @@
 //! The reference is taken every [`SNAPSHOT_EVERY_MS`] of log time from the windows of the
 //! clients with at least `min_requests` requests (the same population as the scored one) that
 //! are not raised. Once it holds [`model::MIN_FIT_ROWS`] rows a fit is asked of the background
-//! thread, and every [`REFIT_EVERY_MS`] of log time the fit asked last time is put in use and
-//! a new one asked (the first one is put in use at the next snapshot). A fit is always put in
-//! use at the same point of the log's time, so a replay gives the same alerts every time; live,
-//! a fit (milliseconds) is long ready by then and reading never waits for it, while a replay
-//! faster than the fits waits for each one at that point.
+//! thread, and a new one every [`REFIT_EVERY_MS`] of log time. Following live, a fit is put in
+//! use at the first line after it is ready and reading never waits for it. Replaying
+//! (`repeatable`), the fit asked last is put in use at the next refit point of the log's time
+//! (the first one at the next snapshot), waiting for it if need be, so a replay gives the same
+//! alerts every time however fast it reads.
 //!
 //! Known limits: the reference takes the windows of an attack not yet raised (a flood's many
 //! addresses, a crawler whose first minutes look like a busy visitor's), so such an attack can
@@ -73,6 +73,8 @@ pub struct ClientSettings {
     pub cooldown: Duration,
     /// Clients tracked at most (more are counted and left out until idle ones are evicted).
     pub max_clients: usize,
+    /// Put each fit in use at a set point of the log's time (replays), not when it is ready.
+    pub repeatable: bool,
 }
 
 impl Default for ClientSettings {
@@ -83,6 +85,7 @@ impl Default for ClientSettings {
             threshold: 0.7,
             cooldown: Duration::from_secs(600),
             max_clients: 1_000_000,
+            repeatable: true,
         }
     }
 }
@@ -214,10 +217,21 @@ impl ClientWatch {
             self.state.next_snapshot_ms = now + SNAPSHOT_EVERY_MS;
             self.snapshot();
             if self.model.is_none() || now >= self.state.next_refit_ms {
-                self.wait_for_fit();
+                if self.settings.repeatable {
+                    self.wait_for_fit();
+                }
                 if self.refit() {
                     self.state.next_refit_ms = now + REFIT_EVERY_MS;
                 }
+            }
+        }
+        if !self.settings.repeatable {
+            let fitted = match &mut self.refitter {
+                Some(r) => r.take(),
+                None => self.pending.take(),
+            };
+            if let Some(fitted) = fitted {
+                self.adopt(fitted);
             }
         }
         let post = parsed.method == Method::Post;

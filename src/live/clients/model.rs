@@ -4,15 +4,16 @@
 //! The reference is a ring of client-window feature rows taken on a schedule (every active
 //! client's window, once a minute of log time), without the clients that are raised at the time,
 //! so an attack in progress does not become the norm. [`Refitter`] fits on its own thread: the
-//! watch hands it a copy of the reference and goes on reading; the new model is picked up at a
-//! set point of the log's time later ([`Refitter::wait`]).
+//! watch hands it a copy of the reference and goes on reading; the new model is picked up when
+//! it is ready ([`Refitter::take`], following live) or at a set point of the log's time later
+//! ([`Refitter::wait`], replaying).
 //!
 //! Counts and amounts enter the forest as `ln(1 + x)`: Isolation Forest draws its split points
 //! uniformly between a feature's minimum and maximum, so on raw heavy-tailed counts nearly every
 //! split would fall above the typical client and leave the typical range undivided.
 
 use std::collections::VecDeque;
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::thread::JoinHandle;
 
 use serde::{Deserialize, Serialize};
@@ -187,6 +188,24 @@ impl Refitter {
         self.asked += 1;
         self.busy = true;
         true
+    }
+
+    /// The fit asked last if it is ready (never waits).
+    pub fn take(&mut self) -> Option<Result<Model, String>> {
+        if !self.busy {
+            return None;
+        }
+        match self.receive.try_recv() {
+            Ok(m) => {
+                self.busy = false;
+                Some(m)
+            }
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => {
+                self.busy = false;
+                Some(Err("the fitting thread has stopped".into()))
+            }
+        }
     }
 
     /// Waits for the fit under way, if any.
