@@ -347,6 +347,7 @@ impl ClientWatch {
             keep
         });
         self.state.evicted += (before - self.state.windows.len()) as u64;
+        idle.sort_unstable();
         for client in idle {
             let subject = format!("client {client}");
             if self.cooldown.is_raised(&subject) {
@@ -369,17 +370,23 @@ impl ClientWatch {
         self.cooldown.forget(now);
     }
 
-    /// Adds the judged, not raised clients' windows to the reference.
+    /// Adds the judged, not raised clients' windows to the reference, in the order of their
+    /// addresses (the map's order changes from run to run; the fit must not).
     fn snapshot(&mut self) {
         let overall = self.overall();
-        for (client, w) in &self.state.windows {
-            if w.requests() < self.settings.min_requests {
-                continue;
-            }
-            if self.cooldown.is_raised(&format!("client {client}")) {
-                continue;
-            }
-            self.state.reference.push(w.features(&overall));
+        let mut rows: Vec<(&String, [f64; MODEL_FEATURES])> = self
+            .state
+            .windows
+            .iter()
+            .filter(|(client, w)| {
+                w.requests() >= self.settings.min_requests
+                    && !self.cooldown.is_raised(&format!("client {client}"))
+            })
+            .map(|(client, w)| (client, w.features(&overall)))
+            .collect();
+        rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        for (_, row) in rows {
+            self.state.reference.push(row);
         }
     }
 
