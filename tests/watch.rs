@@ -1,5 +1,6 @@
 //! `trafficlens watch`: restart with `--state` (no gap, no repeat), Ctrl-C, malformed lines,
-//! and detection on the labelled access-log generator replayed at full speed.
+//! and detection (traffic buckets and client windows) on the labelled access-log generator
+//! replayed at full speed.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -182,8 +183,22 @@ fn log_time(line: &str) -> Option<i64> {
         .map(|d| d.timestamp())
 }
 
+/// The benign group of a client that is not an attacker, by its user agents: `monitor`,
+/// `search bot`, `office` (several browsers behind one address) or `visitor`.
+fn benign_group(agents: &BTreeSet<&str>) -> &'static str {
+    if agents.iter().any(|a| a.contains("UptimeMonitor")) {
+        "monitor"
+    } else if agents.iter().any(|a| a.contains("Googlebot")) {
+        "search bot"
+    } else if agents.len() >= 2 {
+        "office"
+    } else {
+        "visitor"
+    }
+}
+
 #[test]
-fn the_attacks_that_show_in_traffic_are_alerted_within_a_minute_of_their_start() {
+fn every_attack_is_alerted_within_a_minute_and_benign_heavy_hitters_rarely() {
     let dir = tempdir();
     generate(dir.path(), 4, 3000);
     bin(dir.path())
@@ -206,12 +221,15 @@ fn the_attacks_that_show_in_traffic_are_alerted_within_a_minute_of_their_start()
             Some((f.next()?, f.next()?))
         })
         .collect();
-    // The minutes holding each attack's lines, and each attack's first line.
+    // The minutes holding each attack's lines, each attack's first line, every client's agents.
     let log = std::fs::read_to_string(dir.path().join("access.log")).expect("log");
     let mut minutes: BTreeMap<i64, BTreeSet<&str>> = BTreeMap::new();
     let mut start: BTreeMap<&str, i64> = BTreeMap::new();
+    let mut agents: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for line in log.lines() {
         let client = line.split(' ').next().unwrap_or("");
+        let agent = line.rsplit('"').nth(1).unwrap_or("");
+        agents.entry(client).or_default().insert(agent);
         if let (Some(&k), Some(t)) = (kind.get(client), log_time(line)) {
             minutes.entry(t.div_euclid(60)).or_default().insert(k);
             let s = start.entry(k).or_insert(t);
@@ -219,35 +237,63 @@ fn the_attacks_that_show_in_traffic_are_alerted_within_a_minute_of_their_start()
         }
     }
     let alerts = std::fs::read_to_string(dir.path().join("alerts.jsonl")).expect("alerts");
-    let raised: Vec<i64> = alerts
+    // Raised alerts: (time in seconds, subject).
+    let raised: Vec<(i64, String)> = alerts
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON"))
         .filter(|a| a["kind"] == "raised")
         .map(|a| {
-            chrono::DateTime::parse_from_rfc3339(a["time"].as_str().expect("time"))
+            let t = chrono::DateTime::parse_from_rfc3339(a["time"].as_str().expect("time"))
                 .expect("RFC 3339")
-                .timestamp()
+                .timestamp();
+            (t, a["subject"].as_str().expect("subject").to_string())
         })
         .collect();
-    // An alert's time is the end of its bucket; the bucket is the minute before it.
-    let in_bucket = |t: i64| minutes.get(&(t.div_euclid(60) - 1));
-    let first = |k: &str| {
-        raised
-            .iter()
-            .filter(|&&t| in_bucket(t).is_some_and(|s| s.contains(k)))
-            .map(|&t| t - start[k])
-            .min()
-    };
-    // The volume attacks show in the traffic buckets.
-    assert_eq!(first("ddos"), Some(60));
-    assert_eq!(first("exfiltration"), Some(60));
-    assert!(
-        first("crawler").is_some_and(|d| d <= 120),
-        "{:?}",
-        first("crawler")
-    );
-    // Raises in buckets without a single attack line: benign traffic (documented in the
-    // README; measured 35 over the 4 days, most in the first day's warm-up).
-    let benign = raised.iter().filter(|&&t| in_bucket(t).is_none()).count();
-    assert!(benign <= 40, "{benign} raises without an attack line");
+    // What an alert points at: a client alert its client's attack (or benign group); a bucket
+    // alert (its time is the end of its bucket) the attacks with lines in that bucket.
+    let mut first: BTreeMap<&str, i64> = BTreeMap::new();
+    let mut benign: BTreeMap<&str, usize> = BTreeMap::new();
+    for (t, subject) in &raised {
+        let attacks: Vec<&str> = match subject.strip_prefix("client ") {
+            Some(c) => match kind.get(c) {
+                Some(&k) => vec![k],
+                None => {
+                    *benign.entry(benign_group(&agents[c])).or_default() += 1;
+                    continue;
+                }
+            },
+            None => match minutes.get(&(t.div_euclid(60) - 1)) {
+                Some(s) => s.iter().copied().collect(),
+                None => {
+                    *benign.entry("traffic bucket").or_default() += 1;
+                    continue;
+                }
+            },
+        };
+        for k in attacks {
+            let d = t - start[k];
+            let f = first.entry(k).or_insert(d);
+            *f = (*f).min(d);
+        }
+    }
+    eprintln!("first alert after the attack's start (s): {first:?}; benign raises: {benign:?}");
+    // The volume attacks show in the traffic buckets; the scanner and the credential stuffing
+    // in their clients' windows.
+    assert_eq!(first.get("ddos"), Some(&60));
+    assert_eq!(first.get("exfiltration"), Some(&60));
+    for k in ["scanner", "credential_stuffing"] {
+        assert!(first.get(k).is_some_and(|&d| d <= 60), "{k}: {first:?}");
+    }
+    // The crawler's first minute (40 product pages) looks like a busy visitor's window: it is
+    // raised by the all-traffic bucket a minute later.
+    assert!(first.get("crawler").is_some_and(|&d| d <= 120), "{first:?}");
+    // Benign raises over the 4 days (documented in the README with the measured counts).
+    let count = |g: &str| benign.get(g).copied().unwrap_or(0);
+    assert!(count("traffic bucket") <= 40, "{benign:?}");
+    // Measured: no monitor or search bot, 4 raises of office gateways, 22 of visitors and
+    // regulars (out of about 3,000), over the 4 days.
+    assert!(count("monitor") <= 1, "{benign:?}");
+    assert!(count("search bot") <= 1, "{benign:?}");
+    assert!(count("office") <= 10, "{benign:?}");
+    assert!(count("visitor") <= 30, "{benign:?}");
 }

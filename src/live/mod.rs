@@ -7,5 +7,6 @@
 //! and sends every alert that results through [`alerts::AlertOutputs`].
 
 pub mod alerts;
+pub mod clients;
 pub mod cooldown;
 pub mod watch;

@@ -105,6 +105,44 @@ pub struct WatchArgs {
                      Hoaglin's cut-off)."
     )]
     pub band: Option<f64>,
+    /// Do not watch clients (only the traffic buckets).
+    #[arg(
+        long,
+        long_help = "Watch only the traffic buckets per subject, not each client's sliding window."
+    )]
+    pub no_clients: bool,
+    /// Width of each client's sliding window (default 5m).
+    #[arg(
+        long,
+        value_name = "WIDTH",
+        default_value = "5m",
+        value_parser = parse_seconds,
+        long_help = "Each client address is watched over its requests of the last WIDTH (the log's time): \
+                     requests, rate, peak minute, distinct paths, 404, 401/403, POST and login-path shares, bytes, \
+                     user agents. A client without a request for WIDTH is no longer watched (its memory is freed)."
+    )]
+    pub client_window: i64,
+    /// Requests a client's window needs before it is judged (default 5).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 5,
+        value_parser = clap::value_parser!(u32).range(1..),
+        long_help = "A client is scored once its window holds at least N requests (then at most once per second \
+                     of log time); clients with fewer are never alerted."
+    )]
+    pub client_min_requests: u32,
+    /// Anomaly score over which a client is raised (default 0.7).
+    #[arg(
+        long,
+        value_name = "SCORE",
+        value_parser = parse_score,
+        default_value = "0.7",
+        long_help = "The Isolation Forest anomaly score (-score_samples, in (0, 1]; 0.5 is ordinary) over which \
+                     a client's window raises an alert. The model is refitted in the background every minute of \
+                     log time from the windows of the clients active then."
+    )]
+    pub client_threshold: f64,
     /// Read existing logs paced by their timestamps (`max`: as fast as possible).
     #[arg(
         long,
@@ -144,6 +182,14 @@ fn parse_band(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
         _ => Err(format!("`{text}` is not a number above 0")),
+    }
+}
+
+/// Parses an anomaly score threshold: a number in (0, 1).
+fn parse_score(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v > 0.0 && v < 1.0 => Ok(v),
+        _ => Err(format!("`{text}` is not a number between 0 and 1")),
     }
 }
 

@@ -50,4 +50,7 @@ pub enum WatchError {
     /// Ctrl-C cannot be caught.
     #[error("cannot watch for Ctrl-C and SIGTERM: {0}")]
     Signal(std::io::Error),
+    /// The client model's fitting thread cannot be started.
+    #[error("cannot start the client model's fitting thread: {0}; free some memory or watch with --no-clients")]
+    Thread(std::io::Error),
 }

@@ -5,6 +5,7 @@
 //! SIGTERM or the end of a replay. This module only wires those parts together.
 
 mod args;
+mod detectors;
 mod error;
 mod sources;
 
@@ -17,12 +18,14 @@ use std::time::{Duration, Instant};
 pub use args::{Speed, WatchArgs};
 pub use error::WatchError;
 
+use self::detectors::Detectors;
 use self::sources::Parsers;
 use super::CliError;
 use crate::data::follow::{Event, FollowOptions, FollowState, Follower, Start};
 use crate::detect::seasonal::SeasonalParams;
 use crate::export::OutputPlan;
 use crate::live::alerts::{AlertOutputs, JsonLines, Printer, Webhook, WebhookOptions};
+use crate::live::clients::{ClientSettings, ClientState, ClientWatch};
 use crate::live::watch::{Outcome, WatchSettings, Watcher};
 
 /// How long the webhook may take to deliver what is queued at exit.
@@ -37,6 +40,9 @@ struct Saved {
     follow: FollowState,
     /// Buckets, detector states, cooldown.
     watcher: Watcher,
+    /// Client windows, the model's reference, the clients' cooldown (none with --no-clients).
+    #[serde(default)]
+    clients: Option<ClientState>,
 }
 
 /// The version of the state file's layout.
@@ -61,13 +67,32 @@ pub fn run(args: &WatchArgs) -> Result<(), CliError> {
         Some(path) if path.exists() => Some(load_state(path)?),
         _ => None,
     };
-    let (follow, mut watcher) = match saved {
-        Some(s) => (Some(s.follow), s.watcher),
+    let (follow, watcher, client_state) = match saved {
+        Some(s) => (Some(s.follow), s.watcher, s.clients),
         None => (
             None,
             Watcher::new(&settings).map_err(|e| CliError::Usage(e.to_string()))?,
+            None,
         ),
     };
+    let clients = if args.no_clients {
+        None
+    } else {
+        let client_settings = ClientSettings {
+            window_ms: args.client_window * 1000,
+            min_requests: args.client_min_requests as usize,
+            threshold: args.client_threshold,
+            cooldown: settings.cooldown,
+            // A replay gives the same alerts every run; following live never waits for a fit.
+            repeatable: args.replay.is_some(),
+            ..ClientSettings::default()
+        };
+        Some(
+            ClientWatch::new(client_settings, client_state.unwrap_or_default(), true)
+                .map_err(WatchError::Thread)?,
+        )
+    };
+    let mut watcher = Detectors { watcher, clients };
     let inputs: Vec<&Path> = args.sources.iter().map(|p| p.as_path()).collect();
     let mut plan = OutputPlan::new(&inputs, false);
     let mut outputs = AlertOutputs {
@@ -166,7 +191,7 @@ pub fn run(args: &WatchArgs) -> Result<(), CliError> {
             // The end of a replay, or of every stream: with --state the open buckets are kept
             // for the next run; without, they are complete and scored now.
             if args.state.is_none() {
-                match watcher.flush() {
+                match watcher.watcher.flush() {
                     Ok(o) => handle(o, &mut failure),
                     Err(e) => {
                         failure.get_or_insert(CliError::Usage(e.to_string()));
@@ -194,11 +219,24 @@ pub fn run(args: &WatchArgs) -> Result<(), CliError> {
         "trafficlens: watch: {} lines, {} malformed, {} late, {} buckets scored, {} alerts, {} raises held back by the cooldown",
         counts.lines,
         counts.malformed,
-        watcher.late(),
+        watcher.watcher.late(),
         buckets,
         alerts,
-        watcher.held_back()
+        watcher.watcher.held_back()
     ));
+    if let Some(c) = &watcher.clients {
+        let n = c.counts();
+        crate::terminal::eprintln(format_args!(
+            "trafficlens: watch: clients: {} watched now, {} let go when idle, {} lines of new clients left out at the cap, {} models fitted",
+            n.tracked, n.evicted, n.untracked, n.fits
+        ));
+        if let Some(e) = &c.fit_error {
+            crate::terminal::eprintln(format_args!(
+                "trafficlens: warning: {} client-model fits failed, the first: {e}",
+                n.failed_fits
+            ));
+        }
+    }
     if let Some(counts) = outputs.finish(WEBHOOK_GRACE) {
         if counts.undelivered() > 0 {
             crate::terminal::eprintln(format_args!(
@@ -244,11 +282,12 @@ fn load_state(path: &Path) -> Result<Saved, WatchError> {
 }
 
 /// Writes the `--state` file atomically (a temporary file renamed into place).
-fn save_state(path: &Path, follow: &FollowState, watcher: &Watcher) -> Result<(), CliError> {
+fn save_state(path: &Path, follow: &FollowState, watcher: &Detectors) -> Result<(), CliError> {
     let saved = Saved {
         version: STATE_VERSION,
         follow: follow.clone(),
-        watcher: watcher.clone(),
+        watcher: watcher.watcher.clone(),
+        clients: watcher.clients.as_ref().map(ClientWatch::state),
     };
     let target = OutputPlan::new(&[], true).file(path)?;
     let mut out = target.open()?;

@@ -1,12 +1,13 @@
 //! Each followed source's parser: its format (given, or detected from its first lines), its
-//! lines parsed and handed to the [`Watcher`], its malformed lines counted and the first ones
+//! lines parsed and handed to the [`Detectors`], its malformed lines counted and the first ones
 //! shown with the source and the line's byte offset.
 
+use super::detectors::Detectors;
 use crate::data::follow::Line;
 use crate::data::formats::access::line::parse_line;
 use crate::data::formats::access::{format_of_lines, LogFormat};
 use crate::detect::seasonal::SeasonalError;
-use crate::live::watch::{Outcome, Watcher};
+use crate::live::watch::Outcome;
 
 /// Lines a source's format is detected from.
 const DETECT_LINES: usize = 20;
@@ -67,7 +68,7 @@ impl Parsers {
     }
 
     /// Takes one line of a source.
-    pub fn line(&mut self, line: &Line<'_>, watcher: &mut Watcher) -> Vec<Step> {
+    pub fn line(&mut self, line: &Line<'_>, watcher: &mut Detectors) -> Vec<Step> {
         self.counts.lines += 1;
         let Some(source) = self.sources.get_mut(line.source) else {
             return Vec::new();
@@ -86,7 +87,7 @@ impl Parsers {
     }
 
     /// Decides the format of every source still waiting, on the lines it has.
-    pub fn settle(&mut self, watcher: &mut Watcher) -> Vec<Step> {
+    pub fn settle(&mut self, watcher: &mut Detectors) -> Vec<Step> {
         let mut out = Vec::new();
         for s in 0..self.sources.len() {
             if !self.sources[s].pending.is_empty() {
@@ -97,7 +98,7 @@ impl Parsers {
     }
 
     /// Detects source `s`'s format from its pending lines and parses them.
-    fn decide(&mut self, s: usize, watcher: &mut Watcher) -> Vec<Step> {
+    fn decide(&mut self, s: usize, watcher: &mut Detectors) -> Vec<Step> {
         let pending = std::mem::take(&mut self.sources[s].pending);
         let lines: Vec<&[u8]> = pending.iter().map(|(_, l)| l.as_slice()).collect();
         match format_of_lines(&lines) {
@@ -125,7 +126,7 @@ impl Parsers {
     }
 
     /// Parses one line of source `s` and gives it to the watcher.
-    fn parse(&mut self, s: usize, offset: u64, text: &[u8], watcher: &mut Watcher) -> Step {
+    fn parse(&mut self, s: usize, offset: u64, text: &[u8], watcher: &mut Detectors) -> Step {
         let source = &self.sources[s];
         let Some(format) = &source.format else {
             return (None, Ok(Outcome::default()));
