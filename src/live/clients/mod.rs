@@ -3,7 +3,8 @@
 //! by an Isolation Forest fitted on a reference of recent client windows and refitted in the
 //! background ([`model`]); a client over the threshold raises one alert (the [`Cooldown`] keeps
 //! it to one per client per gap) with the batch client view's reason in words
-//! ([`verdict::explain`]: "looks like a scanner", "looks like credential stuffing"...).
+//! ([`verdict::explain_facts`] over the window's counts: "a scanner: ...", "credential
+//! stuffing: ...").
 //!
 //! What is scored, and when:
 //! - a client is judged once its window holds at least `min_requests` requests (fewer say too
@@ -39,7 +40,7 @@ use serde::{Deserialize, Serialize};
 
 use self::model::{Model, Reference, Refitter, MIN_FIT_ROWS};
 use self::window::{Overall, Request, Window, MODEL_FEATURES};
-use crate::data::formats::access::clients::{col, FEATURES};
+use crate::data::formats::access::clients::FEATURES;
 use crate::data::formats::access::line::{is_login_path, Parsed};
 use crate::data::formats::access::{verdict, Method};
 use crate::live::alerts::{Alert, AlertKind};
@@ -292,16 +293,26 @@ impl ClientWatch {
         };
         let reason = match kind {
             AlertKind::Raised => {
+                // Only the model's features are compared with the typical window: the later
+                // ones are 0 on both sides, so they never tell.
                 let mut full = [0.0; FEATURES.len()];
                 full[..MODEL_FEATURES].copy_from_slice(&row);
-                let mut typical = full;
+                let mut typical = vec![0.0; FEATURES.len()];
                 typical[..MODEL_FEATURES].copy_from_slice(&model.typical);
-                full[col::GAP] = window.median_gap_s();
-                // The gap is not in the model: never the feature that tells.
-                typical[col::GAP] = full[col::GAP];
+                let calibration = verdict::Calibration {
+                    typical,
+                    browser_page_peak: model.peak_p99,
+                    flood_page_peak: (verdict::FLOOD_FACTOR * model.peak_p99)
+                        .max(verdict::FLOOD_FLOOR),
+                };
                 format!(
                     "{} in the last {}",
-                    verdict::explain(&full, &typical, model.top_feature(&row)),
+                    verdict::explain_facts(
+                        &window.facts(),
+                        &calibration,
+                        &full,
+                        model.top_feature(&row)
+                    ),
                     minutes(self.settings.window_ms)
                 )
             }
@@ -451,9 +462,11 @@ mod tests {
             time_ms: t_ms,
             method: Method::Get,
             path,
+            query: b"",
             status,
             bytes: 5_000,
             user_agent: b"Mozilla",
+            referer: b"",
             vhost: b"",
             request_ms: f32::NAN,
         }

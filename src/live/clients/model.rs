@@ -83,6 +83,10 @@ pub struct Model {
     forest: FittedIsolationForest,
     /// The median of each feature over the reference (raw, not transformed).
     pub typical: [f64; MODEL_FEATURES],
+    /// The 99th percentile of the peak requests in one minute over the reference: what this
+    /// site's clients reach, from which a window is called a flood (see
+    /// [`crate::data::formats::access::verdict::Calibration`]).
+    pub peak_p99: f64,
     /// Reference rows it was fitted on.
     pub rows: usize,
 }
@@ -108,9 +112,12 @@ impl Model {
             let raw: Vec<f64> = rows.iter().map(|r| r[f]).collect();
             *t = crate::numeric::percentiles(&raw, &[50.0])[0];
         }
+        let peaks: Vec<f64> = rows.iter().map(|r| r[col::PEAK]).collect();
+        let peak_p99 = crate::numeric::percentiles(&peaks, &[99.0])[0];
         Ok(Model {
             forest,
             typical,
+            peak_p99: if peak_p99.is_finite() { peak_p99 } else { 1.0 },
             rows: rows.len(),
         })
     }

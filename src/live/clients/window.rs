@@ -14,8 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::formats::access::clients::{self, col};
 
-/// The features the client model sees: the batch client features but the median gap.
-pub const MODEL_FEATURES: usize = clients::FEATURES.len() - 1;
+/// The features the client model sees: the batch client features before the median gap
+/// (requests to user agents). The later ones (page views, static assets, referers, declared
+/// bots, attack patterns) are not counted per window.
+pub const MODEL_FEATURES: usize = col::GAP;
 
 /// Requests kept per client window at most: a client sending more within the window has its
 /// oldest requests dropped early (its counts then cover its last `MAX_EVENTS` requests).
@@ -216,6 +218,29 @@ impl Window {
         row[col::BYTES_PER_REQUEST] = self.bytes as f64 / n.max(1.0);
         row[col::AGENTS] = self.agents.len() as f64;
         row
+    }
+
+    /// The window's raw counts for a reason in words: what [`clients::ClientFacts`] holds for a
+    /// whole log, over the window (every request counts as a page: a window does not tell
+    /// static assets apart; the counts it does not keep are 0).
+    pub fn facts(&self) -> clients::ClientFacts {
+        let peak = self.minutes.iter().map(|(_, k)| *k).max().unwrap_or(0) as usize;
+        let gap = self.median_gap_s();
+        clients::ClientFacts {
+            requests: self.events.len(),
+            active_minutes: self.minutes.len(),
+            peak_minute: peak,
+            peak_page_minute: peak,
+            distinct_paths: self.paths.len(),
+            not_found: self.not_found as usize,
+            refused: self.refused as usize,
+            post: self.post as usize,
+            login: self.login as usize,
+            bytes: self.bytes,
+            agents: self.agents.len(),
+            median_gap: gap.is_finite().then_some(gap),
+            ..clients::ClientFacts::default()
+        }
     }
 
     /// The median gap between the window's requests in seconds (NaN with fewer than two).
