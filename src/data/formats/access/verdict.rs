@@ -41,7 +41,8 @@ pub fn bytes(x: f64) -> String {
     }
 }
 
-fn pct(x: f64) -> String {
+/// A share as a whole percentage: 0.934 -> `93%`.
+pub fn pct(x: f64) -> String {
     format!("{:.0}%", 100.0 * x)
 }
 

@@ -3,7 +3,7 @@
 
 use super::hosts::{col, feature_names, HostDetail};
 use super::HostSide;
-use crate::data::access::verdict::{bytes, count, telling_feature};
+use crate::data::access::verdict::{bytes, count, pct, telling_feature};
 
 /// Distinct ports of one host that make a vertical port scan.
 pub const SCAN_PORTS: usize = 100;
@@ -27,10 +27,6 @@ const LOGIN_PORTS: [(u16, &str); 7] = [
     (445, "SMB"),
     (3306, "MySQL"),
 ];
-
-fn pct(x: f64) -> String {
-    format!("{:.0}%", 100.0 * x)
-}
 
 /// A time span in words.
 pub fn duration(s: f64) -> String {
