@@ -220,7 +220,9 @@ pub fn packets(
                 ))
             }
         };
-        reader.consume(consumed);
+        // Not `consume`: it moves the unread rest of the buffer to its start every time half of
+        // it is read (about one copy of the file); `refill` moves just the partial block left.
+        reader.consume_noshift(consumed);
         offset += consumed as u64;
         if !keep_going {
             return Ok(End::Cancelled);

@@ -6,17 +6,23 @@
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use super::container::{packets, End, Unreadable};
-use super::decode::{frame, link, Frame};
+use super::decode::{frame, link, Frame, Packet};
 use super::flow::{Flow, FlowTable};
 use crate::control::Control;
 use crate::data::access::read::{open, SAMPLES};
 use crate::data::access::Malformed;
 use crate::data::formats::zeek::{is_failed, ConnLog};
 use crate::data::{FileKind, LoadError, Source};
+
+/// Decoded packets handed to the flow assembler at once.
+const BATCH: usize = 4096;
+
+/// Batches waiting for the assembler before the decoder waits (bounds the memory in flight).
+const BATCHES_IN_FLIGHT: usize = 8;
 
 /// What a capture held.
 #[derive(Debug)]
@@ -94,7 +100,6 @@ pub fn read_capture(
     let total = source.fingerprint()?.len.max(1) as f64;
     let counter = Arc::new(AtomicU64::new(0));
     let input = open(source, gzip, Arc::clone(&counter))?;
-    let mut table = FlowTable::default();
     let mut capture = Capture {
         flows: Vec::new(),
         packets: 0,
@@ -108,57 +113,92 @@ pub fn read_capture(
         peak_active: 0,
         parse_time: Duration::ZERO,
     };
-    let end = packets(input, |p| {
-        capture.packets = p.number;
-        if p.number.is_multiple_of(1 << 16) {
-            if control.cancelled() {
-                return Ok(false);
+    // Two stages on two threads: this one reads the container and decodes the headers, a
+    // second one assembles the decoded packets into flows (in packet order, so the flows are
+    // the same as in one pass). Batches keep the channel's cost off each packet.
+    let (batches, assembler) = mpsc::sync_channel::<Vec<(f64, Packet)>>(BATCHES_IN_FLIGHT);
+    let (end, table) = std::thread::scope(|scope| {
+        let assembling = scope.spawn(move || {
+            let mut table = FlowTable::default();
+            for batch in assembler {
+                for (ts, packet) in &batch {
+                    table.add(*ts, packet);
+                }
             }
-            control.report((counter.load(Ordering::Relaxed) as f64 / total).min(1.0) as f32);
-        }
-        if !link::is_read(p.linktype) {
-            *capture.unread_links.entry(p.linktype).or_default() += 1;
-            return Ok(true);
-        }
-        let damaged = |capture: &mut Capture, reason: String| {
-            capture.damaged += 1;
-            if capture.samples.len() < SAMPLES {
-                capture.samples.push(Malformed {
-                    line: p.number,
-                    reason,
-                    text: String::new(),
-                });
+            table
+        });
+        let mut batch = Vec::with_capacity(BATCH);
+        let end = packets(input, |p| {
+            capture.packets = p.number;
+            if p.number.is_multiple_of(1 << 16) {
+                if control.cancelled() {
+                    return Ok(false);
+                }
+                control.report((counter.load(Ordering::Relaxed) as f64 / total).min(1.0) as f32);
             }
-        };
-        if !p.ts.is_finite() {
-            damaged(
-                &mut capture,
-                "its interface gives an invalid timestamp resolution".into(),
-            );
-            return Ok(true);
-        }
-        match frame(p.linktype, p.data) {
-            Frame::Packet(packet) => table.add(p.ts, &packet),
-            Frame::Other => capture.other += 1,
-            Frame::Fragment => capture.fragments += 1,
-            Frame::Damaged(reason) => damaged(&mut capture, reason),
-        }
-        Ok(true)
-    })
-    .map_err(|e| match e {
-        Unreadable::Header(reason) => LoadError::CaptureUnreadable {
-            path: path.to_path_buf(),
-            reason,
-        },
-        Unreadable::Io(reason) => LoadError::CaptureUnreadable {
-            path: path.to_path_buf(),
-            reason: if gzip {
-                format!("{reason} (damaged gzip data?)")
-            } else {
-                reason
+            if !link::is_read(p.linktype) {
+                *capture.unread_links.entry(p.linktype).or_default() += 1;
+                return Ok(true);
+            }
+            let damaged = |capture: &mut Capture, reason: String| {
+                capture.damaged += 1;
+                if capture.samples.len() < SAMPLES {
+                    capture.samples.push(Malformed {
+                        line: p.number,
+                        reason,
+                        text: String::new(),
+                    });
+                }
+            };
+            if !p.ts.is_finite() {
+                damaged(
+                    &mut capture,
+                    "its interface gives an invalid timestamp resolution".into(),
+                );
+                return Ok(true);
+            }
+            match frame(p.linktype, p.data) {
+                Frame::Packet(packet) => {
+                    batch.push((p.ts, packet));
+                    if batch.len() == BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        // The assembler only stops when this side hangs up, so sending fails only
+                        // if it panicked; its join below reports that.
+                        let _ = batches.send(full);
+                    }
+                }
+                Frame::Other => capture.other += 1,
+                Frame::Fragment => capture.fragments += 1,
+                Frame::Damaged(reason) => damaged(&mut capture, reason),
+            }
+            Ok(true)
+        })
+        .map_err(|e| match e {
+            Unreadable::Header(reason) => LoadError::CaptureUnreadable {
+                path: path.to_path_buf(),
+                reason,
             },
-        },
+            Unreadable::Io(reason) => LoadError::CaptureUnreadable {
+                path: path.to_path_buf(),
+                reason: if gzip {
+                    format!("{reason} (damaged gzip data?)")
+                } else {
+                    reason
+                },
+            },
+        });
+        if !batch.is_empty() {
+            let _ = batches.send(batch);
+        }
+        drop(batches);
+        let table = assembling.join();
+        (end, table)
+    });
+    let table = table.map_err(|_| LoadError::CaptureUnreadable {
+        path: path.to_path_buf(),
+        reason: "assembling the flows failed (an internal error)".into(),
     })?;
+    let end = end?;
     if end == End::Cancelled {
         return Err(LoadError::Cancelled);
     }
