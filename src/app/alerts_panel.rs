@@ -27,12 +27,13 @@ pub fn alert_row(alert: &Alert) -> String {
 }
 
 /// Draws the alerts, counts and notes.
-pub fn ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
-    let live = &state.live;
-    let c = live.counts;
+pub fn ui(ui: &mut Ui, state: &mut AppState, actions: &mut Vec<Action>) {
     ui.horizontal_wrapped(|ui| {
-        ui.label(format!("{} alerts", live.alerts.len()));
+        ui.label(format!("{} alerts", state.live.alerts.len()));
+        ui.checkbox(&mut state.live.raised_only, "Raised only")
+            .on_hover_text("Leave out the recoveries");
         ui.separator();
+        let c = state.live.counts;
         ui.label(
             RichText::new(format!(
                 "{} lines, {} malformed, {} late, {} buckets scored, {} raises held back",
@@ -41,6 +42,7 @@ pub fn ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
             .weak(),
         );
     });
+    let live = &state.live;
     if let Some(note) = &live.focus_note {
         ui.label(RichText::new(note).italics());
     }
@@ -58,15 +60,18 @@ pub fn ui(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
     let notes_height = 18.0 * live.notes.len().min(4) as f32 + 8.0;
     let rows_height = (ui.available_height() - notes_height).max(60.0);
     let row_h = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
-    let n = live.alerts.len().min(SHOWN);
+    // Newest first.
+    let listed: Vec<usize> = (0..live.alerts.len())
+        .rev()
+        .filter(|&i| !live.raised_only || live.alerts[i].kind == AlertKind::Raised)
+        .take(SHOWN)
+        .collect();
     egui::ScrollArea::vertical()
         .id_salt("alerts")
         .max_height(rows_height)
         .auto_shrink([false, true])
-        .show_rows(ui, row_h, n, |ui, rows| {
-            for i in rows {
-                // Newest first.
-                let index = live.alerts.len() - 1 - i;
+        .show_rows(ui, row_h, listed.len(), |ui, rows| {
+            for &index in &listed[rows] {
                 let alert = &live.alerts[index];
                 let color = match alert.kind {
                     AlertKind::Raised => Color32::from_rgb(220, 30, 30),

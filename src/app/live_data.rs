@@ -46,6 +46,8 @@ pub struct LiveData {
     pub increments: u64,
     /// What clicking an alert could not show, in words.
     pub focus_note: Option<String>,
+    /// List raised alerts only (not recoveries).
+    pub raised_only: bool,
 }
 
 impl LiveData {
@@ -60,6 +62,7 @@ impl LiveData {
             generation,
             path: Some(path),
             revision: self.revision + 1,
+            raised_only: self.raised_only,
             ..LiveData::default()
         };
     }

@@ -8,6 +8,7 @@ use egui_plot::{Legend, Line, Plot, PlotBounds, PlotPoints, Points};
 
 use super::state::AppState;
 use crate::data::format_millis;
+use crate::detect::seasonal::state::MIN_RESIDUALS;
 use crate::live::feed::FeedCounts;
 use crate::live::watch::buckets::{ALL, FEATURES};
 
@@ -154,7 +155,7 @@ impl LivePlot {
         let (mut y_lo, mut y_hi) = (f64::INFINITY, f64::NEG_INFINITY);
         // Bucket points at their middle; only those in (or next to) the view.
         let first = series.partition_point(|b| (b.start_ms as f64 / 1000.0 + bucket_s) < range.0);
-        for b in series.range(first..) {
+        for (i, b) in series.iter().enumerate().skip(first) {
             let x = b.start_ms as f64 / 1000.0 + bucket_s / 2.0;
             if x - bucket_s > range.1 {
                 break;
@@ -165,7 +166,10 @@ impl LivePlot {
             if b.over {
                 over.push([x, y]);
             }
-            if let Some(p) = b.points.get(f).filter(|p| !p.warm_up) {
+            // The band from the first judged bucket on (a daily period's baseline warms up for
+            // a day, but the band is the threshold from the ninth bucket on).
+            let judged = i > MIN_RESIDUALS;
+            if let Some(p) = b.points.get(f).filter(|p| judged || !p.warm_up) {
                 expected.push([x, p.expected]);
                 lower.push([x, p.lower]);
                 upper.push([x, p.upper]);
@@ -182,7 +186,8 @@ impl LivePlot {
         };
         let color = Color32::from_rgb(40, 110, 190);
         let response = Plot::new("live")
-            .legend(Legend::default())
+            .height(ui.available_height().max(100.0))
+            .legend(Legend::default().position(egui_plot::Corner::LeftTop))
             .allow_drag(false)
             .allow_zoom(false)
             .allow_scroll(false)

@@ -248,11 +248,12 @@ impl TrafficLensApp {
             });
         egui::CentralPanel::default().show(ui, |ui| {
             if state.live.following() {
-                let height = ui.available_height() * 0.5;
-                egui::Panel::top("live")
-                    .resizable(true)
-                    .default_size(height)
-                    .show(ui, |ui| panels.live_plot.ui(ui, state));
+                let size = egui::vec2(ui.available_width(), ui.available_height() * 0.45);
+                ui.allocate_ui(size, |ui| {
+                    ui.set_min_height(size.y);
+                    panels.live_plot.ui(ui, state);
+                });
+                ui.separator();
             }
             if client_view {
                 panels.client_plot.ui(ui, state);
