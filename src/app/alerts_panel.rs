@@ -66,7 +66,9 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, actions: &mut Vec<Action>) {
         .filter(|&i| !live.raised_only || live.alerts[i].kind == AlertKind::Raised)
         .take(SHOWN)
         .collect();
-    egui::ScrollArea::vertical()
+    // One line per alert (rows of one height), scrolled sideways when long.
+    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
+    egui::ScrollArea::both()
         .id_salt("alerts")
         .max_height(rows_height)
         .auto_shrink([false, true])
@@ -88,6 +90,7 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, actions: &mut Vec<Action>) {
                 }
             }
         });
+    ui.style_mut().wrap_mode = None;
     for note in live.notes.iter().rev().take(4) {
         ui.label(RichText::new(note).small().weak());
     }

@@ -147,4 +147,15 @@ mod tests {
         assert!(!live.following());
         assert!(!live.apply(7, Increment::default()));
     }
+
+    #[test]
+    fn a_failed_follow_ends_it_with_its_reason_and_an_older_failure_is_ignored() {
+        let mut live = LiveData::default();
+        live.start(3, "x.log".into());
+        live.fail(2, "old".into());
+        assert!(live.following());
+        live.fail(3, "cannot follow x.log: gone".into());
+        assert!(!live.following());
+        assert_eq!(live.failed.as_deref(), Some("cannot follow x.log: gone"));
+    }
 }
