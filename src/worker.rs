@@ -25,6 +25,9 @@ use crate::detect::seasonal::SeasonalScores;
 use crate::detect::{Detection, DetectorConfig, FitError};
 
 pub use crate::analysis::{ScoreWork, LOF_CACHE_K, LOF_CACHE_MAX_ROWS};
+pub use follow::{FollowFailure, FollowRequest, Increment, BATCH_EVERY};
+
+mod follow;
 
 /// Work for the worker.
 #[derive(Debug, Clone)]
@@ -145,6 +148,20 @@ pub enum Event {
         /// The request.
         generation: u64,
     },
+    /// What the followed log gave since the last increment (see [`Worker::follow`]).
+    Followed {
+        /// The follow request.
+        generation: u64,
+        /// Buckets, alerts, notes and counts.
+        increment: Box<Increment>,
+    },
+    /// Following could not start (the follow has ended).
+    FollowFailed {
+        /// The follow request.
+        generation: u64,
+        /// Why.
+        error: FollowFailure,
+    },
 }
 
 /// Why a request failed.
@@ -232,6 +249,11 @@ pub struct Worker {
     cancel: Arc<Mutex<CurrentJob>>,
     next_generation: u64,
     thread: Option<JoinHandle<()>>,
+    /// Sends an event and asks for a repaint (for the follow thread).
+    send: Arc<dyn Fn(Event) + Send + Sync>,
+    /// The follow under way, and follows stopped whose threads may still be ending.
+    following: Option<follow::Following>,
+    stopping: Vec<follow::Following>,
 }
 
 impl Worker {
@@ -239,6 +261,16 @@ impl Worker {
     pub fn spawn(notify: impl Fn() + Send + Sync + 'static) -> Worker {
         let (req_tx, req_rx) = channel::<Request>();
         let (ev_tx, ev_rx) = channel::<Event>();
+        let notify = Arc::new(notify);
+        let follow_send: Arc<dyn Fn(Event) + Send + Sync> = {
+            let (tx, notify) = (Mutex::new(ev_tx.clone()), Arc::clone(&notify));
+            Arc::new(move |e: Event| {
+                if let Ok(tx) = tx.lock() {
+                    let _ = tx.send(e);
+                }
+                notify();
+            })
+        };
         let cancel = Arc::new(Mutex::new(CurrentJob {
             kind: JobKind::Other,
             flag: Arc::new(AtomicBool::new(false)),
@@ -307,6 +339,29 @@ impl Worker {
             cancel,
             next_generation: 1,
             thread,
+            send: follow_send,
+            following: None,
+            stopping: Vec::new(),
+        }
+    }
+
+    /// Starts following an access log on a thread of its own (loads and fits go on beside
+    /// it); returns its generation. Its increments come as [`Event::Followed`], at most one
+    /// per [`BATCH_EVERY`]. A follow under way is stopped first.
+    pub fn follow(&mut self, request: FollowRequest) -> u64 {
+        self.stop_follow();
+        let generation = self.next_generation;
+        self.next_generation += 1;
+        self.following = Some(follow::start(generation, request, Arc::clone(&self.send)));
+        generation
+    }
+
+    /// Stops the follow under way, if any (within one poll; never waits for it).
+    pub fn stop_follow(&mut self) {
+        self.stopping.retain(|f| !f.finished());
+        if let Some(f) = self.following.take() {
+            f.stop();
+            self.stopping.push(f);
         }
     }
 
@@ -354,6 +409,10 @@ impl Worker {
 
 impl Drop for Worker {
     fn drop(&mut self) {
+        self.stop_follow();
+        for f in self.stopping.drain(..) {
+            f.join();
+        }
         self.cancel_current();
         self.requests = None; // closes the channel: the thread's loop ends
         if let Some(t) = self.thread.take() {

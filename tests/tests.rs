@@ -3,6 +3,7 @@
 mod access_logs;
 mod alerts;
 mod app;
+mod app_follow;
 mod app_threshold;
 mod auto_threshold;
 mod bad_inputs;
@@ -21,6 +22,7 @@ mod hardening_outputs;
 mod hardening_tables;
 mod hardening_terminal;
 mod iforest;
+mod live_follow;
 mod load_control;
 mod load_formats;
 mod lof;

@@ -36,6 +36,8 @@ fn generation_of(e: &Event) -> u64 {
         | Event::Failed { generation, .. }
         | Event::WhatIf { generation, .. }
         | Event::Exported { generation, .. }
+        | Event::Followed { generation, .. }
+        | Event::FollowFailed { generation, .. }
         | Event::Cancelled { generation } => *generation,
     }
 }

@@ -3,6 +3,7 @@
 //! on the [`Worker`], which asks for a repaint when it has news, and file dialogs wait on a
 //! thread of their own. The UI thread never fits a model and never blocks.
 
+mod alerts_panel;
 mod client_plot;
 mod clients_panel;
 mod data_panel;
@@ -10,6 +11,9 @@ pub mod decimate;
 mod detector_panel;
 pub mod dialogs;
 mod flagged_panel;
+mod follow_panel;
+pub mod live_data;
+mod live_plot;
 mod plot_panel;
 pub mod state;
 mod stats_panel;
@@ -21,6 +25,7 @@ use std::sync::Arc;
 
 use egui::Ui;
 
+pub use alerts_panel::alert_row;
 pub use dialogs::{DialogFuture, DialogRequest, FileDialogs, PickPurpose, SavePurpose};
 pub use plot_panel::PlotCache;
 pub use state::{Action, AppState, BottomTab, Persisted};
@@ -53,6 +58,7 @@ struct Panels {
     clients: clients_panel::ClientsPanel,
     plot: plot_panel::PlotPanel,
     client_plot: client_plot::ClientPlot,
+    live_plot: live_plot::LivePlot,
 }
 
 /// The application: what the panels share, the panels, the worker and the file dialogs.
@@ -87,6 +93,10 @@ impl TrafficLensApp {
         ) {
             persisted.log.group = crate::data::access::LogGroup::All;
         }
+        // Nothing is followed at start: the alerts tab would be empty.
+        if persisted.bottom_tab == BottomTab::Alerts {
+            persisted.bottom_tab = BottomTab::Flagged;
+        }
         let notify: Arc<dyn Fn() + Send + Sync> = Arc::new(notify);
         let repaint = Arc::clone(&notify);
         let mut app = TrafficLensApp {
@@ -117,12 +127,28 @@ impl TrafficLensApp {
         self.panels.plot.cache.as_ref()
     }
 
+    /// The x range (seconds) the live plot showed in the last frame.
+    pub fn live_view(&self) -> Option<(f64, f64)> {
+        self.panels.live_plot.shown
+    }
+
+    /// True while the live plot's view is held (paused).
+    pub fn live_paused(&self) -> bool {
+        self.panels.live_plot.is_paused()
+    }
+
+    /// Applies an event as if the worker had sent it (the frame loop does this with every
+    /// event; tests feed follow increments this way).
+    pub fn apply_worker_event(&mut self, event: Event) {
+        if apply_event(&mut self.state, event) {
+            self.on_loaded();
+        }
+    }
+
     /// Draws one frame into `ui` (the whole window).
     pub fn ui_frame(&mut self, ui: &mut Ui) {
         for event in self.worker.poll() {
-            if apply_event(&mut self.state, event) {
-                self.on_loaded();
-            }
+            self.apply_worker_event(event);
         }
         if let Some((request, path)) = self.dialogs.poll() {
             self.chosen(request, path);
@@ -156,6 +182,8 @@ impl TrafficLensApp {
                     ui.separator();
                     ui.label("Waiting for the file dialog…");
                 }
+                ui.separator();
+                follow_panel::top_bar(ui, state, &mut actions);
             });
         });
         egui::Panel::left("left")
@@ -201,15 +229,32 @@ impl TrafficLensApp {
                         BottomTab::Statistics,
                         "Statistics",
                     );
+                    if state.live.following() || !state.live.alerts.is_empty() {
+                        let title = format!("Alerts ({})", state.live.alerts.len());
+                        ui.selectable_value(
+                            &mut state.persisted.bottom_tab,
+                            BottomTab::Alerts,
+                            title,
+                        );
+                    }
                 });
                 ui.separator();
                 match state.persisted.bottom_tab {
                     BottomTab::Flagged => panels.flagged.ui(ui, state, &mut actions),
                     BottomTab::Statistics => panels.stats.ui(ui, state),
                     BottomTab::Clients => panels.clients.ui(ui, state, &mut actions),
+                    BottomTab::Alerts => alerts_panel::ui(ui, state, &mut actions),
                 }
             });
         egui::CentralPanel::default().show(ui, |ui| {
+            if state.live.following() {
+                let size = egui::vec2(ui.available_width(), ui.available_height() * 0.45);
+                ui.allocate_ui(size, |ui| {
+                    ui.set_min_height(size.y);
+                    panels.live_plot.ui(ui, state);
+                });
+                ui.separator();
+            }
             if client_view {
                 panels.client_plot.ui(ui, state);
             } else {
@@ -250,9 +295,31 @@ impl TrafficLensApp {
         self.apply(Action::Rescore);
     }
 
+    /// Starts or stops following the opened access log (on the worker's follow thread).
+    fn set_follow(&mut self, on: bool) {
+        self.worker.stop_follow();
+        self.state.live.stop();
+        if !on {
+            return;
+        }
+        match follow_panel::request(&self.state) {
+            Ok(request) => {
+                let path = request.path.clone();
+                let generation = self.worker.follow(request);
+                self.state.live.start(generation, path);
+                self.panels.live_plot.resume();
+                self.state.persisted.bottom_tab = BottomTab::Alerts;
+            }
+            Err(why) => self.state.live.failed = Some(why.to_string()),
+        }
+    }
+
     /// Asks the worker to read `source` (as a log in `format` when given), with the log view
-    /// options of the settings.
+    /// options of the settings. A follow under way stops: it followed the file on screen.
     fn load(&mut self, source: Source, format: Option<String>) {
+        if self.state.live.following() {
+            self.set_follow(false);
+        }
         let s = &mut self.state;
         self.pending_path = match &source {
             Source::File(p) => Some(p.clone()),
@@ -363,6 +430,14 @@ impl TrafficLensApp {
             Action::ExportLines(path, overwrite) => {
                 s.export_note = Some(format!("Writing {}…", path.display()));
                 s.awaiting.export = self.worker.submit(Job::ExportLines { path, overwrite });
+            }
+            Action::Follow(on) => self.set_follow(on),
+            Action::FocusAlert(index) => {
+                if let Some(action) =
+                    alerts_panel::focus(index, &mut self.state, &mut self.panels.live_plot)
+                {
+                    self.apply(action);
+                }
             }
         }
     }
@@ -496,6 +571,17 @@ fn apply_event(state: &mut AppState, event: Event) -> bool {
                 return false;
             }
             state.error = Some(error.to_string());
+            false
+        }
+        Event::Followed {
+            generation,
+            increment,
+        } => {
+            state.live.apply(generation, *increment);
+            false
+        }
+        Event::FollowFailed { generation, error } => {
+            state.live.fail(generation, error.to_string());
             false
         }
         Event::Cancelled { generation } => {

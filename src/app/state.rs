@@ -57,6 +57,8 @@ pub enum BottomTab {
     Statistics,
     /// The clients of an access log, ranked by score.
     Clients,
+    /// The alerts of *Follow*.
+    Alerts,
 }
 
 /// What a panel asks for; applied after the frame is drawn.
@@ -89,6 +91,10 @@ pub enum Action {
     PickFile(PickPurpose),
     /// Ask where to write a file (suggesting this name), in a dialog beside the frame loop.
     SaveFile(SavePurpose, String),
+    /// Start (`true`) or stop following the opened access log.
+    Follow(bool),
+    /// Show the subject of this alert (an index into the live alerts).
+    FocusAlert(usize),
 }
 
 /// Work under way, for the progress bar.
@@ -157,6 +163,8 @@ pub struct AppState {
     pub dialog_open: bool,
     /// Generations whose answers are awaited, per kind.
     pub awaiting: Awaiting,
+    /// What *Follow* has delivered.
+    pub live: super::live_data::LiveData,
 }
 
 /// The newest generation sent for each kind of request; older answers are dropped.

@@ -4,9 +4,11 @@
 //!
 //! `trafficlens watch` feeds the lines of its [`crate::data::follow::Follower`] to the
 //! detector states, asks the [`cooldown::Cooldown`] what each new score means for its subject,
-//! and sends every alert that results through [`alerts::AlertOutputs`].
+//! and sends every alert that results through [`alerts::AlertOutputs`]. The app's *Follow* runs
+//! the same detectors through [`feed::LiveFeed`] on its worker.
 
 pub mod alerts;
 pub mod clients;
 pub mod cooldown;
+pub mod feed;
 pub mod watch;

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use self::buckets::{Buckets, ClosedBucket, Tally, FEATURES};
 use crate::data::formats::access::line::Parsed;
 use crate::detect::seasonal::periods::candidate_periods;
-use crate::detect::seasonal::state::MIN_RESIDUALS;
+use crate::detect::seasonal::state::{PointScore, MIN_RESIDUALS};
 use crate::detect::seasonal::{explain, SeasonalError, SeasonalParams, SeasonalState};
 use crate::live::alerts::{Alert, AlertKind};
 use crate::live::cooldown::Cooldown;
@@ -65,6 +65,10 @@ pub struct ScoredBucket {
     pub score: f64,
     /// True when the score is over the band (and the subject is past its first buckets).
     pub over: bool,
+    /// Each number's expected value and band (in the order of `values`); not written to
+    /// `--buckets-out` (the app draws them).
+    #[serde(skip)]
+    pub points: Vec<PointScore>,
 }
 
 /// The watch's detector state: buckets, one seasonal state per subject, the cooldown.
@@ -180,6 +184,7 @@ impl Watcher {
             values,
             score: row.score,
             over,
+            points: row.points.clone(),
         });
         if !judged {
             return Ok(());

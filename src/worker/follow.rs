@@ -1,0 +1,178 @@
+//! Following the opened access log for the app: a thread of its own (so that loads and fits go
+//! on beside it) reads what is appended to the file with the
+//! [`crate::data::follow::Follower`] (rotations, truncations, a vanished file), runs every line
+//! through the watch's detectors ([`LiveFeed`]) and sends what came of it as
+//! [`Event::Followed`] increments, batched: at most one every [`BATCH_EVERY`] (about ten a
+//! second). A newer follow or [`super::Worker::stop_follow`] stops it within one poll.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::Event;
+use crate::data::follow::{Event as FollowEvent, FollowOptions, Follower, Start};
+use crate::data::formats::access::LogFormat;
+use crate::live::alerts::Alert;
+use crate::live::feed::{Batch, FeedCounts, FeedSettings, LiveFeed};
+use crate::live::watch::ScoredBucket;
+
+/// The shortest time between two increments.
+pub const BATCH_EVERY: Duration = Duration::from_millis(100);
+
+/// What to follow, and how.
+#[derive(Debug, Clone)]
+pub struct FollowRequest {
+    /// The access log.
+    pub path: PathBuf,
+    /// Its lines' format (the one it was loaded with).
+    pub format: LogFormat,
+    /// Buckets, band, cooldown, clients.
+    pub settings: FeedSettings,
+    /// Where to start: the file's end (only what is appended from now on) or its beginning.
+    pub start: Start,
+}
+
+/// What arrived since the last increment.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Increment {
+    /// Scored buckets of every subject, oldest first.
+    pub buckets: Vec<ScoredBucket>,
+    /// New alerts, oldest first.
+    pub alerts: Vec<Alert>,
+    /// What to tell the user: the follow started, the file vanished or rotated, a malformed
+    /// line (with its byte offset), a line that could not be scored.
+    pub notes: Vec<String>,
+    /// Counts since the follow started.
+    pub counts: FeedCounts,
+    /// The bucket width in milliseconds.
+    pub bucket_ms: i64,
+}
+
+/// Why following could not start.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("cannot follow {path}: {reason}")]
+pub struct FollowFailure {
+    /// The file.
+    pub path: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// A follow under way.
+pub(super) struct Following {
+    /// Set to stop it.
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Following {
+    /// Asks the thread to stop (it does within one poll); never waits.
+    pub(super) fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
+    /// Stops the thread and waits for it (when the worker is dropped).
+    pub(super) fn join(mut self) {
+        self.stop();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+
+    /// True once the thread has ended.
+    pub(super) fn finished(&self) -> bool {
+        self.thread.as_ref().is_none_or(JoinHandle::is_finished)
+    }
+}
+
+/// Starts following; every event goes to `send` (which also asks for a repaint).
+pub(super) fn start(
+    generation: u64,
+    request: FollowRequest,
+    send: Arc<dyn Fn(Event) + Send + Sync>,
+) -> Following {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let path = request.path.display().to_string();
+    let thread_send = Arc::clone(&send);
+    let thread = std::thread::Builder::new()
+        .name("trafficlens-follow".into())
+        .spawn(move || {
+            if let Err(error) = run(generation, &request, &flag, &*thread_send) {
+                thread_send(Event::FollowFailed { generation, error });
+            }
+        });
+    let thread = match thread {
+        Ok(t) => Some(t),
+        Err(e) => {
+            send(Event::FollowFailed {
+                generation,
+                error: FollowFailure {
+                    path,
+                    reason: format!("cannot start the thread that reads it: {e}"),
+                },
+            });
+            None
+        }
+    };
+    Following { stop, thread }
+}
+
+/// The follow loop: reads, feeds, sends increments until stopped.
+fn run(
+    generation: u64,
+    request: &FollowRequest,
+    stop: &AtomicBool,
+    send: &dyn Fn(Event),
+) -> Result<(), FollowFailure> {
+    let failure = |reason: String| FollowFailure {
+        path: request.path.display().to_string(),
+        reason,
+    };
+    let mut feed = LiveFeed::new(request.format.clone(), &request.settings)
+        .map_err(|e| failure(e.to_string()))?;
+    let options = FollowOptions {
+        start: request.start,
+        interval: BATCH_EVERY,
+        state: None,
+    };
+    let mut follower = Follower::new(std::slice::from_ref(&request.path), &options)
+        .map_err(|e| failure(e.to_string()))?;
+    let name = request.path.display().to_string();
+    let mut batch = Batch::default();
+    let mut notes = vec![match request.start {
+        Start::End => format!("following {name} from its end"),
+        Start::Beginning => format!("following {name} from its start"),
+    }];
+    let mut sent_counts = None;
+    let mut last_sent: Option<Instant> = None;
+    while !stop.load(Ordering::Relaxed) {
+        follower.step(&mut |event| match event {
+            FollowEvent::Notice(n) => notes.push(n.to_string()),
+            FollowEvent::Line(line) => feed.line(&name, line.offset, line.text, &mut batch),
+        });
+        let counts = feed.counts();
+        let news = !batch.is_empty() || !notes.is_empty() || sent_counts != Some(counts);
+        let due = last_sent.is_none_or(|t| t.elapsed() >= BATCH_EVERY);
+        if news && due && !stop.load(Ordering::Relaxed) {
+            let taken = std::mem::take(&mut batch);
+            notes.extend(taken.bad_lines.iter().map(ToString::to_string));
+            notes.extend(taken.errors);
+            send(Event::Followed {
+                generation,
+                increment: Box::new(Increment {
+                    buckets: taken.buckets,
+                    alerts: taken.alerts,
+                    notes: std::mem::take(&mut notes),
+                    counts,
+                    bucket_ms: feed.bucket_ms(),
+                }),
+            });
+            sent_counts = Some(counts);
+            last_sent = Some(Instant::now());
+        }
+    }
+    Ok(())
+}

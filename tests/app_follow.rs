@@ -1,0 +1,196 @@
+//! *Follow* in the app, driven headless with egui_kittest: the toggle starts a real follow on
+//! the worker; increments are then fed as the worker sends them, and the alerts panel lists
+//! them newest first, *Pause* holds the live plot's view while data keeps arriving, *Resume*
+//! jumps to the newest buckets, and clicking an alert focuses its subject.
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use trafficlens::app::{alert_row, BottomTab, Persisted, TrafficLensApp};
+use trafficlens::data::Source;
+use trafficlens::detect::seasonal::state::PointScore;
+use trafficlens::live::alerts::{Alert, AlertKind};
+use trafficlens::live::feed::FeedCounts;
+use trafficlens::live::watch::ScoredBucket;
+use trafficlens::worker::{Event, Increment};
+
+use crate::live_follow::traffic;
+use crate::util::tempdir;
+
+const MIN: i64 = 60_000;
+
+/// Start of the log's day (2 Dec 2026, 00:00 UTC), in milliseconds.
+const DAY_MS: i64 = 1_796_169_600_000;
+
+/// Steps frames until `done` holds.
+fn step_until(
+    h: &mut Harness<'static, TrafficLensApp>,
+    what: &str,
+    done: impl Fn(&TrafficLensApp) -> bool,
+) {
+    let started = Instant::now();
+    while !done(h.state()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "gave up waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+        h.step();
+    }
+    h.step();
+}
+
+/// A scored bucket of all traffic at `minute`, with its band.
+fn bucket(minute: i64, requests: f64, over: bool) -> ScoredBucket {
+    let point = |v: f64| PointScore {
+        observed: v,
+        expected: 20.0,
+        scale: 2.0,
+        lower: 10.0,
+        upper: 30.0,
+        z: (v - 20.0) / 2.0,
+        warm_up: false,
+        surprise: 0.0,
+    };
+    ScoredBucket {
+        start_ms: DAY_MS + minute * MIN,
+        subject: "all".into(),
+        values: [requests, requests * 2048.0, 20.0, 0.0, 0.0],
+        score: if over { 40.0 } else { 1.0 },
+        over,
+        points: vec![
+            point(requests),
+            point(0.0),
+            point(20.0),
+            point(0.0),
+            point(0.0),
+        ],
+    }
+}
+
+fn alert(minute: i64, subject: &str, reason: &str) -> Alert {
+    Alert {
+        time: DAY_MS + minute * MIN,
+        kind: AlertKind::Raised,
+        subject: subject.into(),
+        score: 12.5,
+        threshold: 5.19,
+        reason: reason.into(),
+        samples: Vec::new(),
+    }
+}
+
+/// Feeds an increment of `minutes` buckets (and `alerts`) as the worker would send it.
+fn feed(
+    h: &mut Harness<'static, TrafficLensApp>,
+    minutes: std::ops::Range<i64>,
+    alerts: Vec<Alert>,
+) {
+    let generation = h.state().state.live.generation;
+    let before = h.state().state.live.counts;
+    let buckets: Vec<ScoredBucket> = minutes
+        .map(|m| bucket(m, if m == 120 { 400.0 } else { 20.0 }, m == 120))
+        .collect();
+    let counts = FeedCounts {
+        lines: before.lines + 20 * buckets.len() as u64,
+        buckets: before.buckets + buckets.len() as u64,
+        alerts: before.alerts + alerts.len() as u64,
+        ..before
+    };
+    h.state_mut().apply_worker_event(Event::Followed {
+        generation,
+        increment: Box::new(Increment {
+            buckets,
+            alerts,
+            notes: Vec::new(),
+            counts,
+            bucket_ms: MIN,
+        }),
+    });
+    h.step();
+    h.step();
+}
+
+#[test]
+fn follow_lists_alerts_pause_holds_the_view_and_an_alert_focuses_its_subject() {
+    let dir = tempdir();
+    let path = dir.path().join("access.log");
+    std::fs::write(&path, traffic(0..30, |_| None)).expect("write");
+    let app = TrafficLensApp::new(Persisted::default(), Source::File(path), || {});
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut TrafficLensApp| app.ui_frame(ui), app);
+    step_until(&mut h, "the log to be scored", |a| {
+        a.state.scores.is_some() && a.state.scoring.is_none()
+    });
+
+    // Follow: the worker starts following the file from its end and says so.
+    h.get_by_label("Follow").click();
+    step_until(&mut h, "the follow to start", |a| {
+        a.state.live.increments >= 1
+    });
+    assert!(h.state().state.live.following());
+    assert_eq!(h.state().state.persisted.bottom_tab, BottomTab::Alerts);
+
+    // Buckets and two alerts arrive: listed newest first.
+    let burst = alert(121, "all", "requests 400 against 20 expected");
+    let client = alert(125, "client 10.0.0.7", "a scanner: 90% 404");
+    feed(&mut h, 90..130, vec![burst.clone(), client.clone()]);
+    let newest = h.get_by_label(&alert_row(&client)).rect();
+    let older = h.get_by_label(&alert_row(&burst)).rect();
+    assert!(newest.top() < older.top(), "{newest:?} {older:?}");
+    h.get_by_label("Alerts (2)");
+    let live = h.state().live_view().expect("the live plot is drawn");
+    let end = (DAY_MS + 130 * MIN) as f64 / 1000.0;
+    assert!((live.1 - end).abs() < 1.0, "{live:?} against {end}");
+    assert!((live.1 - live.0 - 3.0 * 3600.0).abs() < 1.0, "{live:?}");
+
+    // Pause holds the view while ten more buckets arrive; a counter says so.
+    h.get_by_label("Pause").click();
+    h.step();
+    assert!(h.state().live_paused());
+    let held = h.state().live_view().expect("view");
+    feed(&mut h, 130..140, Vec::new());
+    assert_eq!(h.state().live_view(), Some(held));
+    h.get_by_label("paused: 10 buckets and 0 alerts arrived since");
+    // Resume jumps to the newest bucket.
+    h.get_by_label("Resume").click();
+    h.step();
+    h.step();
+    let resumed = h.state().live_view().expect("view");
+    let end = (DAY_MS + 140 * MIN) as f64 / 1000.0;
+    assert!((resumed.1 - end).abs() < 1.0, "{resumed:?} against {end}");
+
+    // A bucket alert holds the live plot centred on its time.
+    h.get_by_label(&alert_row(&burst)).click();
+    h.step();
+    h.step();
+    assert!(h.state().live_paused());
+    let centred = h.state().live_view().expect("view");
+    let at = burst.time as f64 / 1000.0;
+    assert!(
+        ((centred.0 + centred.1) / 2.0 - at).abs() < 1.0,
+        "{centred:?} against {at}"
+    );
+
+    // A client alert selects the client among the ranked clients.
+    h.get_by_label(&alert_row(&client)).click();
+    h.step();
+    h.step();
+    let app = h.state();
+    assert_eq!(app.state.persisted.bottom_tab, BottomTab::Clients);
+    let row = app.state.selected_client.expect("a client is selected");
+    let ds = app.state.dataset.as_ref().expect("dataset");
+    let table = ds.log.as_ref().expect("a log");
+    assert_eq!(
+        table.log.clients[table.client_of_row[row] as usize],
+        "10.0.0.7"
+    );
+
+    // Follow off: the live plot goes, the alerts stay listed.
+    h.get_by_label("Follow").click();
+    h.step();
+    assert!(!h.state().state.live.following());
+    assert_eq!(h.state().state.live.alerts.len(), 2);
+}
