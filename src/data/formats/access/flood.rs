@@ -163,7 +163,6 @@ impl FloodCohorts {
 mod tests {
     use std::sync::Arc;
 
-    use super::*;
     use crate::data::access::verdict::{Kind, Verdicts};
     use crate::data::{load_bytes, LoadOptions};
 

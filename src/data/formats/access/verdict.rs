@@ -84,6 +84,7 @@ fn feature_words(f: usize, v: f64) -> String {
         col::QUERIES => format!("{} distinct query strings", count(v)),
         col::ATTACKS => format!("{} with attack patterns", pct(v)),
         col::UNUSUAL_METHOD => format!("{} with methods other than GET/HEAD/POST", pct(v)),
+        col::MEDIAN_BYTES => format!("median response {}", bytes(v)),
         _ => format!("{v}"),
     }
 }
