@@ -220,6 +220,36 @@ impl Verdicts {
     }
 }
 
+impl Verdicts {
+    /// The client view's rows in the order an analyst reads them: the flagged ones first, in
+    /// [`triage_order`] (attacks first), then the rest by score, highest first. `columns` are the
+    /// view's features, row `r` is client `client_of_row[r]`, with `scores[r]` and `flags[r]`.
+    pub fn ranking(
+        &self,
+        columns: &[Vec<f64>],
+        client_of_row: &[u32],
+        scores: &[f64],
+        flags: &[bool],
+    ) -> Vec<usize> {
+        let rows = scores.len().min(flags.len());
+        let row = |r: usize| -> Vec<f64> {
+            columns
+                .iter()
+                .map(|c| c.get(r).copied().unwrap_or(0.0))
+                .collect()
+        };
+        let client = |r: usize| client_of_row.get(r).map_or(r, |&c| c as usize);
+        let mut flagged: Vec<(usize, Kind, f64)> = (0..rows)
+            .filter(|&r| flags[r])
+            .map(|r| (r, self.verdict(client(r), &row(r), 0).kind, scores[r]))
+            .collect();
+        triage_order(&mut flagged);
+        let mut rest: Vec<usize> = (0..rows).filter(|&r| !flags[r]).collect();
+        rest.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+        flagged.iter().map(|&(r, _, _)| r).chain(rest).collect()
+    }
+}
+
 /// What a verdict calls a client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
