@@ -4,9 +4,9 @@
 //! detector they are a dense group, not outliers (masking), so it flags a few of them. An
 //! analyst acts on the group. A client is a flooder when its peak of page requests in one
 //! minute reaches the log's flood level ([`super::verdict::Calibration::flood_page_peak`]) and it
-//! declares no bot and sends no attack payload; its flood is the span from the first to the last
-//! minute in which its page requests exceed what the log's browsers peak at. Flooders whose
-//! spans overlap (or touch) form one cohort.
+//! declares no bot and sends no attack payload; its flood minutes are those in which it reaches
+//! that level. Flooders that flood in the same minute belong to one cohort (and so, in turn, do
+//! those that share a minute with any member).
 
 use super::clients::col;
 use super::AccessLog;
@@ -46,76 +46,104 @@ fn flooder(columns: &[Vec<f64>], r: usize, flood_page_peak: f64) -> bool {
     get(col::PEAK_PAGES) >= flood_page_peak && get(col::BOT) < 0.5 && get(col::ATTACKS) == 0.0
 }
 
-/// The first and last minute (epoch minutes) in which `lines` have more than `busy` page
-/// requests (not static assets).
-fn flood_span(log: &AccessLog, lines: &[u32], busy: f64) -> Option<(i64, i64)> {
-    let (mut first, mut last) = (None, 0);
+/// The minutes (epoch minutes, ascending) in which `lines` have at least `level` page requests
+/// (not static assets).
+fn flood_minutes(log: &AccessLog, lines: &[u32], level: f64) -> Vec<i64> {
+    let mut out = Vec::new();
     let mut minute = i64::MIN;
     let mut pages = 0usize;
-    let close = |minute: i64, pages: usize, first: &mut Option<i64>, last: &mut i64| {
-        if pages as f64 > busy {
-            first.get_or_insert(minute);
-            *last = minute;
-        }
-    };
     for &i in lines {
         let i = i as usize;
         let m = log.time[i].div_euclid(60_000);
         if m != minute {
-            close(minute, pages, &mut first, &mut last);
+            if pages as f64 >= level {
+                out.push(minute);
+            }
             minute = m;
             pages = 0;
         }
         pages += usize::from(!log.asset[i]);
     }
-    close(minute, pages, &mut first, &mut last);
-    first.map(|f| (f, last))
+    if pages as f64 >= level {
+        out.push(minute);
+    }
+    out
+}
+
+/// The root of `x` in the union-find `parent`, compressing the path.
+fn root(parent: &mut [usize], mut x: usize) -> usize {
+    while parent[x] != x {
+        parent[x] = parent[parent[x]];
+        x = parent[x];
+    }
+    x
 }
 
 impl FloodCohorts {
     /// The cohorts of `log`, whose client view has feature `columns` (row `r` is client
-    /// `client_of_row[r]`); flooders reach `flood_page_peak` page requests in one minute, and a
-    /// minute is busy above `browser_page_peak` page requests.
+    /// `client_of_row[r]`): flooders (at least `flood_page_peak` page requests in one minute)
+    /// that flood in at least one same minute, directly or through other members.
     pub fn of(
         log: &AccessLog,
         columns: &[Vec<f64>],
         client_of_row: &[u32],
         flood_page_peak: f64,
-        browser_page_peak: f64,
     ) -> FloodCohorts {
-        let mut spans: Vec<(i64, i64, usize)> = client_of_row
+        let flooders: Vec<(usize, Vec<i64>)> = client_of_row
             .iter()
             .enumerate()
-            .filter(|&(r, _)| flooder(columns, r, flood_page_peak))
-            .filter_map(|(_, &c)| {
-                let c = c as usize;
-                (c < log.clients.len())
-                    .then(|| flood_span(log, log.by_client.of(c), browser_page_peak))
-                    .flatten()
-                    .map(|(a, b)| (a, b, c))
+            .filter(|&(r, &c)| {
+                flooder(columns, r, flood_page_peak) && (c as usize) < log.clients.len()
             })
+            .map(|(_, &c)| {
+                let c = c as usize;
+                (c, flood_minutes(log, log.by_client.of(c), flood_page_peak))
+            })
+            .filter(|(_, m)| !m.is_empty())
             .collect();
-        spans.sort_unstable();
-        let mut groups: Vec<(i64, i64, Vec<usize>)> = Vec::new();
-        for (a, b, c) in spans {
-            match groups.last_mut() {
-                Some((_, end, members)) if a <= *end + 1 => {
-                    *end = (*end).max(b);
-                    members.push(c);
-                }
-                _ => groups.push((a, b, vec![c])),
+        // Flooders of one minute belong together.
+        let mut by_minute: std::collections::HashMap<i64, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (k, (_, minutes)) in flooders.iter().enumerate() {
+            for &m in minutes {
+                by_minute.entry(m).or_default().push(k);
             }
         }
-        let mut cohort_of = vec![None; log.clients.len()];
-        let cohorts: Vec<Cohort> = groups
-            .into_iter()
-            .filter(|(_, _, m)| m.len() >= MIN_COHORT)
-            .enumerate()
-            .map(|(k, (a, b, mut clients))| {
+        let mut parent: Vec<usize> = (0..flooders.len()).collect();
+        let mut shared: Vec<(i64, usize)> = Vec::new();
+        for (&m, ks) in &by_minute {
+            if ks.len() < 2 {
+                continue;
+            }
+            for &k in &ks[1..] {
+                let (a, b) = (root(&mut parent, ks[0]), root(&mut parent, k));
+                parent[a.max(b)] = a.min(b);
+            }
+            shared.push((m, ks[0]));
+        }
+        let mut groups: std::collections::BTreeMap<usize, (Vec<usize>, i64, i64)> =
+            std::collections::BTreeMap::new();
+        for k in 0..flooders.len() {
+            let g = root(&mut parent, k);
+            groups
+                .entry(g)
+                .or_insert((Vec::new(), i64::MAX, i64::MIN))
+                .0
+                .push(flooders[k].0);
+        }
+        // A cohort's span: the minutes in which two or more of its members flood.
+        for (m, k) in shared {
+            let g = root(&mut parent, k);
+            if let Some(group) = groups.get_mut(&g) {
+                group.1 = group.1.min(m);
+                group.2 = group.2.max(m);
+            }
+        }
+        let mut found: Vec<Cohort> = groups
+            .into_values()
+            .filter(|(members, _, _)| members.len() >= MIN_COHORT)
+            .map(|(mut clients, a, b)| {
                 clients.sort_unstable();
-                for &c in &clients {
-                    cohort_of[c] = Some(k as u32);
-                }
                 Cohort {
                     clients,
                     start: a * 60_000,
@@ -123,7 +151,17 @@ impl FloodCohorts {
                 }
             })
             .collect();
-        FloodCohorts { cohorts, cohort_of }
+        found.sort_by_key(|c| (c.start, c.clients.first().copied()));
+        let mut cohort_of = vec![None; log.clients.len()];
+        for (k, cohort) in found.iter().enumerate() {
+            for &c in &cohort.clients {
+                cohort_of[c] = Some(k as u32);
+            }
+        }
+        FloodCohorts {
+            cohorts: found,
+            cohort_of,
+        }
     }
 
     /// The cohort of client `client`, if it flooded with others.

@@ -159,13 +159,7 @@ impl Verdicts {
         let calibration = Calibration::of(columns);
         let rows = columns.first().map_or(0, Vec::len).min(log.clients.len());
         let client_of_row: Vec<u32> = (0..rows as u32).collect();
-        let floods = FloodCohorts::of(
-            &log,
-            columns,
-            &client_of_row,
-            calibration.flood_page_peak,
-            calibration.browser_page_peak,
-        );
+        let floods = FloodCohorts::of(&log, columns, &client_of_row, calibration.flood_page_peak);
         Verdicts {
             log,
             own,
@@ -568,7 +562,6 @@ pub fn group_flags(ds: &crate::data::Dataset, flags: &mut [bool]) -> usize {
         &ds.columns,
         &table.client_of_row,
         cal.flood_page_peak,
-        cal.browser_page_peak,
     )
     .extend_flags(&table.client_of_row, flags)
 }
