@@ -123,13 +123,13 @@ impl FloodCohorts {
         }
         let mut groups: std::collections::BTreeMap<usize, (Vec<usize>, i64, i64)> =
             std::collections::BTreeMap::new();
-        for k in 0..flooders.len() {
+        for (k, (client, _)) in flooders.iter().enumerate() {
             let g = root(&mut parent, k);
             groups
                 .entry(g)
                 .or_insert((Vec::new(), i64::MAX, i64::MIN))
                 .0
-                .push(flooders[k].0);
+                .push(*client);
         }
         // A cohort's span: the minutes in which two or more of its members flood.
         for (m, k) in shared {
