@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use trafficlens::data::access::verdict::Verdicts;
+use trafficlens::data::access::verdict::{Kind, Verdicts};
 use trafficlens::data::load;
 use trafficlens::terminal::escape;
 
@@ -94,9 +94,9 @@ fn the_scanners_attack_lines_are_kept_with_their_numbers_and_nobody_elses() {
     );
 }
 
-/// The flagged clients of the generator's default log under `detect`'s defaults: address ->
-/// (rank by score, explanation).
-fn generated_flagged() -> (usize, HashMap<String, String>) {
+/// The flagged clients of the generator's default log under `detect`'s defaults, in the order
+/// the flagged file lists them: (count of clients, [(address, explanation)]).
+fn generated_flagged() -> (usize, Vec<(String, String)>) {
     let (path, _) = crate::access_logs::generated();
     let dir = tempdir();
     let out = bin(dir.path())
@@ -118,7 +118,7 @@ fn generated_flagged() -> (usize, HashMap<String, String>) {
         .iter()
         .position(|h| h == "explanation")
         .expect("explanation");
-    let rows: HashMap<String, String> = reader
+    let rows: Vec<(String, String)> = reader
         .records()
         .map(|r| {
             let r = r.expect("record");
@@ -135,60 +135,76 @@ fn generated_flagged() -> (usize, HashMap<String, String>) {
     (clients, rows)
 }
 
+/// What an analyst acts on, on the generator's default log (seed 0: 3,202 clients, of which 204
+/// attack: a scanner, a credential stuffer, 200 addresses of one DDoS, an exfiltration and an
+/// aggressive crawler) under `detect`'s defaults for the client view (Isolation Forest, the
+/// automatic threshold at risk 1e-2).
 #[test]
-fn on_the_generated_log_the_attacks_are_flagged_with_their_words_and_the_list_is_short() {
-    let (path, labels) = crate::access_logs::generated();
+fn on_the_generated_log_every_attack_is_flagged_with_its_words_and_listed_first() {
+    let (_, labels) = crate::access_logs::generated();
     let (clients, flagged) = generated_flagged();
-    assert!(
-        flagged.len() * 100 <= 3 * clients,
-        "{} of {clients} flagged",
-        flagged.len()
-    );
+    let words: HashMap<&str, &str> = flagged
+        .iter()
+        .map(|(c, w)| (c.as_str(), w.as_str()))
+        .collect();
     let expected = [
         ("scanner", "a scanner: "),
         ("credential_stuffing", "credential stuffing: "),
-        ("exfiltration", "data exfiltration: "),
+        ("exfiltration", "data exfiltration: downloaded "),
         ("crawler", "an aggressive crawler (declares MJ12bot): "),
-        ("ddos", "a flood: "),
+        (
+            "ddos",
+            "part of a flood: 200 addresses flooding in the same minutes ",
+        ),
     ];
-    // The words of every attacker, flagged or not.
-    let ds = load(path, &Default::default()).expect("load");
-    let table = ds.log.as_ref().expect("log");
-    let verdicts = Verdicts::new(Arc::clone(&table.log), &ds.columns);
-    let row_of: HashMap<&str, usize> = ds
-        .row_labels
-        .as_ref()
-        .expect("clients")
-        .values
-        .iter()
-        .enumerate()
-        .map(|(r, c)| (c.as_str(), r))
-        .collect();
-    for (kind, words) in expected {
+    let mut ddos_flagged = 0;
+    for (kind, start) in expected {
         let of_kind: Vec<&String> = labels
             .iter()
             .filter(|(_, k)| *k == kind)
             .map(|(c, _)| c)
             .collect();
-        for c in &of_kind {
-            if let Some(w) = flagged.get(*c) {
-                assert!(w.starts_with(words), "{kind}: {w}");
-            }
+        assert!(!of_kind.is_empty(), "{kind}");
+        let hit: Vec<&str> = of_kind
+            .iter()
+            .filter_map(|c| words.get(c.as_str()).copied())
+            .collect();
+        for w in &hit {
+            assert!(w.starts_with(start), "{kind}: {w}");
         }
-        if kind != "ddos" {
-            let r = row_of[of_kind[0].as_str()];
-            let w = verdicts.explain(table.client_of_row[r] as usize, &ds.row(r), 0);
-            assert!(w.starts_with(words), "{kind}: {w}");
-        }
-        // The exfiltration ranks 37th of 3,202 on this log, below the automatic threshold
-        // (a known miss); every other attack is flagged.
-        if kind != "exfiltration" {
+        if kind == "ddos" {
+            // The detector alone flags a few of the 200 (a dense group is no outlier); the
+            // cohort brings in the rest.
+            ddos_flagged = hit.len();
             assert!(
-                of_kind.iter().any(|c| flagged.contains_key(*c)),
-                "no {kind} flagged"
+                hit.len() * 10 >= of_kind.len() * 8,
+                "{} of {} DDoS addresses flagged",
+                hit.len(),
+                of_kind.len()
             );
+        } else {
+            assert_eq!(hit.len(), 1, "{kind} not flagged");
         }
     }
+    // Short: besides the flood's addresses, a few percent of the clients at most.
+    assert!(
+        (flagged.len() - ddos_flagged) * 100 <= 3 * clients,
+        "{} of {clients} flagged, {ddos_flagged} of them in the flood",
+        flagged.len()
+    );
+    // Attackers first: every labelled attacker is listed before every other client.
+    let last_attacker = flagged
+        .iter()
+        .rposition(|(c, _)| labels.contains_key(c))
+        .expect("attackers");
+    let first_other = flagged
+        .iter()
+        .position(|(c, _)| !labels.contains_key(c))
+        .unwrap_or(flagged.len());
+    assert!(
+        last_attacker < first_other,
+        "an attacker at {last_attacker}, another client at {first_other}"
+    );
     // Everyone else flagged (office gateways, the search-engine bots, monitors) is not called
     // an attacker.
     let attack_words = [
@@ -218,4 +234,44 @@ fn on_the_generated_log_the_attacks_are_flagged_with_their_words_and_the_list_is
         );
     }
     assert!(benign > 0, "the gateways and crawlers stand out too");
+}
+
+/// Every attacker of the generated log, flagged or not, is named with its attack's words by the
+/// verdict alone.
+#[test]
+fn on_the_generated_log_every_attacker_is_named_by_its_verdict() {
+    let (path, labels) = crate::access_logs::generated();
+    let ds = load(path, &Default::default()).expect("load");
+    let table = ds.log.as_ref().expect("log");
+    let verdicts = Verdicts::new(Arc::clone(&table.log), &ds.columns);
+    let expected: HashMap<&str, &str> = [
+        ("scanner", "a scanner: "),
+        ("credential_stuffing", "credential stuffing: "),
+        ("exfiltration", "data exfiltration: "),
+        ("crawler", "an aggressive crawler (declares MJ12bot): "),
+        ("ddos", "part of a flood: 200 addresses "),
+    ]
+    .into_iter()
+    .collect();
+    for (r, address) in ds
+        .row_labels
+        .as_ref()
+        .expect("clients")
+        .values
+        .iter()
+        .enumerate()
+    {
+        let v = verdicts.verdict(table.client_of_row[r] as usize, &ds.row(r), 0);
+        match labels.get(address) {
+            Some(kind) => {
+                assert!(
+                    v.words.starts_with(expected[kind.as_str()]),
+                    "{kind}: {}",
+                    v.words
+                );
+                assert_eq!(v.kind, Kind::Attack, "{kind}: {}", v.words);
+            }
+            None => assert_ne!(v.kind, Kind::Attack, "{address}: {}", v.words),
+        }
+    }
 }

@@ -4,7 +4,8 @@
 /// The flagged rows of a detection, ready for [`crate::export::write_flagged_to`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct FlaggedRows {
-    /// The flagged rows (indices into the dataset's rows), in row order.
+    /// The flagged rows (indices into the dataset's rows), in row order (an access log's client
+    /// view: attacks first, see [`crate::data::access::verdict::triage_order`]).
     pub rows: Vec<usize>,
     /// The anomaly score of each.
     pub scores: Vec<f64>,

@@ -13,6 +13,7 @@ pub use error::AnalysisError;
 pub use flagged::FlaggedRows;
 
 use crate::control::Control;
+use crate::data::access::verdict::{triage_order, verdict_rows, Kind};
 use crate::data::explain_rows as explain_in_words;
 use crate::data::Dataset;
 use crate::detect::run::{FitInput, FitReuse, FittedDetector};
@@ -182,7 +183,9 @@ impl Session {
         } else {
             ScoreWork::Fitted
         };
-        let detection = Arc::new(fitted.detection);
+        let mut detection = fitted.detection;
+        crate::data::group_flags(&self.dataset, &mut detection.flags);
+        let detection = Arc::new(detection);
         self.fit = Some(CurrentFit {
             detection: Arc::clone(&detection),
             detector: fitted.detector,
@@ -192,13 +195,16 @@ impl Session {
     }
 
     /// Flags the rows of the current fit again under `config`'s threshold rule (its mode,
-    /// contamination and risk; no refit).
+    /// contamination and risk; no refit). Here and after a fit, the rows that belong with a
+    /// flagged one are flagged too ([`crate::data::group_flags`]).
     pub fn rethreshold(
         &mut self,
         config: &DetectorConfig,
     ) -> Result<Arc<Detection>, AnalysisError> {
         let fit = self.fit.as_mut().ok_or(AnalysisError::NotScored)?;
-        Arc::make_mut(&mut fit.detection).rethreshold(config)?;
+        let detection = Arc::make_mut(&mut fit.detection);
+        detection.rethreshold(config)?;
+        crate::data::group_flags(&self.dataset, &mut detection.flags);
         Ok(Arc::clone(&fit.detection))
     }
 
@@ -266,7 +272,9 @@ impl Session {
     }
 
     /// The flagged rows of the current fit with their scores, top features and (seasonal
-    /// baseline; access logs, client view) verdicts in words: what a flagged export writes.
+    /// baseline; access logs, client view) verdicts in words: what a flagged export writes. In
+    /// row order, except in an access log's client view: attacks first, then clients the
+    /// verdict does not name, then benign ones, by score within each ([`triage_order`]).
     pub fn flagged(&self) -> Result<FlaggedRows, AnalysisError> {
         let fit = self.fit.as_ref().ok_or(AnalysisError::NotScored)?;
         let rows = fit.detection.flagged_rows();
@@ -275,13 +283,39 @@ impl Session {
             None => self.explain(&rows)?,
         };
         let names = self.feature_names();
+        let scores = &fit.detection.scores;
+        let (rows, top, words) = match verdict_rows(&self.dataset, &rows, &top, names) {
+            // A client view: attacks first.
+            Some(verdicts) => {
+                let mut order: Vec<(usize, Kind, f64)> = verdicts
+                    .iter()
+                    .enumerate()
+                    .map(|(k, v)| (k, v.kind, scores[rows[k]]))
+                    .collect();
+                triage_order(&mut order);
+                (
+                    order.iter().map(|&(k, _, _)| rows[k]).collect(),
+                    order.iter().map(|&(k, _, _)| top[k]).collect(),
+                    Some(
+                        order
+                            .iter()
+                            .map(|&(k, _, _)| verdicts[k].words.clone())
+                            .collect(),
+                    ),
+                )
+            }
+            None => {
+                let words = self.words(&rows, &top);
+                (rows, top, words)
+            }
+        };
         Ok(FlaggedRows {
-            scores: rows.iter().map(|&r| fit.detection.scores[r]).collect(),
+            scores: rows.iter().map(|&r| scores[r]).collect(),
             top_features: top
                 .iter()
-                .map(|&f| names.get(f).cloned().unwrap_or_default())
+                .map(|&f: &usize| names.get(f).cloned().unwrap_or_default())
                 .collect(),
-            words: self.words(&rows, &top),
+            words,
             rows,
         })
     }

@@ -1,5 +1,5 @@
-//! The client view of an access log: every client ranked by anomaly score, with the reason in
-//! words; picking one shows its requests over time in the plots and the lines in which attack
+//! The client view of an access log: every client ranked (the flagged ones first, attacks
+//! first among them, then by anomaly score), with the reason in words; picking one shows its requests over time in the plots and the lines in which attack
 //! patterns were found (escaped, as attacker text). The flagged clients' log lines can be
 //! exported.
 
@@ -36,7 +36,8 @@ const ATTACK_LINES_SHOWN: usize = 200;
 pub struct ClientsPanel {
     /// Only clients whose address contains this text are listed.
     filter: String,
-    /// Rows ranked by score, highest first, with the detection generation they were made for.
+    /// Rows in the order an analyst reads them ([`Verdicts::ranking`]: flagged first, attacks
+    /// first among them, then by score), with the detection generation they were made for.
     rank: Option<(u64, Arc<Vec<usize>>)>,
     /// Reasons in words calibrated to the log, with the table generation they are of.
     verdicts: Option<(u64, Arc<Verdicts>)>,
@@ -52,23 +53,28 @@ impl ClientsPanel {
         let Some(labels) = ds.row_labels.as_ref() else {
             return;
         };
-        // Ranking and the typical client are made once per detection and per table.
-        if self.rank.as_ref().is_none_or(|(g, _)| *g != sc.generation) {
-            let scores = &sc.detection.scores;
-            let mut order: Vec<usize> = (0..scores.len()).collect();
-            order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
-            self.rank = Some((sc.generation, Arc::new(order)));
-        }
-        if self
+        // The typical client and the ranking are made once per table and per detection.
+        let Some(table) = ds.log.as_ref() else {
+            return;
+        };
+        let new_table = self
             .verdicts
             .as_ref()
-            .is_none_or(|(g, _)| *g != state.data_generation)
-        {
-            let Some(table) = ds.log.as_ref() else {
-                return;
-            };
+            .is_none_or(|(g, _)| *g != state.data_generation);
+        if new_table {
             let verdicts = Verdicts::new(Arc::clone(&table.log), &ds.columns);
             self.verdicts = Some((state.data_generation, Arc::new(verdicts)));
+        }
+        if new_table || self.rank.as_ref().is_none_or(|(g, _)| *g != sc.generation) {
+            if let Some((_, verdicts)) = &self.verdicts {
+                let order = verdicts.ranking(
+                    &ds.columns,
+                    &table.client_of_row,
+                    &sc.detection.scores,
+                    &sc.detection.flags,
+                );
+                self.rank = Some((sc.generation, Arc::new(order)));
+            }
         }
         let (Some((_, order)), Some((_, verdicts))) = (self.rank.clone(), self.verdicts.clone())
         else {
@@ -86,9 +92,10 @@ impl ClientsPanel {
             }
         }
         let flagged = sc.detection.flags.iter().filter(|f| **f).count();
-        ui.horizontal(|ui| {
+        // Wrapped: a row wider than the panel would widen everything below it past the edge.
+        ui.horizontal_wrapped(|ui| {
             ui.label(format!(
-                "{} clients, {flagged} flagged; highest score first",
+                "{} clients, {flagged} flagged (listed first, attacks first), then by score",
                 count(ds.n_rows() as f64)
             ));
             let field = ui.add(
@@ -119,7 +126,21 @@ impl ClientsPanel {
         if let Some(note) = &state.export_note {
             ui.label(note);
         }
-        if let Some(r) = state.selected_client {
+        let why_of = |r: usize| {
+            let top = sc
+                .top_features
+                .get(r)
+                .and_then(|&t| sc.features.get(t))
+                .and_then(|n| ds.feature_names.iter().position(|f| f == n))
+                .unwrap_or(col::REQUESTS);
+            verdicts.explain(client_of(r), &ds.row(r), top)
+        };
+        if let Some(r) = state.selected_client.filter(|&r| r < labels.values.len()) {
+            // The selected client's whole reason, wrapped: the table's column may be too narrow.
+            ui.add(
+                egui::Label::new(format!("Why {}: {}", escape(&labels.values[r]), why_of(r)))
+                    .wrap(),
+            );
             attack_lines_ui(ui, &verdicts, client_of(r), &labels.values[r]);
         }
         let filter = self.filter.trim().to_string();
@@ -132,13 +153,16 @@ impl ClientsPanel {
         let mut clicked = None;
         TableBuilder::new(ui)
             .striped(true)
+            .resizable(true)
             .sense(egui::Sense::click())
             .column(Column::auto().at_least(36.0))
             .column(Column::auto().at_least(170.0))
             .column(Column::auto().at_least(44.0))
             .column(Column::auto().at_least(44.0))
             .columns(Column::auto().at_least(56.0), SHOWN.len())
-            .column(Column::remainder().at_least(200.0).clip(true))
+            // The reason takes the width left, never more (so it ends in an ellipsis at the
+            // panel's edge instead of running past it); the other columns can be resized.
+            .column(Column::remainder().at_least(60.0).clip(true))
             .header(20.0, |mut header| {
                 for name in ["rank", "client", "score", "flagged"] {
                     header.col(|ui| {
@@ -195,12 +219,9 @@ impl ClientsPanel {
                         });
                     }
                     row.col(|ui| {
-                        let top = sc
-                            .features
-                            .get(sc.top_features[r])
-                            .and_then(|n| ds.feature_names.iter().position(|f| f == n))
-                            .unwrap_or(col::REQUESTS);
-                        let why = verdicts.explain(client_of(r), &ds.row(r), top);
+                        // Cut to the column's width with an ellipsis; the hover and the line
+                        // above the table show it whole.
+                        let why = why_of(r);
                         ui.add(egui::Label::new(why.as_str()).truncate())
                             .on_hover_text(why);
                     });

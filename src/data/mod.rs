@@ -253,6 +253,14 @@ pub fn explain_rows(
     }
 }
 
+/// Flags, beyond the detector's `flags` (one per row of `ds`), the rows that belong with a
+/// flagged one: in an access log's client view, every member of a flood cohort one of whose
+/// members is flagged ([`access::flood`]). Returns how many flags were added (0 for any other
+/// table).
+pub fn group_flags(ds: &Dataset, flags: &mut [bool]) -> usize {
+    access::verdict::group_flags(ds, flags)
+}
+
 /// Makes a dataset of a table read from a CSV or Parquet file: its columns classified, the
 /// table pivoted when it is long, missing values handled.
 fn shape_table(

@@ -10,7 +10,7 @@ use super::{dataset_of, AccessLog, LogTable, LogView, Method};
 use crate::data::{Dataset, LoadError, RowLabels};
 
 /// The client features, in column order.
-pub const FEATURES: [&str; 22] = [
+pub const FEATURES: [&str; 23] = [
     "requests",
     "requests per active minute",
     "peak requests per minute",
@@ -33,6 +33,7 @@ pub const FEATURES: [&str; 22] = [
     "distinct queries",
     "attack pattern share",
     "unusual method share",
+    "median response bytes",
 ];
 
 /// Column positions of [`FEATURES`].
@@ -82,6 +83,10 @@ pub mod col {
     pub const ATTACKS: usize = 20;
     /// Share of requests with a method other than GET, HEAD and POST.
     pub const UNUSUAL_METHOD: usize = 21;
+    /// Median bytes of a response: what the client typically downloads, unmoved by a few large
+    /// assets (the mean per request is) and by how many requests it made (a largest response
+    /// grows with them).
+    pub const MEDIAN_BYTES: usize = 22;
 }
 
 /// Pseudo-requests at the log-wide rate added to the 404, 401/403, POST and login shares, so
@@ -119,6 +124,8 @@ pub struct ClientFacts {
     pub login: usize,
     /// Bytes sent.
     pub bytes: u64,
+    /// Median bytes of a response (0 for no requests).
+    pub median_bytes: f64,
     /// Distinct user agents.
     pub agents: usize,
     /// Median gap between consecutive requests, seconds (`None` for one request).
@@ -192,6 +199,7 @@ pub fn client_facts(log: &AccessLog, lines: &[u32], own: Option<&[u64]>) -> Clie
     let mut queries = Vec::new();
     let mut agents = Vec::with_capacity(n.min(64));
     let mut gaps = Vec::with_capacity(n.saturating_sub(1));
+    let mut sizes = Vec::with_capacity(n);
     let mut prev_time: Option<i64> = None;
     let robots = robots_txt();
     for &i in lines {
@@ -230,6 +238,7 @@ pub fn client_facts(log: &AccessLog, lines: &[u32], own: Option<&[u64]>) -> Clie
         f.unusual_methods += usize::from(matches!(method, Method::Write | Method::Other));
         f.login += usize::from(log.login[i]);
         f.bytes += log.bytes[i];
+        sizes.push(log.bytes[i] as f64);
         let referer = log.referer[i];
         f.with_referer += usize::from(referer != 0);
         if asset {
@@ -261,6 +270,9 @@ pub fn client_facts(log: &AccessLog, lines: &[u32], own: Option<&[u64]>) -> Clie
     f.distinct_paths = paths.len();
     f.distinct_queries = queries.len();
     f.agents = agents.len();
+    if !sizes.is_empty() {
+        f.median_bytes = crate::numeric::percentiles(&sizes, &[50.0])[0];
+    }
     f.median_gap = (!gaps.is_empty()).then(|| crate::numeric::percentiles(&gaps, &[50.0])[0]);
     f
 }
@@ -336,6 +348,7 @@ fn feature_row(f: &ClientFacts, overall: &[f64; 4]) -> [f64; FEATURES.len()] {
         f.distinct_queries as f64,
         raw(f.attack_hits),
         raw(f.unusual_methods),
+        f.median_bytes,
     ]
 }
 

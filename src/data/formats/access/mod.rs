@@ -8,6 +8,7 @@ pub mod cidr;
 pub mod clients;
 pub mod declared_bot;
 mod detect_format;
+pub mod flood;
 pub mod format;
 pub mod line;
 pub mod read;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::attack_patterns;
 use super::clients::{client_facts, col, own_sites, ClientFacts};
 use super::declared_bot::{self, BotKind};
+use super::flood::{Cohort, FloodCohorts};
 use super::{AccessLog, AttackLine};
 
 /// A count with thousands separators: 12345 -> `12,345`.
@@ -83,6 +84,7 @@ fn feature_words(f: usize, v: f64) -> String {
         col::QUERIES => format!("{} distinct query strings", count(v)),
         col::ATTACKS => format!("{} with attack patterns", pct(v)),
         col::UNUSUAL_METHOD => format!("{} with methods other than GET/HEAD/POST", pct(v)),
+        col::MEDIAN_BYTES => format!("median response {}", bytes(v)),
         _ => format!("{v}"),
     }
 }
@@ -146,16 +148,23 @@ pub struct Verdicts {
     own: Option<Vec<u64>>,
     /// What is ordinary in this log.
     pub calibration: Calibration,
+    /// Clients that flooded the site in the same minutes.
+    pub floods: FloodCohorts,
 }
 
 impl Verdicts {
     /// For `log` and its client view's feature `columns`.
     pub fn new(log: Arc<AccessLog>, columns: &[Vec<f64>]) -> Verdicts {
         let own = own_sites(&log);
+        let calibration = Calibration::of(columns);
+        let rows = columns.first().map_or(0, Vec::len).min(log.clients.len());
+        let client_of_row: Vec<u32> = (0..rows as u32).collect();
+        let floods = FloodCohorts::of(&log, columns, &client_of_row, calibration.flood_page_peak);
         Verdicts {
             log,
             own,
-            calibration: Calibration::of(columns),
+            calibration,
+            floods,
         }
     }
 
@@ -189,8 +198,79 @@ impl Verdicts {
     /// Explains client `client`: `row` holds its features in [`super::clients::FEATURES`]
     /// order, `top` the feature that sets it apart most (from the detector's explainer).
     pub fn explain(&self, client: usize, row: &[f64], top: usize) -> String {
-        explain_facts(&self.facts(client), &self.calibration, row, top)
+        self.verdict(client, row, top).words
     }
+
+    /// What client `client` is ([`Kind`]) and why, in words; `row` and `top` as for
+    /// [`Verdicts::explain`].
+    pub fn verdict(&self, client: usize, row: &[f64], top: usize) -> Verdict {
+        verdict_of(
+            &self.facts(client),
+            &self.calibration,
+            row,
+            top,
+            self.floods.of_client(client),
+        )
+    }
+}
+
+impl Verdicts {
+    /// The client view's rows in the order an analyst reads them: the flagged ones first, in
+    /// [`triage_order`] (attacks first), then the rest by score, highest first. `columns` are the
+    /// view's features, row `r` is client `client_of_row[r]`, with `scores[r]` and `flags[r]`.
+    pub fn ranking(
+        &self,
+        columns: &[Vec<f64>],
+        client_of_row: &[u32],
+        scores: &[f64],
+        flags: &[bool],
+    ) -> Vec<usize> {
+        let rows = scores.len().min(flags.len());
+        let row = |r: usize| -> Vec<f64> {
+            columns
+                .iter()
+                .map(|c| c.get(r).copied().unwrap_or(0.0))
+                .collect()
+        };
+        let client = |r: usize| client_of_row.get(r).map_or(r, |&c| c as usize);
+        let mut flagged: Vec<(usize, Kind, f64)> = (0..rows)
+            .filter(|&r| flags[r])
+            .map(|r| (r, self.verdict(client(r), &row(r), 0).kind, scores[r]))
+            .collect();
+        triage_order(&mut flagged);
+        let mut rest: Vec<usize> = (0..rows).filter(|&r| !flags[r]).collect();
+        rest.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+        flagged.iter().map(|&(r, _, _)| r).chain(rest).collect()
+    }
+}
+
+/// What a verdict calls a client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    /// An attack: a scanner, an attack attempt, credential stuffing, data exfiltration, an
+    /// aggressive crawler or a flood.
+    Attack,
+    /// Nothing named: the reason is the feature that sets it apart.
+    Unnamed,
+    /// A known kind of harmless traffic: a shared gateway, a browser session, a declared
+    /// search-engine crawler, monitor or feed reader, a polite crawler.
+    Benign,
+}
+
+/// A client's verdict: what it is, and why in words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// What it is.
+    pub kind: Kind,
+    /// Why, in words.
+    pub words: String,
+}
+
+/// The order in which an analyst reads flagged clients: `rows` (client rows, each with its
+/// verdict kind and score) sorted attacks first, then unnamed, then benign, by score (highest
+/// first) within each, ties by row.
+pub fn triage_order(rows: &mut [(usize, Kind, f64)]) {
+    rows.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.total_cmp(&a.2)).then(a.0.cmp(&b.0)));
 }
 
 /// `share` of `n` as a raw percentage.
@@ -200,6 +280,24 @@ fn share(k: usize, n: usize) -> String {
 
 /// The reason in words for a client whose raw counts are `f` and features `row`.
 pub fn explain_facts(f: &ClientFacts, cal: &Calibration, row: &[f64], top: usize) -> String {
+    verdict_of(f, cal, row, top, None).words
+}
+
+/// When `kind`, say `words`.
+fn said(kind: Kind, words: String) -> Verdict {
+    Verdict { kind, words }
+}
+
+/// The verdict on a client whose raw counts are `f` and features `row`; `cohort`: the clients
+/// it flooded with, if any.
+pub fn verdict_of(
+    f: &ClientFacts,
+    cal: &Calibration,
+    row: &[f64],
+    top: usize,
+    cohort: Option<&Cohort>,
+) -> Verdict {
+    use Kind::{Attack, Benign, Unnamed};
     let v = |c: usize| row.get(c).copied().unwrap_or(0.0);
     let t = |c: usize| cal.typical.get(c).copied().unwrap_or(0.0);
     let n = f.requests;
@@ -222,7 +320,7 @@ pub fn explain_facts(f: &ClientFacts, cal: &Calibration, row: &[f64], top: usize
             || nf >= 0.5
             || f.attack_hits >= 10
             || f.attack_classes & attack_patterns::SCANNER_AGENT != 0;
-        return if scanning {
+        let words = if scanning {
             format!(
                 "a scanner: {} requests, {} 404, {payloads} in {} of them",
                 count(n as f64),
@@ -236,20 +334,27 @@ pub fn explain_facts(f: &ClientFacts, cal: &Calibration, row: &[f64], top: usize
                 count(n as f64)
             )
         };
+        return said(Attack, words);
     }
     if f.distinct_paths >= 50 && nf >= 0.5 {
-        return format!(
-            "a scanner: {} requests to {} distinct paths, {} 404",
-            count(n as f64),
-            count(f.distinct_paths as f64),
-            share(f.not_found, n)
+        return said(
+            Attack,
+            format!(
+                "a scanner: {} requests to {} distinct paths, {} 404",
+                count(n as f64),
+                count(f.distinct_paths as f64),
+                share(f.not_found, n)
+            ),
         );
     }
     if f.login >= 30 && login >= 0.5 && (post >= 0.5 || refused >= 0.3) {
-        return format!(
-            "credential stuffing: {} requests to login paths, {} refused (401/403)",
-            count(f.login as f64),
-            share(f.refused, n)
+        return said(
+            Attack,
+            format!(
+                "credential stuffing: {} requests to login paths, {} refused (401/403)",
+                count(f.login as f64),
+                share(f.refused, n)
+            ),
         );
     }
     let gap = f.median_gap.unwrap_or(0.0);
@@ -265,23 +370,31 @@ pub fn explain_facts(f: &ClientFacts, cal: &Calibration, row: &[f64], top: usize
     if 2 * f.bot_requests >= n {
         if let Some((name, kind)) = declared_bot::bot(f.bot) {
             return match kind {
-                BotKind::Monitor => format!(
-                    "a monitor (declares {name}): {} requests, {}",
-                    count(n as f64),
-                    feature_words(col::GAP, gap)
+                BotKind::Monitor => said(
+                    Benign,
+                    format!(
+                        "a monitor (declares {name}): {} requests, {}",
+                        count(n as f64),
+                        feature_words(col::GAP, gap)
+                    ),
                 ),
-                BotKind::SearchEngine => {
-                    crawl(&format!("a search-engine crawler (declares {name})"))
-                }
-                BotKind::Crawler if fast && f.distinct_paths >= 200 => {
-                    crawl(&format!("an aggressive crawler (declares {name})"))
-                }
-                BotKind::Crawler => crawl(&format!("a crawler (declares {name})")),
-                BotKind::FeedReader => format!(
-                    "a feed reader (declares {name}): {} requests to {} distinct paths, {}",
-                    count(n as f64),
-                    count(f.distinct_paths as f64),
-                    feature_words(col::GAP, gap)
+                BotKind::SearchEngine => said(
+                    Benign,
+                    crawl(&format!("a search-engine crawler (declares {name})")),
+                ),
+                BotKind::Crawler if fast && f.distinct_paths >= 200 => said(
+                    Attack,
+                    crawl(&format!("an aggressive crawler (declares {name})")),
+                ),
+                BotKind::Crawler => said(Benign, crawl(&format!("a crawler (declares {name})"))),
+                BotKind::FeedReader => said(
+                    Benign,
+                    format!(
+                        "a feed reader (declares {name}): {} requests to {} distinct paths, {}",
+                        count(n as f64),
+                        count(f.distinct_paths as f64),
+                        feature_words(col::GAP, gap)
+                    ),
                 ),
             };
         }
@@ -291,28 +404,36 @@ pub fn explain_facts(f: &ClientFacts, cal: &Calibration, row: &[f64], top: usize
     if sent >= 20.0 * t(col::BYTES).max(1.0)
         && sent / n.max(1) as f64 >= 20.0 * typical_each.max(1.0)
     {
-        return format!(
-            "data exfiltration: {} sent in {} requests ({} each; typical client: {})",
-            bytes(sent),
-            count(n as f64),
-            bytes(sent / n.max(1) as f64),
-            bytes(t(col::BYTES))
+        return said(
+            Attack,
+            format!(
+                "data exfiltration: downloaded {} in {} requests, {}x the typical client ({}); {} \
+                 per request",
+                bytes(sent),
+                count(n as f64),
+                count(sent / t(col::BYTES).max(1.0)),
+                bytes(t(col::BYTES)),
+                bytes(sent / n.max(1) as f64)
+            ),
         );
     }
     if f.robots > 0 && f.assets == 0 {
-        return crawl("a crawler (reads robots.txt, declares no bot)");
+        return said(
+            Benign,
+            crawl("a crawler (reads robots.txt, declares no bot)"),
+        );
     }
     let assets = f.assets as f64 / n.max(1) as f64;
     if f.distinct_paths >= 200 && v(col::PATHS) >= 20.0 * t(col::PATHS).max(1.0) && assets < 0.1 {
-        return crawl(if fast {
-            "an aggressive crawler (no bot declared)"
+        return if fast {
+            said(Attack, crawl("an aggressive crawler (no bot declared)"))
         } else {
-            "a crawler (no bot declared)"
-        });
+            said(Benign, crawl("a crawler (no bot declared)"))
+        };
     }
     if f.peak_page_minute as f64 >= cal.flood_page_peak {
-        return format!(
-            "a flood: peak {} page requests in one minute{} (browsers here peak at {})",
+        let peak = format!(
+            "peak {} page requests in one minute{} (browsers here peak at {})",
             count(f.peak_page_minute as f64),
             if f.assets == 0 {
                 ", no static assets".to_string()
@@ -321,33 +442,67 @@ pub fn explain_facts(f: &ClientFacts, cal: &Calibration, row: &[f64], top: usize
             },
             count(cal.browser_page_peak)
         );
+        return said(
+            Attack,
+            match cohort {
+                Some(c) => format!(
+                    "part of a flood: {} addresses flooding in the same minutes ({}); this one {peak}",
+                    count(c.clients.len() as f64),
+                    span_words(c.start, c.end)
+                ),
+                None => format!("a flood: {peak}"),
+            },
+        );
     }
     if f.agents >= 2
         && v(col::REQUESTS) >= 20.0 * t(col::REQUESTS).max(1.0)
         && nf < 0.2
         && refused < 0.2
     {
-        return format!(
-            "a shared gateway (an office or carrier network): {} requests from {} user agents; {}",
-            count(n as f64),
-            count(f.agents as f64),
-            standout()
+        return said(
+            Benign,
+            format!(
+                "a shared gateway (an office or carrier network): {} requests from {} user \
+                 agents; {}",
+                count(n as f64),
+                count(f.agents as f64),
+                standout()
+            ),
         );
     }
     if f.page_views >= 1 && f.assets >= 1 {
-        return format!(
-            "a browser session: {} page views with {} static assets{}; {}",
-            count(f.page_views as f64),
-            count(f.assets as f64),
-            if f.sessions > 1 {
-                format!(" over {} sessions", count(f.sessions as f64))
-            } else {
-                String::new()
-            },
-            standout()
+        return said(
+            Benign,
+            format!(
+                "a browser session: {} page views with {} static assets{}; {}",
+                count(f.page_views as f64),
+                count(f.assets as f64),
+                if f.sessions > 1 {
+                    format!(" over {} sessions", count(f.sessions as f64))
+                } else {
+                    String::new()
+                },
+                standout()
+            ),
         );
     }
-    standout()
+    said(Unnamed, standout())
+}
+
+/// `2024-02-02 20:30–20:41 UTC` (the end's date too when it is another day).
+fn span_words(start: i64, end: i64) -> String {
+    let at = |ms: i64| chrono::DateTime::from_timestamp_millis(ms);
+    match (at(start), at(end)) {
+        (Some(a), Some(b)) if a.date_naive() == b.date_naive() => {
+            format!("{}–{} UTC", a.format("%Y-%m-%d %H:%M"), b.format("%H:%M"))
+        }
+        (Some(a), Some(b)) => format!(
+            "{}–{} UTC",
+            a.format("%Y-%m-%d %H:%M"),
+            b.format("%Y-%m-%d %H:%M")
+        ),
+        _ => String::from("at an unreadable time"),
+    }
 }
 
 /// How far a value is from the typical one: for shares, tenths of the whole; for counts,
@@ -387,6 +542,30 @@ pub fn typical(columns: &[Vec<f64>]) -> Vec<f64> {
         .collect()
 }
 
+/// Flags every member of a flood cohort of the client view `ds` one of whose members is
+/// flagged in `flags` (one per row); any other table is left alone. Returns how many flags were
+/// added.
+pub fn group_flags(ds: &crate::data::Dataset, flags: &mut [bool]) -> usize {
+    let Some(table) = ds.log.as_ref() else {
+        return 0;
+    };
+    if table.view != super::LogView::Clients
+        || ds.columns.len() != super::clients::FEATURES.len()
+        || flags.len() != table.client_of_row.len()
+        || !flags.iter().any(|&f| f)
+    {
+        return 0;
+    }
+    let cal = Calibration::of(&ds.columns);
+    FloodCohorts::of(
+        &table.log,
+        &ds.columns,
+        &table.client_of_row,
+        cal.flood_page_peak,
+    )
+    .extend_flags(&table.client_of_row, flags)
+}
+
 /// Explanations in words for some rows of a client view (`None` for any other table): `top`
 /// gives, per row, the index into `features` of the feature that sets the row apart most.
 pub fn explain_rows(
@@ -395,6 +574,17 @@ pub fn explain_rows(
     top: &[usize],
     features: &[String],
 ) -> Option<Vec<String>> {
+    verdict_rows(ds, rows, top, features).map(|v| v.into_iter().map(|v| v.words).collect())
+}
+
+/// The verdicts on some rows of a client view (`None` for any other table); `top` as for
+/// [`explain_rows`].
+pub fn verdict_rows(
+    ds: &crate::data::Dataset,
+    rows: &[usize],
+    top: &[usize],
+    features: &[String],
+) -> Option<Vec<Verdict>> {
     let table = ds.log.as_ref()?;
     if table.view != super::LogView::Clients || ds.columns.len() != super::clients::FEATURES.len() {
         return None;
@@ -410,7 +600,7 @@ pub fn explain_rows(
                     .position(|f| *f == name)
                     .unwrap_or(col::REQUESTS);
                 let client = table.client_of_row.get(r).map_or(r, |&c| c as usize);
-                verdicts.explain(client, &ds.row(r), col)
+                verdicts.verdict(client, &ds.row(r), col)
             })
             .collect(),
     )
@@ -493,6 +683,37 @@ mod tests {
             words(&flood, col::PEAK_PAGES),
             "a flood: peak 94 page requests in one minute, no static assets (browsers here peak at 6)"
         );
+    }
+
+    #[test]
+    fn an_exfiltration_is_named_with_its_volume_against_the_typical_client() {
+        let exfil = ClientFacts {
+            requests: 343,
+            bytes: 2_100_000_000,
+            distinct_paths: 343,
+            ..ClientFacts::default()
+        };
+        let v = verdict_of(&exfil, &cal(), &row(&exfil), col::BYTES, None);
+        assert_eq!(v.kind, Kind::Attack);
+        assert_eq!(
+            v.words,
+            "data exfiltration: downloaded 2.1 GB in 343 requests, 10,500x the typical client \
+             (200.0 kB); 6.1 MB per request"
+        );
+    }
+
+    #[test]
+    fn analysts_read_attacks_first_then_the_unnamed_then_the_benign() {
+        let mut rows = vec![
+            (0, Kind::Benign, 0.9),
+            (1, Kind::Attack, 0.5),
+            (2, Kind::Unnamed, 0.8),
+            (3, Kind::Attack, 0.7),
+            (4, Kind::Attack, 0.7),
+        ];
+        triage_order(&mut rows);
+        let order: Vec<usize> = rows.iter().map(|r| r.0).collect();
+        assert_eq!(order, [3, 4, 1, 2, 0]);
     }
 
     #[test]
