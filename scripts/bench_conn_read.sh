@@ -112,7 +112,7 @@ for _ in $(seq "$runs"); do
     awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }' >>"$dir/tl.times"
     awk -v a="$t1" -v b="$t2" 'BEGIN { print b - a }' >>"$dir/pd.times"
 done
-grep -h 'connections between' "$dir/tl.out" "$dir/tl.err" | head -1 || true
+grep -h -E '^(File|Rows) ' "$dir/tl.out" || true
 cat "$dir/pd.err"
 tl=$(median <"$dir/tl.times")
 pd=$(median <"$dir/pd.times")

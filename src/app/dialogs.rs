@@ -46,7 +46,16 @@ impl DialogRequest {
                 (
                     "Tables, logs and captures",
                     &[
-                        "csv", "tsv", "txt", "parquet", "log", "json", "gz", "pcap", "pcapng",
+                        "csv",
+                        "tsv",
+                        "txt",
+                        "parquet",
+                        "log",
+                        "json",
+                        "gz",
+                        "pcap",
+                        "pcapng",
+                        "binetflow",
                         "cap",
                     ],
                 ),
