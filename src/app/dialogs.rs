@@ -46,17 +46,8 @@ impl DialogRequest {
                 (
                     "Tables, logs and captures",
                     &[
-                        "csv",
-                        "tsv",
-                        "txt",
-                        "parquet",
-                        "log",
-                        "json",
-                        "gz",
-                        "pcap",
-                        "pcapng",
+                        "csv", "tsv", "txt", "parquet", "log", "json", "gz", "pcap", "pcapng",
                         "cap",
-                        "binetflow",
                     ],
                 ),
                 ("All files", &["*"]),
