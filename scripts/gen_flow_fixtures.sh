@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Writes the flow-record fixtures of tests/data/flows/ from the packet captures of
-# tests/data/pcap/ (written by scripts/gen_pcap_fixtures.py) with the real tools:
+# tests/data/pcap/ (loopback.pcapng is a real capture of this machine's loopback; the others are
+# written by scripts/gen_pcap_fixtures.py) with the real tools:
 #
 #   nfdump 1.7 (Debian's `nfdump` package): nfpcapd -r CAPTURE -w DIR, then
 #     nfdump -r DIR/nfcapd.* -o csv            -> NAME.nfdump.csv (one record per direction)
@@ -29,7 +30,7 @@ for tool in nfpcapd nfdump argus ra; do
 done
 printf 'RA_TIME_FORMAT="%%Y/%%m/%%d %%T.%%f"\nRA_PRINT_LABELS=0\n' >"$work/rarc"
 fields="stime dur proto saddr sport dir daddr dport state stos dtos pkts bytes sbytes"
-for capture in http.pcap scan.pcap mixed.pcap dns.pcapng; do
+for capture in http.pcap scan.pcap mixed.pcap dns.pcapng loopback.pcapng; do
     name="${capture%%.*}"
     mkdir -p "$work/nf_$name"
     nfpcapd -r "$pcaps/$capture" -w "$work/nf_$name" >/dev/null 2>&1

@@ -9,7 +9,7 @@ use trafficlens::data::formats::flows::FlowFormat;
 use trafficlens::data::formats::zeek::hosts::col;
 use trafficlens::data::{load, Dataset, FileKind, LoadError, LoadOptions, Source};
 
-use crate::util::{data, tempdir};
+use crate::util::{bin, data, tempdir};
 
 /// Per host of a hosts view: connections, distinct peers, distinct ports, failed share (%).
 fn hosts(ds: &Dataset) -> BTreeMap<String, [i64; 4]> {
@@ -44,6 +44,7 @@ fn each_fixture_gives_the_hosts_view_of_its_capture() {
         ("scan.pcap", "scan"),
         ("mixed.pcap", "mixed"),
         ("dns.pcapng", "dns"),
+        ("loopback.pcapng", "loopback"),
     ] {
         let want = hosts(&view(&format!("pcap/{capture}")));
         for (ext, format) in [
@@ -74,6 +75,43 @@ fn the_scanner_fails_as_often_in_every_format() {
         let h = hosts(&view(rel));
         // 120 ports tried: 107 rejected, 11 unanswered, 2 open and reset by the scanner.
         assert_eq!(h.get("10.0.0.66"), Some(&[120, 1, 120, 100]), "{rel}");
+    }
+}
+
+#[test]
+fn detect_ranks_the_scanner_first_with_its_reason_in_every_format() {
+    let dir = tempdir();
+    for (rel, summary, took) in [
+        (
+            "mixed.nfdump.csv",
+            "270 connections between 25 addresses (nfdump CSV flow records)",
+            // nfdump's CSV gives start times in whole seconds.
+            "in 0 ms",
+        ),
+        (
+            "mixed.binetflow",
+            "270 connections between 25 addresses (Argus CSV flow records)",
+            "in 745 ms",
+        ),
+    ] {
+        let out = bin(dir.path())
+            .arg("detect")
+            .arg(data(&format!("flows/{rel}")))
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "{rel}: {out:?}");
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert!(stderr.contains(summary), "{rel}: {stderr}");
+        let first = stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with("10."))
+            .expect("a ranked host");
+        assert!(first.trim_start().starts_with("10.0.0.66 "), "{stdout}");
+        let reason = format!("vertical port scan: 150 ports of 10.0.0.5 {took}, 100% failed");
+        assert!(first.contains(&reason), "{rel}: {first}");
     }
 }
 

@@ -149,6 +149,22 @@ mod tests {
                 decimal_comma: false
             })
         );
+        let nfdump = b"ts,te,td,sa,da,sp,dp,pr,flg,fwd,stos,ipkt,ibyt\n";
+        assert_eq!(
+            kind("x.csv", nfdump, false).ok(),
+            Some(FileKind::FlowRecords {
+                gzip: false,
+                format: flows::FlowFormat::Nfdump
+            })
+        );
+        let argus = b"StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State\n";
+        assert_eq!(
+            kind("x.binetflow", argus, false).ok(),
+            Some(FileKind::FlowRecords {
+                gzip: false,
+                format: flows::FlowFormat::Argus
+            })
+        );
         assert!(matches!(
             kind("x.csv", b"a,b\0", false),
             Err(LoadError::NotText { .. })
