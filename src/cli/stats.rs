@@ -40,6 +40,9 @@ fn kind_text(kind: FileKind) -> String {
             format.name(),
             if gzip { " (gzip)" } else { "" }
         ),
+        FileKind::FlowRecords { gzip, format } => {
+            format!("{}{}", format.name(), if gzip { " (gzip)" } else { "" })
+        }
         FileKind::Csv {
             delimiter,
             bom_len,

@@ -291,6 +291,26 @@ pub enum LoadError {
         /// The missing fields, comma-separated.
         missing: String,
     },
+    /// A flow-record file whose header line lacks columns a record needs.
+    #[error("{}:{line}: the header line has no {missing}, which {format} need; give the tool's CSV output with its header line", path.display())]
+    FlowHeader {
+        /// The file.
+        path: PathBuf,
+        /// The header line.
+        line: u64,
+        /// Which format the file looked like.
+        format: &'static str,
+        /// The missing columns, comma-separated.
+        missing: String,
+    },
+    /// A flow-record file with a header but no records.
+    #[error("{}: the {format} have a header line but no records; give a file that has some", path.display())]
+    NoFlowRecords {
+        /// The file.
+        path: PathBuf,
+        /// Which format.
+        format: &'static str,
+    },
     /// A Zeek connection log without a connection.
     #[error("{}: the Zeek conn.log has header lines but no connections; give a log that has some", path.display())]
     NoConnections {

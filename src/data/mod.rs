@@ -233,6 +233,9 @@ pub fn load_source_with(
         FileKind::Capture { gzip, format } => {
             return formats::pcap::load(source, gzip, format, options.hosts_by, control)
         }
+        FileKind::FlowRecords { gzip, format } => {
+            return formats::flows::load(source, gzip, format, options.hosts_by, control)
+        }
     };
     shape_table(table, kind, path, fingerprint, options, started)
 }

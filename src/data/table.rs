@@ -47,6 +47,8 @@ pub enum Reader {
     ZeekConn,
     /// The packet-capture reader (pcap, pcapng), packets assembled into flows.
     Capture,
+    /// The flow-record reader (nfdump CSV, Argus CSV).
+    FlowRecords,
 }
 
 /// Maps data rows back to lines of the file.

@@ -4,7 +4,7 @@
 //! variant to [`FileKind`], its folder beside these with its sniff and its read, a check here
 //! and an arm in [`crate::data::load_source_with`]'s `match`.
 
-use super::{access, csv, parquet, pcap, zeek};
+use super::{access, argus, csv, flows, nfdump, parquet, pcap, zeek};
 use crate::data::{LoadError, Source};
 
 /// How many bytes are inspected to classify a file.
@@ -38,6 +38,13 @@ pub enum FileKind {
         /// Which container.
         format: pcap::CaptureFormat,
     },
+    /// Flow records as text (nfdump CSV, Argus CSV), read into connections.
+    FlowRecords {
+        /// Whether it is gzip-compressed.
+        gzip: bool,
+        /// Which tool wrote them.
+        format: flows::FlowFormat,
+    },
     /// A web server access log (which log format it is, the access-log reader decides).
     AccessLog {
         /// Whether it is gzip-compressed.
@@ -48,7 +55,7 @@ pub enum FileKind {
 /// Inspects the start of `source` and decides how to read it; `log_format_given` says the
 /// caller named a log format, so the file is an access log whatever it looks like.
 ///
-/// In order: a packet capture (by its magic number, plain or gzip, whatever the name); a Zeek connection log (plain or gzip, unless a log format was given); gzip data is an access log (a gzip table is refused by the log reader with a
+/// In order: a packet capture (by its magic number, plain or gzip, whatever the name); a Zeek connection log or flow records as text (nfdump's or Argus's CSV header; plain or gzip, unless a log format was given); gzip data is an access log (a gzip table is refused by the log reader with a
 /// message saying to decompress it); with a log format given, or a name like `*.log`,
 /// `*.log.*` or `*access_log*`, or first lines that parse as a known log format, the file is an
 /// access log; `PAR1` is Parquet; anything else must be UTF-8 delimited text.
@@ -67,6 +74,9 @@ pub fn sniff(source: &Source, log_format_given: bool) -> Result<FileKind, LoadEr
         if let Some(kind) = zeek::sniff(&head) {
             return Ok(kind);
         }
+        if let Some(kind) = flow_records(&head) {
+            return Ok(kind);
+        }
     }
     if let Some(kind) = access::sniff(&head, cut, source.path(), log_format_given)? {
         return Ok(kind);
@@ -75,6 +85,17 @@ pub fn sniff(source: &Source, log_format_given: bool) -> Result<FileKind, LoadEr
         return Ok(kind);
     }
     csv::sniff(&head, cut, source.path())
+}
+
+/// The kind of a file of flow records (nfdump or Argus CSV, plain or gzip) starting with `head`.
+fn flow_records(head: &[u8]) -> Option<FileKind> {
+    let gzip = head.starts_with(&[0x1f, 0x8b]);
+    let text = if gzip {
+        zeek::gunzip_start(head)
+    } else {
+        head.to_vec()
+    };
+    nfdump::sniff(&text, gzip).or_else(|| argus::sniff(&text, gzip))
 }
 
 #[cfg(test)]
@@ -126,6 +147,22 @@ mod tests {
                 delimiter: b',',
                 bom_len: 0,
                 decimal_comma: false
+            })
+        );
+        let nfdump = b"ts,te,td,sa,da,sp,dp,pr,flg,fwd,stos,ipkt,ibyt\n";
+        assert_eq!(
+            kind("x.csv", nfdump, false).ok(),
+            Some(FileKind::FlowRecords {
+                gzip: false,
+                format: flows::FlowFormat::Nfdump
+            })
+        );
+        let argus = b"StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State\n";
+        assert_eq!(
+            kind("x.binetflow", argus, false).ok(),
+            Some(FileKind::FlowRecords {
+                gzip: false,
+                format: flows::FlowFormat::Argus
             })
         );
         assert!(matches!(

@@ -359,6 +359,7 @@ pub fn dataset(log: &ConnLog, side: HostSide) -> Dataset {
         kind: log.kind,
         reader: match log.kind {
             FileKind::Capture { .. } => Reader::Capture,
+            FileKind::FlowRecords { .. } => Reader::FlowRecords,
             _ => Reader::ZeekConn,
         },
         layout: Layout::Wide,

@@ -134,6 +134,7 @@ impl ConnLog {
             FileKind::Capture { gzip, format } => {
                 (format!("{}; {} packets", format.name(), self.lines), gzip)
             }
+            FileKind::FlowRecords { gzip, format } => (format.name().to_string(), gzip),
             _ => (String::new(), false),
         };
         let mut s = format!(

@@ -227,7 +227,7 @@ fn trim_end(line: &[u8]) -> &[u8] {
 }
 
 /// Drops the rest of an over-long line.
-fn skip_rest_of_line(reader: &mut impl BufRead) -> std::io::Result<()> {
+pub(crate) fn skip_rest_of_line(reader: &mut impl BufRead) -> std::io::Result<()> {
     loop {
         let buf = reader.fill_buf()?;
         if buf.is_empty() {
