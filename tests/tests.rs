@@ -25,6 +25,7 @@ mod load_control;
 mod load_formats;
 mod lof;
 mod lof_neighbourhood;
+mod network_generate;
 mod network_hosts;
 mod network_pcap;
 mod properties;
