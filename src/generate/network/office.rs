@@ -1,7 +1,7 @@
 //! The office's traffic: workstations with a daily and weekly rhythm (browsing HTTPS and HTTP to
 //! many outside hosts, names resolved by the internal resolver, mail, the file server, updates,
-//! an admin's SSH), the servers' own traffic (mail in and out, the resolver's upstream, the
-//! update server's downloads) and the attacks with their hosts and times.
+//! an admin's SSH), the mail server's traffic with outside mail servers, and the attacks
+//! with their hosts and times.
 
 use std::net::Ipv4Addr;
 
@@ -52,6 +52,20 @@ pub fn workstation(k: usize) -> Ipv4Addr {
 /// The workstations that attack: (horizontal scanner, beacon, slow exfiltration).
 pub fn infected(workstations: usize) -> (usize, usize, usize) {
     (workstations / 3, 2 * workstations / 3, workstations / 2)
+}
+
+/// What a workstation does besides browsing, resolving names, mail and updates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Uses the file server.
+    Staff,
+    /// Uses the file server and logs in to the jump host.
+    Admin,
+    /// Uses no file shares (the workstation the worm is on: its scan of port 445 is then its
+    /// only SMB).
+    NoShares,
+    /// A visitor's device: browsing and names only.
+    Guest,
 }
 
 /// One attacking host, as the labels file lists it.
@@ -167,10 +181,10 @@ impl Office {
     }
 
     /// One working day of workstation `me`, from `from` to `to` (microseconds), `busy` its
-    /// share of a full day's traffic; `admin`: it also logs in to the jump host.
-    fn workday(&mut self, me: Ipv4Addr, from: i64, to: i64, busy: f64, admin: bool) {
+    /// share of a full day's traffic, `role` what it does besides browsing.
+    fn workday(&mut self, me: Ipv4Addr, from: i64, to: i64, busy: f64, role: Role) {
         let span = (to - from).max(H);
-        let web = (self.amount(45.0, 0.5, 400.0) as f64 * busy) as usize;
+        let web = (self.amount(45.0, 0.3, 120.0) as f64 * busy) as usize;
         for _ in 0..web {
             let t = from + self.rng.random_range(0..span);
             if self.rng.random::<f64>() < 0.6 {
@@ -195,7 +209,14 @@ impl Office {
             let dur = self.duration(3.0, 1.3, 3600.0);
             self.push(t, me, server, port, shape, dur, out, inn);
         }
-        let smb = (self.rng.random_range(0..12) as f64 * busy) as usize;
+        if role == Role::Guest {
+            return;
+        }
+        let smb = if role == Role::NoShares {
+            0
+        } else {
+            (self.rng.random_range(0..12) as f64 * busy) as usize
+        };
         for _ in 0..smb {
             let t = from + self.rng.random_range(0..span);
             let (out, inn) = (
@@ -222,7 +243,7 @@ impl Office {
             let out = self.rng.random_range(2_000..6_000);
             self.push(t, me, UPDATES, 8530, Shape::Established, dur, out, inn);
         }
-        if admin {
+        if role == Role::Admin {
             for _ in 0..self.rng.random_range(1..5) {
                 let t = from + self.rng.random_range(0..span);
                 let dur = self.duration(600.0, 1.0, 4.0 * 3600.0);
@@ -238,6 +259,7 @@ impl Office {
     /// Every workstation on every day: weekdays from about 08:30 to 17:30 UTC, one in twelve
     /// at work on a weekend day, for a few hours.
     fn workstations(&mut self, cfg: &NetworkConfig) {
+        let scanner = infected(cfg.workstations).0;
         for day in 0..i64::from(cfg.days) {
             let midnight = self.t0 + day * DAY;
             // 1970-01-01 was a Thursday: day 0 of the week is Monday after this shift.
@@ -245,12 +267,18 @@ impl Office {
             let weekend = weekday >= 5;
             for k in 0..cfg.workstations {
                 let me = workstation(k);
-                let admin = k % 50 == 7;
+                let role = if k % 50 == 7 {
+                    Role::Admin
+                } else if k == scanner {
+                    Role::NoShares
+                } else {
+                    Role::Staff
+                };
                 if weekend {
                     if self.rng.random::<f64>() < 1.0 / 12.0 {
                         let from = midnight + self.rng.random_range(9 * H..15 * H);
                         let to = from + self.rng.random_range(H..4 * H);
-                        self.workday(me, from, to, 0.3, admin);
+                        self.workday(me, from, to, 0.3, role);
                     }
                     continue;
                 }
@@ -260,22 +288,21 @@ impl Office {
                 let a = (8.5 + 0.6 * self.normal()).clamp(6.0, 11.0);
                 let l = (17.5 + 0.8 * self.normal()).clamp(14.0, 21.0);
                 let (from, to) = (midnight + (a * 3.6e9) as i64, midnight + (l * 3.6e9) as i64);
-                self.workday(me, from, to, 1.0, admin);
+                self.workday(me, from, to, 1.0, role);
             }
         }
     }
 
-    /// The servers' own connections: mail from and to outside mail servers, the resolver's
-    /// DNS-over-TLS upstream, the update server's nightly downloads.
+    /// The mail server's connections from and to outside mail servers. (The resolver's and the
+    /// update server's own upstream traffic leaves through the data centre's uplink, which the
+    /// office's sensor does not see.)
     fn servers(&mut self, cfg: &NetworkConfig) {
-        let upstream = [Ipv4Addr::new(1, 1, 1, 1), Ipv4Addr::new(9, 9, 9, 9)];
-        let vendor = Self::outside(&mut self.rng, 3);
         for day in 0..i64::from(cfg.days) {
             let midnight = self.t0 + day * DAY;
             for sender in self.mtas.clone() {
                 for _ in 0..self.rng.random_range(1..8) {
                     let t = midnight + self.rng.random_range(0..DAY);
-                    let out = self.amount(20_000.0, 1.2, 3e7);
+                    let out = self.amount(20_000.0, 0.6, 1e6);
                     let inn = self.rng.random_range(400..1_500);
                     let dur = self.duration(1.5, 0.7, 120.0);
                     self.push(t, sender, MAIL, 25, Shape::Established, dur, out, inn);
@@ -288,23 +315,6 @@ impl Office {
                 let inn = self.rng.random_range(400..1_500);
                 let dur = self.duration(1.5, 0.7, 120.0);
                 self.push(t, MAIL, to, 25, Shape::Established, dur, out, inn);
-            }
-            let mut t = midnight + self.rng.random_range(0..H);
-            while t < midnight + DAY {
-                let up = upstream[self.rng.random_range(0..2)];
-                let dur = self.rng.random_range(20 * 60 * S..40 * 60 * S);
-                let (out, inn) = (
-                    self.amount(80_000.0, 0.5, 1e7),
-                    self.amount(200_000.0, 0.5, 1e7),
-                );
-                self.push(t, RESOLVER, up, 853, Shape::Established, dur, out, inn);
-                t += self.rng.random_range(40 * 60 * S..80 * 60 * S);
-            }
-            for &v in &vendor {
-                let t = midnight + self.rng.random_range(H..3 * H);
-                let inn = self.amount(2e8, 0.8, 2e9);
-                let dur = self.duration(600.0, 0.5, 3600.0);
-                self.push(t, UPDATES, v, 443, Shape::Established, dur, 20_000, inn);
             }
         }
     }
@@ -430,7 +440,7 @@ impl Office {
             self.t0 + 9 * H,
             self.t0 + 12 * H,
             0.5,
-            false,
+            Role::Guest,
         );
     }
 }

@@ -9,6 +9,9 @@ use crate::data::access::verdict::{bytes, count, pct, telling_feature};
 pub const SCAN_PORTS: usize = 100;
 /// Distinct hosts on one port that make a horizontal scan.
 pub const SCAN_HOSTS: usize = 100;
+/// Share of failed connections a horizontal scan has at least (a busy browser reaches 100
+/// web servers on port 443, nearly all answering).
+pub const SCAN_FAILED: f64 = 0.5;
 /// Connections to one login service that make a brute-force attempt.
 pub const BRUTE_FORCE: usize = 100;
 /// Largest coefficient of variation of the gaps that makes a beacon.
@@ -104,7 +107,7 @@ pub fn explain(
     if let Some(s) = detail
         .most_hosts
         .as_ref()
-        .filter(|s| s.distinct >= SCAN_HOSTS)
+        .filter(|s| s.distinct >= SCAN_HOSTS && s.failed >= SCAN_FAILED)
     {
         return format!(
             "horizontal port scan: port {} of {} hosts in {}, {} failed",
@@ -403,6 +406,28 @@ mod tests {
             ),
             "sent 2.3 GB, 40x what it received: looks like data exfiltration"
         );
+        let spread = |failed| Spread {
+            target: "445".into(),
+            distinct: 254,
+            connections: 254,
+            span_s: 121.0,
+            failed,
+        };
+        let horizontal = HostDetail {
+            most_hosts: Some(spread(0.97)),
+            ..HostDetail::default()
+        };
+        assert_eq!(
+            explain(&row(&[]), &typical, &horizontal, col::DEST_HOSTS, HostSide::Source),
+            "horizontal port scan: port 445 of 254 hosts in 2 minutes, 97% failed"
+        );
+        // Many web servers on one port, nearly all answering: browsing, not a scan.
+        let browsing = HostDetail {
+            most_hosts: Some(spread(0.02)),
+            ..HostDetail::default()
+        };
+        assert!(!explain(&row(&[]), &typical, &browsing, col::DEST_HOSTS, HostSide::Source)
+            .starts_with("horizontal"));
         let flood = HostDetail {
             busiest: Some(Repeated {
                 host: "10.20.0.53".into(),
