@@ -254,7 +254,10 @@ mod tests {
         assert!(widest <= MAX_TCP_GAP_US, "{widest}");
         assert_eq!(long.counts().1, (n as u64 - 3) * 40 + 10);
         assert_eq!(conn(Shape::Rejected, 100, 0, 0).counts(), (1, 40, 1, 40));
-        assert_eq!(conn(Shape::UdpExchange, 100, 40, 90).counts(), (1, 68, 1, 118));
+        assert_eq!(
+            conn(Shape::UdpExchange, 100, 40, 90).counts(),
+            (1, 68, 1, 118)
+        );
         assert_eq!(Shape::Established.history(true, false), "ShADFf");
     }
 }

@@ -176,7 +176,9 @@ impl Office {
     fn web_server(&mut self) -> Ipv4Addr {
         let n = self.web.len();
         let u: f64 = self.rng.random();
-        let i = ((n as f64).powf(u) - 1.0).floor().clamp(0.0, n as f64 - 1.0) as usize;
+        let i = ((n as f64).powf(u) - 1.0)
+            .floor()
+            .clamp(0.0, n as f64 - 1.0) as usize;
         self.web[i]
     }
 
@@ -190,7 +192,10 @@ impl Office {
             if self.rng.random::<f64>() < 0.6 {
                 let ask = self.rng.random_range(2_000..40_000);
                 let dur = self.rng.random_range(300..30_000);
-                let (q, a) = (self.rng.random_range(30..60), self.rng.random_range(60..300));
+                let (q, a) = (
+                    self.rng.random_range(30..60),
+                    self.rng.random_range(60..300),
+                );
                 self.push(t - ask, me, RESOLVER, 53, Shape::UdpExchange, dur, q, a);
             }
             let server = self.web_server();
@@ -220,8 +225,8 @@ impl Office {
         for _ in 0..smb {
             let t = from + self.rng.random_range(0..span);
             let (out, inn) = (
-                self.amount(50_000.0, 1.5, 5e8),
-                self.amount(200_000.0, 1.5, 5e8),
+                self.amount(50_000.0, 1.0, 5e8),
+                self.amount(200_000.0, 1.2, 5e8),
             );
             let dur = self.duration(20.0, 1.2, 1800.0);
             self.push(t, me, FILES, 445, Shape::Established, dur, out, inn);
@@ -293,26 +298,29 @@ impl Office {
         }
     }
 
-    /// The mail server's connections from and to outside mail servers. (The resolver's and the
+    /// The mail server's connections from outside mail servers and to its provider's relays. (The resolver's and the
     /// update server's own upstream traffic leaves through the data centre's uplink, which the
     /// office's sensor does not see.)
     fn servers(&mut self, cfg: &NetworkConfig) {
+        // Outgoing mail goes through the provider's two relays.
+        let relays = Self::outside(&mut self.rng, 2);
         for day in 0..i64::from(cfg.days) {
             let midnight = self.t0 + day * DAY;
             for sender in self.mtas.clone() {
                 for _ in 0..self.rng.random_range(1..8) {
                     let t = midnight + self.rng.random_range(0..DAY);
                     let out = self.amount(20_000.0, 0.6, 1e6);
-                    let inn = self.rng.random_range(400..1_500);
+                    // STARTTLS: the server's certificate chain, then short replies.
+                    let inn = self.rng.random_range(3_500..6_000);
                     let dur = self.duration(1.5, 0.7, 120.0);
                     self.push(t, sender, MAIL, 25, Shape::Established, dur, out, inn);
                 }
             }
             for _ in 0..self.rng.random_range(40..120) {
                 let t = midnight + self.rng.random_range(7 * H..19 * H);
-                let to = self.mtas[self.rng.random_range(0..self.mtas.len())];
-                let out = self.amount(20_000.0, 1.2, 3e7);
-                let inn = self.rng.random_range(400..1_500);
+                let to = relays[self.rng.random_range(0..relays.len())];
+                let out = self.amount(20_000.0, 0.6, 1e6);
+                let inn = self.rng.random_range(3_500..6_000);
                 let dur = self.duration(1.5, 0.7, 120.0);
                 self.push(t, MAIL, to, 25, Shape::Established, dur, out, inn);
             }
@@ -350,7 +358,7 @@ impl Office {
             t += self.rng.random_range(20_000..58_000);
         }
         mark(ROGUE_LAPTOP, Attack::VerticalScan, &self.conns[before..]);
-        // Horizontal port scan: SMB on every address of the second office /24 in 2 minutes;
+        // Horizontal port scan: SMB on every address of the second office /24 in 2.5 minutes;
         // live workstations reject, a few answer, absent addresses stay silent.
         let scanner = workstation(h_scanner);
         let before = self.conns.len();
@@ -369,18 +377,26 @@ impl Office {
             };
             let dur = self.rng.random_range(200..40_000);
             self.push(t, scanner, target, 445, shape, dur, 300, 200);
-            t += self.rng.random_range(300_000..650_000);
+            t += self.rng.random_range(450_000..750_000);
         }
         mark(scanner, Attack::HorizontalScan, &self.conns[before..]);
-        // SSH brute force from outside: about 300 logins on the jump host in 4 minutes, at night.
+        // SSH brute force from outside: 300 logins on the jump host in about 4 minutes, at
+        // night; after 200 a firewall rule bans the address and the rest go unanswered.
         let before = self.conns.len();
         let mut t = d1 + 3 * H + 17 * 60 * S;
-        for _ in 0..300 {
+        for k in 0..300 {
             let dur = self.rng.random_range(1_500_000..3_000_000);
             let out = self.rng.random_range(1_200..1_600);
             let inn = self.rng.random_range(1_800..2_300);
-            self.push(t, BRUTE_FORCER, JUMP, 22, Shape::Established, dur, out, inn);
-            t += self.rng.random_range(600_000..1_000_000);
+            let shape = if k < 200 {
+                Shape::Established
+            } else {
+                Shape::Unanswered
+            };
+            self.push(t, BRUTE_FORCER, JUMP, 22, shape, dur, out, inn);
+            // Several guessing threads at once: irregular gaps, 0.8 s apart on average.
+            let gap: f64 = -(1.0 - self.rng.random::<f64>()).ln() * 750_000.0;
+            t += gap as i64 + 50_000;
         }
         mark(BRUTE_FORCER, Attack::SshBruteForce, &self.conns[before..]);
         // The beacon: from 09:00 of day 0 to the end, every 60 s (+-2 s).
@@ -396,7 +412,7 @@ impl Office {
             t += 60 * S + (2.0 * self.normal() * 1e6) as i64;
         }
         mark(me, Attack::Beacon, &self.conns[before..]);
-        // Slow exfiltration: 4-6 MB every 20 minutes (+-5) in working hours, every day.
+        // Slow exfiltration: 4-6 MB every 5 to 40 minutes in working hours, every day.
         let me = workstation(exfil);
         let before = self.conns.len();
         for d in 0..cfg.days {
@@ -406,15 +422,15 @@ impl Office {
                 let inn = self.rng.random_range(2_000..4_000);
                 let dur = self.rng.random_range(20 * S..90 * S);
                 self.push(t, me, DROP, 443, Shape::Established, dur, out, inn);
-                t += self.rng.random_range(15 * 60 * S..25 * 60 * S);
+                t += self.rng.random_range(5 * 60 * S..40 * 60 * S);
             }
         }
         mark(me, Attack::SlowExfiltration, &self.conns[before..]);
-        // DNS flood: 30,000 queries for random names to the resolver in about 5 minutes, each
+        // DNS flood: 5,000 queries for random names to the resolver in about 50 s, each
         // answered (NXDOMAIN).
         let before = self.conns.len();
         let mut t = d0 + 11 * H + 41 * 60 * S;
-        for _ in 0..30_000 {
+        for _ in 0..5_000 {
             let q = self.rng.random_range(45..70);
             let dur = self.rng.random_range(200..3_000);
             self.push(t, PRINTER, RESOLVER, 53, Shape::UdpExchange, dur, q, q + 60);
@@ -433,7 +449,16 @@ impl Office {
             let midnight = self.t0 + d * DAY;
             let t = midnight + self.rng.random_range(0..DAY);
             let inn = self.rng.random_range(2_000..9_000);
-            self.push(t, PRINTER, vendor, 443, Shape::Established, 400_000, 600, inn);
+            self.push(
+                t,
+                PRINTER,
+                vendor,
+                443,
+                Shape::Established,
+                400_000,
+                600,
+                inn,
+            );
         }
         self.workday(
             ROGUE_LAPTOP,

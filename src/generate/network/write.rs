@@ -205,13 +205,16 @@ fn write_packet(c: &Conn, n: usize, i: usize, out: &mut Vec<u8>) -> io::Result<u
             .map_err(|e| invalid(e.to_string()))?
             .write(out)?;
     } else {
-        let (mine, theirs) = if p.from_orig { isn(n) } else { (isn(n).1, isn(n).0) };
+        let (mine, theirs) = if p.from_orig {
+            isn(n)
+        } else {
+            (isn(n).1, isn(n).0)
+        };
         let syn = p.flags & 0x02 != 0;
         let seq = if syn {
             mine
         } else {
-            mine.wrapping_add(1)
-                .wrapping_add(p.sent_before as u32)
+            mine.wrapping_add(1).wrapping_add(p.sent_before as u32)
         };
         let mut tcp = TcpHeader::new(sport, dport, seq, 64_240);
         tcp.syn = syn;

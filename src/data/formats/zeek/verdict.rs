@@ -418,7 +418,13 @@ mod tests {
             ..HostDetail::default()
         };
         assert_eq!(
-            explain(&row(&[]), &typical, &horizontal, col::DEST_HOSTS, HostSide::Source),
+            explain(
+                &row(&[]),
+                &typical,
+                &horizontal,
+                col::DEST_HOSTS,
+                HostSide::Source
+            ),
             "horizontal port scan: port 445 of 254 hosts in 2 minutes, 97% failed"
         );
         // Many web servers on one port, nearly all answering: browsing, not a scan.
@@ -426,8 +432,14 @@ mod tests {
             most_hosts: Some(spread(0.02)),
             ..HostDetail::default()
         };
-        assert!(!explain(&row(&[]), &typical, &browsing, col::DEST_HOSTS, HostSide::Source)
-            .starts_with("horizontal"));
+        assert!(!explain(
+            &row(&[]),
+            &typical,
+            &browsing,
+            col::DEST_HOSTS,
+            HostSide::Source
+        )
+        .starts_with("horizontal"));
         let flood = HostDetail {
             busiest: Some(Repeated {
                 host: "10.20.0.53".into(),
@@ -441,7 +453,13 @@ mod tests {
             ..HostDetail::default()
         };
         assert_eq!(
-            explain(&row(&[]), &typical, &flood, col::CONNECTIONS, HostSide::Source),
+            explain(
+                &row(&[]),
+                &typical,
+                &flood,
+                col::CONNECTIONS,
+                HostSide::Source
+            ),
             "DNS flood: 30,000 queries to 10.20.0.53 in 5 minutes, 100 a second, 0% failed"
         );
         assert_eq!(
@@ -483,7 +501,10 @@ mod tests {
              1667x what it received from it"
         );
         let quick = HostDetail {
-            most_sent: slow.most_sent.clone().map(|u| Upload { span_s: 600.0, ..u }),
+            most_sent: slow
+                .most_sent
+                .clone()
+                .map(|u| Upload { span_s: 600.0, ..u }),
             ..HostDetail::default()
         };
         assert!(
