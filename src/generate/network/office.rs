@@ -358,16 +358,18 @@ impl Office {
             t += self.rng.random_range(20_000..58_000);
         }
         mark(ROGUE_LAPTOP, Attack::VerticalScan, &self.conns[before..]);
-        // Horizontal port scan: SMB on every address of the second office /24 in 2.5 minutes;
-        // live workstations reject, a few answer, absent addresses stay silent.
+        // Horizontal port scan: SMB on every address of the other office /24 (10.21.1.0, or
+        // 10.21.0.0 from a host in 10.21.1.0) in 2.5 minutes; live workstations reject, a few
+        // answer, absent addresses stay silent.
         let scanner = workstation(h_scanner);
+        let net = if scanner.octets()[2] == 1 { 0u8 } else { 1 };
         let before = self.conns.len();
         let mut t = d0 + 14 * H + 3 * 60 * S;
         for last in 1..=254u8 {
-            let target = Ipv4Addr::new(10, 21, 1, last);
+            let target = Ipv4Addr::new(10, 21, net, last);
             let live = usize::from(last)
                 .checked_sub(2)
-                .is_some_and(|j| j < 250 && 250 + j < cfg.workstations);
+                .is_some_and(|j| j < 250 && 250 * usize::from(net) + j < cfg.workstations);
             let shape = if !live {
                 Shape::Unanswered
             } else if self.rng.random::<f64>() < 0.03 {
