@@ -150,8 +150,8 @@ fn generated_conn_log_and_capture_give_the_same_hosts_view() {
     assert!(said.contains("packets to capture.pcap"), "{said}");
     let labels = labels(dir.path());
     let options = LoadOptions::default();
-    let log = load(&dir.path().join("conn.log"), &options).expect("conn.log");
-    let cap = load(&dir.path().join("capture.pcap"), &options).expect("capture");
+    let log = load(dir.path().join("conn.log"), &options).expect("conn.log");
+    let cap = load(dir.path().join("capture.pcap"), &options).expect("capture");
     assert_eq!(log.feature_names, cap.feature_names);
     let (a, b) = (by_host(&log), by_host(&cap));
     assert_eq!(a.len(), b.len());

@@ -8,7 +8,7 @@ use super::CliError;
 use crate::export::{OutputPlan, Target, STDOUT};
 use crate::generate::access_log::{generate_log, Attack, LogGeneratorConfig};
 use crate::generate::contextual::check_step;
-use crate::generate::network::{generate_network, NetworkConfig};
+use crate::generate::network::{generate_network, NetworkConfig, NetworkWriteError};
 use crate::generate::table::{check_time_range, generate, AnomalyKind, DateStyle, GeneratorConfig};
 use crate::terminal::eprintln;
 
@@ -184,7 +184,21 @@ fn network(
     );
     let summary = match result {
         Ok(s) => s,
-        Err(e) => return Err(data.error(e).into()),
+        Err(NetworkWriteError::Config) => {
+            return Err(CliError::Usage(format!(
+                "generate --network: {}",
+                NetworkWriteError::Config
+            )))
+        }
+        Err(NetworkWriteError::ConnLog(e)) => return Err(data.error(e).into()),
+        Err(NetworkWriteError::Labels(e)) => return Err(labels.error(e).into()),
+        Err(NetworkWriteError::Pcap(e)) => {
+            return Err(match &pcap {
+                Some(p) => p.error(e),
+                None => data.error(e),
+            }
+            .into())
+        }
     };
     data.commit()?;
     labels.commit()?;

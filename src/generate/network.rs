@@ -106,6 +106,23 @@ pub struct NetworkSummary {
     pub attack_connections: [u64; 6],
 }
 
+/// Which output could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum NetworkWriteError {
+    /// The configuration asks for no traffic or too many workstations.
+    #[error("a network needs at least 1 day and 1 to {max} workstations", max = NetworkConfig::MAX_WORKSTATIONS)]
+    Config,
+    /// Writing the conn.log failed.
+    #[error("{0}")]
+    ConnLog(#[source] io::Error),
+    /// Writing the labels failed.
+    #[error("{0}")]
+    Labels(#[source] io::Error),
+    /// Writing the capture failed.
+    #[error("{0}")]
+    Pcap(#[source] io::Error),
+}
+
 /// Writes the conn.log, the labels (`host,kind,start,end`: one row per attacking host) and,
 /// when `pcap` is given, the capture of the same connections. `cfg` needs at least one day and
 /// one workstation.
@@ -114,16 +131,10 @@ pub fn generate_network(
     conn_log: &mut impl Write,
     labels: &mut impl Write,
     pcap: Option<&mut dyn Write>,
-) -> io::Result<NetworkSummary> {
+) -> Result<NetworkSummary, NetworkWriteError> {
     if cfg.days == 0 || cfg.workstations == 0 || cfg.workstations > NetworkConfig::MAX_WORKSTATIONS
     {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!(
-                "a network needs at least 1 day and 1 to {} workstations",
-                NetworkConfig::MAX_WORKSTATIONS
-            ),
-        ));
+        return Err(NetworkWriteError::Config);
     }
     let traffic = office::generate(cfg);
     let mut conns = traffic.conns;
@@ -133,28 +144,16 @@ pub fn generate_network(
     assign_ports(&mut conns);
     let mut uid_rng = Pcg64Mcg::seed_from_u64(cfg.seed ^ 0x5a65_656b);
     let mut conn_log = io::BufWriter::new(conn_log);
-    write::conn_log(&conns, || uid_rng.random::<u128>(), &mut conn_log)?;
+    write::conn_log(&conns, || uid_rng.random::<u128>(), &mut conn_log)
+        .map_err(NetworkWriteError::ConnLog)?;
     let packets = match pcap {
-        Some(p) => write::pcap(&conns, &mut io::BufWriter::new(p))?,
+        Some(p) => {
+            write::pcap(&conns, &mut io::BufWriter::new(p)).map_err(NetworkWriteError::Pcap)?
+        }
         None => 0,
     };
-    let mut lw = io::BufWriter::new(labels);
-    writeln!(lw, "host,kind,start,end")?;
-    let mut attack_connections = [0u64; 6];
-    for l in &traffic.labels {
-        writeln!(
-            lw,
-            "{},{},{},{}",
-            l.host,
-            l.attack.label(),
-            crate::data::format_millis(l.start_us / 1_000_000 * 1000),
-            crate::data::format_millis(l.end_us / 1_000_000 * 1000)
-        )?;
-        if let Some(k) = Attack::ALL.iter().position(|a| *a == l.attack) {
-            attack_connections[k] = attacking(&conns, l) as u64;
-        }
-    }
-    lw.flush()?;
+    let attack_connections =
+        write_labels(&conns, &traffic.labels, labels).map_err(NetworkWriteError::Labels)?;
     let mut sources: Vec<Ipv4Addr> = conns.iter().map(|c| c.orig).collect();
     sources.sort_unstable();
     sources.dedup();
@@ -164,6 +163,32 @@ pub fn generate_network(
         packets,
         attack_connections,
     })
+}
+
+/// Writes the labels; gives the attacking connections per attack.
+fn write_labels(
+    conns: &[conn::Conn],
+    rows: &[office::Label],
+    labels: &mut impl Write,
+) -> io::Result<[u64; 6]> {
+    let mut lw = io::BufWriter::new(labels);
+    writeln!(lw, "host,kind,start,end")?;
+    let mut attack_connections = [0u64; 6];
+    for l in rows {
+        writeln!(
+            lw,
+            "{},{},{},{}",
+            l.host,
+            l.attack.label(),
+            crate::data::format_millis(l.start_us / 1_000_000 * 1000),
+            crate::data::format_millis(l.end_us / 1_000_000 * 1000)
+        )?;
+        if let Some(k) = Attack::ALL.iter().position(|a| *a == l.attack) {
+            attack_connections[k] = attacking(conns, l) as u64;
+        }
+    }
+    lw.flush()?;
+    Ok(attack_connections)
 }
 
 /// The attacking connections of `l`: from its host to the attack's target, in its time span.
