@@ -694,7 +694,7 @@ pub struct GenerateArgs {
     )]
     pub pcap: Option<PathBuf>,
     /// Network: workstations.
-    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=64_000), long_help = "Network: the number of workstations (servers, devices, outside mail servers and the attackers come on top: about a quarter more hosts).")]
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(10..=64_000), long_help = "Network: the number of workstations, 10 to 64,000 (servers, devices, outside mail servers and the attackers come on top: about a quarter more hosts).")]
     pub hosts: u64,
     /// Access log and network: days of traffic.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=3650), long_help = "Access log and network: days of traffic.")]

@@ -44,6 +44,8 @@ impl Default for NetworkConfig {
 impl NetworkConfig {
     /// Most workstations: 250 to a /24 in 10.21.0.0/16.
     pub const MAX_WORKSTATIONS: usize = 250 * 256;
+    /// Fewest workstations: three of them are infected, each with its own attack.
+    pub const MIN_WORKSTATIONS: usize = 10;
 
     /// The latest time a connection can start, seconds since 1970 (one second before the end
     /// of the last day).
@@ -110,7 +112,11 @@ pub struct NetworkSummary {
 #[derive(Debug, thiserror::Error)]
 pub enum NetworkWriteError {
     /// The configuration asks for no traffic or too many workstations.
-    #[error("a network needs at least 1 day and 1 to {max} workstations", max = NetworkConfig::MAX_WORKSTATIONS)]
+    #[error(
+        "a network needs at least 1 day and {min} to {max} workstations",
+        min = NetworkConfig::MIN_WORKSTATIONS,
+        max = NetworkConfig::MAX_WORKSTATIONS
+    )]
     Config,
     /// Writing the conn.log failed.
     #[error("{0}")]
@@ -125,14 +131,16 @@ pub enum NetworkWriteError {
 
 /// Writes the conn.log, the labels (`host,kind,start,end`: one row per attacking host) and,
 /// when `pcap` is given, the capture of the same connections. `cfg` needs at least one day and
-/// one workstation.
+/// [`NetworkConfig::MIN_WORKSTATIONS`].
 pub fn generate_network(
     cfg: &NetworkConfig,
     conn_log: &mut impl Write,
     labels: &mut impl Write,
     pcap: Option<&mut dyn Write>,
 ) -> Result<NetworkSummary, NetworkWriteError> {
-    if cfg.days == 0 || cfg.workstations == 0 || cfg.workstations > NetworkConfig::MAX_WORKSTATIONS
+    if cfg.days == 0
+        || cfg.workstations < NetworkConfig::MIN_WORKSTATIONS
+        || cfg.workstations > NetworkConfig::MAX_WORKSTATIONS
     {
         return Err(NetworkWriteError::Config);
     }
