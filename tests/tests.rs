@@ -28,6 +28,7 @@ mod load_formats;
 mod lof;
 mod lof_neighbourhood;
 mod network_flows;
+mod network_generate;
 mod network_hosts;
 mod network_pcap;
 mod properties;

@@ -50,12 +50,14 @@ pub enum Command {
                       Percentiles use numpy's default (linear) definition; the standard deviation is pandas' (ddof = 1)."
     )]
     Stats(StatsArgs),
-    /// Write realistic regional web traffic with labelled anomalies.
+    /// Write realistic regional web traffic, an access log or a network's conn.log, labelled.
     #[command(
         long_about = "Write realistic regional web traffic with labelled anomalies: a data CSV (a time column and one \
                       column per region) and a labels CSV (row, kind, regions). Anomaly kinds: spike, surge, outage, \
                       ramp, level_shift. The same options and seed always give the same bytes. Rows are streamed, so \
-                      10 million rows need little memory."
+                      10 million rows need little memory. With --access-log, a web server access log with labelled \
+                      attackers instead; with --network, an office network's Zeek conn.log (and with --pcap FILE the \
+                      same connections as packets) with labelled attacking hosts."
     )]
     Generate(GenerateArgs),
     /// Score every row with a detector; write scores and flagged rows.
@@ -597,12 +599,12 @@ pub enum DateFormatArg {
 /// Arguments of `trafficlens generate`.
 #[derive(Debug, Clone, Args)]
 pub struct GenerateArgs {
-    /// Where to write the data CSV.
+    /// Where to write the data CSV (or the access log or conn.log).
     #[arg(
         long,
         short,
         value_name = "FILE",
-        long_help = "Where to write the data CSV. An existing file is not replaced without --force. `-` writes the \
+        long_help = "Where to write the data CSV (the access log with --access-log, the conn.log with --network). An existing file is not replaced without --force. `-` writes the \
                      data to standard output (then --labels must name a file)."
     )]
     pub out: PathBuf,
@@ -668,8 +670,34 @@ pub struct GenerateArgs {
                      gzip-compressed."
     )]
     pub access_log: bool,
-    /// Access log: days of traffic.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=3650), long_help = "Access log: days of traffic.")]
+    /// Write an office network's Zeek conn.log with labelled attacks instead of a table.
+    #[arg(
+        long,
+        conflicts_with_all = ["access_log", "contextual"],
+        long_help = "Write an office network's Zeek conn.log (tab-separated, as Zeek's ASCII writer writes it) instead \
+                     of a table: --hosts workstations with a daily and weekly rhythm (HTTPS and HTTP to many outside \
+                     hosts, DNS to the internal resolver, mail, the file server, updates), servers and outside mail \
+                     servers for --days days, plus six attacks, each by its own host: a vertical port scan, a horizontal \
+                     port scan, an SSH brute force, a beacon, a slow exfiltration and a DNS flood. The labels CSV has \
+                     the header `host,kind,start,end`, one row per attacking host. --pcap also writes the same \
+                     connections as packets."
+    )]
+    pub network: bool,
+    /// Network: also write the connections as packets to this pcap file.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "network",
+        long_help = "Network: also write the same connections as packets to this pcap file (Ethernet, IPv4, TCP/UDP \
+                     headers; payloads are declared in the headers and cut as by a short snapshot length, so the file \
+                     stays small). Reading it gives the same connections and hosts view as the conn.log."
+    )]
+    pub pcap: Option<PathBuf>,
+    /// Network: workstations.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(10..=64_000), long_help = "Network: the number of workstations, 10 to 64,000 (servers, devices, outside mail servers and the attackers come on top: about a quarter more hosts).")]
+    pub hosts: u64,
+    /// Access log and network: days of traffic.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=3650), long_help = "Access log and network: days of traffic.")]
     pub days: u32,
     /// Access log: normal clients.
     #[arg(long, default_value_t = 3000, value_parser = clap::value_parser!(u64).range(10..=50_000_000), long_help = "Access log: the number of normal client addresses (attackers come on top).")]

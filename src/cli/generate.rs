@@ -1,4 +1,5 @@
-//! `trafficlens generate`: write synthetic regional traffic and its labels.
+//! `trafficlens generate`: write synthetic regional traffic, an access log or a network's
+//! conn.log (and capture), and their labels.
 
 use std::path::PathBuf;
 
@@ -7,6 +8,7 @@ use super::CliError;
 use crate::export::{OutputPlan, Target, STDOUT};
 use crate::generate::access_log::{generate_log, Attack, LogGeneratorConfig};
 use crate::generate::contextual::check_step;
+use crate::generate::network::{generate_network, NetworkConfig, NetworkWriteError};
 use crate::generate::table::{check_time_range, generate, AnomalyKind, DateStyle, GeneratorConfig};
 use crate::terminal::eprintln;
 
@@ -24,6 +26,13 @@ pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
     let mut plan = OutputPlan::new(&[], args.force);
     let data = plan.output(&args.out)?;
     let labels = plan.output(&labels_path)?;
+    if args.network {
+        let pcap = match &args.pcap {
+            Some(p) => Some(plan.output(p)?),
+            None => None,
+        };
+        return network(args, &data, &labels, pcap.as_ref());
+    }
     if args.access_log {
         return access_log(args, &data, &labels);
     }
@@ -134,6 +143,79 @@ fn access_log(
         "wrote {} lines from {} clients over {} days to {} (attack lines: {}) and the attackers to {}",
         summary.lines,
         summary.clients,
+        cfg.days,
+        data_target.name(),
+        attacks.join(", "),
+        labels_target.name()
+    ));
+    Ok(())
+}
+
+/// `generate --network`: a Zeek conn.log of an office network with labelled attacks, and with
+/// `--pcap` the same connections as packets.
+fn network(
+    args: &GenerateArgs,
+    data_target: &Target,
+    labels_target: &Target,
+    pcap_target: Option<&Target>,
+) -> Result<(), CliError> {
+    let cfg = NetworkConfig {
+        days: args.days,
+        workstations: usize::try_from(args.hosts).unwrap_or(usize::MAX),
+        start: args.start,
+        seed: args.seed,
+    };
+    check_time_range(i128::from(cfg.start), cfg.last_time()).map_err(|e| {
+        CliError::Usage(format!(
+            "generate --network: {e}; choose another --start or fewer --days"
+        ))
+    })?;
+    let mut data = data_target.open()?;
+    let mut labels = labels_target.open()?;
+    let mut pcap = match pcap_target {
+        Some(t) => Some(t.open()?),
+        None => None,
+    };
+    let result = generate_network(
+        &cfg,
+        &mut data,
+        &mut labels,
+        pcap.as_mut().map(|p| p as &mut dyn std::io::Write),
+    );
+    let summary = match result {
+        Ok(s) => s,
+        Err(NetworkWriteError::Config) => {
+            return Err(CliError::Usage(format!(
+                "generate --network: {}",
+                NetworkWriteError::Config
+            )))
+        }
+        Err(NetworkWriteError::ConnLog(e)) => return Err(data.error(e).into()),
+        Err(NetworkWriteError::Labels(e)) => return Err(labels.error(e).into()),
+        Err(NetworkWriteError::Pcap(e)) => {
+            return Err(match &pcap {
+                Some(p) => p.error(e),
+                None => data.error(e),
+            }
+            .into())
+        }
+    };
+    data.commit()?;
+    labels.commit()?;
+    let mut capture = String::new();
+    if let (Some(p), Some(t)) = (pcap, pcap_target) {
+        p.commit()?;
+        capture = format!(", {} packets to {}", summary.packets, t.name());
+    }
+    let attacks: Vec<String> = crate::generate::network::Attack::ALL
+        .iter()
+        .zip(summary.attack_connections)
+        .map(|(a, n)| format!("{} {n}", a.label()))
+        .collect();
+    eprintln(format_args!(
+        "wrote {} connections from {} hosts over {} days to {}{capture} (attack connections: {}) and the attackers to {}",
+        summary.connections,
+        summary.sources,
         cfg.days,
         data_target.name(),
         attacks.join(", "),

@@ -101,6 +101,23 @@ pub struct HostDetail {
     /// The peer and port whose repeated connections have the most regular gaps (at least
     /// [`MIN_REPEATS`] connections).
     pub most_regular: Option<Repeated>,
+    /// The peer the host sent the most bytes to, and what went each way.
+    pub most_sent: Option<Upload>,
+}
+
+/// What a host sent to one peer and received from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Upload {
+    /// The peer.
+    pub host: String,
+    /// Connections to it.
+    pub connections: usize,
+    /// Bytes sent to it.
+    pub bytes_out: u64,
+    /// Bytes received from it.
+    pub bytes_in: u64,
+    /// Seconds from the first connection's start to the last's.
+    pub span_s: f64,
 }
 
 /// Many ports of one host, or one port of many hosts.
@@ -230,7 +247,10 @@ fn host(
     for &i in conns {
         let i = i as usize;
         let (dest, port, t, f) = (ends.peer[i], log.resp_port[i], log.ts[i], log.failed[i]);
-        by_dest.entry(dest).or_default().add(port, t, f);
+        let g = by_dest.entry(dest).or_default();
+        g.add(port, t, f);
+        g.out = g.out.saturating_add(ends.out[i]);
+        g.inn = g.inn.saturating_add(ends.inn[i]);
         by_port.entry(port).or_default().add(dest, t, f);
         by_pair.entry((dest, port)).or_default().push(i as u32);
         failed += usize::from(f);
@@ -251,6 +271,17 @@ fn host(
         .iter()
         .max_by_key(|(&p, g)| (g.distinct.len(), std::cmp::Reverse(p)))
         .map(|(&p, g)| g.spread(p.to_string()));
+    let most_sent = by_dest
+        .iter()
+        .filter(|(_, g)| g.out > 0)
+        .max_by_key(|(&d, g)| (g.out, std::cmp::Reverse(d)))
+        .map(|(&d, g)| Upload {
+            host: name(d),
+            connections: g.connections,
+            bytes_out: g.out,
+            bytes_in: g.inn,
+            span_s: g.last - g.first,
+        });
     let pairs: Vec<Repeated> = by_pair
         .iter()
         .map(|(&(d, p), list)| repeated(log, name(d), p, list))
@@ -287,6 +318,7 @@ fn host(
         most_hosts,
         busiest,
         most_regular,
+        most_sent,
     };
     (values, detail)
 }
@@ -296,6 +328,9 @@ struct Group<K> {
     distinct: HashSet<K>,
     connections: usize,
     failed: usize,
+    /// Bytes the host sent and received (kept for the groups by destination host).
+    out: u64,
+    inn: u64,
     first: f64,
     last: f64,
 }
@@ -306,6 +341,8 @@ impl<K> Default for Group<K> {
             distinct: HashSet::new(),
             connections: 0,
             failed: 0,
+            out: 0,
+            inn: 0,
             first: f64::INFINITY,
             last: f64::NEG_INFINITY,
         }

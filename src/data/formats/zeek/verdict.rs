@@ -1,7 +1,7 @@
 //! Explaining a ranked host in words, from its features and what it did
 //! ("vertical port scan: 1,000 ports of 10.0.0.5 in 40 s, 99% failed").
 
-use super::hosts::{col, feature_names, HostDetail};
+use super::hosts::{col, feature_names, HostDetail, Repeated, Upload};
 use super::HostSide;
 use crate::data::access::verdict::{bytes, count, pct, telling_feature};
 
@@ -9,6 +9,9 @@ use crate::data::access::verdict::{bytes, count, pct, telling_feature};
 pub const SCAN_PORTS: usize = 100;
 /// Distinct hosts on one port that make a horizontal scan.
 pub const SCAN_HOSTS: usize = 100;
+/// Share of failed connections a horizontal scan has at least (a busy browser reaches 100
+/// web servers on port 443, nearly all answering).
+pub const SCAN_FAILED: f64 = 0.5;
 /// Connections to one login service that make a brute-force attempt.
 pub const BRUTE_FORCE: usize = 100;
 /// Largest coefficient of variation of the gaps that makes a beacon.
@@ -16,6 +19,14 @@ pub const BEACON_CV: f64 = 0.1;
 /// How many times the typical host's bytes out an exfiltration must send, and how many times
 /// what it received.
 pub const EXFIL_FACTOR: f64 = 20.0;
+
+/// DNS queries (connections to port 53) to one server that make a flood, at
+/// [`DNS_FLOOD_RATE`] or more a second.
+pub const DNS_FLOOD: usize = 1000;
+/// Queries a second, from the first to the last, that make a DNS flood.
+pub const DNS_FLOOD_RATE: f64 = 10.0;
+/// Seconds from the first to the last upload to one host that make an exfiltration slow.
+pub const SLOW_SPAN_S: f64 = 3600.0;
 
 /// Ports of services that take a password, with their names.
 const LOGIN_PORTS: [(u16, &str); 7] = [
@@ -96,7 +107,7 @@ pub fn explain(
     if let Some(s) = detail
         .most_hosts
         .as_ref()
-        .filter(|s| s.distinct >= SCAN_HOSTS)
+        .filter(|s| s.distinct >= SCAN_HOSTS && s.failed >= SCAN_FAILED)
     {
         return format!(
             "horizontal port scan: port {} of {} hosts in {}, {} failed",
@@ -119,6 +130,16 @@ pub fn explain(
             pct(r.failed)
         );
     }
+    if let Some(r) = dns_flood(detail) {
+        return format!(
+            "DNS flood: {} queries to {} in {}, {} a second, {} failed",
+            count(r.connections as f64),
+            r.host,
+            duration(r.span_s),
+            count(r.connections as f64 / r.span_s.max(1.0)),
+            pct(r.failed)
+        );
+    }
     if let Some(r) = detail.most_regular.as_ref().filter(|r| r.cv() <= BEACON_CV) {
         return format!(
             "beacon to {}:{} every {} (+-{}) for {} ({} connections)",
@@ -138,7 +159,47 @@ pub fn explain(
             out / inn.max(1.0)
         );
     }
+    if let Some(u) = upload(detail, t(col::BYTES_OUT)) {
+        let (sent, from) = (u.bytes_out as f64, u.bytes_in as f64);
+        let what = format!(
+            "sent {} to {} in {} connections",
+            bytes(sent),
+            u.host,
+            count(u.connections as f64)
+        );
+        let ratio = sent / from.max(1.0);
+        return if u.span_s >= SLOW_SPAN_S {
+            format!(
+                "slow exfiltration: {what} over {}, {ratio:.0}x what it received from it",
+                duration(u.span_s)
+            )
+        } else {
+            format!("{what}, {ratio:.0}x what it received from it: looks like data exfiltration")
+        };
+    }
     furthest(row, typical, top, side)
+}
+
+/// The host's busiest destination when it is a DNS flood: [`DNS_FLOOD`] or more connections to
+/// port 53 of one host at [`DNS_FLOOD_RATE`] or more a second.
+fn dns_flood(detail: &HostDetail) -> Option<&Repeated> {
+    detail.busiest.as_ref().filter(|r| {
+        r.port == 53
+            && r.connections >= DNS_FLOOD
+            && r.connections as f64 >= DNS_FLOOD_RATE * r.span_s
+    })
+}
+
+/// The peer the host sent the most to, when that is an exfiltration: [`EXFIL_FACTOR`] times
+/// what came back from it and times the typical host's bytes out (`typical_out`), in two or
+/// more connections.
+fn upload(detail: &HostDetail, typical_out: f64) -> Option<&Upload> {
+    detail.most_sent.as_ref().filter(|u| {
+        let (out, inn) = (u.bytes_out as f64, u.bytes_in as f64);
+        u.connections >= 2
+            && out >= EXFIL_FACTOR * (inn + 1.0)
+            && out >= EXFIL_FACTOR * typical_out.max(1.0)
+    })
 }
 
 /// The patterns of a destination host: the target of a scan, a brute force, a beacon or an
@@ -169,6 +230,16 @@ fn as_target(row: &[f64], typical: &[f64], detail: &HostDetail) -> Option<String
             r.port,
             r.host,
             duration(r.span_s),
+            pct(r.failed)
+        ));
+    }
+    if let Some(r) = dns_flood(detail) {
+        return Some(format!(
+            "DNS flood target: {} queries from {} in {}, {} a second, {} failed",
+            count(r.connections as f64),
+            r.host,
+            duration(r.span_s),
+            count(r.connections as f64 / r.span_s.max(1.0)),
             pct(r.failed)
         ));
     }
@@ -250,7 +321,7 @@ pub fn explain_rows(
 
 #[cfg(test)]
 mod tests {
-    use super::super::hosts::{Repeated, Spread};
+    use super::super::hosts::Spread;
     use super::*;
 
     fn row(pairs: &[(usize, f64)]) -> Vec<f64> {
@@ -334,6 +405,111 @@ mod tests {
                 HostSide::Source
             ),
             "sent 2.3 GB, 40x what it received: looks like data exfiltration"
+        );
+        let spread = |failed| Spread {
+            target: "445".into(),
+            distinct: 254,
+            connections: 254,
+            span_s: 121.0,
+            failed,
+        };
+        let horizontal = HostDetail {
+            most_hosts: Some(spread(0.97)),
+            ..HostDetail::default()
+        };
+        assert_eq!(
+            explain(
+                &row(&[]),
+                &typical,
+                &horizontal,
+                col::DEST_HOSTS,
+                HostSide::Source
+            ),
+            "horizontal port scan: port 445 of 254 hosts in 2 minutes, 97% failed"
+        );
+        // Many web servers on one port, nearly all answering: browsing, not a scan.
+        let browsing = HostDetail {
+            most_hosts: Some(spread(0.02)),
+            ..HostDetail::default()
+        };
+        assert!(!explain(
+            &row(&[]),
+            &typical,
+            &browsing,
+            col::DEST_HOSTS,
+            HostSide::Source
+        )
+        .starts_with("horizontal"));
+        let flood = HostDetail {
+            busiest: Some(Repeated {
+                host: "10.20.0.53".into(),
+                port: 53,
+                connections: 30_000,
+                span_s: 300.0,
+                mean_gap_s: 0.01,
+                sd_gap_s: 0.01,
+                failed: 0.0,
+            }),
+            ..HostDetail::default()
+        };
+        assert_eq!(
+            explain(
+                &row(&[]),
+                &typical,
+                &flood,
+                col::CONNECTIONS,
+                HostSide::Source
+            ),
+            "DNS flood: 30,000 queries to 10.20.0.53 in 5 minutes, 100 a second, 0% failed"
+        );
+        assert_eq!(
+            explain(&row(&[]), &typical, &flood, col::CONNECTIONS, HostSide::Destination),
+            "DNS flood target: 30,000 queries from 10.20.0.53 in 5 minutes, 100 a second, 0% failed"
+        );
+        // The same number of queries spread over a day is no flood.
+        let busy_resolver_client = HostDetail {
+            busiest: flood.busiest.clone().map(|r| Repeated {
+                span_s: 86_400.0,
+                ..r
+            }),
+            ..HostDetail::default()
+        };
+        assert!(!explain(
+            &row(&[]),
+            &typical,
+            &busy_resolver_client,
+            col::CONNECTIONS,
+            HostSide::Source
+        )
+        .starts_with("DNS flood"));
+        let slow = HostDetail {
+            most_sent: Some(Upload {
+                host: "198.51.100.77".into(),
+                connections: 27,
+                bytes_out: 135_000_000,
+                bytes_in: 81_000,
+                span_s: 8.0 * 3600.0,
+            }),
+            ..HostDetail::default()
+        };
+        // The host received more than it sent in all (its browsing): only the one destination
+        // shows the exfiltration.
+        let mixed = row(&[(col::BYTES_OUT, 1.4e8), (col::BYTES_IN, 3e8)]);
+        assert_eq!(
+            explain(&mixed, &typical, &slow, col::BYTES_OUT, HostSide::Source),
+            "slow exfiltration: sent 135.0 MB to 198.51.100.77 in 27 connections over 8.0 hours, \
+             1667x what it received from it"
+        );
+        let quick = HostDetail {
+            most_sent: slow
+                .most_sent
+                .clone()
+                .map(|u| Upload { span_s: 600.0, ..u }),
+            ..HostDetail::default()
+        };
+        assert!(
+            explain(&mixed, &typical, &quick, col::BYTES_OUT, HostSide::Source)
+                .ends_with("1667x what it received from it: looks like data exfiltration")
         );
         let other = row(&[(col::DURATION, 900.0)]);
         assert_eq!(
