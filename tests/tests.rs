@@ -27,6 +27,7 @@ mod lof;
 mod lof_neighbourhood;
 mod network_hosts;
 mod network_pcap;
+mod network_traffic;
 mod properties;
 mod sample_data;
 mod scores_unchanged;

@@ -228,10 +228,22 @@ pub fn load_source_with(
         FileKind::Parquet => formats::parquet::read(&source, control)?,
         FileKind::AccessLog { gzip } => return access::load(source, gzip, &options.log, control),
         FileKind::ZeekConn { gzip, writer } => {
-            return formats::zeek::load(source, gzip, writer, options.hosts_by, control)
+            return formats::zeek::load(
+                source,
+                gzip,
+                writer,
+                &formats::zeek::NetView::of(options),
+                control,
+            )
         }
         FileKind::Capture { gzip, format } => {
-            return formats::pcap::load(source, gzip, format, options.hosts_by, control)
+            return formats::pcap::load(
+                source,
+                gzip,
+                format,
+                &formats::zeek::NetView::of(options),
+                control,
+            )
         }
     };
     shape_table(table, kind, path, fingerprint, options, started)

@@ -388,6 +388,11 @@ pub fn dataset(log: &ConnLog, side: HostSide) -> Dataset {
             notes: Vec::new(),
             side,
             details,
+            view: crate::data::access::LogView::Clients,
+            bucket: None,
+            conn: None,
+            host_of_row: sources,
+            overall: None,
         })),
     }
 }
