@@ -3,6 +3,7 @@
 mod access_logs;
 mod alerts;
 mod app;
+mod app_network;
 mod app_threshold;
 mod auto_threshold;
 mod bad_inputs;
