@@ -219,6 +219,24 @@ pub struct HostsTable {
 }
 
 impl HostsTable {
+    /// The table of a view of `log` by `side`, with no details, bucket or log kept yet.
+    pub fn of(log: &ConnLog, side: HostSide, view: LogView) -> HostsTable {
+        HostsTable {
+            summary: log.summary(),
+            malformed: log.malformed,
+            samples: log.samples.clone(),
+            unit: log.unit(),
+            notes: Vec::new(),
+            side,
+            details: Vec::new(),
+            view,
+            bucket: None,
+            conn: None,
+            host_of_row: Vec::new(),
+            overall: None,
+        }
+    }
+
     /// The connections of the host on `row` of the hosts view per bucket of
     /// [`HostsTable::overall`] (`None` for the traffic view or without the log).
     pub fn host_series(&self, row: usize) -> Option<Vec<f64>> {
@@ -231,6 +249,40 @@ impl HostsTable {
                     .map(|i| (log.ts[i] * 1000.0).floor() as i64),
             ),
         )
+    }
+}
+
+/// A dataset of a view of `log`: `columns` (one value per row) named `names`, with `table`.
+pub(crate) fn dataset_of(
+    log: &ConnLog,
+    time: Option<crate::data::TimeAxis>,
+    names: Vec<String>,
+    columns: Vec<Vec<f64>>,
+    row_labels: Option<crate::data::RowLabels>,
+    table: HostsTable,
+) -> Dataset {
+    let n = columns.first().map_or(0, Vec::len);
+    Dataset {
+        path: log.path.clone(),
+        kind: log.kind,
+        reader: match log.kind {
+            FileKind::Capture { .. } => crate::data::Reader::Capture,
+            _ => crate::data::Reader::ZeekConn,
+        },
+        layout: crate::data::Layout::Wide,
+        category_column: None,
+        time,
+        feature_names: names,
+        columns,
+        row_numbers: (0..n).collect(),
+        input_rows: n,
+        original: crate::data::OriginalRows::Derived,
+        missing: crate::data::MissingReport::default(),
+        warnings: Vec::new(),
+        load_time: Duration::ZERO,
+        row_labels,
+        log: None,
+        network: Some(Arc::new(table)),
     }
 }
 

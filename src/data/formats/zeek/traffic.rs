@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
-use super::{ConnLog, HostSide, HostsTable};
+use super::{dataset_of, ConnLog, HostSide, HostsTable};
 use crate::data::access::grid::Grid;
 use crate::data::access::{Bucket, LogView};
-use crate::data::{Dataset, FileKind, Layout, LoadError, MissingReport, OriginalRows, Reader};
+use crate::data::{Dataset, LoadError};
 
 /// The metrics per bucket, in column order.
 pub const METRICS: [&str; 5] = [
@@ -84,42 +84,14 @@ pub fn dataset(
     let millis = log.millis();
     let grid = Grid::new(&millis, bucket, &log.path)?;
     let b = buckets(log, &millis, &grid);
-    let n = grid.n;
-    let mut ds = Dataset {
-        path: log.path.clone(),
-        kind: log.kind,
-        reader: match log.kind {
-            FileKind::Capture { .. } => Reader::Capture,
-            _ => Reader::ZeekConn,
-        },
-        layout: Layout::Wide,
-        category_column: None,
-        time: Some(grid.axis()),
-        feature_names: METRICS.iter().map(|m| m.to_string()).collect(),
-        columns: vec![b.connections, b.bytes, b.sources, b.destinations, b.failed],
-        row_numbers: (0..n).collect(),
-        input_rows: n,
-        original: OriginalRows::Derived,
-        missing: MissingReport::default(),
-        warnings: Vec::new(),
-        load_time: std::time::Duration::ZERO,
-        row_labels: None,
-        log: None,
-        network: Some(Arc::new(HostsTable {
-            summary: log.summary(),
-            malformed: log.malformed,
-            samples: log.samples.clone(),
-            unit: log.unit(),
-            notes: Vec::new(),
-            side,
-            details: Vec::new(),
-            view: LogView::Traffic,
-            bucket: Some(grid.bucket),
-            conn: Some(Arc::clone(log)),
-            host_of_row: Vec::new(),
-            overall: None,
-        })),
+    let table = HostsTable {
+        bucket: Some(grid.bucket),
+        conn: Some(Arc::clone(log)),
+        ..HostsTable::of(log, side, LogView::Traffic)
     };
+    let names = METRICS.iter().map(|m| m.to_string()).collect();
+    let columns = vec![b.connections, b.bytes, b.sources, b.destinations, b.failed];
+    let mut ds = dataset_of(log, Some(grid.axis()), names, columns, None, table);
     ds.warnings.extend(grid.notes("connections"));
     Ok(ds)
 }
