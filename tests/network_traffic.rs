@@ -75,6 +75,13 @@ fn an_empty_bucket_is_kept_and_the_bucket_is_chosen_when_not_given() {
     assert_eq!(ds.columns[0], [8.0]);
     let net = ds.network.as_ref().expect("network table");
     assert_eq!(net.bucket, Some(Bucket { seconds: 60 }));
+    // A grouping meant for access logs is said to be left aside, not silently dropped.
+    options.log.group = trafficlens::data::access::LogGroup::VirtualHost;
+    let ds = load(data("zeek/conn.log"), &options).expect("loads");
+    assert!(ds
+        .warnings
+        .iter()
+        .any(|w| w.starts_with("columns per region or per virtual host are for access logs")));
 }
 
 #[test]
