@@ -495,7 +495,7 @@ fn load(
     start_session(session, generation, loaded, cancel, send)
 }
 
-/// Another view of the access log the session holds; on success the session starts over with
+/// Another view of the access log (or connection log) the session holds; on success the session starts over with
 /// it.
 fn log_view(
     session: &mut Option<Session>,
@@ -504,17 +504,35 @@ fn log_view(
     cancel: &AtomicBool,
     send: &(impl Fn(Event) + Sync),
 ) -> Result<Event, WorkerError> {
-    let log = session
+    let dataset = session
         .as_ref()
-        .and_then(|s| s.dataset().log.as_ref())
-        .map(|t| Arc::clone(&t.log))
+        .map(|s| Arc::clone(s.dataset()))
         .ok_or(WorkerError::NotALog)?;
+    let log = dataset.log.as_ref().map(|t| Arc::clone(&t.log));
+    let network = dataset
+        .network
+        .as_ref()
+        .and_then(|n| Some((n.side, Arc::clone(n.conn.as_ref()?))));
+    if log.is_none() && network.is_none() {
+        return Err(WorkerError::NotALog);
+    }
     send(Event::Progress {
         generation,
         stage: "loading",
         done: 0.0,
     });
-    let viewed = crate::data::access::view(log, options);
+    let viewed = match (log, network) {
+        (Some(log), _) => crate::data::access::view(log, options),
+        (None, Some((side, conn))) => {
+            let net = crate::data::formats::zeek::NetView {
+                side,
+                view: options.view,
+                bucket: options.bucket,
+            };
+            crate::data::formats::zeek::view_of(conn, &net)
+        }
+        (None, None) => return Err(WorkerError::NotALog),
+    };
     start_session(session, generation, viewed, cancel, send)
 }
 

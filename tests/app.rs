@@ -19,7 +19,7 @@ use trafficlens::data::Source;
 use crate::util::{data, tempdir};
 
 /// A harness around a fresh app that opens `source`.
-fn harness(source: Source) -> Harness<'static, TrafficLensApp> {
+pub(crate) fn harness(source: Source) -> Harness<'static, TrafficLensApp> {
     harness_with(Persisted::default(), source)
 }
 
@@ -34,7 +34,7 @@ fn harness_with(persisted: Persisted, source: Source) -> Harness<'static, Traffi
 }
 
 /// Steps frames until `done` holds (the worker answers on its own thread).
-fn step_until(
+pub(crate) fn step_until(
     h: &mut Harness<'static, TrafficLensApp>,
     what: &str,
     done: impl Fn(&TrafficLensApp) -> bool,
@@ -66,7 +66,7 @@ fn flagged(app: &TrafficLensApp) -> Option<usize> {
         .map(|s| s.detection.flags.iter().filter(|f| **f).count())
 }
 
-fn scored(app: &TrafficLensApp) -> bool {
+pub(crate) fn scored(app: &TrafficLensApp) -> bool {
     app.state.scores.is_some() && app.state.scoring.is_none()
 }
 

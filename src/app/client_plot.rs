@@ -1,5 +1,6 @@
-//! The plots of the client view: the picked client's requests over time, above all requests
-//! over time on the same time axis, so a burst or a steady drip stands out against the day.
+//! The plots of the client view of an access log (and of the hosts view of a connection log):
+//! the picked client's requests (or host's connections) over time, above all of them over time
+//! on the same time axis, so a burst or a steady drip stands out against the day.
 
 use egui::{Color32, Ui};
 use egui_plot::{Legend, Line, Plot, PlotPoints};
@@ -21,23 +22,40 @@ impl ClientPlot {
         let Some(ds) = state.dataset.clone() else {
             return;
         };
-        let Some(table) = ds.log.as_ref() else {
-            return;
+        // A client of an access log's client view, or a host of a connection log's hosts view.
+        let (overall, unit, who) = match (ds.log.as_ref(), ds.network.as_ref()) {
+            (Some(table), _) => (table.overall.clone(), "requests", "clients"),
+            (None, Some(net)) => (net.overall.clone(), "connections", "hosts"),
+            (None, None) => return,
         };
-        let Some(overall) = table.overall.as_ref() else {
+        let Some(overall) = overall else {
             return;
         };
         let Some(r) = state.selected_client else {
-            ui.centered_and_justified(|ui| ui.label("Pick a client in the ranking below."));
+            ui.centered_and_justified(|ui| {
+                ui.label(format!(
+                    "Pick a {} in the ranking below.",
+                    who.trim_end_matches('s')
+                ))
+            });
             return;
         };
         let key = (state.data_generation, r);
         if self.series.as_ref().is_none_or(|(k, _)| *k != key) {
-            let lines = table
-                .client_of_row
-                .get(r)
-                .map_or(&[][..], |&c| table.log.by_client.of(c as usize));
-            self.series = Some((key, overall.of_lines(&table.log, lines)));
+            let counts = match (ds.log.as_ref(), ds.network.as_ref()) {
+                (Some(table), _) => {
+                    let lines = table
+                        .client_of_row
+                        .get(r)
+                        .map_or(&[][..], |&c| table.log.by_client.of(c as usize));
+                    overall.of_lines(&table.log, lines)
+                }
+                (None, Some(net)) => net
+                    .host_series(r)
+                    .unwrap_or_else(|| vec![0.0; overall.counts.len()]),
+                (None, None) => return,
+            };
+            self.series = Some((key, counts));
         }
         let Some((_, counts)) = self.series.as_ref() else {
             return;
@@ -62,7 +80,8 @@ impl ClientPlot {
             .and_then(|s| s.detection.scores.get(r).copied());
         ui.label(
             egui::RichText::new(format!(
-                "Requests of {client} per {bucket}{}",
+                "{} of {client} per {bucket}{}",
+                capitalised(unit),
                 score.map_or(String::new(), |s| format!(" (anomaly score {s:.3})"))
             ))
             .strong(),
@@ -77,13 +96,13 @@ impl ClientPlot {
             .x_axis_formatter(time_axis::label)
             .label_formatter(|pos| match pos {
                 egui_plot::HoverPosition::NearDataPoint { position, .. } => Some(format!(
-                    "{}\n{:.0} requests",
+                    "{}\n{:.0} {unit}",
                     format_millis((position.x * 1000.0) as i64),
                     position.y
                 )),
                 egui_plot::HoverPosition::Elsewhere { .. } => None,
             })
-            .y_axis_label("requests")
+            .y_axis_label(unit)
             .show(ui, |plot| {
                 plot.line(
                     Line::new(client.as_str(), PlotPoints::from(points(counts)))
@@ -91,19 +110,30 @@ impl ClientPlot {
                         .width(1.5),
                 );
             });
-        ui.label(egui::RichText::new(format!("All requests per {bucket}")).weak());
+        ui.label(egui::RichText::new(format!("All {unit} per {bucket}")).weak());
         Plot::new("all_requests")
             .height((ui.available_height() - 4.0).max(80.0))
             .link_axis(link, [true, false])
             .link_cursor(link, [true, false])
             .x_grid_spacer(time_axis::grid)
             .x_axis_formatter(time_axis::label)
-            .y_axis_label("requests")
+            .y_axis_label(unit)
             .show(ui, |plot| {
                 plot.line(
-                    Line::new("all clients", PlotPoints::from(points(&overall.counts)))
-                        .color(Color32::from_rgb(90, 90, 200)),
+                    Line::new(
+                        format!("all {who}"),
+                        PlotPoints::from(points(&overall.counts)),
+                    )
+                    .color(Color32::from_rgb(90, 90, 200)),
                 );
             });
     }
+}
+
+/// `word` with a capital first letter.
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map_or_else(String::new, |c| {
+        c.to_uppercase().chain(chars).collect::<String>()
+    })
 }

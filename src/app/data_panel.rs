@@ -5,7 +5,8 @@ use egui::Ui;
 
 use super::dialogs::PickPurpose;
 use super::state::{Action, AppState};
-use crate::data::access::{Bucket, LogGroup, LogTable, LogView};
+use crate::data::access::{Bucket, LogGroup, LogOptions, LogTable, LogView};
+use crate::data::formats::zeek::HostsTable;
 use crate::data::{format_millis, stats::interval_name};
 
 /// The data panel's own state: what is typed in its fields.
@@ -127,7 +128,11 @@ impl DataPanel {
                     ui.label(match ds.log.as_ref().map(|t| t.view) {
                         Some(LogView::Clients) => format!("{} clients", ds.n_rows()),
                         Some(LogView::Traffic) => format!("{} time buckets", ds.n_rows()),
-                        None => format!("{} rows", ds.n_rows()),
+                        None => match ds.network.as_ref().map(|n| n.view) {
+                            Some(LogView::Clients) => format!("{} hosts", ds.n_rows()),
+                            Some(LogView::Traffic) => format!("{} time buckets", ds.n_rows()),
+                            None => format!("{} rows", ds.n_rows()),
+                        },
                     });
                     ui.end_row();
                     ui.label("Columns");
@@ -160,6 +165,8 @@ impl DataPanel {
                 });
             if let Some(table) = &ds.log {
                 self.log_section(ui, state, table, actions);
+            } else if let Some(net) = &ds.network {
+                network_section(ui, state, net, actions);
             }
             for w in &ds.warnings {
                 ui.label(egui::RichText::new(w).weak().small());
@@ -221,27 +228,14 @@ impl DataPanel {
         }
         let current = state.persisted.log.clone();
         let mut next = current.clone();
-        ui.horizontal(|ui| {
-            ui.label("View");
-            ui.selectable_value(&mut next.view, LogView::Clients, LogView::Clients.label());
-            ui.selectable_value(&mut next.view, LogView::Traffic, LogView::Traffic.label());
-        });
+        view_choice(
+            ui,
+            &mut next,
+            &current,
+            table.bucket,
+            LogView::Clients.label(),
+        );
         if next.view == LogView::Traffic {
-            ui.horizontal(|ui| {
-                let auto = match (table.bucket, current.bucket) {
-                    (Some(b), None) => format!("auto ({b})"),
-                    _ => "auto".into(),
-                };
-                let shown = next.bucket.map_or(auto.clone(), |b| b.to_string());
-                egui::ComboBox::new("bucket", "Bucket")
-                    .selected_text(shown)
-                    .show_ui(ui, |ui| {
-                        ui.selectable_value(&mut next.bucket, None, auto);
-                        for b in Bucket::CHOICES {
-                            ui.selectable_value(&mut next.bucket, Some(b), b.to_string());
-                        }
-                    });
-            });
             ui.horizontal(|ui| {
                 ui.label("Columns");
                 let all = matches!(next.group, LogGroup::All);
@@ -286,5 +280,59 @@ impl DataPanel {
         if next != current {
             actions.push(Action::LogView(next));
         }
+    }
+}
+
+/// The choice of view (rows of `rows_label` or traffic over time) and, for traffic, of the
+/// bucket (`shown` is the bucket of the table on screen, which "auto" chose).
+fn view_choice(
+    ui: &mut Ui,
+    next: &mut LogOptions,
+    current: &LogOptions,
+    shown: Option<Bucket>,
+    rows_label: &str,
+) {
+    ui.horizontal(|ui| {
+        ui.label("View");
+        ui.selectable_value(&mut next.view, LogView::Clients, rows_label);
+        ui.selectable_value(&mut next.view, LogView::Traffic, LogView::Traffic.label());
+    });
+    if next.view == LogView::Traffic {
+        ui.horizontal(|ui| {
+            let auto = match (shown, current.bucket) {
+                (Some(b), None) => format!("auto ({b})"),
+                _ => "auto".into(),
+            };
+            let text = next.bucket.map_or(auto.clone(), |b| b.to_string());
+            egui::ComboBox::new("bucket", "Bucket")
+                .selected_text(text)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut next.bucket, None, auto);
+                    for b in Bucket::CHOICES {
+                        ui.selectable_value(&mut next.bucket, Some(b), b.to_string());
+                    }
+                });
+        });
+    }
+}
+
+/// What was read from a connection log or capture, and the choice of view: hosts or traffic over
+/// time (with its bucket). A change makes the table again from the connections kept.
+fn network_section(ui: &mut Ui, state: &AppState, net: &HostsTable, actions: &mut Vec<Action>) {
+    ui.separator();
+    ui.strong("Network traffic");
+    ui.label(egui::RichText::new(&net.summary).small());
+    if net.conn.is_none() {
+        return;
+    }
+    let current = LogOptions {
+        view: net.view,
+        bucket: state.persisted.log.bucket,
+        ..state.persisted.log.clone()
+    };
+    let mut next = current.clone();
+    view_choice(ui, &mut next, &current, net.bucket, "Hosts");
+    if next != current {
+        actions.push(Action::LogView(next));
     }
 }

@@ -12,6 +12,7 @@ mod detector_panel;
 pub mod dialogs;
 mod flagged_panel;
 mod follow_panel;
+mod hosts_panel;
 pub mod live_data;
 mod live_plot;
 mod plot_panel;
@@ -56,6 +57,7 @@ struct Panels {
     flagged: flagged_panel::FlaggedPanel,
     stats: stats_panel::StatsPanel,
     clients: clients_panel::ClientsPanel,
+    hosts: hosts_panel::HostsPanel,
     plot: plot_panel::PlotPanel,
     client_plot: client_plot::ClientPlot,
     live_plot: live_plot::LivePlot,
@@ -207,16 +209,25 @@ impl TrafficLensApp {
             .as_ref()
             .and_then(|d| d.log.as_ref())
             .is_some_and(|t| t.view == crate::data::access::LogView::Clients);
+        let host_view = state
+            .dataset
+            .as_ref()
+            .and_then(|d| d.network.as_ref())
+            .is_some_and(|n| n.overall.is_some());
         egui::Panel::bottom("bottom")
             .resizable(true)
             .default_size(250.0)
             .show(ui, |ui| {
                 ui.horizontal(|ui| {
-                    if client_view {
+                    if client_view || host_view {
                         ui.selectable_value(
                             &mut state.persisted.bottom_tab,
                             BottomTab::Clients,
-                            "Ranked clients",
+                            if host_view {
+                                "Ranked hosts"
+                            } else {
+                                "Ranked clients"
+                            },
                         );
                     }
                     ui.selectable_value(
@@ -242,6 +253,7 @@ impl TrafficLensApp {
                 match state.persisted.bottom_tab {
                     BottomTab::Flagged => panels.flagged.ui(ui, state, &mut actions),
                     BottomTab::Statistics => panels.stats.ui(ui, state),
+                    BottomTab::Clients if host_view => panels.hosts.ui(ui, state, &mut actions),
                     BottomTab::Clients => panels.clients.ui(ui, state, &mut actions),
                     BottomTab::Alerts => alerts_panel::ui(ui, state, &mut actions),
                 }
@@ -255,7 +267,7 @@ impl TrafficLensApp {
                 });
                 ui.separator();
             }
-            if client_view {
+            if client_view || host_view {
                 panels.client_plot.ui(ui, state);
             } else {
                 panels.plot.ui(ui, state);
@@ -366,7 +378,9 @@ impl TrafficLensApp {
                     .current_source
                     .clone()
                     .map(|c| (c, self.current_format.clone()));
-                let log_on_screen = s.dataset.as_ref().is_some_and(|d| d.log.is_some());
+                let log_on_screen = s.dataset.as_ref().is_some_and(|d| {
+                    d.log.is_some() || d.network.as_ref().is_some_and(|n| n.conn.is_some())
+                });
                 if s.loading.is_none() && log_on_screen {
                     // Another view of the log the worker holds: no reading.
                     s.awaiting.load = self.worker.submit(Job::LogView(s.persisted.log.clone()));

@@ -156,6 +156,12 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
     if let Some(network) = &ds.network {
         eprintln(format_args!("trafficlens: {}", network.summary));
         print_skipped(&ds.path, &network.samples, network.malformed, network.unit);
+        if let (Some(conn), Some(_)) = (&network.conn, network.bucket) {
+            let span = crate::data::access::span::bulk_span(&conn.millis());
+            if let Some(note) = span.and_then(|s| s.note_of("traffic view", "connections")) {
+                eprintln(format_args!("trafficlens: warning: {note}"));
+            }
+        }
         for note in &network.notes {
             eprintln(format_args!(
                 "trafficlens: warning: {}: {note}",
@@ -298,8 +304,11 @@ fn summary(
     let noun = match &ds.log {
         Some(t) if t.bucket.is_none() => "clients",
         Some(_) => "buckets",
-        None if ds.network.is_some() => "hosts",
-        None => "rows",
+        None => match ds.network.as_ref().map(|n| n.view) {
+            Some(crate::data::access::LogView::Traffic) => "buckets",
+            Some(_) => "hosts",
+            None => "rows",
+        },
     };
     let mut s = format!(
         "{} on {} ({} {} x {} features)\nFlagged {} of {} {} ({:.1}%); {} scoring above {} are flagged.\n\nTop {} {} by anomaly score:\n",

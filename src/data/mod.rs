@@ -228,16 +228,53 @@ pub fn load_source_with(
         FileKind::Parquet => formats::parquet::read(&source, control)?,
         FileKind::AccessLog { gzip } => return access::load(source, gzip, &options.log, control),
         FileKind::ZeekConn { gzip, writer } => {
-            return formats::zeek::load(source, gzip, writer, options.hosts_by, control)
+            return formats::zeek::load(
+                source,
+                gzip,
+                writer,
+                &formats::zeek::NetView::of(options),
+                control,
+            )
+            .map(|ds| grouping_note(ds, options))
         }
         FileKind::Capture { gzip, format } => {
-            return formats::pcap::load(source, gzip, format, options.hosts_by, control)
+            return formats::pcap::load(
+                source,
+                gzip,
+                format,
+                &formats::zeek::NetView::of(options),
+                control,
+            )
+            .map(|ds| grouping_note(ds, options))
         }
         FileKind::FlowRecords { gzip, format } => {
-            return formats::flows::load(source, gzip, format, options.hosts_by, control)
+            return formats::flows::load(
+                source,
+                gzip,
+                format,
+                &formats::zeek::NetView::of(options),
+                control,
+            )
         }
     };
     shape_table(table, kind, path, fingerprint, options, started)
+}
+
+/// Adds a note to a connection log's traffic view when a grouping (per region or virtual host)
+/// was asked for: it applies to access logs only.
+fn grouping_note(mut ds: Dataset, options: &LoadOptions) -> Dataset {
+    let traffic = ds
+        .network
+        .as_ref()
+        .is_some_and(|n| n.view == access::LogView::Traffic);
+    if traffic && options.log.group != access::LogGroup::All {
+        ds.warnings.push(
+            "columns per region or per virtual host are for access logs: this traffic view has one \
+             set of columns for all connections"
+                .into(),
+        );
+    }
+    ds
 }
 
 /// Explanations in words for some rows of a client view of an access log or a hosts view of

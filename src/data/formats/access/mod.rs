@@ -10,6 +10,7 @@ pub mod declared_bot;
 mod detect_format;
 pub mod flood;
 pub mod format;
+pub mod grid;
 pub mod line;
 pub mod read;
 pub mod resource;
@@ -372,10 +373,15 @@ pub struct BucketSeries {
 impl BucketSeries {
     /// Counts the requests `lines` (indices into the log) per bucket of this series.
     pub fn of_lines(&self, log: &AccessLog, lines: &[u32]) -> Vec<f64> {
+        self.count(lines.iter().map(|&i| log.time[i as usize]))
+    }
+
+    /// Counts the `times` (epoch ms) per bucket of this series (times outside it are not).
+    pub fn count(&self, times: impl Iterator<Item = i64>) -> Vec<f64> {
         let width = self.bucket.seconds * 1000;
         let mut counts = vec![0.0; self.counts.len()];
-        for &i in lines {
-            let b = (log.time[i as usize] - self.t0).div_euclid(width);
+        for t in times {
+            let b = (t - self.t0).div_euclid(width);
             if let Some(c) = usize::try_from(b).ok().and_then(|b| counts.get_mut(b)) {
                 *c += 1.0;
             }
@@ -383,25 +389,17 @@ impl BucketSeries {
         counts
     }
 
-    /// Epoch seconds of the start of bucket `b`.
-    pub fn x(&self, b: usize) -> f64 {
-        (self.t0 + b as i64 * self.bucket.seconds * 1000) as f64 / 1000.0
-    }
-}
-
-impl AccessLog {
-    /// All requests per bucket of the width chosen for the span of the bulk of the requests
-    /// (requests far outside it are not counted).
-    pub fn overall_series(&self) -> BucketSeries {
-        let (first, last) = self.bulk_span().map_or((0, 0), |s| (s.first, s.last));
+    /// All of `times` (epoch ms) per bucket of the width chosen for the span of their bulk
+    /// (times far outside it are not counted).
+    pub fn of_all(times: &[i64]) -> BucketSeries {
+        let (first, last) = span::bulk_span(times).map_or((0, 0), |s| (s.first, s.last));
         let bucket = Bucket::auto(last - first);
         let width = bucket.seconds * 1000;
         let t0 = first.div_euclid(width) * width;
         let n = usize::try_from((last - t0) / width + 1)
             .unwrap_or(1)
             .min(traffic::MAX_BUCKETS);
-        let counts = self
-            .time
+        let counts = times
             .par_iter()
             .with_min_len(1 << 16)
             .fold(
@@ -422,6 +420,19 @@ impl AccessLog {
                 },
             );
         BucketSeries { t0, bucket, counts }
+    }
+
+    /// Epoch seconds of the start of bucket `b`.
+    pub fn x(&self, b: usize) -> f64 {
+        (self.t0 + b as i64 * self.bucket.seconds * 1000) as f64 / 1000.0
+    }
+}
+
+impl AccessLog {
+    /// All requests per bucket of the width chosen for the span of the bulk of the requests
+    /// (requests far outside it are not counted).
+    pub fn overall_series(&self) -> BucketSeries {
+        BucketSeries::of_all(&self.time)
     }
 }
 

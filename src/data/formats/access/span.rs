@@ -37,6 +37,11 @@ impl TimeSpan {
 
     /// A note for the user when requests were left out (`None` when none were).
     pub fn note(&self, view: &str) -> Option<String> {
+        self.note_of(view, "requests")
+    }
+
+    /// A note for the user when `records` (such as "connections") were left out.
+    pub fn note_of(&self, view: &str, records: &str) -> Option<String> {
         let (lo, hi) = self.outside_range?;
         let when = if lo == hi {
             format!("at {}", crate::data::format_millis(lo))
@@ -48,8 +53,8 @@ impl TimeSpan {
             )
         };
         Some(format!(
-            "{} requests with times far outside the rest of the log ({when}) are left out of the {view}, \
-             which covers {} to {}",
+            "{} {records} with times far outside the rest of the log ({when}) are left out of the \
+             {view}, which covers {} to {}",
             self.outside,
             crate::data::format_millis(self.first),
             crate::data::format_millis(self.last)

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::cidr::RegionMap;
+use super::grid::Grid;
 use super::{dataset_of, AccessLog, Bucket, LogGroup, LogTable, LogView};
-use crate::data::{Dataset, LoadError, TimeAxis, TimeFormat};
+use crate::data::{Dataset, LoadError};
 
 /// More buckets than this are refused (pick a wider bucket).
 pub const MAX_BUCKETS: usize = 2_000_000;
@@ -134,30 +135,13 @@ pub fn dataset(
 ) -> Result<Dataset, LoadError> {
     let path = log.source.path().to_path_buf();
     // The bulk of the requests decides the range: a request with an outlying time is left out.
-    let span = log
-        .bulk_span()
-        .ok_or(LoadError::Empty { path: path.clone() })?;
-    let (first, last) = (span.first, span.last);
-    let bucket = bucket.unwrap_or_else(|| Bucket::auto(last - first));
-    let width = bucket.seconds * 1000;
-    let t0 = first.div_euclid(width) * width;
-    let n_buckets = usize::try_from((last - t0) / width + 1).unwrap_or(usize::MAX);
-    if n_buckets > MAX_BUCKETS {
-        return Err(LoadError::TooManyBuckets {
-            path,
-            bucket: bucket.to_string(),
-            count: n_buckets as u64,
-        });
-    }
+    let grid = Grid::new(&log.time, bucket, &path)?;
+    let n_buckets = grid.n;
     let groups = groups(log, group)?;
     let g = groups.names.len();
     // The cell of request `i`; `None` for a request outside the span.
     let cell = |i: usize| -> Option<usize> {
-        let t = log.time[i];
-        if !span.contains(t) {
-            return None;
-        }
-        let b = ((t - t0) / width) as usize;
+        let b = grid.of(log.time[i])?;
         Some(b * g + groups.of_request.as_ref().map_or(0, |v| usize::from(v[i])))
     };
     let has_ms = log.request_ms.is_some();
@@ -270,15 +254,11 @@ pub fn dataset(
             );
         }
     }
-    let time = TimeAxis {
-        name: "time".into(),
-        millis: (0..n_buckets as i64).map(|b| t0 + b * width).collect(),
-        format: TimeFormat::Iso,
-    };
+    let time = grid.axis();
     let table = LogTable {
         log: Arc::clone(log),
         view: LogView::Traffic,
-        bucket: Some(bucket),
+        bucket: Some(grid.bucket),
         client_of_row: Vec::new(),
         overall: None,
         regions: match group {
@@ -287,10 +267,6 @@ pub fn dataset(
         },
     };
     let mut ds = dataset_of(log, table, Some(time), names, columns, None);
-    ds.warnings.extend(span.note("traffic view"));
-    ds.warnings.push(format!(
-        "{bucket} buckets from {} (UTC)",
-        crate::data::format_millis(t0)
-    ));
+    ds.warnings.extend(grid.notes("requests"));
     Ok(ds)
 }

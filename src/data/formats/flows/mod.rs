@@ -16,7 +16,7 @@ pub use read::read_flow_records;
 
 use crate::control::Control;
 use crate::data::formats::pcap::decode::Proto;
-use crate::data::formats::zeek::{self, ConnLog, HostSide};
+use crate::data::formats::zeek::{self, ConnLog};
 use crate::data::{Dataset, LoadError, Source};
 
 /// Which tool wrote the flow records.
@@ -113,7 +113,7 @@ pub fn load(
     source: Source,
     gzip: bool,
     format: FlowFormat,
-    side: HostSide,
+    net: &zeek::NetView,
     control: Control<'_>,
 ) -> Result<Dataset, LoadError> {
     let path = source.path().to_path_buf();
@@ -132,7 +132,12 @@ pub fn load(
             },
         });
     }
-    let mut ds = zeek::view(&read.log, side);
+    let mut ds = zeek::view_of(std::sync::Arc::new(read.log), net)?;
+    if let Some(table) = ds.network.as_mut() {
+        std::sync::Arc::make_mut(table)
+            .notes
+            .clone_from(&read.notes);
+    }
     ds.warnings.extend(read.notes);
     Ok(ds)
 }

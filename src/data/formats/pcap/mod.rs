@@ -17,7 +17,7 @@ use std::sync::Arc;
 use container::End;
 
 use crate::control::Control;
-use crate::data::formats::zeek::{self, HostSide};
+use crate::data::formats::zeek;
 use crate::data::{Dataset, FileKind, LoadError, Source};
 
 /// Which container a capture is in.
@@ -49,12 +49,13 @@ impl CaptureFormat {
     }
 }
 
-/// Reads the capture in `source`, assembles its flows and makes their hosts view by `side`.
+/// Reads the capture in `source`, assembles its flows and makes the view `net` asks for of them
+/// (hosts by a side, or traffic over time).
 pub fn load(
     source: Source,
     gzip: bool,
     format: CaptureFormat,
-    side: HostSide,
+    net: &zeek::NetView,
     control: Control<'_>,
 ) -> Result<Dataset, LoadError> {
     let path = source.path().to_path_buf();
@@ -95,7 +96,7 @@ pub fn load(
         return Err(LoadError::NoFlows { path, what });
     }
     let log = conn_log(&capture, &path, FileKind::Capture { gzip, format });
-    let mut ds = zeek::view(&log, side);
+    let mut ds = zeek::view_of(Arc::new(log), net)?;
     if let Some(table) = ds.network.as_mut() {
         Arc::make_mut(table).notes.clone_from(&notes);
     }

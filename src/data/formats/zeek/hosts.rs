@@ -4,13 +4,12 @@
 //! in words quote ([`HostDetail`]). "Peer" is the other end of a host's connections.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::{ConnLog, HostSide, HostsTable};
-use crate::data::access::ClientIndex;
-use crate::data::{Dataset, FileKind, Layout, MissingReport, OriginalRows, Reader, RowLabels};
+use super::{dataset_of, ConnLog, HostSide, HostsTable};
+use crate::data::access::{ClientIndex, LogView};
+use crate::data::{Dataset, RowLabels};
 
 /// The host features, in column order.
 pub const FEATURES: [&str; 10] = [
@@ -390,50 +389,27 @@ fn repeated(log: &ConnLog, host: String, port: u16, list: &[u32]) -> Repeated {
 /// The hosts view of `log` by `side` as a dataset: one row per host, labelled by its address.
 pub fn dataset(log: &ConnLog, side: HostSide) -> Dataset {
     let (sources, columns, details) = features(log, side);
-    let n = sources.len();
-    Dataset {
-        path: log.path.clone(),
-        kind: log.kind,
-        reader: match log.kind {
-            FileKind::Capture { .. } => Reader::Capture,
-            FileKind::FlowRecords { .. } => Reader::FlowRecords,
-            _ => Reader::ZeekConn,
-        },
-        layout: Layout::Wide,
-        category_column: None,
-        time: None,
-        feature_names: feature_names(side).iter().map(|f| f.to_string()).collect(),
-        columns,
-        row_numbers: (0..n).collect(),
-        input_rows: n,
-        original: OriginalRows::Derived,
-        missing: MissingReport::default(),
-        warnings: Vec::new(),
-        load_time: std::time::Duration::ZERO,
-        row_labels: Some(RowLabels {
-            name: "host".into(),
-            values: sources
-                .iter()
-                .map(|&h| log.addresses[h as usize].clone())
-                .collect(),
-        }),
-        log: None,
-        network: Some(Arc::new(HostsTable {
-            summary: log.summary(),
-            malformed: log.malformed,
-            samples: log.samples.clone(),
-            unit: log.unit(),
-            notes: Vec::new(),
-            side,
-            details,
-        })),
-    }
+    let labels = RowLabels {
+        name: "host".into(),
+        values: sources
+            .iter()
+            .map(|&h| log.addresses[h as usize].clone())
+            .collect(),
+    };
+    let table = HostsTable {
+        details,
+        host_of_row: sources,
+        ..HostsTable::of(log, side, LogView::Clients)
+    };
+    let names = feature_names(side).iter().map(|f| f.to_string()).collect();
+    dataset_of(log, None, names, columns, Some(labels), table)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::data::formats::zeek::Writer;
+    use crate::data::FileKind;
 
     /// A log of `(ts, orig, resp, port, failed, out, in)` connections.
     fn log(conns: &[(f64, &str, &str, u16, bool, u64, u64)]) -> ConnLog {

@@ -1,25 +1,30 @@
 //! Zeek connection logs (`conn.log`) in both of Zeek's writers, tab-separated with its `#`
 //! header lines and JSON lines: [`sniff`] recognises them, [`read`] reads them (plain or gzip)
-//! into columns, [`hosts`] makes the hosts view (one row per source address) and [`verdict`]
-//! says in words what a ranked host is doing.
+//! into columns, [`hosts`] makes the hosts view (one row per source address), [`traffic`] the
+//! traffic view (one row per time bucket) and [`verdict`] says in words what a ranked host is
+//! doing.
 
 pub mod hosts;
 pub mod read;
 mod record;
 mod sniff;
+pub mod traffic;
 pub mod verdict;
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+
+use rayon::prelude::*;
 
 pub use read::read_conn_log;
 pub(crate) use sniff::gunzip_start;
 pub use sniff::sniff;
 
 use crate::control::Control;
-use crate::data::access::Malformed;
-use crate::data::{Dataset, FileKind, LoadError, Source};
+use crate::data::access::{Bucket, BucketSeries, LogView, Malformed};
+use crate::data::{Dataset, FileKind, LoadError, LoadOptions, Source};
 
 /// Which of Zeek's log writers wrote the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +127,24 @@ impl ConnLog {
         self.ts.len()
     }
 
+    /// Start of each connection in epoch milliseconds (rounded down).
+    pub fn millis(&self) -> Vec<i64> {
+        self.ts
+            .par_iter()
+            .with_min_len(1 << 16)
+            .map(|&t| (t * 1000.0).floor() as i64)
+            .collect()
+    }
+
+    /// Whether connection `i` is one of host `h`'s, as `side` counts them (it opened it, or it
+    /// was connected to).
+    pub fn is_of(&self, i: usize, h: u32, side: HostSide) -> bool {
+        match side {
+            HostSide::Source => self.orig[i] == h,
+            HostSide::Destination => self.resp[i] == h,
+        }
+    }
+
     /// What [`ConnLog::lines`] and [`ConnLog::samples`] count: "line", or "packet" for a capture.
     pub fn unit(&self) -> &'static str {
         record_unit(self.kind)
@@ -182,6 +205,110 @@ pub struct HostsTable {
     pub side: HostSide,
     /// Per dataset row: the host's most telling patterns.
     pub details: Vec<hosts::HostDetail>,
+    /// Which table this is: one row per host ([`LogView::Clients`]) or per time bucket.
+    pub view: LogView,
+    /// The bucket width of the traffic view.
+    pub bucket: Option<Bucket>,
+    /// The log read, kept for its other view and a host's connections over time (`None` when
+    /// the reader did not keep it).
+    pub conn: Option<Arc<ConnLog>>,
+    /// Hosts view: the address (index into the log's addresses) of each row.
+    pub host_of_row: Vec<u32>,
+    /// Hosts view with the log kept: all connections per time bucket, the backdrop of one
+    /// host's.
+    pub overall: Option<Arc<BucketSeries>>,
+}
+
+impl HostsTable {
+    /// The table of a view of `log` by `side`, with no details, bucket or log kept yet.
+    pub fn of(log: &ConnLog, side: HostSide, view: LogView) -> HostsTable {
+        HostsTable {
+            summary: log.summary(),
+            malformed: log.malformed,
+            samples: log.samples.clone(),
+            unit: log.unit(),
+            notes: Vec::new(),
+            side,
+            details: Vec::new(),
+            view,
+            bucket: None,
+            conn: None,
+            host_of_row: Vec::new(),
+            overall: None,
+        }
+    }
+
+    /// The connections of the host on `row` of the hosts view per bucket of
+    /// [`HostsTable::overall`] (`None` for the traffic view or without the log).
+    pub fn host_series(&self, row: usize) -> Option<Vec<f64>> {
+        let (log, overall) = (self.conn.as_ref()?, self.overall.as_ref()?);
+        let h = *self.host_of_row.get(row)?;
+        Some(
+            overall.count(
+                (0..log.connections())
+                    .filter(|&i| log.is_of(i, h, self.side))
+                    .map(|i| (log.ts[i] * 1000.0).floor() as i64),
+            ),
+        )
+    }
+}
+
+/// A dataset of a view of `log`: `columns` (one value per row) named `names`, with `table`.
+pub(crate) fn dataset_of(
+    log: &ConnLog,
+    time: Option<crate::data::TimeAxis>,
+    names: Vec<String>,
+    columns: Vec<Vec<f64>>,
+    row_labels: Option<crate::data::RowLabels>,
+    table: HostsTable,
+) -> Dataset {
+    let n = columns.first().map_or(0, Vec::len);
+    Dataset {
+        path: log.path.clone(),
+        kind: log.kind,
+        reader: match log.kind {
+            FileKind::Capture { .. } => crate::data::Reader::Capture,
+            FileKind::FlowRecords { .. } => crate::data::Reader::FlowRecords,
+            _ => crate::data::Reader::ZeekConn,
+        },
+        layout: crate::data::Layout::Wide,
+        category_column: None,
+        time,
+        feature_names: names,
+        columns,
+        row_numbers: (0..n).collect(),
+        input_rows: n,
+        original: crate::data::OriginalRows::Derived,
+        missing: crate::data::MissingReport::default(),
+        warnings: Vec::new(),
+        load_time: Duration::ZERO,
+        row_labels,
+        log: None,
+        network: Some(Arc::new(table)),
+    }
+}
+
+/// Which table a connection log (or capture) becomes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NetView {
+    /// Hosts by source or by destination.
+    pub side: HostSide,
+    /// Hosts ([`LogView::Clients`]) or traffic over time.
+    pub view: LogView,
+    /// Traffic view: the bucket width (`None`: chosen from the span).
+    pub bucket: Option<Bucket>,
+}
+
+impl NetView {
+    /// The view the load options ask for (the access-log view and bucket apply to connection
+    /// logs too).
+    pub fn of(options: &LoadOptions) -> NetView {
+        NetView {
+            side: options.hosts_by,
+            view: options.log.view,
+            bucket: options.log.bucket,
+        }
+    }
 }
 
 /// Reads the connection log in `source` and makes its hosts view by `side`.
@@ -189,7 +316,7 @@ pub fn load(
     source: Source,
     gzip: bool,
     writer: Writer,
-    side: HostSide,
+    net: &NetView,
     control: Control<'_>,
 ) -> Result<Dataset, LoadError> {
     let path = source.path().to_path_buf();
@@ -205,7 +332,31 @@ pub fn load(
             None => LoadError::NoConnections { path },
         });
     }
-    Ok(view(&log, side))
+    view_of(Arc::new(log), net)
+}
+
+/// The view `net` asks for of a log (or capture) that has connections, keeping the log in it
+/// (for the other view and a host's connections over time).
+pub fn view_of(log: Arc<ConnLog>, net: &NetView) -> Result<Dataset, LoadError> {
+    match net.view {
+        LogView::Clients => {
+            let mut ds = view(&log, net.side);
+            let overall = BucketSeries::of_all(&log.millis());
+            if let Some(table) = ds.network.as_mut() {
+                let table = Arc::make_mut(table);
+                table.overall = Some(Arc::new(overall));
+                table.conn = Some(log);
+            }
+            Ok(ds)
+        }
+        LogView::Traffic => {
+            let started = std::time::Instant::now();
+            let mut ds = traffic::dataset(&log, net.bucket, net.side)?;
+            ds.warnings.splice(0..0, skipped_note(&log));
+            ds.load_time = log.parse_time + started.elapsed();
+            Ok(ds)
+        }
+    }
 }
 
 /// The hosts view by `side` of a log (or capture) that has connections, with the skipped lines
@@ -213,20 +364,26 @@ pub fn load(
 pub fn view(log: &ConnLog, side: HostSide) -> Dataset {
     let started = std::time::Instant::now();
     let mut ds = hosts::dataset(log, side);
-    if log.malformed > 0 {
-        let unit = log.unit();
-        let share = 100.0 * log.malformed as f64 / log.lines.max(1) as f64;
-        let mut w = format!(
-            "{} of {} {unit}s ({share:.2}%) could not be read as connections and were skipped",
-            log.malformed, log.lines
-        );
-        if let Some(first) = log.samples.first() {
-            w.push_str(&format!("; first: {}", sample_text(first, unit)));
-        }
-        ds.warnings.insert(0, w);
-    }
+    ds.warnings.splice(0..0, skipped_note(log));
     ds.load_time = log.parse_time + started.elapsed();
     ds
+}
+
+/// The note on the lines (or packets) that could not be read, when there were any.
+fn skipped_note(log: &ConnLog) -> Option<String> {
+    if log.malformed == 0 {
+        return None;
+    }
+    let unit = log.unit();
+    let share = 100.0 * log.malformed as f64 / log.lines.max(1) as f64;
+    let mut w = format!(
+        "{} of {} {unit}s ({share:.2}%) could not be read as connections and were skipped",
+        log.malformed, log.lines
+    );
+    if let Some(first) = log.samples.first() {
+        w.push_str(&format!("; first: {}", sample_text(first, unit)));
+    }
+    Some(w)
 }
 
 /// A skipped line or packet in words: "line 12: reason: `text`" or "packet 7: reason".

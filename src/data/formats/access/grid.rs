@@ -1,0 +1,113 @@
+//! The time buckets of a traffic view, shared by access logs and connection logs: the bulk of
+//! the record times decides the range ([`super::span::bulk_span`]), the bucket width is given or
+//! chosen from that range ([`Bucket::auto`]), buckets start at a multiple of their width, and
+//! empty buckets are kept.
+
+use std::path::Path;
+
+use super::span::{bulk_span, TimeSpan};
+use super::traffic::MAX_BUCKETS;
+use super::Bucket;
+use crate::data::{LoadError, TimeAxis, TimeFormat};
+
+/// The buckets a traffic view counts into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grid {
+    /// The range of the bulk of the times; times outside it are in no bucket.
+    pub span: TimeSpan,
+    /// The bucket width.
+    pub bucket: Bucket,
+    /// Start of the first bucket, epoch ms.
+    pub t0: i64,
+    /// Bucket width in ms.
+    pub width: i64,
+    /// Number of buckets.
+    pub n: usize,
+}
+
+impl Grid {
+    /// The buckets for `times` (epoch ms) of the file at `path`: `bucket` wide, or chosen from
+    /// the span. Errors: no times, or more than [`MAX_BUCKETS`] buckets.
+    pub fn new(times: &[i64], bucket: Option<Bucket>, path: &Path) -> Result<Grid, LoadError> {
+        let span = bulk_span(times).ok_or(LoadError::Empty {
+            path: path.to_path_buf(),
+        })?;
+        let bucket = bucket.unwrap_or_else(|| Bucket::auto(span.last - span.first));
+        let width = bucket.seconds * 1000;
+        let t0 = span.first.div_euclid(width) * width;
+        let n = usize::try_from((span.last - t0) / width + 1).unwrap_or(usize::MAX);
+        if n > MAX_BUCKETS {
+            return Err(LoadError::TooManyBuckets {
+                path: path.to_path_buf(),
+                bucket: bucket.to_string(),
+                count: n as u64,
+            });
+        }
+        Ok(Grid {
+            span,
+            bucket,
+            t0,
+            width,
+            n,
+        })
+    }
+
+    /// The bucket of time `t`; `None` outside the span.
+    pub fn of(&self, t: i64) -> Option<usize> {
+        if !self.span.contains(t) {
+            return None;
+        }
+        Some(((t - self.t0) / self.width) as usize)
+    }
+
+    /// The time axis: one bucket start per bucket.
+    pub fn axis(&self) -> TimeAxis {
+        TimeAxis {
+            name: "time".into(),
+            millis: (0..self.n as i64)
+                .map(|b| self.t0 + b * self.width)
+                .collect(),
+            format: TimeFormat::Iso,
+        }
+    }
+
+    /// The notes for the user: `records` (such as "requests") left out of the view, and where
+    /// the buckets start.
+    pub fn notes(&self, records: &str) -> Vec<String> {
+        let mut notes: Vec<String> = self
+            .span
+            .note_of("traffic view", records)
+            .into_iter()
+            .collect();
+        notes.push(format!(
+            "{} buckets from {} (UTC)",
+            self.bucket,
+            crate::data::format_millis(self.t0)
+        ));
+        notes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_start_on_their_width_and_keep_empty_ones() {
+        // 00:01:30, 00:02:10 and 00:16:00 of 2026-01-01 in 5-minute buckets.
+        let day = 1_767_225_600_000;
+        let times = [day + 90_000, day + 130_000, day + 960_000];
+        let g = Grid::new(&times, Some(Bucket { seconds: 300 }), Path::new("x")).expect("grid");
+        assert_eq!((g.t0, g.n), (day, 4));
+        assert_eq!(
+            times.map(|t| g.of(t)),
+            [Some(0), Some(0), Some(3)],
+            "00:15-00:20 is the fourth bucket"
+        );
+        assert_eq!(g.axis().millis[3], day + 900_000);
+        assert!(matches!(
+            Grid::new(&[], None, Path::new("x")),
+            Err(LoadError::Empty { .. })
+        ));
+    }
+}

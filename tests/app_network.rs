@@ -1,0 +1,78 @@
+//! The desktop app on network traffic, driven headless with egui_kittest: a connection log opens
+//! on its ranked hosts, picking a host plots its connections over time above all connections,
+//! and the view switches to traffic over time without reading the file again.
+
+use std::sync::Arc;
+
+use egui_kittest::kittest::Queryable;
+use trafficlens::data::access::LogView;
+use trafficlens::data::Source;
+
+use crate::app::{harness, scored, step_until};
+use crate::util::data;
+
+#[test]
+fn a_conn_log_opens_on_ranked_hosts_and_switches_to_traffic_without_reading_it_again() {
+    // scripts/gen_conn_traffic_fixture.py: 41 hosts over ten days, one of them (10.0.1.66)
+    // a port scanner.
+    let mut h = harness(Source::File(data("zeek/traffic.log.gz")));
+    step_until(&mut h, "the log to be scored", scored);
+    h.get_by_label("41 hosts");
+    h.get_by_label("Ranked hosts").click();
+    h.step();
+    h.step();
+    h.get_by_label_contains("hosts, ");
+    h.get_by_label_contains("vertical port scan: 600 ports of 10.0.0.5");
+    h.get_by_role_and_label(egui::Role::Button, "10.0.1.66")
+        .click();
+    h.step();
+    h.step();
+    h.get_by_label_contains("Connections of 10.0.1.66 per 1h");
+    h.get_by_label("All connections per 1h");
+    let picked = h.state().state.selected_client.expect("a host is picked");
+    let net = h
+        .state()
+        .state
+        .dataset
+        .as_ref()
+        .and_then(|d| d.network.clone())
+        .expect("network table");
+    let series = net.host_series(picked).expect("series");
+    assert_eq!(series.iter().sum::<f64>(), 600.0, "the scan's connections");
+    assert_eq!(series[7 * 24 + 3], 600.0, "all in one hour");
+
+    h.get_by_label("Traffic over time").click();
+    h.step();
+    step_until(&mut h, "the traffic view", |a| {
+        scored(a)
+            && a.state
+                .dataset
+                .as_ref()
+                .and_then(|d| d.network.as_ref())
+                .is_some_and(|n| n.view == LogView::Traffic)
+    });
+    h.get_by_label("240 time buckets");
+    let after = h
+        .state()
+        .state
+        .dataset
+        .as_ref()
+        .and_then(|d| d.network.clone())
+        .expect("network table");
+    let (Some(a), Some(b)) = (&net.conn, &after.conn) else {
+        panic!("the connections are kept");
+    };
+    assert!(Arc::ptr_eq(a, b), "the connections read are reused");
+    // And back to the hosts.
+    h.get_by_label("Hosts").click();
+    h.step();
+    step_until(&mut h, "the hosts view", |a| {
+        scored(a)
+            && a.state
+                .dataset
+                .as_ref()
+                .and_then(|d| d.network.as_ref())
+                .is_some_and(|n| n.view == LogView::Clients)
+    });
+    h.get_by_label("41 hosts");
+}
