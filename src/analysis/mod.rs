@@ -198,7 +198,9 @@ impl Session {
         config: &DetectorConfig,
     ) -> Result<Arc<Detection>, AnalysisError> {
         let fit = self.fit.as_mut().ok_or(AnalysisError::NotScored)?;
-        Arc::make_mut(&mut fit.detection).rethreshold(config)?;
+        // A new detection sharing the scores: the one on screen (held by the UI) stays as it
+        // is, and nothing of the size of the table is copied.
+        fit.detection = Arc::new(fit.detection.rethresholded(config)?);
         Ok(Arc::clone(&fit.detection))
     }
 

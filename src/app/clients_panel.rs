@@ -85,7 +85,7 @@ impl ClientsPanel {
                 actions.push(Action::SelectClient(first));
             }
         }
-        let flagged = sc.detection.flags.iter().filter(|f| **f).count();
+        let flagged = sc.detection.flagged_in_row_order().len();
         ui.horizontal(|ui| {
             ui.label(format!(
                 "{} clients, {flagged} flagged; highest score first",

@@ -10,6 +10,7 @@ pub mod decimate;
 mod detector_panel;
 pub mod dialogs;
 mod flagged_panel;
+mod markers;
 mod plot_panel;
 pub mod state;
 mod stats_panel;
