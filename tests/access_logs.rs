@@ -54,7 +54,7 @@ fn default_scores(ds: &trafficlens::data::Dataset) -> Vec<f64> {
         .expect("fit")
         .detection
         .scores
-        .clone()
+        .to_vec()
 }
 
 #[test]

@@ -123,12 +123,12 @@ fn switching_to_lof_and_changing_neighbours_changes_the_scores() {
         .state
         .scores
         .as_ref()
-        .map(|s| s.detection.scores.clone());
+        .map(|s| s.detection.scores.to_vec());
     h.get_by_role_and_label(Role::Slider, "Neighbours")
         .set_value_accesskit(35.0);
     h.step();
     step_until(&mut h, "new neighbours", |a| {
-        scored(a) && a.state.scores.as_ref().map(|s| s.detection.scores.clone()) != before
+        scored(a) && a.state.scores.as_ref().map(|s| s.detection.scores.to_vec()) != before
     });
     assert_eq!(
         h.state().state.scores.as_ref().map(|s| s.work),
@@ -150,7 +150,7 @@ fn switching_to_lof_and_changing_neighbours_changes_the_scores() {
             .state
             .scores
             .as_ref()
-            .map(|s| s.detection.scores.clone())
+            .map(|s| s.detection.scores.to_vec())
     );
 }
 

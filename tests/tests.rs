@@ -38,6 +38,7 @@ mod sample_data;
 mod scores_unchanged;
 mod seasonal;
 mod shared_data;
+mod threshold_order;
 mod util;
 mod watch;
 mod worker;

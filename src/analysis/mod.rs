@@ -184,7 +184,7 @@ impl Session {
             ScoreWork::Fitted
         };
         let mut detection = fitted.detection;
-        crate::data::group_flags(&self.dataset, &mut detection.flags);
+        detection.flag_more(|flags| crate::data::group_flags(&self.dataset, flags));
         let detection = Arc::new(detection);
         self.fit = Some(CurrentFit {
             detection: Arc::clone(&detection),
@@ -202,9 +202,11 @@ impl Session {
         config: &DetectorConfig,
     ) -> Result<Arc<Detection>, AnalysisError> {
         let fit = self.fit.as_mut().ok_or(AnalysisError::NotScored)?;
-        let detection = Arc::make_mut(&mut fit.detection);
-        detection.rethreshold(config)?;
-        crate::data::group_flags(&self.dataset, &mut detection.flags);
+        // A new detection sharing the scores: the one on screen (held by the UI) stays as it
+        // is, and nothing of the size of the table is copied.
+        let mut detection = fit.detection.rethresholded(config)?;
+        detection.flag_more(|flags| crate::data::group_flags(&self.dataset, flags));
+        fit.detection = Arc::new(detection);
         Ok(Arc::clone(&fit.detection))
     }
 

@@ -91,7 +91,7 @@ impl ClientsPanel {
                 actions.push(Action::SelectClient(first));
             }
         }
-        let flagged = sc.detection.flags.iter().filter(|f| **f).count();
+        let flagged = sc.detection.flagged_in_row_order().len();
         // Wrapped: a row wider than the panel would widen everything below it past the edge.
         ui.horizontal_wrapped(|ui| {
             ui.label(format!(

@@ -2,6 +2,7 @@
 //! observed and expected values and why in words, values); clicking a row centres the plots on it; "Export flagged rows…" writes them through the command line's export code.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use egui::Ui;
 use egui_extras::{Column, TableBuilder};
@@ -10,6 +11,7 @@ use super::dialogs::SavePurpose;
 use super::state::{Action, AppState};
 use crate::data::format_millis;
 use crate::detect::seasonal::explain::number;
+use crate::detect::Detection;
 
 /// Columns of the flagged rows table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -34,6 +36,20 @@ pub struct FlaggedPanel {
     export_path: String,
     /// An export waiting for the user to agree to replace a file.
     confirm_replace: Option<PathBuf>,
+    /// The flagged rows in time order when the table's rows are not (sorted once per detection
+    /// and table; in time order they are the detection's rows in row order).
+    time_order: Option<TimeOrder>,
+}
+
+/// The flagged rows of one detection of one table sorted by time (then row).
+#[derive(Debug)]
+struct TimeOrder {
+    /// The detection whose flagged rows these are (held, so it is the same one while kept).
+    detection: Arc<Detection>,
+    /// The table they are rows of.
+    data_generation: u64,
+    /// The rows, by time then row.
+    rows: Vec<usize>,
 }
 
 impl Default for FlaggedPanel {
@@ -44,6 +60,7 @@ impl Default for FlaggedPanel {
             data_generation: 0,
             export_path: String::new(),
             confirm_replace: None,
+            time_order: None,
         }
     }
 }
@@ -60,9 +77,9 @@ impl FlaggedPanel {
             self.data_generation = state.data_generation;
         }
         let xs = state.xs.as_slice();
-        let mut rows = sc.detection.flagged_rows();
+        let flagged = sc.detection.flagged_in_row_order();
         ui.horizontal(|ui| {
-            ui.label(format!("{} flagged rows", rows.len()));
+            ui.label(format!("{} flagged rows", flagged.len()));
             if ui
                 .add_enabled(
                     !state.dialog_open,
@@ -115,15 +132,23 @@ impl FlaggedPanel {
         }
 
         let (column, ascending) = self.sort;
-        match column {
-            FlaggedColumn::Time => rows.sort_by(|&a, &b| xs[a].total_cmp(&xs[b]).then(a.cmp(&b))),
-            FlaggedColumn::Score => {
-                rows.sort_by(|&a, &b| sc.detection.scores[a].total_cmp(&sc.detection.scores[b]))
+        // No sort per frame: by score the rows are a part of the order sorted at fit time; by
+        // time they are the rows in row order when the table is in time order, else sorted
+        // once for this detection.
+        let (list, reversed): (&[usize], bool) = match column {
+            FlaggedColumn::Score => (sc.detection.flagged_by_score(), ascending),
+            FlaggedColumn::Time => (
+                by_time(&mut self.time_order, state, &sc.detection),
+                !ascending,
+            ),
+        };
+        let at = |i: usize| {
+            if reversed {
+                list[list.len() - 1 - i]
+            } else {
+                list[i]
             }
-        }
-        if !ascending {
-            rows.reverse();
-        }
+        };
         let header_label = |c: FlaggedColumn, name: &str| {
             if c == column {
                 format!("{name} {}", if ascending { "^" } else { "v" })
@@ -197,8 +222,8 @@ impl FlaggedPanel {
                 }
             })
             .body(|body| {
-                body.rows(18.0, rows.len(), |mut row| {
-                    let r = rows[row.index()];
+                body.rows(18.0, list.len(), |mut row| {
+                    let r = at(row.index());
                     row.set_selected(self.picked_row == Some(r));
                     row.col(|ui| {
                         ui.label(match (&ds.time, &ds.row_labels) {
@@ -261,4 +286,38 @@ impl FlaggedPanel {
             actions.push(Action::CenterOn(xs[r]));
         }
     }
+}
+
+/// The flagged rows of `detection` by time, then row (ascending).
+fn by_time<'a>(
+    cache: &'a mut Option<TimeOrder>,
+    state: &AppState,
+    detection: &'a Arc<Detection>,
+) -> &'a [usize] {
+    let in_time_order = state
+        .stats
+        .as_ref()
+        .and_then(|s| s.time.as_ref())
+        .is_none_or(|t| t.sorted);
+    if in_time_order {
+        *cache = None;
+        return detection.flagged_in_row_order();
+    }
+    let kept = cache.as_ref().is_some_and(|t| {
+        Arc::ptr_eq(&t.detection, detection) && t.data_generation == state.data_generation
+    });
+    if !kept {
+        let xs = state.xs.as_slice();
+        let mut rows = detection.flagged_in_row_order().to_vec();
+        rows.sort_by(|&a, &b| {
+            let x = |r: usize| xs.get(r).copied().unwrap_or(f64::NAN);
+            x(a).total_cmp(&x(b)).then(a.cmp(&b))
+        });
+        *cache = Some(TimeOrder {
+            detection: Arc::clone(detection),
+            data_generation: state.data_generation,
+            rows,
+        });
+    }
+    cache.as_ref().map_or(&[], |t| t.rows.as_slice())
 }

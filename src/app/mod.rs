@@ -15,6 +15,7 @@ mod follow_panel;
 mod hosts_panel;
 pub mod live_data;
 mod live_plot;
+mod markers;
 mod plot_panel;
 pub mod state;
 mod stats_panel;

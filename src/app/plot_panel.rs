@@ -9,6 +9,7 @@ use egui::{Color32, Ui};
 use egui_plot::{HLine, Legend, Line, Plot, PlotPoint, PlotPoints, Points};
 
 use super::decimate::min_max;
+use super::markers::{MarkerInput, Markers};
 use super::state::AppState;
 use crate::data::format_millis;
 
@@ -25,9 +26,12 @@ const DECIMATE_ABOVE: usize = 100_000;
 /// Plot series decimated for one view; reused while the view, the width and the data are the same.
 #[derive(Debug, Clone)]
 pub struct PlotCache {
-    /// What the series were made for: visible x range (bits), width in pixels, the generations
-    /// of the table and of the detection, and whether series are scaled to their range.
-    key: (u64, u64, usize, u64, u64, bool),
+    /// What the series were made for: visible x range (bits), width in pixels, the generation
+    /// of the table, and whether series are scaled to their range.
+    key: (u64, u64, usize, u64, bool),
+    /// The scores of the fit they were made for (held, so the same scores while kept): a new
+    /// threshold on the same fit keeps them.
+    fit_scores: Option<Arc<[f64]>>,
     /// One series per feature.
     pub series: Vec<Vec<PlotPoint>>,
     /// Per feature, the seasonal baseline's band (lower and upper ends), when it scored.
@@ -41,6 +45,8 @@ pub struct PlotCache {
 pub struct PlotPanel {
     /// Decimated series of the last frame, reused while nothing changes.
     pub cache: Option<PlotCache>,
+    /// The flagged markers of the last frame, reused while the detection and view stay.
+    markers: Option<Markers>,
     /// The x range the plots showed in the last frame.
     view: Option<(f64, f64)>,
     /// Where the plots should centre next frame.
@@ -166,10 +172,19 @@ impl PlotPanel {
             hi.to_bits(),
             width_px,
             state.data_generation,
-            scores.as_ref().map_or(0, |s| s.generation),
             scale,
         );
-        if self.cache.as_ref().is_none_or(|c| c.key != key) {
+        let fit_scores = scores.as_ref().map(|s| Arc::clone(&s.detection.scores));
+        let same_fit = |c: &PlotCache| match (&c.fit_scores, &fit_scores) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        if self
+            .cache
+            .as_ref()
+            .is_none_or(|c| c.key != key || !same_fit(c))
+        {
             let decimate_from = |xs: &[f64], ys: &[f64]| -> Vec<PlotPoint> {
                 let pts = if ys.len() > DECIMATE_ABOVE && sorted {
                     min_max(xs, ys, lo, hi, width_px)
@@ -181,6 +196,7 @@ impl PlotPanel {
             let decimate = |ys: &[f64]| decimate_from(xs, ys);
             self.cache = Some(PlotCache {
                 key,
+                fit_scores,
                 series: ds
                     .columns
                     .iter()
@@ -222,7 +238,45 @@ impl PlotPanel {
                     .collect(),
             });
         }
-        let Some(cache) = self.cache.as_ref() else {
+        // The flagged markers: built once per detection (threshold) and view, not per frame.
+        if let Some(sc) = &scores {
+            let marker_key = (
+                state.data_generation,
+                lo.to_bits(),
+                hi.to_bits(),
+                width_px,
+                scale,
+            );
+            if self
+                .markers
+                .as_ref()
+                .is_none_or(|m| !m.holds(&sc.detection, marker_key))
+            {
+                // The top feature of each of the detection's features, as a column of the table.
+                let column_of: Vec<Option<usize>> = sc
+                    .features
+                    .iter()
+                    .map(|n| ds.feature_names.iter().position(|f| f == n))
+                    .collect();
+                let top_column = |r: usize| {
+                    let top = *sc.top_features.get(r)?;
+                    column_of.get(top).copied().flatten()
+                };
+                let input = MarkerInput {
+                    detection: &sc.detection,
+                    top_column: &top_column,
+                    xs,
+                    columns: &ds.columns,
+                    to_plot: &to_plot,
+                    sorted,
+                    view: (lo, hi, width_px),
+                };
+                self.markers = Some(Markers::build(&input, marker_key));
+            }
+        } else {
+            self.markers = None;
+        }
+        let (Some(cache), markers) = (self.cache.as_ref(), self.markers.as_ref()) else {
             return;
         };
         let response = main.show(ui, |plot| {
@@ -251,36 +305,14 @@ impl PlotPanel {
                     }
                 }
             }
-            if let Some(sc) = &scores {
-                let flagged = sc.detection.flagged_rows();
-                let (min, max) = (
-                    sc.detection.threshold,
-                    sc.detection.scores.iter().copied().fold(f64::MIN, f64::max),
-                );
-                // One red marker per flagged row, on its top feature, sized by score.
-                let mut by_size: Vec<(f32, Vec<[f64; 2]>)> =
-                    (0..4).map(|k| (3.0 + 2.0 * k as f32, Vec::new())).collect();
-                for r in flagged.into_iter().take(200_000) {
-                    let feature = sc
-                        .features
-                        .get(sc.top_features[r])
-                        .and_then(|n| ds.feature_names.iter().position(|f| f == n));
-                    if let Some(f) = feature {
-                        let t = ((sc.detection.scores[r] - min) / (max - min).max(1e-12))
-                            .clamp(0.0, 0.999);
-                        by_size[(t * 4.0) as usize]
-                            .1
-                            .push([xs[r], to_plot(f, ds.columns[f][r])]);
-                    }
-                }
-                for (radius, pts) in by_size {
-                    if !pts.is_empty() {
-                        plot.points(
-                            Points::new("flagged", PlotPoints::from(pts))
-                                .radius(radius)
-                                .color(Color32::from_rgb(220, 30, 30)),
-                        );
-                    }
+            // One red marker per flagged row, on its top feature, sized by score.
+            for (radius, pts) in markers.map_or(&[][..], |m| m.classes.as_slice()) {
+                if !pts.is_empty() {
+                    plot.points(
+                        Points::new("flagged", PlotPoints::Borrowed(pts))
+                            .radius(*radius)
+                            .color(Color32::from_rgb(220, 30, 30)),
+                    );
                 }
             }
         });

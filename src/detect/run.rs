@@ -275,13 +275,14 @@ impl From<StoredDetectorConfig> for DetectorConfig {
 }
 
 /// Scores, flags and threshold of the training rows under one threshold rule: what a fit
-/// reports, and what re-thresholding changes without a refit.
+/// reports, and what re-thresholding changes without a refit. The scores are shared between the
+/// detections of one fit (a re-threshold copies none of them).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Detection {
     /// The training scores, kept to re-threshold without refitting.
     pub training: TrainingScores,
     /// Anomaly score per row (higher = more anomalous).
-    pub scores: Vec<f64>,
+    pub scores: Arc<[f64]>,
     /// Flag per row under the configured threshold.
     pub flags: Vec<bool>,
     /// The threshold on the anomaly score: rows scoring above it are flagged.
@@ -294,6 +295,13 @@ pub struct Detection {
     pub warnings: Vec<String>,
     /// The fit's own warnings, from which re-thresholding rebuilds `warnings`.
     fit_warnings: Vec<String>,
+    /// The flagged rows in row order.
+    flagged: Arc<[usize]>,
+    /// The flagged rows by score when a rule over the rows flagged more than the threshold does
+    /// ([`Detection::flag_more`]); `None` when the flagged rows are those above the threshold.
+    grouped: Option<Arc<[usize]>>,
+    /// The `score_samples` offset below which rows are flagged (`-threshold`).
+    offset: f64,
     /// The settings used.
     pub config: DetectorConfig,
 }
@@ -312,17 +320,40 @@ impl Detection {
             warnings.push(same_score_warning(-score, training.score_samples().len()));
         }
         let mut detection = Detection {
-            scores: training.anomaly_scores(),
+            scores: training.anomaly_scores().into(),
             flags: Vec::new(),
             threshold: f64::NAN,
             tail: None,
             training: training.clone(),
             warnings: warnings.clone(),
             fit_warnings: warnings,
+            flagged: Arc::from([]),
+            grouped: None,
+            offset: f64::NAN,
             config: *config,
         };
         detection.rethreshold(config)?;
         Ok(detection)
+    }
+
+    /// A detection of the same fit under `config`'s threshold rule (see
+    /// [`Detection::rethreshold`]), sharing this one's scores: no score is copied.
+    pub fn rethresholded(&self, config: &DetectorConfig) -> Result<Self, FitError> {
+        let mut next = Detection {
+            training: self.training.clone(),
+            scores: Arc::clone(&self.scores),
+            flags: Vec::new(),
+            threshold: self.threshold,
+            tail: self.tail.clone(),
+            warnings: Vec::new(),
+            fit_warnings: self.fit_warnings.clone(),
+            flagged: Arc::from([]),
+            grouped: None,
+            offset: self.offset,
+            config: self.config,
+        };
+        next.rethreshold(config)?;
+        Ok(next)
     }
 
     /// Flags the rows again under `config`'s threshold rule (its mode, contamination and risk;
@@ -333,7 +364,8 @@ impl Detection {
         match config.threshold {
             ThresholdMode::Contamination => {
                 self.flags = self.training.flags(config.contamination);
-                self.threshold = -self.training.offset_for(config.contamination);
+                self.offset = self.training.offset_for(config.contamination);
+                self.threshold = -self.offset;
                 self.warnings = self.fit_warnings.clone();
             }
             ThresholdMode::Auto => {
@@ -343,6 +375,8 @@ impl Detection {
                 };
                 self.threshold = tail.threshold(config.risk);
                 let z = self.threshold;
+                // `-s > z` exactly where `s < -z` (negation is exact): `offset` is `-z`.
+                self.offset = -z;
                 self.flags = self.scores.par_iter().map(|&s| s > z).collect();
                 self.warnings = self.fit_warnings.clone();
                 if self.training.common_score().is_none() {
@@ -355,20 +389,69 @@ impl Detection {
                 self.tail = Some(tail);
             }
         }
+        self.index_flags();
+        self.grouped = None;
         self.config.threshold = config.threshold;
         self.config.contamination = config.contamination;
         self.config.risk = config.risk;
         Ok(())
     }
 
-    /// Indices of the flagged rows.
-    pub fn flagged_rows(&self) -> Vec<usize> {
-        self.flags
-            .iter()
+    /// The flagged rows in row order from the flags.
+    fn index_flags(&mut self) {
+        self.flagged = self
+            .flags
+            .par_iter()
             .enumerate()
             .filter(|(_, f)| **f)
             .map(|(i, _)| i)
-            .collect()
+            .collect::<Vec<_>>()
+            .into();
+    }
+
+    /// Flags more rows than the threshold does, by a rule over the rows that `more` applies to
+    /// the flags (such as the members of a flood flagged together) and returns how many it
+    /// added; the flagged rows and their order by score follow. The next re-threshold starts
+    /// again from the threshold alone.
+    pub fn flag_more(&mut self, more: impl FnOnce(&mut [bool]) -> usize) -> usize {
+        let added = more(&mut self.flags);
+        if added > 0 {
+            self.index_flags();
+            // The flagged table's order: by anomaly score, highest first, equal scores later
+            // row first (a stable ascending sort, reversed).
+            let scores = &self.scores;
+            let mut by_score = self.flagged.to_vec();
+            by_score.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+            by_score.reverse();
+            self.grouped = Some(by_score.into());
+        }
+        added
+    }
+
+    /// Indices of the flagged rows.
+    pub fn flagged_rows(&self) -> Vec<usize> {
+        self.flagged.to_vec()
+    }
+
+    /// The flagged rows in row order, without a copy.
+    pub fn flagged_in_row_order(&self) -> &[usize] {
+        &self.flagged
+    }
+
+    /// The flagged rows by anomaly score, highest first (equal scores later row first, so the
+    /// reverse lists them lowest first with equal scores in row order): a part of the order
+    /// sorted once at fit time, found by a binary search; the same rows as
+    /// [`Detection::flagged_in_row_order`].
+    pub fn flagged_by_score(&self) -> &[usize] {
+        if let Some(grouped) = &self.grouped {
+            return grouped;
+        }
+        self.training.below(self.offset)
+    }
+
+    /// The highest anomaly score of a row (NaN scores left out), without a pass over the rows.
+    pub fn max_score(&self) -> Option<f64> {
+        self.training.lowest().map(|s| -s)
     }
 }
 

@@ -1,7 +1,10 @@
 //! Turning scores into flags: scikit-learn's contamination rule. `auto` uses the detector's fixed
 //! offset; a fraction takes the `100 * contamination` percentile (numpy's linear interpolation)
-//! of the training `score_samples`. Training scores are kept sorted so that a new contamination
-//! costs one percentile lookup, and counting flagged rows one binary search.
+//! of the training `score_samples`. Training scores are kept sorted, with the rows in that order,
+//! so that a new contamination costs one percentile lookup, and finding the flagged rows (a prefix
+//! of that order) one binary search.
+
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -58,28 +61,68 @@ impl std::fmt::Display for Contamination {
 }
 
 /// The training scores of a fitted detector (scikit-learn's `score_samples` convention: lower is
-/// more anomalous), in row order and sorted, with the contamination chosen at fit time. A new
-/// contamination costs a percentile lookup and one pass; no refit.
+/// more anomalous), in row order and sorted, with the rows in score order and the contamination
+/// chosen at fit time. A new contamination costs a percentile lookup and a binary search: the
+/// rows it flags are a prefix of [`TrainingScores::order`]. Clones share the scores.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "StoredTrainingScores", into = "StoredTrainingScores")]
 pub struct TrainingScores {
     /// Scores in row order.
-    scores: Vec<f64>,
-    /// The same scores, ascending (most anomalous first).
-    sorted: Vec<f64>,
+    scores: Arc<[f64]>,
+    /// The same scores, ascending (most anomalous first; `f64::total_cmp`).
+    sorted: Arc<[f64]>,
+    /// The rows in the order of `sorted`; rows with equal scores later row first.
+    order: Arc<[usize]>,
+    /// How many scores at the start of `sorted` are NaN (a NaN with its sign bit set sorts
+    /// first); no row among them is ever flagged.
+    leading_nan: usize,
     /// The offset for `contamination = auto`.
     auto_offset: f64,
     /// The contamination given at fit time.
     contamination: Contamination,
 }
 
+/// What a [`TrainingScores`] is stored as: the order is recomputed on reading.
+#[derive(Serialize, Deserialize)]
+struct StoredTrainingScores {
+    scores: Vec<f64>,
+    auto_offset: f64,
+    contamination: Contamination,
+}
+
+impl From<StoredTrainingScores> for TrainingScores {
+    fn from(s: StoredTrainingScores) -> Self {
+        TrainingScores::new(s.scores, s.auto_offset, s.contamination)
+    }
+}
+
+impl From<TrainingScores> for StoredTrainingScores {
+    fn from(t: TrainingScores) -> Self {
+        StoredTrainingScores {
+            scores: t.scores.to_vec(),
+            auto_offset: t.auto_offset,
+            contamination: t.contamination,
+        }
+    }
+}
+
 impl TrainingScores {
-    /// Keeps the training scores (row order), the detector's `auto` offset and the contamination.
+    /// Keeps the training scores (row order), the detector's `auto` offset and the contamination;
+    /// sorts the rows by score once.
     pub fn new(scores: Vec<f64>, auto_offset: f64, contamination: Contamination) -> Self {
-        let mut sorted: Vec<f64> = scores.par_iter().copied().collect();
-        sorted.par_sort_unstable_by(f64::total_cmp);
+        let mut order: Vec<usize> = (0..scores.len()).collect();
+        order.par_sort_unstable_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)));
+        let sorted: Arc<[f64]> = order
+            .par_iter()
+            .map(|&r| scores[r])
+            .collect::<Vec<_>>()
+            .into();
+        let leading_nan = sorted.iter().take_while(|s| s.is_nan()).count();
         TrainingScores {
-            scores,
+            scores: scores.into(),
             sorted,
+            order: order.into(),
+            leading_nan,
             auto_offset,
             contamination,
         }
@@ -115,8 +158,7 @@ impl TrainingScores {
 
     /// How many training rows are flagged under `contamination` (`score_samples < offset`).
     pub fn flagged_count(&self, contamination: Contamination) -> usize {
-        let offset = self.offset_for(contamination);
-        self.sorted.partition_point(|&s| s < offset)
+        self.below(self.offset_for(contamination)).len()
     }
 
     /// Which training rows are flagged under `contamination`, in row order.
@@ -128,9 +170,30 @@ impl TrainingScores {
             .collect()
     }
 
+    /// The rows scoring below `offset` (what [`is_outlier`] flags), most anomalous first (equal
+    /// scores later row first): a part of [`TrainingScores::order`] found by a binary search.
+    pub fn below(&self, offset: f64) -> &[usize] {
+        let rest = &self.sorted[self.leading_nan..];
+        let end = self.leading_nan + rest.partition_point(|&s| s < offset);
+        &self.order[self.leading_nan..end]
+    }
+
     /// The training scores, ascending.
     pub fn sorted_scores(&self) -> &[f64] {
         &self.sorted
+    }
+
+    /// The rows in the order of [`TrainingScores::sorted_scores`] (equal scores later row first).
+    pub fn order(&self) -> &[usize] {
+        &self.order
+    }
+
+    /// The lowest score that is not NaN (the highest anomaly score is its negation).
+    pub fn lowest(&self) -> Option<f64> {
+        self.sorted
+            .get(self.leading_nan)
+            .copied()
+            .filter(|s| !s.is_nan())
     }
 
     /// The one score every training row has, when there are at least two rows and all score

@@ -81,7 +81,7 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, actions: &mut Vec<Action>) {
         }
     });
     if let Some(s) = &state.scores {
-        let flagged = s.detection.flags.iter().filter(|f| **f).count();
+        let flagged = s.detection.flagged_in_row_order().len();
         ui.label(format!(
             "{flagged} of {} rows flagged",
             s.detection.flags.len()
