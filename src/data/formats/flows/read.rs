@@ -6,7 +6,7 @@
 use std::io::{BufRead, BufReader, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::{pair, push_all, FlowFormat, FlowRecord, Line};
 use crate::control::Control;
@@ -59,24 +59,7 @@ pub fn read_flow_records(
     let total = source.fingerprint()?.len.max(1) as f64;
     let counter = Arc::new(AtomicU64::new(0));
     let mut reader = BufReader::with_capacity(1 << 20, open(source, gzip, Arc::clone(&counter))?);
-    let mut log = ConnLog {
-        path: path.clone(),
-        kind: FileKind::FlowRecords { gzip, format },
-        addresses: Vec::new(),
-        ts: Vec::new(),
-        orig: Vec::new(),
-        resp: Vec::new(),
-        resp_port: Vec::new(),
-        duration: Vec::new(),
-        orig_bytes: Vec::new(),
-        resp_bytes: Vec::new(),
-        failed: Vec::new(),
-        other_fields: Vec::new(),
-        lines: 0,
-        malformed: 0,
-        samples: Vec::new(),
-        parse_time: Duration::ZERO,
-    };
+    let mut log = ConnLog::empty(path.clone(), FileKind::FlowRecords { gzip, format });
     let mut columns: Option<Columns> = None;
     let mut records: Vec<FlowRecord> = Vec::new();
     let mut other = 0u64;

@@ -122,6 +122,28 @@ impl fmt::Debug for ConnLog {
 }
 
 impl ConnLog {
+    /// A log of no connections yet, of the file at `path` of kind `kind`, for a reader to fill.
+    pub fn empty(path: PathBuf, kind: FileKind) -> ConnLog {
+        ConnLog {
+            path,
+            kind,
+            addresses: Vec::new(),
+            ts: Vec::new(),
+            orig: Vec::new(),
+            resp: Vec::new(),
+            resp_port: Vec::new(),
+            duration: Vec::new(),
+            orig_bytes: Vec::new(),
+            resp_bytes: Vec::new(),
+            failed: Vec::new(),
+            other_fields: Vec::new(),
+            lines: 0,
+            malformed: 0,
+            samples: Vec::new(),
+            parse_time: Duration::ZERO,
+        }
+    }
+
     /// Number of connections read.
     pub fn connections(&self) -> usize {
         self.ts.len()

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::record::{from_json, from_tsv, Columns, Markers, Record};
 use super::{is_failed, ConnLog, Writer};
@@ -54,24 +54,7 @@ pub fn read_conn_log(
     let total = source.fingerprint()?.len.max(1) as f64;
     let counter = Arc::new(AtomicU64::new(0));
     let mut reader = BufReader::with_capacity(1 << 20, open(source, gzip, Arc::clone(&counter))?);
-    let mut log = ConnLog {
-        path: path.clone(),
-        kind: FileKind::ZeekConn { gzip, writer },
-        addresses: Vec::new(),
-        ts: Vec::new(),
-        orig: Vec::new(),
-        resp: Vec::new(),
-        resp_port: Vec::new(),
-        duration: Vec::new(),
-        orig_bytes: Vec::new(),
-        resp_bytes: Vec::new(),
-        failed: Vec::new(),
-        other_fields: Vec::new(),
-        lines: 0,
-        malformed: 0,
-        samples: Vec::new(),
-        parse_time: Duration::ZERO,
-    };
+    let mut log = ConnLog::empty(path.clone(), FileKind::ZeekConn { gzip, writer });
     let mut ids: Ids = HashMap::with_hasher(crate::data::access::read::hasher());
     let mut header = TsvHeader {
         separator: '\t',
