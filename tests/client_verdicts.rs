@@ -125,6 +125,12 @@ fn generated_flagged() -> (usize, Vec<(String, String)>) {
             (r[client].to_string(), r[why].to_string())
         })
         .collect();
+    // The summary says how many the flood's cohort added beyond the threshold.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(" more as members of a flood one flagged row belongs to"),
+        "{stderr}"
+    );
     // `trafficlens: 412197 requests from 3202 clients (...)` on standard error.
     let clients = String::from_utf8_lossy(&out.stderr)
         .split(" requests from ")

@@ -176,6 +176,7 @@ fn rows_flagged_by_a_rule_join_the_flagged_rows_in_the_table_order() {
             added,
             want.iter().filter(|f| **f).count() - before.iter().filter(|f| **f).count()
         );
+        assert_eq!(d.flagged_by_rule(), added);
         let rows: Vec<usize> = (0..n).filter(|&r| want[r]).collect();
         assert_eq!(d.flagged_in_row_order(), rows.as_slice());
         assert_eq!(
@@ -185,6 +186,7 @@ fn rows_flagged_by_a_rule_join_the_flagged_rows_in_the_table_order() {
         // A new threshold starts again from the threshold alone.
         let again = d.rethresholded(&config).expect("rethreshold");
         assert_eq!(again.flags, before);
+        assert_eq!(again.flagged_by_rule(), 0);
         assert_eq!(
             again.flagged_by_score(),
             table_by_score(d.scores.as_ref(), &before).as_slice()

@@ -187,10 +187,11 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
     } else {
         let flagged = detection.flags.iter().filter(|f| **f).count();
         eprintln(format_args!(
-            "trafficlens: {} of {} rows flagged by {}",
+            "trafficlens: {} of {} rows flagged by {}{}",
             flagged,
             ds.n_rows(),
-            config.describe()
+            config.describe(),
+            by_rule(&detection, "row")
         ));
     }
     timings.print();
@@ -292,6 +293,14 @@ fn analysis_error(ds: &Dataset, e: AnalysisError) -> CliError {
 }
 
 /// The readable report.
+/// What the flood cohorts flagged besides the threshold, in words (empty when nothing).
+fn by_rule(d: &Detection, noun: &str) -> String {
+    match d.flagged_by_rule() {
+        0 => String::new(),
+        n => format!(", and {n} more as members of a flood one flagged {noun} belongs to"),
+    }
+}
+
 fn summary(
     ds: &Dataset,
     names: &[String],
@@ -310,8 +319,9 @@ fn summary(
             None => "rows",
         },
     };
+    let by_rule = by_rule(d, noun.trim_end_matches('s'));
     let mut s = format!(
-        "{} on {} ({} {} x {} features)\nFlagged {} of {} {} ({:.1}%); {} scoring above {} are flagged.\n\nTop {} {} by anomaly score:\n",
+        "{} on {} ({} {} x {} features)\nFlagged {} of {} {} ({:.1}%); {} scoring above {} are flagged{by_rule}.\n\nTop {} {} by anomaly score:\n",
         d.config.describe(),
         ds.file_name(),
         ds.n_rows(),

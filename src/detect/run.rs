@@ -300,6 +300,8 @@ pub struct Detection {
     /// The flagged rows by score when a rule over the rows flagged more than the threshold does
     /// ([`Detection::flag_more`]); `None` when the flagged rows are those above the threshold.
     grouped: Option<Arc<[usize]>>,
+    /// Rows flagged by that rule besides those above the threshold.
+    added: usize,
     /// The `score_samples` offset below which rows are flagged (`-threshold`).
     offset: f64,
     /// The settings used.
@@ -329,6 +331,7 @@ impl Detection {
             fit_warnings: warnings,
             flagged: Arc::from([]),
             grouped: None,
+            added: 0,
             offset: f64::NAN,
             config: *config,
         };
@@ -349,6 +352,7 @@ impl Detection {
             fit_warnings: self.fit_warnings.clone(),
             flagged: Arc::from([]),
             grouped: None,
+            added: 0,
             offset: self.offset,
             config: self.config,
         };
@@ -391,6 +395,7 @@ impl Detection {
         }
         self.index_flags();
         self.grouped = None;
+        self.added = 0;
         self.config.threshold = config.threshold;
         self.config.contamination = config.contamination;
         self.config.risk = config.risk;
@@ -424,8 +429,15 @@ impl Detection {
             by_score.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
             by_score.reverse();
             self.grouped = Some(by_score.into());
+            self.added += added;
         }
         added
+    }
+
+    /// Rows flagged by a rule over the rows ([`Detection::flag_more`]) besides those scoring
+    /// above the threshold.
+    pub fn flagged_by_rule(&self) -> usize {
+        self.added
     }
 
     /// Indices of the flagged rows.
