@@ -31,6 +31,8 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
+use rayon::slice::ParallelSliceMut;
+
 use super::decode::{flags, Packet, Proto};
 
 /// Idle timeout of a TCP flow, seconds (Zeek's `tcp_inactivity_timeout`).
@@ -301,8 +303,23 @@ impl FlowTable {
         for f in rest {
             self.finish(f);
         }
-        self.done
-            .sort_by(|a, b| a.start.total_cmp(&b.start).then(a.orig.cmp(&b.orig)));
+        // By start time, then originator, then the order they ended in (what a stable sort of
+        // the flows gives), sorting small keys instead of the flows: a merge sort moved every
+        // flow some twenty times, a fifth of a capture's read.
+        let mut keys: Vec<(f64, IpAddr, usize)> = self
+            .done
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.start, f.orig, i))
+            .collect();
+        keys.par_sort_unstable_by(|a, b| {
+            a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
+        });
+        let mut slots: Vec<Option<Flow>> = std::mem::take(&mut self.done)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.done = keys.iter().filter_map(|k| slots[k.2].take()).collect();
         self
     }
 
