@@ -52,15 +52,25 @@ pub fn duration(s: f64) -> String {
     }
 }
 
+/// A count and its noun, singular for exactly one (`1 connection`, `2 connections`).
+fn counted(v: f64, noun: &str) -> String {
+    let n = count(v);
+    if n == "1" {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// The feature's value in words.
 fn feature_words(f: usize, v: f64, side: HostSide) -> String {
     let by_destination = side == HostSide::Destination;
     match f {
-        col::CONNECTIONS => format!("{} connections", count(v)),
-        col::DEST_HOSTS if by_destination => format!("{} source hosts", count(v)),
-        col::DEST_HOSTS => format!("{} destination hosts", count(v)),
-        col::DEST_PORTS if by_destination => format!("{} ports", count(v)),
-        col::DEST_PORTS => format!("{} destination ports", count(v)),
+        col::CONNECTIONS => counted(v, "connection"),
+        col::DEST_HOSTS if by_destination => counted(v, "source host"),
+        col::DEST_HOSTS => counted(v, "destination host"),
+        col::DEST_PORTS if by_destination => counted(v, "port"),
+        col::DEST_PORTS => counted(v, "destination port"),
         col::FAILED => format!("{} failed", pct(v)),
         col::BYTES_OUT => format!("{} sent", bytes(v)),
         col::BYTES_IN => format!("{} received", bytes(v)),
@@ -323,6 +333,26 @@ pub fn explain_rows(
 mod tests {
     use super::super::hosts::Spread;
     use super::*;
+
+    #[test]
+    fn one_of_a_count_is_singular() {
+        assert_eq!(
+            feature_words(col::CONNECTIONS, 1.0, HostSide::Source),
+            "1 connection"
+        );
+        assert_eq!(
+            feature_words(col::CONNECTIONS, 2.0, HostSide::Source),
+            "2 connections"
+        );
+        assert_eq!(
+            feature_words(col::DEST_PORTS, 1.0, HostSide::Destination),
+            "1 port"
+        );
+        assert_eq!(
+            feature_words(col::DEST_HOSTS, 1_000.0, HostSide::Source),
+            "1,000 destination hosts"
+        );
+    }
 
     fn row(pairs: &[(usize, f64)]) -> Vec<f64> {
         let mut r = vec![40.0, 5.0, 3.0, 0.02, 1e5, 1e6, 0.1, 2.0, 0.0, 1.0];
