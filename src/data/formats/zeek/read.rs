@@ -51,9 +51,6 @@ pub fn read_conn_log(
 ) -> Result<ConnLog, LoadError> {
     let started = Instant::now();
     let path = source.path().to_path_buf();
-    let total = source.fingerprint()?.len.max(1) as f64;
-    let counter = Arc::new(AtomicU64::new(0));
-    let mut reader = BufReader::with_capacity(1 << 20, open(source, gzip, Arc::clone(&counter))?);
     let mut log = ConnLog::empty(path.clone(), FileKind::ZeekConn { gzip, writer });
     let mut ids: Ids = HashMap::with_hasher(crate::data::access::read::hasher());
     let mut header = TsvHeader {
@@ -61,6 +58,50 @@ pub fn read_conn_log(
         markers: Markers::default(),
         columns: None,
     };
+    read_lines(source, gzip, &mut log, control, |log, text| {
+        let line = match writer {
+            Writer::Tsv => tsv_line(text, &mut header, &path, log.lines)?.map(|r| {
+                if let Some(record) = r {
+                    push(log, &mut ids, &record);
+                }
+            }),
+            Writer::Json => json_object(text)
+                .and_then(|object| from_json(&object).map(|record| push(log, &mut ids, &record))),
+        };
+        Ok(line.map(|()| Next::Read))
+    })?;
+    if let Some(cols) = &header.columns {
+        log.other_fields.clone_from(&cols.other);
+    }
+    log.parse_time = started.elapsed();
+    Ok(log)
+}
+
+/// What a line reader's callback wants next.
+pub(crate) enum Next {
+    /// The next line.
+    Read,
+    /// No more lines (what follows is not records, such as nfdump's summary).
+    Stop,
+}
+
+/// Reads the lines of `source` (gzip-compressed when `gzip`) into `log`, as the conn.log and
+/// flow-record readers share it: counts the lines (`log.lines`, the line numbers of the
+/// samples), reports progress and stops when cancelled, skips and reports over-long lines and
+/// lines that are not UTF-8, passes every other non-empty line (without its line break) to
+/// `each`, counts the lines `each` says are malformed (`Ok(Err(reason))`), and says so when the
+/// last one had no line break. An error of `each` stops the read.
+pub(crate) fn read_lines(
+    source: &Source,
+    gzip: bool,
+    log: &mut ConnLog,
+    control: Control<'_>,
+    mut each: impl FnMut(&mut ConnLog, &str) -> Result<Result<Next, String>, LoadError>,
+) -> Result<(), LoadError> {
+    let path = source.path().to_path_buf();
+    let total = source.fingerprint()?.len.max(1) as f64;
+    let counter = Arc::new(AtomicU64::new(0));
+    let mut reader = BufReader::with_capacity(1 << 20, open(source, gzip, Arc::clone(&counter))?);
     let mut line: Vec<u8> = Vec::new();
     let mut last_had_break = true;
     loop {
@@ -82,7 +123,7 @@ pub fn read_conn_log(
         last_had_break = line.ends_with(b"\n");
         if !last_had_break && line.len() > MAX_LINE {
             skip_rest_of_line(&mut reader).map_err(|e| gzip_or_io(&path, gzip, e))?;
-            malformed(&mut log, "longer than 16 MB".into(), b"");
+            malformed(log, "longer than 16 MB".into(), b"");
             continue;
         }
         let text = trim_end(&line);
@@ -90,26 +131,14 @@ pub fn read_conn_log(
             continue;
         }
         let Ok(text) = std::str::from_utf8(text) else {
-            malformed(&mut log, "not UTF-8 text".into(), text);
+            malformed(log, "not UTF-8 text".into(), text);
             continue;
         };
-        match writer {
-            Writer::Tsv => match tsv_line(text, &mut header, &path, log.lines)? {
-                Ok(Some(record)) => push(&mut log, &mut ids, &record),
-                Ok(None) => {}
-                Err(reason) => malformed(&mut log, reason, text.as_bytes()),
-            },
-            Writer::Json => match json_object(text) {
-                Ok(object) => match from_json(&object) {
-                    Ok(record) => push(&mut log, &mut ids, &record),
-                    Err(reason) => malformed(&mut log, reason, text.as_bytes()),
-                },
-                Err(reason) => malformed(&mut log, reason, text.as_bytes()),
-            },
+        match each(log, text)? {
+            Ok(Next::Read) => {}
+            Ok(Next::Stop) => break,
+            Err(reason) => malformed(log, reason, text.as_bytes()),
         }
-    }
-    if let Some(cols) = &header.columns {
-        log.other_fields.clone_from(&cols.other);
     }
     if !last_had_break {
         if let Some(last) = log.samples.last_mut() {
@@ -119,8 +148,7 @@ pub fn read_conn_log(
             }
         }
     }
-    log.parse_time = started.elapsed();
-    Ok(log)
+    Ok(())
 }
 
 /// One line of a tab-separated log: a header line (`Ok(None)`), a connection, or what is wrong.
