@@ -26,7 +26,7 @@
 //! - Records of other protocols (`arp`, `igmp`, Argus's own `man` records) are counted, not read.
 
 use crate::data::formats::flows::{
-    parse_port, parse_time, positions, tcp, Ends, FlowFormat, FlowRecord, Line,
+    parse_port, parse_time, positions, same_width, tcp, Ends, FlowFormat, FlowRecord, Line,
 };
 use crate::data::formats::pcap::decode::Proto;
 use crate::data::formats::FileKind;
@@ -99,13 +99,7 @@ impl Columns {
 
     /// One data line's fields as a record, or what is wrong.
     pub fn record(&self, f: &[&str]) -> Result<Line, String> {
-        if f.len() != self.width {
-            return Err(format!(
-                "{} fields where the header has {}",
-                f.len(),
-                self.width
-            ));
-        }
+        same_width(f, self.width)?;
         let [start, dur, proto, sa, sp, da, dp, state] = self.at.map(|i| f[i].trim());
         let proto = match proto.to_ascii_lowercase().as_str() {
             "tcp" => Proto::Tcp,

@@ -220,6 +220,18 @@ pub fn parse_port(text: &str) -> Option<u16> {
     }
 }
 
+/// Checks that a data line has the header's number of fields, or says what is wrong.
+pub fn same_width(fields: &[&str], width: usize) -> Result<(), String> {
+    if fields.len() == width {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} fields where the header has {width}",
+            fields.len()
+        ))
+    }
+}
+
 /// The position of each name of `wanted` among `names` (compared without case and spaces), or
 /// the names that are missing.
 pub fn positions<const N: usize>(

@@ -11,7 +11,9 @@
 //! stand for both ends (an approximation). ICMP: nfdump puts type and code in `dp`
 //! (`type.code`, or `type * 256 + code`); the code becomes the responder port, as in Zeek.
 
-use crate::data::formats::flows::{parse_port, parse_time, positions, tcp, Ends, FlowRecord, Line};
+use crate::data::formats::flows::{
+    parse_port, parse_time, positions, same_width, tcp, Ends, FlowRecord, Line,
+};
 use crate::data::formats::pcap::decode::Proto;
 use crate::data::formats::FileKind;
 
@@ -77,13 +79,7 @@ impl Columns {
 
     /// One data line's fields as a record, or what is wrong.
     pub fn record(&self, f: &[&str]) -> Result<Line, String> {
-        if f.len() != self.width {
-            return Err(format!(
-                "{} fields where the header has {}",
-                f.len(),
-                self.width
-            ));
-        }
+        same_width(f, self.width)?;
         let [ts, td, sa, da, sp, dp, pr, ibyt] = self.at.map(|i| f[i].trim());
         let proto = match pr.to_ascii_uppercase().as_str() {
             "TCP" | "6" => Proto::Tcp,
