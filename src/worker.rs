@@ -512,7 +512,7 @@ fn log_view(
     let network = dataset
         .network
         .as_ref()
-        .and_then(|n| Some((n.side, Arc::clone(n.conn.as_ref()?))));
+        .and_then(|n| Some(Arc::clone(n.conn.as_ref()?)));
     if log.is_none() && network.is_none() {
         return Err(WorkerError::NotALog);
     }
@@ -523,9 +523,9 @@ fn log_view(
     });
     let viewed = match (log, network) {
         (Some(log), _) => crate::data::access::view(log, options),
-        (None, Some((side, conn))) => {
+        (None, Some(conn)) => {
             let net = crate::data::formats::zeek::NetView {
-                side,
+                side: options.hosts_by,
                 view: options.view,
                 bucket: options.bucket,
             };

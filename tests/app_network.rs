@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use egui_kittest::kittest::Queryable;
 use trafficlens::data::access::LogView;
+use trafficlens::data::formats::zeek::HostSide;
 use trafficlens::data::Source;
 
 use crate::app::{harness, scored, step_until};
@@ -73,6 +74,65 @@ fn a_conn_log_opens_on_ranked_hosts_and_switches_to_traffic_without_reading_it_a
                 .as_ref()
                 .and_then(|d| d.network.as_ref())
                 .is_some_and(|n| n.view == LogView::Clients)
+    });
+    h.get_by_label("41 hosts");
+}
+
+#[test]
+fn the_hosts_view_switches_to_destinations_and_back_from_the_connections_in_memory() {
+    // The same fixture ranked by destination: 22 addresses are connected to, the scanned file
+    // server 10.0.0.5 first (`trafficlens detect traffic.log.gz --by destination`).
+    let mut h = harness(Source::File(data("zeek/traffic.log.gz")));
+    step_until(&mut h, "the log to be scored", scored);
+    h.get_by_label("41 hosts");
+    let before = h
+        .state()
+        .state
+        .dataset
+        .as_ref()
+        .and_then(|d| d.network.clone())
+        .expect("network table");
+    assert_eq!(before.side, HostSide::Source);
+    h.get_by_label("Destinations").click();
+    h.step();
+    step_until(&mut h, "the destinations", |a| {
+        scored(a)
+            && a.state
+                .dataset
+                .as_ref()
+                .and_then(|d| d.network.as_ref())
+                .is_some_and(|n| n.side == HostSide::Destination)
+    });
+    h.get_by_label("22 hosts");
+    assert_eq!(
+        h.state().state.persisted.log.hosts_by,
+        HostSide::Destination
+    );
+    let after = h
+        .state()
+        .state
+        .dataset
+        .as_ref()
+        .and_then(|d| d.network.clone())
+        .expect("network table");
+    let (Some(a), Some(b)) = (&before.conn, &after.conn) else {
+        panic!("the connections are kept");
+    };
+    assert!(Arc::ptr_eq(a, b), "the connections read are reused");
+    h.get_by_label("Ranked hosts").click();
+    h.step();
+    h.step();
+    h.get_by_label_contains("port-scanned: 600 of its ports by 10.0.1.66");
+
+    h.get_by_label("Sources").click();
+    h.step();
+    step_until(&mut h, "the sources", |a| {
+        scored(a)
+            && a.state
+                .dataset
+                .as_ref()
+                .and_then(|d| d.network.as_ref())
+                .is_some_and(|n| n.side == HostSide::Source)
     });
     h.get_by_label("41 hosts");
 }

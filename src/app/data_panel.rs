@@ -6,6 +6,7 @@ use egui::Ui;
 use super::dialogs::PickPurpose;
 use super::state::{Action, AppState};
 use crate::data::access::{Bucket, LogGroup, LogOptions, LogTable, LogView};
+use crate::data::formats::zeek::HostSide;
 use crate::data::formats::zeek::HostsTable;
 use crate::data::{format_millis, stats::interval_name};
 
@@ -328,10 +329,20 @@ fn network_section(ui: &mut Ui, state: &AppState, net: &HostsTable, actions: &mu
     let current = LogOptions {
         view: net.view,
         bucket: state.persisted.log.bucket,
+        hosts_by: net.side,
         ..state.persisted.log.clone()
     };
     let mut next = current.clone();
     view_choice(ui, &mut next, &current, net.bucket, "Hosts");
+    if next.view == LogView::Clients {
+        ui.horizontal(|ui| {
+            ui.label("Rank");
+            ui.selectable_value(&mut next.hosts_by, HostSide::Source, "Sources")
+                .on_hover_text("One row per source address: who connects");
+            ui.selectable_value(&mut next.hosts_by, HostSide::Destination, "Destinations")
+                .on_hover_text("One row per destination address: who is connected to");
+        });
+    }
     if next != current {
         actions.push(Action::LogView(next));
     }

@@ -245,10 +245,10 @@ impl LoadArgs {
                     (None, true) => LogGroup::VirtualHost,
                     (None, false) => LogGroup::All,
                 },
-            },
-            hosts_by: match self.by {
-                ByArg::Source => HostSide::Source,
-                ByArg::Destination => HostSide::Destination,
+                hosts_by: match self.by {
+                    ByArg::Source => HostSide::Source,
+                    ByArg::Destination => HostSide::Destination,
+                },
             },
         }
     }

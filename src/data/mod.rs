@@ -55,11 +55,8 @@ pub struct LoadOptions {
     pub missing: MissingPolicy,
     /// Which CSV reader to use.
     pub csv_engine: CsvEngine,
-    /// For access logs: the format and the view to make of it.
+    /// For access logs and network traffic: the format and the view to make of it.
     pub log: access::LogOptions,
-    /// For network traffic: rank the source or the destination hosts.
-    #[serde(default)]
-    pub hosts_by: formats::zeek::HostSide,
 }
 
 /// A name for each row (such as the client address of the client view), used instead of the

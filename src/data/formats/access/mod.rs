@@ -340,6 +340,10 @@ pub struct LogOptions {
     pub bucket: Option<Bucket>,
     /// Traffic view: per region or per virtual host.
     pub group: LogGroup,
+    /// Network traffic (connection logs, captures, flow records): rank the source or the
+    /// destination hosts.
+    #[serde(default)]
+    pub hosts_by: crate::data::formats::zeek::HostSide,
 }
 
 /// What the dataset made from a log is, for display and export.

@@ -326,7 +326,7 @@ impl NetView {
     /// logs too).
     pub fn of(options: &LoadOptions) -> NetView {
         NetView {
-            side: options.hosts_by,
+            side: options.log.hosts_by,
             view: options.log.view,
             bucket: options.log.bucket,
         }
