@@ -189,7 +189,7 @@ pub enum WorkerError {
     #[error(transparent)]
     Export(Arc<crate::export::TableError>),
     /// Log lines or a log view were asked for, but the table is not an access log.
-    #[error("the table on screen is not an access log")]
+    #[error("the table on screen is not an access log or a Zeek conn.log")]
     NotALog,
 }
 
@@ -668,18 +668,27 @@ fn export(
             (detection.scores.len(), "scores")
         }
         ExportKind::LogLines => {
-            let (Some(table), Some(filter)) = (
+            let rows = detection.flagged_rows();
+            let n = if let (Some(table), Some(filter)) = (
                 ds.log.as_ref(),
-                crate::export::LineFilter::for_rows(ds, &detection.flagged_rows()),
-            ) else {
+                crate::export::LineFilter::for_rows(ds, &rows),
+            ) {
+                let target = output(ds, &path, overwrite)?;
+                crate::export::write_log_lines_to(&target, &table.log, &filter)
+            } else if let Some((log, filter)) = crate::export::ConnFilter::for_rows(ds, &rows) {
+                let target = output(ds, &path, overwrite)?;
+                crate::export::write_conn_lines_to(&target, &log, &filter)
+            } else {
                 return Err(WorkerError::NotALog);
-            };
-            let target = output(ds, &path, overwrite)?;
-            let n = crate::export::write_log_lines_to(&target, &table.log, &filter)
-                .map_err(export_error)?;
+            }
+            .map_err(export_error)?;
             (
                 usize::try_from(n.written).unwrap_or(usize::MAX),
-                "log lines",
+                if ds.log.is_some() {
+                    "log lines"
+                } else {
+                    "connection lines"
+                },
             )
         }
     };

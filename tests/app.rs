@@ -417,14 +417,14 @@ impl FileDialogs for ScriptedDialogs {
 }
 
 /// The test's end of [`ScriptedDialogs`].
-struct DialogScript {
-    answer: Sender<Option<PathBuf>>,
-    requests: Arc<Mutex<Vec<DialogRequest>>>,
+pub(crate) struct DialogScript {
+    pub(crate) answer: Sender<Option<PathBuf>>,
+    pub(crate) requests: Arc<Mutex<Vec<DialogRequest>>>,
     waited_on: Arc<Mutex<Vec<ThreadId>>>,
 }
 
 /// Puts scripted file dialogs into the app of `h`.
-fn script_dialogs(h: &mut Harness<'static, TrafficLensApp>) -> DialogScript {
+pub(crate) fn script_dialogs(h: &mut Harness<'static, TrafficLensApp>) -> DialogScript {
     let (answer, answers) = channel();
     let script = DialogScript {
         answer,

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use egui_kittest::kittest::Queryable;
+use trafficlens::app::{DialogRequest, SavePurpose};
 use trafficlens::data::access::LogView;
 use trafficlens::data::formats::zeek::HostSide;
 use trafficlens::data::Source;
@@ -135,4 +136,54 @@ fn the_hosts_view_switches_to_destinations_and_back_from_the_connections_in_memo
                 .is_some_and(|n| n.side == HostSide::Source)
     });
     h.get_by_label("41 hosts");
+}
+
+#[test]
+fn export_writes_the_flagged_hosts_conn_log_lines() {
+    let dir = crate::util::tempdir();
+    let out = dir.path().join("flagged_hosts.log");
+    let mut h = harness(Source::File(data("zeek/traffic.log.gz")));
+    step_until(&mut h, "the log to be scored", scored);
+    h.get_by_label("Ranked hosts").click();
+    // The tab opens, then the panel picks its first host.
+    h.step();
+    h.step();
+    let script = crate::app::script_dialogs(&mut h);
+    h.get_by_label("Export flagged hosts' lines…").click();
+    h.run_steps(2);
+    assert_eq!(
+        *script.requests.lock().expect("lock"),
+        vec![DialogRequest::Save(
+            SavePurpose::FlaggedLines,
+            "traffic.log_flagged_hosts.log".into()
+        )]
+    );
+    script.answer.send(Some(out.clone())).expect("answer");
+    step_until(&mut h, "the export", |a| {
+        a.state
+            .export_note
+            .as_deref()
+            .is_some_and(|n| n.starts_with("Wrote"))
+    });
+    // The flagged hosts' connections, counted in the table on screen, are the lines written.
+    let app = h.state();
+    let ds = app.state.dataset.as_ref().expect("table");
+    let flags = &app.state.scores.as_ref().expect("scores").detection.flags;
+    let connections: f64 = flags
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| **f)
+        .map(|(r, _)| ds.columns[0][r])
+        .sum();
+    let written = std::fs::read_to_string(&out).expect("exported file");
+    assert!(written.starts_with("#separator \\x09\n"));
+    let data_lines = written.lines().filter(|l| !l.starts_with('#')).count();
+    assert_eq!(data_lines as f64, connections);
+    assert_eq!(
+        written
+            .lines()
+            .filter(|l| l.split('\t').nth(1) == Some("10.0.1.66"))
+            .count(),
+        600
+    );
 }

@@ -28,6 +28,7 @@ mod load_control;
 mod load_formats;
 mod lof;
 mod lof_neighbourhood;
+mod network_export;
 mod network_flows;
 mod network_generate;
 mod network_hosts;

@@ -6,10 +6,12 @@ use std::sync::Arc;
 use egui::Ui;
 use egui_extras::{Column, TableBuilder};
 
+use super::dialogs::SavePurpose;
 use super::state::{Action, AppState};
 use crate::data::access::verdict::{count, pct};
 use crate::data::formats::zeek::hosts::col;
 use crate::data::formats::zeek::verdict::explain_rows;
+use crate::data::FileKind;
 
 /// Feature columns shown before the reason, by feature index.
 const SHOWN: [usize; 4] = [
@@ -63,10 +65,16 @@ impl HostsPanel {
             }
         }
         let flagged = sc.detection.flags.iter().filter(|f| **f).count();
-        ui.label(format!(
-            "{} hosts, {flagged} flagged; highest score first",
-            count(ds.n_rows() as f64)
-        ));
+        ui.horizontal(|ui| {
+            ui.label(format!(
+                "{} hosts, {flagged} flagged; highest score first",
+                count(ds.n_rows() as f64)
+            ));
+            export_button(ui, state, &ds.path, net, actions);
+        });
+        if let Some(note) = &state.export_note {
+            ui.label(note);
+        }
         let names = crate::data::formats::zeek::hosts::feature_names(net.side);
         let mut clicked = None;
         TableBuilder::new(ui)
@@ -147,5 +155,40 @@ impl HostsPanel {
         if let Some(r) = clicked {
             actions.push(Action::SelectClient(r));
         }
+    }
+}
+
+/// *Export flagged hosts' lines…*: the header and every line of the flagged hosts' connections,
+/// as in the conn.log (a capture's or flow records' connections are not lines of their file,
+/// so the button says so instead).
+fn export_button(
+    ui: &mut Ui,
+    state: &AppState,
+    path: &std::path::Path,
+    net: &crate::data::formats::zeek::HostsTable,
+    actions: &mut Vec<Action>,
+) {
+    let kind = net.conn.as_ref().map(|c| c.kind);
+    let from_conn_log = matches!(kind, Some(FileKind::ZeekConn { .. }));
+    let button = ui
+        .add_enabled(
+            from_conn_log && !state.dialog_open,
+            egui::Button::new("Export flagged hosts' lines…"),
+        )
+        .on_hover_text("The conn.log's header and every line of the flagged hosts' connections")
+        .on_disabled_hover_text(match kind {
+            Some(FileKind::Capture { .. }) => {
+                "A capture's connections are assembled from packets: export the flagged rows instead"
+            }
+            Some(FileKind::ZeekConn { .. }) => "A file dialog is open",
+            _ => "Flow records are joined into connections: export the flagged rows instead",
+        });
+    if button.clicked() {
+        let default = format!(
+            "{}_flagged_hosts.log",
+            path.file_stem()
+                .map_or("conn".into(), |s| s.to_string_lossy().into_owned())
+        );
+        actions.push(Action::SaveFile(SavePurpose::FlaggedLines, default));
     }
 }

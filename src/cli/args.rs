@@ -530,8 +530,11 @@ pub struct DetectArgs {
         long_help = "Access logs: write every log line of the flagged clients (client view) or of the flagged time \
                      buckets (traffic view) to FILE, exactly as in the input, in input order. A line a spreadsheet \
                      would run as a formula is prefixed with `'`. Lines of 16 MB or more are skipped (the reader skips \
-                     them too) and counted on stderr. `-` writes to standard output (one output at most; escaped when \
-                     it is a terminal)."
+                     them too) and counted on stderr. Zeek conn.logs (either writer): the header lines and every line \
+                     of the flagged hosts' connections (hosts view) or of the connections starting in the flagged \
+                     buckets (traffic view), as in the input; captures and flow records are refused (use \
+                     --flagged-out). `-` writes to standard output (one output at most; escaped when it is a \
+                     terminal)."
     )]
     pub flagged_out_lines: Option<PathBuf>,
     /// Replace existing output files.

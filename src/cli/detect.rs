@@ -12,7 +12,7 @@ use super::CliError;
 use crate::analysis::{AnalysisError, Session};
 use crate::control::Control;
 use crate::data::access::Malformed;
-use crate::data::{format_millis, load, Dataset};
+use crate::data::{format_millis, load, Dataset, FileKind};
 use crate::detect::Detection;
 use crate::export::{
     write_flagged_to, write_log_lines_to, write_scores_to, LineFilter, OutputPlan,
@@ -67,11 +67,32 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
     let mut timings = Timings::new(args.timings);
     let ds = load(&args.input, &options)?;
     timings.done("load");
-    if args.flagged_out_lines.is_some() && ds.log.is_none() {
-        return Err(CliError::Usage(format!(
-            "--flagged-out-lines needs an access log; {} was read as a table",
-            ds.path.display()
-        )));
+    if args.flagged_out_lines.is_some() {
+        let conn_kind = ds
+            .network
+            .as_ref()
+            .and_then(|n| n.conn.as_ref())
+            .map(|c| c.kind);
+        match conn_kind {
+            _ if ds.log.is_some() => {}
+            Some(FileKind::ZeekConn { .. }) => {}
+            Some(kind) => {
+                return Err(CliError::Usage(format!(
+                    "--flagged-out-lines copies lines of an access log or a Zeek conn.log; {} is {} (use --flagged-out for the flagged hosts)",
+                    ds.path.display(),
+                    match kind {
+                        FileKind::Capture { .. } => "a packet capture",
+                        _ => "flow records",
+                    }
+                )))
+            }
+            None => {
+                return Err(CliError::Usage(format!(
+                    "--flagged-out-lines needs an access log or a Zeek conn.log; {} was read as a table",
+                    ds.path.display()
+                )))
+            }
+        }
     }
     let ds = Arc::new(ds);
     let mut config = config;
@@ -140,6 +161,23 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
                 ds.path.display(),
                 n.too_long,
                 crate::data::access::read::MAX_LINE >> 20
+            ));
+        }
+    }
+    if let Some(target) = &lines_out {
+        let rows = detection.flagged_rows();
+        if let Some((log, filter)) = crate::export::ConnFilter::for_rows(&ds, &rows) {
+            let n = crate::export::write_conn_lines_to(target, &log, &filter)?;
+            eprintln(format_args!(
+                "trafficlens: wrote {} connection lines of {} flagged {} (with the header lines) to {}",
+                n.written,
+                rows.len(),
+                if matches!(filter, crate::export::ConnFilter::Times(_)) {
+                    "buckets"
+                } else {
+                    "hosts"
+                },
+                target.name()
             ));
         }
     }

@@ -63,6 +63,7 @@ impl From<crate::export::TableError> for CliError {
         match e {
             crate::export::TableError::Export(e) => e.into(),
             crate::export::TableError::Input(e) => CliError::Input(e),
+            e @ crate::export::TableError::NotLines { .. } => CliError::Usage(e.to_string()),
         }
     }
 }

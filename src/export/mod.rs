@@ -5,6 +5,7 @@
 //! safe from spreadsheet formula injection.
 
 mod atomic;
+mod conn_lines;
 mod log_lines;
 mod neutralise;
 mod number_text;
@@ -13,6 +14,7 @@ mod plan;
 mod tables;
 
 pub use atomic::{exit_removing_temporary_files, ExportError};
+pub use conn_lines::{write_conn_lines_to, ConnFilter};
 pub use log_lines::{write_log_lines, write_log_lines_to, LineFilter, LinesWritten};
 pub use neutralise::neutralise;
 pub use plan::{Output, OutputPlan, Target, STDOUT};

@@ -19,6 +19,15 @@ pub enum TableError {
     /// The original rows could not be read back.
     #[error(transparent)]
     Input(#[from] crate::data::LoadError),
+    /// The input's connections are not lines of it (a capture's packets, flow records joined in
+    /// pairs), so they cannot be copied as lines.
+    #[error("{}: the lines of flagged hosts can be exported from a Zeek conn.log; this file's connections were assembled from {what}, which are not copied (export the flagged rows instead)", path.display())]
+    NotLines {
+        /// The input.
+        path: std::path::PathBuf,
+        /// What its connections were made from ("packets", "flow records").
+        what: &'static str,
+    },
 }
 
 /// The operating-system error inside a CSV writer's error (so that, for example, a closed pipe

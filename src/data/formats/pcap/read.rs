@@ -216,6 +216,7 @@ pub fn conn_log(capture: &Capture, path: &std::path::Path, kind: FileKind) -> Co
     let n = capture.flows.len();
     let mut log = ConnLog {
         path: path.to_path_buf(),
+        fingerprint: None,
         kind,
         addresses: Vec::new(),
         ts: Vec::with_capacity(n),

@@ -428,6 +428,7 @@ mod tests {
         }
         ConnLog {
             path: "conn.log".into(),
+            fingerprint: None,
             kind: FileKind::ZeekConn {
                 gzip: false,
                 writer: Writer::Tsv,

@@ -6,7 +6,7 @@
 
 pub mod hosts;
 pub mod read;
-mod record;
+pub mod record;
 mod sniff;
 pub mod traffic;
 pub mod verdict;
@@ -76,6 +76,9 @@ pub fn is_failed(state: &str) -> bool {
 pub struct ConnLog {
     /// Where it was read from.
     pub path: PathBuf,
+    /// The file's size and modification time when it was read (a conn.log read from a file;
+    /// an export of its lines checks the file is unchanged).
+    pub fingerprint: Option<crate::data::Fingerprint>,
     /// What the file is: a conn.log (which writer, gzip or not) or a packet capture whose flows
     /// became the connections.
     pub kind: FileKind,
@@ -126,6 +129,7 @@ impl ConnLog {
     pub fn empty(path: PathBuf, kind: FileKind) -> ConnLog {
         ConnLog {
             path,
+            fingerprint: None,
             kind,
             addresses: Vec::new(),
             ts: Vec::new(),

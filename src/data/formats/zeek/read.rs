@@ -51,30 +51,58 @@ pub fn read_conn_log(
 ) -> Result<ConnLog, LoadError> {
     let started = Instant::now();
     let path = source.path().to_path_buf();
-    let mut log = ConnLog::empty(path.clone(), FileKind::ZeekConn { gzip, writer });
+    let mut log = ConnLog::empty(path, FileKind::ZeekConn { gzip, writer });
+    log.fingerprint = source.fingerprint().ok();
     let mut ids: Ids = HashMap::with_hasher(crate::data::access::read::hasher());
+    let columns = read_records(source, gzip, writer, &mut log, control, |log, _, record| {
+        if let Some(record) = record {
+            push(log, &mut ids, record);
+        }
+        Ok(())
+    })?;
+    if let Some(cols) = &columns {
+        log.other_fields.clone_from(&cols.other);
+    }
+    log.parse_time = started.elapsed();
+    Ok(log)
+}
+
+/// Reads the lines of a connection log written by `writer`, counting them (and the malformed
+/// ones, with samples) in `log`, and passes every header line (`None`) and every connection
+/// (`Some`) to `each` with the line's text; returns the field positions of the last `#fields`
+/// line. The reader of the log and the export of its lines share it, so both see the same
+/// connections.
+pub(crate) fn read_records(
+    source: &Source,
+    gzip: bool,
+    writer: Writer,
+    log: &mut ConnLog,
+    control: Control<'_>,
+    mut each: impl FnMut(&mut ConnLog, &str, Option<&Record<'_>>) -> Result<(), LoadError>,
+) -> Result<Option<Columns>, LoadError> {
+    let path = source.path().to_path_buf();
     let mut header = TsvHeader {
         separator: '\t',
         markers: Markers::default(),
         columns: None,
     };
-    read_lines(source, gzip, &mut log, control, |log, text| {
+    read_lines(source, gzip, log, control, |log, text| {
         let line = match writer {
-            Writer::Tsv => tsv_line(text, &mut header, &path, log.lines)?.map(|r| {
-                if let Some(record) = r {
-                    push(log, &mut ids, &record);
-                }
-            }),
-            Writer::Json => json_object(text)
-                .and_then(|object| from_json(&object).map(|record| push(log, &mut ids, &record))),
+            Writer::Tsv => match tsv_line(text, &mut header, &path, log.lines)? {
+                Ok(record) => each(log, text, record.as_ref()).map(Ok)?,
+                Err(reason) => Err(reason),
+            },
+            Writer::Json => match json_object(text) {
+                Ok(object) => match from_json(&object) {
+                    Ok(record) => each(log, text, Some(&record)).map(Ok)?,
+                    Err(reason) => Err(reason),
+                },
+                Err(reason) => Err(reason),
+            },
         };
         Ok(line.map(|()| Next::Read))
     })?;
-    if let Some(cols) = &header.columns {
-        log.other_fields.clone_from(&cols.other);
-    }
-    log.parse_time = started.elapsed();
-    Ok(log)
+    Ok(header.columns)
 }
 
 /// What a line reader's callback wants next.

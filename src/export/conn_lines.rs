@@ -1,0 +1,154 @@
+//! Writing the records of flagged hosts (or of flagged time buckets) of a Zeek conn.log exactly
+//! as they are in the input: the log is read again (plain or gzip) by the reader's own line
+//! parser, so a line is exported when, and only when, the reader made the connection it names;
+//! the header lines (`#separator`, `#fields`, `#types`, ...) are copied as they come, so the
+//! output is a conn.log Zeek's tools and TrafficLens read back.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::sync::Arc;
+
+use super::{ExportError, LinesWritten, TableError, Target};
+use crate::control::Control;
+use crate::data::formats::zeek::read::read_records;
+use crate::data::formats::zeek::{ConnLog, HostSide};
+use crate::data::{Dataset, FileKind, LoadError, Source};
+
+/// Which connections' lines to copy.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConnFilter {
+    /// The connections of these hosts (indices into the log's addresses), as `side` counts them:
+    /// the ones they opened (`Source`) or the ones made to them (`Destination`).
+    Hosts {
+        /// Which end of a connection is the host.
+        side: HostSide,
+        /// The hosts.
+        hosts: Vec<u32>,
+    },
+    /// The connections starting in one of these `[start, end)` ranges (epoch ms).
+    Times(Vec<(i64, i64)>),
+}
+
+impl ConnFilter {
+    /// The connections behind some rows of a view of a connection log (the rows' hosts, or the
+    /// rows' time buckets), with the log; `None` when the table is not a view of a conn.log read
+    /// from a file.
+    pub fn for_rows(ds: &Dataset, rows: &[usize]) -> Option<(Arc<ConnLog>, ConnFilter)> {
+        let table = ds.network.as_ref()?;
+        let log = Arc::clone(table.conn.as_ref()?);
+        let filter = match (table.bucket, &ds.time) {
+            (Some(bucket), Some(t)) => ConnFilter::Times(
+                rows.iter()
+                    .map(|&r| (t.millis[r], t.millis[r] + bucket.seconds * 1000))
+                    .collect(),
+            ),
+            _ => ConnFilter::Hosts {
+                side: table.side,
+                hosts: rows
+                    .iter()
+                    .filter_map(|&r| table.host_of_row.get(r).copied())
+                    .collect(),
+            },
+        };
+        Some((log, filter))
+    }
+}
+
+/// Copies the header lines and the lines of the connections `filter` picks of the conn.log
+/// `log` was read from to `target`; returns how many connection lines were written. Only a Zeek
+/// conn.log (either writer, plain or gzip) can be exported this way: a capture's or flow
+/// records' connections are not lines of their file, and the error says so.
+pub fn write_conn_lines_to(
+    target: &Target,
+    log: &ConnLog,
+    filter: &ConnFilter,
+) -> Result<LinesWritten, TableError> {
+    let FileKind::ZeekConn { gzip, writer } = log.kind else {
+        return Err(TableError::NotLines {
+            path: log.path.clone(),
+            what: match log.kind {
+                FileKind::Capture { .. } => "packets",
+                _ => "flow records",
+            },
+        });
+    };
+    let source = Source::File(log.path.clone());
+    if log.fingerprint.is_none() || source.fingerprint().ok() != log.fingerprint {
+        return Err(LoadError::Changed {
+            path: log.path.clone(),
+        }
+        .into());
+    }
+    let wanted_hosts: HashSet<&str> = match filter {
+        ConnFilter::Hosts { hosts, .. } => hosts
+            .iter()
+            .filter_map(|&h| log.addresses.get(h as usize))
+            .map(String::as_str)
+            .collect(),
+        ConnFilter::Times(_) => HashSet::new(),
+    };
+    let mut ranges = match filter {
+        ConnFilter::Times(r) => r.clone(),
+        ConnFilter::Hosts { .. } => Vec::new(),
+    };
+    ranges.sort_unstable();
+    let wanted = |orig: &str, resp: &str, ts: f64| match filter {
+        ConnFilter::Hosts {
+            side: HostSide::Source,
+            ..
+        } => wanted_hosts.contains(orig),
+        ConnFilter::Hosts {
+            side: HostSide::Destination,
+            ..
+        } => wanted_hosts.contains(resp),
+        ConnFilter::Times(_) => {
+            // As the traffic view counts a connection: by its start, in milliseconds.
+            let ms = (ts * 1000.0).floor() as i64;
+            let i = ranges.partition_point(|r| r.0 <= ms);
+            i > 0 && ms < ranges[i - 1].1
+        }
+    };
+    let mut file = target.open()?;
+    let mut count = LinesWritten::default();
+    let mut failed: Option<std::io::Error> = None;
+    {
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, &mut file);
+        let mut scratch = ConnLog::empty(log.path.clone(), log.kind);
+        let read = read_records(
+            &source,
+            gzip,
+            writer,
+            &mut scratch,
+            Control::default(),
+            |_, text, record| {
+                let keep = match record {
+                    None => true,
+                    Some(r) => wanted(r.orig, r.resp, r.ts),
+                };
+                if keep {
+                    let written = out
+                        .write_all(text.as_bytes())
+                        .and_then(|()| out.write_all(b"\n"));
+                    if let Err(e) = written {
+                        failed = Some(e);
+                        // Stops the read; the write error is what is reported.
+                        return Err(LoadError::Cancelled);
+                    }
+                    count.written += u64::from(record.is_some());
+                }
+                Ok(())
+            },
+        );
+        let flushed = out.flush();
+        if let Some(e) = failed.take().or(flushed.err()) {
+            return Err(ExportError::Io {
+                path: target.path().to_path_buf(),
+                source: e,
+            }
+            .into());
+        }
+        read?;
+    }
+    file.commit()?;
+    Ok(count)
+}

@@ -1,0 +1,176 @@
+//! `detect --flagged-out-lines` on Zeek conn.logs: the header lines and exactly the lines of the
+//! flagged hosts' connections (or of the flagged time buckets), byte for byte and in input order,
+//! for both of Zeek's writers and for hosts ranked by source or by destination; captures and
+//! flow records are refused before anything is written.
+
+use std::collections::HashSet;
+use std::io::Read;
+use std::path::Path;
+
+use crate::util::{bin, data, tempdir};
+
+/// The lines of a file (gunzipped when it ends in `.gz`).
+fn lines_of(path: &Path) -> Vec<String> {
+    let raw = std::fs::read(path).expect("read");
+    let text = if path.extension().is_some_and(|e| e == "gz") {
+        let mut s = String::new();
+        flate2::read::MultiGzDecoder::new(&raw[..])
+            .read_to_string(&mut s)
+            .expect("gunzip");
+        s
+    } else {
+        String::from_utf8(raw).expect("UTF-8")
+    };
+    text.lines().map(str::to_string).collect()
+}
+
+/// The flagged hosts of a hosts view's scores file (`client,anomaly_score,flagged`).
+fn flagged_hosts(scores: &Path) -> HashSet<String> {
+    lines_of(scores)
+        .iter()
+        .skip(1)
+        .filter(|l| l.ends_with(",1"))
+        .map(|l| l.split(',').next().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// Runs `detect` on `input` with `args`, the scores and the lines written into `dir`.
+fn detect(dir: &Path, input: &Path, args: &[&str]) -> (HashSet<String>, Vec<String>) {
+    let out = bin(dir)
+        .arg("detect")
+        .arg(input)
+        .args(args)
+        .args([
+            "--scores-out",
+            "scores.csv",
+            "--flagged-out-lines",
+            "lines.log",
+        ])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        flagged_hosts(&dir.join("scores.csv")),
+        lines_of(&dir.join("lines.log")),
+    )
+}
+
+#[test]
+fn a_tab_separated_conn_log_gives_its_header_and_the_flagged_sources_lines() {
+    let dir = tempdir();
+    let input = data("zeek/traffic.log.gz");
+    let (flagged, written) = detect(dir.path(), &input, &[]);
+    assert!(flagged.contains("10.0.1.66"), "the scanner is flagged");
+    // Expected: every header line, and every data line whose id.orig_h (the second field of this
+    // file's #fields) is a flagged host.
+    let expected: Vec<String> = lines_of(&input)
+        .into_iter()
+        .filter(|l| l.starts_with('#') || flagged.contains(l.split('\t').nth(1).unwrap_or("")))
+        .collect();
+    assert!(expected.len() > 600, "the scan's 600 lines at least");
+    assert_eq!(written, expected);
+    // Read back, it has the flagged hosts as its sources.
+    let again = tempdir();
+    let back = bin(again.path())
+        .arg("detect")
+        .arg(dir.path().join("lines.log"))
+        .args(["--scores-out", "s.csv"])
+        .output()
+        .expect("run");
+    assert!(back.status.success());
+    let hosts: HashSet<String> = lines_of(&again.path().join("s.csv"))
+        .iter()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(hosts, flagged);
+}
+
+#[test]
+fn json_lines_ranked_by_destination_give_the_lines_made_to_the_flagged_hosts() {
+    let dir = tempdir();
+    let input = data("zeek/conn.json");
+    let (flagged, written) = detect(
+        dir.path(),
+        &input,
+        &["--by", "destination", "--contamination", "0.3"],
+    );
+    assert!(!flagged.is_empty());
+    let expected: Vec<String> = lines_of(&input)
+        .into_iter()
+        .filter(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("JSON");
+            v["id.resp_h"].as_str().is_some_and(|h| flagged.contains(h))
+        })
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(written, expected);
+}
+
+#[test]
+fn the_traffic_view_gives_the_lines_of_the_flagged_buckets() {
+    // The night scan's hour is flagged (tests/network_traffic.rs); the flagged rows' connection
+    // counts add up to the lines written.
+    let dir = tempdir();
+    let out = bin(dir.path())
+        .arg("detect")
+        .arg(data("zeek/traffic.log.gz"))
+        .args(["--view", "traffic", "--bucket", "1h", "--algo", "seasonal"])
+        .args([
+            "--flagged-out",
+            "flagged.csv",
+            "--flagged-out-lines",
+            "lines.log",
+        ])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let flagged = lines_of(&dir.path().join("flagged.csv"));
+    let header: Vec<&str> = flagged[0].split(',').collect();
+    let col = header
+        .iter()
+        .position(|h| *h == "connections")
+        .expect("a connections column");
+    let connections: f64 = flagged
+        .iter()
+        .skip(1)
+        .map(|l| {
+            l.split(',')
+                .nth(col)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        })
+        .sum();
+    let written = lines_of(&dir.path().join("lines.log"));
+    let data_lines = written.iter().filter(|l| !l.starts_with('#')).count();
+    assert_eq!(data_lines as f64, connections);
+    let scan = written
+        .iter()
+        .filter(|l| l.split('\t').nth(1) == Some("10.0.1.66"))
+        .count();
+    assert_eq!(scan, 600, "the scan's hour is exported whole");
+}
+
+#[test]
+fn a_capture_is_refused_before_anything_is_written() {
+    let dir = tempdir();
+    let out = bin(dir.path())
+        .arg("detect")
+        .arg(data("pcap/http.pcap"))
+        .args(["--flagged-out-lines", "lines.log"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("a packet capture"), "{err}");
+    assert!(err.contains("--flagged-out"), "{err}");
+    assert!(!dir.path().join("lines.log").exists());
+}
