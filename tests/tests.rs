@@ -42,4 +42,5 @@ mod shared_data;
 mod threshold_order;
 mod util;
 mod watch;
+mod watch_conn;
 mod worker;

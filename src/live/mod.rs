@@ -11,4 +11,5 @@ pub mod alerts;
 pub mod clients;
 pub mod cooldown;
 pub mod feed;
+pub mod hosts;
 pub mod watch;

@@ -9,13 +9,15 @@ use crate::data::formats::access::Bucket;
 /// Arguments of `trafficlens watch`.
 #[derive(Debug, Clone, Args)]
 pub struct WatchArgs {
-    /// Access logs to follow (`-` for standard input).
+    /// Access logs or Zeek conn.logs to follow (`-` for standard input).
     #[arg(
         value_name = "SOURCE",
         required = true,
-        long_help = "Access logs to follow as they grow, through rotations (rename-and-create, copytruncate, \
-                     dateext, compressed later); `-` reads standard input. Each source's format is detected from \
-                     its first lines unless --format is given."
+        long_help = "Access logs or Zeek conn.logs (tab-separated or JSON) to follow as they grow, through \
+                     rotations (rename-and-create, copytruncate, dateext, compressed later; Zeek's hourly rotation \
+                     with a fresh header); `-` reads standard input. Each source's format is detected from its first \
+                     lines unless --format is given (a tab-separated conn.log followed from its end takes its \
+                     header from the start of the file)."
     )]
     pub sources: Vec<PathBuf>,
     /// The log format (default: detected from the first lines).

@@ -43,6 +43,12 @@ struct Saved {
     /// Client windows, the model's reference, the clients' cooldown (none with --no-clients).
     #[serde(default)]
     clients: Option<ClientState>,
+    /// Buckets and detector states of Zeek connections, when a conn.log is watched.
+    #[serde(default)]
+    connections: Option<Watcher>,
+    /// Host windows and their cooldown (Zeek connections; none with --no-clients).
+    #[serde(default)]
+    hosts: Option<crate::live::hosts::HostWatch>,
 }
 
 /// The version of the state file's layout.
@@ -67,11 +73,13 @@ pub fn run(args: &WatchArgs) -> Result<(), CliError> {
         Some(path) if path.exists() => Some(load_state(path)?),
         _ => None,
     };
-    let (follow, watcher, client_state) = match saved {
-        Some(s) => (Some(s.follow), s.watcher, s.clients),
+    let (follow, watcher, client_state, connections, host_state) = match saved {
+        Some(s) => (Some(s.follow), s.watcher, s.clients, s.connections, s.hosts),
         None => (
             None,
             Watcher::new(&settings).map_err(|e| CliError::Usage(e.to_string()))?,
+            None,
+            None,
             None,
         ),
     };
@@ -92,7 +100,10 @@ pub fn run(args: &WatchArgs) -> Result<(), CliError> {
                 .map_err(WatchError::Thread)?,
         )
     };
-    let mut watcher = Detectors { watcher, clients };
+    let hosts = (!args.no_clients).then(|| {
+        host_state.unwrap_or_else(|| Detectors::host_watch(args.client_window * 1000, &settings))
+    });
+    let mut watcher = Detectors::new(settings, watcher, clients, connections, hosts);
     let inputs: Vec<&Path> = args.sources.iter().map(|p| p.as_path()).collect();
     let mut plan = OutputPlan::new(&inputs, false);
     let mut outputs = AlertOutputs {
@@ -191,7 +202,7 @@ pub fn run(args: &WatchArgs) -> Result<(), CliError> {
             // The end of a replay, or of every stream: with --state the open buckets are kept
             // for the next run; without, they are complete and scored now.
             if args.state.is_none() {
-                match watcher.watcher.flush() {
+                match watcher.flush() {
                     Ok(o) => handle(o, &mut failure),
                     Err(e) => {
                         failure.get_or_insert(CliError::Usage(e.to_string()));
@@ -219,11 +230,20 @@ pub fn run(args: &WatchArgs) -> Result<(), CliError> {
         "trafficlens: watch: {} lines, {} malformed, {} late, {} buckets scored, {} alerts, {} raises held back by the cooldown",
         counts.lines,
         counts.malformed,
-        watcher.watcher.late(),
+        watcher.late(),
         buckets,
         alerts,
-        watcher.watcher.held_back()
+        watcher.held_back()
     ));
+    if let Some(h) = &watcher.hosts {
+        let n = h.counts();
+        if n.tracked > 0 || n.evicted > 0 {
+            crate::terminal::eprintln(format_args!(
+                "trafficlens: watch: hosts: {} watched now, {} let go when idle, {} connections of new hosts left out at the cap",
+                n.tracked, n.evicted, n.untracked
+            ));
+        }
+    }
     if let Some(c) = &watcher.clients {
         let n = c.counts();
         crate::terminal::eprintln(format_args!(
@@ -288,6 +308,8 @@ fn save_state(path: &Path, follow: &FollowState, watcher: &Detectors) -> Result<
         follow: follow.clone(),
         watcher: watcher.watcher.clone(),
         clients: watcher.clients.as_ref().map(ClientWatch::state),
+        connections: watcher.connections.clone(),
+        hosts: watcher.hosts.clone(),
     };
     let target = OutputPlan::new(&[], true).file(path)?;
     let mut out = target.open()?;

@@ -1,11 +1,14 @@
-//! Each followed source's parser: its format (given, or detected from its first lines), its
-//! lines parsed and handed to the [`Detectors`], its malformed lines counted and the first ones
-//! shown with the source and the line's byte offset.
+//! Each followed source's parser: its format (given, or detected from its first lines: an
+//! access-log format, or a Zeek conn.log of either writer), its lines parsed and handed to the
+//! [`Detectors`], its malformed lines counted and the first ones shown with the source and the
+//! line's byte offset.
 
 use super::detectors::Detectors;
 use crate::data::follow::Line;
 use crate::data::formats::access::line::parse_line;
 use crate::data::formats::access::{format_of_lines, LogFormat};
+use crate::data::formats::zeek::read::ConnLines;
+use crate::data::formats::FileKind;
 use crate::detect::seasonal::SeasonalError;
 use crate::live::watch::Outcome;
 
@@ -21,6 +24,8 @@ pub type Step = (Option<i64>, Result<Outcome, SeasonalError>);
 /// One source's parser.
 struct SourceParser {
     format: Option<LogFormat>,
+    /// A Zeek conn.log: its header state (it takes the place of `format`).
+    conn: Option<ConnLines>,
     /// Lines waiting for the format: offset and text.
     pending: Vec<(u64, Vec<u8>)>,
     /// The source's name.
@@ -52,6 +57,7 @@ impl Parsers {
             sources: (0..n)
                 .map(|_| SourceParser {
                     format: format.clone(),
+                    conn: None,
                     pending: Vec::new(),
                     name: String::new(),
                     refused: false,
@@ -76,7 +82,7 @@ impl Parsers {
         if source.name.is_empty() {
             source.name = line.name.to_string();
         }
-        if source.format.is_none() {
+        if source.format.is_none() && source.conn.is_none() {
             source.pending.push((line.offset, line.text.to_vec()));
             if source.pending.len() < DETECT_LINES {
                 return Vec::new();
@@ -101,15 +107,17 @@ impl Parsers {
     fn decide(&mut self, s: usize, watcher: &mut Detectors) -> Vec<Step> {
         let pending = std::mem::take(&mut self.sources[s].pending);
         let lines: Vec<&[u8]> = pending.iter().map(|(_, l)| l.as_slice()).collect();
+        let conn = conn_log(&lines, &self.sources[s].name);
         match format_of_lines(&lines) {
+            _ if conn.is_some() => self.sources[s].conn = conn,
             Some(f) => self.sources[s].format = Some(f),
             None => {
                 let source = &mut self.sources[s];
                 if !source.refused {
                     source.refused = true;
                     crate::terminal::eprintln(format_args!(
-                        "trafficlens: warning: {}: its first {} lines are in no known access-log format; \
-                         its lines are counted as malformed (give the format with --format)",
+                        "trafficlens: warning: {}: its first {} lines are in no known access-log format \
+                         and are not a Zeek conn.log; its lines are counted as malformed (give the format with --format)",
                         source.name,
                         pending.len()
                     ));
@@ -127,6 +135,23 @@ impl Parsers {
 
     /// Parses one line of source `s` and gives it to the watcher.
     fn parse(&mut self, s: usize, offset: u64, text: &[u8], watcher: &mut Detectors) -> Step {
+        if let Some(conn) = &mut self.sources[s].conn {
+            let mut step: Step = (None, Ok(Outcome::default()));
+            let read = std::str::from_utf8(text)
+                .map_err(|_| "not UTF-8 text".to_string())
+                .and_then(|line| {
+                    conn.line(line, |r| {
+                        step = (
+                            Some((r.ts * 1000.0).floor() as i64),
+                            watcher.connection(r, text),
+                        );
+                    })
+                });
+            if let Err(e) = read {
+                self.malformed(s, offset, text, &e);
+            }
+            return step;
+        }
         let source = &self.sources[s];
         let Some(format) = &source.format else {
             return (None, Ok(Outcome::default()));
@@ -134,16 +159,51 @@ impl Parsers {
         match parse_line(format, text, &mut self.scratch) {
             Ok(parsed) => (Some(parsed.time_ms), watcher.line(&parsed, text)),
             Err(e) => {
-                self.counts.malformed += 1;
-                if self.counts.malformed <= SHOWN {
-                    let sample = String::from_utf8_lossy(&text[..text.len().min(160)]);
-                    crate::terminal::eprintln(format_args!(
-                        "trafficlens: warning: {} at byte {offset}: malformed line ({e}), left out: {sample}",
-                        source.name
-                    ));
-                }
+                let e = e.to_string();
+                self.malformed(s, offset, text, &e);
                 (None, Ok(Outcome::default()))
             }
         }
     }
+
+    /// Counts a malformed line of source `s` and shows the first ones.
+    fn malformed(&mut self, s: usize, offset: u64, text: &[u8], why: &str) {
+        self.counts.malformed += 1;
+        if self.counts.malformed <= SHOWN {
+            let sample = String::from_utf8_lossy(&text[..text.len().min(160)]);
+            crate::terminal::eprintln(format_args!(
+                "trafficlens: warning: {} at byte {offset}: malformed line ({why}), left out: {sample}",
+                self.sources[s].name
+            ));
+        }
+    }
+}
+
+/// A reader for the source called `name` when its first `lines` are a Zeek conn.log. A
+/// tab-separated log followed from its end starts without its header lines: they are read from
+/// the start of the file (a source without its `#fields` header is not taken for a conn.log).
+fn conn_log(lines: &[&[u8]], name: &str) -> Option<ConnLines> {
+    let joined = lines.join(&b'\n');
+    let head = match crate::data::formats::zeek::sniff(&joined) {
+        Some(_) => joined,
+        None if name != "-" && lines.first().is_some_and(|l| l.contains(&b'\t')) => {
+            let mut head = vec![0; 64 * 1024];
+            let n = std::fs::File::open(name)
+                .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+                .ok()?;
+            head.truncate(n);
+            head
+        }
+        None => return None,
+    };
+    let Some(FileKind::ZeekConn {
+        writer,
+        gzip: false,
+    }) = crate::data::formats::zeek::sniff(&head)
+    else {
+        return None;
+    };
+    let mut conn = ConnLines::new(writer, name);
+    conn.header_from(&String::from_utf8_lossy(&head));
+    conn.has_header().then_some(conn)
 }

@@ -22,6 +22,49 @@ pub const FEATURES: [&str; 5] = [
     "5xx share",
 ];
 
+/// The numbers of a bucket of Zeek connections, in this order (the batch traffic view's).
+pub const CONNECTION_FEATURES: [&str; 5] = [
+    "connections",
+    "bytes",
+    "distinct sources",
+    "distinct destinations",
+    "failed share",
+];
+
+/// What a watcher's buckets count.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Records {
+    /// Access-log lines: requests, bytes, distinct clients, 4xx and 5xx shares.
+    #[default]
+    Requests,
+    /// Zeek connections: connections, bytes both ways, distinct sources and destinations,
+    /// failed share.
+    Connections,
+}
+
+impl Records {
+    /// The names of the numbers of a bucket, in order.
+    pub fn features(self) -> [&'static str; 5] {
+        match self {
+            Records::Requests => FEATURES,
+            Records::Connections => CONNECTION_FEATURES,
+        }
+    }
+}
+
+/// One connection as a bucket counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Conn {
+    /// Hash of the source address.
+    pub source: u64,
+    /// Hash of the destination address.
+    pub destination: u64,
+    /// Bytes both ways.
+    pub bytes: u64,
+    /// Whether Zeek's state says it failed (S0, REJ, resets, ...).
+    pub failed: bool,
+}
+
 /// Empty buckets filled with zeros at most when the log's time jumps.
 pub const MAX_FILL: i64 = 10_080;
 
@@ -47,6 +90,9 @@ pub struct Tally {
     pub server_errors: u64,
     /// Distinct clients (hashes of their addresses).
     pub clients: HashSet<u64>,
+    /// Connections: hashes of the distinct destination addresses (sources are in `clients`).
+    #[serde(default)]
+    pub destinations: HashSet<u64>,
     /// The first lines of the bucket (for the alert's samples).
     pub samples: Vec<String>,
 }
@@ -64,6 +110,31 @@ impl Tally {
         self.clients.insert(client);
         if self.samples.len() < SAMPLES {
             self.samples.push(String::from_utf8_lossy(raw).into_owned());
+        }
+    }
+
+    /// Counts one connection (`requests` counts connections, `client_errors` the failed ones).
+    fn add_connection(&mut self, c: &Conn, raw: &[u8]) {
+        self.requests += 1;
+        self.bytes = self.bytes.saturating_add(c.bytes);
+        if c.failed {
+            self.client_errors += 1;
+        }
+        self.clients.insert(c.source);
+        self.destinations.insert(c.destination);
+        if self.samples.len() < SAMPLES {
+            self.samples.push(String::from_utf8_lossy(raw).into_owned());
+        }
+    }
+
+    /// The bucket's numbers as `records` names them ([`Records::features`]).
+    pub fn values_of(&self, records: Records) -> [f64; 5] {
+        match records {
+            Records::Requests => self.values(),
+            Records::Connections => {
+                let v = self.values();
+                [v[0], v[1], v[2], self.destinations.len() as f64, v[3]]
+            }
         }
     }
 
@@ -151,6 +222,21 @@ impl Buckets {
         bytes: u64,
         raw: &[u8],
     ) -> Vec<ClosedBucket> {
+        self.add_with(time_ms, host, |t| t.add(client, status, bytes, raw))
+    }
+
+    /// Counts one connection at `time_ms` (subject `all`); returns the buckets it closes.
+    pub fn add_connection(&mut self, time_ms: i64, c: &Conn, raw: &[u8]) -> Vec<ClosedBucket> {
+        self.add_with(time_ms, None, |t| t.add_connection(c, raw))
+    }
+
+    /// Counts a record at `time_ms` with `count` in the bucket of each of its subjects.
+    fn add_with(
+        &mut self,
+        time_ms: i64,
+        host: Option<&str>,
+        count: impl Fn(&mut Tally),
+    ) -> Vec<ClosedBucket> {
         let index = time_ms.div_euclid(self.width_ms);
         let next = *self.next.get_or_insert(index);
         if index < next {
@@ -174,10 +260,7 @@ impl Buckets {
         };
         let bucket = self.open.entry(index).or_default();
         for subject in std::iter::once(ALL.to_string()).chain(host) {
-            bucket
-                .entry(subject)
-                .or_default()
-                .add(client, status, bytes, raw);
+            count(bucket.entry(subject).or_default());
         }
         self.close_before(time_ms - self.allowance_ms)
     }

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use self::buckets::{Buckets, ClosedBucket, Tally, FEATURES};
+use self::buckets::{Buckets, ClosedBucket, Conn, Records, Tally};
 use crate::data::formats::access::line::Parsed;
 use crate::detect::seasonal::periods::candidate_periods;
 use crate::detect::seasonal::state::{PointScore, MIN_RESIDUALS};
@@ -59,7 +59,8 @@ pub struct ScoredBucket {
     pub start_ms: i64,
     /// The subject (`all`, `host NAME`).
     pub subject: String,
-    /// requests, bytes, distinct clients, 4xx share, 5xx share.
+    /// requests, bytes, distinct clients, 4xx share, 5xx share (for connections: connections,
+    /// bytes, distinct sources, distinct destinations, failed share).
     pub values: [f64; 5],
     /// The seasonal score: the largest |z| of the numbers, in MADs.
     pub score: f64,
@@ -79,6 +80,9 @@ pub struct Watcher {
     buckets: Buckets,
     subjects: BTreeMap<String, Subject>,
     cooldown: Cooldown,
+    /// What the buckets count: access-log requests or Zeek connections.
+    #[serde(default)]
+    records: Records,
 }
 
 /// What came of a line or a flush: the scored buckets and the alerts, in order.
@@ -91,8 +95,13 @@ pub struct Outcome {
 }
 
 impl Watcher {
-    /// A watcher with no history.
+    /// A watcher of access-log lines with no history.
     pub fn new(settings: &WatchSettings) -> Result<Watcher, SeasonalError> {
+        Watcher::of(settings, Records::Requests)
+    }
+
+    /// A watcher of `records` with no history.
+    pub fn of(settings: &WatchSettings, records: Records) -> Result<Watcher, SeasonalError> {
         let params = settings.params.validate()?;
         Ok(Watcher {
             bucket_ms: settings.bucket_ms.max(1),
@@ -100,7 +109,13 @@ impl Watcher {
             buckets: Buckets::new(settings.bucket_ms, settings.allowance_ms),
             subjects: BTreeMap::new(),
             cooldown: Cooldown::new(settings.cooldown),
+            records,
         })
+    }
+
+    /// What the buckets count.
+    pub fn records(&self) -> Records {
+        self.records
     }
 
     /// The bucket width in milliseconds.
@@ -135,6 +150,18 @@ impl Watcher {
         self.score(closed)
     }
 
+    /// Counts one Zeek connection starting at `time_ms` (`raw` is its line, kept as a sample)
+    /// and scores the buckets it closes.
+    pub fn connection(
+        &mut self,
+        time_ms: i64,
+        conn: &Conn,
+        raw: &[u8],
+    ) -> Result<Outcome, SeasonalError> {
+        let closed = self.buckets.add_connection(time_ms, conn, raw);
+        self.score(closed)
+    }
+
     /// Closes and scores every open bucket (the input has ended for good).
     pub fn flush(&mut self) -> Result<Outcome, SeasonalError> {
         let closed = self.buckets.close_all();
@@ -146,6 +173,11 @@ impl Watcher {
         let mut out = Outcome::default();
         for bucket in closed {
             for (name, tally) in bucket.subjects {
+                // Connections are one subject, named apart from an access log's `all`.
+                let name = match self.records {
+                    Records::Connections => "all connections".to_string(),
+                    Records::Requests => name,
+                };
                 self.score_one(bucket.start_ms, name, tally, &mut out)?;
             }
         }
@@ -164,14 +196,14 @@ impl Watcher {
             Some(s) => s,
             None => {
                 let periods = candidate_periods(self.bucket_ms);
-                let state =
-                    SeasonalState::new(self.bucket_ms, &periods, FEATURES.len(), self.params)?;
+                let state = SeasonalState::new(self.bucket_ms, &periods, 5, self.params)?;
                 self.subjects
                     .entry(name.clone())
                     .or_insert(Subject { state, scored: 0 })
             }
         };
-        let values = tally.values();
+        let values = tally.values_of(self.records);
+        let features = self.records.features();
         let row = subject.state.update(start_ms, &values)?;
         subject.scored += 1;
         // The first buckets of a subject have too few residuals for any scale: not judged.
@@ -195,11 +227,11 @@ impl Watcher {
         let point = &row.points[row.top];
         let reason = match kind {
             AlertKind::Raised => {
-                explain::in_words(FEATURES[row.top], point, start_ms, self.bucket_ms)
+                explain::in_words(features[row.top], point, start_ms, self.bucket_ms)
             }
             AlertKind::Recovered => format!(
                 "back within the band: {}",
-                explain::in_words(FEATURES[row.top], point, start_ms, self.bucket_ms)
+                explain::in_words(features[row.top], point, start_ms, self.bucket_ms)
             ),
         };
         out.alerts.push(Alert {

@@ -105,6 +105,69 @@ pub(crate) fn read_records(
     Ok(header.columns)
 }
 
+/// A connection log read one line at a time as it grows (`trafficlens watch`): the header
+/// lines of each file (a rotated log starts again with them, perhaps with other fields) set the
+/// separator, markers and field positions, and each data line becomes a connection, through the
+/// same parsing as [`read_conn_log`].
+pub struct ConnLines {
+    writer: Writer,
+    header: TsvHeader,
+    /// The source's name, for messages.
+    name: std::path::PathBuf,
+}
+
+impl ConnLines {
+    /// A reader of lines written by `writer`, of the source called `name`.
+    pub fn new(writer: Writer, name: &str) -> ConnLines {
+        ConnLines {
+            writer,
+            header: TsvHeader {
+                separator: '\t',
+                markers: Markers::default(),
+                columns: None,
+            },
+            name: name.into(),
+        }
+    }
+
+    /// Whether the field positions are known (a tab-separated log followed from its end needs
+    /// the header lines of its start first: see [`ConnLines::header_from`]).
+    pub fn has_header(&self) -> bool {
+        self.writer == Writer::Json || self.header.columns.is_some()
+    }
+
+    /// Takes the header lines at the start of `head` (the first bytes of the file).
+    pub fn header_from(&mut self, head: &str) {
+        for line in head.lines().take_while(|l| l.starts_with('#')) {
+            // A header line never gives a connection or an error worth more than skipping.
+            let _ = self.line(line, |_| {});
+        }
+    }
+
+    /// Reads one line (without its line break): a header line changes the state and gives
+    /// `Ok(false)`; a connection is passed to `each` and gives `Ok(true)`; `Err` says what is
+    /// wrong with the line.
+    pub fn line(&mut self, text: &str, each: impl FnOnce(&Record<'_>)) -> Result<bool, String> {
+        match self.writer {
+            Writer::Tsv => match tsv_line(text, &mut self.header, &self.name, 0) {
+                Ok(Ok(Some(record))) => {
+                    each(&record);
+                    Ok(true)
+                }
+                Ok(Ok(None)) => Ok(false),
+                Ok(Err(reason)) => Err(reason),
+                Err(e) => Err(e.to_string()),
+            },
+            Writer::Json => {
+                let object = json_object(text)?;
+                let record = from_json(&object)?;
+                each(&record);
+                Ok(true)
+            }
+        }
+    }
+}
+
 /// What a line reader's callback wants next.
 pub(crate) enum Next {
     /// The next line.

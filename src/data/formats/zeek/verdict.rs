@@ -101,54 +101,8 @@ pub fn explain(
     }
     let v = |c: usize| row.get(c).copied().unwrap_or(0.0);
     let t = |c: usize| typical.get(c).copied().unwrap_or(0.0);
-    if let Some(s) = detail
-        .most_ports
-        .as_ref()
-        .filter(|s| s.distinct >= SCAN_PORTS)
-    {
-        return format!(
-            "vertical port scan: {} ports of {} in {}, {} failed",
-            count(s.distinct as f64),
-            s.target,
-            duration(s.span_s),
-            pct(s.failed)
-        );
-    }
-    if let Some(s) = detail
-        .most_hosts
-        .as_ref()
-        .filter(|s| s.distinct >= SCAN_HOSTS && s.failed >= SCAN_FAILED)
-    {
-        return format!(
-            "horizontal port scan: port {} of {} hosts in {}, {} failed",
-            s.target,
-            count(s.distinct as f64),
-            duration(s.span_s),
-            pct(s.failed)
-        );
-    }
-    if let Some((r, service)) = detail.busiest.as_ref().and_then(|r| {
-        let service = LOGIN_PORTS.iter().find(|(p, _)| *p == r.port)?.1;
-        (r.connections >= BRUTE_FORCE).then_some((r, service))
-    }) {
-        return format!(
-            "{service} brute force: {} connections to port {} of {} in {}, {} failed",
-            count(r.connections as f64),
-            r.port,
-            r.host,
-            duration(r.span_s),
-            pct(r.failed)
-        );
-    }
-    if let Some(r) = dns_flood(detail) {
-        return format!(
-            "DNS flood: {} queries to {} in {}, {} a second, {} failed",
-            count(r.connections as f64),
-            r.host,
-            duration(r.span_s),
-            count(r.connections as f64 / r.span_s.max(1.0)),
-            pct(r.failed)
-        );
+    if let Some(burst) = burst(detail) {
+        return burst.words;
     }
     if let Some(r) = detail.most_regular.as_ref().filter(|r| r.cv() <= BEACON_CV) {
         return format!(
@@ -188,6 +142,87 @@ pub fn explain(
         };
     }
     furthest(row, typical, top, side)
+}
+
+/// A pattern the reasons name from counts alone (no typical host needed), so that a window of a
+/// host's recent connections can be judged as it grows (`watch`): its words as the reasons
+/// give them, the count that made it and the rule's threshold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Burst {
+    /// The reason in words ("vertical port scan: 1,000 ports of 10.0.0.5 in 40 s, 99% failed").
+    pub words: String,
+    /// The count the rule compares: distinct ports, distinct hosts, connections, queries.
+    pub count: f64,
+    /// The rule's threshold for it.
+    pub threshold: f64,
+}
+
+/// The first of the count rules (vertical and horizontal port scan, brute force on a login
+/// port, DNS flood) that `detail` fits, in the order [`explain`] tries them.
+pub fn burst(detail: &HostDetail) -> Option<Burst> {
+    if let Some(s) = detail
+        .most_ports
+        .as_ref()
+        .filter(|s| s.distinct >= SCAN_PORTS)
+    {
+        return Some(Burst {
+            words: format!(
+                "vertical port scan: {} ports of {} in {}, {} failed",
+                count(s.distinct as f64),
+                s.target,
+                duration(s.span_s),
+                pct(s.failed)
+            ),
+            count: s.distinct as f64,
+            threshold: SCAN_PORTS as f64,
+        });
+    }
+    if let Some(s) = detail
+        .most_hosts
+        .as_ref()
+        .filter(|s| s.distinct >= SCAN_HOSTS && s.failed >= SCAN_FAILED)
+    {
+        return Some(Burst {
+            words: format!(
+                "horizontal port scan: port {} of {} hosts in {}, {} failed",
+                s.target,
+                count(s.distinct as f64),
+                duration(s.span_s),
+                pct(s.failed)
+            ),
+            count: s.distinct as f64,
+            threshold: SCAN_HOSTS as f64,
+        });
+    }
+    if let Some((r, service)) = detail.busiest.as_ref().and_then(|r| {
+        let service = LOGIN_PORTS.iter().find(|(p, _)| *p == r.port)?.1;
+        (r.connections >= BRUTE_FORCE).then_some((r, service))
+    }) {
+        return Some(Burst {
+            words: format!(
+                "{service} brute force: {} connections to port {} of {} in {}, {} failed",
+                count(r.connections as f64),
+                r.port,
+                r.host,
+                duration(r.span_s),
+                pct(r.failed)
+            ),
+            count: r.connections as f64,
+            threshold: BRUTE_FORCE as f64,
+        });
+    }
+    dns_flood(detail).map(|r| Burst {
+        words: format!(
+            "DNS flood: {} queries to {} in {}, {} a second, {} failed",
+            count(r.connections as f64),
+            r.host,
+            duration(r.span_s),
+            count(r.connections as f64 / r.span_s.max(1.0)),
+            pct(r.failed)
+        ),
+        count: r.connections as f64,
+        threshold: DNS_FLOOD as f64,
+    })
 }
 
 /// The host's busiest destination when it is a DNS flood: [`DNS_FLOOD`] or more connections to
