@@ -675,19 +675,27 @@ fn export(
             ) {
                 let target = output(ds, &path, overwrite)?;
                 crate::export::write_log_lines_to(&target, &table.log, &filter)
+                    .map_err(export_error)?
+                    .written
             } else if let Some((log, filter)) = crate::export::ConnFilter::for_rows(ds, &rows) {
                 let target = output(ds, &path, overwrite)?;
-                crate::export::write_conn_lines_to(&target, &log, &filter)
+                crate::export::write_host_records_to(&target, &log, &filter)
+                    .map_err(export_error)?
+                    .written
             } else {
                 return Err(WorkerError::NotALog);
-            }
-            .map_err(export_error)?;
+            };
             (
-                usize::try_from(n.written).unwrap_or(usize::MAX),
-                if ds.log.is_some() {
-                    "log lines"
-                } else {
-                    "connection lines"
+                usize::try_from(n).unwrap_or(usize::MAX),
+                match ds
+                    .network
+                    .as_ref()
+                    .and_then(|n| n.conn.as_ref())
+                    .map(|c| c.kind)
+                {
+                    Some(crate::data::FileKind::Capture { .. }) => "packets",
+                    Some(_) => "connection lines",
+                    None => "log lines",
                 },
             )
         }

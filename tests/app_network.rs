@@ -187,3 +187,66 @@ fn export_writes_the_flagged_hosts_conn_log_lines() {
         600
     );
 }
+
+#[test]
+fn export_writes_a_pcap_of_the_flagged_hosts_packets() {
+    let dir = crate::util::tempdir();
+    crate::util::bin(dir.path())
+        .args([
+            "generate",
+            "--network",
+            "--hosts",
+            "40",
+            "--days",
+            "1",
+            "--seed",
+            "3",
+        ])
+        .args(["--out", "n.log", "--pcap", "n.pcap"])
+        .assert()
+        .success();
+    let out = dir.path().join("flagged.pcap");
+    let mut h = harness(Source::File(dir.path().join("n.pcap")));
+    step_until(&mut h, "the capture to be scored", scored);
+    h.run_steps(3);
+    h.get_by_label("Ranked hosts").click();
+    h.run_steps(3);
+    let script = crate::app::script_dialogs(&mut h);
+    h.get_by_label("Export flagged hosts' packets…").click();
+    h.run_steps(2);
+    assert_eq!(
+        *script.requests.lock().expect("lock"),
+        vec![DialogRequest::Save(
+            SavePurpose::FlaggedLines,
+            "n_flagged_hosts.pcap".into()
+        )]
+    );
+    script.answer.send(Some(out.clone())).expect("answer");
+    step_until(&mut h, "the export", |a| {
+        a.state
+            .export_note
+            .as_deref()
+            .is_some_and(|n| n.starts_with("Wrote"))
+    });
+    // Read back: the flagged hosts, with as many connections as on screen.
+    let app = h.state();
+    let ds = app.state.dataset.as_ref().expect("table");
+    let flags = &app.state.scores.as_ref().expect("scores").detection.flags;
+    let labels = ds.row_labels.as_ref().expect("hosts");
+    let mut expected: Vec<(String, f64)> = flags
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| **f)
+        .map(|(r, _)| (labels.values[r].clone(), ds.columns[0][r]))
+        .collect();
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    let back = trafficlens::data::load(&out, &trafficlens::data::LoadOptions::default())
+        .expect("the export reads back");
+    let back_labels = back.row_labels.as_ref().expect("hosts");
+    let mut got: Vec<(String, f64)> = (0..back.n_rows())
+        .map(|r| (back_labels.values[r].clone(), back.columns[0][r]))
+        .collect();
+    got.sort_by(|a, b| a.0.cmp(&b.0));
+    assert!(!expected.is_empty());
+    assert_eq!(got, expected);
+}

@@ -1,7 +1,7 @@
 //! `detect --flagged-out-lines` on Zeek conn.logs: the header lines and exactly the lines of the
 //! flagged hosts' connections (or of the flagged time buckets), byte for byte and in input order,
-//! for both of Zeek's writers and for hosts ranked by source or by destination; captures and
-//! flow records are refused before anything is written.
+//! for both of Zeek's writers and for hosts ranked by source or by destination; for a capture, a
+//! pcap of the flagged hosts' packets; flow records are refused before anything is written.
 
 use std::collections::HashSet;
 use std::io::Read;
@@ -160,17 +160,79 @@ fn the_traffic_view_gives_the_lines_of_the_flagged_buckets() {
 }
 
 #[test]
-fn a_capture_is_refused_before_anything_is_written() {
+fn a_capture_gives_a_pcap_of_the_flagged_hosts_packets() {
+    let dir = tempdir();
+    bin(dir.path())
+        .args([
+            "generate",
+            "--network",
+            "--hosts",
+            "40",
+            "--days",
+            "1",
+            "--seed",
+            "3",
+        ])
+        .args(["--out", "n.log", "--pcap", "n.pcap"])
+        .assert()
+        .success();
+    let (flagged, _) = {
+        let out = bin(dir.path())
+            .args(["detect", "n.pcap", "--scores-out", "scores.csv"])
+            .args(["--flagged-out-lines", "flagged.pcap"])
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (flagged_hosts(&dir.path().join("scores.csv")), ())
+    };
+    assert!(!flagged.is_empty());
+    // Read back, the export has exactly the flagged hosts as sources, each with all of its
+    // connections (the same hosts-view numbers as in the whole capture).
+    let options = trafficlens::data::LoadOptions::default();
+    let whole = trafficlens::data::load(dir.path().join("n.pcap"), &options).expect("whole");
+    let part = trafficlens::data::load(dir.path().join("flagged.pcap"), &options).expect("part");
+    let by_host =
+        |ds: &trafficlens::data::Dataset| -> std::collections::BTreeMap<String, Vec<f64>> {
+            let labels = ds.row_labels.as_ref().expect("hosts");
+            (0..ds.n_rows())
+                .map(|r| {
+                    (
+                        labels.values[r].clone(),
+                        ds.columns.iter().map(|c| c[r]).collect(),
+                    )
+                })
+                .collect()
+        };
+    let (whole, part) = (by_host(&whole), by_host(&part));
+    assert_eq!(
+        part.keys().cloned().collect::<HashSet<_>>(),
+        flagged,
+        "the sources of the exported packets"
+    );
+    for (host, values) in &part {
+        // Connections, peers, ports, failed share, bytes out and in, out/in ratio and mean
+        // duration are those of the whole capture (the rare-port share and the periodicity
+        // depend on the other hosts and are not compared).
+        assert_eq!(values[..8], whole[host][..8], "{host}");
+    }
+}
+
+#[test]
+fn flow_records_are_refused_before_anything_is_written() {
     let dir = tempdir();
     let out = bin(dir.path())
         .arg("detect")
-        .arg(data("pcap/http.pcap"))
+        .arg(data("flows/http.nfdump.csv"))
         .args(["--flagged-out-lines", "lines.log"])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("a packet capture"), "{err}");
+    assert!(err.contains("flow records"), "{err}");
     assert!(err.contains("--flagged-out"), "{err}");
     assert!(!dir.path().join("lines.log").exists());
 }

@@ -158,9 +158,9 @@ impl HostsPanel {
     }
 }
 
-/// *Export flagged hosts' lines…*: the header and every line of the flagged hosts' connections,
-/// as in the conn.log (a capture's or flow records' connections are not lines of their file,
-/// so the button says so instead).
+/// *Export flagged hosts' lines…* (a conn.log: its header and every line of the flagged hosts'
+/// connections) or *packets…* (a capture: a pcap of their packets); flow records are joined
+/// into connections, so the button says to export the flagged rows instead.
 fn export_button(
     ui: &mut Ui,
     state: &AppState,
@@ -169,23 +169,33 @@ fn export_button(
     actions: &mut Vec<Action>,
 ) {
     let kind = net.conn.as_ref().map(|c| c.kind);
-    let from_conn_log = matches!(kind, Some(FileKind::ZeekConn { .. }));
+    let (label, hover, extension) = match kind {
+        Some(FileKind::Capture { .. }) => (
+            "Export flagged hosts' packets…",
+            "A pcap file of every packet of the flagged hosts' connections",
+            "pcap",
+        ),
+        _ => (
+            "Export flagged hosts' lines…",
+            "The conn.log's header and every line of the flagged hosts' connections",
+            "log",
+        ),
+    };
+    let exportable = matches!(
+        kind,
+        Some(FileKind::ZeekConn { .. } | FileKind::Capture { .. })
+    );
     let button = ui
-        .add_enabled(
-            from_conn_log && !state.dialog_open,
-            egui::Button::new("Export flagged hosts' lines…"),
-        )
-        .on_hover_text("The conn.log's header and every line of the flagged hosts' connections")
-        .on_disabled_hover_text(match kind {
-            Some(FileKind::Capture { .. }) => {
-                "A capture's connections are assembled from packets: export the flagged rows instead"
-            }
-            Some(FileKind::ZeekConn { .. }) => "A file dialog is open",
-            _ => "Flow records are joined into connections: export the flagged rows instead",
+        .add_enabled(exportable && !state.dialog_open, egui::Button::new(label))
+        .on_hover_text(hover)
+        .on_disabled_hover_text(if exportable {
+            "A file dialog is open"
+        } else {
+            "Flow records are joined into connections: export the flagged rows instead"
         });
     if button.clicked() {
         let default = format!(
-            "{}_flagged_hosts.log",
+            "{}_flagged_hosts.{extension}",
             path.file_stem()
                 .map_or("conn".into(), |s| s.to_string_lossy().into_owned())
         );

@@ -532,7 +532,8 @@ pub struct DetectArgs {
                      would run as a formula is prefixed with `'`. Lines of 16 MB or more are skipped (the reader skips \
                      them too) and counted on stderr. Zeek conn.logs (either writer): the header lines and every line \
                      of the flagged hosts' connections (hosts view) or of the connections starting in the flagged \
-                     buckets (traffic view), as in the input; captures and flow records are refused (use \
+                     buckets (traffic view), as in the input. Packet captures: a pcap file of those connections' \
+                     packets (captured bytes, wire length, time to the microsecond). Flow records are refused (use \
                      --flagged-out). `-` writes to standard output (one output at most; escaped when it is a \
                      terminal)."
     )]

@@ -75,15 +75,11 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
             .map(|c| c.kind);
         match conn_kind {
             _ if ds.log.is_some() => {}
-            Some(FileKind::ZeekConn { .. }) => {}
-            Some(kind) => {
+            Some(FileKind::ZeekConn { .. } | FileKind::Capture { .. }) => {}
+            Some(_) => {
                 return Err(CliError::Usage(format!(
-                    "--flagged-out-lines copies lines of an access log or a Zeek conn.log; {} is {} (use --flagged-out for the flagged hosts)",
+                    "--flagged-out-lines copies the records of an access log, a Zeek conn.log or a packet capture; {} holds flow records, which are joined into connections (use --flagged-out for the flagged hosts)",
                     ds.path.display(),
-                    match kind {
-                        FileKind::Capture { .. } => "a packet capture",
-                        _ => "flow records",
-                    }
                 )))
             }
             None => {
@@ -167,10 +163,14 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
     if let Some(target) = &lines_out {
         let rows = detection.flagged_rows();
         if let Some((log, filter)) = crate::export::ConnFilter::for_rows(&ds, &rows) {
-            let n = crate::export::write_conn_lines_to(target, &log, &filter)?;
+            let n = crate::export::write_host_records_to(target, &log, &filter)?;
+            if let Some(note) = &n.note {
+                eprintln(format_args!("trafficlens: warning: {note}"));
+            }
             eprintln(format_args!(
-                "trafficlens: wrote {} connection lines of {} flagged {} (with the header lines) to {}",
+                "trafficlens: wrote {} {} of {} flagged {} to {}",
                 n.written,
+                n.unit,
                 rows.len(),
                 if matches!(filter, crate::export::ConnFilter::Times(_)) {
                     "buckets"

@@ -67,7 +67,7 @@ pub fn write_conn_lines_to(
         return Err(TableError::NotLines {
             path: log.path.clone(),
             what: match log.kind {
-                FileKind::Capture { .. } => "packets",
+                FileKind::Capture { .. } => "packets (export them with write_capture_packets_to)",
                 _ => "flow records",
             },
         });
@@ -151,4 +151,48 @@ pub fn write_conn_lines_to(
     }
     file.commit()?;
     Ok(count)
+}
+
+/// What an export of the flagged hosts' records wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordsWritten {
+    /// Records copied.
+    pub written: u64,
+    /// What they are: "connection lines" (a conn.log) or "packets" (a capture).
+    pub unit: &'static str,
+    /// Anything left out, in words.
+    pub note: Option<String>,
+}
+
+/// Copies the records of the connections `filter` picks of the file `log` was read from: a
+/// conn.log's header and lines ([`write_conn_lines_to`]), or a capture's packets as a pcap file
+/// ([`super::capture_packets::write_capture_packets_to`]); flow records are refused.
+pub fn write_host_records_to(
+    target: &Target,
+    log: &ConnLog,
+    filter: &ConnFilter,
+) -> Result<RecordsWritten, TableError> {
+    match log.kind {
+        FileKind::Capture { .. } => {
+            let n = super::capture_packets::write_capture_packets_to(target, log, filter)?;
+            Ok(RecordsWritten {
+                written: n.written,
+                unit: "packets",
+                note: (n.other_link > 0).then(|| {
+                    format!(
+                        "{} packets of another link type than the first left out (a pcap file has one)",
+                        n.other_link
+                    )
+                }),
+            })
+        }
+        _ => {
+            let n = write_conn_lines_to(target, log, filter)?;
+            Ok(RecordsWritten {
+                written: n.written,
+                unit: "connection lines",
+                note: None,
+            })
+        }
+    }
 }

@@ -5,6 +5,7 @@
 //! safe from spreadsheet formula injection.
 
 mod atomic;
+mod capture_packets;
 mod conn_lines;
 mod log_lines;
 mod neutralise;
@@ -14,7 +15,8 @@ mod plan;
 mod tables;
 
 pub use atomic::{exit_removing_temporary_files, ExportError};
-pub use conn_lines::{write_conn_lines_to, ConnFilter};
+pub use capture_packets::{write_capture_packets_to, PacketsWritten};
+pub use conn_lines::{write_conn_lines_to, write_host_records_to, ConnFilter, RecordsWritten};
 pub use log_lines::{write_log_lines, write_log_lines_to, LineFilter, LinesWritten};
 pub use neutralise::neutralise;
 pub use plan::{Output, OutputPlan, Target, STDOUT};

@@ -28,6 +28,8 @@ pub struct Captured<'a> {
     pub linktype: i32,
     /// The bytes captured.
     pub data: &'a [u8],
+    /// Its length on the wire (at least `data`'s; more when the snapshot length cut it).
+    pub wire_len: u32,
 }
 
 /// How reading the container ended.
@@ -116,6 +118,7 @@ pub fn packets(
                             l.linktype,
                             f64::from(b.ts_sec) + f64::from(b.ts_usec) / l.unit,
                             b.data,
+                            b.origlen,
                         ))
                     }
                     PcapBlockOwned::NG(Block::SectionHeader(_)) => {
@@ -134,23 +137,23 @@ pub fn packets(
                         match interfaces.get(epb.if_id as usize) {
                             Some(i) => {
                                 let ts = time(epb.ts_high, epb.ts_low, i);
-                                Some((i.linktype, ts, epb.data))
+                                Some((i.linktype, ts, epb.data, epb.origlen))
                             }
                             None => {
                                 // Counted as a packet of an unknown link type by the caller.
-                                Some((-1, last_ts, epb.data))
+                                Some((-1, last_ts, epb.data, epb.origlen))
                             }
                         }
                     }
                     PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
                         // A Simple Packet Block has no time: it gets the previous packet's.
                         let linktype = interfaces.first().map_or(-1, |i| i.linktype);
-                        Some((linktype, last_ts, spb.data))
+                        Some((linktype, last_ts, spb.data, spb.origlen))
                     }
                     PcapBlockOwned::NG(_) => None,
                 };
                 let keep_going = match packet {
-                    Some((linktype, ts, data)) => {
+                    Some((linktype, ts, data, wire_len)) => {
                         number += 1;
                         last_ts = ts;
                         each(Captured {
@@ -158,6 +161,7 @@ pub fn packets(
                             ts,
                             linktype,
                             data,
+                            wire_len: wire_len.max(u32::try_from(data.len()).unwrap_or(u32::MAX)),
                         })?
                     }
                     None => true,

@@ -78,9 +78,20 @@ pub struct Flow {
     pub state: &'static str,
     /// TCP: what each end sent (originator, responder), to derive the state.
     ends: [Sent; 2],
+    /// The flow table's key of its packets.
+    key: Key,
 }
 
 impl Flow {
+    /// Where its packets are in the capture.
+    pub fn span(&self) -> FlowSpan {
+        FlowSpan {
+            key: self.key,
+            start: self.start,
+            last: self.last,
+        }
+    }
+
     /// Seconds from the first packet to the last (`duration`).
     pub fn duration(&self) -> f64 {
         self.last - self.start
@@ -184,7 +195,21 @@ fn endpoint(me: &Sent, peer: &Sent, is_orig: bool) -> Endpoint {
 }
 
 /// The flow key: protocol and the two endpoints in a fixed order.
-type Key = (Proto, (IpAddr, u16), (IpAddr, u16));
+pub type Key = (Proto, (IpAddr, u16), (IpAddr, u16));
+
+/// Where a flow's packets are in its capture: its key (the protocol and both ends, in order,
+/// as the flow table keys a packet) and the times of its first and last packet. A packet whose
+/// key is a flow's and whose time is within its span is one of its packets (flows of one key
+/// follow each other in time), so an export finds them again by reading the capture once more.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FlowSpan {
+    /// The flow table's key.
+    pub key: Key,
+    /// Time of the first packet.
+    pub start: f64,
+    /// Time of the last packet.
+    pub last: f64,
+}
 
 /// The ICMP type whose flow a message of `t` joins: replies join their requests (echo,
 /// timestamp, information, address mask; ICMPv6 echo).
@@ -200,7 +225,7 @@ fn icmp_request_type(t: u16) -> u16 {
 }
 
 /// The key of packet `p`.
-fn key(p: &Packet) -> Key {
+pub fn key(p: &Packet) -> Key {
     let (a, b) = if p.proto == Proto::Icmp {
         let t = icmp_request_type(p.sport);
         ((p.src, t), (p.dst, t))
@@ -365,6 +390,7 @@ fn start(ts: f64, p: &Packet) -> Flow {
         resp_ip_bytes: 0,
         state: "",
         ends: [Sent::default(); 2],
+        key: key(p),
     }
 }
 

@@ -59,6 +59,8 @@ pub fn load(
     control: Control<'_>,
 ) -> Result<Dataset, LoadError> {
     let path = source.path().to_path_buf();
+    // What the file was when read: an export of its packets checks it is unchanged.
+    let fingerprint = source.fingerprint().ok();
     // The container parser is a dependency: a panic of it on damaged data becomes an error.
     let capture = crate::panic_guard::contain(|| read_capture(&source, gzip, control)).map_err(
         |message| LoadError::CaptureUnreadable {
@@ -95,7 +97,8 @@ pub fn load(
         }
         return Err(LoadError::NoFlows { path, what });
     }
-    let log = conn_log(&capture, &path, FileKind::Capture { gzip, format });
+    let mut log = conn_log(&capture, &path, FileKind::Capture { gzip, format });
+    log.fingerprint = fingerprint;
     let mut ds = zeek::view_of(Arc::new(log), net)?;
     if let Some(table) = ds.network.as_mut() {
         Arc::make_mut(table).notes.clone_from(&notes);

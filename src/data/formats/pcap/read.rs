@@ -217,6 +217,7 @@ pub fn conn_log(capture: &Capture, path: &std::path::Path, kind: FileKind) -> Co
     let mut log = ConnLog {
         path: path.to_path_buf(),
         fingerprint: None,
+        flows: capture.flows.iter().map(Flow::span).collect(),
         kind,
         addresses: Vec::new(),
         ts: Vec::with_capacity(n),

@@ -429,6 +429,7 @@ mod tests {
         ConnLog {
             path: "conn.log".into(),
             fingerprint: None,
+            flows: Vec::new(),
             kind: FileKind::ZeekConn {
                 gzip: false,
                 writer: Writer::Tsv,

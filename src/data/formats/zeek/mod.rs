@@ -79,6 +79,9 @@ pub struct ConnLog {
     /// The file's size and modification time when it was read (a conn.log read from a file;
     /// an export of its lines checks the file is unchanged).
     pub fingerprint: Option<crate::data::Fingerprint>,
+    /// A capture: where each connection's packets are (by connection), for an export of them;
+    /// empty for a log.
+    pub flows: Vec<crate::data::formats::pcap::flow::FlowSpan>,
     /// What the file is: a conn.log (which writer, gzip or not) or a packet capture whose flows
     /// became the connections.
     pub kind: FileKind,
@@ -130,6 +133,7 @@ impl ConnLog {
         ConnLog {
             path,
             fingerprint: None,
+            flows: Vec::new(),
             kind,
             addresses: Vec::new(),
             ts: Vec::new(),
