@@ -694,6 +694,7 @@ fn export(
                     .map(|c| c.kind)
                 {
                     Some(crate::data::FileKind::Capture { .. }) => "packets",
+                    Some(crate::data::FileKind::FlowRecords { .. }) => "flow record lines",
                     Some(_) => "connection lines",
                     None => "log lines",
                 },

@@ -158,9 +158,8 @@ impl HostsPanel {
     }
 }
 
-/// *Export flagged hosts' lines…* (a conn.log: its header and every line of the flagged hosts'
-/// connections) or *packets…* (a capture: a pcap of their packets); flow records are joined
-/// into connections, so the button says to export the flagged rows instead.
+/// *Export flagged hosts' lines…* (a conn.log or flow records: the header and every line of the
+/// flagged hosts' connections) or *packets…* (a capture: a pcap of their packets).
 fn export_button(
     ui: &mut Ui,
     state: &AppState,
@@ -175,23 +174,25 @@ fn export_button(
             "A pcap file of every packet of the flagged hosts' connections",
             "pcap",
         ),
+        Some(FileKind::FlowRecords { .. }) => (
+            "Export flagged hosts' lines…",
+            "The header and every flow record of the flagged hosts' connections",
+            "csv",
+        ),
         _ => (
             "Export flagged hosts' lines…",
             "The conn.log's header and every line of the flagged hosts' connections",
             "log",
         ),
     };
-    let exportable = matches!(
-        kind,
-        Some(FileKind::ZeekConn { .. } | FileKind::Capture { .. })
-    );
+    let exportable = kind.is_some();
     let button = ui
         .add_enabled(exportable && !state.dialog_open, egui::Button::new(label))
         .on_hover_text(hover)
         .on_disabled_hover_text(if exportable {
             "A file dialog is open"
         } else {
-            "Flow records are joined into connections: export the flagged rows instead"
+            "The connections were not kept: export the flagged rows instead"
         });
     if button.clicked() {
         let default = format!(

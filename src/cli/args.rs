@@ -533,8 +533,9 @@ pub struct DetectArgs {
                      them too) and counted on stderr. Zeek conn.logs (either writer): the header lines and every line \
                      of the flagged hosts' connections (hosts view) or of the connections starting in the flagged \
                      buckets (traffic view), as in the input. Packet captures: a pcap file of those connections' \
-                     packets (captured bytes, wire length, time to the microsecond). Flow records are refused (use \
-                     --flagged-out). `-` writes to standard output (one output at most; escaped when it is a \
+                     packets (captured bytes, wire length, time to the microsecond). Flow records (nfdump, Argus): \
+                     the header line and every record of those connections (both one-way records of a joined \
+                     one). `-` writes to standard output (one output at most; escaped when it is a \
                      terminal)."
     )]
     pub flagged_out_lines: Option<PathBuf>,

@@ -12,7 +12,7 @@ use super::CliError;
 use crate::analysis::{AnalysisError, Session};
 use crate::control::Control;
 use crate::data::access::Malformed;
-use crate::data::{format_millis, load, Dataset, FileKind};
+use crate::data::{format_millis, load, Dataset};
 use crate::detect::Detection;
 use crate::export::{
     write_flagged_to, write_log_lines_to, write_scores_to, LineFilter, OutputPlan,
@@ -67,28 +67,12 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
     let mut timings = Timings::new(args.timings);
     let ds = load(&args.input, &options)?;
     timings.done("load");
-    if args.flagged_out_lines.is_some() {
-        let conn_kind = ds
-            .network
-            .as_ref()
-            .and_then(|n| n.conn.as_ref())
-            .map(|c| c.kind);
-        match conn_kind {
-            _ if ds.log.is_some() => {}
-            Some(FileKind::ZeekConn { .. } | FileKind::Capture { .. }) => {}
-            Some(_) => {
-                return Err(CliError::Usage(format!(
-                    "--flagged-out-lines copies the records of an access log, a Zeek conn.log or a packet capture; {} holds flow records, which are joined into connections (use --flagged-out for the flagged hosts)",
-                    ds.path.display(),
-                )))
-            }
-            None => {
-                return Err(CliError::Usage(format!(
-                    "--flagged-out-lines needs an access log or a Zeek conn.log; {} was read as a table",
-                    ds.path.display()
-                )))
-            }
-        }
+    let keeps_records = ds.log.is_some() || ds.network.as_ref().is_some_and(|n| n.conn.is_some());
+    if args.flagged_out_lines.is_some() && !keeps_records {
+        return Err(CliError::Usage(format!(
+            "--flagged-out-lines copies the records of an access log, a Zeek conn.log, a packet capture or flow records; {} was read as a table",
+            ds.path.display()
+        )));
     }
     let ds = Arc::new(ds);
     let mut config = config;

@@ -8,7 +8,7 @@
 //! The pcap format is written by hand: a 24-byte file header and a 16-byte header per packet
 //! (<https://www.tcpdump.org/manpages/pcap-savefile.5.html>); no crate is needed for that.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::Write;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
@@ -18,7 +18,7 @@ use crate::data::access::read::open;
 use crate::data::formats::pcap::container::{packets, Unreadable};
 use crate::data::formats::pcap::decode::{frame, link, Frame};
 use crate::data::formats::pcap::flow::{key, Key};
-use crate::data::formats::zeek::{ConnLog, HostSide};
+use crate::data::formats::zeek::ConnLog;
 use crate::data::{FileKind, LoadError, Source};
 
 /// What an export of packets wrote.
@@ -123,29 +123,9 @@ pub fn write_capture_packets_to(
 
 /// The flow spans of the connections `filter` picks, by flow key.
 fn picked_spans(log: &ConnLog, filter: &ConnFilter) -> HashMap<Key, Vec<(f64, f64)>> {
-    let picked: Box<dyn Fn(usize) -> bool + '_> = match filter {
-        ConnFilter::Hosts { side, hosts } => {
-            let hosts: HashSet<u32> = hosts.iter().copied().collect();
-            let ends = match side {
-                HostSide::Source => &log.orig,
-                HostSide::Destination => &log.resp,
-            };
-            Box::new(move |i| ends.get(i).is_some_and(|h| hosts.contains(h)))
-        }
-        ConnFilter::Times(ranges) => {
-            let mut ranges = ranges.clone();
-            ranges.sort_unstable();
-            let ts = &log.ts;
-            Box::new(move |i| {
-                let ms = (ts[i] * 1000.0).floor() as i64;
-                let at = ranges.partition_point(|r| r.0 <= ms);
-                at > 0 && ms < ranges[at - 1].1
-            })
-        }
-    };
     let mut spans: HashMap<Key, Vec<(f64, f64)>> = HashMap::new();
-    for (i, span) in log.flows.iter().enumerate() {
-        if picked(i) {
+    for i in filter.connections(log) {
+        if let Some(span) = log.flows.get(i) {
             spans
                 .entry(span.key)
                 .or_default()

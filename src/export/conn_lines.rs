@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::{ExportError, LinesWritten, TableError, Target};
 use crate::control::Control;
-use crate::data::formats::zeek::read::read_records;
+use crate::data::formats::zeek::read::{read_lines, read_records, Next};
 use crate::data::formats::zeek::{ConnLog, HostSide};
 use crate::data::{Dataset, FileKind, LoadError, Source};
 
@@ -52,6 +52,37 @@ impl ConnFilter {
         };
         Some((log, filter))
     }
+
+    /// The connections of `log` it picks, in order.
+    pub fn connections(&self, log: &ConnLog) -> Vec<usize> {
+        match self {
+            ConnFilter::Hosts { side, hosts } => {
+                let hosts: HashSet<u32> = hosts.iter().copied().collect();
+                let ends = match side {
+                    HostSide::Source => &log.orig,
+                    HostSide::Destination => &log.resp,
+                };
+                (0..ends.len())
+                    .filter(|&i| hosts.contains(&ends[i]))
+                    .collect()
+            }
+            ConnFilter::Times(ranges) => {
+                let mut ranges = ranges.clone();
+                ranges.sort_unstable();
+                (0..log.ts.len())
+                    .filter(|&i| in_ranges(&ranges, log.ts[i]))
+                    .collect()
+            }
+        }
+    }
+}
+
+/// Whether a connection starting at `ts` (seconds) falls in one of the sorted `[start, end)`
+/// ranges (epoch ms), by its start in milliseconds, as the traffic view counts it.
+fn in_ranges(ranges: &[(i64, i64)], ts: f64) -> bool {
+    let ms = (ts * 1000.0).floor() as i64;
+    let i = ranges.partition_point(|r| r.0 <= ms);
+    i > 0 && ms < ranges[i - 1].1
 }
 
 /// Copies the header lines and the lines of the connections `filter` picks of the conn.log
@@ -101,12 +132,7 @@ pub fn write_conn_lines_to(
             side: HostSide::Destination,
             ..
         } => wanted_hosts.contains(resp),
-        ConnFilter::Times(_) => {
-            // As the traffic view counts a connection: by its start, in milliseconds.
-            let ms = (ts * 1000.0).floor() as i64;
-            let i = ranges.partition_point(|r| r.0 <= ms);
-            i > 0 && ms < ranges[i - 1].1
-        }
+        ConnFilter::Times(_) => in_ranges(&ranges, ts),
     };
     let mut file = target.open()?;
     let mut count = LinesWritten::default();
@@ -173,6 +199,14 @@ pub fn write_host_records_to(
     filter: &ConnFilter,
 ) -> Result<RecordsWritten, TableError> {
     match log.kind {
+        FileKind::FlowRecords { .. } => {
+            let n = write_flow_lines_to(target, log, filter)?;
+            Ok(RecordsWritten {
+                written: n.written,
+                unit: "flow record lines",
+                note: None,
+            })
+        }
         FileKind::Capture { .. } => {
             let n = super::capture_packets::write_capture_packets_to(target, log, filter)?;
             Ok(RecordsWritten {
@@ -195,4 +229,77 @@ pub fn write_host_records_to(
             })
         }
     }
+}
+
+/// Copies the header line and the lines of the records of the connections `filter` picks of
+/// the flow-record file `log` was read from (a connection joined from two one-way records has
+/// both), in input order, each ending in a line break.
+pub fn write_flow_lines_to(
+    target: &Target,
+    log: &ConnLog,
+    filter: &ConnFilter,
+) -> Result<LinesWritten, TableError> {
+    let FileKind::FlowRecords { gzip, .. } = log.kind else {
+        return Err(TableError::NotLines {
+            path: log.path.clone(),
+            what: "packets",
+        });
+    };
+    let source = Source::File(log.path.clone());
+    if log.fingerprint.is_none() || source.fingerprint().ok() != log.fingerprint {
+        return Err(LoadError::Changed {
+            path: log.path.clone(),
+        }
+        .into());
+    }
+    let wanted: HashSet<u64> = filter
+        .connections(log)
+        .into_iter()
+        .filter_map(|i| log.record_lines.get(i))
+        .flat_map(|l| l.iter().copied().filter(|&n| n > 0))
+        .collect();
+    let mut file = target.open()?;
+    let mut count = LinesWritten::default();
+    let mut failed: Option<std::io::Error> = None;
+    {
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, &mut file);
+        let mut scratch = ConnLog::empty(log.path.clone(), log.kind);
+        let mut header = true;
+        let read = read_lines(
+            &source,
+            gzip,
+            &mut scratch,
+            Control::default(),
+            |scratch, text| {
+                if text.bytes().all(|b| b.is_ascii_whitespace()) {
+                    return Ok(Ok(Next::Read));
+                }
+                // The first line is the header, as the reader takes it.
+                let was_header = std::mem::take(&mut header);
+                let keep = was_header || wanted.contains(&scratch.lines);
+                if keep {
+                    let written = out
+                        .write_all(text.as_bytes())
+                        .and_then(|()| out.write_all(b"\n"));
+                    if let Err(e) = written {
+                        failed = Some(e);
+                        return Err(LoadError::Cancelled);
+                    }
+                    count.written += u64::from(!was_header);
+                }
+                Ok(Ok(Next::Read))
+            },
+        );
+        let flushed = out.flush();
+        if let Some(e) = failed.take().or(flushed.err()) {
+            return Err(ExportError::Io {
+                path: target.path().to_path_buf(),
+                source: e,
+            }
+            .into());
+        }
+        read?;
+    }
+    file.commit()?;
+    Ok(count)
 }

@@ -157,6 +157,7 @@ impl Columns {
             src_bytes,
             dst_bytes: Some(dst_bytes.unwrap_or(0)),
             ends,
+            line: 0,
         }))
     }
 }

@@ -76,6 +76,8 @@ pub struct FlowRecord {
     pub dst_bytes: Option<u64>,
     /// What the record says about the connection's state.
     pub ends: Ends,
+    /// Its line number in the file (set by the reader; 0 when not from a file).
+    pub line: u64,
 }
 
 /// One connection made of one record (or two one-way records), for the [`ConnLog`].
@@ -97,6 +99,8 @@ pub struct Connection {
     pub resp_bytes: u64,
     /// Zeek's `conn_state`.
     pub state: &'static str,
+    /// The line numbers of its records (the second 0 when it is one record).
+    pub lines: [u64; 2],
 }
 
 /// What a reader makes of one data line.
@@ -162,6 +166,7 @@ pub(crate) fn push_all(log: &mut ConnLog, connections: &[Connection]) {
         log.orig_bytes.push(c.orig_bytes);
         log.resp_bytes.push(c.resp_bytes);
         log.failed.push(zeek::is_failed(c.state));
+        log.record_lines.push(c.lines);
     }
 }
 

@@ -84,6 +84,7 @@ fn one_record(r: &FlowRecord) -> Connection {
         orig_bytes: r.src_bytes,
         resp_bytes: r.dst_bytes.unwrap_or(0),
         state,
+        lines: [r.line, 0],
     }
 }
 
@@ -117,6 +118,7 @@ fn two_way(a: &FlowRecord, b: &FlowRecord) -> Connection {
         orig_bytes: o.src_bytes,
         resp_bytes: r.src_bytes,
         state,
+        lines: [o.line, r.line],
     }
 }
 
@@ -139,6 +141,7 @@ mod tests {
                 src: tcp::parse_flags(flags),
                 dst: None,
             },
+            line: 0,
         }
     }
 

@@ -49,6 +49,7 @@ pub fn read_flow_records(
     let started = Instant::now();
     let path = source.path().to_path_buf();
     let mut log = ConnLog::empty(path.clone(), FileKind::FlowRecords { gzip, format });
+    log.fingerprint = source.fingerprint().ok();
     let mut columns: Option<Columns> = None;
     let mut records: Vec<FlowRecord> = Vec::new();
     let mut other = 0u64;
@@ -81,7 +82,8 @@ pub fn read_flow_records(
             return Ok(Ok(Next::Stop));
         }
         Ok(match cols.record(&fields) {
-            Ok(Line::Record(r)) => {
+            Ok(Line::Record(mut r)) => {
+                r.line = log.lines;
                 records.push(r);
                 Ok(Next::Read)
             }

@@ -136,6 +136,7 @@ impl Columns {
                 src: flags,
                 dst: dst_bytes.map(|_| flags),
             },
+            line: 0,
         }))
     }
 }

@@ -218,6 +218,7 @@ pub fn conn_log(capture: &Capture, path: &std::path::Path, kind: FileKind) -> Co
         path: path.to_path_buf(),
         fingerprint: None,
         flows: capture.flows.iter().map(Flow::span).collect(),
+        record_lines: Vec::new(),
         kind,
         addresses: Vec::new(),
         ts: Vec::with_capacity(n),

@@ -430,6 +430,7 @@ mod tests {
             path: "conn.log".into(),
             fingerprint: None,
             flows: Vec::new(),
+            record_lines: Vec::new(),
             kind: FileKind::ZeekConn {
                 gzip: false,
                 writer: Writer::Tsv,

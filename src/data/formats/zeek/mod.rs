@@ -82,6 +82,9 @@ pub struct ConnLog {
     /// A capture: where each connection's packets are (by connection), for an export of them;
     /// empty for a log.
     pub flows: Vec<crate::data::formats::pcap::flow::FlowSpan>,
+    /// Flow records: the line numbers of each connection's records (the second 0 when it is one
+    /// record), for an export of them; empty otherwise.
+    pub record_lines: Vec<[u64; 2]>,
     /// What the file is: a conn.log (which writer, gzip or not) or a packet capture whose flows
     /// became the connections.
     pub kind: FileKind,
@@ -134,6 +137,7 @@ impl ConnLog {
             path,
             fingerprint: None,
             flows: Vec::new(),
+            record_lines: Vec::new(),
             kind,
             addresses: Vec::new(),
             ts: Vec::new(),
