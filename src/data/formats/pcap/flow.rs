@@ -28,6 +28,7 @@
 //! capture time passes); past [`MAX_ACTIVE`] at once, the longest-idle are ended early and
 //! counted.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -78,15 +79,25 @@ pub struct Flow {
     pub state: &'static str,
     /// TCP: what each end sent (originator, responder), to derive the state.
     ends: [Sent; 2],
-    /// The flow table's key of its packets.
-    key: Key,
 }
 
 impl Flow {
     /// Where its packets are in the capture.
     pub fn span(&self) -> FlowSpan {
+        // As [`key`] makes it from any of its packets: for ICMP both ends carry the request's
+        // type (the originator's port here).
+        let resp_port = if self.proto == Proto::Icmp {
+            self.orig_port
+        } else {
+            self.resp_port
+        };
+        let (a, b) = ((self.orig, self.orig_port), (self.resp, resp_port));
         FlowSpan {
-            key: self.key,
+            key: if a <= b {
+                (self.proto, a, b)
+            } else {
+                (self.proto, b, a)
+            },
             start: self.start,
             last: self.last,
         }
@@ -268,16 +279,25 @@ impl FlowTable {
             UDP_TIMEOUT_S
         };
         let new_syn = p.proto == Proto::Tcp && p.flags & (flags::SYN | flags::ACK) == flags::SYN;
-        if let Some(f) = self.active.get(&k) {
-            let over = f.ends.iter().any(|e| e.rst) || f.ends.iter().all(|e| e.fin);
-            if ts - f.last > timeout || (new_syn && over) {
-                if let Some(f) = self.active.remove(&k) {
-                    self.finish(f);
-                }
+        // One lookup per packet: an ended flow of the same key is replaced in place by the new
+        // one and finished after (nothing else happens in between, so the order is a remove's).
+        let ended = match self.active.entry(k) {
+            Entry::Occupied(mut slot) => {
+                let f = slot.get();
+                let over = f.ends.iter().any(|e| e.rst) || f.ends.iter().all(|e| e.fin);
+                let ended = (ts - f.last > timeout || (new_syn && over))
+                    .then(|| std::mem::replace(slot.get_mut(), start(ts, p)));
+                update(slot.get_mut(), ts, p);
+                ended
             }
+            Entry::Vacant(slot) => {
+                update(slot.insert(start(ts, p)), ts, p);
+                None
+            }
+        };
+        if let Some(f) = ended {
+            self.finish(f);
         }
-        let flow = self.active.entry(k).or_insert_with(|| start(ts, p));
-        update(flow, ts, p);
         if self.active.len() > MAX_ACTIVE {
             self.sweep(ts);
             if self.active.len() > MAX_ACTIVE {
@@ -390,7 +410,6 @@ fn start(ts: f64, p: &Packet) -> Flow {
         resp_ip_bytes: 0,
         state: "",
         ends: [Sent::default(); 2],
-        key: key(p),
     }
 }
 
