@@ -5,6 +5,12 @@
 
 use std::collections::{HashMap, HashSet};
 
+/// A map with a fast fixed-seed hash (SipHash was a third of a large log's hosts view; the
+/// results never depend on the hash: every choice below breaks its ties).
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+/// A set with the same hash.
+type FastSet<K> = HashSet<K, foldhash::fast::FixedState>;
+
 use rayon::prelude::*;
 
 use super::{dataset_of, ConnLog, HostSide, HostsTable};
@@ -205,12 +211,12 @@ pub fn features(log: &ConnLog, side: HostSide) -> (Vec<u32>, Vec<Vec<f64>>, Vec<
         .filter(|&h| !index.of(h as usize).is_empty())
         .collect();
     // Hosts per port, for rarity.
-    let mut users: HashMap<u16, HashSet<u32>> = HashMap::new();
+    let mut users: FastMap<u16, FastSet<u32>> = FastMap::default();
     for (&p, &o) in log.resp_port.iter().zip(ends.host) {
         users.entry(p).or_default().insert(o);
     }
     let limit = rare_port_limit(sources.len());
-    let rare: HashSet<u16> = users
+    let rare: FastSet<u16> = users
         .iter()
         .filter(|(_, u)| u.len() < limit)
         .map(|(&p, _)| p)
@@ -235,12 +241,12 @@ fn host(
     log: &ConnLog,
     ends: &Ends<'_>,
     conns: &[u32],
-    rare: &HashSet<u16>,
+    rare: &FastSet<u16>,
 ) -> (Vec<f64>, HostDetail) {
     let n = conns.len() as f64;
-    let mut by_dest: HashMap<u32, Group<u16>> = HashMap::new();
-    let mut by_port: HashMap<u16, Group<u32>> = HashMap::new();
-    let mut by_pair: HashMap<(u32, u16), Vec<u32>> = HashMap::new();
+    let mut by_dest: FastMap<u32, Group<u16>> = FastMap::default();
+    let mut by_port: FastMap<u16, Group<u32>> = FastMap::default();
+    let mut by_pair: FastMap<(u32, u16), Vec<u32>> = FastMap::default();
     let (mut failed, mut out, mut inn, mut rare_n) = (0usize, 0u64, 0u64, 0usize);
     let (mut dur_sum, mut dur_n) = (0.0, 0usize);
     for &i in conns {
@@ -281,19 +287,32 @@ fn host(
             bytes_in: g.inn,
             span_s: g.last - g.first,
         });
-    let pairs: Vec<Repeated> = by_pair
+    // Each pair's numbers with its peer's number; the peer's name is made for the two kept.
+    let pairs: Vec<(u32, Repeated)> = by_pair
         .iter()
-        .map(|(&(d, p), list)| repeated(log, name(d), p, list))
+        .map(|(&(d, p), list)| (d, repeated(log, String::new(), p, list)))
         .collect();
+    let peer = |d: u32| log.addresses[d as usize].as_str();
+    let named = |(d, r): &(u32, Repeated)| Repeated {
+        host: name(*d),
+        ..r.clone()
+    };
     let busiest = pairs
         .iter()
-        .max_by(|a, b| (a.connections, &b.host, b.port).cmp(&(b.connections, &a.host, a.port)))
-        .cloned();
+        .max_by(|(da, a), (db, b)| {
+            (a.connections, peer(*db), b.port).cmp(&(b.connections, peer(*da), a.port))
+        })
+        .map(named);
     let most_regular = pairs
         .iter()
-        .filter(|r| r.connections >= MIN_REPEATS)
-        .min_by(|a, b| a.cv().total_cmp(&b.cv()).then(a.host.cmp(&b.host)))
-        .cloned();
+        .filter(|(_, r)| r.connections >= MIN_REPEATS)
+        .min_by(|(da, a), (db, b)| {
+            a.cv()
+                .total_cmp(&b.cv())
+                .then(peer(*da).cmp(peer(*db)))
+                .then(a.port.cmp(&b.port))
+        })
+        .map(named);
     let cv = most_regular.as_ref().map_or(NO_RHYTHM_CV, Repeated::cv);
     let values = vec![
         n,
@@ -324,7 +343,7 @@ fn host(
 
 /// Connections grouped by destination host (distinct ports) or port (distinct hosts).
 struct Group<K> {
-    distinct: HashSet<K>,
+    distinct: FastSet<K>,
     connections: usize,
     failed: usize,
     /// Bytes the host sent and received (kept for the groups by destination host).
@@ -337,7 +356,7 @@ struct Group<K> {
 impl<K> Default for Group<K> {
     fn default() -> Self {
         Group {
-            distinct: HashSet::new(),
+            distinct: FastSet::default(),
             connections: 0,
             failed: 0,
             out: 0,
@@ -370,16 +389,22 @@ impl<K: std::hash::Hash + Eq> Group<K> {
 
 /// The repeated connections `list` (in time order) to `host`:`port`.
 fn repeated(log: &ConnLog, host: String, port: u16, list: &[u32]) -> Repeated {
-    let times: Vec<f64> = list.iter().map(|&i| log.ts[i as usize]).collect();
-    let gaps: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
-    let mean = gaps.iter().sum::<f64>() / gaps.len().max(1) as f64;
-    let var = gaps.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / gaps.len().max(1) as f64;
+    // The gaps in order, summed in order (as a sum over a list of them would), without a list.
+    let time = |k: usize| log.ts[list[k] as usize];
+    let gaps = || (1..list.len()).map(|k| time(k) - time(k - 1));
+    let n_gaps = list.len().saturating_sub(1).max(1) as f64;
+    let mean = gaps().sum::<f64>() / n_gaps;
+    let var = gaps().map(|g| (g - mean).powi(2)).sum::<f64>() / n_gaps;
     let failed = list.iter().filter(|&&i| log.failed[i as usize]).count();
+    let span = match (list.first(), list.last()) {
+        (Some(&a), Some(&b)) => log.ts[b as usize] - log.ts[a as usize],
+        _ => 0.0,
+    };
     Repeated {
         host,
         port,
         connections: list.len(),
-        span_s: times.last().copied().unwrap_or(0.0) - times.first().copied().unwrap_or(0.0),
+        span_s: span,
         mean_gap_s: mean,
         sd_gap_s: var.sqrt(),
         failed: failed as f64 / list.len().max(1) as f64,
