@@ -148,23 +148,12 @@ fn export_writes_the_flagged_hosts_conn_log_lines() {
     // The tab opens, then the panel picks its first host.
     h.step();
     h.step();
-    let script = crate::app::script_dialogs(&mut h);
-    h.get_by_label("Export flagged hosts' lines…").click();
-    h.run_steps(2);
-    assert_eq!(
-        *script.requests.lock().expect("lock"),
-        vec![DialogRequest::Save(
-            SavePurpose::FlaggedLines,
-            "traffic.log_flagged_hosts.log".into()
-        )]
+    export_through_dialog(
+        &mut h,
+        "Export flagged hosts' lines…",
+        "traffic.log_flagged_hosts.log",
+        &out,
     );
-    script.answer.send(Some(out.clone())).expect("answer");
-    step_until(&mut h, "the export", |a| {
-        a.state
-            .export_note
-            .as_deref()
-            .is_some_and(|n| n.starts_with("Wrote"))
-    });
     // The flagged hosts' connections, counted in the table on screen, are the lines written.
     let app = h.state();
     let ds = app.state.dataset.as_ref().expect("table");
@@ -211,23 +200,12 @@ fn export_writes_a_pcap_of_the_flagged_hosts_packets() {
     h.run_steps(3);
     h.get_by_label("Ranked hosts").click();
     h.run_steps(3);
-    let script = crate::app::script_dialogs(&mut h);
-    h.get_by_label("Export flagged hosts' packets…").click();
-    h.run_steps(2);
-    assert_eq!(
-        *script.requests.lock().expect("lock"),
-        vec![DialogRequest::Save(
-            SavePurpose::FlaggedLines,
-            "n_flagged_hosts.pcap".into()
-        )]
+    export_through_dialog(
+        &mut h,
+        "Export flagged hosts' packets…",
+        "n_flagged_hosts.pcap",
+        &out,
     );
-    script.answer.send(Some(out.clone())).expect("answer");
-    step_until(&mut h, "the export", |a| {
-        a.state
-            .export_note
-            .as_deref()
-            .is_some_and(|n| n.starts_with("Wrote"))
-    });
     // Read back: the flagged hosts, with as many connections as on screen.
     let app = h.state();
     let ds = app.state.dataset.as_ref().expect("table");
@@ -240,13 +218,34 @@ fn export_writes_a_pcap_of_the_flagged_hosts_packets() {
         .map(|(r, _)| (labels.values[r].clone(), ds.columns[0][r]))
         .collect();
     expected.sort_by(|a, b| a.0.cmp(&b.0));
-    let back = trafficlens::data::load(&out, &trafficlens::data::LoadOptions::default())
-        .expect("the export reads back");
-    let back_labels = back.row_labels.as_ref().expect("hosts");
-    let mut got: Vec<(String, f64)> = (0..back.n_rows())
-        .map(|r| (back_labels.values[r].clone(), back.columns[0][r]))
+    let got: Vec<(String, f64)> = crate::network_export::hosts_of(&out)
+        .into_iter()
+        .map(|(host, values)| (host, values[0]))
         .collect();
-    got.sort_by(|a, b| a.0.cmp(&b.0));
     assert!(!expected.is_empty());
     assert_eq!(got, expected);
+}
+
+/// Clicks `button`, checks the save dialog suggests `name`, answers `out` and waits for the
+/// export.
+fn export_through_dialog(
+    h: &mut egui_kittest::Harness<'static, trafficlens::app::TrafficLensApp>,
+    button: &str,
+    name: &str,
+    out: &std::path::Path,
+) {
+    let script = crate::app::script_dialogs(h);
+    h.get_by_label(button).click();
+    h.run_steps(2);
+    assert_eq!(
+        *script.requests.lock().expect("lock"),
+        vec![DialogRequest::Save(SavePurpose::FlaggedLines, name.into())]
+    );
+    script.answer.send(Some(out.to_path_buf())).expect("answer");
+    step_until(h, "the export", |a| {
+        a.state
+            .export_note
+            .as_deref()
+            .is_some_and(|n| n.starts_with("Wrote"))
+    });
 }

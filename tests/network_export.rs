@@ -34,6 +34,21 @@ fn flagged_hosts(scores: &Path) -> HashSet<String> {
         .collect()
 }
 
+/// The hosts view of the file at `path`: every host's features, by address.
+pub(crate) fn hosts_of(path: &Path) -> std::collections::BTreeMap<String, Vec<f64>> {
+    let ds = trafficlens::data::load(path, &trafficlens::data::LoadOptions::default())
+        .expect("the file loads");
+    let labels = ds.row_labels.as_ref().expect("hosts");
+    (0..ds.n_rows())
+        .map(|r| {
+            (
+                labels.values[r].clone(),
+                ds.columns.iter().map(|c| c[r]).collect(),
+            )
+        })
+        .collect()
+}
+
 /// Runs `detect` on `input` with `args`, the scores and the lines written into `dir`.
 fn detect(dir: &Path, input: &Path, args: &[&str]) -> (HashSet<String>, Vec<String>) {
     let out = bin(dir)
@@ -192,22 +207,8 @@ fn a_capture_gives_a_pcap_of_the_flagged_hosts_packets() {
     assert!(!flagged.is_empty());
     // Read back, the export has exactly the flagged hosts as sources, each with all of its
     // connections (the same hosts-view numbers as in the whole capture).
-    let options = trafficlens::data::LoadOptions::default();
-    let whole = trafficlens::data::load(dir.path().join("n.pcap"), &options).expect("whole");
-    let part = trafficlens::data::load(dir.path().join("flagged.pcap"), &options).expect("part");
-    let by_host =
-        |ds: &trafficlens::data::Dataset| -> std::collections::BTreeMap<String, Vec<f64>> {
-            let labels = ds.row_labels.as_ref().expect("hosts");
-            (0..ds.n_rows())
-                .map(|r| {
-                    (
-                        labels.values[r].clone(),
-                        ds.columns.iter().map(|c| c[r]).collect(),
-                    )
-                })
-                .collect()
-        };
-    let (whole, part) = (by_host(&whole), by_host(&part));
+    let whole = hosts_of(&dir.path().join("n.pcap"));
+    let part = hosts_of(&dir.path().join("flagged.pcap"));
     assert_eq!(
         part.keys().cloned().collect::<HashSet<_>>(),
         flagged,
@@ -237,20 +238,7 @@ fn flow_records_give_their_header_and_the_flagged_hosts_records() {
             written.iter().all(|l| original.contains(l)),
             "{file}: lines as in the input"
         );
-        let options = trafficlens::data::LoadOptions::default();
-        let by_host = |path: &Path| -> std::collections::BTreeMap<String, Vec<f64>> {
-            let ds = trafficlens::data::load(path, &options).expect("load");
-            let labels = ds.row_labels.as_ref().expect("hosts");
-            (0..ds.n_rows())
-                .map(|r| {
-                    (
-                        labels.values[r].clone(),
-                        ds.columns.iter().map(|c| c[r]).collect(),
-                    )
-                })
-                .collect()
-        };
-        let (whole, part) = (by_host(&input), by_host(&dir.path().join("lines.log")));
+        let (whole, part) = (hosts_of(&input), hosts_of(&dir.path().join("lines.log")));
         assert_eq!(
             part.keys().cloned().collect::<HashSet<_>>(),
             flagged,

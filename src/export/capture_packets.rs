@@ -19,7 +19,7 @@ use crate::data::formats::pcap::container::{packets, Unreadable};
 use crate::data::formats::pcap::decode::{frame, link, Frame};
 use crate::data::formats::pcap::flow::{key, Key};
 use crate::data::formats::zeek::ConnLog;
-use crate::data::{FileKind, LoadError, Source};
+use crate::data::{FileKind, LoadError};
 
 /// What an export of packets wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -44,13 +44,7 @@ pub fn write_capture_packets_to(
             what: "flow records",
         });
     };
-    let source = Source::File(log.path.clone());
-    if log.fingerprint.is_none() || source.fingerprint().ok() != log.fingerprint {
-        return Err(LoadError::Changed {
-            path: log.path.clone(),
-        }
-        .into());
-    }
+    let source = super::conn_lines::unchanged(log)?;
     let spans = picked_spans(log, filter);
     let io = |e: std::io::Error| -> TableError {
         ExportError::Io {

@@ -103,13 +103,7 @@ pub fn write_conn_lines_to(
             },
         });
     };
-    let source = Source::File(log.path.clone());
-    if log.fingerprint.is_none() || source.fingerprint().ok() != log.fingerprint {
-        return Err(LoadError::Changed {
-            path: log.path.clone(),
-        }
-        .into());
-    }
+    let source = unchanged(log)?;
     let wanted_hosts: HashSet<&str> = match filter {
         ConnFilter::Hosts { hosts, .. } => hosts
             .iter()
@@ -134,13 +128,10 @@ pub fn write_conn_lines_to(
         } => wanted_hosts.contains(resp),
         ConnFilter::Times(_) => in_ranges(&ranges, ts),
     };
-    let mut file = target.open()?;
     let mut count = LinesWritten::default();
-    let mut failed: Option<std::io::Error> = None;
-    {
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, &mut file);
+    copy_into(target, |out, failed| {
         let mut scratch = ConnLog::empty(log.path.clone(), log.kind);
-        let read = read_records(
+        read_records(
             &source,
             gzip,
             writer,
@@ -152,30 +143,14 @@ pub fn write_conn_lines_to(
                     Some(r) => wanted(r.orig, r.resp, r.ts),
                 };
                 if keep {
-                    let written = out
-                        .write_all(text.as_bytes())
-                        .and_then(|()| out.write_all(b"\n"));
-                    if let Err(e) = written {
-                        failed = Some(e);
-                        // Stops the read; the write error is what is reported.
-                        return Err(LoadError::Cancelled);
-                    }
+                    line_to(out, text, failed)?;
                     count.written += u64::from(record.is_some());
                 }
                 Ok(())
             },
-        );
-        let flushed = out.flush();
-        if let Some(e) = failed.take().or(flushed.err()) {
-            return Err(ExportError::Io {
-                path: target.path().to_path_buf(),
-                source: e,
-            }
-            .into());
-        }
-        read?;
-    }
-    file.commit()?;
+        )
+        .map(|_| ())
+    })?;
     Ok(count)
 }
 
@@ -245,27 +220,18 @@ pub fn write_flow_lines_to(
             what: "packets",
         });
     };
-    let source = Source::File(log.path.clone());
-    if log.fingerprint.is_none() || source.fingerprint().ok() != log.fingerprint {
-        return Err(LoadError::Changed {
-            path: log.path.clone(),
-        }
-        .into());
-    }
+    let source = unchanged(log)?;
     let wanted: HashSet<u64> = filter
         .connections(log)
         .into_iter()
         .filter_map(|i| log.record_lines.get(i))
         .flat_map(|l| l.iter().copied().filter(|&n| n > 0))
         .collect();
-    let mut file = target.open()?;
     let mut count = LinesWritten::default();
-    let mut failed: Option<std::io::Error> = None;
-    {
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, &mut file);
+    copy_into(target, |out, failed| {
         let mut scratch = ConnLog::empty(log.path.clone(), log.kind);
         let mut header = true;
-        let read = read_lines(
+        read_lines(
             &source,
             gzip,
             &mut scratch,
@@ -276,20 +242,60 @@ pub fn write_flow_lines_to(
                 }
                 // The first line is the header, as the reader takes it.
                 let was_header = std::mem::take(&mut header);
-                let keep = was_header || wanted.contains(&scratch.lines);
-                if keep {
-                    let written = out
-                        .write_all(text.as_bytes())
-                        .and_then(|()| out.write_all(b"\n"));
-                    if let Err(e) = written {
-                        failed = Some(e);
-                        return Err(LoadError::Cancelled);
-                    }
+                if was_header || wanted.contains(&scratch.lines) {
+                    line_to(out, text, failed)?;
                     count.written += u64::from(!was_header);
                 }
                 Ok(Ok(Next::Read))
             },
-        );
+        )
+    })?;
+    Ok(count)
+}
+
+/// The source `log` was read from, when it is the same file still (size and modification
+/// time); an export of its records refuses a file that changed.
+pub(super) fn unchanged(log: &ConnLog) -> Result<Source, TableError> {
+    let source = Source::File(log.path.clone());
+    if log.fingerprint.is_none() || source.fingerprint().ok() != log.fingerprint {
+        return Err(LoadError::Changed {
+            path: log.path.clone(),
+        }
+        .into());
+    }
+    Ok(source)
+}
+
+/// Writes `text` and a line break to `out`; a write error is kept in `failed` and stops the
+/// read (as [`LoadError::Cancelled`], which [`copy_into`] turns back into the write error).
+fn line_to(
+    out: &mut dyn Write,
+    text: &str,
+    failed: &mut Option<std::io::Error>,
+) -> Result<(), LoadError> {
+    match out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.write_all(b"\n"))
+    {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            *failed = Some(e);
+            Err(LoadError::Cancelled)
+        }
+    }
+}
+
+/// Runs `copy` with a buffered writer to `target` and a slot for the first write error, then
+/// commits the output: a write error (kept in the slot) is reported as such, else the read's.
+fn copy_into(
+    target: &Target,
+    copy: impl FnOnce(&mut dyn Write, &mut Option<std::io::Error>) -> Result<(), LoadError>,
+) -> Result<(), TableError> {
+    let mut file = target.open()?;
+    let mut failed: Option<std::io::Error> = None;
+    {
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, &mut file);
+        let read = copy(&mut out, &mut failed);
         let flushed = out.flush();
         if let Some(e) = failed.take().or(flushed.err()) {
             return Err(ExportError::Io {
@@ -301,5 +307,5 @@ pub fn write_flow_lines_to(
         read?;
     }
     file.commit()?;
-    Ok(count)
+    Ok(())
 }
