@@ -45,14 +45,7 @@ fn a_conn_log_opens_on_ranked_hosts_and_switches_to_traffic_without_reading_it_a
 
     h.get_by_label("Traffic over time").click();
     h.step();
-    step_until(&mut h, "the traffic view", |a| {
-        scored(a)
-            && a.state
-                .dataset
-                .as_ref()
-                .and_then(|d| d.network.as_ref())
-                .is_some_and(|n| n.view == LogView::Traffic)
-    });
+    until_network(&mut h, "the traffic view", |n| n.view == LogView::Traffic);
     h.get_by_label("240 time buckets");
     let after = h
         .state()
@@ -68,14 +61,7 @@ fn a_conn_log_opens_on_ranked_hosts_and_switches_to_traffic_without_reading_it_a
     // And back to the hosts.
     h.get_by_label("Hosts").click();
     h.step();
-    step_until(&mut h, "the hosts view", |a| {
-        scored(a)
-            && a.state
-                .dataset
-                .as_ref()
-                .and_then(|d| d.network.as_ref())
-                .is_some_and(|n| n.view == LogView::Clients)
-    });
+    until_network(&mut h, "the hosts view", |n| n.view == LogView::Clients);
     h.get_by_label("41 hosts");
 }
 
@@ -96,13 +82,8 @@ fn the_hosts_view_switches_to_destinations_and_back_from_the_connections_in_memo
     assert_eq!(before.side, HostSide::Source);
     h.get_by_label("Destinations").click();
     h.step();
-    step_until(&mut h, "the destinations", |a| {
-        scored(a)
-            && a.state
-                .dataset
-                .as_ref()
-                .and_then(|d| d.network.as_ref())
-                .is_some_and(|n| n.side == HostSide::Destination)
+    until_network(&mut h, "the destinations", |n| {
+        n.side == HostSide::Destination
     });
     h.get_by_label("22 hosts");
     assert_eq!(
@@ -127,14 +108,7 @@ fn the_hosts_view_switches_to_destinations_and_back_from_the_connections_in_memo
 
     h.get_by_label("Sources").click();
     h.step();
-    step_until(&mut h, "the sources", |a| {
-        scored(a)
-            && a.state
-                .dataset
-                .as_ref()
-                .and_then(|d| d.network.as_ref())
-                .is_some_and(|n| n.side == HostSide::Source)
-    });
+    until_network(&mut h, "the sources", |n| n.side == HostSide::Source);
     h.get_by_label("41 hosts");
 }
 
@@ -180,20 +154,7 @@ fn export_writes_the_flagged_hosts_conn_log_lines() {
 #[test]
 fn export_writes_a_pcap_of_the_flagged_hosts_packets() {
     let dir = crate::util::tempdir();
-    crate::util::bin(dir.path())
-        .args([
-            "generate",
-            "--network",
-            "--hosts",
-            "40",
-            "--days",
-            "1",
-            "--seed",
-            "3",
-        ])
-        .args(["--out", "n.log", "--pcap", "n.pcap"])
-        .assert()
-        .success();
+    crate::network_export::small_capture(dir.path());
     let out = dir.path().join("flagged.pcap");
     let mut h = harness(Source::File(dir.path().join("n.pcap")));
     step_until(&mut h, "the capture to be scored", scored);
@@ -247,5 +208,21 @@ fn export_through_dialog(
             .export_note
             .as_deref()
             .is_some_and(|n| n.starts_with("Wrote"))
+    });
+}
+
+/// Steps until the table on screen is a scored network table for which `done` holds.
+fn until_network(
+    h: &mut egui_kittest::Harness<'static, trafficlens::app::TrafficLensApp>,
+    what: &str,
+    done: impl Fn(&trafficlens::data::formats::zeek::HostsTable) -> bool,
+) {
+    step_until(h, what, |a| {
+        scored(a)
+            && a.state
+                .dataset
+                .as_ref()
+                .and_then(|d| d.network.as_deref())
+                .is_some_and(&done)
     });
 }

@@ -49,6 +49,45 @@ pub(crate) fn hosts_of(path: &Path) -> std::collections::BTreeMap<String, Vec<f6
         .collect()
 }
 
+/// Writes a small generated network (40 workstations, a day, seed 3) to `dir` as `n.log` and
+/// `n.pcap`.
+pub(crate) fn small_capture(dir: &Path) {
+    bin(dir)
+        .args([
+            "generate",
+            "--network",
+            "--hosts",
+            "40",
+            "--days",
+            "1",
+            "--seed",
+            "3",
+        ])
+        .args(["--out", "n.log", "--pcap", "n.pcap"])
+        .assert()
+        .success();
+}
+
+/// Checks that the hosts of an export (`part`) are exactly `flagged`, each with the numbers it
+/// has in the whole file: connections, peers, ports, failed share, bytes out and in, out/in
+/// ratio and mean duration (the rare-port share and the periodicity depend on the other hosts
+/// and are not compared).
+fn same_hosts(
+    whole: &std::collections::BTreeMap<String, Vec<f64>>,
+    part: &std::collections::BTreeMap<String, Vec<f64>>,
+    flagged: &HashSet<String>,
+    what: &str,
+) {
+    assert_eq!(
+        &part.keys().cloned().collect::<HashSet<_>>(),
+        flagged,
+        "{what}: the hosts of the export"
+    );
+    for (host, values) in part {
+        assert_eq!(values[..8], whole[host][..8], "{what}: {host}");
+    }
+}
+
 /// Runs `detect` on `input` with `args`, the scores and the lines written into `dir`.
 fn detect(dir: &Path, input: &Path, args: &[&str]) -> (HashSet<String>, Vec<String>) {
     let out = bin(dir)
@@ -177,20 +216,7 @@ fn the_traffic_view_gives_the_lines_of_the_flagged_buckets() {
 #[test]
 fn a_capture_gives_a_pcap_of_the_flagged_hosts_packets() {
     let dir = tempdir();
-    bin(dir.path())
-        .args([
-            "generate",
-            "--network",
-            "--hosts",
-            "40",
-            "--days",
-            "1",
-            "--seed",
-            "3",
-        ])
-        .args(["--out", "n.log", "--pcap", "n.pcap"])
-        .assert()
-        .success();
+    small_capture(dir.path());
     let (flagged, _) = {
         let out = bin(dir.path())
             .args(["detect", "n.pcap", "--scores-out", "scores.csv"])
@@ -209,17 +235,7 @@ fn a_capture_gives_a_pcap_of_the_flagged_hosts_packets() {
     // connections (the same hosts-view numbers as in the whole capture).
     let whole = hosts_of(&dir.path().join("n.pcap"));
     let part = hosts_of(&dir.path().join("flagged.pcap"));
-    assert_eq!(
-        part.keys().cloned().collect::<HashSet<_>>(),
-        flagged,
-        "the sources of the exported packets"
-    );
-    for (host, values) in &part {
-        // Connections, peers, ports, failed share, bytes out and in, out/in ratio and mean
-        // duration are those of the whole capture (the rare-port share and the periodicity
-        // depend on the other hosts and are not compared).
-        assert_eq!(values[..8], whole[host][..8], "{host}");
-    }
+    same_hosts(&whole, &part, &flagged, "the capture");
 }
 
 #[test]
@@ -239,13 +255,6 @@ fn flow_records_give_their_header_and_the_flagged_hosts_records() {
             "{file}: lines as in the input"
         );
         let (whole, part) = (hosts_of(&input), hosts_of(&dir.path().join("lines.log")));
-        assert_eq!(
-            part.keys().cloned().collect::<HashSet<_>>(),
-            flagged,
-            "{file}"
-        );
-        for (host, values) in &part {
-            assert_eq!(values[..8], whole[host][..8], "{file}: {host}");
-        }
+        same_hosts(&whole, &part, &flagged, file);
     }
 }
