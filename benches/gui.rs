@@ -137,7 +137,7 @@ fn main() {
         let next = frame(&mut h);
         println!(
             "contamination {value}: {flagged_before:?} -> {flagged} flagged; change to updated \
-             state {latency:.1} ms (worker {worker:.1} ms); frame taking the new flags in \
+             state {latency:.1} ms (re-threshold {worker:.1} ms); frame taking the new flags in \
              {:.1} ms wall / {:.1} ms CPU; next frame {:.1} ms wall",
             last.0, last.1, next.0
         );
@@ -147,7 +147,7 @@ fn main() {
         update_cpus.push(last.1);
     }
     println!(
-        "contamination slider, median of {}: change to updated state {:.1} ms (worker {:.1} ms); \
+        "contamination slider, median of {}: change to updated state {:.1} ms (re-threshold {:.1} ms); \
          frame taking the new flags in {:.1} ms wall / {:.1} ms CPU ({rows} rows, no refit)",
         latencies.len(),
         median(&mut latencies),

@@ -93,3 +93,45 @@ fn automatic_threshold_and_risk_reflag_without_refitting() {
     let count = s.detection.flags.iter().filter(|f| **f).count();
     h.get_by_label(&format!("{count} of 730 rows flagged"));
 }
+
+#[test]
+fn the_frame_that_moves_the_contamination_slider_shows_the_new_flags() {
+    let app = TrafficLensApp::new(Persisted::default(), sample_source(), || {});
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut TrafficLensApp| app.ui_frame(ui), app);
+    h.step();
+    step_until(&mut h, "the sample to be scored", scored);
+    h.get_by_label("Automatic contamination").click();
+    h.step();
+    step_until(&mut h, "a contamination share", |a| {
+        scored(a)
+            && a.state.scores.as_ref().is_some_and(|s| {
+                s.detection.config.contamination != trafficlens::detect::Contamination::Auto
+            })
+    });
+
+    for (share, rows) in [(0.2, 146), (0.01, 8), (0.5, 365)] {
+        h.get_by_role_and_label(Role::Slider, "Contamination")
+            .set_value_accesskit(share);
+        // One frame: the slider moves, the rows are flagged again on the UI thread, and the
+        // table and plots drawn after the detector panel in that frame already show them.
+        h.step();
+        let s = h.state().state.scores.clone().expect("scored");
+        let count = s.detection.flags.iter().filter(|f| **f).count();
+        assert_eq!(count, rows, "{share} of 730 rows");
+        assert_eq!(s.work, ScoreWork::Rethresholded);
+        h.get_by_label(&format!("{rows} flagged rows"));
+        // The worker's session makes the same detection; its answer ends the wait and leaves
+        // the one on screen (and the views built from it) as it is.
+        // (It takes well under a millisecond on 730 rows; frames keep polling for it.)
+        for _ in 0..20 {
+            std::thread::sleep(Duration::from_millis(10));
+            h.step();
+        }
+        let after = h.state().state.scores.as_ref().expect("scored");
+        assert!(Arc::ptr_eq(&after.detection, &s.detection), "{share}");
+        assert_eq!(after.detection.flags, session_flags(h.state()), "{share}");
+        h.get_by_label(&format!("{rows} of 730 rows flagged"));
+    }
+}

@@ -58,6 +58,21 @@ pub struct WhatIf {
     pub flagged: bool,
 }
 
+/// `detection` flagged again under `config`'s threshold rule (mode, contamination, risk; no
+/// refit), the rows that belong with a flagged one flagged too ([`crate::data::group_flags`]).
+/// The session's re-threshold, and the app's own when the slider moves (so the frame that moves
+/// it shows the new flags): one function, so both give the same flags. The new detection
+/// shares the scores: nothing of the size of the table is copied.
+pub fn rethreshold(
+    dataset: &Dataset,
+    detection: &Detection,
+    config: &DetectorConfig,
+) -> Result<Detection, AnalysisError> {
+    let mut detection = detection.rethresholded(config)?;
+    detection.flag_more(|flags| crate::data::group_flags(dataset, flags));
+    Ok(detection)
+}
+
 /// The current fit: the detection of the training rows and the detector that made it.
 struct CurrentFit {
     /// Scores, flags and threshold of every row, and the settings (the threshold rule follows
@@ -202,11 +217,7 @@ impl Session {
         config: &DetectorConfig,
     ) -> Result<Arc<Detection>, AnalysisError> {
         let fit = self.fit.as_mut().ok_or(AnalysisError::NotScored)?;
-        // A new detection sharing the scores: the one on screen (held by the UI) stays as it
-        // is, and nothing of the size of the table is copied.
-        let mut detection = fit.detection.rethresholded(config)?;
-        detection.flag_more(|flags| crate::data::group_flags(&self.dataset, flags));
-        fit.detection = Arc::new(detection);
+        fit.detection = Arc::new(rethreshold(&self.dataset, &fit.detection, config)?);
         Ok(Arc::clone(&fit.detection))
     }
 

@@ -1,7 +1,9 @@
 //! The desktop app (eframe/egui): each panel owns its state and draws what the panels share
-//! ([`AppState`]), returning [`Action`]s applied after each frame; all loading and scoring runs
+//! ([`AppState`]), returning [`Action`]s applied after drawing (the settings' before the views
+//! that show their results, the rest after the frame); all loading and scoring runs
 //! on the [`Worker`], which asks for a repaint when it has news, and file dialogs wait on a
-//! thread of their own. The UI thread never fits a model and never blocks.
+//! thread of their own. The UI thread never fits a model and never blocks: the one thing it
+//! computes itself is a new threshold on a table small enough to flag again within a frame.
 
 mod alerts_panel;
 mod client_plot;
@@ -199,6 +201,18 @@ impl TrafficLensApp {
                     detector_panel::ui(ui, state, &mut actions);
                 });
             });
+        // The settings' actions are applied before the panels that show their results are
+        // drawn: a new threshold (re-thresholded here when small enough) shows in this frame.
+        let shown = self.state.scores.as_ref().map(|s| s.generation);
+        for action in actions.drain(..) {
+            self.apply(action);
+        }
+        if self.state.scores.as_ref().map(|s| s.generation) != shown {
+            // The panels drawn before (the flagged count) show the new threshold next frame.
+            ui.ctx().request_repaint();
+        }
+        let state = &mut self.state;
+        let panels = &mut self.panels;
         egui::Panel::right("right")
             .resizable(true)
             .default_size(250.0)
@@ -405,10 +419,23 @@ impl TrafficLensApp {
                 if s.dataset.is_none() || !s.use_feature.iter().any(|on| *on) {
                     return;
                 }
+                let local = local_rethreshold(s);
                 s.awaiting.detect = self.worker.submit(Job::Detect {
                     config: s.persisted.config,
                     features: s.features_in_use(),
                 });
+                if let (Some((detection, elapsed)), Some(scores)) = (local, &mut s.scores) {
+                    // Shown now; the worker's session makes the same detection, and its answer
+                    // (this generation) only ends the wait.
+                    *scores = Scores {
+                        generation: s.awaiting.detect,
+                        detection: Arc::new(detection),
+                        elapsed,
+                        work: crate::worker::ScoreWork::Rethresholded,
+                        ..scores.clone()
+                    };
+                    return;
+                }
                 s.scoring = Some(state::Busy {
                     generation: s.awaiting.detect,
                     stage: "scoring",
@@ -464,6 +491,43 @@ impl TrafficLensApp {
             Err(e) => self.state.error = Some(e.to_string()),
         }
     }
+}
+
+/// Above this many rows a new threshold is left to the worker: flagging them again would take
+/// more than a frame's time on the UI thread.
+const LOCAL_RETHRESHOLD_MAX_ROWS: usize = 2_000_000;
+
+/// The detection on screen flagged again under the settings, computed here on the UI thread,
+/// when only the threshold rule changed (the same model, features and scaling), no fit is under
+/// way, the table is small enough ([`LOCAL_RETHRESHOLD_MAX_ROWS`]) and no tail fit is needed
+/// (the automatic threshold once its tail is fitted). It is what the worker's session makes of
+/// the same settings ([`crate::analysis::rethreshold`]); with it the frame that moves the
+/// contamination slider shows the new flags. `None` leaves the work to the worker.
+fn local_rethreshold(state: &AppState) -> Option<(crate::detect::Detection, std::time::Duration)> {
+    let started = std::time::Instant::now();
+    let (dataset, scores) = (state.dataset.as_ref()?, state.scores.as_ref()?);
+    let detection = &scores.detection;
+    let config = state.persisted.config;
+    let same_model = crate::detect::DetectorConfig {
+        threshold: config.threshold,
+        contamination: config.contamination,
+        risk: config.risk,
+        ..detection.config
+    } == config;
+    let tail_ready = match config.threshold {
+        crate::detect::spot::ThresholdMode::Contamination => true,
+        crate::detect::spot::ThresholdMode::Auto => detection.tail.is_some(),
+    };
+    if state.scoring.is_some()
+        || !same_model
+        || !tail_ready
+        || dataset.n_rows() > LOCAL_RETHRESHOLD_MAX_ROWS
+        || *scores.features != state.features_in_use()
+    {
+        return None;
+    }
+    let detection = crate::analysis::rethreshold(dataset, detection, &config).ok()?;
+    Some((detection, started.elapsed()))
 }
 
 /// Applies one event from the worker to what the panels share; returns true when a table
@@ -542,6 +606,16 @@ fn apply_event(state: &mut AppState, event: Event) -> bool {
             }
             state.scoring = None;
             state.error = None;
+            if state
+                .scores
+                .as_ref()
+                .is_some_and(|s| s.generation == generation)
+                && work == crate::worker::ScoreWork::Rethresholded
+            {
+                // Re-thresholded here already (`local_rethreshold`): the same flags, and the
+                // views built of them stay.
+                return false;
+            }
             state.scores = Some(Scores {
                 generation,
                 detection,
