@@ -586,6 +586,8 @@ fn detect(
         progress: Some(&progress),
     };
     let scored = session.score(config, features, control)?;
+    // The contamination slider (here or on the UI thread) then costs a lookup, not a sort.
+    scored.detection.training.prepare_order();
     let top_features = session.explain_all()?;
     Ok(Event::Scored {
         generation,

@@ -4,7 +4,7 @@
 //! so that a new contamination costs one percentile lookup, and finding the flagged rows (a prefix
 //! of that order) one binary search.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -61,25 +61,64 @@ impl std::fmt::Display for Contamination {
 }
 
 /// The training scores of a fitted detector (scikit-learn's `score_samples` convention: lower is
-/// more anomalous), in row order and sorted, with the rows in score order and the contamination
-/// chosen at fit time. A new contamination costs a percentile lookup and a binary search: the
-/// rows it flags are a prefix of [`TrainingScores::order`]. Clones share the scores.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// more anomalous), in row order and, once something needs it, sorted, with the rows in score
+/// order and the contamination chosen at fit time. A new contamination costs a percentile lookup
+/// and a binary search: the rows it flags are a prefix of [`TrainingScores::order`]. The sort is
+/// made the first time a share of the rows or the order is asked for (or
+/// [`TrainingScores::prepare_order`]), so a scoring under `contamination = auto` that lists no
+/// rows by score does not pay for it. Clones share the scores and the order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(from = "StoredTrainingScores", into = "StoredTrainingScores")]
 pub struct TrainingScores {
     /// Scores in row order.
     scores: Arc<[f64]>,
-    /// The same scores, ascending (most anomalous first; `f64::total_cmp`).
+    /// The rows in score order, made once when first needed.
+    ordered: OnceLock<Ordered>,
+    /// The offset for `contamination = auto`.
+    auto_offset: f64,
+    /// The contamination given at fit time.
+    contamination: Contamination,
+}
+
+/// The training scores sorted, and the rows in that order.
+#[derive(Debug, Clone)]
+struct Ordered {
+    /// The scores, ascending (most anomalous first; `f64::total_cmp`).
     sorted: Arc<[f64]>,
     /// The rows in the order of `sorted`; rows with equal scores later row first.
     order: Arc<[usize]>,
     /// How many scores at the start of `sorted` are NaN (a NaN with its sign bit set sorts
     /// first); no row among them is ever flagged.
     leading_nan: usize,
-    /// The offset for `contamination = auto`.
-    auto_offset: f64,
-    /// The contamination given at fit time.
-    contamination: Contamination,
+}
+
+impl Ordered {
+    /// Sorts the rows of `scores` by score once.
+    fn of(scores: &[f64]) -> Self {
+        let mut order: Vec<usize> = (0..scores.len()).collect();
+        order.par_sort_unstable_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)));
+        let sorted: Arc<[f64]> = order
+            .par_iter()
+            .map(|&r| scores[r])
+            .collect::<Vec<_>>()
+            .into();
+        let leading_nan = sorted.iter().take_while(|s| s.is_nan()).count();
+        Ordered {
+            sorted,
+            order: order.into(),
+            leading_nan,
+        }
+    }
+}
+
+/// Equal when the scores (as `==` compares them), the `auto` offset and the contamination are:
+/// the order is made from the scores, whether made yet or not.
+impl PartialEq for TrainingScores {
+    fn eq(&self, other: &Self) -> bool {
+        self.scores == other.scores
+            && self.auto_offset == other.auto_offset
+            && self.contamination == other.contamination
+    }
 }
 
 /// What a [`TrainingScores`] is stored as: the order is recomputed on reading.
@@ -107,25 +146,26 @@ impl From<TrainingScores> for StoredTrainingScores {
 }
 
 impl TrainingScores {
-    /// Keeps the training scores (row order), the detector's `auto` offset and the contamination;
-    /// sorts the rows by score once.
+    /// Keeps the training scores (row order), the detector's `auto` offset and the contamination
+    /// (the rows are sorted by score when first needed).
     pub fn new(scores: Vec<f64>, auto_offset: f64, contamination: Contamination) -> Self {
-        let mut order: Vec<usize> = (0..scores.len()).collect();
-        order.par_sort_unstable_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)));
-        let sorted: Arc<[f64]> = order
-            .par_iter()
-            .map(|&r| scores[r])
-            .collect::<Vec<_>>()
-            .into();
-        let leading_nan = sorted.iter().take_while(|s| s.is_nan()).count();
         TrainingScores {
             scores: scores.into(),
-            sorted,
-            order: order.into(),
-            leading_nan,
+            ordered: OnceLock::new(),
             auto_offset,
             contamination,
         }
+    }
+
+    /// Sorts the rows by score now, if not done yet: an interactive session does it after a fit,
+    /// on its worker, so that moving the contamination costs a lookup wherever it is done.
+    pub fn prepare_order(&self) {
+        self.ordered();
+    }
+
+    /// The rows in score order, sorted the first time.
+    fn ordered(&self) -> &Ordered {
+        self.ordered.get_or_init(|| Ordered::of(&self.scores))
     }
 
     /// scikit-learn's `score_samples` (or `negative_outlier_factor_`) of the training rows.
@@ -152,7 +192,7 @@ impl TrainingScores {
     pub fn offset_for(&self, contamination: Contamination) -> f64 {
         match contamination {
             Contamination::Auto => self.auto_offset,
-            Contamination::Fraction(f) => percentile_sorted(&self.sorted, 100.0 * f),
+            Contamination::Fraction(f) => percentile_sorted(&self.ordered().sorted, 100.0 * f),
         }
     }
 
@@ -173,36 +213,51 @@ impl TrainingScores {
     /// The rows scoring below `offset` (what [`is_outlier`] flags), most anomalous first (equal
     /// scores later row first): a part of [`TrainingScores::order`] found by a binary search.
     pub fn below(&self, offset: f64) -> &[usize] {
-        let rest = &self.sorted[self.leading_nan..];
-        let end = self.leading_nan + rest.partition_point(|&s| s < offset);
-        &self.order[self.leading_nan..end]
+        let o = self.ordered();
+        let rest = &o.sorted[o.leading_nan..];
+        let end = o.leading_nan + rest.partition_point(|&s| s < offset);
+        &o.order[o.leading_nan..end]
     }
 
     /// The training scores, ascending.
     pub fn sorted_scores(&self) -> &[f64] {
-        &self.sorted
+        &self.ordered().sorted
     }
 
     /// The rows in the order of [`TrainingScores::sorted_scores`] (equal scores later row first).
     pub fn order(&self) -> &[usize] {
-        &self.order
+        &self.ordered().order
     }
 
-    /// The lowest score that is not NaN (the highest anomaly score is its negation).
+    /// The lowest score that is not NaN (the highest anomaly score is its negation): from the
+    /// order when it is made, else by one pass.
     pub fn lowest(&self) -> Option<f64> {
-        self.sorted
-            .get(self.leading_nan)
+        if let Some(o) = self.ordered.get() {
+            return o.sorted.get(o.leading_nan).copied().filter(|s| !s.is_nan());
+        }
+        self.scores
+            .par_iter()
             .copied()
             .filter(|s| !s.is_nan())
+            .min_by(f64::total_cmp)
     }
 
     /// The one score every training row has, when there are at least two rows and all score
-    /// exactly the same (identical rows, for example): then no row can be told apart.
+    /// exactly the same (identical rows, for example): then no row can be told apart. (As the
+    /// ends of the sorted scores compare: a NaN anywhere means none; -0.0 and 0.0 are the same
+    /// score, -0.0 returned.)
     pub fn common_score(&self) -> Option<f64> {
-        match (self.sorted.first(), self.sorted.last()) {
-            (Some(&lo), Some(&hi)) if self.sorted.len() > 1 && lo == hi => Some(lo),
-            _ => None,
+        if self.scores.len() < 2 {
+            return None;
         }
+        let min = |a: f64, b: f64| if b.total_cmp(&a).is_lt() { b } else { a };
+        let max = |a: f64, b: f64| if b.total_cmp(&a).is_gt() { b } else { a };
+        let (lo, hi) = self
+            .scores
+            .par_iter()
+            .map(|&s| (s, s))
+            .reduce_with(|(a, b), (c, d)| (min(a, c), max(b, d)))?;
+        (lo == hi).then_some(lo)
     }
 }
 
