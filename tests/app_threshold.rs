@@ -1,40 +1,20 @@
 //! The detector panel's threshold rule, driven headless with egui_kittest: choosing the
 //! automatic threshold and moving its risk re-flag the rows without a refit, and the flags are
-//! the analysis session's for the same settings.
+//! the analysis session's for the same settings; the frame that moves the contamination slider
+//! already shows the new flagged rows.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use egui::Role;
 use egui_kittest::kittest::Queryable;
-use egui_kittest::Harness;
 use trafficlens::analysis::Session;
-use trafficlens::app::{sample_source, Persisted, TrafficLensApp};
+use trafficlens::app::{sample_source, TrafficLensApp};
 use trafficlens::control::Control;
 use trafficlens::detect::spot::ThresholdMode;
 use trafficlens::worker::ScoreWork;
 
-/// Steps frames until `done` holds (the worker answers on its own thread).
-fn step_until(
-    h: &mut Harness<'static, TrafficLensApp>,
-    what: &str,
-    done: impl Fn(&TrafficLensApp) -> bool,
-) {
-    let started = Instant::now();
-    while !done(h.state()) {
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "gave up waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-        h.step();
-    }
-    h.step();
-}
-
-fn scored(app: &TrafficLensApp) -> bool {
-    app.state.scores.is_some() && app.state.scoring.is_none()
-}
+use crate::app::{harness, scored, step_until};
 
 /// The flags the analysis session gives for the app's current settings, computed apart.
 fn session_flags(app: &TrafficLensApp) -> Vec<bool> {
@@ -49,11 +29,7 @@ fn session_flags(app: &TrafficLensApp) -> Vec<bool> {
 
 #[test]
 fn automatic_threshold_and_risk_reflag_without_refitting() {
-    let app = TrafficLensApp::new(Persisted::default(), sample_source(), || {});
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_ui_state(|ui, app: &mut TrafficLensApp| app.ui_frame(ui), app);
-    h.step();
+    let mut h = harness(sample_source());
     step_until(&mut h, "the sample to be scored", scored);
 
     h.get_by_role_and_label(Role::ComboBox, "Threshold").click();
@@ -96,11 +72,7 @@ fn automatic_threshold_and_risk_reflag_without_refitting() {
 
 #[test]
 fn the_frame_that_moves_the_contamination_slider_shows_the_new_flags() {
-    let app = TrafficLensApp::new(Persisted::default(), sample_source(), || {});
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_ui_state(|ui, app: &mut TrafficLensApp| app.ui_frame(ui), app);
-    h.step();
+    let mut h = harness(sample_source());
     step_until(&mut h, "the sample to be scored", scored);
     h.get_by_label("Automatic contamination").click();
     h.step();
