@@ -244,5 +244,5 @@ fn the_app_opens_flow_records_on_their_hosts() {
     let ds = h.state().state.dataset.clone().expect("loaded");
     assert_eq!(ds.n_rows(), 21);
     assert!(matches!(ds.kind, FileKind::FlowRecords { .. }));
-    h.get_by_label("10.0.0.66");
+    h.get_by_role_and_label(egui::Role::Button, "10.0.0.66");
 }

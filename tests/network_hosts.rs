@@ -464,8 +464,8 @@ fn the_app_opens_a_conn_log_on_its_hosts() {
         .detection
         .flags;
     assert_eq!(flags.iter().filter(|f| **f).count(), 4);
-    // The flagged rows are listed by their host address.
-    h.get_by_label("10.0.1.66");
+    // The hosts open on their ranking, listed by address.
+    h.get_by_role_and_label(egui::Role::Button, "10.0.1.66");
 }
 
 #[test]

@@ -343,6 +343,6 @@ fn the_app_opens_a_capture_on_its_hosts() {
         ds.row_labels.as_ref().map(|l| l.name.as_str()),
         Some("host")
     );
-    // The scanner is flagged and listed by its address.
-    h.get_by_label("10.0.0.66");
+    // The hosts open on their ranking, the scanner listed by its address.
+    h.get_by_role_and_label(egui::Role::Button, "10.0.0.66");
 }

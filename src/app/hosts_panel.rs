@@ -75,17 +75,27 @@ impl HostsPanel {
         if let Some(note) = &state.export_note {
             ui.label(note);
         }
+        if let Some(r) = state.selected_client.filter(|&r| r < labels.values.len()) {
+            // The picked host's whole reason, wrapped: the table's column may be too narrow.
+            let why = ranking.why.get(r).map_or("", String::as_str);
+            if !why.is_empty() {
+                ui.add(egui::Label::new(format!("Why {}: {why}", labels.values[r])).wrap());
+            }
+        }
         let names = crate::data::formats::zeek::hosts::feature_names(net.side);
         let mut clicked = None;
         TableBuilder::new(ui)
             .striped(true)
+            .resizable(true)
             .sense(egui::Sense::click())
             .column(Column::auto().at_least(36.0))
             .column(Column::auto().at_least(130.0))
             .column(Column::auto().at_least(44.0))
             .column(Column::auto().at_least(44.0))
             .columns(Column::auto().at_least(56.0), SHOWN.len())
-            .column(Column::remainder().at_least(200.0).clip(true))
+            // The reason takes the width left, never more (so it ends in an ellipsis at the
+            // panel's edge instead of being cut there); the other columns can be resized.
+            .column(Column::remainder().at_least(60.0).clip(true))
             .header(20.0, |mut header| {
                 for name in ["rank", "host", "score", "flagged"] {
                     header.col(|ui| {

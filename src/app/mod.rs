@@ -571,6 +571,10 @@ fn apply_event(state: &mut AppState, event: Event) -> bool {
                 .log
                 .as_ref()
                 .is_some_and(|t| t.view == LogView::Clients);
+            let hosts = dataset
+                .network
+                .as_ref()
+                .is_some_and(|n| n.overall.is_some());
             let was_clients = state
                 .dataset
                 .as_ref()
@@ -585,6 +589,9 @@ fn apply_event(state: &mut AppState, event: Event) -> bool {
                     state.persisted.config.threshold = crate::detect::spot::ThresholdMode::Auto;
                     state.persisted.config.risk = crate::detect::spot::Risk::CLIENTS;
                 }
+            } else if hosts {
+                // Hosts open on their ranking, as a log's clients do.
+                state.persisted.bottom_tab = BottomTab::Clients;
             } else if state.persisted.bottom_tab == BottomTab::Clients {
                 state.persisted.bottom_tab = BottomTab::Flagged;
             }
