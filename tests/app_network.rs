@@ -7,7 +7,7 @@ use std::sync::Arc;
 use egui_kittest::kittest::Queryable;
 use trafficlens::app::{DialogRequest, SavePurpose};
 use trafficlens::data::access::LogView;
-use trafficlens::data::formats::zeek::HostSide;
+use trafficlens::data::formats::zeek::{HostSide, HostsTable};
 use trafficlens::data::Source;
 
 use crate::app::{harness, scored, step_until};
@@ -38,13 +38,7 @@ fn a_conn_log_opens_on_ranked_hosts_and_switches_to_traffic_without_reading_it_a
     h.get_by_label_contains("Connections of 10.0.1.66 per 1h");
     h.get_by_label("All connections per 1h");
     let picked = h.state().state.selected_client.expect("a host is picked");
-    let net = h
-        .state()
-        .state
-        .dataset
-        .as_ref()
-        .and_then(|d| d.network.clone())
-        .expect("network table");
+    let net = network_on_screen(&h);
     let series = net.host_series(picked).expect("series");
     assert_eq!(series.iter().sum::<f64>(), 600.0, "the scan's connections");
     assert_eq!(series[7 * 24 + 3], 600.0, "all in one hour");
@@ -53,17 +47,8 @@ fn a_conn_log_opens_on_ranked_hosts_and_switches_to_traffic_without_reading_it_a
     h.step();
     until_network(&mut h, "the traffic view", |n| n.view == LogView::Traffic);
     h.get_by_label("240 time buckets");
-    let after = h
-        .state()
-        .state
-        .dataset
-        .as_ref()
-        .and_then(|d| d.network.clone())
-        .expect("network table");
-    let (Some(a), Some(b)) = (&net.conn, &after.conn) else {
-        panic!("the connections are kept");
-    };
-    assert!(Arc::ptr_eq(a, b), "the connections read are reused");
+    let after = network_on_screen(&h);
+    assert_connections_reused(&net, &after);
     // And back to the hosts.
     h.get_by_label("Hosts").click();
     h.step();
@@ -78,13 +63,7 @@ fn the_hosts_view_switches_to_destinations_and_back_from_the_connections_in_memo
     let mut h = harness(Source::File(data("zeek/traffic.log.gz")));
     step_until(&mut h, "the log to be scored", scored);
     h.get_by_label("41 hosts");
-    let before = h
-        .state()
-        .state
-        .dataset
-        .as_ref()
-        .and_then(|d| d.network.clone())
-        .expect("network table");
+    let before = network_on_screen(&h);
     assert_eq!(before.side, HostSide::Source);
     h.get_by_label("Destinations").click();
     h.step();
@@ -96,17 +75,8 @@ fn the_hosts_view_switches_to_destinations_and_back_from_the_connections_in_memo
         h.state().state.persisted.log.hosts_by,
         HostSide::Destination
     );
-    let after = h
-        .state()
-        .state
-        .dataset
-        .as_ref()
-        .and_then(|d| d.network.clone())
-        .expect("network table");
-    let (Some(a), Some(b)) = (&before.conn, &after.conn) else {
-        panic!("the connections are kept");
-    };
-    assert!(Arc::ptr_eq(a, b), "the connections read are reused");
+    let after = network_on_screen(&h);
+    assert_connections_reused(&before, &after);
     h.get_by_label("Ranked hosts").click();
     h.step();
     h.step();
@@ -221,11 +191,31 @@ fn export_through_dialog(
     });
 }
 
+/// The network table on screen.
+fn network_on_screen(
+    h: &egui_kittest::Harness<'static, trafficlens::app::TrafficLensApp>,
+) -> Arc<HostsTable> {
+    h.state()
+        .state
+        .dataset
+        .as_ref()
+        .and_then(|d| d.network.clone())
+        .expect("network table")
+}
+
+/// Both views hold the very connections read first: the file was not read again.
+fn assert_connections_reused(before: &HostsTable, after: &HostsTable) {
+    let (Some(a), Some(b)) = (&before.conn, &after.conn) else {
+        panic!("the connections are kept");
+    };
+    assert!(Arc::ptr_eq(a, b), "the connections read are reused");
+}
+
 /// Steps until the table on screen is a scored network table for which `done` holds.
 fn until_network(
     h: &mut egui_kittest::Harness<'static, trafficlens::app::TrafficLensApp>,
     what: &str,
-    done: impl Fn(&trafficlens::data::formats::zeek::HostsTable) -> bool,
+    done: impl Fn(&HostsTable) -> bool,
 ) {
     step_until(h, what, |a| {
         scored(a)
