@@ -10,7 +10,7 @@ use trafficlens::control::Control;
 use trafficlens::data::{load, Layout, LoadError, LoadOptions};
 use trafficlens::detect::{Contamination, DetectorConfig, IsolationForestSettings};
 
-use crate::util::{bin, tempdir};
+use crate::util::{bin, run_ok, tempdir};
 
 /// The records of a CSV file written by TrafficLens (header first).
 fn records(path: &std::path::Path) -> Vec<Vec<String>> {
@@ -305,15 +305,7 @@ fn stats_json_of_a_wide_table_leaves_the_correlation_out() {
         text.push('\n');
     }
     std::fs::write(dir.path().join("wide.csv"), text).expect("write");
-    let out = bin(dir.path())
-        .args(["stats", "wide.csv", "--json"])
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run_ok(bin(dir.path()).args(["stats", "wide.csv", "--json"]));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
     assert_eq!(json["features"].as_array().map(Vec::len), Some(width));
     assert_eq!(

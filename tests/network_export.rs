@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::io::Read;
 use std::path::Path;
 
-use crate::util::{bin, data, tempdir};
+use crate::util::{bin, data, run_ok, tempdir};
 
 /// The lines of a file (gunzipped when it ends in `.gz`).
 fn lines_of(path: &Path) -> Vec<String> {
@@ -90,23 +90,12 @@ fn same_hosts(
 
 /// Runs `detect` on `input` with `args`, the scores and the lines written into `dir`.
 fn detect(dir: &Path, input: &Path, args: &[&str]) -> (HashSet<String>, Vec<String>) {
-    let out = bin(dir)
-        .arg("detect")
-        .arg(input)
-        .args(args)
-        .args([
-            "--scores-out",
-            "scores.csv",
-            "--flagged-out-lines",
-            "lines.log",
-        ])
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(bin(dir).arg("detect").arg(input).args(args).args([
+        "--scores-out",
+        "scores.csv",
+        "--flagged-out-lines",
+        "lines.log",
+    ]));
     (
         flagged_hosts(&dir.join("scores.csv")),
         lines_of(&dir.join("lines.log")),
@@ -170,22 +159,17 @@ fn the_traffic_view_gives_the_lines_of_the_flagged_buckets() {
     // The night scan's hour is flagged (tests/network_traffic.rs); the flagged rows' connection
     // counts add up to the lines written.
     let dir = tempdir();
-    let out = bin(dir.path())
-        .arg("detect")
-        .arg(data("zeek/traffic.log.gz"))
-        .args(["--view", "traffic", "--bucket", "1h", "--algo", "seasonal"])
-        .args([
-            "--flagged-out",
-            "flagged.csv",
-            "--flagged-out-lines",
-            "lines.log",
-        ])
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    run_ok(
+        bin(dir.path())
+            .arg("detect")
+            .arg(data("zeek/traffic.log.gz"))
+            .args(["--view", "traffic", "--bucket", "1h", "--algo", "seasonal"])
+            .args([
+                "--flagged-out",
+                "flagged.csv",
+                "--flagged-out-lines",
+                "lines.log",
+            ]),
     );
     let flagged = lines_of(&dir.path().join("flagged.csv"));
     let header: Vec<&str> = flagged[0].split(',').collect();
@@ -218,15 +202,10 @@ fn a_capture_gives_a_pcap_of_the_flagged_hosts_packets() {
     let dir = tempdir();
     small_capture(dir.path());
     let (flagged, _) = {
-        let out = bin(dir.path())
-            .args(["detect", "n.pcap", "--scores-out", "scores.csv"])
-            .args(["--flagged-out-lines", "flagged.pcap"])
-            .output()
-            .expect("run");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        run_ok(
+            bin(dir.path())
+                .args(["detect", "n.pcap", "--scores-out", "scores.csv"])
+                .args(["--flagged-out-lines", "flagged.pcap"]),
         );
         (flagged_hosts(&dir.path().join("scores.csv")), ())
     };

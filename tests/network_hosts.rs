@@ -11,7 +11,7 @@ use rand_pcg::Pcg64;
 
 use trafficlens::data::{load, LoadError, LoadOptions};
 
-use crate::util::{bin, data, tempdir};
+use crate::util::{bin, data, run_ok, tempdir};
 
 /// Start of the synthesised traffic, epoch seconds (2026-03-02 09:00 UTC).
 const T0: f64 = 1_772_442_000.0;
@@ -258,16 +258,7 @@ fn ranked(stdout: &str) -> Vec<(String, String)> {
 fn attackers_rank_first_with_their_reasons() {
     let dir = tempdir();
     let [tsv, _, _] = write_all(dir.path());
-    let out = bin(dir.path())
-        .args(["detect"])
-        .arg(&tsv)
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run_ok(bin(dir.path()).args(["detect"]).arg(&tsv));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let rows = ranked(&stdout);
     assert_eq!(rows.len(), 20, "{stdout}");
@@ -472,16 +463,11 @@ fn the_app_opens_a_conn_log_on_its_hosts() {
 fn the_flagged_hosts_export_carries_the_reasons() {
     let dir = tempdir();
     let [tsv, _, _] = write_all(dir.path());
-    let out = bin(dir.path())
-        .arg("detect")
-        .arg(&tsv)
-        .args(["--flagged-out", "flagged.csv"])
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    run_ok(
+        bin(dir.path())
+            .arg("detect")
+            .arg(&tsv)
+            .args(["--flagged-out", "flagged.csv"]),
     );
     let text = std::fs::read_to_string(dir.path().join("flagged.csv")).expect("written");
     let mut lines = text.lines();
@@ -504,16 +490,11 @@ fn the_flagged_hosts_export_carries_the_reasons() {
 fn by_destination_the_targets_are_flagged_with_their_reasons() {
     let dir = tempdir();
     let [tsv, _, _] = write_all(dir.path());
-    let out = bin(dir.path())
-        .arg("detect")
-        .arg(&tsv)
-        .args(["--by", "destination"])
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        bin(dir.path())
+            .arg("detect")
+            .arg(&tsv)
+            .args(["--by", "destination"]),
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     let rows = ranked(&stdout);

@@ -30,6 +30,18 @@ pub fn bin(dir: &std::path::Path) -> Command {
     cmd
 }
 
+/// Runs `cmd` to its end and returns its output, failing the test with its standard error
+/// when it does not succeed.
+pub fn run_ok(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// A fresh temporary folder.
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("create a temporary folder")

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::util::{bin, data, tempdir};
+use crate::util::{bin, data, run_ok, tempdir};
 
 /// Zeek's tab-separated header, with `fields` (tab-separated names).
 fn header(fields: &str) -> String {
@@ -88,15 +88,10 @@ fn the_generated_network_replayed_raises_each_burst_attacker_in_the_batch_words(
         .args(["--seed", "1", "--out", "conn.log"])
         .assert()
         .success();
-    let out = bin(dir.path())
-        .args(["watch", "--replay", "max", "conn.log", "--bucket", "5m"])
-        .args(["--alerts-out", "alerts.jsonl"])
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        bin(dir.path())
+            .args(["watch", "--replay", "max", "conn.log", "--bucket", "5m"])
+            .args(["--alerts-out", "alerts.jsonl"]),
     );
     let labels = std::fs::read_to_string(dir.path().join("conn_labels.csv")).expect("labels");
     let alerts: Vec<serde_json::Value> = std::fs::read_to_string(dir.path().join("alerts.jsonl"))
