@@ -24,9 +24,12 @@
 //! (the first one at the next snapshot), waiting for it if need be, so a replay gives the same
 //! alerts every time however fast it reads.
 //!
+//! Beside the model, the crawl rule ([`CRAWL_PAGES`] different pages within a minute, spread
+//! out, under one user agent) raises a fast crawler in its first minute.
+//!
 //! Known limits: the reference takes the windows of an attack not yet raised (a flood's many
-//! addresses, a crawler whose first minutes look like a busy visitor's), so such an attack can
-//! become the norm; and Isolation Forest scores a window far beyond the reference like one at
+//! addresses, a crawler slower than the crawl rule whose first minutes look like a busy
+//! visitor's), so such an attack can become the norm; and Isolation Forest scores a window far beyond the reference like one at
 //! its edge (split points are drawn within the reference's range), so scores of clear attacks
 //! and of the oddest benign windows are close (0.70 to 0.76 on the generated log).
 
@@ -60,6 +63,39 @@ const SWEEP_EVERY_MS: i64 = 10_000;
 
 /// A raised client stays over until its score is this much under the threshold.
 pub const HYSTERESIS: f64 = 0.05;
+
+/// The stretch of a client's window the crawl rule looks at: its last minute (log time).
+pub const CRAWL_SPAN_MS: i64 = 60_000;
+
+/// Different pages within [`CRAWL_SPAN_MS`] from which the crawl rule raises a client.
+pub const CRAWL_PAGES: usize = 30;
+
+/// The crawl rule, beside the model: within the last minute at least [`CRAWL_PAGES`] different
+/// paths, nearly every request (90%) to a path not asked for before in that minute, spread over
+/// at least 20 different seconds (not one page load's burst of assets), under one user agent
+/// over the whole window, at most 20% not found (a scanner's misses are the model's to judge)
+/// and no POST. Without it a crawler's first minutes look like a busy visitor's window to the
+/// model, which then takes them into its reference (see the known limits above). Returns the
+/// different pages (the alert's score; the threshold is [`CRAWL_PAGES`]) and the reason in
+/// words when the rule fits.
+fn crawl(pace: &window::Pace) -> Option<(usize, String)> {
+    let fits = pace.paths >= CRAWL_PAGES
+        && pace.paths * 10 >= pace.requests * 9
+        && pace.seconds >= 20
+        && pace.agents == 1
+        && pace.not_found * 5 <= pace.requests
+        && pace.posts == 0;
+    fits.then(|| {
+        (
+            pace.paths,
+            format!(
+                "fetching pages fast, like an aggressive crawler: {} requests for {} different \
+                 pages in the last minute, in {} different seconds, one user agent, {} not found",
+                pace.requests, pace.paths, pace.seconds, pace.not_found
+            ),
+        )
+    })
+}
 
 /// How to watch clients.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -271,9 +307,6 @@ impl ClientWatch {
             }
         };
         window.push(&request, raw, self.settings.window_ms);
-        let Some(model) = &self.model else {
-            return alerts;
-        };
         if window.requests() < self.settings.min_requests
             || window
                 .scored_ms
@@ -281,18 +314,35 @@ impl ClientWatch {
         {
             return alerts;
         }
+        let crawling = crawl(&window.pace(t, CRAWL_SPAN_MS));
+        let model = match (&self.model, &crawling) {
+            (None, None) => return alerts,
+            (model, _) => model.as_ref(),
+        };
         window.scored_ms = Some(t);
         let row = window.features(&overall);
-        let score = model.score(&row);
         let subject = format!("client {client}");
         let raised = self.cooldown.is_raised(&subject);
-        let over = score > self.settings.threshold
-            || (raised && score > self.settings.threshold - HYSTERESIS);
+        // The model's verdict, where there is a model; the crawl rule's otherwise.
+        let judged = model.map(|m| (m, m.score(&row))).filter(|&(_, score)| {
+            score > self.settings.threshold
+                || (raised && score > self.settings.threshold - HYSTERESIS)
+        });
+        let over = judged.is_some() || crawling.is_some();
         let Some(kind) = self.cooldown.observe(&subject, t, over) else {
             return alerts;
         };
-        let reason = match kind {
-            AlertKind::Raised => {
+        let (score, threshold) = match (judged, &crawling) {
+            (Some((_, score)), _) => (score, self.settings.threshold),
+            (None, Some((pages, _))) => (*pages as f64, CRAWL_PAGES as f64),
+            (None, None) => (
+                model.map_or(0.0, |m| m.score(&row)),
+                self.settings.threshold,
+            ),
+        };
+        let reason = match (kind, judged) {
+            (AlertKind::Raised, None) => crawling.map_or_else(String::new, |(_, words)| words),
+            (AlertKind::Raised, Some((model, _))) => {
                 // Only the model's features are compared with the typical window: the later
                 // ones are 0 on both sides, so they never tell.
                 let mut full = [0.0; FEATURES.len()];
@@ -316,14 +366,14 @@ impl ClientWatch {
                     minutes(self.settings.window_ms)
                 )
             }
-            AlertKind::Recovered => "back under the threshold".to_string(),
+            (AlertKind::Recovered, _) => "back under the threshold".to_string(),
         };
         alerts.push(Alert {
             time: t,
             kind,
             subject,
             score,
-            threshold: self.settings.threshold,
+            threshold,
             reason,
             samples: match kind {
                 AlertKind::Raised => window.samples(),
@@ -487,6 +537,51 @@ mod tests {
         b"10.0.0.12",
     ];
     const PAGES: [&[u8]; 6] = [b"/", b"/a", b"/b", b"/c", b"/cart", b"/shop"];
+
+    #[test]
+    fn the_crawl_rule_raises_a_fast_crawler_but_not_a_page_load_or_a_shared_address() {
+        // No model yet (nothing to fit from): the rule alone judges.
+        let mut w = ClientWatch::new(ClientSettings::default(), ClientState::default(), false)
+            .expect("watch");
+        let pages: Vec<String> = (0..200).map(|i| format!("/product/{i}")).collect();
+        let request = |c: &'static [u8], t: i64, path: &'static str, agent: &'static [u8]| Parsed {
+            user_agent: agent,
+            path: path.as_bytes(),
+            ..line(c, t, b"/", 200)
+        };
+        let pages: &'static [String] = Box::leak(pages.into_boxed_slice());
+        let mut alerts = Vec::new();
+        // A page load: 40 different assets within two seconds, then a few pages.
+        for (k, p) in pages.iter().take(40).enumerate() {
+            alerts.extend(w.line(&request(b"10.1.1.1", k as i64 * 50, p, b"Mozilla"), b"l"));
+        }
+        // Two browsers behind one address, each a different page every 1.5 s.
+        for (k, p) in pages.iter().enumerate().take(80) {
+            let agent: &[u8] = if k % 2 == 0 { b"Firefox" } else { b"Chrome" };
+            alerts.extend(w.line(&request(b"10.2.2.2", k as i64 * 1500, p, agent), b"o"));
+        }
+        assert!(alerts.is_empty(), "{alerts:?}");
+        // A crawler: a different page every 1.5 s under one agent.
+        for (k, p) in pages.iter().enumerate().take(80) {
+            let t = 200_000 + k as i64 * 1500;
+            alerts.extend(w.line(&request(b"198.51.100.7", t, p, b"MJ12bot"), b"c"));
+        }
+        let raised: Vec<&Alert> = alerts
+            .iter()
+            .filter(|a| a.kind == AlertKind::Raised)
+            .collect();
+        assert_eq!(raised.len(), 1, "{alerts:#?}");
+        let a = raised[0];
+        assert_eq!(a.subject, "client 198.51.100.7");
+        // Its 30th different page, 29 gaps of 1.5 s in.
+        assert_eq!(a.time, 200_000 + 29 * 1500);
+        assert_eq!((a.score, a.threshold), (30.0, CRAWL_PAGES as f64));
+        assert_eq!(
+            a.reason,
+            "fetching pages fast, like an aggressive crawler: 30 requests for 30 different \
+             pages in the last minute, in 30 different seconds, one user agent, 0 not found"
+        );
+    }
 
     #[test]
     fn a_scanner_is_raised_once_with_its_reason_and_idle_clients_are_evicted() {

@@ -108,10 +108,60 @@ fn drop_one(map: &mut Counts, key: u64) {
     }
 }
 
+/// A client's pace over the last stretch of its window (see [`Window::pace`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pace {
+    /// Requests.
+    pub requests: usize,
+    /// Distinct paths among them.
+    pub paths: usize,
+    /// Distinct seconds they fall in.
+    pub seconds: usize,
+    /// Of them, answered 404.
+    pub not_found: usize,
+    /// Of them, POSTs.
+    pub posts: usize,
+    /// Distinct user agents over the whole window.
+    pub agents: usize,
+}
+
 impl Window {
     /// Requests in the window.
     pub fn requests(&self) -> usize {
         self.events.len()
+    }
+
+    /// The requests of the last `span_ms` before `now_ms` (log time): how many, to how many
+    /// distinct paths, in how many distinct seconds, how many 404s and POSTs; and the distinct
+    /// user agents of the whole window. One pass over those requests.
+    pub fn pace(&self, now_ms: i64, span_ms: i64) -> Pace {
+        let mut paths = Vec::new();
+        let mut seconds = Vec::new();
+        let mut pace = Pace {
+            agents: self.agents.len(),
+            ..Pace::default()
+        };
+        for e in self.events.iter().rev() {
+            if e.time_ms <= now_ms - span_ms {
+                // Late lines may sit out of order: look a little further, never past the window.
+                if e.time_ms <= now_ms - 2 * span_ms {
+                    break;
+                }
+                continue;
+            }
+            pace.requests += 1;
+            pace.not_found += usize::from(e.status == 404);
+            pace.posts += usize::from(e.post);
+            paths.push(e.path);
+            seconds.push(e.time_ms.div_euclid(1000));
+        }
+        paths.sort_unstable();
+        paths.dedup();
+        seconds.sort_unstable();
+        seconds.dedup();
+        pace.paths = paths.len();
+        pace.seconds = seconds.len();
+        pace
     }
 
     /// Adds a request (its line `raw` kept as a sample) and drops the requests older than
