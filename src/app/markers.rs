@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use egui_plot::PlotPoint;
+use rayon::prelude::*;
 
 use crate::detect::Detection;
 
@@ -23,13 +24,13 @@ pub struct MarkerInput<'a> {
     /// The detection whose flagged rows are marked.
     pub detection: &'a Arc<Detection>,
     /// Per row, its top feature as a column of `columns` (`None`: not plotted).
-    pub top_column: &'a dyn Fn(usize) -> Option<usize>,
+    pub top_column: &'a (dyn Fn(usize) -> Option<usize> + Sync),
     /// The x of each row.
     pub xs: &'a [f64],
     /// The table's columns.
     pub columns: &'a [Vec<f64>],
     /// A column's value as plotted (scaled to its range when asked).
-    pub to_plot: &'a dyn Fn(usize, f64) -> f64,
+    pub to_plot: &'a (dyn Fn(usize, f64) -> f64 + Sync),
     /// Rows are in time order (markers can be decimated per pixel column).
     pub sorted: bool,
     /// The visible x range and its width in pixels.
@@ -92,6 +93,24 @@ impl Markers {
     }
 }
 
+/// Flagged rows gathered per part of the markers' decimation (in parallel).
+const DECIMATE_PART: usize = 32_768;
+
+/// A pixel column's lowest and highest flagged row of one feature, with their plotted values.
+type Cell = Option<((usize, f64), (usize, f64))>;
+
+/// Two cells of the same column and feature, `a` from rows before `b`'s: `b`'s low (high) only
+/// when strictly lower (higher), so that of equal values the first row stays.
+fn merge(a: Cell, b: Cell) -> Cell {
+    match (a, b) {
+        (None, c) | (c, None) => c,
+        (Some((al, ah)), Some((bl, bh))) => Some((
+            if bl.1 < al.1 { bl } else { al },
+            if bh.1 > ah.1 { bh } else { ah },
+        )),
+    }
+}
+
 /// Per pixel column of the visible range and feature, the flagged rows with the lowest and the
 /// highest plotted value (one when they are the same row), with their feature, in x order.
 fn decimate(input: &MarkerInput<'_>, rows: &[usize]) -> Vec<(usize, usize)> {
@@ -99,36 +118,39 @@ fn decimate(input: &MarkerInput<'_>, rows: &[usize]) -> Vec<(usize, usize)> {
     let width = width.max(1);
     let features = input.columns.len();
     let span = (hi - lo).max(f64::MIN_POSITIVE) / width as f64;
-    // Per (column, feature): the rows with the lowest and highest plotted value.
-    let mut cells: Vec<Option<(usize, usize)>> = vec![None; width * features];
+    // Per (column, feature): the rows with the lowest and highest plotted value, with those
+    // values. Parts of the rows in x order are gathered in parallel, then merged in order: a
+    // later part's row replaces an earlier one only when strictly lower (higher), as one pass
+    // in order would keep the first of equal values.
     let value = |r: usize, f: usize| {
         input.columns[f]
             .get(r)
             .map_or(f64::NAN, |&v| (input.to_plot)(f, v))
     };
     let first = rows.partition_point(|&r| input.xs.get(r).is_some_and(|&x| x < lo));
-    for &r in &rows[first..] {
-        let Some(&x) = input.xs.get(r) else { continue };
-        if x > hi {
-            break;
+    let end = first + rows[first..].partition_point(|&r| input.xs.get(r).is_none_or(|&x| x <= hi));
+    let gather = |part: &[usize]| {
+        let mut cells: Vec<Cell> = vec![None; width * features];
+        for &r in part {
+            let Some(&x) = input.xs.get(r) else { continue };
+            let Some(f) = (input.top_column)(r).filter(|&f| f < features) else {
+                continue;
+            };
+            let column = (((x - lo) / span).floor().max(0.0) as usize).min(width - 1);
+            let v = value(r, f);
+            let cell = &mut cells[column * features + f];
+            *cell = merge(*cell, Some(((r, v), (r, v))));
         }
-        let Some(f) = (input.top_column)(r).filter(|&f| f < features) else {
-            continue;
-        };
-        let column = (((x - lo) / span).floor().max(0.0) as usize).min(width - 1);
-        let v = value(r, f);
-        let cell = &mut cells[column * features + f];
-        *cell = Some(match *cell {
-            None => (r, r),
-            Some((low, high)) => (
-                if v < value(low, f) { r } else { low },
-                if v > value(high, f) { r } else { high },
-            ),
-        });
-    }
+        cells
+    };
+    let cells = rows[first..end]
+        .par_chunks(DECIMATE_PART)
+        .map(gather)
+        .reduce_with(|a, b| a.into_iter().zip(b).map(|(a, b)| merge(a, b)).collect())
+        .unwrap_or_default();
     let mut kept = Vec::new();
     for (i, cell) in cells.iter().enumerate() {
-        if let Some((low, high)) = *cell {
+        if let Some(((low, _), (high, _))) = *cell {
             let f = i % features;
             kept.push((low.min(high), f));
             if low != high {
