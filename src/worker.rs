@@ -49,6 +49,17 @@ pub enum Job {
         /// Features to use, by name (empty: all).
         features: Vec<String>,
     },
+    /// Take `detection`, re-thresholded by the caller from the session's current detection
+    /// ([`crate::analysis::rethreshold`]), as the session's own, or, when it was not made from
+    /// the current fit, score with `config` and `features` as [`Job::Detect`] does.
+    Adopt {
+        /// The re-thresholded detection.
+        detection: Arc<Detection>,
+        /// Detector settings (for the fallback).
+        config: DetectorConfig,
+        /// Features to use, by name (for the fallback).
+        features: Vec<String>,
+    },
     /// Score one new row with the last fitted model ("what if").
     WhatIf {
         /// One value per feature of the last detection, unscaled.
@@ -226,7 +237,7 @@ impl JobKind {
     fn of(job: &Job) -> Self {
         match job {
             Job::Load { .. } | Job::LogView(_) => JobKind::Load,
-            Job::Detect { .. } => JobKind::Detect,
+            Job::Detect { .. } | Job::Adopt { .. } => JobKind::Detect,
             Job::WhatIf { .. }
             | Job::Export { .. }
             | Job::ExportLines { .. }
@@ -295,14 +306,14 @@ impl Worker {
                         .rposition(|r| matches!(r.job, Job::Load { .. } | Job::LogView(_)));
                     let newest_detect = queue
                         .iter()
-                        .rposition(|r| matches!(r.job, Job::Detect { .. }));
+                        .rposition(|r| matches!(r.job, Job::Detect { .. } | Job::Adopt { .. }));
                     let newest_what_if = queue
                         .iter()
                         .rposition(|r| matches!(r.job, Job::WhatIf { .. }));
                     for (i, req) in queue.into_iter().enumerate() {
                         let keep = match req.job {
                             Job::Load { .. } | Job::LogView(_) => Some(i) == newest_load,
-                            Job::Detect { .. } => Some(i) == newest_detect,
+                            Job::Detect { .. } | Job::Adopt { .. } => Some(i) == newest_detect,
                             Job::WhatIf { .. } => Some(i) == newest_what_if,
                             Job::Export { .. }
                             | Job::ExportLines { .. }
@@ -437,6 +448,19 @@ fn handle(
             .as_mut()
             .ok_or(WorkerError::NoData)
             .and_then(|s| detect(s, generation, &config, &features, cancel, send, started)),
+        Job::Adopt {
+            detection,
+            config,
+            features,
+        } => session
+            .as_mut()
+            .ok_or(WorkerError::NoData)
+            .and_then(|s| match s.adopt(detection) {
+                Ok(detection) => {
+                    scored(s, generation, detection, ScoreWork::Rethresholded, started)
+                }
+                Err(_) => detect(s, generation, &config, &features, cancel, send, started),
+            }),
         Job::WhatIf { values } => session
             .as_ref()
             .ok_or(WorkerError::NotScored)
@@ -585,18 +609,36 @@ fn detect(
         cancel: Some(cancel),
         progress: Some(&progress),
     };
-    let scored = session.score(config, features, control)?;
+    let scored_now = session.score(config, features, control)?;
     // The contamination slider (here or on the UI thread) then costs a lookup, not a sort.
-    scored.detection.training.prepare_order();
+    scored_now.detection.training.prepare_order();
+    scored(
+        session,
+        generation,
+        scored_now.detection,
+        scored_now.work,
+        started,
+    )
+}
+
+/// The event of a detection now the session's: with the top feature of every row (computed
+/// once per fit), the feature names and the seasonal baseline's bands.
+fn scored(
+    session: &mut Session,
+    generation: u64,
+    detection: Arc<Detection>,
+    work: ScoreWork,
+    started: Instant,
+) -> Result<Event, WorkerError> {
     let top_features = session.explain_all()?;
     Ok(Event::Scored {
         generation,
-        detection: scored.detection,
+        detection,
         top_features,
         features: Arc::new(session.feature_names().to_vec()),
         seasonal: session.seasonal(),
         elapsed: started.elapsed(),
-        work: scored.work,
+        work,
     })
 }
 

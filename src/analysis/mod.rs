@@ -221,6 +221,19 @@ impl Session {
         Ok(Arc::clone(&fit.detection))
     }
 
+    /// Takes `detection` as the current fit's detection when it was made from it by
+    /// [`rethreshold`] (it shares the fit's scores): the app re-thresholds on its own thread and
+    /// the session follows without doing the work again. Anything else is refused with
+    /// [`AnalysisError::NotScored`] and changes nothing.
+    pub fn adopt(&mut self, detection: Arc<Detection>) -> Result<Arc<Detection>, AnalysisError> {
+        let fit = self.fit.as_mut().ok_or(AnalysisError::NotScored)?;
+        if !Arc::ptr_eq(&fit.detection.scores, &detection.scores) {
+            return Err(AnalysisError::NotScored);
+        }
+        fit.detection = Arc::clone(&detection);
+        Ok(detection)
+    }
+
     /// The verdict of the current model on one new row (one value per feature, unscaled).
     pub fn what_if(&self, values: &[f64]) -> Result<WhatIf, AnalysisError> {
         let (Some(fit), Some(prepared)) = (&self.fit, &self.features) else {
@@ -404,6 +417,34 @@ mod tests {
                 assert!(s.what_if(&[500.0, 3.0]).expect("what if").flagged);
             }
         }
+    }
+
+    #[test]
+    fn a_detection_rethresholded_elsewhere_is_adopted_only_from_the_current_fit() {
+        let mut s = session_of(500);
+        let base = DetectorConfig::default();
+        let fitted = s.score(&base, &[], Control::default()).expect("fit");
+        let share = DetectorConfig {
+            contamination: crate::detect::Contamination::Fraction(0.2),
+            ..base
+        };
+        let re = Arc::new(rethreshold(s.dataset(), &fitted.detection, &share).expect("re"));
+        let adopted = s.adopt(Arc::clone(&re)).expect("adopted");
+        assert!(Arc::ptr_eq(&adopted, &re));
+        assert!(s.detection().is_some_and(|d| Arc::ptr_eq(d, &re)));
+        // What the session would have made itself.
+        let own = Session::new(Arc::clone(s.dataset()))
+            .score(&share, &[], Control::default())
+            .expect("own");
+        assert_eq!(re.flags, own.detection.flags);
+        // A detection of another fit (other scores) is refused and changes nothing.
+        let other = Session::new(Arc::clone(s.dataset()))
+            .score(&share, &[], Control::default())
+            .expect("other")
+            .detection;
+        assert!(s.adopt(other).is_err());
+        assert!(s.detection().is_some_and(|d| Arc::ptr_eq(d, &re)));
+        assert!(Session::new(Arc::clone(s.dataset())).adopt(re).is_err());
     }
 
     #[test]

@@ -419,23 +419,29 @@ impl TrafficLensApp {
                 if s.dataset.is_none() || !s.use_feature.iter().any(|on| *on) {
                     return;
                 }
-                let local = local_rethreshold(s);
-                s.awaiting.detect = self.worker.submit(Job::Detect {
-                    config: s.persisted.config,
-                    features: s.features_in_use(),
-                });
-                if let (Some((detection, elapsed)), Some(scores)) = (local, &mut s.scores) {
-                    // Shown now; the worker's session makes the same detection, and its answer
-                    // (this generation) only ends the wait.
+                let config = s.persisted.config;
+                let features = s.features_in_use();
+                if let (Some((detection, elapsed)), Some(scores)) =
+                    (local_rethreshold(s), &mut s.scores)
+                {
+                    // Shown now; the worker's session takes the same detection (or, were its fit
+                    // another, scores again), and its answer (this generation) ends the wait.
+                    let detection = Arc::new(detection);
+                    s.awaiting.detect = self.worker.submit(Job::Adopt {
+                        detection: Arc::clone(&detection),
+                        config,
+                        features,
+                    });
                     *scores = Scores {
                         generation: s.awaiting.detect,
-                        detection: Arc::new(detection),
+                        detection,
                         elapsed,
                         work: crate::worker::ScoreWork::Rethresholded,
                         ..scores.clone()
                     };
                     return;
                 }
+                s.awaiting.detect = self.worker.submit(Job::Detect { config, features });
                 s.scoring = Some(state::Busy {
                     generation: s.awaiting.detect,
                     stage: "scoring",
