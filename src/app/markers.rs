@@ -178,6 +178,42 @@ mod tests {
     }
 
     #[test]
+    fn decimation_in_parts_keeps_the_first_of_equal_values_as_one_pass_does() {
+        // Three parts' worth of flagged rows in one pixel column: all equal but two.
+        let n = 3 * DECIMATE_PART + 10;
+        let xs: Vec<f64> = (0..n).map(|r| r as f64).collect();
+        let mut column = vec![1.0; n];
+        column[2 * DECIMATE_PART + 5] = 0.5; // the lowest, in the third part
+        column[DECIMATE_PART + 7] = 2.0; // the highest, in the second part
+        column[2 * DECIMATE_PART + 9] = 2.0; // as high, later: not kept
+        let columns = vec![column];
+        let d = detection(n, 0.5);
+        let rows: Vec<usize> = (0..n).collect();
+        let top = |_: usize| Some(0);
+        let plain = |_: usize, y: f64| y;
+        let input = MarkerInput {
+            detection: &d,
+            top_column: &top,
+            xs: &xs,
+            columns: &columns,
+            to_plot: &plain,
+            sorted: true,
+            view: (0.0, n as f64, 1),
+        };
+        assert_eq!(
+            decimate(&input, &rows),
+            [(DECIMATE_PART + 7, 0), (2 * DECIMATE_PART + 5, 0)]
+        );
+        // All equal: the first row only.
+        let columns = vec![vec![1.0; n]];
+        let input = MarkerInput {
+            columns: &columns,
+            ..input
+        };
+        assert_eq!(decimate(&input, &rows), [(0, 0)]);
+    }
+
+    #[test]
     fn few_markers_are_all_drawn_many_are_bounded_per_pixel_column() {
         let n = 200_000;
         let xs: Vec<f64> = (0..n).map(|r| r as f64).collect();

@@ -29,9 +29,10 @@
 //!
 //! Known limits: the reference takes the windows of an attack not yet raised (a flood's many
 //! addresses, a crawler slower than the crawl rule whose first minutes look like a busy
-//! visitor's), so such an attack can become the norm; and Isolation Forest scores a window far beyond the reference like one at
-//! its edge (split points are drawn within the reference's range), so scores of clear attacks
-//! and of the oddest benign windows are close (0.70 to 0.76 on the generated log).
+//! visitor's), so such an attack can become the norm; and Isolation Forest scores a window far
+//! beyond the reference like one at its edge (split points are drawn within the reference's
+//! range), so scores of clear attacks and of the oddest benign windows are close (0.70 to 0.76
+//! on the generated log).
 
 pub mod model;
 pub mod window;
@@ -324,7 +325,8 @@ impl ClientWatch {
         let subject = format!("client {client}");
         let raised = self.cooldown.is_raised(&subject);
         // The model's verdict, where there is a model; the crawl rule's otherwise.
-        let judged = model.map(|m| (m, m.score(&row))).filter(|&(_, score)| {
+        let scored = model.map(|m| (m, m.score(&row)));
+        let judged = scored.filter(|&(_, score)| {
             score > self.settings.threshold
                 || (raised && score > self.settings.threshold - HYSTERESIS)
         });
@@ -335,10 +337,7 @@ impl ClientWatch {
         let (score, threshold) = match (judged, &crawling) {
             (Some((_, score)), _) => (score, self.settings.threshold),
             (None, Some((pages, _))) => (*pages as f64, CRAWL_PAGES as f64),
-            (None, None) => (
-                model.map_or(0.0, |m| m.score(&row)),
-                self.settings.threshold,
-            ),
+            (None, None) => (scored.map_or(0.0, |(_, s)| s), self.settings.threshold),
         };
         let reason = match (kind, judged) {
             (AlertKind::Raised, None) => crawling.map_or_else(String::new, |(_, words)| words),
