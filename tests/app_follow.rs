@@ -56,7 +56,7 @@ fn bucket(minute: i64, requests: f64, over: bool) -> ScoredBucket {
     ScoredBucket {
         start_ms: DAY_MS + minute * MIN,
         subject: "all".into(),
-        values: [requests, requests * 2048.0, 20.0, 0.0, 0.0],
+        values: vec![requests, requests * 2048.0, 20.0, 0.0, 0.0],
         score: if over { 40.0 } else { 1.0 },
         over,
         points: vec![

@@ -43,4 +43,5 @@ mod threshold_order;
 mod util;
 mod watch;
 mod watch_conn;
+mod watch_table;
 mod worker;

@@ -120,7 +120,7 @@ mod tests {
         ScoredBucket {
             start_ms,
             subject: "all".into(),
-            values: [1.0; 5],
+            values: vec![1.0; 5],
             score: 0.0,
             over: false,
             points: Vec::new(),

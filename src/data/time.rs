@@ -349,6 +349,32 @@ pub fn parse_iso(text: &str) -> Option<i64> {
     }
 }
 
+/// Epoch milliseconds of one time cell written in `format` (the format a table's time column
+/// was read in): what a followed table's new rows are read with. `None` for a cell that is not
+/// a time in that format.
+pub fn parse_value(text: &str, format: TimeFormat) -> Option<i64> {
+    match format {
+        TimeFormat::Iso => parse_iso(text),
+        TimeFormat::DayFirst | TimeFormat::MonthFirst => match shape(text)? {
+            sh @ Shape::Slash { .. } => shape_millis(&sh, format),
+            Shape::Iso(_) => None,
+        },
+        TimeFormat::EpochSeconds | TimeFormat::EpochMillis => {
+            let v: f64 = text.trim().parse().ok()?;
+            if !v.is_finite() || v.fract() != 0.0 {
+                return None;
+            }
+            let ms = if format == TimeFormat::EpochSeconds {
+                v * 1000.0
+            } else {
+                v
+            };
+            // Within the range the column's values were accepted in (see `parse_epoch_column`).
+            (EPOCH_SECONDS.contains(&(ms / 1000.0))).then_some(ms as i64)
+        }
+    }
+}
+
 /// True when a text value looks like a date or date-time in a supported format.
 pub fn looks_like_time(text: &str) -> bool {
     match shape(text) {

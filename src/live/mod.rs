@@ -12,4 +12,5 @@ pub mod clients;
 pub mod cooldown;
 pub mod feed;
 pub mod hosts;
+pub mod table;
 pub mod watch;

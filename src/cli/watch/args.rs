@@ -9,15 +9,16 @@ use crate::data::formats::access::Bucket;
 /// Arguments of `trafficlens watch`.
 #[derive(Debug, Clone, Args)]
 pub struct WatchArgs {
-    /// Access logs or Zeek conn.logs to follow (`-` for standard input).
+    /// Access logs, Zeek conn.logs or CSV tables to follow (`-` for standard input).
     #[arg(
         value_name = "SOURCE",
         required = true,
-        long_help = "Access logs or Zeek conn.logs (tab-separated or JSON) to follow as they grow, through \
-                     rotations (rename-and-create, copytruncate, dateext, compressed later; Zeek's hourly rotation \
-                     with a fresh header); `-` reads standard input. Each source's format is detected from its first \
-                     lines unless --format is given (a tab-separated conn.log followed from its end takes its \
-                     header from the start of the file)."
+        long_help = "Access logs, Zeek conn.logs (tab-separated or JSON) or CSV tables with a time column to follow as \
+                     they grow, through rotations (rename-and-create, copytruncate, dateext, compressed later; Zeek's \
+                     hourly rotation with a fresh header); `-` reads standard input. Each source's format is detected \
+                     from its first lines unless --format is given (a tab-separated conn.log or a table followed from \
+                     its end takes its header from the start of the file; a table's rows already there are learnt as \
+                     its history)."
     )]
     pub sources: Vec<PathBuf>,
     /// The log format (default: detected from the first lines).
@@ -104,9 +105,19 @@ pub struct WatchArgs {
         value_parser = parse_band,
         long_help = "A bucket is over its threshold when one of its numbers is more than MADS robust deviations \
                      (MADs) from what the seasonal baseline expects. Default 5.19 (3.5 / 0.6745, Iglewicz and \
-                     Hoaglin's cut-off)."
+                     Hoaglin's cut-off). A followed table's row is over, by default, under `detect --algo \
+                     seasonal`'s own threshold (its tail probability across its columns below 1e-4); with --band, \
+                     when one of its columns is more than MADS from its expected value."
     )]
     pub band: Option<f64>,
+    /// A followed table's time column (default: detected).
+    #[arg(
+        long,
+        value_name = "NAME",
+        long_help = "The time column of followed CSV tables, as `detect --time-column` (default: detected as \
+                     `detect` detects it)."
+    )]
+    pub time_column: Option<String>,
     /// Do not watch clients (only the traffic buckets).
     #[arg(
         long,

@@ -1,14 +1,16 @@
 //! The watch's detectors side by side: the traffic buckets per subject ([`Watcher`]) and, unless
 //! `--no-clients`, the per-client windows ([`ClientWatch`]) for access-log lines; for Zeek
 //! connections, their own traffic buckets (a [`Watcher`] of connections, made at the first one)
-//! and, unless `--no-clients`, the per-host windows ([`HostWatch`]). Each parsed line goes to
-//! the detectors of its kind; their alerts come out in one [`Outcome`].
+//! and, unless `--no-clients`, the per-host windows ([`HostWatch`]); for each followed CSV
+//! table, its own [`TableWatch`]. Each parsed line goes to the detectors of its kind; their
+//! alerts come out in one [`Outcome`].
 
 use crate::data::formats::access::line::Parsed;
 use crate::data::formats::zeek::record::Record;
 use crate::detect::seasonal::SeasonalError;
 use crate::live::clients::ClientWatch;
 use crate::live::hosts::{HostSettings, HostWatch};
+use crate::live::table::{TableThreshold, TableWatch};
 use crate::live::watch::buckets::{Conn, Records};
 use crate::live::watch::{Outcome, WatchSettings, Watcher};
 
@@ -27,6 +29,10 @@ pub struct Detectors {
     pub hosts: Option<HostWatch>,
     /// How to make the connections' watcher.
     pub settings: WatchSettings,
+    /// One watch per followed table, by source name.
+    pub tables: std::collections::BTreeMap<String, TableWatch>,
+    /// When a table's row is over.
+    pub table_threshold: TableThreshold,
 }
 
 impl Detectors {
@@ -45,7 +51,56 @@ impl Detectors {
             connections,
             hosts,
             settings,
+            tables: std::collections::BTreeMap::new(),
+            table_threshold: TableWatch::default_threshold(),
         }
+    }
+
+    /// Starts watching the table called `name` (its columns `features`, a row every
+    /// `interval_ms`) unless it is watched already (a state restored); true when started.
+    pub fn start_table(
+        &mut self,
+        name: &str,
+        features: &[String],
+        interval_ms: i64,
+    ) -> Result<bool, SeasonalError> {
+        if self.tables.contains_key(name) {
+            return Ok(false);
+        }
+        let params = crate::detect::seasonal::SeasonalParams {
+            band_mads: crate::detect::seasonal::DEFAULT_BAND_MADS,
+            ..self.settings.params
+        };
+        let watch = TableWatch::new(
+            name,
+            features,
+            interval_ms,
+            self.table_threshold,
+            self.settings.cooldown,
+            params,
+        )?;
+        self.tables.insert(name.to_string(), watch);
+        Ok(true)
+    }
+
+    /// Hands one row of the table called `name` to its watch (`learn`: a row of its history,
+    /// learnt without a verdict).
+    pub fn table_row(
+        &mut self,
+        name: &str,
+        time_ms: i64,
+        values: &[f64],
+        raw: &[u8],
+        learn: bool,
+    ) -> Result<Outcome, SeasonalError> {
+        let Some(watch) = self.tables.get_mut(name) else {
+            return Ok(Outcome::default());
+        };
+        if learn {
+            watch.learn(time_ms, values)?;
+            return Ok(Outcome::default());
+        }
+        watch.row(time_ms, values, raw)
     }
 
     /// A host watch for these settings.
@@ -107,6 +162,8 @@ impl Detectors {
 
     /// Raises held back by the cooldown, of both kinds of buckets.
     pub fn held_back(&self) -> u64 {
-        self.watcher.held_back() + self.connections.as_ref().map_or(0, Watcher::held_back)
+        self.watcher.held_back()
+            + self.connections.as_ref().map_or(0, Watcher::held_back)
+            + self.tables.values().map(TableWatch::held_back).sum::<u64>()
     }
 }

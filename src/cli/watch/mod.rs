@@ -1,4 +1,5 @@
-//! `trafficlens watch`: follows access logs (files through rotations, or standard input),
+//! `trafficlens watch`: follows access logs, Zeek conn.logs and CSV tables (files through
+//! rotations, or standard input),
 //! parses each line as it arrives and hands it to the library's [`Watcher`] (buckets per
 //! subject, seasonal scores, cooldown); sends its alerts to standard output, `--alerts-out` and
 //! `--webhook`; saves the follow position and the detector state in `--state` on Ctrl-C,
@@ -49,6 +50,9 @@ struct Saved {
     /// Host windows and their cooldown (Zeek connections; none with --no-clients).
     #[serde(default)]
     hosts: Option<crate::live::hosts::HostWatch>,
+    /// Each followed table's seasonal state and cooldown, by source name.
+    #[serde(default)]
+    tables: std::collections::BTreeMap<String, crate::live::table::TableWatch>,
 }
 
 /// The version of the state file's layout.
@@ -73,14 +77,22 @@ pub fn run(args: &WatchArgs) -> Result<(), CliError> {
         Some(path) if path.exists() => Some(load_state(path)?),
         _ => None,
     };
-    let (follow, watcher, client_state, connections, host_state) = match saved {
-        Some(s) => (Some(s.follow), s.watcher, s.clients, s.connections, s.hosts),
+    let (follow, watcher, client_state, connections, host_state, tables) = match saved {
+        Some(s) => (
+            Some(s.follow),
+            s.watcher,
+            s.clients,
+            s.connections,
+            s.hosts,
+            s.tables,
+        ),
         None => (
             None,
             Watcher::new(&settings).map_err(|e| CliError::Usage(e.to_string()))?,
             None,
             None,
             None,
+            Default::default(),
         ),
     };
     let clients = if args.no_clients {
@@ -104,6 +116,10 @@ pub fn run(args: &WatchArgs) -> Result<(), CliError> {
         host_state.unwrap_or_else(|| Detectors::host_watch(args.client_window * 1000, &settings))
     });
     let mut watcher = Detectors::new(settings, watcher, clients, connections, hosts);
+    watcher.tables = tables;
+    if let Some(band) = args.band {
+        watcher.table_threshold = crate::live::table::TableThreshold::Band(band);
+    }
     let inputs: Vec<&Path> = args.sources.iter().map(|p| p.as_path()).collect();
     let mut plan = OutputPlan::new(&inputs, false);
     let mut outputs = AlertOutputs {
@@ -146,7 +162,7 @@ pub fn run(args: &WatchArgs) -> Result<(), CliError> {
         ),
         None => None,
     };
-    let mut parsers = Parsers::new(args.sources.len(), format);
+    let mut parsers = Parsers::new(args.sources.len(), format, args.time_column.clone());
     let mut pace = Pace::new(args.replay);
     let mut failure: Option<CliError> = None;
     let mut alerts = 0u64;
@@ -202,6 +218,28 @@ pub fn run(args: &WatchArgs) -> Result<(), CliError> {
             // The end of a replay, or of every stream: with --state the open buckets are kept
             // for the next run; without, they are complete and scored now.
             if args.state.is_none() {
+                // Nothing will read on: a last line without its line break is read now.
+                follower.finish_files(&mut |event| match event {
+                    Event::Notice(n) => crate::terminal::eprintln(format_args!("trafficlens: {n}")),
+                    Event::Line(line) => {
+                        for (_, outcome) in parsers.line(&line, &mut watcher) {
+                            match outcome {
+                                Ok(o) => handle(o, &mut failure),
+                                Err(e) => {
+                                    failure.get_or_insert(CliError::Usage(e.to_string()));
+                                }
+                            }
+                        }
+                    }
+                });
+                for (_, outcome) in parsers.settle(&mut watcher) {
+                    match outcome {
+                        Ok(o) => handle(o, &mut failure),
+                        Err(e) => {
+                            failure.get_or_insert(CliError::Usage(e.to_string()));
+                        }
+                    }
+                }
                 match watcher.flush() {
                     Ok(o) => handle(o, &mut failure),
                     Err(e) => {
@@ -235,6 +273,12 @@ pub fn run(args: &WatchArgs) -> Result<(), CliError> {
         alerts,
         watcher.held_back()
     ));
+    if !watcher.tables.is_empty() {
+        crate::terminal::eprintln(format_args!(
+            "trafficlens: watch: tables: {} rows of history learnt, {} rows with a missing value left out",
+            counts.history, counts.missing
+        ));
+    }
     if let Some(h) = &watcher.hosts {
         let n = h.counts();
         if n.tracked > 0 || n.evicted > 0 {
@@ -310,6 +354,7 @@ fn save_state(path: &Path, follow: &FollowState, watcher: &Detectors) -> Result<
         clients: watcher.clients.as_ref().map(ClientWatch::state),
         connections: watcher.connections.clone(),
         hosts: watcher.hosts.clone(),
+        tables: watcher.tables.clone(),
     };
     let target = OutputPlan::new(&[], true).file(path)?;
     let mut out = target.open()?;

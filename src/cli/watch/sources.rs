@@ -1,12 +1,13 @@
 //! Each followed source's parser: its format (given, or detected from its first lines: an
-//! access-log format, or a Zeek conn.log of either writer), its lines parsed and handed to the
-//! [`Detectors`], its malformed lines counted and the first ones shown with the source and the
-//! line's byte offset.
+//! access-log format, a Zeek conn.log of either writer, or a CSV table with a time column), its
+//! lines parsed and handed to the [`Detectors`], its malformed lines counted and the first ones
+//! shown with the source and the line's byte offset.
 
 use super::detectors::Detectors;
 use crate::data::follow::Line;
 use crate::data::formats::access::line::parse_line;
 use crate::data::formats::access::{format_of_lines, LogFormat};
+use crate::data::formats::csv::rows::{TableLine, TableRows};
 use crate::data::formats::zeek::read::ConnLines;
 use crate::data::formats::FileKind;
 use crate::detect::seasonal::SeasonalError;
@@ -26,6 +27,8 @@ struct SourceParser {
     format: Option<LogFormat>,
     /// A Zeek conn.log: its header state (it takes the place of `format`).
     conn: Option<ConnLines>,
+    /// A CSV table: how its rows are read (it takes the place of `format`).
+    table: Option<TableRows>,
     /// Lines waiting for the format: offset and text.
     pending: Vec<(u64, Vec<u8>)>,
     /// The source's name.
@@ -39,25 +42,33 @@ struct SourceParser {
 pub struct Counts {
     /// Lines handed over by the follower.
     pub lines: u64,
-    /// Lines that did not parse (blank lines included).
+    /// Lines that did not parse (blank lines of logs included).
     pub malformed: u64,
+    /// Table rows with a missing value (left out, as `detect` leaves them out).
+    pub missing: u64,
+    /// Table rows of the history already in a file followed from its end, learnt at start.
+    pub history: u64,
 }
 
 /// The parsers of every source.
 pub struct Parsers {
     sources: Vec<SourceParser>,
+    /// A followed table's time column, when the user named it.
+    time_column: Option<String>,
     scratch: Vec<u8>,
     counts: Counts,
 }
 
 impl Parsers {
-    /// Parsers for `n` sources, all in `format` when given.
-    pub fn new(n: usize, format: Option<LogFormat>) -> Parsers {
+    /// Parsers for `n` sources, all in `format` when given; tables' time column `time_column`.
+    pub fn new(n: usize, format: Option<LogFormat>, time_column: Option<String>) -> Parsers {
         Parsers {
+            time_column,
             sources: (0..n)
                 .map(|_| SourceParser {
                     format: format.clone(),
                     conn: None,
+                    table: None,
                     pending: Vec::new(),
                     name: String::new(),
                     refused: false,
@@ -82,7 +93,7 @@ impl Parsers {
         if source.name.is_empty() {
             source.name = line.name.to_string();
         }
-        if source.format.is_none() && source.conn.is_none() {
+        if source.format.is_none() && source.conn.is_none() && source.table.is_none() {
             source.pending.push((line.offset, line.text.to_vec()));
             if source.pending.len() < DETECT_LINES {
                 return Vec::new();
@@ -108,16 +119,37 @@ impl Parsers {
         let pending = std::mem::take(&mut self.sources[s].pending);
         let lines: Vec<&[u8]> = pending.iter().map(|(_, l)| l.as_slice()).collect();
         let conn = conn_log(&lines, &self.sources[s].name);
+        let mut out = Vec::new();
         match format_of_lines(&lines) {
             _ if conn.is_some() => self.sources[s].conn = conn,
             Some(f) => self.sources[s].format = Some(f),
             None => {
+                let why = match self.table(s, &pending, watcher) {
+                    Ok(TableStart::Started(history)) => {
+                        out = history;
+                        String::new()
+                    }
+                    Ok(TableStart::Wait) => {
+                        self.sources[s].pending = pending;
+                        return Vec::new();
+                    }
+                    Err(why) => why,
+                };
+                if self.sources[s].table.is_some() {
+                    out.extend(
+                        pending
+                            .iter()
+                            .map(|(offset, text)| self.parse(s, *offset, text, watcher)),
+                    );
+                    return out;
+                }
                 let source = &mut self.sources[s];
                 if !source.refused {
                     source.refused = true;
                     crate::terminal::eprintln(format_args!(
-                        "trafficlens: warning: {}: its first {} lines are in no known access-log format \
-                         and are not a Zeek conn.log; its lines are counted as malformed (give the format with --format)",
+                        "trafficlens: warning: {}: its first {} lines are in no known access-log format, \
+                         are not a Zeek conn.log and are not a table that can be followed ({why}); its lines are \
+                         counted as malformed (give the format with --format)",
                         source.name,
                         pending.len()
                     ));
@@ -133,8 +165,96 @@ impl Parsers {
             .collect()
     }
 
+    /// Decides whether source `s`, whose first lines (from where following started) are
+    /// `pending`, is a CSV table, and starts its watch: its header and the rows already there
+    /// come from the start of the file when following started after them (those rows are learnt
+    /// as its history, without verdicts; a state restored already holds them).
+    fn table(
+        &mut self,
+        s: usize,
+        pending: &[(u64, Vec<u8>)],
+        watcher: &mut Detectors,
+    ) -> Result<TableStart, String> {
+        let name = self.sources[s].name.clone();
+        let first_offset = pending.first().map_or(0, |(o, _)| *o);
+        let mut head = Vec::new();
+        if first_offset > 0 && name != "-" {
+            // The file from its start up to where following started.
+            let file =
+                std::fs::File::open(&name).map_err(|e| format!("its start cannot be read: {e}"))?;
+            std::io::Read::read_to_end(&mut std::io::Read::take(file, first_offset), &mut head)
+                .map_err(|e| format!("its start cannot be read: {e}"))?;
+            head.truncate(head.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1));
+        }
+        let history_end = head.len();
+        for (_, line) in pending {
+            head.extend_from_slice(line);
+            head.push(b'\n');
+        }
+        let Some(rows) = TableRows::from_head(&name, &head, self.time_column.as_deref())? else {
+            return Ok(TableStart::Wait);
+        };
+        let lines: Vec<&[u8]> = head.split(|&b| b == b'\n').collect();
+        let times: Vec<i64> = lines
+            .iter()
+            .filter_map(|l| match rows.line(l) {
+                Ok(TableLine::Row { time_ms, .. }) => Some(time_ms),
+                _ => None,
+            })
+            .collect();
+        let Some(interval) = crate::detect::seasonal::grid::detect_interval(&times) else {
+            return Ok(TableStart::Wait);
+        };
+        let started = watcher
+            .start_table(&name, rows.features(), interval)
+            .map_err(|e| e.to_string())?;
+        let mut steps = Vec::new();
+        if started {
+            let mut learnt = 0u64;
+            for line in head[..history_end].split(|&b| b == b'\n') {
+                if let Ok(TableLine::Row { time_ms, values }) = rows.line(line) {
+                    if let Err(e) = watcher.table_row(&name, time_ms, &values, line, true) {
+                        steps.push((None, Err(e)));
+                        break;
+                    }
+                    learnt += 1;
+                }
+            }
+            self.counts.history += learnt;
+            crate::terminal::eprintln(format_args!(
+                "trafficlens: {name}: a table: time column `{}` (a row every {}), {} numeric columns ({}); {learnt} rows already there learnt as its history",
+                rows.time_column(),
+                crate::detect::seasonal::fitted::interval_in_words(interval),
+                rows.features().len(),
+                rows.features().join(", "),
+            ));
+        }
+        self.sources[s].table = Some(rows);
+        Ok(TableStart::Started(steps))
+    }
+
     /// Parses one line of source `s` and gives it to the watcher.
     fn parse(&mut self, s: usize, offset: u64, text: &[u8], watcher: &mut Detectors) -> Step {
+        if let Some(rows) = &self.sources[s].table {
+            return match rows.line(text) {
+                Ok(TableLine::Row { time_ms, values }) => {
+                    let name = &self.sources[s].name;
+                    (
+                        Some(time_ms),
+                        watcher.table_row(name, time_ms, &values, text, false),
+                    )
+                }
+                Ok(TableLine::Missing { .. }) => {
+                    self.counts.missing += 1;
+                    (None, Ok(Outcome::default()))
+                }
+                Ok(TableLine::Header | TableLine::Blank) => (None, Ok(Outcome::default())),
+                Err(e) => {
+                    self.malformed(s, offset, text, &e);
+                    (None, Ok(Outcome::default()))
+                }
+            };
+        }
         if let Some(conn) = &mut self.sources[s].conn {
             let mut step: Step = (None, Ok(Outcome::default()));
             let read = std::str::from_utf8(text)
@@ -177,6 +297,14 @@ impl Parsers {
             ));
         }
     }
+}
+
+/// What came of trying a source as a table.
+enum TableStart {
+    /// It is a table, now watched; the steps of its history (learnt, no alerts).
+    Started(Vec<Step>),
+    /// It may be a table, but its lines so far are too few to tell its columns or interval.
+    Wait,
 }
 
 /// A reader for the source called `name` when its first `lines` are a Zeek conn.log. A

@@ -89,6 +89,14 @@ impl FileSource {
             .collect()
     }
 
+    /// Ends the files read for good (the end of a replay that keeps no position): an unfinished
+    /// last line of each is handed over as it is, since nothing will read on from it.
+    pub fn finish(&mut self, stats: &mut SourceStats, emit: &mut dyn FnMut(Event<'_>)) {
+        for tail in self.retiring.iter_mut().chain(&mut self.current) {
+            finish(self.index, &self.name, tail, stats, &mut self.notices, emit);
+        }
+    }
+
     /// Reads what was written since the last poll (at most `budget` bytes per file), handing
     /// every line to `emit`, then checks the path for a rotation.
     pub fn poll(

@@ -181,6 +181,16 @@ impl Follower {
         }
     }
 
+    /// Hands over the unfinished last line of every file (the end of a replay that keeps no
+    /// position: a last line without its line break is not lost).
+    pub fn finish_files(&mut self, emit: &mut dyn FnMut(Event<'_>)) {
+        for (slot, stats) in self.slots.iter_mut().zip(&mut self.stats) {
+            if let Slot::File(file) = slot {
+                file.finish(stats, emit);
+            }
+        }
+    }
+
     /// True when every source is a stream that has ended (nothing more can come).
     pub fn finished(&self) -> bool {
         self.slots

@@ -132,7 +132,7 @@ fn warnings(s: &SeasonalScores) -> Vec<String> {
 }
 
 /// An interval such as `1 h`, `5 min`, `1 day`.
-fn interval_in_words(ms: i64) -> String {
+pub fn interval_in_words(ms: i64) -> String {
     const UNITS: [(i64, &str); 5] = [
         (604_800_000, "week"),
         (86_400_000, "day"),

@@ -60,9 +60,11 @@ pub struct ScoredBucket {
     /// The subject (`all`, `host NAME`).
     pub subject: String,
     /// requests, bytes, distinct clients, 4xx share, 5xx share (for connections: connections,
-    /// bytes, distinct sources, distinct destinations, failed share).
-    pub values: [f64; 5],
-    /// The seasonal score: the largest |z| of the numbers, in MADs.
+    /// bytes, distinct sources, distinct destinations, failed share; for a followed table, its
+    /// row's numeric columns).
+    pub values: Vec<f64>,
+    /// The seasonal score: the largest |z| of the numbers, in MADs (for a followed table, the
+    /// row's anomaly score in [0, 1), as `detect --algo seasonal` writes it).
     pub score: f64,
     /// True when the score is over the band (and the subject is past its first buckets).
     pub over: bool,
@@ -213,7 +215,7 @@ impl Watcher {
         out.buckets.push(ScoredBucket {
             start_ms,
             subject: name.clone(),
-            values,
+            values: values.to_vec(),
             score: row.score,
             over,
             points: row.points.clone(),

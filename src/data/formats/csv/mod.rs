@@ -4,6 +4,7 @@
 mod header;
 mod read_csv;
 mod read_fast;
+pub mod rows;
 pub(crate) mod scan;
 mod sniff;
 

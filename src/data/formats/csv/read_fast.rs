@@ -321,14 +321,17 @@ fn sample_kinds(
 }
 
 /// A cell read as a number.
-enum Cell {
+pub(crate) enum Cell {
+    /// A number.
     Number(f64),
+    /// Empty or a missing marker ([`super::NULL_VALUES`]).
     Missing,
+    /// Anything else.
     Text,
 }
 
 /// Parses a numeric cell: missing markers give `Missing`, anything else that is not a number `Text`.
-fn parse_number(cell: &[u8]) -> Cell {
+pub(crate) fn parse_number(cell: &[u8]) -> Cell {
     // Short plain decimals by hand; longer ones (full-precision floats, 17 digits) straight to
     // fast-float, without first scanning them to find they have too many digits. Both round
     // correctly, so which one reads a cell does not change its value.

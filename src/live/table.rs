@@ -1,0 +1,157 @@
+//! A followed table (a CSV that grows by appended rows, such as a metrics export with a time
+//! column): each new row is one moment, scored causally by the seasonal baseline exactly as
+//! `trafficlens detect TABLE --algo seasonal` scores that row (one [`SeasonalState`] over the
+//! table's numeric columns, updated one row at a time; the batch equals the rows one by one),
+//! and a row is *over* under the same automatic threshold (its tail probability across its
+//! features below 1e-4, [`default_risk`]) unless a band in MADs is given. The [`Cooldown`]
+//! turns the over/under sequence into raised and recovered alerts. Serialisable for `--state`.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::detect::seasonal::calibrate::{default_risk, model_band_mads, score_of_risk};
+use crate::detect::seasonal::periods::candidate_periods;
+use crate::detect::seasonal::{explain, SeasonalError, SeasonalParams, SeasonalState};
+use crate::live::alerts::{Alert, AlertKind};
+use crate::live::cooldown::Cooldown;
+use crate::live::watch::{Outcome, ScoredBucket};
+
+/// When a row is over its threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum TableThreshold {
+    /// `detect`'s default: the row's anomaly score (its tail probability across its features)
+    /// over the score of this risk.
+    Risk(f64),
+    /// A feature more than this many MADs from its expected value (`--band`).
+    Band(f64),
+}
+
+/// The watch of one followed table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableWatch {
+    /// The alerts' subject: `table NAME`.
+    subject: String,
+    features: Vec<String>,
+    state: SeasonalState,
+    threshold: TableThreshold,
+    cooldown: Cooldown,
+    /// Rows scored (the history read at start included).
+    rows: u64,
+}
+
+impl TableWatch {
+    /// A watch of the table called `name` with `features` sampled every `interval_ms`; periods
+    /// are the day and week of the interval (each in use once two cycles are in).
+    pub fn new(
+        name: &str,
+        features: &[String],
+        interval_ms: i64,
+        threshold: TableThreshold,
+        cooldown: Duration,
+        params: SeasonalParams,
+    ) -> Result<TableWatch, SeasonalError> {
+        let band_mads = match threshold {
+            TableThreshold::Risk(risk) => model_band_mads(risk, features.len()),
+            TableThreshold::Band(b) => b,
+        };
+        let params = SeasonalParams {
+            band_mads,
+            ..params
+        };
+        let state = SeasonalState::new(
+            interval_ms,
+            &candidate_periods(interval_ms),
+            features.len(),
+            params,
+        )?;
+        Ok(TableWatch {
+            subject: format!("table {name}"),
+            features: features.to_vec(),
+            state,
+            threshold,
+            cooldown: Cooldown::new(cooldown),
+            rows: 0,
+        })
+    }
+
+    /// The default threshold: `detect --algo seasonal`'s.
+    pub fn default_threshold() -> TableThreshold {
+        TableThreshold::Risk(default_risk())
+    }
+
+    /// The alerts' subject.
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// Rows scored so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Learns a row of the table's history (read at start) without judging it.
+    pub fn learn(&mut self, time_ms: i64, values: &[f64]) -> Result<(), SeasonalError> {
+        self.state.update(time_ms, values)?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Scores one new row (`raw` is its line, the alert's sample) and learns it.
+    pub fn row(
+        &mut self,
+        time_ms: i64,
+        values: &[f64],
+        raw: &[u8],
+    ) -> Result<Outcome, SeasonalError> {
+        let row = self.state.update(time_ms, values)?;
+        self.rows += 1;
+        let (score, threshold, over) = match self.threshold {
+            TableThreshold::Risk(risk) => {
+                let t = score_of_risk(risk);
+                (row.calibrated, t, row.calibrated > t)
+            }
+            TableThreshold::Band(b) => (row.score, b, row.score > b),
+        };
+        let interval = self.state.interval_ms();
+        let mut out = Outcome::default();
+        out.buckets.push(ScoredBucket {
+            start_ms: time_ms,
+            subject: self.subject.clone(),
+            values: values.to_vec(),
+            score,
+            over,
+            points: row.points.clone(),
+        });
+        let Some(kind) = self.cooldown.observe(&self.subject, time_ms, over) else {
+            return Ok(out);
+        };
+        let words = explain::in_words(
+            &self.features[row.top],
+            &row.points[row.top],
+            time_ms,
+            interval,
+        );
+        out.alerts.push(Alert {
+            time: time_ms,
+            kind,
+            subject: self.subject.clone(),
+            score,
+            threshold,
+            reason: match kind {
+                AlertKind::Raised => words,
+                AlertKind::Recovered => format!("back within the band: {words}"),
+            },
+            samples: match kind {
+                AlertKind::Raised => vec![String::from_utf8_lossy(raw).into_owned()],
+                AlertKind::Recovered => Vec::new(),
+            },
+        });
+        Ok(out)
+    }
+
+    /// Raises held back by the cooldown.
+    pub fn held_back(&self) -> u64 {
+        self.cooldown.held_back()
+    }
+}
