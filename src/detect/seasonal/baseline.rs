@@ -147,6 +147,16 @@ pub struct Expectation {
     phases: [usize; MAX_PERIODS],
     /// Every period was in use (the baseline is no longer warming up here).
     pub complete: bool,
+    /// The baseline's periods.
+    terms: usize,
+}
+
+impl Expectation {
+    /// The shortest period was in use here, or the baseline has no period: the expected value
+    /// follows the series' main rhythm (a series' earlier |z| are comparable from here on).
+    pub fn rhythm_known(&self) -> bool {
+        self.value.is_some() && (self.terms == 0 || self.used[0])
+    }
 }
 
 /// The robust causal baseline of one series.
@@ -189,6 +199,7 @@ impl Baseline {
             used: [false; MAX_PERIODS],
             phases: [0; MAX_PERIODS],
             complete: true,
+            terms: self.terms.len(),
         };
         for (phase, term) in e.phases.iter_mut().zip(&self.terms) {
             *phase = term.phase(bucket);

@@ -143,7 +143,10 @@ impl SeriesState {
             self.last_value = Some(y);
             if e.value.is_some() {
                 self.scale.push(y - expected);
-                if params.reference == ScoreReference::History {
+                if params.reference == ScoreReference::History
+                    && e.rhythm_known()
+                    && self.scale.count() >= MIN_RESIDUALS
+                {
                     self.history.learn(z);
                 }
             }
