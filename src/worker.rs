@@ -25,7 +25,7 @@ use crate::detect::seasonal::SeasonalScores;
 use crate::detect::{Detection, DetectorConfig, FitError};
 
 pub use crate::analysis::{ScoreWork, LOF_CACHE_K, LOF_CACHE_MAX_ROWS};
-pub use follow::{FollowFailure, FollowRequest, Increment, BATCH_EVERY};
+pub use follow::{FollowFailure, FollowKind, FollowRequest, Increment, BATCH_EVERY};
 
 mod follow;
 

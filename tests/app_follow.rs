@@ -106,6 +106,7 @@ fn feed(
             notes: Vec::new(),
             counts,
             bucket_ms: MIN,
+            features: None,
         }),
     });
     h.step();
@@ -193,4 +194,72 @@ fn follow_lists_alerts_pause_holds_the_view_and_an_alert_focuses_its_subject() {
     h.step();
     assert!(!h.state().state.live.following());
     assert_eq!(h.state().state.live.alerts.len(), 2);
+}
+
+#[test]
+fn follow_on_a_table_shows_its_rows_with_their_band_and_lists_a_new_spike() {
+    let dir = tempdir();
+    let text = std::fs::read_to_string(crate::util::shared("regional_web_traffic.csv"))
+        .expect("reference file");
+    let lines: Vec<&str> = text.lines().collect();
+    let path = dir.path().join("traffic.csv");
+    std::fs::write(&path, lines[..400].join("\n") + "\n").expect("write");
+    let app = TrafficLensApp::new(Persisted::default(), Source::File(path.clone()), || {});
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut TrafficLensApp| app.ui_frame(ui), app);
+    step_until(&mut h, "the table to be scored", |a| {
+        a.state.scores.is_some() && a.state.scoring.is_none()
+    });
+    h.get_by_label("Follow").click();
+    // The table's 399 rows arrive as its history, named by its columns.
+    step_until(&mut h, "the table's history", |a| {
+        a.state
+            .live
+            .subjects
+            .values()
+            .map(|s| s.len())
+            .sum::<usize>()
+            >= 399
+    });
+    assert_eq!(
+        h.state()
+            .state
+            .live
+            .features
+            .as_deref()
+            .map(<[String]>::len),
+        Some(6)
+    );
+    h.step();
+    // The live plot's subject is the table, its number the first column.
+    assert_eq!(h.state().live_subject(), "table traffic.csv");
+    assert_eq!(h.state().live_feature_name().as_deref(), Some("Region 1"));
+    let (lo, hi) = h.state().live_view().expect("the live plot is drawn");
+    // About 120 days of daily rows in the window.
+    assert!((hi - lo - 120.0 * 86_400.0).abs() < 1.0, "{lo} {hi}");
+    // New rows appended, a spike among them: raised and listed.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .expect("open");
+    std::io::Write::write_all(&mut f, (lines[400..].join("\n") + "\n").as_bytes()).expect("append");
+    drop(f);
+    step_until(&mut h, "the appended rows", |a| {
+        a.state
+            .live
+            .subjects
+            .values()
+            .map(|s| s.len())
+            .sum::<usize>()
+            >= lines.len() - 1
+    });
+    step_until(&mut h, "an alert", |a| !a.state.live.alerts.is_empty());
+    h.step();
+    let live = &h.state().state.live;
+    assert!(live.alerts.iter().all(|a| a.subject == "table traffic.csv"));
+    let newest = live.alerts.back().expect("an alert").clone();
+    // Listed newest first, in the table's words.
+    assert!(newest.reason.contains("MADs"), "{}", newest.reason);
+    h.get_by_label(&alert_row(&newest));
 }

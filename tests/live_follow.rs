@@ -12,7 +12,7 @@ use trafficlens::data::formats::access::format::COMBINED;
 use trafficlens::data::formats::access::LogFormat;
 use trafficlens::live::alerts::AlertKind;
 use trafficlens::live::feed::FeedSettings;
-use trafficlens::worker::{Event, FollowRequest, Increment, Worker};
+use trafficlens::worker::{Event, FollowKind, FollowRequest, Increment, Worker};
 
 use crate::util::tempdir;
 
@@ -85,7 +85,7 @@ fn appended_lines_stream_as_scored_buckets_and_a_burst_raises_an_alert() {
     let mut w = Worker::spawn(|| {});
     let generation = w.follow(FollowRequest {
         path: path.clone(),
-        format: LogFormat::parse(COMBINED).expect("format"),
+        kind: FollowKind::Log(LogFormat::parse(COMBINED).expect("format")),
         settings: FeedSettings::live(),
         start: Start::End,
     });
@@ -179,7 +179,7 @@ fn a_file_that_cannot_be_followed_is_reported_and_a_vanished_file_is_a_note() {
     let mut w = Worker::spawn(|| {});
     let generation = w.follow(FollowRequest {
         path: path.clone(),
-        format: LogFormat::parse(COMBINED).expect("format"),
+        kind: FollowKind::Log(LogFormat::parse(COMBINED).expect("format")),
         settings: FeedSettings::live(),
         start: Start::End,
     });
@@ -204,4 +204,59 @@ fn a_file_that_cannot_be_followed_is_reported_and_a_vanished_file_is_a_note() {
     collect(&w, generation, &mut got, "the new file's lines", |g| {
         g.last().is_some_and(|i| i.counts.lines >= 40)
     });
+}
+
+#[test]
+fn a_followed_table_learns_its_rows_then_judges_new_ones_as_detect_does() {
+    let dir = tempdir();
+    let text = std::fs::read_to_string(crate::util::shared("regional_web_traffic.csv"))
+        .expect("reference file");
+    let lines: Vec<&str> = text.lines().collect();
+    let path = dir.path().join("traffic.csv");
+    // The header and 300 rows are there when following starts; the rest is appended.
+    std::fs::write(&path, lines[..301].join("\n") + "\n").expect("write");
+    let mut w = Worker::spawn(|| {});
+    let generation = w.follow(FollowRequest {
+        path: path.clone(),
+        kind: FollowKind::Table { time_column: None },
+        settings: FeedSettings::live(),
+        start: Start::End,
+    });
+    let mut got = Vec::new();
+    // The history's rows arrive scored, without alerts.
+    collect(&w, generation, &mut got, "the history", |g| {
+        g.iter().map(|i| i.buckets.len()).sum::<usize>() >= 300
+    });
+    assert!(got.iter().all(|i| i.alerts.is_empty()));
+    let features = got
+        .iter()
+        .find_map(|i| i.features.clone())
+        .expect("the columns");
+    assert_eq!(features.len(), 6);
+    assert_eq!(features[0], "Region 1");
+    assert_eq!(got.last().map(|i| i.bucket_ms), Some(86_400_000));
+    append(&path, &(lines[301..].join("\n") + "\n"));
+    let want = lines.len() - 1;
+    collect(&w, generation, &mut got, "every row", |g| {
+        g.iter().map(|i| i.buckets.len()).sum::<usize>() >= want
+    });
+    // Every row once, in order, scored and flagged as `detect --algo seasonal` does: the 40
+    // injected spikes, 24 of them among the appended rows, each in its own raised alert.
+    let buckets: Vec<_> = got.iter().flat_map(|i| &i.buckets).collect();
+    assert_eq!(buckets.len(), want);
+    assert!(buckets.windows(2).all(|b| b[0].start_ms < b[1].start_ms));
+    assert!(buckets.iter().all(|b| b.subject == "table traffic.csv"));
+    assert_eq!(buckets.iter().filter(|b| b.over).count(), 40);
+    let new_over = buckets[300..].iter().filter(|b| b.over).count();
+    let raised: Vec<_> = got
+        .iter()
+        .flat_map(|i| &i.alerts)
+        .filter(|a| a.kind == AlertKind::Raised)
+        .collect();
+    assert!(!raised.is_empty() && raised.len() <= new_over, "{raised:?}");
+    assert!(raised.iter().all(|a| a.reason.contains("MADs")));
+    assert_eq!(
+        got.last().map(|i| i.counts.lines),
+        Some((want - 300) as u64)
+    );
 }

@@ -6,25 +6,39 @@ use egui::{RichText, Ui};
 
 use super::state::{Action, AppState};
 use crate::data::follow::Start;
+use crate::data::FileKind;
 use crate::live::feed::FeedSettings;
-use crate::worker::FollowRequest;
+use crate::worker::{FollowKind, FollowRequest};
 
 /// What the worker is asked to follow for the table on screen, or why it cannot be followed.
 pub fn request(state: &AppState) -> Result<FollowRequest, &'static str> {
     let ds = state.dataset.as_ref().ok_or("nothing is open")?;
-    let table = ds
-        .log
-        .as_ref()
-        .ok_or("Follow works on access logs (a table is on screen)")?;
-    if table.log.gzip {
-        return Err("a compressed log does not grow: Follow works on plain access logs");
-    }
     if !ds.path.is_file() {
-        return Err("the log on screen was not read from a file");
+        return Err("the file on screen was not read from a file");
     }
+    let kind = match (&ds.log, ds.kind) {
+        (Some(table), _) => {
+            if table.log.gzip {
+                return Err("a compressed log does not grow: Follow works on plain access logs");
+            }
+            FollowKind::Log(table.log.format.clone())
+        }
+        (None, FileKind::Csv { .. }) => {
+            let time = ds.time.as_ref().ok_or(
+                "Follow needs a time column to judge a table's new rows (this table has none)",
+            )?;
+            if ds.layout == crate::data::Layout::Long {
+                return Err("Follow works on wide tables (this one was pivoted from a long table)");
+            }
+            FollowKind::Table {
+                time_column: Some(time.name.clone()),
+            }
+        }
+        _ => return Err("Follow works on access logs and CSV tables with a time column"),
+    };
     Ok(FollowRequest {
         path: ds.path.clone(),
-        format: table.log.format.clone(),
+        kind,
         settings: FeedSettings::live(),
         start: Start::End,
     })
@@ -39,7 +53,7 @@ pub fn top_bar(ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
         ui.toggle_value(&mut on, "Follow")
     });
     let response = toggle.inner.on_hover_text(match &followable {
-        Ok(_) => "Watch the opened access log as lines are appended: live plot and alerts",
+        Ok(_) => "Watch the opened file as lines are appended: live plot and alerts",
         Err(why) => why,
     });
     if response.changed() {

@@ -34,8 +34,10 @@ pub struct LiveData {
     pub counts: FeedCounts,
     /// The newest notes (follow started, file vanished, malformed lines), oldest first.
     pub notes: VecDeque<String>,
-    /// The bucket width in milliseconds (0 before the first increment).
+    /// The bucket width in milliseconds (0 before the first increment; a table's interval).
     pub bucket_ms: i64,
+    /// A followed table's column names, the numbers of its rows (`None`: an access log's five).
+    pub features: Option<Vec<String>>,
     /// Why following failed, when it did.
     pub failed: Option<String>,
     /// The end of the newest bucket, milliseconds since 1970 (the log's time).
@@ -82,6 +84,9 @@ impl LiveData {
         self.revision += 1;
         self.counts = increment.counts;
         self.bucket_ms = increment.bucket_ms;
+        if increment.features.is_some() {
+            self.features = increment.features;
+        }
         for b in increment.buckets {
             let end = b.start_ms + self.bucket_ms;
             self.latest_ms = Some(self.latest_ms.map_or(end, |l| l.max(end)));

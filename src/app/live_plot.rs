@@ -35,7 +35,15 @@ pub struct LivePlot {
     paused: Option<Paused>,
     /// The x range (seconds) shown in the last frame.
     pub shown: Option<(f64, f64)>,
+    /// The window was widened to a followed table's interval.
+    fitted: bool,
 }
+
+/// The longest live window, in hours (two years: a daily table's seasons).
+pub const MAX_WINDOW_HOURS: f64 = 2.0 * 366.0 * 24.0;
+
+/// Rows of a followed table the window shows at first.
+pub const TABLE_WINDOW_ROWS: f64 = 120.0;
 
 impl Default for LivePlot {
     fn default() -> Self {
@@ -45,6 +53,7 @@ impl Default for LivePlot {
             feature: 0,
             paused: None,
             shown: None,
+            fitted: false,
         }
     }
 }
@@ -82,6 +91,24 @@ impl LivePlot {
     /// Draws the controls and the plot.
     pub fn ui(&mut self, ui: &mut Ui, state: &AppState) {
         let live = &state.live;
+        let names: Vec<String> = match &live.features {
+            Some(f) => f.clone(),
+            None => FEATURES.iter().map(|f| f.to_string()).collect(),
+        };
+        if live.features.is_some() {
+            // A table's subject is its name, and its rows may be hours or days apart: the
+            // window shows its latest rows.
+            if !live.subjects.contains_key(&self.subject) {
+                if let Some(first) = live.subjects.keys().next() {
+                    self.subject = first.clone();
+                }
+            }
+            if !self.fitted && live.bucket_ms > 0 {
+                self.fitted = true;
+                self.window_hours = (TABLE_WINDOW_ROWS * live.bucket_ms as f64 / 3.6e6)
+                    .clamp(DEFAULT_WINDOW_HOURS, MAX_WINDOW_HOURS);
+            }
+        }
         ui.horizontal(|ui| {
             ui.strong("Live");
             egui::ComboBox::from_label("subject")
@@ -92,15 +119,15 @@ impl LivePlot {
                     }
                 });
             egui::ComboBox::from_label("number")
-                .selected_text(FEATURES.get(self.feature).copied().unwrap_or("?"))
+                .selected_text(names.get(self.feature).map_or("?", String::as_str))
                 .show_ui(ui, |ui| {
-                    for (i, name) in FEATURES.iter().enumerate() {
-                        ui.selectable_value(&mut self.feature, i, *name);
+                    for (i, name) in names.iter().enumerate() {
+                        ui.selectable_value(&mut self.feature, i, name.as_str());
                     }
                 });
             let hours = ui.add(
                 egui::DragValue::new(&mut self.window_hours)
-                    .range(0.25..=168.0)
+                    .range(0.25..=MAX_WINDOW_HOURS)
                     .speed(0.1)
                     .suffix(" h"),
             );
@@ -149,7 +176,7 @@ impl LivePlot {
                 (hi - self.window_hours * 3600.0, hi)
             }
         };
-        let f = self.feature.min(FEATURES.len() - 1);
+        let f = self.feature.min(names.len().saturating_sub(1));
         let (mut observed, mut expected, mut lower, mut upper, mut over) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let (mut y_lo, mut y_hi) = (f64::INFINITY, f64::NEG_INFINITY);
@@ -160,7 +187,9 @@ impl LivePlot {
             if x - bucket_s > range.1 {
                 break;
             }
-            let y = b.values[f];
+            let Some(&y) = b.values.get(f) else {
+                continue;
+            };
             observed.push([x, y]);
             (y_lo, y_hi) = (y_lo.min(y), y_hi.max(y));
             if b.over {
@@ -207,7 +236,7 @@ impl LivePlot {
                 )),
                 egui_plot::HoverPosition::Elsewhere { .. } => None,
             })
-            .y_axis_label(FEATURES[f])
+            .y_axis_label(names.get(f).map_or("", String::as_str))
             .show(ui, |plot| {
                 plot.set_plot_bounds(bounds);
                 plot.line(Line::new("observed", PlotPoints::from(observed)).color(color));

@@ -137,6 +137,23 @@ impl TrafficLensApp {
         self.panels.live_plot.shown
     }
 
+    /// The subject the live plot shows.
+    pub fn live_subject(&self) -> &str {
+        &self.panels.live_plot.subject
+    }
+
+    /// The name of the number the live plot shows (a followed table's column, or one of an
+    /// access log's five).
+    pub fn live_feature_name(&self) -> Option<String> {
+        let f = self.panels.live_plot.feature;
+        match &self.state.live.features {
+            Some(names) => names.get(f).cloned(),
+            None => crate::live::watch::buckets::FEATURES
+                .get(f)
+                .map(|n| n.to_string()),
+        }
+    }
+
     /// True while the live plot's view is held (paused).
     pub fn live_paused(&self) -> bool {
         self.panels.live_plot.is_paused()

@@ -13,4 +13,5 @@ pub mod cooldown;
 pub mod feed;
 pub mod hosts;
 pub mod table;
+pub mod table_feed;
 pub mod watch;

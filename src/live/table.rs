@@ -97,6 +97,38 @@ impl TableWatch {
         Ok(())
     }
 
+    /// Scores one row and learns it, without judging it (a row of the history shown): the
+    /// scored row and its verdict.
+    pub fn quiet(
+        &mut self,
+        time_ms: i64,
+        values: &[f64],
+    ) -> Result<(ScoredBucket, crate::detect::seasonal::RowScore), SeasonalError> {
+        let row = self.state.update(time_ms, values)?;
+        self.rows += 1;
+        let (score, over) = match self.threshold {
+            TableThreshold::Risk(risk) => (row.calibrated, row.calibrated > score_of_risk(risk)),
+            TableThreshold::Band(b) => (row.score, row.score > b),
+        };
+        let bucket = ScoredBucket {
+            start_ms: time_ms,
+            subject: self.subject.clone(),
+            values: values.to_vec(),
+            score,
+            over,
+            points: row.points.clone(),
+        };
+        Ok((bucket, row))
+    }
+
+    /// The threshold the score is compared with.
+    fn threshold_value(&self) -> f64 {
+        match self.threshold {
+            TableThreshold::Risk(risk) => score_of_risk(risk),
+            TableThreshold::Band(b) => b,
+        }
+    }
+
     /// Scores one new row (`raw` is its line, the alert's sample) and learns it.
     pub fn row(
         &mut self,
@@ -104,25 +136,12 @@ impl TableWatch {
         values: &[f64],
         raw: &[u8],
     ) -> Result<Outcome, SeasonalError> {
-        let row = self.state.update(time_ms, values)?;
-        self.rows += 1;
-        let (score, threshold, over) = match self.threshold {
-            TableThreshold::Risk(risk) => {
-                let t = score_of_risk(risk);
-                (row.calibrated, t, row.calibrated > t)
-            }
-            TableThreshold::Band(b) => (row.score, b, row.score > b),
-        };
+        let (bucket, row) = self.quiet(time_ms, values)?;
+        let (score, over) = (bucket.score, bucket.over);
+        let threshold = self.threshold_value();
         let interval = self.state.interval_ms();
         let mut out = Outcome::default();
-        out.buckets.push(ScoredBucket {
-            start_ms: time_ms,
-            subject: self.subject.clone(),
-            values: values.to_vec(),
-            score,
-            over,
-            points: row.points.clone(),
-        });
+        out.buckets.push(bucket);
         let Some(kind) = self.cooldown.observe(&self.subject, time_ms, over) else {
             return Ok(out);
         };

@@ -1,7 +1,8 @@
-//! Following the opened access log for the app: a thread of its own (so that loads and fits go
-//! on beside it) reads what is appended to the file with the
+//! Following the opened access log or table for the app: a thread of its own (so that loads and
+//! fits go on beside it) reads what is appended to the file with the
 //! [`crate::data::follow::Follower`] (rotations, truncations, a vanished file), runs every line
-//! through the watch's detectors ([`LiveFeed`]) and sends what came of it as
+//! through the watch's detectors ([`LiveFeed`] for a log, [`TableFeed`] for a table, which
+//! first learns the rows already there) and sends what came of it as
 //! [`Event::Followed`] increments, batched: at most one every [`BATCH_EVERY`] (about ten a
 //! second). A newer follow or [`super::Worker::stop_follow`] stops it within one poll.
 
@@ -16,6 +17,7 @@ use crate::data::follow::{Event as FollowEvent, FollowOptions, Follower, Start};
 use crate::data::formats::access::LogFormat;
 use crate::live::alerts::Alert;
 use crate::live::feed::{Batch, FeedCounts, FeedSettings, LiveFeed};
+use crate::live::table_feed::TableFeed;
 use crate::live::watch::ScoredBucket;
 
 /// The shortest time between two increments.
@@ -24,14 +26,70 @@ pub const BATCH_EVERY: Duration = Duration::from_millis(100);
 /// What to follow, and how.
 #[derive(Debug, Clone)]
 pub struct FollowRequest {
-    /// The access log.
+    /// The access log or table.
     pub path: PathBuf,
-    /// Its lines' format (the one it was loaded with).
-    pub format: LogFormat,
-    /// Buckets, band, cooldown, clients.
+    /// What the file is.
+    pub kind: FollowKind,
+    /// Buckets, band, cooldown, clients (a table uses the cooldown only).
     pub settings: FeedSettings,
-    /// Where to start: the file's end (only what is appended from now on) or its beginning.
+    /// Where to start: the file's end (only what is appended from now on) or its beginning. A
+    /// table is always read from its beginning: the rows already there are its history.
     pub start: Start,
+}
+
+/// What a followed file is.
+#[derive(Debug, Clone)]
+pub enum FollowKind {
+    /// An access log whose lines are in this format (the one it was loaded with).
+    Log(LogFormat),
+    /// A CSV table with a time column (named as it was loaded with, or detected).
+    Table {
+        /// The time column the user chose, if any.
+        time_column: Option<String>,
+    },
+}
+
+/// The pipeline a follow feeds.
+enum Pipeline {
+    Log(Box<LiveFeed>),
+    Table(Box<TableFeed>),
+}
+
+impl Pipeline {
+    fn line(&mut self, name: &str, offset: u64, text: &[u8], batch: &mut Batch) {
+        match self {
+            Pipeline::Log(f) => f.line(name, offset, text, batch),
+            Pipeline::Table(f) => f.line(offset, text, batch),
+        }
+    }
+
+    fn idle(&mut self, batch: &mut Batch) {
+        if let Pipeline::Table(f) = self {
+            f.idle(batch);
+        }
+    }
+
+    fn counts(&self) -> FeedCounts {
+        match self {
+            Pipeline::Log(f) => f.counts(),
+            Pipeline::Table(f) => f.counts(),
+        }
+    }
+
+    fn bucket_ms(&self) -> i64 {
+        match self {
+            Pipeline::Log(f) => f.bucket_ms(),
+            Pipeline::Table(f) => f.bucket_ms(),
+        }
+    }
+
+    /// The names of a bucket's numbers (none: an access log's, the watch's five).
+    fn features(&self) -> Option<Vec<String>> {
+        match self {
+            Pipeline::Log(_) => None,
+            Pipeline::Table(f) => Some(f.features()),
+        }
+    }
 }
 
 /// What arrived since the last increment.
@@ -46,8 +104,10 @@ pub struct Increment {
     pub notes: Vec<String>,
     /// Counts since the follow started.
     pub counts: FeedCounts,
-    /// The bucket width in milliseconds.
+    /// The bucket width in milliseconds (a table's interval).
     pub bucket_ms: i64,
+    /// The names of a bucket's numbers for a table (`None`: an access log's five).
+    pub features: Option<Vec<String>>,
 }
 
 /// Why following could not start.
@@ -131,28 +191,55 @@ fn run(
         path: request.path.display().to_string(),
         reason,
     };
-    let mut feed = LiveFeed::new(request.format.clone(), &request.settings)
-        .map_err(|e| failure(e.to_string()))?;
+    let name = request.path.display().to_string();
+    let (mut feed, start) = match &request.kind {
+        FollowKind::Log(format) => (
+            Pipeline::Log(Box::new(
+                LiveFeed::new(format.clone(), &request.settings)
+                    .map_err(|e| failure(e.to_string()))?,
+            )),
+            request.start,
+        ),
+        FollowKind::Table { time_column } => {
+            let history_end = std::fs::metadata(&request.path)
+                .map_err(|e| failure(e.to_string()))?
+                .len();
+            (
+                Pipeline::Table(Box::new(TableFeed::new(
+                    &file_name(&request.path),
+                    time_column.clone(),
+                    history_end,
+                    request.settings.watch.cooldown,
+                ))),
+                Start::Beginning,
+            )
+        }
+    };
     let options = FollowOptions {
-        start: request.start,
+        start,
         interval: BATCH_EVERY,
         state: None,
     };
     let mut follower = Follower::new(std::slice::from_ref(&request.path), &options)
         .map_err(|e| failure(e.to_string()))?;
-    let name = request.path.display().to_string();
     let mut batch = Batch::default();
-    let mut notes = vec![match request.start {
-        Start::End => format!("following {name} from its end"),
-        Start::Beginning => format!("following {name} from its start"),
+    let mut notes = vec![match (&feed, start) {
+        (Pipeline::Table(_), _) => {
+            format!("following {name}: the rows already there are learnt, then new rows are judged")
+        }
+        (_, Start::End) => format!("following {name} from its end"),
+        (_, Start::Beginning) => format!("following {name} from its start"),
     }];
     let mut sent_counts = None;
     let mut last_sent: Option<Instant> = None;
     while !stop.load(Ordering::Relaxed) {
-        follower.step(&mut |event| match event {
+        let progress = follower.step(&mut |event| match event {
             FollowEvent::Notice(n) => notes.push(n.to_string()),
             FollowEvent::Line(line) => feed.line(&name, line.offset, line.text, &mut batch),
         });
+        if progress.bytes == 0 && !progress.more {
+            feed.idle(&mut batch);
+        }
         let counts = feed.counts();
         let news = !batch.is_empty() || !notes.is_empty() || sent_counts != Some(counts);
         let due = last_sent.is_none_or(|t| t.elapsed() >= BATCH_EVERY);
@@ -168,6 +255,7 @@ fn run(
                     notes: std::mem::take(&mut notes),
                     counts,
                     bucket_ms: feed.bucket_ms(),
+                    features: feed.features(),
                 }),
             });
             sent_counts = Some(counts);
@@ -175,4 +263,12 @@ fn run(
         }
     }
     Ok(())
+}
+
+/// A file's name without its folders (a table's alerts' subject).
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
