@@ -261,5 +261,16 @@ fn follow_on_a_table_shows_its_rows_with_their_band_and_lists_a_new_spike() {
     let newest = live.alerts.back().expect("an alert").clone();
     // Listed newest first, in the table's words.
     assert!(newest.reason.contains("MADs"), "{}", newest.reason);
-    h.get_by_label(&alert_row(&newest));
+    // Clicking it shows the column it names, centred on its time.
+    h.get_by_label(&alert_row(&newest)).click();
+    h.step();
+    let column = newest
+        .reason
+        .trim_start_matches("back within the band: ")
+        .split(" = ")
+        .next()
+        .expect("a column")
+        .to_string();
+    assert_eq!(h.state().live_feature_name(), Some(column));
+    assert!(h.state().live_paused());
 }

@@ -98,7 +98,8 @@ pub fn ui(ui: &mut Ui, state: &mut AppState, actions: &mut Vec<Action>) {
 
 /// Focuses the subject of alert `index`: a client is selected in the ranked clients (when the
 /// table on screen has it), a bucket subject is shown in the live plot, held and centred on the
-/// alert's time. Returns the action that selects the client.
+/// alert's time (for a followed table, on the column the alert names). Returns the action that
+/// selects the client.
 pub fn focus(index: usize, state: &mut AppState, plot: &mut LivePlot) -> Option<Action> {
     let alert = state.live.alerts.get(index)?.clone();
     state.live.focus_note = None;
@@ -126,7 +127,20 @@ pub fn focus(index: usize, state: &mut AppState, plot: &mut LivePlot) -> Option<
         };
     }
     if state.live.subjects.contains_key(&alert.subject) {
-        plot.subject = alert.subject;
+        plot.subject = alert.subject.clone();
+    }
+    // A table's alert names the column it is about first: that column is shown.
+    if let Some(names) = &state.live.features {
+        let reason = alert
+            .reason
+            .strip_prefix("back within the band: ")
+            .unwrap_or(&alert.reason);
+        if let Some(f) = names
+            .iter()
+            .position(|n| reason.starts_with(&format!("{n} = ")))
+        {
+            plot.feature = f;
+        }
     }
     None
 }

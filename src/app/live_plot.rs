@@ -179,6 +179,10 @@ impl LivePlot {
         let f = self.feature.min(names.len().saturating_sub(1));
         let (mut observed, mut expected, mut lower, mut upper, mut over) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        // A table's row is flagged across all its columns: where this column is inside its band,
+        // the flag came from another column (or several together) and is drawn apart.
+        let mut flagged_elsewhere = Vec::new();
+        let table = live.features.is_some();
         let (mut y_lo, mut y_hi) = (f64::INFINITY, f64::NEG_INFINITY);
         // Bucket points at their middle; only those in (or next to) the view.
         let first = series.partition_point(|b| (b.start_ms as f64 / 1000.0 + bucket_s) < range.0);
@@ -193,7 +197,12 @@ impl LivePlot {
             observed.push([x, y]);
             (y_lo, y_hi) = (y_lo.min(y), y_hi.max(y));
             if b.over {
-                over.push([x, y]);
+                let inside = b.points.get(f).is_some_and(|p| y >= p.lower && y <= p.upper);
+                if table && inside {
+                    flagged_elsewhere.push([x, y]);
+                } else {
+                    over.push([x, y]);
+                }
             }
             // The band from the first judged bucket on (a daily period's baseline warms up for
             // a day, but the band is the threshold from the ninth bucket on).
@@ -257,6 +266,17 @@ impl LivePlot {
                         .radius(4.0)
                         .color(Color32::from_rgb(220, 30, 30)),
                 );
+                if table {
+                    plot.points(
+                        Points::new(
+                            "row flagged by other columns",
+                            PlotPoints::from(flagged_elsewhere),
+                        )
+                        .radius(3.0)
+                        .filled(false)
+                        .color(Color32::from_rgb(230, 150, 40)),
+                    );
+                }
             });
         let b = response.transform.bounds();
         self.shown = Some((b.min()[0], b.max()[0]));
