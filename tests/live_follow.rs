@@ -88,6 +88,7 @@ fn appended_lines_stream_as_scored_buckets_and_a_burst_raises_an_alert() {
         kind: FollowKind::Log(LogFormat::parse(COMBINED).expect("format")),
         settings: FeedSettings::live(),
         start: Start::End,
+        learn_history: false,
     });
     let mut got = Vec::new();
     collect(&w, generation, &mut got, "the follow to start", |g| {
@@ -182,6 +183,7 @@ fn a_file_that_cannot_be_followed_is_reported_and_a_vanished_file_is_a_note() {
         kind: FollowKind::Log(LogFormat::parse(COMBINED).expect("format")),
         settings: FeedSettings::live(),
         start: Start::End,
+        learn_history: false,
     });
     let mut got = Vec::new();
     collect(&w, generation, &mut got, "the follow to start", |g| {
@@ -221,6 +223,7 @@ fn a_followed_table_learns_its_rows_then_judges_new_ones_as_detect_does() {
         kind: FollowKind::Table { time_column: None },
         settings: FeedSettings::live(),
         start: Start::End,
+        learn_history: true,
     });
     let mut got = Vec::new();
     // The history's rows arrive scored, without alerts.
@@ -259,4 +262,57 @@ fn a_followed_table_learns_its_rows_then_judges_new_ones_as_detect_does() {
         got.last().map(|i| i.counts.lines),
         Some((want - 300) as u64)
     );
+}
+
+#[test]
+fn a_followed_log_learns_what_is_there_and_judges_the_first_new_minutes_against_it() {
+    let dir = tempdir();
+    let path = dir.path().join("access.log");
+    // Two and a half hours of steady traffic are there when following starts.
+    std::fs::write(&path, traffic(0..150, |_| None)).expect("write");
+    let mut w = Worker::spawn(|| {});
+    let generation = w.follow(FollowRequest {
+        path: path.clone(),
+        kind: FollowKind::Log(LogFormat::parse(COMBINED).expect("format")),
+        settings: FeedSettings::live(),
+        start: Start::End,
+        learn_history: true,
+    });
+    let mut got = Vec::new();
+    // The history's buckets arrive (all but the last, still open), with no alert.
+    collect(&w, generation, &mut got, "the history", |g| {
+        g.iter().map(|i| i.buckets.len()).sum::<usize>() >= 149
+    });
+    assert!(
+        got[0].notes[0].contains("the lines already there are learnt"),
+        "{:?}",
+        got[0].notes
+    );
+    assert!(got.iter().all(|i| i.alerts.is_empty()));
+    assert_eq!(got.last().map(|i| i.counts.lines), Some(0));
+    // A burst in the first new minutes: judged against the history at once (a follow with no
+    // history judges nothing in its first nine minutes).
+    let new = traffic(150..160, |m| (150..153).contains(&m).then_some(400));
+    let new_lines = new.lines().count() as u64;
+    append(&path, &new);
+    append(&path, &traffic(160..162, |_| None));
+    collect(
+        &w,
+        generation,
+        &mut got,
+        "a raised alert for all traffic",
+        |g| {
+            g.iter()
+                .flat_map(|i| &i.alerts)
+                .any(|a| a.kind == AlertKind::Raised && a.subject == "all")
+        },
+    );
+    let raised = got
+        .iter()
+        .flat_map(|i| &i.alerts)
+        .find(|a| a.kind == AlertKind::Raised && a.subject == "all")
+        .expect("raised");
+    // 2 Dec 2026 02:31, the end of the burst's first minute.
+    assert_eq!(raised.time, 1_796_169_600_000 + 151 * 60_000);
+    assert!(got.last().is_some_and(|i| i.counts.lines >= new_lines));
 }

@@ -1,6 +1,7 @@
 //! The *Follow* toggle in the top bar and the follow's state beside it; and the request the
-//! worker gets when it is turned on (the opened access log, in the format it was read with,
-//! from its current end, with the watch's default settings).
+//! worker gets when it is turned on (the opened access log, in the format it was read with, or
+//! the opened table; what is there learnt as history, then judged from its current end, with
+//! the watch's default settings).
 
 use egui::{RichText, Ui};
 
@@ -41,6 +42,7 @@ pub fn request(state: &AppState) -> Result<FollowRequest, &'static str> {
         kind,
         settings: FeedSettings::live(),
         start: Start::End,
+        learn_history: true,
     })
 }
 

@@ -197,7 +197,10 @@ impl LivePlot {
             observed.push([x, y]);
             (y_lo, y_hi) = (y_lo.min(y), y_hi.max(y));
             if b.over {
-                let inside = b.points.get(f).is_some_and(|p| y >= p.lower && y <= p.upper);
+                let inside = b
+                    .points
+                    .get(f)
+                    .is_some_and(|p| y >= p.lower && y <= p.upper);
                 if table && inside {
                     flagged_elsewhere.push([x, y]);
                 } else {

@@ -21,6 +21,9 @@ use crate::live::watch::{ScoredBucket, WatchSettings, Watcher};
 /// Characters of a malformed line kept to show it.
 const SAMPLE_CHARS: usize = 160;
 
+/// Buckets of the history (all subjects) sent when it has been read: the newest ones.
+pub const HISTORY_BUCKETS: usize = 20_000;
+
 /// How the live pipeline watches.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FeedSettings {
@@ -131,6 +134,14 @@ pub struct LiveFeed {
     clients: Option<ClientWatch>,
     scratch: Vec<u8>,
     counts: FeedCounts,
+    /// Lines starting before this byte offset are the log's history: learnt, no alerts.
+    history_end: u64,
+    /// The history's newest scored buckets, sent once the history has been read.
+    shown: std::collections::VecDeque<ScoredBucket>,
+    /// Lines of the history learnt.
+    history_lines: u64,
+    /// True once the history was sent.
+    history_sent: bool,
 }
 
 impl LiveFeed {
@@ -149,7 +160,39 @@ impl LiveFeed {
             clients,
             scratch: Vec::new(),
             counts: FeedCounts::default(),
+            history_end: 0,
+            shown: std::collections::VecDeque::new(),
+            history_lines: 0,
+            history_sent: true,
         })
+    }
+
+    /// The same pipeline, reading the log from its start: the lines before byte `history_end`
+    /// (what was there when following started) are its history, learnt by the detectors (the
+    /// buckets' seasonal states, the clients' windows and model) without alerts; the newest
+    /// [`HISTORY_BUCKETS`] of its buckets are sent once it has been read.
+    pub fn with_history(mut self, history_end: u64) -> LiveFeed {
+        self.history_end = history_end;
+        self.history_sent = history_end == 0;
+        self
+    }
+
+    /// Lines of the history learnt so far.
+    pub fn history_lines(&self) -> u64 {
+        self.history_lines
+    }
+
+    /// Nothing more to read for now: the history's buckets are sent once it has been read.
+    pub fn idle(&mut self, batch: &mut Batch) {
+        self.send_history(batch);
+    }
+
+    /// Sends the history's buckets, once.
+    fn send_history(&mut self, batch: &mut Batch) {
+        if !self.history_sent {
+            self.history_sent = true;
+            batch.buckets.extend(self.shown.drain(..));
+        }
     }
 
     /// The counts so far.
@@ -168,10 +211,19 @@ impl LiveFeed {
 
     /// Takes one line of `source` read at byte `offset`; what it gives goes into `batch`.
     pub fn line(&mut self, source: &str, offset: u64, text: &[u8], batch: &mut Batch) {
-        self.counts.lines += 1;
+        let history = offset < self.history_end;
+        if history {
+            self.history_lines += 1;
+        } else {
+            self.send_history(batch);
+            self.counts.lines += 1;
+        }
         let parsed = match parse_line(&self.format, text, &mut self.scratch) {
             Ok(p) => p,
             Err(e) => {
+                if history {
+                    return;
+                }
                 self.counts.malformed += 1;
                 let sample: String = String::from_utf8_lossy(text)
                     .chars()
@@ -187,6 +239,12 @@ impl LiveFeed {
             }
         };
         match self.watcher.line(&parsed, text) {
+            Ok(out) if history => {
+                self.shown.extend(out.buckets);
+                while self.shown.len() > HISTORY_BUCKETS {
+                    self.shown.pop_front();
+                }
+            }
             Ok(out) => {
                 self.counts.buckets += out.buckets.len() as u64;
                 self.counts.alerts += out.alerts.len() as u64;
@@ -199,8 +257,10 @@ impl LiveFeed {
         }
         if let Some(c) = &mut self.clients {
             let alerts = c.line(&parsed, text);
-            self.counts.alerts += alerts.len() as u64;
-            batch.alerts.extend(alerts);
+            if !history {
+                self.counts.alerts += alerts.len() as u64;
+                batch.alerts.extend(alerts);
+            }
         }
     }
 }

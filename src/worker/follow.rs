@@ -35,6 +35,10 @@ pub struct FollowRequest {
     /// Where to start: the file's end (only what is appended from now on) or its beginning. A
     /// table is always read from its beginning: the rows already there are its history.
     pub start: Start,
+    /// Starting from the end, first read what is there as the log's history: the detectors
+    /// learn it (seasonal states, client windows and model) without alerts, so new lines are
+    /// judged against it at once. A table always does.
+    pub learn_history: bool,
 }
 
 /// What a followed file is.
@@ -64,8 +68,9 @@ impl Pipeline {
     }
 
     fn idle(&mut self, batch: &mut Batch) {
-        if let Pipeline::Table(f) = self {
-            f.idle(batch);
+        match self {
+            Pipeline::Log(f) => f.idle(batch),
+            Pipeline::Table(f) => f.idle(batch),
         }
     }
 
@@ -193,13 +198,21 @@ fn run(
     };
     let name = request.path.display().to_string();
     let (mut feed, start) = match &request.kind {
-        FollowKind::Log(format) => (
-            Pipeline::Log(Box::new(
-                LiveFeed::new(format.clone(), &request.settings)
-                    .map_err(|e| failure(e.to_string()))?,
-            )),
-            request.start,
-        ),
+        FollowKind::Log(format) => {
+            let feed = LiveFeed::new(format.clone(), &request.settings)
+                .map_err(|e| failure(e.to_string()))?;
+            if request.learn_history && request.start == Start::End {
+                let history_end = std::fs::metadata(&request.path)
+                    .map_err(|e| failure(e.to_string()))?
+                    .len();
+                (
+                    Pipeline::Log(Box::new(feed.with_history(history_end))),
+                    Start::Beginning,
+                )
+            } else {
+                (Pipeline::Log(Box::new(feed)), request.start)
+            }
+        }
         FollowKind::Table { time_column } => {
             let history_end = std::fs::metadata(&request.path)
                 .map_err(|e| failure(e.to_string()))?
@@ -227,6 +240,9 @@ fn run(
         (Pipeline::Table(_), _) => {
             format!("following {name}: the rows already there are learnt, then new rows are judged")
         }
+        (Pipeline::Log(_), Start::Beginning) if request.start == Start::End => format!(
+            "following {name}: the lines already there are learnt, then new lines are judged"
+        ),
         (_, Start::End) => format!("following {name} from its end"),
         (_, Start::Beginning) => format!("following {name} from its start"),
     }];
