@@ -197,8 +197,17 @@ fn benign_group(agents: &BTreeSet<&str>) -> &'static str {
     }
 }
 
-#[test]
-fn every_attack_is_alerted_within_a_minute_and_benign_heavy_hitters_rarely() {
+/// What a replay of the generated 4-day log raised: each attack's first alert after its start
+/// (seconds), the benign raises by group, the alerts' JSON lines and the attackers' clients.
+struct Replayed {
+    first: BTreeMap<String, i64>,
+    benign: BTreeMap<&'static str, usize>,
+    alerts: String,
+    crawler: String,
+}
+
+/// Replays the generated 4-day log (seed 1, 3,000 clients) with the defaults and `extra`.
+fn replay_four_days(extra: &[&str]) -> Replayed {
     let dir = tempdir();
     generate(dir.path(), 4, 3000);
     bin(dir.path())
@@ -210,6 +219,7 @@ fn every_attack_is_alerted_within_a_minute_and_benign_heavy_hitters_rarely() {
             "--alerts-out",
             "alerts.jsonl",
         ])
+        .args(extra)
         .assert()
         .success();
     let labels = std::fs::read_to_string(dir.path().join("access_labels.csv")).expect("labels");
@@ -251,8 +261,8 @@ fn every_attack_is_alerted_within_a_minute_and_benign_heavy_hitters_rarely() {
         .collect();
     // What an alert points at: a client alert its client's attack (or benign group); a bucket
     // alert (its time is the end of its bucket) the attacks with lines in that bucket.
-    let mut first: BTreeMap<&str, i64> = BTreeMap::new();
-    let mut benign: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut first: BTreeMap<String, i64> = BTreeMap::new();
+    let mut benign: BTreeMap<&'static str, usize> = BTreeMap::new();
     for (t, subject) in &raised {
         let attacks: Vec<&str> = match subject.strip_prefix("client ") {
             Some(c) => match kind.get(c) {
@@ -272,10 +282,31 @@ fn every_attack_is_alerted_within_a_minute_and_benign_heavy_hitters_rarely() {
         };
         for k in attacks {
             let d = t - start[k];
-            let f = first.entry(k).or_insert(d);
+            let f = first.entry(k.to_string()).or_insert(d);
             *f = (*f).min(d);
         }
     }
+    let crawler = kind
+        .iter()
+        .find(|(_, &k)| k == "crawler")
+        .map(|(c, _)| format!("client {c}"))
+        .expect("a crawler");
+    Replayed {
+        first,
+        benign,
+        alerts,
+        crawler,
+    }
+}
+
+#[test]
+fn every_attack_is_alerted_within_a_minute_and_benign_heavy_hitters_rarely() {
+    let Replayed {
+        first,
+        benign,
+        alerts,
+        crawler,
+    } = replay_four_days(&[]);
     eprintln!("first alert after the attack's start (s): {first:?}; benign raises: {benign:?}");
     // The volume attacks show in the traffic buckets; the scanner and the credential stuffing
     // in their clients' windows.
@@ -286,11 +317,6 @@ fn every_attack_is_alerted_within_a_minute_and_benign_heavy_hitters_rarely() {
     }
     // The crawler by its client, the crawl rule's words, once 30 different pages arrived.
     assert!(first.get("crawler").is_some_and(|&d| d <= 60), "{first:?}");
-    let crawler = kind
-        .iter()
-        .find(|(_, &k)| k == "crawler")
-        .map(|(c, _)| format!("client {c}"))
-        .expect("a crawler");
     assert!(
         alerts.lines().any(|l| l.contains(&crawler)
             && l.contains("\"raised\"")
@@ -306,4 +332,24 @@ fn every_attack_is_alerted_within_a_minute_and_benign_heavy_hitters_rarely() {
     assert!(count("search bot") <= 1, "{benign:?}");
     assert!(count("office") <= 10, "{benign:?}");
     assert!(count("visitor") <= 30, "{benign:?}");
+}
+
+#[test]
+fn with_dspot_the_volume_attacks_are_alerted_within_a_minute_and_buckets_raise_less() {
+    let Replayed { first, benign, .. } = replay_four_days(&["--threshold", "dspot"]);
+    eprintln!(
+        "dspot: first alert after the attack's start (s): {first:?}; benign raises: {benign:?}"
+    );
+    assert_eq!(first.get("ddos"), Some(&60));
+    assert_eq!(first.get("exfiltration"), Some(&60));
+    // Measured: 14 benign bucket raises (35 with the band); DSPOT judges from the third day on
+    // (two days for the daily rhythm, then 240 buckets to calibrate), so the DDoS (44 h in) and
+    // the exfiltration (9 h in) are still the band's: the unit test in src/live/watch has a
+    // burst judged by DSPOT. The clients are judged as without it.
+    let count = |g: &str| benign.get(g).copied().unwrap_or(0);
+    assert!(count("traffic bucket") <= 20, "{benign:?}");
+    assert!(
+        count("office") <= 10 && count("visitor") <= 30,
+        "{benign:?}"
+    );
 }

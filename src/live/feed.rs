@@ -43,6 +43,7 @@ impl FeedSettings {
                 allowance_ms: 10_000,
                 cooldown,
                 params: SeasonalParams::default(),
+                threshold: crate::live::watch::threshold::BucketThreshold::Band,
             },
             clients: Some(ClientSettings {
                 cooldown,

@@ -110,6 +110,28 @@ pub struct WatchArgs {
                      when one of its columns is more than MADS from its expected value."
     )]
     pub band: Option<f64>,
+    /// How a bucket is judged: `band` (default) or `dspot`.
+    #[arg(
+        long = "threshold",
+        value_name = "MODE",
+        default_value = "band",
+        value_parser = ["band", "dspot"],
+        long_help = "How a traffic bucket is judged over its threshold: `band` (default), when one of its numbers is \
+                     more than --band MADs from its expected value; `dspot`, DSPOT (Siffer et al., KDD 2017) over \
+                     each subject's own bucket scores, at risk --risk: a generalised Pareto tail fitted to the \
+                     subject's scores once it has 240 judged buckets (the band judges until then), following a \
+                     drifting level over the last 20. Tables keep detect's threshold."
+    )]
+    pub threshold: String,
+    /// DSPOT's risk (default 1e-4).
+    #[arg(
+        long,
+        value_name = "Q",
+        value_parser = parse_risk,
+        long_help = "With --threshold dspot: the probability that an ordinary bucket's score is over the threshold, \
+                     in (0, 0.01]. Default 1e-4."
+    )]
+    pub risk: Option<crate::detect::spot::Risk>,
     /// A followed table's time column (default: detected).
     #[arg(
         long,
@@ -196,6 +218,11 @@ fn parse_band(text: &str) -> Result<f64, String> {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
         _ => Err(format!("`{text}` is not a number above 0")),
     }
+}
+
+/// Parses a risk: a probability in (0, 0.01].
+fn parse_risk(text: &str) -> Result<crate::detect::spot::Risk, String> {
+    text.parse()
 }
 
 /// Parses an anomaly score threshold: a number in (0, 1).

@@ -62,7 +62,18 @@ const STATE_VERSION: u32 = 1;
 pub fn run(args: &WatchArgs) -> Result<(), CliError> {
     let stop = Arc::new(AtomicBool::new(false));
     on_signal(&stop)?;
+    if args.risk.is_some() && args.threshold != "dspot" {
+        return Err(CliError::Usage(
+            "--risk is DSPOT's risk: add --threshold dspot to use it".into(),
+        ));
+    }
     let settings = WatchSettings {
+        threshold: match args.threshold.as_str() {
+            "dspot" => crate::live::watch::threshold::BucketThreshold::Dspot(
+                args.risk.unwrap_or(crate::detect::spot::Risk::DEFAULT),
+            ),
+            _ => crate::live::watch::threshold::BucketThreshold::Band,
+        },
         bucket_ms: args.bucket * 1000,
         allowance_ms: args.late * 1000,
         cooldown: Duration::from_secs(args.cooldown.unsigned_abs()),

@@ -13,6 +13,7 @@
 //! independent from bucket to bucket, which consecutive buckets of one attack are not.
 
 pub mod buckets;
+pub mod threshold;
 
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
@@ -21,6 +22,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use self::buckets::{Buckets, ClosedBucket, Conn, Records, Tally};
+use self::threshold::{BucketThreshold, SubjectThreshold};
 use crate::data::formats::access::line::Parsed;
 use crate::detect::seasonal::periods::candidate_periods;
 use crate::detect::seasonal::state::{PointScore, MIN_RESIDUALS};
@@ -40,8 +42,11 @@ pub struct WatchSettings {
     pub allowance_ms: i64,
     /// The minimum time between two raises of one subject.
     pub cooldown: Duration,
-    /// The seasonal baseline's settings (its band is the threshold).
+    /// The seasonal baseline's settings (its band is the threshold, or DSPOT's until it is
+    /// calibrated).
     pub params: SeasonalParams,
+    /// How buckets are judged: the band, or DSPOT over each subject's scores.
+    pub threshold: BucketThreshold,
 }
 
 /// One subject's detector.
@@ -50,6 +55,9 @@ struct Subject {
     state: SeasonalState,
     /// Buckets scored so far.
     scored: u64,
+    /// The subject's threshold (DSPOT's calibration and tail).
+    #[serde(default)]
+    threshold: SubjectThreshold,
 }
 
 /// One closed bucket of one subject, as scored.
@@ -85,6 +93,9 @@ pub struct Watcher {
     /// What the buckets count: access-log requests or Zeek connections.
     #[serde(default)]
     records: Records,
+    /// How buckets are judged.
+    #[serde(default)]
+    threshold: BucketThreshold,
 }
 
 /// What came of a line or a flush: the scored buckets and the alerts, in order.
@@ -112,6 +123,7 @@ impl Watcher {
             subjects: BTreeMap::new(),
             cooldown: Cooldown::new(settings.cooldown),
             records,
+            threshold: settings.threshold,
         })
     }
 
@@ -199,9 +211,11 @@ impl Watcher {
             None => {
                 let periods = candidate_periods(self.bucket_ms);
                 let state = SeasonalState::new(self.bucket_ms, &periods, 5, self.params)?;
-                self.subjects
-                    .entry(name.clone())
-                    .or_insert(Subject { state, scored: 0 })
+                self.subjects.entry(name.clone()).or_insert(Subject {
+                    state,
+                    scored: 0,
+                    threshold: SubjectThreshold::new(self.threshold),
+                })
             }
         };
         let values = tally.values_of(self.records);
@@ -210,7 +224,20 @@ impl Watcher {
         subject.scored += 1;
         // The first buckets of a subject have too few residuals for any scale: not judged.
         let judged = subject.scored > MIN_RESIDUALS as u64 && !row.repeat;
-        let over = judged && row.score > self.params.band_mads;
+        let (over, threshold) = if judged {
+            // The daily rhythm is in use after two days of buckets (none: at once).
+            let settle = candidate_periods(self.bucket_ms)
+                .first()
+                .map_or(0, |&day| 2 * day as u64);
+            subject.threshold.judge(
+                row.score,
+                self.params.band_mads,
+                self.threshold,
+                subject.scored > settle,
+            )
+        } else {
+            (false, self.params.band_mads)
+        };
         let end_ms = start_ms + self.bucket_ms;
         out.buckets.push(ScoredBucket {
             start_ms,
@@ -241,7 +268,7 @@ impl Watcher {
             kind,
             subject: name,
             score: row.score,
-            threshold: self.params.band_mads,
+            threshold,
             reason,
             samples: match kind {
                 AlertKind::Raised => tally.samples,
@@ -256,6 +283,7 @@ impl Watcher {
 mod tests {
     use super::*;
     use crate::data::formats::access::Method;
+    use crate::detect::seasonal::DEFAULT_BAND_MADS;
 
     const MIN: i64 = 60_000;
 
@@ -295,12 +323,51 @@ mod tests {
     }
 
     #[test]
+    fn with_dspot_a_subject_is_judged_by_its_own_tail_once_its_day_is_known() {
+        let settings = WatchSettings {
+            bucket_ms: MIN,
+            allowance_ms: 0,
+            cooldown: Duration::from_secs(600),
+            params: SeasonalParams::default(),
+            threshold: BucketThreshold::Dspot(crate::detect::spot::Risk::DEFAULT),
+        };
+        let mut w = Watcher::new(&settings).expect("watcher");
+        // Three days of a daily rhythm (10 to 50 requests a minute) with a little noise.
+        let day = 1440;
+        let normal = |m: i64| {
+            let phase = (m % day) as f64 / day as f64 * std::f64::consts::TAU;
+            (30.0 + 20.0 * phase.sin()) as u32 + (m * 7 % 5) as u32
+        };
+        let calm = feed(&mut w, 0..3 * day, normal);
+        let late_calm = calm
+            .iter()
+            .filter(|a| a.time > (2 * day + 240) * MIN)
+            .count();
+        assert!(late_calm <= 2, "{calm:?}");
+        // Judged by DSPOT now: a burst raises, against DSPOT's threshold (not the band's).
+        let burst = |m: i64| {
+            if (3 * day + 100..3 * day + 103).contains(&m) {
+                400
+            } else {
+                normal(m)
+            }
+        };
+        let a = feed(&mut w, 3 * day..3 * day + 130, burst);
+        let raised: Vec<&Alert> = a.iter().filter(|x| x.kind == AlertKind::Raised).collect();
+        assert_eq!(raised.len(), 1, "{a:?}");
+        assert_eq!(raised[0].time, (3 * day + 101) * MIN);
+        assert!(raised[0].threshold != DEFAULT_BAND_MADS, "{:?}", raised[0]);
+        assert!(raised[0].score > raised[0].threshold);
+    }
+
+    #[test]
     fn a_burst_raises_once_and_recovers_once_and_the_state_round_trips() {
         let settings = WatchSettings {
             bucket_ms: MIN,
             allowance_ms: 0,
             cooldown: Duration::from_secs(600),
             params: SeasonalParams::default(),
+            threshold: BucketThreshold::Band,
         };
         let mut w = Watcher::new(&settings).expect("watcher");
         // Steady traffic with a little noise, then three minutes of twenty times as much.
