@@ -16,7 +16,10 @@
 //!   very different kinds comparable (a byte counter that is zero most of the time and bursts to
 //!   10^8, a noisy percentage), and it learns recurring bursts as normal: the Numenta Anomaly
 //!   Benchmark asks for that; a traffic table whose attacks recur does not. Until
-//!   [`MIN_HISTORY`] values are in, `p = 1`.
+//!   [`MIN_HISTORY`] values are in, `p = 1`. A feature's |z| are learnt only once its shortest
+//!   period is in use (or it has none) and its scale has 8 residuals: the warm-up's |z|, made
+//!   by a baseline that does not yet know the daily rhythm, would otherwise dwarf every later
+//!   anomaly for the history's whole length.
 //!
 //! **The row** combines its `m` features two ways and keeps the more surprising: the smallest `p`
 //! corrected for testing `m` features (Šidák: `1 - (1 - p_min)^m`), so a table of six regions
