@@ -324,8 +324,12 @@ fn every_attack_is_alerted_within_a_minute_and_benign_heavy_hitters_rarely() {
         "{crawler}"
     );
     // Benign raises over the 4 days (documented in the README with the measured counts).
+    // Measured: 14 benign bucket raises (35 with --threshold band). DSPOT judges from the third
+    // day on (two days for the daily rhythm, then 240 buckets to calibrate), so the DDoS (44 h
+    // in) and the exfiltration (9 h in) are still the band's: the unit test in src/live/watch
+    // has a burst judged by DSPOT.
     let count = |g: &str| benign.get(g).copied().unwrap_or(0);
-    assert!(count("traffic bucket") <= 40, "{benign:?}");
+    assert!(count("traffic bucket") <= 20, "{benign:?}");
     // Measured: no monitor or search bot, 4 raises of office gateways, 22 of visitors and
     // regulars (out of about 3,000), over the 4 days.
     assert!(count("monitor") <= 1, "{benign:?}");
@@ -335,21 +339,14 @@ fn every_attack_is_alerted_within_a_minute_and_benign_heavy_hitters_rarely() {
 }
 
 #[test]
-fn with_dspot_the_volume_attacks_are_alerted_within_a_minute_and_buckets_raise_less() {
-    let Replayed { first, benign, .. } = replay_four_days(&["--threshold", "dspot"]);
+fn with_the_band_alone_the_volume_attacks_are_alerted_within_a_minute() {
+    let Replayed { first, benign, .. } = replay_four_days(&["--threshold", "band"]);
     eprintln!(
-        "dspot: first alert after the attack's start (s): {first:?}; benign raises: {benign:?}"
+        "band: first alert after the attack's start (s): {first:?}; benign raises: {benign:?}"
     );
     assert_eq!(first.get("ddos"), Some(&60));
     assert_eq!(first.get("exfiltration"), Some(&60));
-    // Measured: 14 benign bucket raises (35 with the band); DSPOT judges from the third day on
-    // (two days for the daily rhythm, then 240 buckets to calibrate), so the DDoS (44 h in) and
-    // the exfiltration (9 h in) are still the band's: the unit test in src/live/watch has a
-    // burst judged by DSPOT. The clients are judged as without it.
+    // Measured: 35 benign bucket raises (14 with DSPOT, the default), most in the first day.
     let count = |g: &str| benign.get(g).copied().unwrap_or(0);
-    assert!(count("traffic bucket") <= 20, "{benign:?}");
-    assert!(
-        count("office") <= 10 && count("visitor") <= 30,
-        "{benign:?}"
-    );
+    assert!(count("traffic bucket") <= 40, "{benign:?}");
 }

@@ -5,7 +5,8 @@
 //! app's worker sends it to the window).
 //!
 //! The settings are the watch's defaults ([`FeedSettings::live`]): one-minute buckets, ten
-//! seconds for late lines, a ten-minute cooldown, the seasonal band, clients judged on
+//! seconds for late lines, a ten-minute cooldown, DSPOT over each subject's scores (the seasonal
+//! band until it is calibrated), clients judged on
 //! five-minute windows; a fit of the client model is put in use when it is ready (following
 //! live never waits for one).
 
@@ -43,7 +44,9 @@ impl FeedSettings {
                 allowance_ms: 10_000,
                 cooldown,
                 params: SeasonalParams::default(),
-                threshold: crate::live::watch::threshold::BucketThreshold::Band,
+                threshold: crate::live::watch::threshold::BucketThreshold::Dspot(
+                    crate::detect::spot::Risk::DEFAULT,
+                ),
             },
             clients: Some(ClientSettings {
                 cooldown,

@@ -110,17 +110,18 @@ pub struct WatchArgs {
                      when one of its columns is more than MADS from its expected value."
     )]
     pub band: Option<f64>,
-    /// How a bucket is judged: `band` (default) or `dspot`.
+    /// How a bucket is judged: `dspot` (default) or `band`.
     #[arg(
         long = "threshold",
         value_name = "MODE",
-        default_value = "band",
+        default_value = "dspot",
         value_parser = ["band", "dspot"],
-        long_help = "How a traffic bucket is judged over its threshold: `band` (default), when one of its numbers is \
-                     more than --band MADs from its expected value; `dspot`, DSPOT (Siffer et al., KDD 2017) over \
-                     each subject's own bucket scores, at risk --risk: a generalised Pareto tail fitted to the \
-                     subject's scores once it has 240 judged buckets (the band judges until then), following a \
-                     drifting level over the last 20. Tables keep detect's threshold."
+        long_help = "How a traffic bucket is judged over its threshold: `dspot` (default), DSPOT (Siffer et al., KDD \
+                     2017) over each subject's own bucket scores at risk --risk: a generalised Pareto tail fitted to \
+                     the subject's scores once its daily rhythm is in use (two days of buckets) and 240 more were \
+                     scored, following a drifting level over the last 20 (the band judges until then); `band`, \
+                     always the band: one of its numbers more than --band MADs from its expected value. Tables keep \
+                     detect's threshold."
     )]
     pub threshold: String,
     /// DSPOT's risk (default 1e-4).
@@ -128,8 +129,8 @@ pub struct WatchArgs {
         long,
         value_name = "Q",
         value_parser = parse_risk,
-        long_help = "With --threshold dspot: the probability that an ordinary bucket's score is over the threshold, \
-                     in (0, 0.01]. Default 1e-4."
+        long_help = "DSPOT's risk (--threshold dspot, the default): the probability that an ordinary bucket's score \
+                     is over the threshold, in (0, 0.01]. Default 1e-4."
     )]
     pub risk: Option<crate::detect::spot::Risk>,
     /// A followed table's time column (default: detected).

@@ -270,6 +270,19 @@ impl SeasonalState {
         self.grid.interval_ms()
     }
 
+    /// Sets `point`'s band (of feature `feature`) to `mads` MADs either side of its expected
+    /// value, its lower end clamped at 0 as the series' own band is (used when a threshold other
+    /// than the band judged the point, so that what is drawn and said matches it).
+    pub fn rebound(&self, feature: usize, point: &mut PointScore, mads: f64) {
+        let clamp = self
+            .series
+            .get(feature)
+            .is_some_and(SeriesState::non_negative);
+        let half = mads * point.scale;
+        point.lower = lower_end(point.expected - half, clamp);
+        point.upper = point.expected + half;
+    }
+
     /// The settings.
     pub fn params(&self) -> &SeasonalParams {
         &self.params

@@ -220,7 +220,7 @@ impl Watcher {
         };
         let values = tally.values_of(self.records);
         let features = self.records.features();
-        let row = subject.state.update(start_ms, &values)?;
+        let mut row = subject.state.update(start_ms, &values)?;
         subject.scored += 1;
         // The first buckets of a subject have too few residuals for any scale: not judged.
         let judged = subject.scored > MIN_RESIDUALS as u64 && !row.repeat;
@@ -238,6 +238,12 @@ impl Watcher {
         } else {
             (false, self.params.band_mads)
         };
+        if threshold != self.params.band_mads {
+            // DSPOT judged: the band drawn and quoted is its threshold, in the same MADs.
+            for (i, p) in row.points.iter_mut().enumerate() {
+                subject.state.rebound(i, p, threshold);
+            }
+        }
         let end_ms = start_ms + self.bucket_ms;
         out.buckets.push(ScoredBucket {
             start_ms,
