@@ -16,6 +16,10 @@ use crate::live::watch::Outcome;
 /// Lines a source's format is detected from.
 const DETECT_LINES: usize = 20;
 
+/// Bytes of a table's start read to decide its columns and interval (its rows already there
+/// are then read line by line).
+const HEAD_BYTES: u64 = 1 << 20;
+
 /// Malformed lines shown on standard error at most (all are counted).
 const SHOWN: u64 = 5;
 
@@ -178,15 +182,19 @@ impl Parsers {
         let name = self.sources[s].name.clone();
         let first_offset = pending.first().map_or(0, |(o, _)| *o);
         let mut head = Vec::new();
-        if first_offset > 0 && name != "-" {
-            // The file from its start up to where following started.
+        let history = first_offset > 0 && name != "-";
+        if history {
+            // The file's first lines, before where following started: its header and enough
+            // rows to decide the columns and the interval.
             let file =
                 std::fs::File::open(&name).map_err(|e| format!("its start cannot be read: {e}"))?;
-            std::io::Read::read_to_end(&mut std::io::Read::take(file, first_offset), &mut head)
-                .map_err(|e| format!("its start cannot be read: {e}"))?;
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(file, first_offset.min(HEAD_BYTES)),
+                &mut head,
+            )
+            .map_err(|e| format!("its start cannot be read: {e}"))?;
             head.truncate(head.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1));
         }
-        let history_end = head.len();
         for (_, line) in pending {
             head.extend_from_slice(line);
             head.push(b'\n');
@@ -211,13 +219,31 @@ impl Parsers {
         let mut steps = Vec::new();
         if started {
             let mut learnt = 0u64;
-            for line in head[..history_end].split(|&b| b == b'\n') {
-                if let Ok(TableLine::Row { time_ms, values }) = rows.line(line) {
-                    if let Err(e) = watcher.table_row(&name, time_ms, &values, line, true) {
-                        steps.push((None, Err(e)));
-                        break;
+            if history {
+                // The rows already there, read line by line (a table of any size).
+                let file = std::fs::File::open(&name)
+                    .map_err(|e| format!("its start cannot be read: {e}"))?;
+                let mut reader = std::io::BufReader::with_capacity(
+                    1 << 20,
+                    std::io::Read::take(file, first_offset),
+                );
+                let mut line = Vec::new();
+                loop {
+                    line.clear();
+                    match std::io::BufRead::read_until(&mut reader, b'\n', &mut line) {
+                        Ok(0) => break,
+                        Ok(_) if line.last() != Some(&b'\n') => break,
+                        Ok(_) => {}
+                        Err(e) => return Err(format!("its rows cannot be read: {e}")),
                     }
-                    learnt += 1;
+                    let text = &line[..line.len() - 1];
+                    if let Ok(TableLine::Row { time_ms, values }) = rows.line(text) {
+                        if let Err(e) = watcher.table_row(&name, time_ms, &values, text, true) {
+                            steps.push((None, Err(e)));
+                            break;
+                        }
+                        learnt += 1;
+                    }
                 }
             }
             self.counts.history += learnt;
