@@ -215,3 +215,28 @@ fn a_table_replayed_in_two_runs_with_state_is_scored_as_in_one() {
     let expected = batch(dir.path(), "traffic.csv");
     assert_same(&scored(&dir.path().join("b.jsonl")), &expected);
 }
+
+#[test]
+fn a_table_on_standard_input_is_watched_as_a_file_is() {
+    let dir = tempdir();
+    let text = std::fs::read(shared("regional_web_traffic.csv")).expect("read");
+    let out = run_ok(
+        bin(dir.path())
+            .args(["watch", "-", "--buckets-out", "b.jsonl"])
+            .write_stdin(text),
+    );
+    std::fs::copy(
+        shared("regional_web_traffic.csv"),
+        dir.path().join("traffic.csv"),
+    )
+    .expect("copy");
+    assert_same(
+        &scored(&dir.path().join("b.jsonl")),
+        &batch(dir.path(), "traffic.csv"),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("read from its start, every row judged"),
+        "{stderr}"
+    );
+}

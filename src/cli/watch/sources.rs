@@ -247,8 +247,13 @@ impl Parsers {
                 }
             }
             self.counts.history += learnt;
+            let history = if history {
+                format!("{learnt} rows already there learnt as its history")
+            } else {
+                "read from its start, every row judged".to_string()
+            };
             crate::terminal::eprintln(format_args!(
-                "trafficlens: {name}: a table: time column `{}` (a row every {}), {} numeric columns ({}); {learnt} rows already there learnt as its history",
+                "trafficlens: {name}: a table: time column `{}` (a row every {}), {} numeric columns ({}); {history}",
                 rows.time_column(),
                 crate::detect::seasonal::fitted::interval_in_words(interval),
                 rows.features().len(),
