@@ -23,6 +23,27 @@ const MIN: i64 = 60_000;
 /// Start of the log's day (2 Dec 2026, 00:00 UTC), in milliseconds.
 const DAY_MS: i64 = 1_796_169_600_000;
 
+/// The app on `path`, stepped until the file is loaded and scored.
+fn open_scored(path: &std::path::Path) -> Harness<'static, TrafficLensApp> {
+    let app = TrafficLensApp::new(
+        Persisted::default(),
+        Source::File(path.to_path_buf()),
+        || {},
+    );
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut TrafficLensApp| app.ui_frame(ui), app);
+    step_until(&mut h, "the file to be scored", |a| {
+        a.state.scores.is_some() && a.state.scoring.is_none()
+    });
+    h
+}
+
+/// Buckets (or table rows) the follow has delivered, all subjects.
+fn live_rows(a: &TrafficLensApp) -> usize {
+    a.state.live.subjects.values().map(|s| s.len()).sum()
+}
+
 /// Steps frames until `done` holds.
 fn step_until(
     h: &mut Harness<'static, TrafficLensApp>,
@@ -118,13 +139,7 @@ fn follow_lists_alerts_pause_holds_the_view_and_an_alert_focuses_its_subject() {
     let dir = tempdir();
     let path = dir.path().join("access.log");
     std::fs::write(&path, traffic(0..30, |_| None)).expect("write");
-    let app = TrafficLensApp::new(Persisted::default(), Source::File(path), || {});
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_ui_state(|ui, app: &mut TrafficLensApp| app.ui_frame(ui), app);
-    step_until(&mut h, "the log to be scored", |a| {
-        a.state.scores.is_some() && a.state.scoring.is_none()
-    });
+    let mut h = open_scored(&path);
 
     // Follow: the worker starts following the file from its end and says so.
     h.get_by_label("Follow").click();
@@ -204,24 +219,10 @@ fn follow_on_a_table_shows_its_rows_with_their_band_and_lists_a_new_spike() {
     let lines: Vec<&str> = text.lines().collect();
     let path = dir.path().join("traffic.csv");
     std::fs::write(&path, lines[..400].join("\n") + "\n").expect("write");
-    let app = TrafficLensApp::new(Persisted::default(), Source::File(path.clone()), || {});
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_ui_state(|ui, app: &mut TrafficLensApp| app.ui_frame(ui), app);
-    step_until(&mut h, "the table to be scored", |a| {
-        a.state.scores.is_some() && a.state.scoring.is_none()
-    });
+    let mut h = open_scored(&path);
     h.get_by_label("Follow").click();
     // The table's 399 rows arrive as its history, named by its columns.
-    step_until(&mut h, "the table's history", |a| {
-        a.state
-            .live
-            .subjects
-            .values()
-            .map(|s| s.len())
-            .sum::<usize>()
-            >= 399
-    });
+    step_until(&mut h, "the table's history", |a| live_rows(a) >= 399);
     assert_eq!(
         h.state()
             .state
@@ -246,13 +247,7 @@ fn follow_on_a_table_shows_its_rows_with_their_band_and_lists_a_new_spike() {
     std::io::Write::write_all(&mut f, (lines[400..].join("\n") + "\n").as_bytes()).expect("append");
     drop(f);
     step_until(&mut h, "the appended rows", |a| {
-        a.state
-            .live
-            .subjects
-            .values()
-            .map(|s| s.len())
-            .sum::<usize>()
-            >= lines.len() - 1
+        live_rows(a) >= lines.len() - 1
     });
     step_until(&mut h, "an alert", |a| !a.state.live.alerts.is_empty());
     h.step();

@@ -50,6 +50,25 @@ pub fn traffic(range: std::ops::Range<u32>, per_minute: impl Fn(u32) -> Option<u
     text
 }
 
+/// Starts following `path` from its end on a new worker (`learn`: what is there is learnt
+/// first); returns the worker and the follow's generation.
+fn follow(path: &Path, kind: FollowKind, learn: bool) -> (Worker, u64) {
+    let mut w = Worker::spawn(|| {});
+    let generation = w.follow(FollowRequest {
+        path: path.to_path_buf(),
+        kind,
+        settings: FeedSettings::live(),
+        start: Start::End,
+        learn_history: learn,
+    });
+    (w, generation)
+}
+
+/// A combined-format access log.
+fn log_kind() -> FollowKind {
+    FollowKind::Log(LogFormat::parse(COMBINED).expect("format"))
+}
+
 /// Waits for increments of `generation` until `done` holds for what arrived.
 fn collect(
     w: &Worker,
@@ -82,14 +101,7 @@ fn appended_lines_stream_as_scored_buckets_and_a_burst_raises_an_alert() {
     let path = dir.path().join("access.log");
     // What is there before following starts is not read (the follow starts at the end).
     std::fs::write(&path, traffic(0..30, |_| None)).expect("write");
-    let mut w = Worker::spawn(|| {});
-    let generation = w.follow(FollowRequest {
-        path: path.clone(),
-        kind: FollowKind::Log(LogFormat::parse(COMBINED).expect("format")),
-        settings: FeedSettings::live(),
-        start: Start::End,
-        learn_history: false,
-    });
+    let (mut w, generation) = follow(&path, log_kind(), false);
     let mut got = Vec::new();
     collect(&w, generation, &mut got, "the follow to start", |g| {
         !g.is_empty()
@@ -177,14 +189,7 @@ fn a_file_that_cannot_be_followed_is_reported_and_a_vanished_file_is_a_note() {
     let dir = tempdir();
     let path = dir.path().join("gone.log");
     std::fs::write(&path, traffic(0..2, |_| None)).expect("write");
-    let mut w = Worker::spawn(|| {});
-    let generation = w.follow(FollowRequest {
-        path: path.clone(),
-        kind: FollowKind::Log(LogFormat::parse(COMBINED).expect("format")),
-        settings: FeedSettings::live(),
-        start: Start::End,
-        learn_history: false,
-    });
+    let (w, generation) = follow(&path, log_kind(), false);
     let mut got = Vec::new();
     collect(&w, generation, &mut got, "the follow to start", |g| {
         !g.is_empty()
@@ -217,14 +222,7 @@ fn a_followed_table_learns_its_rows_then_judges_new_ones_as_detect_does() {
     let path = dir.path().join("traffic.csv");
     // The header and 300 rows are there when following starts; the rest is appended.
     std::fs::write(&path, lines[..301].join("\n") + "\n").expect("write");
-    let mut w = Worker::spawn(|| {});
-    let generation = w.follow(FollowRequest {
-        path: path.clone(),
-        kind: FollowKind::Table { time_column: None },
-        settings: FeedSettings::live(),
-        start: Start::End,
-        learn_history: true,
-    });
+    let (w, generation) = follow(&path, FollowKind::Table { time_column: None }, true);
     let mut got = Vec::new();
     // The history's rows arrive scored, without alerts.
     collect(&w, generation, &mut got, "the history", |g| {
@@ -270,14 +268,7 @@ fn a_followed_log_learns_what_is_there_and_judges_the_first_new_minutes_against_
     let path = dir.path().join("access.log");
     // Two and a half hours of steady traffic are there when following starts.
     std::fs::write(&path, traffic(0..150, |_| None)).expect("write");
-    let mut w = Worker::spawn(|| {});
-    let generation = w.follow(FollowRequest {
-        path: path.clone(),
-        kind: FollowKind::Log(LogFormat::parse(COMBINED).expect("format")),
-        settings: FeedSettings::live(),
-        start: Start::End,
-        learn_history: true,
-    });
+    let (w, generation) = follow(&path, log_kind(), true);
     let mut got = Vec::new();
     // The history's buckets arrive (all but the last, still open), with no alert.
     collect(&w, generation, &mut got, "the history", |g| {

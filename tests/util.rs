@@ -97,3 +97,19 @@ pub fn floats(v: &serde_json::Value) -> Vec<f64> {
         .map(|x| x.as_f64().expect("number"))
         .collect()
 }
+
+/// Sends SIGINT to a running `trafficlens watch`, waits for it and asserts it exited 0 (as
+/// Ctrl-C makes it); returns what it wrote on standard error.
+pub fn interrupt(mut child: std::process::Child) -> String {
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    let status = child.wait().expect("wait");
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        std::io::Read::read_to_string(&mut e, &mut err).expect("stderr");
+    }
+    assert_eq!(status.code(), Some(0), "{err}");
+    err
+}

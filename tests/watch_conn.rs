@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::util::{bin, data, run_ok, tempdir};
+use crate::util::{bin, data, interrupt, run_ok, tempdir};
 
 /// Zeek's tab-separated header, with `fields` (tab-separated names).
 fn header(fields: &str) -> String {
@@ -188,7 +188,7 @@ fn a_live_conn_log_rotated_the_zeek_way_counts_every_connection_once() {
         text.push_str(&line(FIELDS, i, i as f64));
     }
     std::fs::write(&log, text).expect("write");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_trafficlens"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_trafficlens"))
         .current_dir(dir.path())
         .args(["watch", "--from-start", "conn.log", "--bucket", "1m"])
         .args(["--buckets-out", "b.jsonl", "--no-clients"])
@@ -226,16 +226,7 @@ fn a_live_conn_log_rotated_the_zeek_way_counts_every_connection_once() {
         std::thread::sleep(Duration::from_millis(100));
     }
     std::thread::sleep(Duration::from_millis(300));
-    std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    let status = child.wait().expect("wait");
-    let mut err = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        std::io::Read::read_to_string(&mut e, &mut err).expect("stderr");
-    }
-    assert_eq!(status.code(), Some(0), "{err}");
+    let err = interrupt(child);
     let buckets = {
         let b = connection_buckets(&dir.path().join("b.jsonl"));
         if b.len() >= buckets.len() {

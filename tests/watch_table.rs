@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::util::{bin, run_ok, shared, tempdir};
+use crate::util::{bin, interrupt, run_ok, shared, tempdir};
 
 /// The reference file's rows (its header first), as text lines.
 fn reference_lines() -> Vec<String> {
@@ -131,7 +131,7 @@ fn a_table_followed_from_its_end_learns_its_history_and_scores_new_rows_as_detec
     let table = dir.path().join("traffic.csv");
     let cut = 301; // the header and 300 rows
     std::fs::write(&table, lines[..cut].join("\n") + "\n").expect("write");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_trafficlens"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_trafficlens"))
         .current_dir(dir.path())
         .args(["watch", "traffic.csv", "--buckets-out", "b.jsonl"])
         .stdout(std::process::Stdio::null())
@@ -157,16 +157,7 @@ fn a_table_followed_from_its_end_learns_its_history_and_scores_new_rows_as_detec
     {
         std::thread::sleep(Duration::from_millis(100));
     }
-    std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    let status = child.wait().expect("wait");
-    let mut err = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        std::io::Read::read_to_string(&mut e, &mut err).expect("stderr");
-    }
-    assert_eq!(status.code(), Some(0), "{err}");
+    let err = interrupt(child);
     std::fs::write(dir.path().join("whole.csv"), lines.join("\n") + "\n").expect("write");
     let expected = batch(dir.path(), "whole.csv");
     assert_same(&scored(&dir.path().join("b.jsonl")), &expected[cut - 1..]);

@@ -81,6 +81,22 @@ pub struct BadLine {
     pub sample: String,
 }
 
+impl BadLine {
+    /// The malformed line `text` of `source` at byte `offset`, with why it did not parse; its
+    /// first characters are kept to show it.
+    pub fn new(source: &str, offset: u64, error: String, text: &[u8]) -> BadLine {
+        BadLine {
+            source: source.to_string(),
+            offset,
+            error,
+            sample: String::from_utf8_lossy(text)
+                .chars()
+                .take(SAMPLE_CHARS)
+                .collect(),
+        }
+    }
+}
+
 impl std::fmt::Display for BadLine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -105,6 +121,14 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// Adds what a line gave (its scored buckets and alerts), counted in `counts`.
+    pub fn add(&mut self, out: crate::live::watch::Outcome, counts: &mut FeedCounts) {
+        counts.buckets += out.buckets.len() as u64;
+        counts.alerts += out.alerts.len() as u64;
+        self.buckets.extend(out.buckets);
+        self.alerts.extend(out.alerts);
+    }
+
     /// True when nothing is in it.
     pub fn is_empty(&self) -> bool {
         self.buckets.is_empty()
@@ -229,16 +253,9 @@ impl LiveFeed {
                     return;
                 }
                 self.counts.malformed += 1;
-                let sample: String = String::from_utf8_lossy(text)
-                    .chars()
-                    .take(SAMPLE_CHARS)
-                    .collect();
-                batch.bad_lines.push(BadLine {
-                    source: source.to_string(),
-                    offset,
-                    error: e.to_string(),
-                    sample,
-                });
+                batch
+                    .bad_lines
+                    .push(BadLine::new(source, offset, e.to_string(), text));
                 return;
             }
         };
@@ -249,12 +266,7 @@ impl LiveFeed {
                     self.shown.pop_front();
                 }
             }
-            Ok(out) => {
-                self.counts.buckets += out.buckets.len() as u64;
-                self.counts.alerts += out.alerts.len() as u64;
-                batch.buckets.extend(out.buckets);
-                batch.alerts.extend(out.alerts);
-            }
+            Ok(out) => batch.add(out, &mut self.counts),
             Err(e) => batch
                 .errors
                 .push(format!("{source} at byte {offset}: cannot score: {e}")),

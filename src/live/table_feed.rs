@@ -20,9 +20,6 @@ pub const HISTORY_SHOWN: usize = 2_000;
 /// Lines gathered before the table's columns are decided (fewer when its history ends first).
 const DECIDE_LINES: usize = 20;
 
-/// Characters of a malformed line kept to show it.
-const SAMPLE_CHARS: usize = 160;
-
 /// The live pipeline of one table.
 pub struct TableFeed {
     /// The file's name in messages and the alerts' subject.
@@ -203,12 +200,7 @@ impl TableFeed {
                     return;
                 }
                 match watch.row(time_ms, &values, text) {
-                    Ok(out) => {
-                        self.counts.buckets += out.buckets.len() as u64;
-                        self.counts.alerts += out.alerts.len() as u64;
-                        batch.buckets.extend(out.buckets);
-                        batch.alerts.extend(out.alerts);
-                    }
+                    Ok(out) => batch.add(out, &mut self.counts),
                     Err(e) => batch
                         .errors
                         .push(format!("{} at byte {offset}: cannot score: {e}", self.name)),
@@ -226,15 +218,9 @@ impl TableFeed {
             Err(e) => {
                 if !history {
                     self.counts.malformed += 1;
-                    batch.bad_lines.push(BadLine {
-                        source: self.name.clone(),
-                        offset,
-                        error: e,
-                        sample: String::from_utf8_lossy(text)
-                            .chars()
-                            .take(SAMPLE_CHARS)
-                            .collect(),
-                    });
+                    batch
+                        .bad_lines
+                        .push(BadLine::new(&self.name, offset, e, text));
                 }
             }
         }
