@@ -1,0 +1,63 @@
+//! Number parsing benchmark: a plain numeric CSV (full-precision random normals, the end-to-end
+//! benchmark's kind of file) read from memory by the loader, so that no disk is timed: the
+//! record scan (memchr line splitting), the parallel number parsing (fast-float), the column
+//! classification and the missing-value check, on every core. Prints MB/s.
+//!
+//! `cargo bench --bench parse` (2,000,000 rows x 6 columns, about 236 MB; `TL_BENCH_ROWS` for
+//! another size).
+
+#[allow(dead_code)]
+mod common;
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Instant;
+
+use rand::SeedableRng;
+use rand_distr::{Distribution, StandardNormal};
+use trafficlens::data::{load_bytes, LoadOptions};
+
+/// Runs timed per size (the median is printed).
+const RUNS: usize = 5;
+
+fn main() {
+    let rows = common::sizes(&[2_000_000])
+        .first()
+        .copied()
+        .unwrap_or(2_000_000) as usize;
+    let columns = 6;
+    let mut text = Vec::with_capacity(rows * columns * 20);
+    writeln!(text, "f0,f1,f2,f3,f4,f5").expect("write");
+    let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(42);
+    for _ in 0..rows {
+        for c in 0..columns {
+            let v: f64 = StandardNormal.sample(&mut rng);
+            if c > 0 {
+                text.push(b',');
+            }
+            write!(text, "{v}").expect("write");
+        }
+        text.push(b'\n');
+    }
+    let bytes: Arc<[u8]> = Arc::from(text);
+    let mb = bytes.len() as f64 / 1e6;
+    let mut times = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        let ds = load_bytes("normals.csv", Arc::clone(&bytes), &LoadOptions::default())
+            .expect("load");
+        times.push(started.elapsed().as_secs_f64());
+        assert_eq!(ds.n_rows(), rows);
+        drop(ds);
+    }
+    times.sort_by(f64::total_cmp);
+    let median = times[RUNS / 2];
+    println!(
+        "parse from memory: {rows} rows x {columns} columns, {mb:.0} MB, {} cores: median {median:.3} s \
+         ({:.0} MB/s, {:.0} M numbers/s); runs {:?}",
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        mb / median,
+        (rows * columns) as f64 / median / 1e6,
+        times.iter().map(|t| format!("{t:.3}")).collect::<Vec<_>>()
+    );
+}
