@@ -44,8 +44,8 @@ fn main() {
     let mut times = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {
         let started = Instant::now();
-        let ds = load_bytes("normals.csv", Arc::clone(&bytes), &LoadOptions::default())
-            .expect("load");
+        let ds =
+            load_bytes("normals.csv", Arc::clone(&bytes), &LoadOptions::default()).expect("load");
         times.push(started.elapsed().as_secs_f64());
         assert_eq!(ds.n_rows(), rows);
         drop(ds);
