@@ -89,14 +89,21 @@ pub fn run(args: &WatchArgs) -> Result<(), CliError> {
         _ => None,
     };
     let (follow, watcher, client_state, connections, host_state, tables) = match saved {
-        Some(s) => (
-            Some(s.follow),
-            s.watcher,
-            s.clients,
-            s.connections,
-            s.hosts,
-            s.tables,
-        ),
+        Some(mut s) => {
+            // The threshold asked for now, whatever the state was saved under.
+            s.watcher.set_threshold(settings.threshold);
+            if let Some(c) = &mut s.connections {
+                c.set_threshold(settings.threshold);
+            }
+            (
+                Some(s.follow),
+                s.watcher,
+                s.clients,
+                s.connections,
+                s.hosts,
+                s.tables,
+            )
+        }
         None => (
             None,
             Watcher::new(&settings).map_err(|e| CliError::Usage(e.to_string()))?,

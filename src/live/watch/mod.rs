@@ -127,6 +127,12 @@ impl Watcher {
         })
     }
 
+    /// Judges buckets from now on by `threshold` (a state saved under another mode continues
+    /// under the one asked for; DSPOT then calibrates from the next settled buckets).
+    pub fn set_threshold(&mut self, threshold: BucketThreshold) {
+        self.threshold = threshold;
+    }
+
     /// What the buckets count.
     pub fn records(&self) -> Records {
         self.records

@@ -62,6 +62,13 @@ impl SubjectThreshold {
         kind: BucketThreshold,
         settled: bool,
     ) -> (bool, f64) {
+        if kind == BucketThreshold::Band {
+            return (score > band, band);
+        }
+        if *self == SubjectThreshold::Band {
+            // A state saved under the band, continued under DSPOT: it starts calibrating.
+            *self = SubjectThreshold::Calibrating(Vec::new());
+        }
         match self {
             SubjectThreshold::Band => (score > band, band),
             SubjectThreshold::Calibrating(scores) => {
@@ -112,5 +119,18 @@ mod tests {
         let json = serde_json::to_string(&t).expect("save");
         let back: SubjectThreshold = serde_json::from_str(&json).expect("load");
         assert_eq!(back, t);
+        // Continued under the band, the band judges.
+        assert_eq!(
+            t.judge(40.0, 50.0, BucketThreshold::Band, true),
+            (false, 50.0)
+        );
+    }
+
+    #[test]
+    fn a_state_saved_under_the_band_calibrates_when_continued_under_dspot() {
+        let mut t = SubjectThreshold::new(BucketThreshold::Band);
+        let kind = BucketThreshold::Dspot(Risk::DEFAULT);
+        assert_eq!(t.judge(1.0, 5.19, kind, true), (false, 5.19));
+        assert_eq!(t, SubjectThreshold::Calibrating(vec![1.0]));
     }
 }
