@@ -117,6 +117,13 @@ impl Cooldown {
         self.subjects
             .retain(|_, s| s.raised || time.saturating_sub(s.last_raised) < gap);
     }
+
+    /// Forgets every subject (what was learnt as history raised nothing that anyone saw): a
+    /// subject still over its threshold is raised at its next score, and none recovers without
+    /// a raise that was sent.
+    pub fn reset(&mut self) {
+        self.subjects.clear();
+    }
 }
 
 #[cfg(test)]
@@ -124,6 +131,16 @@ mod tests {
     use super::*;
 
     const MIN: i64 = 60_000;
+
+    #[test]
+    fn after_a_reset_a_subject_still_over_is_raised_and_none_recovers_unseen() {
+        let mut c = Cooldown::new(Duration::from_secs(600));
+        assert_eq!(c.observe("a", 0, true), Some(AlertKind::Raised));
+        assert_eq!(c.observe("b", 0, true), Some(AlertKind::Raised));
+        c.reset();
+        assert_eq!(c.observe("a", MIN, true), Some(AlertKind::Raised));
+        assert_eq!(c.observe("b", MIN, false), None);
+    }
 
     #[test]
     fn raised_once_recovered_once() {

@@ -215,11 +215,16 @@ impl LiveFeed {
         self.send_history(batch);
     }
 
-    /// Sends the history's buckets, once.
+    /// Sends the history's buckets, once; what the history raised was never shown, so it is
+    /// forgotten (a subject still over is raised at its next bucket).
     fn send_history(&mut self, batch: &mut Batch) {
         if !self.history_sent {
             self.history_sent = true;
             batch.buckets.extend(self.shown.drain(..));
+            self.watcher.reset_alerts();
+            if let Some(c) = &mut self.clients {
+                c.reset_alerts();
+            }
         }
     }
 

@@ -394,6 +394,11 @@ impl ClientWatch {
         ]
     }
 
+    /// Forgets which clients are raised (the end of a history learnt without alerts).
+    pub fn reset_alerts(&mut self) {
+        self.cooldown.reset();
+    }
+
     /// Evicts the clients without a request for a whole window (a raised one recovers).
     fn sweep(&mut self, now: i64, alerts: &mut Vec<Alert>) {
         let oldest = now - self.settings.window_ms;

@@ -133,6 +133,11 @@ impl Watcher {
         self.threshold = threshold;
     }
 
+    /// Forgets which subjects are raised (the end of a history learnt without alerts).
+    pub fn reset_alerts(&mut self) {
+        self.cooldown.reset();
+    }
+
     /// What the buckets count.
     pub fn records(&self) -> Records {
         self.records
