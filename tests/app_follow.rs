@@ -269,3 +269,40 @@ fn follow_on_a_table_shows_its_rows_with_their_band_and_lists_a_new_spike() {
     assert_eq!(h.state().live_feature_name(), Some(column));
     assert!(h.state().live_paused());
 }
+
+#[test]
+fn follow_settings_change_the_buckets_and_restart_a_follow_under_way() {
+    let dir = tempdir();
+    let path = dir.path().join("access.log");
+    std::fs::write(&path, traffic(0..30, |_| None)).expect("write");
+    let mut h = open_scored(&path);
+    h.get_by_label("Follow").click();
+    step_until(&mut h, "the follow to start", |a| {
+        a.state.live.increments >= 1
+    });
+    let first = h.state().state.live.generation;
+    assert_eq!(h.state().state.live.bucket_ms, MIN);
+    // Five-minute buckets, picked in the settings menu: the follow starts again with them.
+    h.get_by_label("Follow settings").click();
+    h.run_steps(4);
+    h.get_by_label("5 min").click();
+    h.step();
+    assert_eq!(h.state().state.persisted.follow.bucket_minutes, 5);
+    step_until(&mut h, "the new follow", |a| {
+        a.state.live.generation != first && a.state.live.bucket_ms == 5 * MIN
+    });
+    assert!(h.state().state.live.following());
+    // The band alone, and no clients: the worker's settings say so.
+    let settings = trafficlens::app::FollowSettings {
+        dspot: false,
+        clients: false,
+        ..h.state().state.persisted.follow
+    };
+    let feed = settings.feed_settings();
+    assert_eq!(feed.watch.bucket_ms, 5 * MIN);
+    assert_eq!(
+        feed.watch.threshold,
+        trafficlens::live::watch::threshold::BucketThreshold::Band
+    );
+    assert!(feed.clients.is_none());
+}

@@ -31,6 +31,7 @@ use egui::Ui;
 
 pub use alerts_panel::alert_row;
 pub use dialogs::{DialogFuture, DialogRequest, FileDialogs, PickPurpose, SavePurpose};
+pub use follow_panel::FollowSettings;
 pub use plot_panel::PlotCache;
 pub use state::{Action, AppState, BottomTab, Persisted};
 
@@ -497,6 +498,12 @@ impl TrafficLensApp {
                 s.awaiting.export = self.worker.submit(Job::ExportLines { path, overwrite });
             }
             Action::Follow(on) => self.set_follow(on),
+            Action::FollowSettings(settings) => {
+                self.state.persisted.follow = settings;
+                if self.state.live.following() {
+                    self.set_follow(true);
+                }
+            }
             Action::FocusAlert(index) => {
                 if let Some(action) =
                     alerts_panel::focus(index, &mut self.state, &mut self.panels.live_plot)

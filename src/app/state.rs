@@ -34,6 +34,9 @@ pub struct Persisted {
     pub log: LogOptions,
     /// Plot every series scaled to its own range (for features of very different sizes).
     pub scale_series: bool,
+    /// How *Follow* watches.
+    #[serde(default)]
+    pub follow: super::follow_panel::FollowSettings,
 }
 
 impl Default for Persisted {
@@ -44,6 +47,7 @@ impl Default for Persisted {
             bottom_tab: BottomTab::Flagged,
             log: LogOptions::default(),
             scale_series: false,
+            follow: super::follow_panel::FollowSettings::default(),
         }
     }
 }
@@ -93,6 +97,8 @@ pub enum Action {
     SaveFile(SavePurpose, String),
     /// Start (`true`) or stop following the opened access log.
     Follow(bool),
+    /// New *Follow* settings (a follow under way starts again with them).
+    FollowSettings(super::follow_panel::FollowSettings),
     /// Show the subject of this alert (an index into the live alerts).
     FocusAlert(usize),
 }
