@@ -39,6 +39,19 @@ fn open_scored(path: &std::path::Path) -> Harness<'static, TrafficLensApp> {
     h
 }
 
+/// The app on half an hour of steady traffic written to `dir/access.log`, scored, with *Follow*
+/// turned on and its first increment in.
+fn following_a_log(dir: &std::path::Path) -> Harness<'static, TrafficLensApp> {
+    let path = dir.join("access.log");
+    std::fs::write(&path, traffic(0..30, |_| None)).expect("write");
+    let mut h = open_scored(&path);
+    h.get_by_label("Follow").click();
+    step_until(&mut h, "the follow to start", |a| {
+        a.state.live.increments >= 1
+    });
+    h
+}
+
 /// Buckets (or table rows) the follow has delivered, all subjects.
 fn live_rows(a: &TrafficLensApp) -> usize {
     a.state.live.subjects.values().map(|s| s.len()).sum()
@@ -137,15 +150,8 @@ fn feed(
 #[test]
 fn follow_lists_alerts_pause_holds_the_view_and_an_alert_focuses_its_subject() {
     let dir = tempdir();
-    let path = dir.path().join("access.log");
-    std::fs::write(&path, traffic(0..30, |_| None)).expect("write");
-    let mut h = open_scored(&path);
-
     // Follow: the worker starts following the file from its end and says so.
-    h.get_by_label("Follow").click();
-    step_until(&mut h, "the follow to start", |a| {
-        a.state.live.increments >= 1
-    });
+    let mut h = following_a_log(dir.path());
     assert!(h.state().state.live.following());
     assert_eq!(h.state().state.persisted.bottom_tab, BottomTab::Alerts);
 
@@ -273,13 +279,7 @@ fn follow_on_a_table_shows_its_rows_with_their_band_and_lists_a_new_spike() {
 #[test]
 fn follow_settings_change_the_buckets_and_restart_a_follow_under_way() {
     let dir = tempdir();
-    let path = dir.path().join("access.log");
-    std::fs::write(&path, traffic(0..30, |_| None)).expect("write");
-    let mut h = open_scored(&path);
-    h.get_by_label("Follow").click();
-    step_until(&mut h, "the follow to start", |a| {
-        a.state.live.increments >= 1
-    });
+    let mut h = following_a_log(dir.path());
     let first = h.state().state.live.generation;
     assert_eq!(h.state().state.live.bucket_ms, MIN);
     // Five-minute buckets, picked in the settings menu: the follow starts again with them.
