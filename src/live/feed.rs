@@ -166,8 +166,6 @@ pub struct LiveFeed {
     history_end: u64,
     /// The history's newest scored buckets, sent once the history has been read.
     shown: std::collections::VecDeque<ScoredBucket>,
-    /// Lines of the history learnt.
-    history_lines: u64,
     /// True once the history was sent.
     history_sent: bool,
 }
@@ -190,7 +188,6 @@ impl LiveFeed {
             counts: FeedCounts::default(),
             history_end: 0,
             shown: std::collections::VecDeque::new(),
-            history_lines: 0,
             history_sent: true,
         })
     }
@@ -203,11 +200,6 @@ impl LiveFeed {
         self.history_end = history_end;
         self.history_sent = history_end == 0;
         self
-    }
-
-    /// Lines of the history learnt so far.
-    pub fn history_lines(&self) -> u64 {
-        self.history_lines
     }
 
     /// Nothing more to read for now: the history's buckets are sent once it has been read.
@@ -245,9 +237,7 @@ impl LiveFeed {
     /// Takes one line of `source` read at byte `offset`; what it gives goes into `batch`.
     pub fn line(&mut self, source: &str, offset: u64, text: &[u8], batch: &mut Batch) {
         let history = offset < self.history_end;
-        if history {
-            self.history_lines += 1;
-        } else {
+        if !history {
             self.send_history(batch);
             self.counts.lines += 1;
         }

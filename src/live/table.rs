@@ -10,12 +10,35 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::formats::csv::rows::{TableLine, TableRows};
 use crate::detect::seasonal::calibrate::{default_risk, model_band_mads, score_of_risk};
+use crate::detect::seasonal::grid::detect_interval;
 use crate::detect::seasonal::periods::candidate_periods;
 use crate::detect::seasonal::{explain, SeasonalError, SeasonalParams, SeasonalState};
 use crate::live::alerts::{Alert, AlertKind};
 use crate::live::cooldown::Cooldown;
 use crate::live::watch::{Outcome, ScoredBucket};
+
+/// How a table's rows are read and its sampling interval, decided from its first lines `head`
+/// (its header line first): `Ok(None)` while they are too few to tell (fewer than two rows, or
+/// no two distinct times), `Err` with the reason when it is not a table that can be followed.
+pub fn decide(
+    name: &str,
+    head: &[u8],
+    time_column: Option<&str>,
+) -> Result<Option<(TableRows, i64)>, String> {
+    let Some(rows) = TableRows::from_head(name, head, time_column)? else {
+        return Ok(None);
+    };
+    let times: Vec<i64> = head
+        .split(|&b| b == b'\n')
+        .filter_map(|l| match rows.line(l) {
+            Ok(TableLine::Row { time_ms, .. }) => Some(time_ms),
+            _ => None,
+        })
+        .collect();
+    Ok(detect_interval(&times).map(|interval| (rows, interval)))
+}
 
 /// When a row is over its threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -36,8 +59,6 @@ pub struct TableWatch {
     state: SeasonalState,
     threshold: TableThreshold,
     cooldown: Cooldown,
-    /// Rows scored (the history read at start included).
-    rows: u64,
 }
 
 impl TableWatch {
@@ -71,7 +92,6 @@ impl TableWatch {
             state,
             threshold,
             cooldown: Cooldown::new(cooldown),
-            rows: 0,
         })
     }
 
@@ -80,45 +100,38 @@ impl TableWatch {
         TableThreshold::Risk(default_risk())
     }
 
-    /// The alerts' subject.
-    pub fn subject(&self) -> &str {
-        &self.subject
-    }
-
-    /// Rows scored so far.
-    pub fn rows(&self) -> u64 {
-        self.rows
+    /// The table's sampling interval in milliseconds.
+    pub fn interval_ms(&self) -> i64 {
+        self.state.interval_ms()
     }
 
     /// Learns a row of the table's history (read at start) without judging it.
     pub fn learn(&mut self, time_ms: i64, values: &[f64]) -> Result<(), SeasonalError> {
         self.state.update(time_ms, values)?;
-        self.rows += 1;
         Ok(())
     }
 
     /// Scores one row and learns it, without judging it (a row of the history shown): the
-    /// scored row and its verdict.
+    /// scored row and the feature with the largest |z| (the one an alert speaks of).
     pub fn quiet(
         &mut self,
         time_ms: i64,
         values: &[f64],
-    ) -> Result<(ScoredBucket, crate::detect::seasonal::RowScore), SeasonalError> {
+    ) -> Result<(ScoredBucket, usize), SeasonalError> {
         let row = self.state.update(time_ms, values)?;
-        self.rows += 1;
-        let (score, over) = match self.threshold {
-            TableThreshold::Risk(risk) => (row.calibrated, row.calibrated > score_of_risk(risk)),
-            TableThreshold::Band(b) => (row.score, row.score > b),
+        let score = match self.threshold {
+            TableThreshold::Risk(_) => row.calibrated,
+            TableThreshold::Band(_) => row.score,
         };
         let bucket = ScoredBucket {
             start_ms: time_ms,
             subject: self.subject.clone(),
             values: values.to_vec(),
             score,
-            over,
-            points: row.points.clone(),
+            over: score > self.threshold_value(),
+            points: row.points,
         };
-        Ok((bucket, row))
+        Ok((bucket, row.top))
     }
 
     /// The threshold the score is compared with.
@@ -136,27 +149,26 @@ impl TableWatch {
         values: &[f64],
         raw: &[u8],
     ) -> Result<Outcome, SeasonalError> {
-        let (bucket, row) = self.quiet(time_ms, values)?;
-        let (score, over) = (bucket.score, bucket.over);
-        let threshold = self.threshold_value();
-        let interval = self.state.interval_ms();
-        let mut out = Outcome::default();
-        out.buckets.push(bucket);
-        let Some(kind) = self.cooldown.observe(&self.subject, time_ms, over) else {
-            return Ok(out);
+        let (bucket, top) = self.quiet(time_ms, values)?;
+        let Some(kind) = self.cooldown.observe(&self.subject, time_ms, bucket.over) else {
+            return Ok(Outcome {
+                buckets: vec![bucket],
+                alerts: Vec::new(),
+            });
         };
         let words = explain::in_words(
-            &self.features[row.top],
-            &row.points[row.top],
+            &self.features[top],
+            &bucket.points[top],
             time_ms,
-            interval,
+            self.state.interval_ms(),
         );
+        let mut out = Outcome::default();
         out.alerts.push(Alert {
             time: time_ms,
             kind,
             subject: self.subject.clone(),
-            score,
-            threshold,
+            score: bucket.score,
+            threshold: self.threshold_value(),
             reason: match kind {
                 AlertKind::Raised => words,
                 AlertKind::Recovered => format!("back within the band: {words}"),
@@ -166,6 +178,7 @@ impl TableWatch {
                 AlertKind::Recovered => Vec::new(),
             },
         });
+        out.buckets.push(bucket);
         Ok(out)
     }
 

@@ -8,10 +8,9 @@
 use std::time::Duration;
 
 use crate::data::formats::csv::rows::{TableLine, TableRows};
-use crate::detect::seasonal::grid::detect_interval;
 use crate::detect::seasonal::SeasonalParams;
 use crate::live::feed::{BadLine, Batch, FeedCounts};
-use crate::live::table::TableWatch;
+use crate::live::table::{decide, TableWatch};
 use crate::live::watch::ScoredBucket;
 
 /// Rows of the history sent scored when following starts.
@@ -36,10 +35,9 @@ pub struct TableFeed {
     shown: std::collections::VecDeque<ScoredBucket>,
     /// True once the history was sent.
     history_sent: bool,
-    /// Why the table cannot be followed, once decided so (reported once).
-    refused: Option<String>,
+    /// The table cannot be followed (said once, in the batch's errors).
+    refused: bool,
     counts: FeedCounts,
-    interval_ms: i64,
 }
 
 impl TableFeed {
@@ -61,9 +59,8 @@ impl TableFeed {
             watch: None,
             shown: std::collections::VecDeque::new(),
             history_sent: false,
-            refused: None,
+            refused: false,
             counts: FeedCounts::default(),
-            interval_ms: 0,
         }
     }
 
@@ -77,7 +74,7 @@ impl TableFeed {
 
     /// The table's sampling interval in milliseconds (0 before it is known).
     pub fn bucket_ms(&self) -> i64 {
-        self.interval_ms
+        self.watch.as_ref().map_or(0, TableWatch::interval_ms)
     }
 
     /// The names of a row's numbers (empty before the columns are decided).
@@ -93,7 +90,7 @@ impl TableFeed {
             self.counts.lines += 1;
         }
         if self.rows.is_none() {
-            if self.refused.is_some() {
+            if self.refused {
                 self.counts.malformed += u64::from(offset >= self.history_end);
                 return;
             }
@@ -109,7 +106,7 @@ impl TableFeed {
     /// Nothing more to read for now: decides on the lines there are, and sends the history's
     /// rows once it has been read.
     pub fn idle(&mut self, batch: &mut Batch) {
-        if self.rows.is_none() && self.refused.is_none() && !self.pending.is_empty() {
+        if self.rows.is_none() && !self.refused && !self.pending.is_empty() {
             self.decide(batch);
         }
         self.send_history(batch);
@@ -122,28 +119,17 @@ impl TableFeed {
             head.extend_from_slice(l);
             head.push(b'\n');
         }
-        let rows = match TableRows::from_head(&self.name, &head, self.time_column.as_deref()) {
-            Ok(Some(rows)) => rows,
+        let (rows, interval) = match decide(&self.name, &head, self.time_column.as_deref()) {
+            Ok(Some(decided)) => decided,
             Ok(None) => return,
             Err(why) => {
                 batch.errors.push(format!(
                     "{} cannot be followed as a table: {why}",
                     self.name
                 ));
-                self.refused = Some(why);
+                self.refused = true;
                 return;
             }
-        };
-        let times: Vec<i64> = self
-            .pending
-            .iter()
-            .filter_map(|(_, l)| match rows.line(l) {
-                Ok(TableLine::Row { time_ms, .. }) => Some(time_ms),
-                _ => None,
-            })
-            .collect();
-        let Some(interval) = detect_interval(&times) else {
-            return;
         };
         let watch = match TableWatch::new(
             &self.name,
@@ -158,11 +144,10 @@ impl TableFeed {
                 batch
                     .errors
                     .push(format!("{} cannot be followed: {e}", self.name));
-                self.refused = Some(e.to_string());
+                self.refused = true;
                 return;
             }
         };
-        self.interval_ms = interval;
         self.rows = Some(rows);
         self.watch = Some(watch);
         for (offset, text) in std::mem::take(&mut self.pending) {

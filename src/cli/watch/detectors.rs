@@ -67,17 +67,14 @@ impl Detectors {
         if self.tables.contains_key(name) {
             return Ok(false);
         }
-        let params = crate::detect::seasonal::SeasonalParams {
-            band_mads: crate::detect::seasonal::DEFAULT_BAND_MADS,
-            ..self.settings.params
-        };
+        // The band comes from the table's threshold (TableWatch::new sets it).
         let watch = TableWatch::new(
             name,
             features,
             interval_ms,
             self.table_threshold,
             self.settings.cooldown,
-            params,
+            self.settings.params,
         )?;
         self.tables.insert(name.to_string(), watch);
         Ok(true)

@@ -23,7 +23,7 @@ use self::detectors::Detectors;
 use self::sources::Parsers;
 use super::CliError;
 use crate::data::follow::{Event, FollowOptions, FollowState, Follower, Start};
-use crate::detect::seasonal::SeasonalParams;
+use crate::detect::seasonal::{SeasonalError, SeasonalParams};
 use crate::export::OutputPlan;
 use crate::live::alerts::{AlertOutputs, JsonLines, Printer, Webhook, WebhookOptions};
 use crate::live::clients::{ClientSettings, ClientState, ClientWatch};
@@ -185,7 +185,15 @@ pub fn run(args: &WatchArgs) -> Result<(), CliError> {
     let mut failure: Option<CliError> = None;
     let mut alerts = 0u64;
     let mut buckets = 0u64;
-    let mut handle = |outcome: Outcome, failure: &mut Option<CliError>| {
+    // What a line, a settle or a flush gave: its buckets written, its alerts sent; a failure kept.
+    let mut handle = |outcome: Result<Outcome, SeasonalError>, failure: &mut Option<CliError>| {
+        let outcome = match outcome {
+            Ok(o) => o,
+            Err(e) => {
+                failure.get_or_insert(CliError::Usage(e.to_string()));
+                return;
+            }
+        };
         buckets += outcome.buckets.len() as u64;
         if let Some(out) = &mut buckets_out {
             if let Err(e) = out.write(&outcome) {
@@ -210,12 +218,7 @@ pub fn run(args: &WatchArgs) -> Result<(), CliError> {
                     if let Some(t) = parsed_time {
                         pace.wait(t, &stop);
                     }
-                    match outcome {
-                        Ok(o) => handle(o, &mut failure),
-                        Err(e) => {
-                            failure.get_or_insert(CliError::Usage(e.to_string()));
-                        }
-                    }
+                    handle(outcome, &mut failure);
                 }
             }
         });
@@ -224,12 +227,7 @@ pub fn run(args: &WatchArgs) -> Result<(), CliError> {
             // A source that stays quiet with fewer lines than the detection wants: decide on
             // what there is.
             for (_, outcome) in parsers.settle(&mut watcher) {
-                match outcome {
-                    Ok(o) => handle(o, &mut failure),
-                    Err(e) => {
-                        failure.get_or_insert(CliError::Usage(e.to_string()));
-                    }
-                }
+                handle(outcome, &mut failure);
             }
         }
         if (idle && args.replay.is_some()) || follower.finished() {
@@ -241,29 +239,14 @@ pub fn run(args: &WatchArgs) -> Result<(), CliError> {
                     Event::Notice(n) => crate::terminal::eprintln(format_args!("trafficlens: {n}")),
                     Event::Line(line) => {
                         for (_, outcome) in parsers.line(&line, &mut watcher) {
-                            match outcome {
-                                Ok(o) => handle(o, &mut failure),
-                                Err(e) => {
-                                    failure.get_or_insert(CliError::Usage(e.to_string()));
-                                }
-                            }
+                            handle(outcome, &mut failure);
                         }
                     }
                 });
                 for (_, outcome) in parsers.settle(&mut watcher) {
-                    match outcome {
-                        Ok(o) => handle(o, &mut failure),
-                        Err(e) => {
-                            failure.get_or_insert(CliError::Usage(e.to_string()));
-                        }
-                    }
+                    handle(outcome, &mut failure);
                 }
-                match watcher.flush() {
-                    Ok(o) => handle(o, &mut failure),
-                    Err(e) => {
-                        failure.get_or_insert(CliError::Usage(e.to_string()));
-                    }
-                }
+                handle(watcher.flush(), &mut failure);
             }
             break;
         }
@@ -271,12 +254,7 @@ pub fn run(args: &WatchArgs) -> Result<(), CliError> {
     // Lines still waiting for their source's format were handed over by the follower (and are
     // past the saved position): they are parsed now, not lost.
     for (_, outcome) in parsers.settle(&mut watcher) {
-        match outcome {
-            Ok(o) => handle(o, &mut failure),
-            Err(e) => {
-                failure.get_or_insert(CliError::Usage(e.to_string()));
-            }
-        }
+        handle(outcome, &mut failure);
     }
     if let Some(path) = &args.state {
         save_state(path, &follower.state(), &watcher)?;

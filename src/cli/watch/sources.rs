@@ -199,18 +199,9 @@ impl Parsers {
             head.extend_from_slice(line);
             head.push(b'\n');
         }
-        let Some(rows) = TableRows::from_head(&name, &head, self.time_column.as_deref())? else {
-            return Ok(TableStart::Wait);
-        };
-        let lines: Vec<&[u8]> = head.split(|&b| b == b'\n').collect();
-        let times: Vec<i64> = lines
-            .iter()
-            .filter_map(|l| match rows.line(l) {
-                Ok(TableLine::Row { time_ms, .. }) => Some(time_ms),
-                _ => None,
-            })
-            .collect();
-        let Some(interval) = crate::detect::seasonal::grid::detect_interval(&times) else {
+        let Some((rows, interval)) =
+            crate::live::table::decide(&name, &head, self.time_column.as_deref())?
+        else {
             return Ok(TableStart::Wait);
         };
         let started = watcher
@@ -220,31 +211,9 @@ impl Parsers {
         if started {
             let mut learnt = 0u64;
             if history {
-                // The rows already there, read line by line (a table of any size).
-                let file = std::fs::File::open(&name)
-                    .map_err(|e| format!("its start cannot be read: {e}"))?;
-                let mut reader = std::io::BufReader::with_capacity(
-                    1 << 20,
-                    std::io::Read::take(file, first_offset),
-                );
-                let mut line = Vec::new();
-                loop {
-                    line.clear();
-                    match std::io::BufRead::read_until(&mut reader, b'\n', &mut line) {
-                        Ok(0) => break,
-                        Ok(_) if line.last() != Some(&b'\n') => break,
-                        Ok(_) => {}
-                        Err(e) => return Err(format!("its rows cannot be read: {e}")),
-                    }
-                    let text = &line[..line.len() - 1];
-                    if let Ok(TableLine::Row { time_ms, values }) = rows.line(text) {
-                        if let Err(e) = watcher.table_row(&name, time_ms, &values, text, true) {
-                            steps.push((None, Err(e)));
-                            break;
-                        }
-                        learnt += 1;
-                    }
-                }
+                let (n, error) = learn_history(&name, first_offset, &rows, watcher)?;
+                learnt = n;
+                steps.extend(error.map(|e| (None, Err(e))));
             }
             self.counts.history += learnt;
             let history = if history {
@@ -328,6 +297,38 @@ impl Parsers {
             ));
         }
     }
+}
+
+/// Learns the rows of the table file `name` before byte `end` (the rows already there when
+/// following started) as its history, line by line (a table of any size): how many, and the
+/// error that stopped it, if any.
+fn learn_history(
+    name: &str,
+    end: u64,
+    rows: &TableRows,
+    watcher: &mut Detectors,
+) -> Result<(u64, Option<SeasonalError>), String> {
+    let file = std::fs::File::open(name).map_err(|e| format!("its start cannot be read: {e}"))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, std::io::Read::take(file, end));
+    let mut line = Vec::new();
+    let mut learnt = 0u64;
+    loop {
+        line.clear();
+        match std::io::BufRead::read_until(&mut reader, b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) if line.last() != Some(&b'\n') => break,
+            Ok(_) => {}
+            Err(e) => return Err(format!("its rows cannot be read: {e}")),
+        }
+        let text = &line[..line.len() - 1];
+        if let Ok(TableLine::Row { time_ms, values }) = rows.line(text) {
+            if let Err(e) = watcher.table_row(name, time_ms, &values, text, true) {
+                return Ok((learnt, Some(e)));
+            }
+            learnt += 1;
+        }
+    }
+    Ok((learnt, None))
 }
 
 /// What came of trying a source as a table.
