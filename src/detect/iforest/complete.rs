@@ -4,6 +4,8 @@
 //! `f32::MAX`, always left) down to the last level, where the leaf values sit.
 
 use super::tree::Tree;
+#[cfg(target_arch = "x86_64")]
+use super::walk_avx512;
 
 /// The complete-tree form of a [`Tree`].
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +18,14 @@ pub struct Complete {
     pub threshold: Vec<f32>,
     /// Path-length term of each of the `2^depth` last-level positions.
     pub values: Vec<f64>,
+    /// Split features of positions 0 to 63 (the first six levels), padded with 0: what the
+    /// AVX-512 walk keeps in registers.
+    pub head_feature: [u32; 64],
+    /// Thresholds of positions 0 to 63, padded with `f32::MAX`.
+    pub head_threshold: [f32; 64],
+    /// Each inner position as one word, feature in the high half and the threshold's bits in
+    /// the low half: one gather loads both.
+    pub packed: Vec<u64>,
 }
 
 impl Complete {
@@ -33,6 +43,9 @@ impl Complete {
             feature: vec![0; inner],
             threshold: vec![f32::MAX; inner],
             values: vec![0.0; inner + 1],
+            head_feature: [0; 64],
+            head_threshold: [f32::MAX; 64],
+            packed: Vec::new(),
         };
         // (node in the tree, position in the complete tree)
         let mut stack = vec![(0usize, 0usize)];
@@ -50,6 +63,15 @@ impl Complete {
             stack.push((n.left as usize, 2 * pos + 1));
             stack.push((n.left as usize + 1, 2 * pos + 2));
         }
+        let head = inner.min(64);
+        c.head_feature[..head].copy_from_slice(&c.feature[..head]);
+        c.head_threshold[..head].copy_from_slice(&c.threshold[..head]);
+        c.packed = c
+            .feature
+            .iter()
+            .zip(&c.threshold)
+            .map(|(&f, t)| (u64::from(f) << 32) | u64::from(t.to_bits()))
+            .collect();
         Some(c)
     }
 
@@ -59,21 +81,50 @@ impl Complete {
     ///
     /// # Panics
     /// If `block` is shorter than `at.len() * width` or a split feature is not below `width`.
-    #[inline]
     pub fn walk(&self, block: &[f32], width: usize, at: &mut [u32]) {
-        self.walk_add(block, width, at, None);
+        self.check(block, width, at.len());
+        self.walk_unchecked(block, width, at, None);
     }
 
-    /// [`Self::walk`], then adds each row's leaf value to `acc` (one slot per row).
+    /// Walks rows as [`Self::walk`] does and adds each row's leaf value to `acc` (one slot per
+    /// row); `at` is scratch space of the same length.
     ///
     /// # Panics
     /// As [`Self::walk`], or if `acc` has another length than `at`.
     #[inline]
-    pub fn walk_add(&self, block: &[f32], width: usize, at: &mut [u32], acc: Option<&mut [f64]>) {
-        // These checks make every index in the loop below in bounds: positions stay below
-        // `2^depth - 1` (the inner arrays' length) for `depth` steps, and row `i`'s values are
-        // `block[i * width .. (i + 1) * width]` with every feature below `width`.
-        assert!(block.len() >= at.len() * width, "block too short");
+    pub fn walk_add(&self, block: &[f32], width: usize, at: &mut [u32], acc: &mut [f64]) {
+        assert_eq!(acc.len(), at.len(), "one sum per row");
+        self.check(block, width, at.len());
+        #[cfg(target_arch = "x86_64")]
+        {
+            let rows = at.len();
+            if std::arch::is_x86_feature_detected!("avx512f") && rows * width < i32::MAX as usize {
+                let whole = rows - rows % walk_avx512::LANES;
+                // SAFETY: the processor supports AVX-512F (checked just above); `check` asserted
+                // the block's length and the features' range, and the offsets fit in `i32`.
+                unsafe { walk_avx512::walk_add(self, block, width, whole, acc) };
+                self.walk_unchecked(
+                    &block[whole * width..],
+                    width,
+                    &mut at[whole..],
+                    Some(&mut acc[whole..]),
+                );
+                return;
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the processor supports AVX2 (checked just above).
+                unsafe { self.walk_avx2(block, width, at, acc) };
+                return;
+            }
+        }
+        self.walk_unchecked(block, width, at, Some(acc));
+    }
+
+    /// Asserts what makes every index of the walks in bounds: positions stay below
+    /// `2^depth - 1` (the inner arrays' length) for `depth` steps, and row `i`'s values are
+    /// `block[i * width .. (i + 1) * width]` with every feature below `width`.
+    fn check(&self, block: &[f32], width: usize, rows: usize) {
+        assert!(block.len() >= rows * width, "block too short");
         assert!(
             self.feature.iter().all(|&f| (f as usize) < width),
             "feature out of range"
@@ -81,23 +132,15 @@ impl Complete {
         assert!(
             self.feature.len() == self.threshold.len()
                 && self.feature.len() + 1 == self.values.len()
+                && self.packed.len() == self.feature.len()
         );
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the processor supports AVX2 (checked just above).
-                unsafe { self.walk_avx2(block, width, at, acc) };
-                return;
-            }
-        }
-        self.walk_unchecked(block, width, at, acc);
     }
 
     /// [`Self::walk_unchecked`] compiled for AVX2, where the loop becomes vector gathers.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    fn walk_avx2(&self, block: &[f32], width: usize, at: &mut [u32], acc: Option<&mut [f64]>) {
-        self.walk_unchecked(block, width, at, acc);
+    fn walk_avx2(&self, block: &[f32], width: usize, at: &mut [u32], acc: &mut [f64]) {
+        self.walk_unchecked(block, width, at, Some(acc));
     }
 
     /// The lockstep walk; callers have checked the bounds that [`Self::walk`] asserts.
@@ -159,6 +202,76 @@ mod tests {
             let mut at = [0u32];
             c.walk(&row, 2, &mut at);
             assert_eq!(c.value(at[0]), t.values[t.leaf(|f| row[f])], "{row:?}");
+        }
+    }
+
+    /// A random tree in scikit-learn's arrays: every node at depth below `max_depth` splits with
+    /// probability 0.8 on a random feature below `width` at a random threshold.
+    fn random_tree(rng: &mut rand_pcg::Pcg64, max_depth: u32, width: usize) -> Tree {
+        use rand::Rng;
+        let (mut left, mut right, mut feature, mut threshold, mut samples) =
+            (vec![], vec![], vec![], vec![], vec![]);
+        // (node, depth); children are appended as they are reached.
+        let mut stack = vec![(0usize, 0u32)];
+        left.push(-1);
+        right.push(-1);
+        feature.push(-2);
+        threshold.push(-2.0);
+        samples.push(rng.random_range(1..256u64));
+        while let Some((node, depth)) = stack.pop() {
+            if depth >= max_depth || rng.random_bool(0.2) {
+                continue;
+            }
+            let (l, r) = (left.len(), left.len() + 1);
+            for _ in 0..2 {
+                left.push(-1);
+                right.push(-1);
+                feature.push(-2);
+                threshold.push(-2.0);
+                samples.push(rng.random_range(1..256u64));
+            }
+            left[node] = l as i64;
+            right[node] = r as i64;
+            feature[node] = rng.random_range(0..width) as i64;
+            threshold[node] = f64::from(rng.random_range(-2.0f32..2.0));
+            stack.push((l, depth + 1));
+            stack.push((r, depth + 1));
+        }
+        Tree::from_sklearn(&left, &right, &feature, &threshold, &samples).expect("valid tree")
+    }
+
+    #[test]
+    fn every_walk_finds_the_leaf_the_tree_finds() {
+        // Whichever walk `walk_add` dispatches to on this processor (AVX-512, AVX2 or plain),
+        // its sums are the tree's own leaf values: depths 0 to 12 cover the register levels
+        // (0-5) and the gathered ones, row counts that are not multiples of 16 or of the
+        // interleaved groups cover the remainders, and NaN and exact-threshold values the
+        // comparison's edges.
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_pcg::Pcg64::seed_from_u64(16);
+        for max_depth in 0..=Complete::MAX_DEPTH {
+            for width in [1usize, 3, 6, 17] {
+                let t = random_tree(&mut rng, max_depth, width);
+                let c = Complete::from_tree(&t).expect("within the complete form's depth");
+                for rows in [0usize, 1, 15, 16, 17, 127, 128, 129, 300] {
+                    let mut block: Vec<f32> = (0..rows * width)
+                        .map(|_| match rng.random_range(0..20) {
+                            0 => f32::NAN,
+                            1 => t.nodes.first().map_or(0.0, |n| n.threshold),
+                            _ => rng.random_range(-2.5f32..2.5),
+                        })
+                        .collect();
+                    block.push(7.0); // a value past the last row, never read
+                    let mut at = vec![0u32; rows];
+                    let mut acc = vec![0.5f64; rows];
+                    c.walk_add(&block, width, &mut at, &mut acc);
+                    for (i, a) in acc.iter().enumerate() {
+                        let row = &block[i * width..(i + 1) * width];
+                        let want = 0.5 + t.values[t.leaf(|f| row[f])];
+                        assert_eq!(*a, want, "depth {max_depth}, width {width}, row {i}/{rows}");
+                    }
+                }
+            }
         }
     }
 }

@@ -9,6 +9,8 @@ mod complete;
 mod path_length;
 pub mod settings;
 mod tree;
+#[cfg(target_arch = "x86_64")]
+mod walk_avx512;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -355,7 +357,11 @@ impl FittedIsolationForest {
         } else {
             1.0
         };
-        -(2f64.powf(-ratio))
+        // `libm`'s `pow` (FreeBSD's, in Rust) rather than `f64::powf`: the compiler turns
+        // `powf(2, x)` into the C library's `exp2`, whose last bit here depends on the
+        // processor (glibc picks an implementation at load time), so the same file scored
+        // differently on two machines. This is the same code everywhere.
+        -libm::pow(2.0, -ratio)
     }
 
     /// Scores rows in parallel blocks; progress runs from `progress_from` to 1.
@@ -395,7 +401,7 @@ impl FittedIsolationForest {
                 for t in &self.trees {
                     let at = &mut at[..len];
                     if let Some(c) = t.complete() {
-                        c.walk_add(&block, d, at, Some(chunk));
+                        c.walk_add(&block, d, at, chunk);
                         continue;
                     }
                     at.fill(0);
