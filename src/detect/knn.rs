@@ -20,6 +20,7 @@ use std::hash::{Hash, Hasher};
 use rayon::prelude::*;
 
 use super::knn_brute::{Candidates, Products, QUERY_ROWS};
+use super::knn_vector::{self, Lanes};
 use super::{FitError, Matrix};
 use crate::control::Control;
 
@@ -36,8 +37,9 @@ pub const MAX_UNSCALED_EXPONENT: i32 = 400;
 /// a cancelled search stops after the queries already under way).
 pub const QUERY_BLOCK: usize = 4096;
 
-/// Points per leaf of the k-d tree.
-const LEAF_SIZE: usize = 32;
+/// Points per leaf of the k-d tree, at most (a leaf's distances are taken in one call of
+/// [`knn_vector::distances`]).
+const LEAF_SIZE: usize = 2 * knn_vector::CHUNK;
 
 /// Neighbour lists: for each query, `k` (row index, distance) pairs, nearest first.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -101,6 +103,11 @@ pub struct Index {
     nodes: Vec<KdNode>,
     /// Bounding box of each node: `dims` minima then `dims` maxima.
     boxes: Vec<f64>,
+    /// The points again, by column (feature `f` of point `p` at `f * distinct + p`), for the
+    /// leaves' vectorised distances (empty for brute force).
+    columns: Vec<f64>,
+    /// The instruction set of the leaves' distances.
+    lanes: Lanes,
 }
 
 /// A k-d tree node: a leaf range of points, or a split with two children.
@@ -152,6 +159,9 @@ struct Search {
     dropped: Vec<Candidate>,
     found: Vec<Candidate>,
     level: Vec<u32>,
+    /// The nodes still to visit (tree search): node, and the squared distance to the split
+    /// plane that separates it from the query (0 for the query's side).
+    stack: Vec<(u32, f64)>,
 }
 
 impl Search {
@@ -165,6 +175,7 @@ impl Search {
             dropped: Vec::new(),
             found: Vec::new(),
             level: Vec::new(),
+            stack: Vec::new(),
         }
     }
 
@@ -275,6 +286,8 @@ impl Index {
             single: first.len() == n,
             nodes: Vec::new(),
             boxes: Vec::new(),
+            columns: Vec::new(),
+            lanes: Lanes::detect(),
         };
         let m = first.len();
         let order: Vec<u32> = if d <= MAX_TREE_FEATURES {
@@ -395,6 +408,9 @@ impl Index {
             }
         }
         self.boxes = boxes;
+        self.columns = (0..d)
+            .flat_map(|f| self.points.chunks_exact(d).map(move |p| p[f]))
+            .collect();
         perm
     }
 
@@ -796,8 +812,10 @@ impl Index {
         }
     }
 
-    /// Offers points `start..end` (tree order) to the search.
-    #[inline]
+    /// Offers points `start..end` (tree order) to the search, their distances taken a chunk of
+    /// points at a time by [`knn_vector::distances`] (equal to [`distance2`]'s to the bit) and
+    /// offered in order, as a scan point by point would.
+    #[inline(always)]
     fn scan<const D: usize>(
         &self,
         q: &[f64],
@@ -808,13 +826,23 @@ impl Index {
     ) {
         let d = self.dims_of::<D>();
         let q = &q[..d];
+        let stride = self.distinct();
         let mut worst = search.worst(k);
-        let points = self.points[start * d..end * d].chunks_exact(d);
-        for (point, p) in points.zip(start as u32..) {
-            let s = distance2::<D>(q, point);
-            if s <= worst {
-                self.offer(search, k, Candidate(s, p));
-                worst = search.worst(k);
+        let mut s = [0.0; knn_vector::CHUNK];
+        for from in (start..end).step_by(knn_vector::CHUNK) {
+            let len = (end - from).min(knn_vector::CHUNK);
+            let (lanes, columns) = (self.lanes, &self.columns);
+            let mut within =
+                knn_vector::distances::<D>(lanes, columns, stride, q, from, len, worst, &mut s);
+            // The points within the limit the chunk started with, in order; the limit shrinks
+            // as they are offered, so each is checked again against the current one.
+            while within != 0 {
+                let i = within.trailing_zeros() as usize;
+                within &= within - 1;
+                if s[i] <= worst {
+                    self.offer(search, k, Candidate(s[i], (from + i) as u32));
+                    worst = search.worst(k);
+                }
             }
         }
     }
@@ -862,32 +890,83 @@ impl Index {
         s
     }
 
-    /// Depth-first search: skips a node whose box is farther than the k-th row, and visits the
-    /// child on the query's side of the split first.
-    fn search<const D: usize>(&self, id: usize, q: &[f64], k: usize, search: &mut Search) {
-        // A point at exactly the current k-th distance may still win on its index: prune only
-        // boxes strictly farther.
-        if search.rows >= k && self.box_distance2::<D>(id, q) > search.worst(k) {
+    /// True when node `id`'s box is farther from `q` than `worst` (squared), so that none of
+    /// its points can be among the nearest: strictly farther, since a point at exactly the k-th
+    /// distance may still win on its index. With `WIDE`, the bound is summed with AVX-512 and
+    /// only a box surely beyond is reported (see [`knn_vector::box_beyond_avx512`]).
+    #[inline(always)]
+    fn box_beyond<const D: usize, const WIDE: bool>(
+        &self,
+        id: usize,
+        q: &[f64],
+        worst: f64,
+    ) -> bool {
+        let d = self.dims_of::<D>();
+        #[cfg(target_arch = "x86_64")]
+        if WIDE && d <= 8 {
+            let b = &self.boxes[id * 2 * d..(id + 1) * 2 * d];
+            let (lo, hi) = b.split_at(d);
+            // SAFETY: `WIDE` is only set by `descend_avx512`, run when the processor has
+            // AVX-512F.
+            return unsafe { knn_vector::box_beyond_avx512(lo, hi, &q[..d], worst) };
+        }
+        self.box_distance2::<D>(id, q) > worst
+    }
+
+    /// Depth-first search of the tree for the query `q`: skips a node whose box is farther than
+    /// the k-th row, visits the child on the query's side of the split first, and tries the
+    /// far child's split plane (a one-feature lower bound) before its box.
+    #[inline(always)]
+    fn descend<const D: usize, const WIDE: bool>(&self, q: &[f64], k: usize, search: &mut Search) {
+        let mut stack = std::mem::take(&mut search.stack);
+        stack.clear();
+        stack.push((0, 0.0));
+        while let Some((id, plane)) = stack.pop() {
+            let id = id as usize;
+            if search.rows >= k {
+                let worst = search.worst(k);
+                if plane > worst || self.box_beyond::<D, WIDE>(id, q, worst) {
+                    continue;
+                }
+            }
+            let node = &self.nodes[id];
+            if node.dim == u32::MAX {
+                self.scan::<D>(q, node.start as usize, node.end as usize, k, search);
+                continue;
+            }
+            let v = q[node.dim as usize];
+            let (near, far) = if v < node.split {
+                (node.left, node.right)
+            } else {
+                (node.right, node.left)
+            };
+            let gap = v - node.split;
+            stack.push((far, gap * gap));
+            stack.push((near, 0.0));
+        }
+        search.stack = stack;
+    }
+
+    /// [`Self::descend`] compiled for AVX-512F, its boxes' bounds summed with it.
+    ///
+    /// # Safety
+    /// The processor must support AVX-512F.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn descend_avx512<const D: usize>(&self, q: &[f64], k: usize, search: &mut Search) {
+        self.descend::<D, true>(q, k, search);
+    }
+
+    /// The tree search, with AVX-512 where the processor has it and the features fit one vector.
+    #[inline(always)]
+    fn descend_best<const D: usize>(&self, q: &[f64], k: usize, search: &mut Search) {
+        #[cfg(target_arch = "x86_64")]
+        if self.lanes == Lanes::Avx512 && self.dims <= 8 {
+            // SAFETY: `Lanes::detect` found AVX-512F on this processor.
+            unsafe { self.descend_avx512::<D>(q, k, search) };
             return;
         }
-        let node = &self.nodes[id];
-        if node.dim == u32::MAX {
-            self.scan::<D>(q, node.start as usize, node.end as usize, k, search);
-            return;
-        }
-        let (near, far) = if q[node.dim as usize] < node.split {
-            (node.left, node.right)
-        } else {
-            (node.right, node.left)
-        };
-        self.search::<D>(near as usize, q, k, search);
-        // The far child is beyond the split plane: a one-feature lower bound of its box's
-        // distance, tried before the box (the same strict test).
-        let gap = q[node.dim as usize] - node.split;
-        if search.rows >= k && gap * gap > search.worst(k) {
-            return;
-        }
-        self.search::<D>(far as usize, q, k, search);
+        self.descend::<D, false>(q, k, search);
     }
 
     /// Search specialised for the usual small numbers of features, so distances are unrolled.
@@ -898,12 +977,12 @@ impl Index {
                     $($n => if search.brute {
                         self.scan_candidates::<$n>(q, k, search)
                     } else {
-                        self.search::<$n>(0, q, k, search)
+                        self.descend_best::<$n>(q, k, search)
                     },)*
                     _ => if search.brute {
                         self.scan_candidates::<0>(q, k, search)
                     } else {
-                        self.search::<0>(0, q, k, search)
+                        self.descend_best::<0>(q, k, search)
                     },
                 }
             };
@@ -978,6 +1057,53 @@ mod tests {
         all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         all.truncate(k);
         all
+    }
+
+    /// The tree search gives brute force's answer with every instruction set this processor
+    /// has (the wide one prunes by a bound summed in another order), on distinct points and on
+    /// points with many ties, with up to 8 features (one vector) and more.
+    #[test]
+    fn every_instruction_set_finds_the_brute_force_neighbours() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(19);
+        let mut sets = vec![Lanes::Plain];
+        if Lanes::detect() != Lanes::Plain {
+            sets.push(Lanes::detect());
+        }
+        for d in [2usize, 6, 8, 11] {
+            for grid in [false, true] {
+                let rows: Vec<Vec<f64>> = (0..900)
+                    .map(|_| {
+                        (0..d)
+                            .map(|_| {
+                                if grid {
+                                    f64::from(rng.random_range(0..4)) * 0.5
+                                } else {
+                                    rng.random_range(-3.0..3.0)
+                                }
+                            })
+                            .collect()
+                    })
+                    .collect();
+                let cols: Vec<Vec<f64>> = (0..d)
+                    .map(|f| rows.iter().map(|r| r[f]).collect())
+                    .collect();
+                let names: Vec<String> = (0..d).map(|f| f.to_string()).collect();
+                let x = Matrix::new(&cols, &names).expect("matrix");
+                for &lanes in &sets {
+                    let mut index = Index::build(&x);
+                    index.lanes = lanes;
+                    let nb = index.query(&x, 20);
+                    for q in (0..900).step_by(7) {
+                        let expected = brute(&rows, &rows[q], 20);
+                        let (idx, dist) = nb.of(q);
+                        let got: Vec<(f64, u32)> =
+                            dist.iter().copied().zip(idx.iter().copied()).collect();
+                        assert_eq!(got, expected, "{lanes:?}, d = {d}, grid {grid}, query {q}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

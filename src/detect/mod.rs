@@ -33,6 +33,7 @@ pub mod explain;
 pub mod iforest;
 pub mod knn;
 mod knn_brute;
+mod knn_vector;
 pub mod lof;
 pub mod lof_memory;
 pub mod lof_settings;

@@ -1,0 +1,317 @@
+//! The k-d tree search's two hot loops with the widest vectors the processor has: squared
+//! distances from one query to a leaf's points (stored by column), and the lower bound of the
+//! distance from a query to a node's bounding box.
+//!
+//! The search spends most of its time in these. Taken point by point (row-major), a distance of
+//! six features leaves most of a vector unused and ends in a horizontal sum; taken across points
+//! (one lane per point, one feature after another), every lane does the same work as the scalar
+//! formula in the same order (`s = 0; s += (q[f] - p[f])^2` for each feature in turn), so the
+//! distances are equal to the bit to [`super::knn`]'s `distance2`, and the search's answer does
+//! not change. A box's bound is taken one lane per feature and summed in a tree, whose rounding
+//! differs from the scalar sum's: [`box_beyond_avx512`] only prunes a box whose bound exceeds the limit
+//! by more than any such difference, so it never prunes a node the exact bound would keep (it
+//! may keep a few more, which changes no answer). Written here because the compiler vectorises
+//! neither loop this way on its own; the instruction set is chosen at run time.
+
+/// Points whose distances are taken in one call: a leaf holds at most this many (see the tree's
+/// leaf size); longer runs are taken in chunks.
+pub const CHUNK: usize = 32;
+
+/// The instruction set the distances are computed with, chosen once per index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lanes {
+    /// Eight `f64` per vector (AVX-512F).
+    Avx512,
+    /// Four `f64` per vector (AVX2).
+    Avx2,
+    /// The baseline instruction set (two per vector on x86-64).
+    Plain,
+}
+
+impl Lanes {
+    /// The widest instruction set this processor supports.
+    pub fn detect() -> Lanes {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                return Lanes::Avx512;
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return Lanes::Avx2;
+            }
+        }
+        Lanes::Plain
+    }
+}
+
+/// Writes to `out[i]` the squared distance from `q` (`D` features, or `q.len()` for 0) to point
+/// `start + i`, for `i < len`, where feature `f` of point `p` is `columns[f * stride + p]`, and
+/// returns the points within `worst`: bit `i` set when `out[i] <= worst`. `len` is at most
+/// [`CHUNK`].
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub fn distances<const D: usize>(
+    lanes: Lanes,
+    columns: &[f64],
+    stride: usize,
+    q: &[f64],
+    start: usize,
+    len: usize,
+    worst: f64,
+    out: &mut [f64; CHUNK],
+) -> u32 {
+    let d = if D == 0 { q.len() } else { D };
+    assert!(
+        len <= CHUNK && d <= q.len() && (d == 0 || (d - 1) * stride + start + len <= columns.len())
+    );
+    match lanes {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Lanes::detect` chose this set because the processor has it, and the assert
+        // above keeps every load in bounds.
+        Lanes::Avx512 => unsafe {
+            distances_avx512::<D>(columns, stride, &q[..d], start, len, worst, out)
+        },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above.
+        Lanes::Avx2 => unsafe {
+            distances_avx2::<D>(columns, stride, &q[..d], start, len, worst, out)
+        },
+        _ => distances_plain::<D>(columns, stride, &q[..d], start, len, worst, out),
+    }
+}
+
+/// [`distances`] with AVX-512F: the points are taken eight at a time (one vector), each vector
+/// summed over the features in a register; lanes past `len` are loaded as zeros under a mask (a
+/// masked load touches no memory there) and left out of the result.
+///
+/// # Safety
+/// The processor must support AVX-512F, and `columns` must hold `start + len` values from each
+/// `f * stride` for `f < q.len()`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn distances_avx512<const D: usize>(
+    columns: &[f64],
+    stride: usize,
+    q: &[f64],
+    start: usize,
+    len: usize,
+    worst: f64,
+    out: &mut [f64; CHUNK],
+) -> u32 {
+    use std::arch::x86_64::*;
+    let d = if D == 0 { q.len() } else { D };
+    let limit = _mm512_set1_pd(worst);
+    let base = columns.as_ptr().wrapping_add(start);
+    let mut within = 0u32;
+    for v in 0..len.div_ceil(8) {
+        let lanes = (len - 8 * v).min(8);
+        let mask = ((1u32 << lanes) - 1) as u8;
+        let mut acc = _mm512_setzero_pd();
+        for (f, &qf) in q[..d].iter().enumerate() {
+            let column = base.wrapping_add(f * stride + 8 * v);
+            // SAFETY: the lanes loaded are those of `mask`, points below `start + len` of this
+            // feature's column, which the caller guarantees are in `columns`.
+            let x = unsafe { _mm512_maskz_loadu_pd(mask, column) };
+            let t = _mm512_sub_pd(_mm512_set1_pd(qf), x);
+            // A multiply then an add, each rounded, as the scalar formula does (never fused).
+            acc = _mm512_add_pd(acc, _mm512_mul_pd(t, t));
+        }
+        // SAFETY: `out` holds 32 values, and `8 * v + 8 <= 32`.
+        unsafe { _mm512_storeu_pd(out.as_mut_ptr().add(8 * v), acc) };
+        let bits = _mm512_mask_cmp_pd_mask::<_CMP_LE_OQ>(mask, acc, limit);
+        within |= u32::from(bits) << (8 * v);
+    }
+    within
+}
+
+/// [`distances`] compiled for AVX2.
+///
+/// # Safety
+/// The processor must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn distances_avx2<const D: usize>(
+    columns: &[f64],
+    stride: usize,
+    q: &[f64],
+    start: usize,
+    len: usize,
+    worst: f64,
+    out: &mut [f64; CHUNK],
+) -> u32 {
+    distances_plain::<D>(columns, stride, q, start, len, worst, out)
+}
+
+/// [`distances`] in plain code, inlined into the caller above so that it is vectorised for its
+/// instruction set.
+#[inline(always)]
+fn distances_plain<const D: usize>(
+    columns: &[f64],
+    stride: usize,
+    q: &[f64],
+    start: usize,
+    len: usize,
+    worst: f64,
+    out: &mut [f64; CHUNK],
+) -> u32 {
+    let d = if D == 0 { q.len() } else { D };
+    let out = &mut out[..len];
+    out.fill(0.0);
+    for (f, &qf) in q[..d].iter().enumerate() {
+        let column = &columns[f * stride + start..f * stride + start + len];
+        for (s, &v) in out.iter_mut().zip(column) {
+            let t = qf - v;
+            *s += t * t;
+        }
+    }
+    out.iter()
+        .enumerate()
+        .fold(0u32, |bits, (i, &s)| bits | (u32::from(s <= worst) << i))
+}
+
+/// How much a box's bound summed in a tree may exceed, relatively, the same bound summed in
+/// order: both sums of at most eight non-negative terms are within `7 * EPSILON` of the exact
+/// sum (Higham, *Accuracy and Stability of Numerical Algorithms*, 2002, section 4.2), so a
+/// margin of `64 * EPSILON` covers the two with room to spare.
+const BOUND_MARGIN: f64 = 1.0 + 64.0 * f64::EPSILON;
+
+/// True when the box with minima `lo` and maxima `hi` (`q.len()` values each, at most 8) is
+/// surely farther from `q` than `worst` (squared): its squared distance, summed with AVX-512,
+/// exceeds `worst` by more than [`BOUND_MARGIN`]. A box this says is not beyond may still be,
+/// by a rounding; a box it says is beyond is, for any order of summation.
+///
+/// # Safety
+/// The processor must support AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub unsafe fn box_beyond_avx512(lo: &[f64], hi: &[f64], q: &[f64], worst: f64) -> bool {
+    use std::arch::x86_64::*;
+    let d = q.len().min(8).min(lo.len()).min(hi.len());
+    let mask = ((1u32 << d) - 1) as u8;
+    // SAFETY: the lanes loaded are the first `d` of each slice, all in bounds.
+    let (lo, hi, q) = unsafe {
+        (
+            _mm512_maskz_loadu_pd(mask, lo.as_ptr()),
+            _mm512_maskz_loadu_pd(mask, hi.as_ptr()),
+            _mm512_maskz_loadu_pd(mask, q.as_ptr()),
+        )
+    };
+    // The gap to the interval per feature: below it, above it, or 0 inside (masked-out lanes
+    // are all zeros, so their gap is 0).
+    let gap = _mm512_max_pd(
+        _mm512_max_pd(_mm512_sub_pd(lo, q), _mm512_sub_pd(q, hi)),
+        _mm512_setzero_pd(),
+    );
+    let bound = _mm512_reduce_add_pd(_mm512_mul_pd(gap, gap));
+    bound > worst * BOUND_MARGIN
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The wide box test never calls a box beyond a limit that the in-order bound is within
+    /// (pruning it would lose a point), and does call boxes clearly beyond it.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn a_box_is_beyond_only_when_the_ordered_bound_is() {
+        use rand::{Rng, SeedableRng};
+        if !std::arch::is_x86_feature_detected!("avx512f") {
+            return;
+        }
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(5);
+        let ordered = |lo: &[f64], hi: &[f64], q: &[f64]| {
+            let mut s = 0.0;
+            for f in 0..q.len() {
+                let gap = if lo[f] - q[f] > 0.0 {
+                    lo[f] - q[f]
+                } else if q[f] - hi[f] > 0.0 {
+                    q[f] - hi[f]
+                } else {
+                    0.0
+                };
+                s += gap * gap;
+            }
+            s
+        };
+        for _ in 0..20_000 {
+            let d = rng.random_range(1..=8);
+            let lo: Vec<f64> = (0..d).map(|_| rng.random_range(-1e3..1e3)).collect();
+            let hi: Vec<f64> = lo.iter().map(|l| l + rng.random_range(0.0..50.0)).collect();
+            let q: Vec<f64> = (0..d).map(|_| rng.random_range(-1.2e3..1.2e3)).collect();
+            let exact = ordered(&lo, &hi, &q);
+            // SAFETY: the processor has AVX-512F (checked above).
+            let beyond = |worst: f64| unsafe { box_beyond_avx512(&lo, &hi, &q, worst) };
+            // At the bound itself, and a rounding either side of it: never beyond.
+            for worst in [exact, exact.next_up(), exact * (1.0 + 1e-15)] {
+                assert!(!beyond(worst), "d {d}: {exact} against {worst}");
+            }
+            if exact > 0.0 {
+                assert!(beyond(exact * (1.0 - 1e-12)), "d {d}: {exact}");
+                assert!(!beyond(f64::INFINITY));
+            }
+        }
+    }
+
+    /// Every instruction set gives, to the bit, the point-by-point formula's distances.
+    #[test]
+    fn every_instruction_set_equals_the_scalar_formula() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(11);
+        let mut sets = vec![Lanes::Plain];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                sets.push(Lanes::Avx2);
+            }
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                sets.push(Lanes::Avx512);
+            }
+        }
+        for d in [1usize, 3, 6, 9] {
+            let m = 77;
+            let rows: Vec<Vec<f64>> = (0..m)
+                .map(|_| (0..d).map(|_| rng.random_range(-1e3..1e3)).collect())
+                .collect();
+            let columns: Vec<f64> = (0..d)
+                .flat_map(|f| rows.iter().map(move |r| r[f]))
+                .collect();
+            let q: Vec<f64> = (0..d).map(|_| rng.random_range(-1e3..1e3)).collect();
+            for (start, len) in [(0, 32), (5, 17), (40, 1), (60, 17), (3, 0)] {
+                let expected: Vec<f64> = (start..start + len)
+                    .map(|p| {
+                        let mut s = 0.0;
+                        for f in 0..d {
+                            let t = q[f] - rows[p][f];
+                            s += t * t;
+                        }
+                        s
+                    })
+                    .collect();
+                // A limit that some points are within and some are not, and one exactly at a
+                // point's distance (within: `<=`).
+                let worst = expected.get(len / 2).copied().unwrap_or(0.0);
+                for &lanes in &sets {
+                    let mut out = [f64::NAN; CHUNK];
+                    let within =
+                        distances::<0>(lanes, &columns, m, &q, start, len, worst, &mut out);
+                    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&out[..len]), bits(&expected), "{lanes:?} d={d}");
+                    let expected_within = expected
+                        .iter()
+                        .enumerate()
+                        .fold(0u32, |b, (i, &s)| b | (u32::from(s <= worst) << i));
+                    assert_eq!(within, expected_within, "{lanes:?} d={d}");
+                    if d == 6 {
+                        let mut six = [f64::NAN; CHUNK];
+                        let within6 =
+                            distances::<6>(lanes, &columns, m, &q, start, len, worst, &mut six);
+                        assert_eq!(within6, within);
+                        assert_eq!(bits(&six[..len]), bits(&expected), "{lanes:?} D=6");
+                    }
+                }
+            }
+        }
+    }
+}
