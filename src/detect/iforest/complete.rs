@@ -28,6 +28,43 @@ pub struct Complete {
     pub packed: Vec<u64>,
 }
 
+/// Rows ready for the walks: their values row-major and, where the AVX-512 walk holds them in
+/// registers, the same values by tile too ([`walk_avx512::tile`]); made once per block of rows
+/// and read by every tree.
+#[derive(Debug, Clone)]
+pub struct Rows {
+    /// Row-major values, `width` per row.
+    values: Vec<f32>,
+    width: usize,
+    /// The whole tiles of `values` (empty where the walk gathers instead).
+    tiles: Vec<f32>,
+}
+
+impl Rows {
+    /// Rows of `width` features from their row-major `values`.
+    pub fn new(values: Vec<f32>, width: usize) -> Rows {
+        #[allow(unused_mut)]
+        let mut tiles = Vec::new();
+        #[cfg(target_arch = "x86_64")]
+        if (1..=walk_avx512::TILE_FEATURES).contains(&width)
+            && std::arch::is_x86_feature_detected!("avx512f")
+        {
+            let n = values.len() / width;
+            tiles = walk_avx512::tile(&values, width, n - n % walk_avx512::LANES);
+        }
+        Rows {
+            values,
+            width,
+            tiles,
+        }
+    }
+
+    /// The row-major values.
+    pub fn values(&self) -> &[f32] {
+        &self.values
+    }
+}
+
 impl Complete {
     /// Trees deeper than this keep the pointer form (the complete form doubles per level).
     pub const MAX_DEPTH: u32 = 12;
@@ -92,17 +129,28 @@ impl Complete {
     /// # Panics
     /// As [`Self::walk`], or if `acc` has another length than `at`.
     #[inline]
-    pub fn walk_add(&self, block: &[f32], width: usize, at: &mut [u32], acc: &mut [f64]) {
+    pub fn walk_add(&self, rows: &Rows, at: &mut [u32], acc: &mut [f64]) {
+        let (block, width) = (&rows.values[..], rows.width);
         assert_eq!(acc.len(), at.len(), "one sum per row");
         self.check(block, width, at.len());
         #[cfg(target_arch = "x86_64")]
         {
-            let rows = at.len();
-            if std::arch::is_x86_feature_detected!("avx512f") && rows * width < i32::MAX as usize {
-                let whole = rows - rows % walk_avx512::LANES;
-                // SAFETY: the processor supports AVX-512F (checked just above); `check` asserted
-                // the block's length and the features' range, and the offsets fit in `i32`.
-                unsafe { walk_avx512::walk_add(self, block, width, whole, acc) };
+            let n = at.len();
+            if std::arch::is_x86_feature_detected!("avx512f") && n * width < i32::MAX as usize {
+                let whole = n - n % walk_avx512::LANES;
+                if (1..=walk_avx512::TILE_FEATURES).contains(&width)
+                    && rows.tiles.len() >= whole * width
+                {
+                    // SAFETY: the processor supports AVX-512F (checked just above); the tiles
+                    // hold the block's first `whole` rows (checked just above), `check`
+                    // asserted the features' range, and the offsets fit in `i32`.
+                    unsafe { walk_avx512::walk_add_tiled(self, &rows.tiles, width, whole, acc) };
+                } else {
+                    // SAFETY: the processor supports AVX-512F (checked just above); `check`
+                    // asserted the block's length and the features' range, and the offsets fit
+                    // in `i32`.
+                    unsafe { walk_avx512::walk_add(self, block, width, whole, acc) };
+                }
                 self.walk_unchecked(
                     &block[whole * width..],
                     width,
@@ -250,7 +298,7 @@ mod tests {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_pcg::Pcg64::seed_from_u64(16);
         for max_depth in 0..=Complete::MAX_DEPTH {
-            for width in [1usize, 3, 6, 17] {
+            for width in [1usize, 2, 3, 4, 5, 6, 7, 8, 9, 17] {
                 let t = random_tree(&mut rng, max_depth, width);
                 let c = Complete::from_tree(&t).expect("within the complete form's depth");
                 for rows in [0usize, 1, 15, 16, 17, 127, 128, 129, 300] {
@@ -262,13 +310,24 @@ mod tests {
                         })
                         .collect();
                     block.push(7.0); // a value past the last row, never read
-                    let mut at = vec![0u32; rows];
-                    let mut acc = vec![0.5f64; rows];
-                    c.walk_add(&block, width, &mut at, &mut acc);
-                    for (i, a) in acc.iter().enumerate() {
-                        let row = &block[i * width..(i + 1) * width];
-                        let want = 0.5 + t.values[t.leaf(|f| row[f])];
-                        assert_eq!(*a, want, "depth {max_depth}, width {width}, row {i}/{rows}");
+                                     // With tiles where this processor's walk reads them, and without (the
+                                     // gathering walk).
+                    let tiled = Rows::new(block.clone(), width);
+                    let mut gathered = tiled.clone();
+                    gathered.tiles.clear();
+                    for prepared in [&tiled, &gathered] {
+                        let mut at = vec![0u32; rows];
+                        let mut acc = vec![0.5f64; rows];
+                        c.walk_add(prepared, &mut at, &mut acc);
+                        for (i, a) in acc.iter().enumerate() {
+                            let row = &block[i * width..(i + 1) * width];
+                            let want = 0.5 + t.values[t.leaf(|f| row[f])];
+                            let tiles = !prepared.tiles.is_empty();
+                            assert_eq!(
+                                *a, want,
+                                "depth {max_depth}, width {width}, row {i}/{rows}, tiles {tiles}"
+                            );
+                        }
                     }
                 }
             }

@@ -20,6 +20,7 @@ use rand_pcg::Pcg64Mcg;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use complete::Rows;
 pub use path_length::{average_path_length, EULER_GAMMA};
 pub use settings::IsolationForestSettings;
 pub use tree::{leaf_value, to_f32, Node, Tree};
@@ -395,13 +396,15 @@ impl FittedIsolationForest {
                         block[i * d + f] = to_f32(*v);
                     }
                 }
+                let rows = Rows::new(block, d);
+                let block = rows.values();
                 // Every row walks each tree in lockstep, one level at a time, without branches:
                 // the rows' walks are independent, so the processor overlaps them.
                 let mut at = [0u32; BLOCK];
                 for t in &self.trees {
                     let at = &mut at[..len];
                     if let Some(c) = t.complete() {
-                        c.walk_add(&block, d, at, chunk);
+                        c.walk_add(&rows, at, chunk);
                         continue;
                     }
                     at.fill(0);
