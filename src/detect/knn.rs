@@ -831,9 +831,13 @@ impl Index {
         let mut s = [0.0; knn_vector::CHUNK];
         for from in (start..end).step_by(knn_vector::CHUNK) {
             let len = (end - from).min(knn_vector::CHUNK);
-            let (lanes, columns) = (self.lanes, &self.columns);
-            let mut within =
-                knn_vector::distances::<D>(lanes, columns, stride, q, from, len, worst, &mut s);
+            let run = knn_vector::Run {
+                columns: &self.columns,
+                stride,
+                start: from,
+                len,
+            };
+            let mut within = knn_vector::distances::<D>(self.lanes, run, q, worst, &mut s);
             // The points within the limit the chunk started with, in order; the limit shrinks
             // as they are offered, so each is checked again against the current one.
             while within != 0 {
@@ -1066,14 +1070,7 @@ mod tests {
     fn every_instruction_set_finds_the_brute_force_neighbours() {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(19);
-        let mut sets = vec![Lanes::Plain];
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            sets.push(Lanes::Avx2);
-        }
-        if Lanes::detect() == Lanes::Avx512 {
-            sets.push(Lanes::Avx512);
-        }
+        let sets = knn_vector::supported();
         for d in [2usize, 6, 8, 11] {
             for grid in [false, true] {
                 let rows: Vec<Vec<f64>> = (0..900)
@@ -1089,10 +1086,7 @@ mod tests {
                             .collect()
                     })
                     .collect();
-                let cols: Vec<Vec<f64>> = (0..d)
-                    .map(|f| rows.iter().map(|r| r[f]).collect())
-                    .collect();
-                let names: Vec<String> = (0..d).map(|f| f.to_string()).collect();
+                let (cols, names) = matrix_of(&rows);
                 let x = Matrix::new(&cols, &names).expect("matrix");
                 for &lanes in &sets {
                     let mut index = Index::build(&x);
@@ -1119,10 +1113,7 @@ mod tests {
             let rows: Vec<Vec<f64>> = (0..700)
                 .map(|_| (0..d).map(|_| f64::from(rng.random_range(0..6))).collect())
                 .collect();
-            let cols: Vec<Vec<f64>> = (0..d)
-                .map(|f| rows.iter().map(|r| r[f]).collect())
-                .collect();
-            let names: Vec<String> = (0..d).map(|f| f.to_string()).collect();
+            let (cols, names) = matrix_of(&rows);
             let x = Matrix::new(&cols, &names).expect("matrix");
             let index = Index::build(&x);
             let nb = index.query(&x, 25);

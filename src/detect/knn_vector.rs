@@ -44,39 +44,46 @@ impl Lanes {
     }
 }
 
+/// A run of consecutive points of the tree stored by column: feature `f` of point `p` is
+/// `columns[f * stride + p]`; the run is points `start..start + len`, `len` at most [`CHUNK`].
+#[derive(Debug, Clone, Copy)]
+pub struct Run<'a> {
+    /// Every point's values, a column per feature.
+    pub columns: &'a [f64],
+    /// The length of a column (the number of points).
+    pub stride: usize,
+    /// The run's first point.
+    pub start: usize,
+    /// The run's number of points.
+    pub len: usize,
+}
+
 /// Writes to `out[i]` the squared distance from `q` (`D` features, or `q.len()` for 0) to point
-/// `start + i`, for `i < len`, where feature `f` of point `p` is `columns[f * stride + p]`, and
-/// returns the points within `worst`: bit `i` set when `out[i] <= worst`. `len` is at most
-/// [`CHUNK`].
+/// `run.start + i`, for `i < run.len`, and returns the points within `worst`: bit `i` set when
+/// `out[i] <= worst`.
 #[inline]
-#[allow(clippy::too_many_arguments)]
 pub fn distances<const D: usize>(
     lanes: Lanes,
-    columns: &[f64],
-    stride: usize,
+    run: Run,
     q: &[f64],
-    start: usize,
-    len: usize,
     worst: f64,
     out: &mut [f64; CHUNK],
 ) -> u32 {
     let d = if D == 0 { q.len() } else { D };
+    let q = &q[..d];
     assert!(
-        len <= CHUNK && d <= q.len() && (d == 0 || (d - 1) * stride + start + len <= columns.len())
+        run.len <= CHUNK
+            && (d == 0 || (d - 1) * run.stride + run.start + run.len <= run.columns.len())
     );
     match lanes {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `Lanes::detect` chose this set because the processor has it, and the assert
         // above keeps every load in bounds.
-        Lanes::Avx512 => unsafe {
-            distances_avx512::<D>(columns, stride, &q[..d], start, len, worst, out)
-        },
+        Lanes::Avx512 => unsafe { distances_avx512::<D>(run, q, worst, out) },
         #[cfg(target_arch = "x86_64")]
         // SAFETY: as above.
-        Lanes::Avx2 => unsafe {
-            distances_avx2::<D>(columns, stride, &q[..d], start, len, worst, out)
-        },
-        _ => distances_plain::<D>(columns, stride, &q[..d], start, len, worst, out),
+        Lanes::Avx2 => unsafe { distances_avx2::<D>(run, q, worst, out) },
+        _ => distances_plain::<D>(run, q, worst, out),
     }
 }
 
@@ -85,30 +92,27 @@ pub fn distances<const D: usize>(
 /// masked load touches no memory there) and left out of the result.
 ///
 /// # Safety
-/// The processor must support AVX-512F, and `columns` must hold `start + len` values from each
-/// `f * stride` for `f < q.len()`.
+/// The processor must support AVX-512F, and `run.columns` must hold `run.start + run.len`
+/// values from each `f * run.stride` for `f < q.len()`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 unsafe fn distances_avx512<const D: usize>(
-    columns: &[f64],
-    stride: usize,
+    run: Run,
     q: &[f64],
-    start: usize,
-    len: usize,
     worst: f64,
     out: &mut [f64; CHUNK],
 ) -> u32 {
     use std::arch::x86_64::*;
     let d = if D == 0 { q.len() } else { D };
     let limit = _mm512_set1_pd(worst);
-    let base = columns.as_ptr().wrapping_add(start);
+    let base = run.columns.as_ptr().wrapping_add(run.start);
     let mut within = 0u32;
-    for v in 0..len.div_ceil(8) {
-        let lanes = (len - 8 * v).min(8);
+    for v in 0..run.len.div_ceil(8) {
+        let lanes = (run.len - 8 * v).min(8);
         let mask = ((1u32 << lanes) - 1) as u8;
         let mut acc = _mm512_setzero_pd();
         for (f, &qf) in q[..d].iter().enumerate() {
-            let column = base.wrapping_add(f * stride + 8 * v);
+            let column = base.wrapping_add(f * run.stride + 8 * v);
             // SAFETY: the lanes loaded are those of `mask`, points below `start + len` of this
             // feature's column, which the caller guarantees are in `columns`.
             let x = unsafe { _mm512_maskz_loadu_pd(mask, column) };
@@ -131,35 +135,24 @@ unsafe fn distances_avx512<const D: usize>(
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn distances_avx2<const D: usize>(
-    columns: &[f64],
-    stride: usize,
+    run: Run,
     q: &[f64],
-    start: usize,
-    len: usize,
     worst: f64,
     out: &mut [f64; CHUNK],
 ) -> u32 {
-    distances_plain::<D>(columns, stride, q, start, len, worst, out)
+    distances_plain::<D>(run, q, worst, out)
 }
 
 /// [`distances`] in plain code, inlined into the caller above so that it is vectorised for its
 /// instruction set.
 #[inline(always)]
-fn distances_plain<const D: usize>(
-    columns: &[f64],
-    stride: usize,
-    q: &[f64],
-    start: usize,
-    len: usize,
-    worst: f64,
-    out: &mut [f64; CHUNK],
-) -> u32 {
+fn distances_plain<const D: usize>(run: Run, q: &[f64], worst: f64, out: &mut [f64; CHUNK]) -> u32 {
     let d = if D == 0 { q.len() } else { D };
-    let out = &mut out[..len];
+    let out = &mut out[..run.len];
     out.fill(0.0);
     for (f, &qf) in q[..d].iter().enumerate() {
-        let column = &columns[f * stride + start..f * stride + start + len];
-        for (s, &v) in out.iter_mut().zip(column) {
+        let from = f * run.stride + run.start;
+        for (s, &v) in out.iter_mut().zip(&run.columns[from..from + run.len]) {
             let t = qf - v;
             *s += t * t;
         }
@@ -167,6 +160,22 @@ fn distances_plain<const D: usize>(
     out.iter()
         .enumerate()
         .fold(0u32, |bits, (i, &s)| bits | (u32::from(s <= worst) << i))
+}
+
+/// The instruction sets this processor has, for tests that try each.
+#[cfg(test)]
+pub fn supported() -> Vec<Lanes> {
+    let mut sets = vec![Lanes::Plain];
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            sets.push(Lanes::Avx2);
+        }
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            sets.push(Lanes::Avx512);
+        }
+    }
+    sets
 }
 
 /// How much a box's bound summed in a tree may exceed, relatively, the same bound summed in
@@ -259,16 +268,7 @@ mod tests {
     fn every_instruction_set_equals_the_scalar_formula() {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(11);
-        let mut sets = vec![Lanes::Plain];
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx2") {
-                sets.push(Lanes::Avx2);
-            }
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                sets.push(Lanes::Avx512);
-            }
-        }
+        let sets = supported();
         for d in [1usize, 3, 6, 9] {
             let m = 77;
             let rows: Vec<Vec<f64>> = (0..m)
@@ -294,8 +294,13 @@ mod tests {
                 let worst = expected.get(len / 2).copied().unwrap_or(0.0);
                 for &lanes in &sets {
                     let mut out = [f64::NAN; CHUNK];
-                    let within =
-                        distances::<0>(lanes, &columns, m, &q, start, len, worst, &mut out);
+                    let run = Run {
+                        columns: &columns,
+                        stride: m,
+                        start,
+                        len,
+                    };
+                    let within = distances::<0>(lanes, run, &q, worst, &mut out);
                     let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                     assert_eq!(bits(&out[..len]), bits(&expected), "{lanes:?} d={d}");
                     let expected_within = expected
@@ -305,8 +310,7 @@ mod tests {
                     assert_eq!(within, expected_within, "{lanes:?} d={d}");
                     if d == 6 {
                         let mut six = [f64::NAN; CHUNK];
-                        let within6 =
-                            distances::<6>(lanes, &columns, m, &q, start, len, worst, &mut six);
+                        let within6 = distances::<6>(lanes, run, &q, worst, &mut six);
                         assert_eq!(within6, within);
                         assert_eq!(bits(&six[..len]), bits(&expected), "{lanes:?} D=6");
                     }
