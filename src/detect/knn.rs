@@ -37,8 +37,8 @@ pub const MAX_UNSCALED_EXPONENT: i32 = 400;
 /// a cancelled search stops after the queries already under way).
 pub const QUERY_BLOCK: usize = 4096;
 
-/// Points per leaf of the k-d tree, at most (a leaf's distances are taken in one call of
-/// [`knn_vector::distances`]).
+/// Points per leaf of the k-d tree, at most (leaves hold half to all of this; with the leaves'
+/// vectorised distances, leaves of 32 to 64 points were faster than 16 to 32 or 64 to 128).
 const LEAF_SIZE: usize = 2 * knn_vector::CHUNK;
 
 /// Neighbour lists: for each query, `k` (row index, distance) pairs, nearest first.
@@ -907,7 +907,7 @@ impl Index {
     ) -> bool {
         let d = self.dims_of::<D>();
         #[cfg(target_arch = "x86_64")]
-        if WIDE && d <= 8 {
+        if WIDE && d <= knn_vector::BOX_FEATURES {
             let b = &self.boxes[id * 2 * d..(id + 1) * 2 * d];
             let (lo, hi) = b.split_at(d);
             // SAFETY: `WIDE` is only set by `descend_avx512`, run when the processor has
@@ -965,7 +965,7 @@ impl Index {
     #[inline(always)]
     fn descend_best<const D: usize>(&self, q: &[f64], k: usize, search: &mut Search) {
         #[cfg(target_arch = "x86_64")]
-        if self.lanes == Lanes::Avx512 && self.dims <= 8 {
+        if self.lanes == Lanes::Avx512 && self.dims <= knn_vector::BOX_FEATURES {
             // SAFETY: `Lanes::detect` found AVX-512F on this processor.
             unsafe { self.descend_avx512::<D>(q, k, search) };
             return;
@@ -996,9 +996,10 @@ impl Index {
 }
 
 /// The exact squared distance of `q` and `point` (`D` features, or any number for 0): the sum of
-/// squared differences, feature by feature in order, as scikit-learn's k-d tree takes it. Every
-/// search (tree leaves and brute-force candidates) uses this one formula, so their distances and
-/// ties agree to the bit.
+/// squared differences, feature by feature in order, as scikit-learn's k-d tree takes it.
+/// Brute-force candidates use it; the tree's leaves use [`knn_vector::distances`], which takes
+/// the same formula in the same order across points and gives the same bits (tested), so the two
+/// searches' distances and ties agree to the bit.
 #[inline(always)]
 fn distance2<const D: usize>(q: &[f64], point: &[f64]) -> f64 {
     let d = if D == 0 { q.len() } else { D };

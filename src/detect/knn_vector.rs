@@ -8,14 +8,17 @@
 //! formula in the same order (`s = 0; s += (q[f] - p[f])^2` for each feature in turn), so the
 //! distances are equal to the bit to [`super::knn`]'s `distance2`, and the search's answer does
 //! not change. A box's bound is taken one lane per feature and summed in a tree, whose rounding
-//! differs from the scalar sum's: [`box_beyond_avx512`] only prunes a box whose bound exceeds the limit
-//! by more than any such difference, so it never prunes a node the exact bound would keep (it
-//! may keep a few more, which changes no answer). Written here because the compiler vectorises
+//! differs from the scalar sum's: [`box_beyond_avx512`] only prunes a box whose bound exceeds
+//! the limit by more than any such difference, so it never prunes a node the ordered bound would
+//! keep (it may keep a few more, which changes no answer). Written here because the compiler vectorises
 //! neither loop this way on its own; the instruction set is chosen at run time.
 
-/// Points whose distances are taken in one call: a leaf holds at most this many (see the tree's
-/// leaf size); longer runs are taken in chunks.
+/// Points whose distances are taken in one call of [`distances`] (a leaf's points are taken in
+/// chunks of this many).
 pub const CHUNK: usize = 32;
+
+/// Features up to which a box's bound fits one vector ([`box_beyond_avx512`]).
+pub const BOX_FEATURES: usize = 8;
 
 /// The instruction set the distances are computed with, chosen once per index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,7 +187,8 @@ pub fn supported() -> Vec<Lanes> {
 /// margin of `64 * EPSILON` covers the two with room to spare.
 const BOUND_MARGIN: f64 = 1.0 + 64.0 * f64::EPSILON;
 
-/// True when the box with minima `lo` and maxima `hi` (`q.len()` values each, at most 8) is
+/// True when the box with minima `lo` and maxima `hi` (`q.len()` values each, at most
+/// [`BOX_FEATURES`]) is
 /// surely farther from `q` than `worst` (squared): its squared distance, summed with AVX-512,
 /// exceeds `worst` by more than [`BOUND_MARGIN`]. A box this says is not beyond may still be,
 /// by a rounding; a box it says is beyond is, for any order of summation.
@@ -196,7 +200,9 @@ const BOUND_MARGIN: f64 = 1.0 + 64.0 * f64::EPSILON;
 #[inline]
 pub unsafe fn box_beyond_avx512(lo: &[f64], hi: &[f64], q: &[f64], worst: f64) -> bool {
     use std::arch::x86_64::*;
-    let d = q.len().min(8).min(lo.len()).min(hi.len());
+    debug_assert!(q.len() <= BOX_FEATURES && lo.len() >= q.len() && hi.len() >= q.len());
+    // Fewer features than `q` has would only lower the bound (a box is then pruned less).
+    let d = q.len().min(BOX_FEATURES).min(lo.len()).min(hi.len());
     let mask = ((1u32 << d) - 1) as u8;
     // SAFETY: the lanes loaded are the first `d` of each slice, all in bounds.
     let (lo, hi, q) = unsafe {

@@ -309,9 +309,10 @@ mod tests {
                             _ => rng.random_range(-2.5f32..2.5),
                         })
                         .collect();
-                    block.push(7.0); // a value past the last row, never read
-                                     // With tiles where this processor's walk reads them, and without (the
-                                     // gathering walk).
+                    // A value past the last row, never read.
+                    block.push(7.0);
+                    // With tiles where this processor's walk reads them, and without (the
+                    // gathering walk).
                     let tiled = Rows::new(block.clone(), width);
                     let mut gathered = tiled.clone();
                     gathered.tiles.clear();
