@@ -86,6 +86,7 @@ fn bucket(minute: i64, requests: f64, over: bool) -> ScoredBucket {
         z: (v - 20.0) / 2.0,
         warm_up: false,
         surprise: 0.0,
+        record: None,
     };
     ScoredBucket {
         start_ms: DAY_MS + minute * MIN,

@@ -481,7 +481,9 @@ pub struct DetectArgs {
                      `model` (default): a normal residual whose MAD is the scale; recurring anomalies stay anomalous. \
                      `history`: each series' own earlier z-scores (the last 8,640), an anomaly likelihood that makes \
                      very different series comparable and learns recurring bursts as normal (for benchmarks such as \
-                     NAB). Either way a row is scored from the rows before it only.")]
+                     NAB), and its earlier values: a new high or low beyond the range of the last 8,640 counts as \
+                     1 in (values + 1), rarer the further beyond; the same for the mean of the last 16 values. Either way a row is scored from the rows before it \
+                     only.")]
     pub score_reference: ScoreReference,
     /// Random seed.
     #[arg(

@@ -30,8 +30,9 @@ pub fn ui(ui: &mut Ui, settings: &mut SeasonalSettings) {
             );
         ui.radio_value(&mut settings.reference, ScoreReference::History, "History")
             .on_hover_text(
-                "Each series' own earlier z-scores: series of very different kinds become \
-                 comparable, and recurring bursts are learnt as normal.",
+                "Each series' own earlier z-scores and values: series of very different kinds \
+                 become comparable, recurring bursts are learnt as normal, and a new high or low \
+                 beyond the recent range counts however slowly it came.",
             );
     });
     ui.label(

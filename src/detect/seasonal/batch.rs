@@ -9,8 +9,9 @@ use super::calibrate::{row_surprise, score_of_surprise};
 use super::explain::in_words;
 use super::grid::{detect_interval, Grid};
 use super::periods::choose_periods;
+use super::record::Record;
 use super::state::{combine, lower_end, robust_z, PointScore, SeriesState};
-use super::{SeasonalError, SeasonalParams, SeasonalState};
+use super::{ScoreReference, SeasonalError, SeasonalParams, SeasonalState};
 
 /// The seasonal verdict on every row of a table.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +37,9 @@ pub struct SeasonalScores {
     pub scale: Vec<Vec<f64>>,
     /// Per feature, per row: `-log10` of the tail probability of its z.
     pub surprise: Vec<Vec<f64>>,
+    /// Per feature, per row: a new high or low against the history ([`PointScore::record`]);
+    /// empty against the model.
+    pub record: Vec<Vec<Option<Record>>>,
     /// Per feature: the rows before this one were scored while every value learnt was at least
     /// 0, so their band's lower end is clamped at 0 (see [`SeriesState::non_negative`]).
     pub non_negative_rows: Vec<usize>,
@@ -70,6 +74,12 @@ impl SeasonalScores {
             z: self.z(feature, row, observed),
             warm_up: self.warm_up[row],
             surprise: self.surprise[feature][row],
+            record: self
+                .record
+                .get(feature)
+                .and_then(|column| column.get(row))
+                .copied()
+                .flatten(),
         }
     }
 
@@ -112,6 +122,7 @@ struct SeriesRun {
     expected: Vec<f64>,
     scale: Vec<f64>,
     surprise: Vec<f64>,
+    record: Vec<Option<Record>>,
     warm: Vec<bool>,
     non_negative_rows: usize,
     state: SeriesState,
@@ -165,6 +176,8 @@ pub fn score_table(
             let mut expected = Vec::with_capacity(rows);
             let mut scale = Vec::with_capacity(rows);
             let mut surprise = Vec::with_capacity(rows);
+            let keep_record = params.reference == ScoreReference::History;
+            let mut record = Vec::with_capacity(if keep_record { rows } else { 0 });
             let mut warm = Vec::with_capacity(rows);
             let mut non_negative_rows = rows;
             for (row, ((&b, &y), &r)) in buckets.iter().zip(column.iter()).zip(&repeat).enumerate()
@@ -176,12 +189,16 @@ pub fn score_table(
                 expected.push(p.expected);
                 scale.push(p.scale);
                 surprise.push(p.surprise);
+                if keep_record {
+                    record.push(p.record);
+                }
                 warm.push(p.warm_up);
             }
             SeriesRun {
                 expected,
                 scale,
                 surprise,
+                record,
                 warm,
                 non_negative_rows,
                 state,
@@ -212,8 +229,12 @@ pub fn score_table(
     let mut scale = Vec::with_capacity(per_feature.len());
     let mut non_negative_rows = Vec::with_capacity(per_feature.len());
     let mut surprise = Vec::with_capacity(per_feature.len());
+    let mut record = Vec::with_capacity(per_feature.len());
     for run in per_feature.drain(..) {
         surprise.push(run.surprise);
+        if params.reference == ScoreReference::History {
+            record.push(run.record);
+        }
         non_negative_rows.push(run.non_negative_rows);
         expected.push(run.expected);
         scale.push(run.scale);
@@ -231,6 +252,7 @@ pub fn score_table(
         expected,
         scale,
         surprise,
+        record,
         non_negative_rows,
         missing_buckets,
         repeated_rows: repeat.iter().filter(|&&r| r).count(),

@@ -19,7 +19,10 @@
 //!   [`MIN_HISTORY`] values are in, `p = 1`. A feature's |z| are learnt only once its shortest
 //!   period is in use (or it has none) and its scale has 8 residuals: the warm-up's |z|, made
 //!   by a baseline that does not yet know the daily rhythm, would otherwise dwarf every later
-//!   anomaly for the history's whole length.
+//!   anomaly for the history's whole length. Against the history, a feature's `p` is also at
+//!   most that of its value against the range of its last [`HISTORY`] values, and of its short
+//!   mean against the earlier means ([`super::record`]: a new high or low is one in `n + 1`,
+//!   rarer the further beyond): a slow climb to a level never seen has small z but is still news.
 //!
 //! **The row** combines its `m` features two ways and keeps the more surprising: the smallest `p`
 //! corrected for testing `m` features (Šidák: `1 - (1 - p_min)^m`), so a table of six regions

@@ -14,6 +14,9 @@ pub fn in_words(feature: &str, point: &PointScore, t_ms: i64, interval_ms: i64) 
     } else {
         format!("{mads:.1}")
     };
+    let record = point
+        .record
+        .map_or(String::new(), |r| format!(", {}", r.in_words()));
     let warm = if point.warm_up {
         " (warm-up: little history yet)"
     } else {
@@ -22,7 +25,7 @@ pub fn in_words(feature: &str, point: &PointScore, t_ms: i64, interval_ms: i64) 
     // "180-250", or "-13.5 to 309" when a dash would read as a minus sign.
     let to = if point.lower < 0.0 { " to " } else { "-" };
     format!(
-        "{feature} = {} on {when}, expected {} ({}{to}{}): {mads} MADs {direction}{warm}",
+        "{feature} = {} on {when}, expected {} ({}{to}{}): {mads} MADs {direction}{record}{warm}",
         number(point.observed),
         number(point.expected),
         number(point.lower),
@@ -74,6 +77,7 @@ pub fn number(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::seasonal::record::Record;
 
     #[test]
     fn the_verdict_reads_like_the_issue_asks() {
@@ -86,6 +90,7 @@ mod tests {
             z: 14.0,
             warm_up: false,
             surprise: 0.0,
+            record: None,
         };
         // 2021-01-14 14:00 UTC, a Thursday.
         let t = 1_610_632_800_000;
@@ -106,6 +111,19 @@ mod tests {
         );
         let wide = PointScore { lower: -13.54, ..p };
         assert!(in_words("R", &wide, t, 3_600_000).contains("expected 210 (-13.5 to 250)"));
+        let high = PointScore {
+            record: Some(Record::High),
+            ..p
+        };
+        assert!(
+            in_words("R", &high, t, 3_600_000).ends_with("14 MADs above, above every recent value")
+        );
+        let mean = PointScore {
+            record: Some(Record::MeanLow),
+            ..p
+        };
+        assert!(in_words("R", &mean, t, 3_600_000)
+            .ends_with("14 MADs above, its last 16 values' mean below every earlier one"));
     }
 
     #[test]

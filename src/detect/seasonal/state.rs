@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::baseline::Baseline;
 use super::calibrate::{model_surprise, row_surprise, score_of_surprise, History, ScoreReference};
 use super::grid::{Grid, Placement};
+use super::record::{Record, Records};
 use super::scale::{floor, ResidualScale};
 use super::{SeasonalError, SeasonalParams};
 
@@ -40,9 +41,15 @@ pub struct PointScore {
     pub z: f64,
     /// Scored before the baseline had its full history here.
     pub warm_up: bool,
-    /// `-log10` of the tail probability of `z` (see [`super::calibrate`]).
+    /// `-log10` of the tail probability of `z` (see [`super::calibrate`]); against the history,
+    /// the larger of that and the value's (or its short mean's) beyond its recent range (see
+    /// [`super::record`]).
     #[serde(default)]
     pub surprise: f64,
+    /// Against the history: the range the value (or its short mean) left, if any (see
+    /// [`super::record`]); `None` against the model.
+    #[serde(default)]
+    pub record: Option<Record>,
 }
 
 /// The signed robust z of a point (0 where it is undefined, such as a missing value).
@@ -76,6 +83,10 @@ pub struct SeriesState {
     /// The earlier |z| (kept only for [`ScoreReference::History`]).
     #[serde(default)]
     history: History,
+    /// The ranges of the recent values and short means (kept only for
+    /// [`ScoreReference::History`]).
+    #[serde(default)]
+    records: Records,
     /// The last value learnt.
     #[serde(default)]
     last_value: Option<f64>,
@@ -101,6 +112,7 @@ impl SeriesState {
             scale: ResidualScale::new(params.scale_window),
             negative_seen: false,
             history: History::default(),
+            records: Records::default(),
             last_value: None,
             quantum: 0.0,
         }
@@ -127,9 +139,12 @@ impl SeriesState {
         };
         let scale = scale.max(resolution_floor(self.quantum));
         let z = robust_z(y, expected, scale);
-        let surprise = match params.reference {
-            ScoreReference::Model => model_surprise(z),
-            ScoreReference::History => self.history.surprise(z),
+        let (surprise, record) = match params.reference {
+            ScoreReference::Model => (model_surprise(z), None),
+            ScoreReference::History => {
+                let (beyond, record) = self.records.surprise(y);
+                (self.history.surprise(z).max(beyond), record)
+            }
         };
         let clamp = self.non_negative();
         if !repeat && y.is_finite() {
@@ -150,6 +165,9 @@ impl SeriesState {
                     self.history.learn(z);
                 }
             }
+            if params.reference == ScoreReference::History {
+                self.records.learn(y);
+            }
             self.scale.push_value(y);
             let clip = if self.scale.count() == 0 {
                 f64::INFINITY
@@ -168,6 +186,7 @@ impl SeriesState {
             z,
             warm_up: !e.complete || self.scale.count() < MIN_RESIDUALS,
             surprise,
+            record,
         }
     }
 }

@@ -4,6 +4,7 @@
 use proptest::prelude::*;
 
 use super::periods::choose_periods;
+use super::record::{Record, RANGE_PER_DECADE};
 use super::{score_table, ScoreReference, SeasonalParams, SeasonalState};
 
 const HOUR: i64 = 3_600_000;
@@ -101,6 +102,11 @@ fn check_same(times: &[i64], cols: &[Vec<f64>], params: SeasonalParams) {
             assert_eq!(p.z.to_bits(), batch.z(f, r, cols[f][r]).to_bits());
             assert_eq!((p.lower, p.upper), batch.band(f, r));
             assert_eq!(p.surprise.to_bits(), batch.surprise[f][r].to_bits());
+            assert_eq!(
+                p.record,
+                batch.point(f, r, cols[f][r]).record,
+                "row {r} f {f}"
+            );
         }
     }
 }
@@ -342,4 +348,61 @@ fn a_flat_series_is_judged_by_its_resolution() {
     assert_eq!(scale, 0.25);
     assert!((one - 4.0).abs() < 1e-3, "{one}");
     assert!((score(1_003.0).0 - 12.0).abs() < 1e-3);
+}
+
+#[test]
+fn a_new_high_is_surprising_against_the_history_though_the_baseline_follows_it() {
+    // Six weeks of hourly traffic, then the level climbs 0.15% an hour for two weeks: the
+    // baseline follows the climb (against the model few of its hours are flagged), yet the
+    // daily peaks are above every earlier value.
+    let start = 24 * 7 * 6;
+    let times: Vec<i64> = (0..start + 24 * 14).map(|t| t * HOUR).collect();
+    let climbed: Vec<f64> = (0..start + 24 * 14)
+        .map(|t| traffic(t, 5) * 1.0015f64.powi((t - start).max(0) as i32))
+        .collect();
+    let score = |reference| {
+        let params = SeasonalParams {
+            reference,
+            ..SeasonalParams::default()
+        };
+        score_table(&times, &[&climbed], None, params).expect("score")
+    };
+    let history = score(ScoreReference::History);
+    let model = score(ScoreReference::Model);
+    let flag = super::calibrate::score_of_risk(super::calibrate::default_risk());
+    let mut caught = 0;
+    for r in 1..times.len() {
+        let earlier = &climbed[r.saturating_sub(super::calibrate::HISTORY)..r];
+        let lo = earlier.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = earlier.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let point = history.point(0, r, climbed[r]);
+        if r < super::calibrate::MIN_HISTORY || climbed[r] <= hi {
+            assert_ne!(point.record, Some(Record::High), "row {r}");
+            continue;
+        }
+        // A new high: at least as surprising as one in (rows before + 1), and more so further out.
+        assert_eq!(point.record, Some(Record::High), "row {r}");
+        let excess = (climbed[r] - hi) / (hi - lo);
+        let want = ((earlier.len() + 1) as f64).log10() + excess / RANGE_PER_DECADE;
+        assert!(
+            point.surprise >= want - 1e-9,
+            "row {r}: {} < {want}",
+            point.surprise
+        );
+        if history.calibrated[r] >= flag && model.calibrated[r] < flag {
+            // Flagged for being a new high, where the baseline alone sees nothing wrong.
+            assert_eq!(model.point(0, r, climbed[r]).record, None);
+            caught += 1;
+        }
+    }
+    // The climb's daily peaks (0.15% an hour: 3.7% a day) are new highs for its last days.
+    assert!(
+        caught >= 5,
+        "{caught} new highs flagged only against the history"
+    );
+    let highs: Vec<usize> = (0..times.len())
+        .filter(|&r| history.point(0, r, climbed[r]).record == Some(Record::High))
+        .collect();
+    let words = history.row_in_words(highs[0], &["requests".into()], &[&climbed], times[highs[0]]);
+    assert!(words.contains("above every recent value"), "{words}");
 }
