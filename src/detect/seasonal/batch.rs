@@ -27,7 +27,7 @@ pub struct SeasonalScores {
     /// Per row: the anomaly score in [0, 1), the row's tail probability across its features
     /// (see [`super::calibrate`]; higher = more anomalous).
     pub calibrated: Vec<f64>,
-    /// Per row: the feature with that |z|.
+    /// Per row: the feature that made it most surprising (see [`super::state::combine`]).
     pub top: Vec<usize>,
     /// Per row: scored while the baseline was still warming up.
     pub warm_up: Vec<bool>,
@@ -208,12 +208,12 @@ pub fn score_table(
     let (scores, top): (Vec<f64>, Vec<usize>) = (0..rows)
         .into_par_iter()
         .map(|r| {
-            combine(
-                per_feature
-                    .iter()
-                    .zip(columns)
-                    .map(|(run, c)| robust_z(c[r], run.expected[r], run.scale[r])),
-            )
+            combine(per_feature.iter().zip(columns).map(|(run, c)| {
+                (
+                    robust_z(c[r], run.expected[r], run.scale[r]),
+                    run.surprise[r],
+                )
+            }))
         })
         .unzip();
     let calibrated = (0..rows)

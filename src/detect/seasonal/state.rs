@@ -4,9 +4,10 @@
 //! save it and continue after a restart.
 //!
 //! Each row is scored from the rows before it only; then, unless its bucket was seen before
-//! (see [`super::grid`]), it is learnt. The row's score is the largest |z| of its features:
+//! (see [`super::grid`]), it is learnt. The row's raw score is the largest |z| of its features:
 //! an anomaly in one series is an anomaly of the row, and a sum or mean would dilute one
-//! region's spike among five quiet ones (the explanation then names that feature).
+//! region's spike among five quiet ones. The explanation names the feature that made the row
+//! most surprising ([`combine`]), the one its calibrated score comes from.
 
 use serde::{Deserialize, Serialize};
 
@@ -206,7 +207,8 @@ pub struct RowScore {
     /// [`score_of_surprise`] (higher = more anomalous; see [`super::calibrate`]).
     #[serde(default)]
     pub calibrated: f64,
-    /// The feature with that |z| (an index into the values given).
+    /// The feature that made the row most surprising (see [`combine`]; an index into the values
+    /// given).
     pub top: usize,
     /// Any feature was still warming up.
     pub warm_up: bool,
@@ -214,15 +216,25 @@ pub struct RowScore {
     pub points: Vec<PointScore>,
 }
 
-/// The largest |z| and its feature (the first on ties); `(0, 0)` for no features.
-pub fn combine<I: IntoIterator<Item = f64>>(zs: I) -> (f64, usize) {
-    let mut best = (0.0, 0);
-    for (i, z) in zs.into_iter().enumerate() {
-        if z.abs() > best.0 {
-            best = (z.abs(), i);
+/// A row's features `(z, surprise)` combined: the largest |z|, and the feature that made the row
+/// most surprising (the largest surprise; on ties the larger |z|, then the first), which the
+/// explanation names; `(0, 0)` for no features. Against the model the surprise grows with |z|,
+/// so that is the feature with the largest |z|; against the history it need not be (a feature
+/// whose earlier |z| were all small, or whose value is a new high).
+pub fn combine<I: IntoIterator<Item = (f64, f64)>>(points: I) -> (f64, usize) {
+    let mut largest = 0.0;
+    let mut top = (0.0, 0.0, 0);
+    for (i, (z, surprise)) in points.into_iter().enumerate() {
+        let a = z.abs();
+        let s = if surprise.is_nan() { 0.0 } else { surprise };
+        if a > largest {
+            largest = a;
+        }
+        if s > top.0 || (s == top.0 && a > top.1) {
+            top = (s, a, i);
         }
     }
-    best
+    (largest, top.2)
 }
 
 /// The whole detector state of a stream of rows: the grid, and one series state per feature.
@@ -337,7 +349,7 @@ impl SeasonalState {
             out.points
                 .push(series.step(bucket, y, repeat, &self.params));
         }
-        let (score, top) = combine(out.points.iter().map(|p| p.z));
+        let (score, top) = combine(out.points.iter().map(|p| (p.z, p.surprise)));
         out.bucket = bucket;
         out.missing_before = missing_before;
         out.repeat = repeat;

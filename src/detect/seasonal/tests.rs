@@ -406,3 +406,28 @@ fn a_new_high_is_surprising_against_the_history_though_the_baseline_follows_it()
     let words = history.row_in_words(highs[0], &["requests".into()], &[&climbed], times[highs[0]]);
     assert!(words.contains("above every recent value"), "{words}");
 }
+
+#[test]
+fn the_row_is_explained_by_its_most_surprising_feature() {
+    use super::state::combine;
+    // The largest |z| is feature 0, but feature 1 is the more surprising (a new high, say).
+    assert_eq!(combine([(5.0, 1.0), (-2.0, 3.0)]), (5.0, 1));
+    // Equal surprise: the larger |z|, then the first.
+    assert_eq!(combine([(1.0, 2.0), (-3.0, 2.0)]), (3.0, 1));
+    assert_eq!(combine([(3.0, 2.0), (-3.0, 2.0)]), (3.0, 0));
+    assert_eq!(combine([(1.0, f64::NAN), (0.5, 0.0)]), (1.0, 0));
+    assert_eq!(combine(std::iter::empty()), (0.0, 0));
+    // Against the model the surprise grows with |z|: the top feature is the largest |z|.
+    let (times, cols) = rows(24 * 7 * 6, 3, 11, &[], &[24 * 30 + 5, 24 * 33 + 1]);
+    let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+    let model = score_table(&times, &refs, None, SeasonalParams::default()).expect("model");
+    for (r, &score) in model.scores.iter().enumerate() {
+        let (largest, top) = combine(
+            cols.iter()
+                .enumerate()
+                .map(|(f, c)| (model.z(f, r, c[r]), 0.0)),
+        );
+        assert_eq!(score, largest);
+        assert_eq!(model.top[r], top, "row {r}");
+    }
+}
