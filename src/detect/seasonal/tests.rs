@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 
 use super::periods::choose_periods;
-use super::record::{Record, RANGE_PER_DECADE};
+use super::record::{Record, MIN_SEPARATE, RANGE_PER_DECADE};
 use super::{score_table, ScoreReference, SeasonalParams, SeasonalState};
 
 const HOUR: i64 = 3_600_000;
@@ -376,7 +376,7 @@ fn a_new_high_is_surprising_against_the_history_though_the_baseline_follows_it()
         let lo = earlier.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = earlier.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let point = history.point(0, r, climbed[r]);
-        if r < super::calibrate::MIN_HISTORY || climbed[r] <= hi {
+        if r < MIN_SEPARATE || climbed[r] <= hi {
             assert_ne!(point.record, Some(Record::High), "row {r}");
             continue;
         }
