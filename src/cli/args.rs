@@ -482,7 +482,7 @@ pub struct DetectArgs {
                      `history`: each series' own earlier z-scores (the last 8,640), an anomaly likelihood that makes \
                      very different series comparable and learns recurring bursts as normal (for benchmarks such as \
                      NAB), and its earlier values: a new high or low beyond the range of the last 8,640 counts as \
-                     1 in (values + 1), rarer the further beyond; the same for the mean of the last 16 values. Either way a row is scored from the rows before it \
+                     1 in (values + 1), rarer the further beyond; the same for the mean of the last 16 values and for their mean departure from the baseline. Either way a row is scored from the rows before it \
                      only.")]
     pub score_reference: ScoreReference,
     /// Random seed.

@@ -21,7 +21,8 @@
 //!   by a baseline that does not yet know the daily rhythm, would otherwise dwarf every later
 //!   anomaly for the history's whole length. Against the history, a feature's `p` is also at
 //!   most that of its value against the range of its last [`HISTORY`] values, and of its short
-//!   mean against the earlier means ([`super::record`]: a new high or low is one in `n + 1`,
+//!   mean and short mean departure from the expected value against the earlier ones
+//!   ([`super::record`]: a new high or low is one in `n + 1`,
 //!   rarer the further beyond): a slow climb to a level never seen has small z but is still news.
 //!
 //! **The row** combines its `m` features two ways and keeps the more surprising: the smallest `p`

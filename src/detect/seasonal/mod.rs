@@ -8,7 +8,8 @@
 //! - [`state`]: the state updated one row at a time, serialisable for restarts.
 //! - [`batch`]: a whole table, the series in parallel, the same numbers as row by row.
 //! - [`calibrate`]: the row's score as a tail probability in [0, 1], comparable across tables.
-//! - [`record`]: a value (or a 16-row mean) beyond the range of the recent ones, as a probability.
+//! - [`record`]: a value (or a 16-row mean, or mean departure) beyond the recent range, as a
+//!   probability.
 //! - [`explain`]: a row's verdict in words.
 //! - [`fitted`]: the detector fitted on a table (scores, bands, the state after the last row).
 //! - [`settings`]: the user's settings and the fit the analysis session calls.

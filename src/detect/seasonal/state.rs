@@ -143,7 +143,7 @@ impl SeriesState {
         let (surprise, record) = match params.reference {
             ScoreReference::Model => (model_surprise(z), None),
             ScoreReference::History => {
-                let (beyond, record) = self.records.surprise(y);
+                let (beyond, record) = self.records.surprise(y, expected);
                 (self.history.surprise(z).max(beyond), record)
             }
         };
@@ -167,7 +167,7 @@ impl SeriesState {
                 }
             }
             if params.reference == ScoreReference::History {
-                self.records.learn(y);
+                self.records.learn(y, expected);
             }
             self.scale.push_value(y);
             let clip = if self.scale.count() == 0 {
