@@ -43,11 +43,11 @@ pub struct PointScore {
     /// Scored before the baseline had its full history here.
     pub warm_up: bool,
     /// `-log10` of the tail probability of `z` (see [`super::calibrate`]); against the history,
-    /// the larger of that and the value's (or its short mean's) beyond its recent range (see
-    /// [`super::record`]).
+    /// the larger of that and the value's, its short mean's or its short mean departure's beyond
+    /// their recent ranges (see [`super::record`]).
     #[serde(default)]
     pub surprise: f64,
-    /// Against the history: the range the value (or its short mean) left, if any (see
+    /// Against the history: the range the value (or one of its short means) left, if any (see
     /// [`super::record`]); `None` against the model.
     #[serde(default)]
     pub record: Option<Record>,
@@ -84,7 +84,7 @@ pub struct SeriesState {
     /// The earlier |z| (kept only for [`ScoreReference::History`]).
     #[serde(default)]
     history: History,
-    /// The ranges of the recent values and short means (kept only for
+    /// The ranges of the recent values, short means and short mean departures (kept only for
     /// [`ScoreReference::History`]).
     #[serde(default)]
     records: Records,
