@@ -38,7 +38,7 @@ pub struct SeasonalScores {
     /// Per feature, per row: `-log10` of the tail probability of its z.
     pub surprise: Vec<Vec<f64>>,
     /// Per feature, per row: a new high or low against the history ([`PointScore::record`]);
-    /// empty against the model.
+    /// each feature's column is empty against the model.
     pub record: Vec<Vec<Option<Record>>>,
     /// Per feature: the rows before this one were scored while every value learnt was at least
     /// 0, so their band's lower end is clamped at 0 (see [`SeriesState::non_negative`]).
@@ -232,9 +232,7 @@ pub fn score_table(
     let mut record = Vec::with_capacity(per_feature.len());
     for run in per_feature.drain(..) {
         surprise.push(run.surprise);
-        if params.reference == ScoreReference::History {
-            record.push(run.record);
-        }
+        record.push(run.record);
         non_negative_rows.push(run.non_negative_rows);
         expected.push(run.expected);
         scale.push(run.scale);

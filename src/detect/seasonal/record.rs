@@ -82,6 +82,14 @@ pub struct Beyond {
     pub high: Option<bool>,
 }
 
+impl Beyond {
+    /// Inside the range (or no range yet): no surprise, no record.
+    pub const INSIDE: Beyond = Beyond {
+        surprise: 0.0,
+        high: None,
+    };
+}
+
 /// Which range a value left: its own, its short mean's or its short mean departure's, above or
 /// below.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,13 +153,8 @@ impl ShortMean {
 
     /// Where the mean ending at `x` stands against the earlier means.
     pub fn beyond(&self, x: f64) -> Beyond {
-        self.mean_with(x).map_or(
-            Beyond {
-                surprise: 0.0,
-                high: None,
-            },
-            |m| self.means.beyond(m, MEAN_ROWS),
-        )
+        self.mean_with(x)
+            .map_or(Beyond::INSIDE, |m| self.means.beyond(m, MEAN_ROWS))
     }
 
     /// Learns one number (one that is not finite is not learnt).
@@ -240,10 +243,7 @@ impl RecentRange {
     /// each span `span` rows (1 for single values, [`MEAN_ROWS`] for short means); nothing before
     /// [`MIN_SEPARATE`] separate values.
     pub fn beyond(&self, y: f64, span: usize) -> Beyond {
-        let inside = Beyond {
-            surprise: 0.0,
-            high: None,
-        };
+        let inside = Beyond::INSIDE;
         let n = self.len();
         let Some((lo, hi)) = self.bounds() else {
             return inside;
