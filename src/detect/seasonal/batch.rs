@@ -205,25 +205,28 @@ pub fn score_table(
             }
         })
         .collect();
-    let (scores, top): (Vec<f64>, Vec<usize>) = (0..rows)
-        .into_par_iter()
-        .map(|r| {
-            combine(per_feature.iter().zip(columns).map(|(run, c)| {
+    // The rows' verdicts across their features, in one pass over the features' columns.
+    let mut scores = vec![0.0; rows];
+    let mut top = vec![0; rows];
+    let mut calibrated = vec![0.0; rows];
+    let mut warm_up = vec![false; rows];
+    scores
+        .par_iter_mut()
+        .zip(top.par_iter_mut())
+        .zip(calibrated.par_iter_mut())
+        .zip(warm_up.par_iter_mut())
+        .enumerate()
+        .for_each(|(r, (((score, top), calibrated), warm))| {
+            (*score, *top) = combine(per_feature.iter().zip(columns).map(|(run, c)| {
                 (
                     robust_z(c[r], run.expected[r], run.scale[r]),
                     run.surprise[r],
                 )
-            }))
-        })
-        .unzip();
-    let calibrated = (0..rows)
-        .into_par_iter()
-        .map(|r| score_of_surprise(row_surprise(per_feature.iter().map(|run| run.surprise[r]))))
-        .collect();
-    let warm_up = (0..rows)
-        .into_par_iter()
-        .map(|r| per_feature.iter().any(|run| run.warm[r]))
-        .collect();
+            }));
+            *calibrated =
+                score_of_surprise(row_surprise(per_feature.iter().map(|run| run.surprise[r])));
+            *warm = per_feature.iter().any(|run| run.warm[r]);
+        });
     let mut series = Vec::with_capacity(per_feature.len());
     let mut expected = Vec::with_capacity(per_feature.len());
     let mut scale = Vec::with_capacity(per_feature.len());
