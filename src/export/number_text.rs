@@ -18,7 +18,13 @@ pub fn push_f64(out: &mut Vec<u8>, v: f64) {
     let text = buffer.format_finite(v).as_bytes();
     // ryu writes at most 24 bytes; the 40-digit room in `push_plain` always suffices.
     debug_assert!(text.len() <= 24);
-    push_plain(out, text);
+    if text.contains(&b'e') {
+        push_plain(out, text);
+    } else {
+        // Without an exponent ryu's text is already `Display`'s (the same shortest digits, the
+        // point where they put it, no padding zeros), but for the `.0` it gives whole numbers.
+        out.extend_from_slice(text.strip_suffix(b".0").unwrap_or(text));
+    }
 }
 
 /// True when `v`'s exact decimal value may lie halfway between two shortest spellings: only
