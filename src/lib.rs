@@ -17,6 +17,7 @@ pub mod file_type;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod generate;
+pub mod huge_pages;
 pub mod live;
 pub mod numeric;
 pub mod panic_guard;

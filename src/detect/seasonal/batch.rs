@@ -5,6 +5,8 @@
 
 use rayon::prelude::*;
 
+use crate::huge_pages;
+
 use super::calibrate::{row_surprise, score_of_surprise};
 use super::explain::in_words;
 use super::grid::{detect_interval, Grid};
@@ -173,9 +175,9 @@ pub fn score_table(
         .par_iter()
         .map(|column| {
             let mut state = SeriesState::new(&periods, &params);
-            let mut expected = Vec::with_capacity(rows);
-            let mut scale = Vec::with_capacity(rows);
-            let mut surprise = Vec::with_capacity(rows);
+            let mut expected = huge_pages::vec_with_capacity(rows);
+            let mut scale = huge_pages::vec_with_capacity(rows);
+            let mut surprise = huge_pages::vec_with_capacity(rows);
             let keep_record = params.reference == ScoreReference::History;
             let mut record = Vec::with_capacity(if keep_record { rows } else { 0 });
             let mut warm = Vec::with_capacity(rows);
