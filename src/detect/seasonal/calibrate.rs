@@ -199,12 +199,12 @@ pub fn sidak_surprise(best: f64, m: usize) -> f64 {
     }
 }
 
-/// Features up to which [`fisher_surprise`] keeps its terms on the stack and takes `ln k` from
-/// a table (every row of a table pays for it, so the logarithms are not recomputed per row).
+/// Features up to which [`fisher_surprise`] takes `ln k` from a table (every row of a table
+/// pays for it, so the logarithms are not recomputed per row).
 const FISHER_TERMS: usize = 64;
 
 /// `ln k` for `k` in `0..FISHER_TERMS` (`ln 0` unused), computed once by `f64::ln`.
-fn ln_of_small_integers() -> &'static [f64; FISHER_TERMS] {
+fn small_logs() -> &'static [f64; FISHER_TERMS] {
     static TABLE: std::sync::OnceLock<[f64; FISHER_TERMS]> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| std::array::from_fn(|k| (k as f64).ln()))
 }
@@ -221,45 +221,26 @@ pub fn fisher_surprise(sum: f64, m: usize) -> f64 {
     if half.is_infinite() {
         return f64::INFINITY;
     }
-    // ln of the terms (X/2)^k / k!, summed by log-sum-exp in two passes (no allocation).
-    let ln_half = half.ln();
-    let ln_sum = if m <= FISHER_TERMS {
-        ln_tail_sum_tabled(ln_half, m)
-    } else {
-        ln_tail_sum(ln_half, m)
-    };
+    let ln_sum = ln_tail_sum(half.ln(), m);
     ((half - ln_sum) / std::f64::consts::LN_10).max(0.0)
 }
 
-/// `ln sum_{k<m} (X/2)^k / k!` from `ln(X/2)`, each term's logarithm built up from the last.
+/// `ln sum_{k<m} (X/2)^k / k!` from `ln(X/2)`, each term's logarithm built up from the last,
+/// summed by log-sum-exp in two passes (no allocation); `ln k` from [`small_logs`] where it
+/// has it (the same bits as computing it, tested).
 fn ln_tail_sum(ln_half: f64, m: usize) -> f64 {
+    let logs = small_logs();
     let ln_terms = || {
         (0..m).scan(0.0f64, move |ln_term, k| {
             if k > 0 {
-                *ln_term += ln_half - (k as f64).ln();
+                let ln_k = logs.get(k).copied().unwrap_or_else(|| (k as f64).ln());
+                *ln_term += ln_half - ln_k;
             }
             Some(*ln_term)
         })
     };
     let top = ln_terms().fold(f64::NEG_INFINITY, f64::max);
     top + ln_terms().map(|t| (t - top).exp()).sum::<f64>().ln()
-}
-
-/// [`ln_tail_sum`] for `m <= FISHER_TERMS`: the terms computed once, `ln k` from a table; the
-/// same operations in the same order, so the same bits (tested).
-fn ln_tail_sum_tabled(ln_half: f64, m: usize) -> f64 {
-    let ln_k = ln_of_small_integers();
-    let mut terms = [0.0f64; FISHER_TERMS];
-    let mut ln_term = 0.0f64;
-    let mut top = f64::NEG_INFINITY;
-    for (k, slot) in terms.iter_mut().enumerate().take(m) {
-        if k > 0 {
-            ln_term += ln_half - ln_k[k];
-        }
-        *slot = ln_term;
-        top = top.max(ln_term);
-    }
-    top + terms[..m].iter().map(|t| (t - top).exp()).sum::<f64>().ln()
 }
 
 /// The per-row risk of the default (`auto`) threshold: the share of normal rows flagged by
@@ -309,12 +290,25 @@ mod tests {
 
     #[test]
     fn the_tabled_fisher_sum_is_the_computed_one_bit_for_bit() {
-        for m in 1..=FISHER_TERMS {
+        // The sum as it was written before the table: `ln k` computed for every term.
+        let computed = |ln_half: f64, m: usize| {
+            let ln_terms = || {
+                (0..m).scan(0.0f64, move |ln_term, k| {
+                    if k > 0 {
+                        *ln_term += ln_half - (k as f64).ln();
+                    }
+                    Some(*ln_term)
+                })
+            };
+            let top = ln_terms().fold(f64::NEG_INFINITY, f64::max);
+            top + ln_terms().map(|t| (t - top).exp()).sum::<f64>().ln()
+        };
+        for m in 1..=FISHER_TERMS + 2 {
             for half in [1e-300, 1e-6, 0.3, 1.0, 2.5, 17.0, 300.0, 1e6, 1e300] {
                 let ln_half = f64::ln(half);
                 assert_eq!(
-                    ln_tail_sum_tabled(ln_half, m).to_bits(),
                     ln_tail_sum(ln_half, m).to_bits(),
+                    computed(ln_half, m).to_bits(),
                     "m {m}, X/2 {half}"
                 );
             }
