@@ -4,7 +4,7 @@
 #
 # Usage: scripts/nab.sh ALGO [extra `trafficlens detect` arguments...]
 #   scripts/nab.sh iforest
-#   scripts/nab.sh seasonal --score-reference history
+#   scripts/nab.sh seasonal --score-reference history --hold-off 16
 #   NAB_NAME=tlseasonalx scripts/nab.sh seasonal --some-option 3
 #
 # Steps: copies ../shared/nab (NAB's data, labels and scorer; see its README) to target/nab;

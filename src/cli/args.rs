@@ -361,6 +361,7 @@ impl DetectArgs {
                 cycles: self.cycles as usize,
                 count_floor: self.count_floor,
                 reference: self.score_reference,
+                hold_off: self.hold_off as usize,
             },
         }
     }
@@ -485,6 +486,20 @@ pub struct DetectArgs {
                      1 in (values + 1), rarer the further beyond; the same for the mean of the last 16 values and for their mean departure from the baseline. Either way a row is scored from the rows before it \
                      only.")]
     pub score_reference: ScoreReference,
+    /// Seasonal baseline: rows after an alarm whose scores are capped below it (0: off).
+    #[arg(
+        long,
+        default_value_t = 0,
+        value_name = "ROWS",
+        long_help = "Seasonal baseline: one alarm per \
+                     event. After a row whose tail probability is below 1e-4 (score above 0.8, the detector's own \
+                     alarm level), the next ROWS rows score at most 0.75 (one decade less likely), so a lasting \
+                     anomaly is flagged on its first row rather than on every row of it; a held row cannot start \
+                     a new hold, the first alarm after it does. Causal (each row's hold depends on the rows before \
+                     it). 0 (default): off, every row of a lasting anomaly keeps its score. scripts/nab.sh uses 16, \
+                     the span of the short mean, with --score-reference history."
+    )]
+    pub hold_off: u32,
     /// Random seed.
     #[arg(
         long,

@@ -1,5 +1,5 @@
-//! The detector panel's seasonal baseline settings: cycles, the count-noise floor and what the
-//! score is measured against.
+//! The detector panel's seasonal baseline settings: cycles, the count-noise floor, what the
+//! score is measured against and the hold-off after an alarm.
 
 use egui::Ui;
 
@@ -34,6 +34,19 @@ pub fn ui(ui: &mut Ui, settings: &mut SeasonalSettings) {
                  become comparable, recurring bursts are learnt as normal, and a new high or low \
                  beyond the recent range counts however slowly it came.",
             );
+    });
+    ui.horizontal(|ui| {
+        ui.label("Hold-off");
+        ui.add(
+            egui::DragValue::new(&mut settings.hold_off)
+                .range(0..=10_000)
+                .suffix(" rows"),
+        )
+        .on_hover_text(
+            "One alarm per event: after a row scored above 0.8 (tail probability below 1e-4), \
+             the next rows score at most 0.75, so a lasting anomaly is flagged on its first row. \
+             0: off, every row keeps its score.",
+        );
     });
     ui.label(
         egui::RichText::new("Needs a time column; works on the values as they are (no scaling).")

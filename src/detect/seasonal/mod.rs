@@ -10,6 +10,7 @@
 //! - [`calibrate`]: the row's score as a tail probability in [0, 1], comparable across tables.
 //! - [`record`]: a value (or a 16-row mean, or mean departure) beyond the recent range, as a
 //!   probability.
+//! - [`hold_off`]: one alarm per event (opt-in): the rows right after an alarm are capped.
 //! - [`explain`]: a row's verdict in words.
 //! - [`fitted`]: the detector fitted on a table (scores, bands, the state after the last row).
 //! - [`settings`]: the user's settings and the fit the analysis session calls.
@@ -25,6 +26,7 @@ mod error;
 pub mod explain;
 pub mod fitted;
 pub mod grid;
+pub mod hold_off;
 mod median;
 pub mod periods;
 pub mod record;
@@ -66,6 +68,9 @@ pub struct SeasonalParams {
     /// What a feature's tail probability is measured against (see [`calibrate`]).
     #[serde(default)]
     pub reference: ScoreReference,
+    /// Rows after an alarm whose scores are capped below it (0: off; see [`hold_off`]).
+    #[serde(default)]
+    pub hold_off: usize,
 }
 
 impl Default for SeasonalParams {
@@ -77,6 +82,7 @@ impl Default for SeasonalParams {
             count_floor: 1.0,
             band_mads: DEFAULT_BAND_MADS,
             reference: ScoreReference::Model,
+            hold_off: 0,
         }
     }
 }

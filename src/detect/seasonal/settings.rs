@@ -24,6 +24,9 @@ pub struct SeasonalSettings {
     pub count_floor: f64,
     /// What a row's tail probability is measured against (the baseline's model by default).
     pub reference: ScoreReference,
+    /// Rows after an alarm whose scores are capped below it (0: off; see
+    /// [`super::hold_off`]).
+    pub hold_off: usize,
 }
 
 impl Default for SeasonalSettings {
@@ -33,6 +36,7 @@ impl Default for SeasonalSettings {
             cycles: p.cycles,
             count_floor: p.count_floor,
             reference: p.reference,
+            hold_off: p.hold_off,
         }
     }
 }
@@ -58,6 +62,7 @@ impl SeasonalSettings {
             cycles: self.cycles,
             count_floor: self.count_floor,
             reference: self.reference,
+            hold_off: self.hold_off,
             ..SeasonalParams::default()
         }
     }
@@ -74,14 +79,20 @@ impl SeasonalSettings {
     }
 
     /// The settings in words, such as `medians over 8 cycles, count floor 1` (and `, scored
-    /// against each series' history` with that reference).
+    /// against each series' history` with that reference, `, 16 rows held off after an alarm`
+    /// with a hold-off).
     pub fn describe(&self) -> String {
         let reference = match self.reference {
             ScoreReference::Model => "",
             ScoreReference::History => ", scored against each series' history",
         };
+        let hold_off = match self.hold_off {
+            0 => String::new(),
+            1 => ", 1 row held off after an alarm".to_string(),
+            n => format!(", {n} rows held off after an alarm"),
+        };
         format!(
-            "medians over {} cycles, count floor {}{reference}",
+            "medians over {} cycles, count floor {}{reference}{hold_off}",
             self.cycles, self.count_floor
         )
     }

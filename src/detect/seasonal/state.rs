@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::baseline::Baseline;
 use super::calibrate::{model_surprise, row_surprise, score_of_surprise, History, ScoreReference};
 use super::grid::{Grid, Placement};
+use super::hold_off::HoldOff;
 use super::record::{Record, Records};
 use super::scale::{floor, ResidualScale};
 use super::{SeasonalError, SeasonalParams};
@@ -204,7 +205,8 @@ pub struct RowScore {
     /// The largest |z| of the features, in MADs.
     pub score: f64,
     /// The anomaly score in [0, 1): the row's tail probability across its features, mapped by
-    /// [`score_of_surprise`] (higher = more anomalous; see [`super::calibrate`]).
+    /// [`score_of_surprise`] (higher = more anomalous; see [`super::calibrate`]); capped in a
+    /// hold-off after an alarm (see [`super::hold_off`]).
     #[serde(default)]
     pub calibrated: f64,
     /// The feature that made the row most surprising (see [`combine`]; an index into the values
@@ -244,6 +246,9 @@ pub struct SeasonalState {
     periods: Vec<usize>,
     grid: Grid,
     series: Vec<SeriesState>,
+    /// Rows still held after the last alarm (see [`super::hold_off`]).
+    #[serde(default)]
+    hold: HoldOff,
 }
 
 impl SeasonalState {
@@ -268,6 +273,7 @@ impl SeasonalState {
             grid: Grid::new(interval_ms),
             periods,
             params,
+            hold: HoldOff::default(),
         })
     }
 
@@ -277,12 +283,14 @@ impl SeasonalState {
         periods: Vec<usize>,
         grid: Grid,
         series: Vec<SeriesState>,
+        hold: HoldOff,
     ) -> Self {
         SeasonalState {
             params,
             periods,
             grid,
             series,
+            hold,
         }
     }
 
@@ -354,7 +362,10 @@ impl SeasonalState {
         out.missing_before = missing_before;
         out.repeat = repeat;
         out.score = score;
-        out.calibrated = score_of_surprise(row_surprise(out.points.iter().map(|p| p.surprise)));
+        out.calibrated = self.hold.apply(
+            score_of_surprise(row_surprise(out.points.iter().map(|p| p.surprise))),
+            self.params.hold_off,
+        );
         out.top = top;
         out.warm_up = out.points.iter().any(|p| p.warm_up);
         Ok(())

@@ -125,6 +125,7 @@ proptest! {
         cycles in 2usize..=8,
         window in 8usize..200,
         history in any::<bool>(),
+        hold_off in prop_oneof![Just(0usize), 1usize..40],
     ) {
         let (times, cols) = rows(n, features, seed, &gaps, &spikes);
         let reference = if history { ScoreReference::History } else { ScoreReference::Model };
@@ -132,6 +133,7 @@ proptest! {
             cycles,
             scale_window: window,
             reference,
+            hold_off,
             ..SeasonalParams::default()
         };
         check_same(&times, &cols, params);
@@ -157,10 +159,11 @@ fn batch_equals_one_by_one_against_the_history_beyond_its_window() {
 
 #[test]
 fn a_saved_state_continues_exactly_where_it_stopped() {
-    let (times, cols) = rows(24 * 7 * 4, 2, 3, &[100], &[500]);
+    let (times, cols) = rows(24 * 7 * 4, 2, 3, &[100], &[330, 500]);
     let periods = choose_periods(HOUR, 24 * 7 * 4, 8);
     let params = SeasonalParams {
         reference: ScoreReference::History,
+        hold_off: 16,
         ..SeasonalParams::default()
     };
     let mut straight = SeasonalState::new(HOUR, &periods, 2, params).expect("state");
@@ -430,4 +433,52 @@ fn the_row_is_explained_by_its_most_surprising_feature() {
         assert_eq!(score, largest);
         assert_eq!(model.top[r], top, "row {r}");
     }
+}
+
+#[test]
+fn a_hold_off_flags_a_lasting_shift_on_its_first_row_only() {
+    // Six weeks of hourly traffic, then its level doubles for 40 hours.
+    let start = 24 * 7 * 6;
+    let (times, mut cols) = rows(start + 24 * 3, 1, 5, &[], &[]);
+    for (r, &t) in times.iter().enumerate() {
+        let hour = t / HOUR;
+        if (start..start + 40).contains(&hour) {
+            cols[0][r] *= 2.0;
+        }
+    }
+    let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+    let alarm = super::hold_off::alarm_score();
+    let first = times
+        .iter()
+        .position(|&t| t / HOUR == start)
+        .expect("the shift's first row");
+    let scored = |hold_off: usize| -> Vec<f64> {
+        let params = SeasonalParams {
+            hold_off,
+            ..SeasonalParams::default()
+        };
+        score_table(&times, &refs, None, params)
+            .expect("score")
+            .calibrated
+    };
+    // No alarm in the 17 rows before the shift, so no hold reaches into it.
+    assert!(scored(0)[first - 17..first].iter().all(|&c| c <= alarm));
+    // The rows flagged from the shift on.
+    let flagged = |hold_off: usize| -> Vec<usize> {
+        let c = scored(hold_off);
+        (first..times.len()).filter(|&r| c[r] > alarm).collect()
+    };
+    let without = flagged(0);
+    assert!(without.contains(&first), "{without:?}");
+    assert!(without.len() > 20, "every row of the shift: {without:?}");
+    // With a hold-off of 16 rows, one alarm per 17 rows of the shift.
+    let with = flagged(16);
+    assert_eq!(with[0], first, "{with:?}");
+    for pair in with.windows(2) {
+        assert!(pair[1] - pair[0] > 16, "{with:?}");
+    }
+    assert!(
+        with.len() < without.len() / 5,
+        "{with:?} against {without:?}"
+    );
 }
