@@ -486,18 +486,19 @@ pub struct DetectArgs {
                      1 in (values + 1), rarer the further beyond; the same for the mean of the last 16 values and for their mean departure from the baseline. Either way a row is scored from the rows before it \
                      only.")]
     pub score_reference: ScoreReference,
-    /// Seasonal baseline: rows after an alarm whose scores are capped below it (0: off).
+    /// Seasonal baseline: values of a feature after its alarm that are capped below it (0: off).
     #[arg(
         long,
         default_value_t = 0,
         value_name = "ROWS",
         long_help = "Seasonal baseline: one alarm per \
-                     event. After a row whose tail probability is below 1e-4 (score above 0.8, the detector's own \
-                     alarm level), the next ROWS rows score at most 0.75 (one decade less likely), so a lasting \
-                     anomaly is flagged on its first row rather than on every row of it; a held row cannot start \
-                     a new hold, the first alarm after it does. Causal (each row's hold depends on the rows before \
-                     it). 0 (default): off, every row of a lasting anomaly keeps its score. scripts/nab.sh uses 16, \
-                     the span of the short mean, with --score-reference history."
+                     event. After a feature's value alone makes its row an alarm (a tail probability below 1e-4 \
+                     for the row, score above 0.8: the detector's own alarm level), that feature's next ROWS values \
+                     count as one decade less likely at most (a one-feature row scores at most 0.75), so a lasting \
+                     anomaly is flagged on its first row rather than on every row of it. A held value cannot start \
+                     a new hold, the first alarm after it does; each feature holds on its own. Causal (a value's \
+                     hold depends on the rows before it). 0 (default): off, every row of a lasting anomaly keeps \
+                     its score. scripts/nab.sh uses 16, the span of the short mean, with --score-reference history."
     )]
     pub hold_off: u32,
     /// Random seed.

@@ -43,8 +43,10 @@ pub fn ui(ui: &mut Ui, settings: &mut SeasonalSettings) {
                 .suffix(" rows"),
         )
         .on_hover_text(
-            "One alarm per event: after a row scored above 0.8 (tail probability below 1e-4), \
-             the next rows score at most 0.75, so a lasting anomaly is flagged on its first row. \
+            "One alarm per event: after a feature's value alone makes its row an alarm (score \
+             above 0.8, tail probability below 1e-4), that feature's next values count as one decade \
+             less likely at most, so a lasting anomaly is flagged on its first row. Each feature \
+             holds on its own. \
              0: off, every row keeps its score.",
         );
     });

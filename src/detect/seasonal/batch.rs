@@ -10,7 +10,7 @@ use crate::huge_pages;
 use super::calibrate::{row_surprise, score_of_surprise};
 use super::explain::in_words;
 use super::grid::{detect_interval, Grid};
-use super::hold_off::HoldOff;
+use super::hold_off::feature_alarm;
 use super::periods::choose_periods;
 use super::record::Record;
 use super::state::{combine, lower_end, robust_z, PointScore, SeriesState};
@@ -172,6 +172,7 @@ pub fn score_table(
         _ => 0,
     };
     let periods = choose_periods(interval_ms, span, params.cycles);
+    let alarm = feature_alarm(columns.len());
     let mut per_feature: Vec<SeriesRun> = columns
         .par_iter()
         .map(|column| {
@@ -188,7 +189,7 @@ pub fn score_table(
                 if non_negative_rows == rows && !state.non_negative() {
                     non_negative_rows = row;
                 }
-                let p = state.step(b, y, r, &params);
+                let p = state.step(b, y, r, &params, alarm);
                 expected.push(p.expected);
                 scale.push(p.scale);
                 surprise.push(p.surprise);
@@ -230,13 +231,6 @@ pub fn score_table(
                 score_of_surprise(row_surprise(per_feature.iter().map(|run| run.surprise[r])));
             *warm = per_feature.iter().any(|run| run.warm[r]);
         });
-    // One alarm per event (see [`super::hold_off`]): in row order, after the rows' scores.
-    let mut hold = HoldOff::default();
-    if params.hold_off > 0 {
-        for c in &mut calibrated {
-            *c = hold.apply(*c, params.hold_off);
-        }
-    }
     let mut series = Vec::with_capacity(per_feature.len());
     let mut expected = Vec::with_capacity(per_feature.len());
     let mut scale = Vec::with_capacity(per_feature.len());
@@ -251,7 +245,7 @@ pub fn score_table(
         scale.push(run.scale);
         series.push(run.state);
     }
-    let state = SeasonalState::from_parts(params, periods.clone(), grid, series, hold);
+    let state = SeasonalState::from_parts(params, periods.clone(), grid, series);
     Ok(SeasonalScores {
         interval_ms,
         periods,

@@ -10,7 +10,8 @@
 //! - [`calibrate`]: the row's score as a tail probability in [0, 1], comparable across tables.
 //! - [`record`]: a value (or a 16-row mean, or mean departure) beyond the recent range, as a
 //!   probability.
-//! - [`hold_off`]: one alarm per event (opt-in): the rows right after an alarm are capped.
+//! - [`hold_off`]: one alarm per event (opt-in): a feature's values right after its alarm are
+//!   capped.
 //! - [`explain`]: a row's verdict in words.
 //! - [`fitted`]: the detector fitted on a table (scores, bands, the state after the last row).
 //! - [`settings`]: the user's settings and the fit the analysis session calls.
@@ -68,7 +69,7 @@ pub struct SeasonalParams {
     /// What a feature's tail probability is measured against (see [`calibrate`]).
     #[serde(default)]
     pub reference: ScoreReference,
-    /// Rows after an alarm whose scores are capped below it (0: off; see [`hold_off`]).
+    /// Values of a feature after its alarm that are capped below it (0: off; see [`hold_off`]).
     #[serde(default)]
     pub hold_off: usize,
 }

@@ -24,7 +24,7 @@ pub struct SeasonalSettings {
     pub count_floor: f64,
     /// What a row's tail probability is measured against (the baseline's model by default).
     pub reference: ScoreReference,
-    /// Rows after an alarm whose scores are capped below it (0: off; see
+    /// Values of a feature after its alarm that are capped below it (0: off; see
     /// [`super::hold_off`]).
     pub hold_off: usize,
 }
@@ -79,7 +79,7 @@ impl SeasonalSettings {
     }
 
     /// The settings in words, such as `medians over 8 cycles, count floor 1` (and `, scored
-    /// against each series' history` with that reference, `, 16 rows held off after an alarm`
+    /// against each series' history` with that reference, `, 16 rows held off after a feature's alarm`
     /// with a hold-off).
     pub fn describe(&self) -> String {
         let reference = match self.reference {
@@ -88,8 +88,8 @@ impl SeasonalSettings {
         };
         let hold_off = match self.hold_off {
             0 => String::new(),
-            1 => ", 1 row held off after an alarm".to_string(),
-            n => format!(", {n} rows held off after an alarm"),
+            1 => ", 1 row held off after a feature's alarm".to_string(),
+            n => format!(", {n} rows held off after a feature's alarm"),
         };
         format!(
             "medians over {} cycles, count floor {}{reference}{hold_off}",

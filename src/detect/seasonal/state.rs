@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::baseline::Baseline;
 use super::calibrate::{model_surprise, row_surprise, score_of_surprise, History, ScoreReference};
 use super::grid::{Grid, Placement};
-use super::hold_off::HoldOff;
+use super::hold_off::{feature_alarm, HoldOff};
 use super::record::{Record, Records};
 use super::scale::{floor, ResidualScale};
 use super::{SeasonalError, SeasonalParams};
@@ -96,6 +96,9 @@ pub struct SeriesState {
     /// differ (0 before any); see [`resolution_floor`].
     #[serde(default)]
     quantum: f64,
+    /// Rows still held after this feature's last alarm (see [`super::hold_off`]).
+    #[serde(default)]
+    hold: HoldOff,
 }
 
 /// The least scale a series' resolution allows: a quarter of its smallest step, the MAD of the
@@ -117,6 +120,7 @@ impl SeriesState {
             records: Records::default(),
             last_value: None,
             quantum: 0.0,
+            hold: HoldOff::default(),
         }
     }
 
@@ -126,13 +130,16 @@ impl SeriesState {
     }
 
     /// Scores `y` at `bucket` from what came before, then learns it unless `repeat`. A value
-    /// that is not finite is scored 0 and not learnt.
+    /// that is not finite is scored 0 and not learnt. `alarm` is the surprise at which this
+    /// feature alone makes its row an alarm ([`feature_alarm`](super::hold_off::feature_alarm);
+    /// used only with a hold-off).
     pub fn step(
         &mut self,
         bucket: i64,
         y: f64,
         repeat: bool,
         params: &SeasonalParams,
+        alarm: f64,
     ) -> PointScore {
         let e = self.baseline.expect(bucket, self.scale.mad());
         let (expected, scale) = match e.value {
@@ -147,6 +154,11 @@ impl SeriesState {
                 let (beyond, record) = self.records.surprise(y, expected);
                 (self.history.surprise(z).max(beyond), record)
             }
+        };
+        let surprise = if params.hold_off > 0 {
+            self.hold.apply(surprise, params.hold_off, alarm)
+        } else {
+            surprise
         };
         let clamp = self.non_negative();
         if !repeat && y.is_finite() {
@@ -205,8 +217,7 @@ pub struct RowScore {
     /// The largest |z| of the features, in MADs.
     pub score: f64,
     /// The anomaly score in [0, 1): the row's tail probability across its features, mapped by
-    /// [`score_of_surprise`] (higher = more anomalous; see [`super::calibrate`]); capped in a
-    /// hold-off after an alarm (see [`super::hold_off`]).
+    /// [`score_of_surprise`] (higher = more anomalous; see [`super::calibrate`]).
     #[serde(default)]
     pub calibrated: f64,
     /// The feature that made the row most surprising (see [`combine`]; an index into the values
@@ -246,9 +257,6 @@ pub struct SeasonalState {
     periods: Vec<usize>,
     grid: Grid,
     series: Vec<SeriesState>,
-    /// Rows still held after the last alarm (see [`super::hold_off`]).
-    #[serde(default)]
-    hold: HoldOff,
 }
 
 impl SeasonalState {
@@ -273,7 +281,6 @@ impl SeasonalState {
             grid: Grid::new(interval_ms),
             periods,
             params,
-            hold: HoldOff::default(),
         })
     }
 
@@ -283,14 +290,12 @@ impl SeasonalState {
         periods: Vec<usize>,
         grid: Grid,
         series: Vec<SeriesState>,
-        hold: HoldOff,
     ) -> Self {
         SeasonalState {
             params,
             periods,
             grid,
             series,
-            hold,
         }
     }
 
@@ -353,19 +358,17 @@ impl SeasonalState {
             repeat,
         } = self.grid.place(t_ms);
         out.points.clear();
+        let alarm = feature_alarm(self.series.len());
         for (series, &y) in self.series.iter_mut().zip(values) {
             out.points
-                .push(series.step(bucket, y, repeat, &self.params));
+                .push(series.step(bucket, y, repeat, &self.params, alarm));
         }
         let (score, top) = combine(out.points.iter().map(|p| (p.z, p.surprise)));
         out.bucket = bucket;
         out.missing_before = missing_before;
         out.repeat = repeat;
         out.score = score;
-        out.calibrated = self.hold.apply(
-            score_of_surprise(row_surprise(out.points.iter().map(|p| p.surprise))),
-            self.params.hold_off,
-        );
+        out.calibrated = score_of_surprise(row_surprise(out.points.iter().map(|p| p.surprise)));
         out.top = top;
         out.warm_up = out.points.iter().any(|p| p.warm_up);
         Ok(())

@@ -447,7 +447,7 @@ fn a_hold_off_flags_a_lasting_shift_on_its_first_row_only() {
         }
     }
     let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
-    let alarm = super::hold_off::alarm_score();
+    let alarm = super::calibrate::score_of_risk(super::calibrate::default_risk());
     let first = times
         .iter()
         .position(|&t| t / HOUR == start)
@@ -481,4 +481,33 @@ fn a_hold_off_flags_a_lasting_shift_on_its_first_row_only() {
         with.len() < without.len() / 5,
         "{with:?} against {without:?}"
     );
+}
+
+#[test]
+fn a_hold_off_is_per_feature() {
+    // Two features; a spike in the first, then one in the second five hours later.
+    let (times, mut cols) = rows(24 * 7 * 6, 2, 21, &[], &[]);
+    let hour_row = |h: i64| times.iter().position(|&t| t / HOUR == h).expect("row");
+    let (a, b) = (hour_row(24 * 7 * 5 + 3), hour_row(24 * 7 * 5 + 8));
+    cols[0][a] *= 4.0;
+    cols[1][b] *= 4.0;
+    let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+    let alarm = super::calibrate::score_of_risk(super::calibrate::default_risk());
+    for hold_off in [0, 16] {
+        let params = SeasonalParams {
+            hold_off,
+            ..SeasonalParams::default()
+        };
+        let s = score_table(&times, &refs, None, params).expect("score");
+        assert!(
+            s.calibrated[a] > alarm,
+            "hold-off {hold_off}: {}",
+            s.calibrated[a]
+        );
+        assert!(
+            s.calibrated[b] > alarm,
+            "hold-off {hold_off}: {}",
+            s.calibrated[b]
+        );
+    }
 }
