@@ -1,13 +1,13 @@
-//! One alarm per event (opt-in: `--hold-off ROWS`, the detector panel's hold-off): after a
-//! feature's alarm, a value surprising enough to make its row an alarm on its own (a tail
-//! probability below the default risk of 1e-4 for the row, score above 0.8: the seasonal
-//! baseline's own alarm level and default threshold, corrected for the row's features as
-//! [`super::calibrate::sidak_surprise`] does), that feature's next `ROWS` values count as at most
-//! one decade less surprising ([`held_surprise`]; a one-feature row then scores at most 0.75).
-//! A lasting anomaly (a level that stays shifted, a burst that lasts) is then flagged on its
-//! first row rather than on every row of it. A value within the hold-off cannot start a new
-//! one; the first alarm after it does. Each feature holds on its own, so a spike in one region
-//! is not hidden by another region's alarm a few rows before.
+//! One alarm per event (opt-in: `--hold-off ROWS`, the detector panel's hold-off). A feature's
+//! alarm is a value surprising enough to make its row an alarm on its own: a tail probability
+//! below the default risk of 1e-4 for the row (score above 0.8, the seasonal baseline's own
+//! alarm level and default threshold), corrected for the row's features as
+//! [`super::calibrate::sidak_surprise`] does. After it, that feature's next `ROWS` values count
+//! as at most one decade less surprising ([`held_surprise`]; a one-feature row then scores at
+//! most 0.75). A lasting anomaly (a level that stays shifted, a burst that lasts) is then
+//! flagged on its first row rather than on every row of it. A value within the hold-off cannot
+//! start a new one; the first alarm after it does. Each feature holds on its own, so a spike in
+//! one region is not hidden by another region's alarm a few rows before.
 //!
 //! Why it exists: against the history, a 16-row mean that takes in an alarm value goes on
 //! being a new high for up to 16 rows (see [`super::record`]), and each of those overlapping

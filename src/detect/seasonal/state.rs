@@ -358,7 +358,11 @@ impl SeasonalState {
             repeat,
         } = self.grid.place(t_ms);
         out.points.clear();
-        let alarm = feature_alarm(self.series.len());
+        let alarm = if self.params.hold_off > 0 {
+            feature_alarm(self.series.len())
+        } else {
+            f64::INFINITY
+        };
         for (series, &y) in self.series.iter_mut().zip(values) {
             out.points
                 .push(series.step(bucket, y, repeat, &self.params, alarm));
