@@ -271,6 +271,8 @@ fn the_app_shows_the_seasonal_band_and_why_a_row_is_flagged() {
     assert!(scores.seasonal.is_some(), "the band came with the scores");
     h.get_by_label("expected");
     h.get_by_label("why");
+    // The seasonal settings, the hold-off among them.
+    h.get_by_label("Hold-off");
     assert!(
         h.query_all_by_label_contains(" MADs ").count() > 1,
         "a flagged row is explained in words"
@@ -341,4 +343,52 @@ fn the_score_reference_is_chosen_on_the_command_line() {
     assert_ne!(out.status.code(), Some(0));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("use `model` or `history`"), "{err}");
+}
+
+#[test]
+fn a_hold_off_on_the_command_line_flags_a_lasting_surge_once() {
+    // Hourly traffic for five weeks, then ten hours at five times the usual level.
+    let dir = tempdir();
+    let mut text = String::from("time,requests\n");
+    for h in 0..24 * 36 {
+        let hour = h % 24;
+        let base = if (8..20).contains(&hour) { 900 } else { 100 };
+        let mut v = base + (h * 37) % 23;
+        if (24 * 35 + 2..24 * 35 + 12).contains(&h) {
+            v *= 5;
+        }
+        let (day, hour) = (h / 24, h % 24);
+        let date = if day < 31 {
+            format!("2024-01-{:02}", day + 1)
+        } else {
+            format!("2024-02-{:02}", day - 30)
+        };
+        text.push_str(&format!("{date}T{hour:02}:00:00,{v}\n"));
+    }
+    std::fs::write(dir.path().join("surge.csv"), text).expect("write");
+    let run = |extra: &[&str]| -> (Vec<usize>, String) {
+        let out = bin(dir.path())
+            .args(["detect", "surge.csv", "--algo", "seasonal"])
+            .args(["--scores-out", "scores.csv", "--force"])
+            .args(extra)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let scores = std::fs::read_to_string(dir.path().join("scores.csv")).expect("scores");
+        (
+            flagged_in(&scores),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let surge: Vec<usize> = (24 * 35 + 2..24 * 35 + 12).collect();
+    let (without, _) = run(&[]);
+    let in_surge = |rows: &[usize]| rows.iter().filter(|r| surge.contains(r)).count();
+    assert!(in_surge(&without) >= 8, "every surge hour: {without:?}");
+    let (with, summary) = run(&["--hold-off", "16"]);
+    assert_eq!(in_surge(&with), 1, "one alarm for the surge: {with:?}");
+    assert!(with.contains(&surge[0]), "on its first hour: {with:?}");
+    assert!(
+        summary.contains("16 rows held off after a feature's alarm"),
+        "{summary}"
+    );
 }
