@@ -129,23 +129,40 @@ fn a_table_without_time_is_a_clear_error() {
     assert!(err.contains("--time-column"), "{err}");
 }
 
+/// Hourly request counts from 2024-01-01 00:00 (`time,requests`): 900 in the day (08:00-19:00),
+/// 100 at night, a deterministic wobble of up to 22, then `change(hour, value)`.
+fn hourly_requests(hours: usize, change: impl Fn(usize, usize) -> usize) -> String {
+    let start = 1_704_067_200i64; // 2024-01-01T00:00:00Z
+    let mut text = String::from("time,requests\n");
+    for h in 0..hours {
+        let hour = h % 24;
+        let base = if (8..20).contains(&hour) { 900 } else { 100 };
+        let v = change(h, base + (h * 37) % 23);
+        let t = chrono::DateTime::from_timestamp(start + 3600 * h as i64, 0).expect("time");
+        text.push_str(&format!("{},{v}\n", t.format("%Y-%m-%dT%H:%M:%S")));
+    }
+    text
+}
+
+/// Runs `detect FILE --algo seasonal --scores-out scores.csv --force EXTRA...` in `dir`, which
+/// must succeed; returns the scores file and the standard error.
+fn detect_seasonal(dir: &std::path::Path, file: &str, extra: &[&str]) -> (String, String) {
+    let out = bin(dir)
+        .args(["detect", file, "--algo", "seasonal"])
+        .args(["--scores-out", "scores.csv", "--force"])
+        .args(extra)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let scores = std::fs::read_to_string(dir.join("scores.csv")).expect("scores");
+    (scores, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
 #[test]
 fn flagged_rows_of_the_seasonal_baseline_say_why_in_words() {
     // Hourly traffic for three weeks with a daily rhythm, and a night at daytime level.
     let dir = tempdir();
-    let mut text = String::from("time,requests\n");
-    for h in 0..24 * 21 {
-        let hour = h % 24;
-        let day = h / 24;
-        let base = if (8..20).contains(&hour) { 900 } else { 100 };
-        let wobble = (h * 37) % 23;
-        let v = if day == 18 && hour == 3 {
-            900
-        } else {
-            base + wobble
-        };
-        text.push_str(&format!("2024-01-{:02}T{hour:02}:00:00,{v}\n", day + 1));
-    }
+    let text = hourly_requests(24 * 21, |h, v| if h == 24 * 18 + 3 { 900 } else { v });
     std::fs::write(dir.path().join("hourly.csv"), text).expect("write");
     let out = bin(dir.path())
         .args([
@@ -298,15 +315,8 @@ fn the_score_reference_is_chosen_on_the_command_line() {
     }
     std::fs::write(dir.path().join("bytes.csv"), text).expect("write");
     let scores = |extra: &[&str]| -> Vec<(f64, bool)> {
-        let out = bin(dir.path())
-            .args(["detect", "bytes.csv", "--algo", "seasonal"])
-            .args(["--scores-out", "scores.csv", "--force"])
-            .args(extra)
-            .output()
-            .expect("run");
-        assert_eq!(out.status.code(), Some(0), "{out:?}");
-        std::fs::read_to_string(dir.path().join("scores.csv"))
-            .expect("scores")
+        detect_seasonal(dir.path(), "bytes.csv", extra)
+            .0
             .lines()
             .skip(1)
             .map(|l| {
@@ -349,38 +359,13 @@ fn the_score_reference_is_chosen_on_the_command_line() {
 fn a_hold_off_on_the_command_line_flags_a_lasting_surge_once() {
     // Hourly traffic for five weeks, then ten hours at five times the usual level.
     let dir = tempdir();
-    let mut text = String::from("time,requests\n");
-    for h in 0..24 * 36 {
-        let hour = h % 24;
-        let base = if (8..20).contains(&hour) { 900 } else { 100 };
-        let mut v = base + (h * 37) % 23;
-        if (24 * 35 + 2..24 * 35 + 12).contains(&h) {
-            v *= 5;
-        }
-        let (day, hour) = (h / 24, h % 24);
-        let date = if day < 31 {
-            format!("2024-01-{:02}", day + 1)
-        } else {
-            format!("2024-02-{:02}", day - 30)
-        };
-        text.push_str(&format!("{date}T{hour:02}:00:00,{v}\n"));
-    }
+    let surge: Vec<usize> = (24 * 35 + 2..24 * 35 + 12).collect();
+    let text = hourly_requests(24 * 36, |h, v| if surge.contains(&h) { v * 5 } else { v });
     std::fs::write(dir.path().join("surge.csv"), text).expect("write");
     let run = |extra: &[&str]| -> (Vec<usize>, String) {
-        let out = bin(dir.path())
-            .args(["detect", "surge.csv", "--algo", "seasonal"])
-            .args(["--scores-out", "scores.csv", "--force"])
-            .args(extra)
-            .output()
-            .expect("run");
-        assert_eq!(out.status.code(), Some(0), "{out:?}");
-        let scores = std::fs::read_to_string(dir.path().join("scores.csv")).expect("scores");
-        (
-            flagged_in(&scores),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        let (scores, stderr) = detect_seasonal(dir.path(), "surge.csv", extra);
+        (flagged_in(&scores), stderr)
     };
-    let surge: Vec<usize> = (24 * 35 + 2..24 * 35 + 12).collect();
     let (without, _) = run(&[]);
     let in_surge = |rows: &[usize]| rows.iter().filter(|r| surge.contains(r)).count();
     assert!(in_surge(&without) >= 8, "every surge hour: {without:?}");
