@@ -46,8 +46,7 @@ pub fn ui(ui: &mut Ui, settings: &mut SeasonalSettings) {
             "One alarm per event: after a feature's value alone makes its row an alarm (score \
              above 0.8, tail probability below 1e-4), that feature's next values count as one decade \
              less likely at most, so a lasting anomaly is flagged on its first row. Each feature \
-             holds on its own. \
-             0: off, every row keeps its score.",
+             holds on its own. 0: off, every row keeps its score.",
         );
     });
     ui.label(

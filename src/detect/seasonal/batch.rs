@@ -10,7 +10,7 @@ use crate::huge_pages;
 use super::calibrate::{row_surprise, score_of_surprise};
 use super::explain::in_words;
 use super::grid::{detect_interval, Grid};
-use super::hold_off::feature_alarm;
+use super::hold_off::alarm_level;
 use super::periods::choose_periods;
 use super::record::Record;
 use super::state::{combine, lower_end, robust_z, PointScore, SeriesState};
@@ -172,7 +172,7 @@ pub fn score_table(
         _ => 0,
     };
     let periods = choose_periods(interval_ms, span, params.cycles);
-    let alarm = feature_alarm(columns.len());
+    let alarm = alarm_level(&params, columns.len());
     let mut per_feature: Vec<SeriesRun> = columns
         .par_iter()
         .map(|column| {

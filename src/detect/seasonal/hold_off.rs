@@ -32,6 +32,17 @@ pub fn feature_alarm(features: usize) -> f64 {
     -p.log10()
 }
 
+/// The alarm level a row of `features` features passes to each feature's [`HoldOff::apply`]
+/// under `params`: [`feature_alarm`] with a hold-off, infinity (no value is an alarm) without
+/// one, so that a state without a hold-off pays for no logarithms.
+pub fn alarm_level(params: &super::SeasonalParams, features: usize) -> f64 {
+    if params.hold_off > 0 {
+        feature_alarm(features)
+    } else {
+        f64::INFINITY
+    }
+}
+
 /// The most a held value counts for: one decade below `alarm` (so that no threshold at or
 /// near the alarm level flags its row because of it, while it still shows as unusual).
 pub fn held_surprise(alarm: f64) -> f64 {

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::baseline::Baseline;
 use super::calibrate::{model_surprise, row_surprise, score_of_surprise, History, ScoreReference};
 use super::grid::{Grid, Placement};
-use super::hold_off::{feature_alarm, HoldOff};
+use super::hold_off::{alarm_level, HoldOff};
 use super::record::{Record, Records};
 use super::scale::{floor, ResidualScale};
 use super::{SeasonalError, SeasonalParams};
@@ -131,8 +131,7 @@ impl SeriesState {
 
     /// Scores `y` at `bucket` from what came before, then learns it unless `repeat`. A value
     /// that is not finite is scored 0 and not learnt. `alarm` is the surprise at which this
-    /// feature alone makes its row an alarm ([`feature_alarm`](super::hold_off::feature_alarm);
-    /// used only with a hold-off).
+    /// feature alone makes its row an alarm ([`alarm_level`]; infinite without a hold-off).
     pub fn step(
         &mut self,
         bucket: i64,
@@ -155,11 +154,7 @@ impl SeriesState {
                 (self.history.surprise(z).max(beyond), record)
             }
         };
-        let surprise = if params.hold_off > 0 {
-            self.hold.apply(surprise, params.hold_off, alarm)
-        } else {
-            surprise
-        };
+        let surprise = self.hold.apply(surprise, params.hold_off, alarm);
         let clamp = self.non_negative();
         if !repeat && y.is_finite() {
             self.negative_seen |= y < 0.0;
@@ -358,11 +353,7 @@ impl SeasonalState {
             repeat,
         } = self.grid.place(t_ms);
         out.points.clear();
-        let alarm = if self.params.hold_off > 0 {
-            feature_alarm(self.series.len())
-        } else {
-            f64::INFINITY
-        };
+        let alarm = alarm_level(&self.params, self.series.len());
         for (series, &y) in self.series.iter_mut().zip(values) {
             out.points
                 .push(series.step(bucket, y, repeat, &self.params, alarm));
