@@ -97,6 +97,22 @@ mod tests {
     }
 
     #[test]
+    fn a_row_that_is_an_alarm_only_through_several_features_starts_no_hold() {
+        // Six features each a little below the one-feature level: together (Fisher) the row
+        // is far past the default risk, but no feature alone is an alarm.
+        let alarm = feature_alarm(6);
+        let each = alarm - 0.3;
+        let row = row_surprise(std::iter::repeat_n(each, 6));
+        assert!(
+            score_of_surprise(row) > score_of_risk(default_risk()),
+            "{row}"
+        );
+        let mut h = HoldOff::default();
+        assert_eq!(h.apply(each, 16, alarm), each);
+        assert_eq!(h.remaining(), 0);
+    }
+
+    #[test]
     fn an_alarm_holds_the_next_values_then_the_next_alarm_starts_a_new_hold() {
         let surprises = [0.5, 5.0, 6.0, 1.0, 4.5, 9.0, 2.5, 4.1, 2.0];
         let mut h = HoldOff::default();
