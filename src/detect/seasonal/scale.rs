@@ -33,7 +33,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::median::median_in_place;
+use super::median::{median_in_place, median_of_non_negative};
 
 /// The MAD of a normal distribution in standard deviations (`Φ⁻¹(3/4)`).
 pub const MAD_PER_SD: f64 = 0.674_489_750_196_081_7;
@@ -58,6 +58,9 @@ pub struct ResidualScale {
     /// Working space for the selection (not part of the state).
     #[serde(skip)]
     scratch: Vec<f64>,
+    /// Working space for the residuals' selection, as bits (not part of the state).
+    #[serde(skip)]
+    bits: Vec<u64>,
 }
 
 impl ResidualScale {
@@ -73,6 +76,7 @@ impl ResidualScale {
             values: Vec::new(),
             spread: 0.0,
             scratch: Vec::new(),
+            bits: Vec::new(),
         }
     }
 
@@ -98,10 +102,11 @@ impl ResidualScale {
     }
 
     fn recompute(&mut self) {
-        self.scratch.clear();
-        self.scratch.extend_from_slice(&self.ring);
-        self.mad = median_in_place(&mut self.scratch);
-        self.scratch.clear();
+        // The ring holds absolute values: their bits select as the values would.
+        self.bits.clear();
+        self.bits.extend(self.ring.iter().map(|v| v.to_bits()));
+        self.mad = median_of_non_negative(&mut self.bits);
+        self.bits.clear();
         self.since = 0;
     }
 
