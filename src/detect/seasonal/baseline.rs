@@ -87,7 +87,12 @@ impl SeasonalTerm {
         let slot = self.next[phase] as usize;
         let start = phase * self.cycles;
         self.values[start + slot] = value;
-        self.next[phase] = ((slot + 1) % self.cycles) as u8;
+        // Wrapped by a comparison, not `%` (a division per row and period).
+        self.next[phase] = if slot + 1 >= self.cycles {
+            0
+        } else {
+            (slot + 1) as u8
+        };
         let was = self.filled[phase] as usize;
         let n = (was + 1).min(self.cycles);
         self.filled[phase] = n as u8;

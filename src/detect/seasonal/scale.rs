@@ -94,7 +94,11 @@ impl ResidualScale {
             return;
         }
         self.ring[self.next] = a;
-        self.next = (self.next + 1) % self.window;
+        // Wrapped by a comparison, not `%`: a division per row was a visible share of a step.
+        self.next += 1;
+        if self.next >= self.window {
+            self.next = 0;
+        }
         self.since += 1;
         if self.since >= self.refresh() {
             self.recompute();
