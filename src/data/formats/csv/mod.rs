@@ -1,6 +1,7 @@
 //! Delimited text (CSV, TSV, `;` with decimal commas): its sniff, the record scan, and two
 //! readers, the parallel fast one for plain files and polars for the rest.
 
+mod delimiters;
 mod header;
 mod read_csv;
 mod read_fast;

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
+use super::delimiters::Delimiters;
 use super::header::{check_header_is_not_data, NULL_VALUES};
 use super::scan::{parse_header, LINE_LIMIT};
 use crate::control::Control;
@@ -542,7 +543,7 @@ fn parse_part(
 }
 
 /// Parses the complete lines of `block` (and, `at_end`, the unterminated last one) into the
-/// part's columns, jumping from delimiter to delimiter with a vectorised search. Returns how
+/// part's columns, jumping from delimiter to delimiter with a block mask ([`Delimiters`]). Returns how
 /// many bytes were consumed, or `None` if a line is not plain (or longer than [`LINE_LIMIT`]).
 fn parse_lines(
     block: &[u8],
@@ -578,7 +579,7 @@ fn parse_lines(
         part.starts.push(offset + line_start as u64);
         Some(())
     };
-    for pos in memchr::memchr2_iter(delimiter, b'\n', block) {
+    for pos in Delimiters::new(block, delimiter, b'\n') {
         let cell = &block[cell_start..pos];
         if block[pos] == b'\n' {
             if (pos - line_start) as u64 > LINE_LIMIT {
