@@ -40,7 +40,8 @@ fn median_of_eight(values: &[f64]) -> f64 {
     };
     macro_rules! cs {
         ($x:ident, $y:ident) => {
-            // On finite values `<` orders exactly as `min`/`max` do, and compiles to one
+            // On finite values `<` orders as `min`/`max` do (equal values, such as 0 and
+            // -0, may land in either place, as they may with `min`), and compiles to one
             // `minsd`/`maxsd` each, without `min`'s handling of NaN.
             let (lo, hi) = if $x < $y { ($x, $y) } else { ($y, $x) };
             $x = lo;
