@@ -249,15 +249,19 @@ pub fn default_risk() -> f64 {
     crate::detect::spot::Risk::DEFAULT.get()
 }
 
+/// The chance per feature that makes a row of `features` independent features reach `risk`:
+/// `1 - (1 - risk)^(1/m)` (Šidák), computed without cancellation for small risks.
+pub fn feature_risk(risk: f64, features: usize) -> f64 {
+    let m = features.max(1) as f64;
+    -((-risk).ln_1p() / m).exp_m1()
+}
+
 /// The half-width in MADs at which one of `features` normal features leaves its band with
 /// probability `risk` per row under the model: `2 Q(0.6745 z) = 1 - (1 - risk)^(1/m)`. A row is
 /// then flagged at [`score_of_risk`] exactly when one of its features leaves its band (with
 /// [`ScoreReference::Model`]). Six features at 1e-4: 6.38 MADs (4.30 standard deviations).
 pub fn model_band_mads(risk: f64, features: usize) -> f64 {
-    let m = features.max(1) as f64;
-    // p per feature, without cancellation for small risks.
-    let p = -((-risk).ln_1p() / m).exp_m1();
-    let target = -p.log10();
+    let target = -feature_risk(risk, features).log10();
     let (mut lo, mut hi) = (0.0f64, 100.0f64);
     for _ in 0..200 {
         let mid = 0.5 * (lo + hi);

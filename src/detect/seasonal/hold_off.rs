@@ -22,14 +22,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::calibrate::default_risk;
+use super::calibrate::{default_risk, feature_risk};
 
 /// The surprise (`-log10 p`) at which one of a row's `features` features alone makes the row
 /// an alarm at the default risk: `p = 1 - (1 - risk)^(1/m)` (4 for one feature, 4.78 for six).
 pub fn feature_alarm(features: usize) -> f64 {
-    let m = features.max(1) as f64;
-    let p = -((-default_risk()).ln_1p() / m).exp_m1();
-    -p.log10()
+    -feature_risk(default_risk(), features).log10()
 }
 
 /// The alarm level a row of `features` features passes to each feature's [`HoldOff::apply`]
@@ -71,7 +69,8 @@ impl HoldOff {
     }
 
     /// Values still held after the last alarm.
-    pub fn remaining(&self) -> usize {
+    #[cfg(test)]
+    fn remaining(&self) -> usize {
         self.remaining
     }
 }
