@@ -190,6 +190,43 @@ fn flagged_rows_of_the_seasonal_baseline_say_why_in_words() {
     assert!(!flagged.contains("2024-01-19T12:00:00"), "{flagged}");
 }
 
+/// A file with the newest row first (as many dashboards export) is scored in time order: each
+/// row gets the score it has in the file sorted by time, and the run says the rows were not in
+/// time order. (Before, its interval could not be found: "no two different times".)
+#[test]
+fn a_file_newest_first_is_scored_in_time_order() {
+    let dir = tempdir();
+    let text = hourly_requests(24 * 21, |h, v| if h == 24 * 18 + 3 { 900 } else { v });
+    std::fs::write(dir.path().join("oldest_first.csv"), &text).expect("write");
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[1..].reverse();
+    std::fs::write(dir.path().join("newest_first.csv"), lines.join("\n") + "\n").expect("write");
+    let (forward, _) = detect_seasonal(dir.path(), "oldest_first.csv", &[]);
+    let (backward, stderr) = detect_seasonal(dir.path(), "newest_first.csv", &[]);
+    assert!(
+        stderr.contains("the rows are not in time order"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("one row per 1 h"), "{stderr}");
+    let cells = |scores: &str| -> Vec<(String, String)> {
+        scores
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let c: Vec<&str> = l.split(',').collect();
+                (c[1].to_string(), c[2].to_string())
+            })
+            .collect()
+    };
+    let mut backward = cells(&backward);
+    backward.reverse();
+    let forward = cells(&forward);
+    assert_eq!(forward.len(), 24 * 21);
+    assert_eq!(backward, forward);
+    // The night surge is flagged either way (row 435 of the file oldest first).
+    assert_eq!(forward[24 * 18 + 3].1, "1");
+}
+
 #[test]
 fn the_session_rethresholds_the_seasonal_baseline_without_refitting() {
     use trafficlens::analysis::{ScoreWork, Session};

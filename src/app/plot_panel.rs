@@ -3,6 +3,7 @@
 //! entry hides or shows a series with its band), and the anomaly score over time with the
 //! threshold. Large series are decimated per pixel column.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use egui::{Color32, Ui};
@@ -223,12 +224,32 @@ impl PlotPanel {
                         // From the first row past the warm-up: the first rows' bands are wide
                         // on purpose (little history) and would squash the plot.
                         let rows = seasonal.expected.get(j)?.len();
-                        let from = seasonal.warm_up.iter().position(|w| !w)?;
-                        let (lower, upper): (Vec<f64>, Vec<f64>) =
-                            (from..rows).map(|r| seasonal.band(j, r)).unzip();
-                        let band_xs = xs.get(from..)?;
+                        // In time order: a table that is not (newest row first) was scored in
+                        // time order, and its warm-up rows are its last ones.
+                        let (band_xs, lower, upper): (Cow<[f64]>, Vec<f64>, Vec<f64>) =
+                            match seasonal.rows_in_time_order() {
+                                None => {
+                                    let from = seasonal.warm_up.iter().position(|w| !w)?;
+                                    let (lower, upper) =
+                                        (from..rows).map(|r| seasonal.band(j, r)).unzip();
+                                    (Cow::Borrowed(xs.get(from..)?), lower, upper)
+                                }
+                                Some(order) => {
+                                    let from = order.iter().position(|&r| !seasonal.warm_up[r])?;
+                                    let mut band_xs = Vec::with_capacity(rows - from);
+                                    let mut lower = Vec::with_capacity(rows - from);
+                                    let mut upper = Vec::with_capacity(rows - from);
+                                    for &r in &order[from..] {
+                                        let (lo, hi) = seasonal.band(j, r);
+                                        band_xs.push(*xs.get(r)?);
+                                        lower.push(lo);
+                                        upper.push(hi);
+                                    }
+                                    (Cow::Owned(band_xs), lower, upper)
+                                }
+                            };
                         Some([lower, upper].map(|ys| {
-                            let mut pts = decimate_from(band_xs, &ys);
+                            let mut pts = decimate_from(&band_xs, &ys);
                             for p in &mut pts {
                                 p.y = to_plot(f, p.y);
                             }

@@ -50,6 +50,12 @@ pub struct SeasonalScores {
     pub missing_buckets: u64,
     /// Rows in a bucket seen before (scored, not learnt).
     pub repeated_rows: usize,
+    /// Per row, its place in time order, where the table's rows were not in time order (they
+    /// are scored in time order, see [`score_table`]); `None` when they were.
+    pub place: Option<Vec<usize>>,
+    /// How many times the time goes back from one row of the table to the next (0 for a table
+    /// in time order).
+    pub steps_back: usize,
     /// The state after the last row: scores what comes next ("what if", or a live monitor
     /// continuing from the table).
     pub state: SeasonalState,
@@ -111,11 +117,60 @@ impl SeasonalScores {
     pub fn band(&self, feature: usize, row: usize) -> (f64, f64) {
         let e = self.expected[feature][row];
         let half = self.params.band_mads * self.scale[feature][row];
+        // `non_negative_rows` counts rows in the order they were scored: time order.
+        let place = self.place.as_ref().map_or(row, |p| p[row]);
         let clamp = self
             .non_negative_rows
             .get(feature)
-            .is_some_and(|&until| row < until);
+            .is_some_and(|&until| place < until);
         (lower_end(e - half, clamp), e + half)
+    }
+
+    /// The table's rows in the order they were scored (time order), where that is not the
+    /// table's own order; `None` when it is.
+    pub fn rows_in_time_order(&self) -> Option<Vec<usize>> {
+        let place = self.place.as_ref()?;
+        let mut order = vec![0; place.len()];
+        for (row, &p) in place.iter().enumerate() {
+            order[p] = row;
+        }
+        Some(order)
+    }
+
+    /// These scores, computed on the table's rows taken in `order` (time order: `order[p]` is
+    /// the table row scored `p`-th), given back in the table's order.
+    fn in_table_order(mut self, order: &[usize], steps_back: usize) -> SeasonalScores {
+        fn back<T: Copy + Default>(v: &[T], order: &[usize]) -> Vec<T> {
+            let mut out = vec![T::default(); v.len()];
+            for (&row, &x) in order.iter().zip(v) {
+                out[row] = x;
+            }
+            out
+        }
+        self.scores = back(&self.scores, order);
+        self.calibrated = back(&self.calibrated, order);
+        self.top = back(&self.top, order);
+        self.warm_up = back(&self.warm_up, order);
+        for column in self
+            .expected
+            .iter_mut()
+            .chain(&mut self.scale)
+            .chain(&mut self.surprise)
+        {
+            *column = back(column, order);
+        }
+        for column in &mut self.record {
+            if !column.is_empty() {
+                *column = back(column, order);
+            }
+        }
+        let mut place = vec![0; order.len()];
+        for (p, &row) in order.iter().enumerate() {
+            place[row] = p;
+        }
+        self.place = Some(place);
+        self.steps_back = steps_back;
+        self
     }
 }
 
@@ -134,6 +189,12 @@ struct SeriesRun {
 /// Scores every row of `columns` (one per feature) at `times_ms` (epoch milliseconds, one per
 /// row). The interval is `interval_ms` or, when `None`, the median step of the times; the
 /// periods follow from it and from the span of the history (see [`super::periods`]).
+///
+/// Rows are scored in time order, each from the rows before it in time: a table that is not in
+/// time order (a file with the newest row first, logs of several sources one after the other)
+/// is scored as the same table sorted by time (a stable sort: rows at the same time keep their
+/// order), and the results come back in the table's order. The state after the last row is the
+/// state after the latest one.
 pub fn score_table(
     times_ms: &[i64],
     columns: &[&[f64]],
@@ -151,6 +212,31 @@ pub fn score_table(
             });
         }
     }
+    let steps_back = times_ms.windows(2).filter(|w| w[1] < w[0]).count();
+    if steps_back == 0 {
+        return score_in_time_order(times_ms, columns, interval_ms, params);
+    }
+    let mut order: Vec<usize> = (0..rows).collect();
+    order.sort_by_key(|&r| times_ms[r]);
+    let times: Vec<i64> = order.iter().map(|&r| times_ms[r]).collect();
+    let sorted: Vec<Vec<f64>> = columns
+        .iter()
+        .map(|c| order.iter().map(|&r| c[r]).collect())
+        .collect();
+    let refs: Vec<&[f64]> = sorted.iter().map(Vec::as_slice).collect();
+    let scores = score_in_time_order(&times, &refs, interval_ms, params)?;
+    Ok(scores.in_table_order(&order, steps_back))
+}
+
+/// [`score_table`] of rows in time order (`times_ms` never decreasing), with valid `params`
+/// and columns of one length each.
+fn score_in_time_order(
+    times_ms: &[i64],
+    columns: &[&[f64]],
+    interval_ms: Option<i64>,
+    params: SeasonalParams,
+) -> Result<SeasonalScores, SeasonalError> {
+    let rows = times_ms.len();
     let interval_ms = match interval_ms.or_else(|| detect_interval(times_ms)) {
         Some(i) if i > 0 => i,
         _ => return Err(SeasonalError::NoInterval { rows }),
@@ -261,6 +347,8 @@ pub fn score_table(
         non_negative_rows,
         missing_buckets,
         repeated_rows: repeat.iter().filter(|&&r| r).count(),
+        place: None,
+        steps_back: 0,
         state,
     })
 }

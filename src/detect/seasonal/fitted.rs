@@ -121,10 +121,18 @@ fn warnings(s: &SeasonalScores) -> Vec<String> {
             s.missing_buckets
         ));
     }
+    if s.steps_back > 0 {
+        out.push(format!(
+            "the rows are not in time order (the time goes back {} times from one row to the \
+             next); each row is scored from the rows before it in time, as in the table sorted \
+             by time",
+            s.steps_back
+        ));
+    }
     if s.repeated_rows > 0 {
         out.push(format!(
-            "{} rows fall in an interval of {interval} seen before (a second row, or out of time \
-             order); they are scored but not learnt from",
+            "{} rows fall in an interval of {interval} that already has a row; they are scored \
+             but not learnt from",
             s.repeated_rows
         ));
     }

@@ -511,3 +511,78 @@ fn a_hold_off_is_per_feature() {
         );
     }
 }
+
+/// A table out of time order (newest row first, or shuffled) is scored as the same table sorted
+/// by time: every row's numbers, to the bit, and the state after the latest row. Rows at the same
+/// time keep their order in the table (a stable sort).
+#[test]
+fn a_table_out_of_time_order_is_scored_as_the_table_sorted_by_time() {
+    // Every time distinct (a second row in an hour is 30 minutes in): sorting restores the order.
+    let (times, cols) = rows(700, 2, 7, &[50, 51, 300], &[400, 555]);
+    for reference in [ScoreReference::Model, ScoreReference::History] {
+        let params = SeasonalParams {
+            reference,
+            hold_off: 8,
+            ..SeasonalParams::default()
+        };
+        let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+        let sorted = score_table(&times, &refs, None, params).expect("sorted");
+        assert_eq!((sorted.steps_back, sorted.place.is_none()), (0, true));
+        assert_eq!(sorted.rows_in_time_order(), None);
+        let n = times.len();
+        let newest_first: Vec<usize> = (0..n).rev().collect();
+        let mut shuffled: Vec<usize> = (0..n).collect();
+        for i in (1..n).rev() {
+            shuffled.swap(i, (i * 7919 + 13) % (i + 1));
+        }
+        for order in [newest_first, shuffled] {
+            let t: Vec<i64> = order.iter().map(|&r| times[r]).collect();
+            let c: Vec<Vec<f64>> = cols
+                .iter()
+                .map(|col| order.iter().map(|&r| col[r]).collect())
+                .collect();
+            let refs: Vec<&[f64]> = c.iter().map(Vec::as_slice).collect();
+            let s = score_table(&t, &refs, None, params).expect("out of order");
+            assert!(s.steps_back > 0);
+            assert_eq!(s.interval_ms, sorted.interval_ms);
+            assert_eq!(s.periods, sorted.periods);
+            assert_eq!(s.state, sorted.state, "the state after the latest row");
+            let mut in_time: Vec<usize> = (0..n).collect();
+            in_time.sort_by_key(|&r| t[r]);
+            assert_eq!(s.rows_in_time_order(), Some(in_time));
+            for (r, &row) in order.iter().enumerate() {
+                assert_eq!(
+                    s.calibrated[r].to_bits(),
+                    sorted.calibrated[row].to_bits(),
+                    "row {row}"
+                );
+                assert_eq!(s.scores[r].to_bits(), sorted.scores[row].to_bits());
+                assert_eq!(s.top[r], sorted.top[row]);
+                assert_eq!(s.warm_up[r], sorted.warm_up[row]);
+                for f in 0..c.len() {
+                    assert_eq!(
+                        s.expected[f][r].to_bits(),
+                        sorted.expected[f][row].to_bits()
+                    );
+                    assert_eq!(s.scale[f][r].to_bits(), sorted.scale[f][row].to_bits());
+                    assert_eq!(
+                        s.surprise[f][r].to_bits(),
+                        sorted.surprise[f][row].to_bits()
+                    );
+                    assert_eq!(s.band(f, r), sorted.band(f, row));
+                    assert_eq!(
+                        s.point(f, r, c[f][r]).record,
+                        sorted.point(f, row, cols[f][row]).record
+                    );
+                }
+            }
+        }
+    }
+    // Rows at one time keep their order in the table: the first is scored first (and learnt).
+    let t = [2 * HOUR, 0, HOUR, HOUR];
+    let y = [3.0, 1.0, 2.0, 20.0];
+    let s = score_table(&t, &[&y], None, SeasonalParams::default()).expect("score");
+    assert_eq!(s.rows_in_time_order(), Some(vec![1, 2, 3, 0]));
+    assert_eq!(s.place, Some(vec![3, 0, 1, 2]));
+    assert_eq!((s.steps_back, s.repeated_rows), (1, 1));
+}
