@@ -43,10 +43,21 @@ fn when(t_ms: i64, interval_ms: i64) -> String {
 }
 
 /// A number as people read it: whole with thousands separators from 100 up, three significant
-/// digits below.
+/// digits below; with an exponent (three significant digits) from 10^15 up and below 10^-4,
+/// where the digits would run on or round to 0.
 pub fn number(v: f64) -> String {
     if !v.is_finite() {
         return v.to_string();
+    }
+    if v != 0.0 && !(1e-4..1e15).contains(&v.abs()) {
+        let s = format!("{v:.2e}");
+        return match s.split_once('e') {
+            Some((mantissa, exponent)) if mantissa.contains('.') => format!(
+                "{}e{exponent}",
+                mantissa.trim_end_matches('0').trim_end_matches('.')
+            ),
+            _ => s,
+        };
     }
     if v.abs() >= 100.0 {
         let whole = format!("{:.0}", v.abs());
@@ -135,5 +146,13 @@ mod tests {
         assert_eq!(number(0.0), "0");
         assert_eq!(number(100.0), "100");
         assert_eq!(number(5.0), "5");
+        // Beyond what digits can show well: an exponent, never a run of 300 digits or "-0".
+        assert_eq!(number(999_999_999_999_999.0), "999,999,999,999,999");
+        assert_eq!(number(1e308), "1e308");
+        assert_eq!(number(-1.234_5e20), "-1.23e20");
+        assert_eq!(number(-1e-298), "-1e-298");
+        assert_eq!(number(0.000_012_34), "1.23e-5");
+        assert_eq!(number(0.000_123_4), "0.000123");
+        assert_eq!(number(-0.0), "0");
     }
 }
