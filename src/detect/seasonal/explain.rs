@@ -9,7 +9,9 @@ pub fn in_words(feature: &str, point: &PointScore, t_ms: i64, interval_ms: i64) 
     let when = when(t_ms, interval_ms);
     let direction = if point.z >= 0.0 { "above" } else { "below" };
     let mads = point.z.abs();
-    let mads = if mads >= 10.0 {
+    let mads = if mads >= 1e15 {
+        number(mads)
+    } else if mads >= 10.0 {
         format!("{mads:.0}")
     } else {
         format!("{mads:.1}")
@@ -120,6 +122,13 @@ mod tests {
             "Region 3 = 3 on Thu 14 Jan 2021, expected 210 (180-250): 5.2 MADs below \
              (warm-up: little history yet)"
         );
+        let huge = PointScore {
+            observed: 1e308,
+            z: 6.06e305,
+            ..p
+        };
+        assert!(in_words("R", &huge, t, 3_600_000).contains("R = 1e308 on"));
+        assert!(in_words("R", &huge, t, 3_600_000).ends_with(": 6.06e305 MADs above"));
         let wide = PointScore { lower: -13.54, ..p };
         assert!(in_words("R", &wide, t, 3_600_000).contains("expected 210 (-13.5 to 250)"));
         let high = PointScore {
