@@ -55,6 +55,8 @@ impl std::fmt::Display for Contamination {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Contamination::Auto => f.write_str("auto"),
+            // Tiny shares with an exponent ("1e-9"): `{}` of an `f64` never uses one.
+            Contamination::Fraction(x) if *x < 1e-4 => write!(f, "{x:e}"),
             Contamination::Fraction(x) => write!(f, "{x}"),
         }
     }
@@ -282,6 +284,19 @@ mod tests {
         assert!("x".parse::<Contamination>().is_err());
         assert!("0.5".parse::<Contamination>().is_ok());
         assert!(Contamination::Fraction(f64::NAN).validate().is_err());
+        // Shown as it was given, tiny shares with an exponent; what is shown parses back.
+        for (c, shown) in [
+            (0.05, "0.05"),
+            (0.0001, "0.0001"),
+            (1e-9, "1e-9"),
+            (1e-300, "1e-300"),
+        ] {
+            assert_eq!(Contamination::Fraction(c).to_string(), shown);
+            assert_eq!(
+                shown.parse::<Contamination>(),
+                Ok(Contamination::Fraction(c))
+            );
+        }
     }
 
     #[test]

@@ -331,6 +331,12 @@ fn smaller_risk_is_higher_threshold() {
         .collect();
     assert!(zs.windows(2).all(|w| w[0] < w[1]), "{zs:?}");
     assert!(Risk::new(0.0).is_err() && Risk::new(0.02).is_err() && Risk::new(f64::NAN).is_err());
+    // Written as people read them: the default as it is, smaller ones with an exponent.
+    let shown = |r: f64| Risk::new(r).expect("risk").to_string();
+    assert_eq!(shown(1e-4), "0.0001");
+    assert_eq!(shown(0.01), "0.01");
+    assert_eq!(shown(2.5e-5), "2.5e-5");
+    assert_eq!(shown(1e-300), "1e-300");
     assert_eq!("1e-4".parse::<Risk>(), Ok(Risk::DEFAULT));
     assert!("often".parse::<Risk>().is_err());
 }
