@@ -42,6 +42,7 @@ pub mod metrics;
 pub mod run;
 pub mod scale;
 pub mod seasonal;
+pub mod setting_text;
 pub mod spot;
 pub mod threshold;
 

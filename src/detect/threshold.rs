@@ -55,9 +55,7 @@ impl std::fmt::Display for Contamination {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Contamination::Auto => f.write_str("auto"),
-            // Tiny shares with an exponent ("1e-9"): `{}` of an `f64` never uses one.
-            Contamination::Fraction(x) if *x < 1e-4 => write!(f, "{x:e}"),
-            Contamination::Fraction(x) => write!(f, "{x}"),
+            Contamination::Fraction(x) => f.write_str(&super::setting_text::setting_text(*x)),
         }
     }
 }

@@ -59,7 +59,7 @@ impl IsolationForestSettings {
         let max_samples = match self.max_samples {
             MaxSamples::Auto => "auto".to_string(),
             MaxSamples::Count(n) => n.to_string(),
-            MaxSamples::Fraction(f) => f.to_string(),
+            MaxSamples::Fraction(f) => crate::detect::setting_text::setting_text(f),
         };
         format!(
             "{} trees, max_samples {max_samples}, seed {}",

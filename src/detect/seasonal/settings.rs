@@ -93,7 +93,8 @@ impl SeasonalSettings {
         };
         format!(
             "medians over {} cycles, count floor {}{reference}{hold_off}",
-            self.cycles, self.count_floor
+            self.cycles,
+            crate::detect::setting_text::setting_text(self.count_floor)
         )
     }
 }

@@ -92,12 +92,6 @@ impl std::str::FromStr for Risk {
 
 impl std::fmt::Display for Risk {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Below the default, with an exponent ("1e-9"): `{}` of an `f64` never uses one and
-        // would write 1e-300 as 300 zeros.
-        if self.0 < 1e-4 {
-            write!(f, "{:e}", self.0)
-        } else {
-            write!(f, "{}", self.0)
-        }
+        f.write_str(&crate::detect::setting_text::setting_text(self.0))
     }
 }
