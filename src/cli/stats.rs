@@ -6,7 +6,7 @@ use super::args::StatsArgs;
 use super::format::{sig, sparkline, table};
 use super::CliError;
 use crate::data::stats::{describe, DatasetStats};
-use crate::data::{format_millis, load, Dataset, FileKind};
+use crate::data::{format_millis, format_millis_span, load, Dataset, FileKind};
 
 /// Runs the subcommand.
 pub fn run(args: &StatsArgs) -> Result<(), CliError> {
@@ -107,9 +107,8 @@ pub fn render(ds: &Dataset, stats: &DatasetStats) -> String {
             &mut s,
             "Time",
             format!(
-                "{} to {} ({}), interval {} ({:.0}% of steps){}",
-                format_millis(ts.start),
-                format_millis(ts.end),
+                "{} ({}), interval {} ({:.0}% of steps){}",
+                format_millis_span(ts.start, ts.end),
                 t.format,
                 ts.interval_name(),
                 ts.regularity * 100.0,
