@@ -54,7 +54,8 @@ pub enum Command {
     #[command(
         long_about = "Write realistic regional web traffic with labelled anomalies: a data CSV (a time column and one \
                       column per region) and a labels CSV (row, kind, regions). Anomaly kinds: spike, surge, outage, \
-                      ramp, level_shift. The same options and seed always give the same bytes. Rows are streamed, so \
+                      ramp, level_shift, and with --contextual night_surge, midday_drop and lost_day (normal \
+                      values at the wrong time). The same options and seed always give the same bytes. Rows are streamed, so \
                       10 million rows need little memory. With --access-log, a web server access log with labelled \
                       attackers instead; with --network, an office network's Zeek conn.log (and with --pcap FILE the \
                       same connections as packets) with labelled attacking hosts."
