@@ -224,8 +224,8 @@ impl PlotPanel {
                         // From the first row past the warm-up: the first rows' bands are wide
                         // on purpose (little history) and would squash the plot.
                         let rows = seasonal.expected.get(j)?.len();
-                        // In time order: a table that is not (newest row first) was scored in
-                        // time order, and its warm-up rows are its last ones.
+                        // In time order: a table that is not (newest row first, shuffled) was
+                        // scored in time order, so its warm-up rows need not be its first ones.
                         let (band_xs, lower, upper): (Cow<[f64]>, Vec<f64>, Vec<f64>) =
                             match seasonal.rows_in_time_order() {
                                 None => {

@@ -44,7 +44,8 @@ pub struct SeasonalScores {
     /// each feature's column is empty against the model.
     pub record: Vec<Vec<Option<Record>>>,
     /// Per feature: the rows before this one were scored while every value learnt was at least
-    /// 0, so their band's lower end is clamped at 0 (see [`SeriesState::non_negative`]).
+    /// 0, so their band's lower end is clamped at 0 (see [`SeriesState::non_negative`]); counted
+    /// in the order the rows were scored, time order (see [`SeasonalScores::place`]).
     pub non_negative_rows: Vec<usize>,
     /// Buckets with no row between the first and the last.
     pub missing_buckets: u64,
