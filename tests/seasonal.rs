@@ -129,6 +129,30 @@ fn a_table_without_time_is_a_clear_error() {
     assert!(err.contains("--time-column"), "{err}");
 }
 
+/// An access log or a conn.log read as one row per client or host has no time axis: the error
+/// names the view that has one (before, it asked for a time column a log cannot name).
+#[test]
+fn a_log_without_its_traffic_view_points_to_it() {
+    let dir = tempdir();
+    for (what, file) in [("--access-log", "access.log"), ("--network", "conn.log")] {
+        let made = bin(dir.path())
+            .args(["generate", what, "--days", "1", "--out", file])
+            .output()
+            .expect("generate");
+        assert_eq!(made.status.code(), Some(0), "{made:?}");
+        let out = bin(dir.path())
+            .args(["detect", file, "--algo", "seasonal"])
+            .output()
+            .expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("--view traffic"), "{err}");
+        assert!(!err.contains("--time-column"), "{err}");
+        let (scores, _) = detect_seasonal(dir.path(), file, &["--view", "traffic"]);
+        assert!(scores.lines().count() > 100, "{scores}");
+    }
+}
+
 /// Hourly request counts from 2024-01-01 00:00 (`time,requests`): 900 in the day (08:00-19:00),
 /// 100 at night, a deterministic wobble of up to 22, then `change(hour, value)`.
 fn hourly_requests(hours: usize, change: impl Fn(usize, usize) -> usize) -> String {
