@@ -17,7 +17,7 @@ use crate::data::access::verdict::{triage_order, verdict_rows, Kind};
 use crate::data::explain_rows as explain_in_words;
 use crate::data::Dataset;
 use crate::detect::run::{FitInput, FitReuse, FittedDetector};
-use crate::detect::seasonal::SeasonalScores;
+use crate::detect::seasonal::{SeasonalError, SeasonalScores};
 use crate::detect::{Detection, DetectorConfig, FitError};
 use features::FeatureMatrix;
 
@@ -186,6 +186,20 @@ impl Session {
             return Err(AnalysisError::NotScored);
         };
         let x = prepared.matrix(&self.dataset)?;
+        if config.algorithm == crate::detect::Algorithm::Seasonal && self.dataset.time.is_none() {
+            // A log read one row per client or host: point to its view over time rather than
+            // ask for a time column it cannot name.
+            let rows = if self.dataset.log.is_some() {
+                Some("client")
+            } else if self.dataset.network.is_some() {
+                Some("host")
+            } else {
+                None
+            };
+            if let Some(rows) = rows {
+                return Err(FitError::Seasonal(SeasonalError::NoTimeInView { rows }).into());
+            }
+        }
         let input = FitInput {
             x: &x,
             times: self.dataset.time.as_ref().map(|t| t.millis.as_slice()),

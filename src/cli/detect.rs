@@ -74,20 +74,6 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
             ds.path.display()
         )));
     }
-    if config.algorithm == crate::detect::Algorithm::Seasonal
-        && ds.time.is_none()
-        && (ds.log.is_some() || ds.network.is_some())
-    {
-        // A log's clients or hosts view has one row per address, no time axis: say which view
-        // has one instead of asking for a time column the log cannot name.
-        let rows = if ds.log.is_some() { "client" } else { "host" };
-        return Err(CliError::Usage(format!(
-            "the seasonal baseline scores a series over time, and this view of {} has one row per \
-             {rows}; use --view traffic (one row per time bucket), or --algo iforest or lof for \
-             the {rows}s",
-            ds.path.display()
-        )));
-    }
     let ds = Arc::new(ds);
     let mut config = config;
     if client_view && args.threshold.is_none() && ds.n_rows() < crate::detect::spot::MIN_SCORES {

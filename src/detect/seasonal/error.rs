@@ -9,6 +9,17 @@ pub enum SeasonalError {
          --time-column, or choose another detector (--algo iforest or lof)"
     )]
     NoTime,
+    /// The data is a log's or capture's view of one row per client or host (`rows`): it has no
+    /// time axis, but the traffic view has one.
+    #[error(
+        "the seasonal baseline scores a series over time, and this view has one row per {rows}; \
+         use the traffic over time instead (--view traffic; in the app, View: Traffic over time), \
+         or choose another detector (Isolation Forest or LOF)"
+    )]
+    NoTimeInView {
+        /// What a row is: `client` or `host`.
+        rows: &'static str,
+    },
     /// The timestamps do not give a sampling interval.
     #[error(
         "the seasonal baseline needs rows at two different times at least to find the sampling \
