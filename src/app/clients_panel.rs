@@ -47,7 +47,7 @@ impl ClientsPanel {
     /// Draws the panel.
     pub fn ui(&mut self, ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
         let (Some(ds), Some(sc)) = (state.dataset.clone(), state.scores.clone()) else {
-            ui.label("Ranking the clients…");
+            ui.label(state.ranking_note("clients"));
             return;
         };
         let Some(labels) = ds.row_labels.as_ref() else {

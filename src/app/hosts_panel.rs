@@ -40,7 +40,7 @@ impl HostsPanel {
     /// Draws the panel.
     pub fn ui(&mut self, ui: &mut Ui, state: &AppState, actions: &mut Vec<Action>) {
         let (Some(ds), Some(sc)) = (state.dataset.clone(), state.scores.clone()) else {
-            ui.label("Ranking the hosts…");
+            ui.label(state.ranking_note("hosts"));
             return;
         };
         let (Some(labels), Some(net)) = (ds.row_labels.as_ref(), ds.network.as_ref()) else {

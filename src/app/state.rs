@@ -187,6 +187,18 @@ pub struct Awaiting {
 }
 
 impl AppState {
+    /// What a ranking panel says while it has nothing to rank (`what`: `clients`, `hosts`):
+    /// that the work is under way, or that it failed and where the error is.
+    pub fn ranking_note(&self, what: &str) -> String {
+        if self.loading.is_some() || self.scoring.is_some() {
+            format!("Ranking the {what}…")
+        } else if self.error.is_some() {
+            format!("The {what} are not ranked: see the error in the data panel.")
+        } else {
+            format!("The {what} are not ranked yet.")
+        }
+    }
+
     /// Names of the features in use.
     pub fn features_in_use(&self) -> Vec<String> {
         match &self.dataset {
@@ -206,5 +218,31 @@ impl AppState {
         self.persisted.recent.retain(|p| p != &path);
         self.persisted.recent.insert(0, path);
         self.persisted.recent.truncate(RECENT_FILES);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ranking_panel_says_whether_work_is_under_way_or_failed() {
+        let mut state = AppState::default();
+        assert_eq!(
+            state.ranking_note("clients"),
+            "The clients are not ranked yet."
+        );
+        state.scoring = Some(Busy {
+            generation: 1,
+            stage: "scoring",
+            done: 0.0,
+        });
+        assert_eq!(state.ranking_note("clients"), "Ranking the clients…");
+        state.scoring = None;
+        state.error = Some("the seasonal baseline scores a series over time".into());
+        assert_eq!(
+            state.ranking_note("hosts"),
+            "The hosts are not ranked: see the error in the data panel."
+        );
     }
 }
