@@ -4,11 +4,17 @@
 /// `1e300`): Rust's `{}` of an `f64` never uses one, and would write 1e-300 as 300 zeros. What
 /// is written parses back to `v`.
 pub fn setting_text(v: f64) -> String {
-    if v != 0.0 && v.is_finite() && !(1e-4..1e15).contains(&v.abs()) {
+    if wants_exponent(v) {
         format!("{v:e}")
     } else {
         format!("{v}")
     }
+}
+
+/// Whether `v` reads better with an exponent: finite, not 0, and below 1e-4 or from 1e15 up in
+/// size, where plain digits would run on or round to 0.
+pub fn wants_exponent(v: f64) -> bool {
+    v != 0.0 && v.is_finite() && !(1e-4..1e15).contains(&v.abs())
 }
 
 #[cfg(test)]

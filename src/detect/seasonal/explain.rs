@@ -51,7 +51,7 @@ pub fn number(v: f64) -> String {
     if !v.is_finite() {
         return v.to_string();
     }
-    if v != 0.0 && !(1e-4..1e15).contains(&v.abs()) {
+    if crate::detect::setting_text::wants_exponent(v) {
         let s = format!("{v:.2e}");
         return match s.split_once('e') {
             Some((mantissa, exponent)) if mantissa.contains('.') => format!(
