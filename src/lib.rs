@@ -23,3 +23,4 @@ pub mod numeric;
 pub mod panic_guard;
 pub mod terminal;
 pub mod worker;
+pub mod zone;

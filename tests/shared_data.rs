@@ -1,7 +1,8 @@
 //! Checks on the reference data set in ../shared/data (ignored where it is absent; CI runs them).
 
 use trafficlens::data::stats::describe;
-use trafficlens::data::{format_millis, load, LoadOptions};
+use trafficlens::data::{load, LoadOptions};
+use trafficlens::zone::Zone;
 
 use crate::sample_data::check_against_describe;
 use crate::util::{assert_sig, bin, read_fixture, shared, tempdir};
@@ -15,8 +16,8 @@ fn reference_file_statistics_match_pandas() {
     assert_eq!(ds.feature_names, names);
     let stats = describe(&ds);
     let time = stats.time.as_ref().expect("time");
-    assert_eq!(format_millis(time.start), "2021-01-01");
-    assert_eq!(format_millis(time.end), "2022-06-10");
+    assert_eq!(Zone::Unstated.format(time.start), "2021-01-01");
+    assert_eq!(Zone::Unstated.format(time.end), "2022-06-10");
     assert_eq!(time.interval_name(), "daily");
     let (header, rows) = read_fixture("tests/fixtures/regional_describe.csv");
     check_against_describe(&stats, &header, &rows);

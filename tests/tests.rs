@@ -40,6 +40,7 @@ mod scores_unchanged;
 mod seasonal;
 mod shared_data;
 mod threshold_order;
+mod time_zones;
 mod util;
 mod watch;
 mod watch_conn;

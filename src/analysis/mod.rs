@@ -303,7 +303,7 @@ impl Session {
                 let columns: Vec<&[f64]> = (0..x.features()).map(|f| x.column(f)).collect();
                 return Some(
                     rows.iter()
-                        .map(|&r| s.row_in_words(r, names, &columns, time.millis[r]))
+                        .map(|&r| s.row_in_words(r, names, &columns, time.millis[r], time.zone))
                         .collect(),
                 );
             }

@@ -8,8 +8,8 @@ use egui::{Color32, RichText, Ui};
 use super::live_plot::LivePlot;
 use super::state::{Action, AppState, BottomTab};
 use crate::data::access::LogView;
-use crate::data::format_millis;
 use crate::live::alerts::{Alert, AlertKind};
+use crate::zone::Zone;
 
 /// Alerts listed at most (the newest).
 const SHOWN: usize = 1_000;
@@ -18,7 +18,8 @@ const SHOWN: usize = 1_000;
 pub fn alert_row(alert: &Alert) -> String {
     format!(
         "{}  {}  {}  score {:.2}  {}",
-        format_millis(alert.time),
+        // Alert times are in UTC, labelled: a growing log may change its offset.
+        Zone::Utc.format(alert.time),
         alert.kind.word(),
         alert.subject,
         alert.score,

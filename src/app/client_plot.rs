@@ -7,7 +7,6 @@ use egui_plot::{Legend, Line, Plot, PlotPoints};
 
 use super::state::AppState;
 use super::time_axis;
-use crate::data::format_millis;
 
 /// The client plots' own state: the picked client's requests per bucket, made once per pick.
 #[derive(Debug, Default)]
@@ -31,6 +30,8 @@ impl ClientPlot {
         let Some(overall) = overall else {
             return;
         };
+        // Times are shown on the log's own clock.
+        let zone = overall.zone;
         let Some(r) = state.selected_client else {
             ui.centered_and_justified(|ui| {
                 ui.label(format!(
@@ -92,12 +93,12 @@ impl ClientPlot {
             .legend(Legend::default())
             .link_axis(link, [true, false])
             .link_cursor(link, [true, false])
-            .x_grid_spacer(time_axis::grid)
-            .x_axis_formatter(time_axis::label)
+            .x_grid_spacer(time_axis::grid_in(zone))
+            .x_axis_formatter(time_axis::label_in(zone))
             .label_formatter(|pos| match pos {
                 egui_plot::HoverPosition::NearDataPoint { position, .. } => Some(format!(
                     "{}\n{:.0} {unit}",
-                    format_millis((position.x * 1000.0) as i64),
+                    zone.format((position.x * 1000.0).round() as i64),
                     position.y
                 )),
                 egui_plot::HoverPosition::Elsewhere { .. } => None,
@@ -115,8 +116,8 @@ impl ClientPlot {
             .height((ui.available_height() - 4.0).max(80.0))
             .link_axis(link, [true, false])
             .link_cursor(link, [true, false])
-            .x_grid_spacer(time_axis::grid)
-            .x_axis_formatter(time_axis::label)
+            .x_grid_spacer(time_axis::grid_in(zone))
+            .x_axis_formatter(time_axis::label_in(zone))
             .y_axis_label(unit)
             .show(ui, |plot| {
                 plot.line(

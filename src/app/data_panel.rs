@@ -8,7 +8,7 @@ use super::state::{Action, AppState};
 use crate::data::access::{Bucket, LogGroup, LogOptions, LogTable, LogView};
 use crate::data::formats::zeek::HostSide;
 use crate::data::formats::zeek::HostsTable;
-use crate::data::{format_millis_span, stats::interval_name};
+use crate::data::stats::interval_name;
 
 /// The data panel's own state: what is typed in its fields.
 #[derive(Debug, Default)]
@@ -143,8 +143,13 @@ impl DataPanel {
                         (&ds.time, state.stats.as_ref().and_then(|s| s.time.as_ref()))
                     {
                         ui.label("Time");
-                        ui.label(format_millis_span(ts.start, ts.end))
-                            .on_hover_text(format!("column `{}`, {}", t.name, t.format));
+                        ui.label(t.zone.format_span(ts.start, ts.end))
+                            .on_hover_text(format!(
+                                "column `{}`, {}; shown in {}",
+                                t.name,
+                                t.format,
+                                t.zone.in_words()
+                            ));
                         ui.end_row();
                         ui.label("Interval");
                         ui.label(ts.interval_ms.map_or("unknown".into(), interval_name));

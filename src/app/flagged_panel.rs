@@ -9,9 +9,9 @@ use egui_extras::{Column, TableBuilder};
 
 use super::dialogs::SavePurpose;
 use super::state::{Action, AppState};
-use crate::data::format_millis;
 use crate::detect::seasonal::explain::number;
 use crate::detect::Detection;
+use crate::zone::Zone;
 
 /// Columns of the flagged rows table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -227,7 +227,7 @@ impl FlaggedPanel {
                     row.set_selected(self.picked_row == Some(r));
                     row.col(|ui| {
                         ui.label(match (&ds.time, &ds.row_labels) {
-                            (Some(t), _) => format_millis(t.millis[r]),
+                            (Some(t), _) => t.show(t.millis[r]),
                             (None, Some(l)) => l.values[r].clone(),
                             (None, None) => ds.row_numbers[r].to_string(),
                         });
@@ -260,8 +260,11 @@ impl FlaggedPanel {
                             }));
                         });
                         row.col(|ui| {
-                            let t = ds.time.as_ref().map_or(0, |t| t.millis[r]);
-                            ui.label(s.row_in_words(r, &sc.features, columns, t));
+                            let (t, zone) = ds
+                                .time
+                                .as_ref()
+                                .map_or((0, Zone::Unstated), |t| (t.millis[r], t.zone));
+                            ui.label(s.row_in_words(r, &sc.features, columns, t, zone));
                         });
                     }
                     for col in &ds.columns {

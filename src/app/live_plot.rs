@@ -7,10 +7,10 @@ use egui::{Color32, Ui};
 use egui_plot::{Legend, Line, Plot, PlotBounds, PlotPoints, Points};
 
 use super::state::AppState;
-use crate::data::format_millis;
 use crate::detect::seasonal::state::MIN_RESIDUALS;
 use crate::live::feed::FeedCounts;
 use crate::live::watch::buckets::{ALL, FEATURES};
+use crate::zone::Zone;
 
 /// The live window's width at first, in hours.
 pub const DEFAULT_WINDOW_HOURS: f64 = 3.0;
@@ -222,9 +222,8 @@ impl LivePlot {
         }
         let pad = ((y_hi - y_lo) * 0.08).max(1e-9);
         let bounds = PlotBounds::from_min_max([range.0, y_lo - pad], [range.1, y_hi + pad]);
-        let axis_x = |mark: egui_plot::GridMark, _: &std::ops::RangeInclusive<f64>| {
-            format_millis((mark.value * 1000.0) as i64)
-        };
+        // Live times are shown in UTC, labelled (as the alerts are).
+        let axis_x = super::time_axis::label_in(Zone::Utc);
         let color = Color32::from_rgb(40, 110, 190);
         let response = Plot::new("live")
             .height(ui.available_height().max(100.0))
@@ -234,7 +233,7 @@ impl LivePlot {
             .allow_scroll(false)
             .allow_boxed_zoom(false)
             .allow_double_click_reset(false)
-            .x_grid_spacer(super::time_axis::grid)
+            .x_grid_spacer(super::time_axis::grid_in(Zone::Utc))
             .x_axis_formatter(axis_x)
             .label_formatter(|pos| match pos {
                 egui_plot::HoverPosition::NearDataPoint {
@@ -243,7 +242,7 @@ impl LivePlot {
                     ..
                 } => Some(format!(
                     "{plot_name}\n{}\n{:.3}",
-                    format_millis((position.x * 1000.0) as i64),
+                    Zone::Utc.format((position.x * 1000.0).round() as i64),
                     position.y
                 )),
                 egui_plot::HoverPosition::Elsewhere { .. } => None,

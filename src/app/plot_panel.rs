@@ -12,7 +12,7 @@ use egui_plot::{HLine, Legend, Line, Plot, PlotPoint, PlotPoints, Points};
 use super::decimate::min_max;
 use super::markers::{MarkerInput, Markers};
 use super::state::AppState;
-use crate::data::format_millis;
+use crate::zone::Zone;
 
 /// The colour of feature `f`'s series (and of its band): hues spread by the golden ratio, as
 /// egui_plot spreads its automatic colours.
@@ -66,9 +66,11 @@ impl PlotPanel {
             return;
         };
         let has_time = ds.time.is_some();
+        // Times are shown on the file's own clock.
+        let zone = ds.time.as_ref().map_or(Zone::Unstated, |t| t.zone);
         let format_x = move |x: f64| {
             if has_time {
-                format_millis((x * 1000.0) as i64)
+                zone.format((x * 1000.0).round() as i64)
             } else {
                 format!("row {x:.0}")
             }
@@ -76,7 +78,7 @@ impl PlotPanel {
         // Axis marks: dates only when the visible span is longer than a few days.
         let axis_x = move |mark: egui_plot::GridMark, range: &std::ops::RangeInclusive<f64>| {
             if has_time {
-                super::time_axis::label(mark, range)
+                super::time_axis::label_in(zone)(mark, range)
             } else {
                 format_x(mark.value)
             }
@@ -141,7 +143,7 @@ impl PlotPanel {
         let height = (ui.available_height() * 0.62).max(120.0);
         let spacer = move |input: egui_plot::GridInput| {
             if has_time {
-                super::time_axis::grid(input)
+                super::time_axis::grid_in(zone)(input)
             } else {
                 egui_plot::log_grid_spacer(10)(input)
             }

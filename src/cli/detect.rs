@@ -12,7 +12,7 @@ use super::CliError;
 use crate::analysis::{AnalysisError, Session};
 use crate::control::Control;
 use crate::data::access::Malformed;
-use crate::data::{format_millis, load, Dataset};
+use crate::data::{load, Dataset};
 use crate::detect::Detection;
 use crate::export::{
     write_flagged_to, write_log_lines_to, write_scores_to, LineFilter, OutputPlan,
@@ -169,7 +169,10 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
         let log = &table.log;
         eprintln(format_args!("trafficlens: {}", log.summary()));
         if table.bucket.is_some() {
-            if let Some(note) = log.bulk_span().and_then(|s| s.note("traffic view")) {
+            if let Some(note) = log
+                .bulk_span()
+                .and_then(|s| s.note("traffic view", log.zone))
+            {
                 eprintln(format_args!("trafficlens: warning: {note}"));
             }
         }
@@ -180,7 +183,9 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
         print_skipped(&ds.path, &network.samples, network.malformed, network.unit);
         if let (Some(conn), Some(_)) = (&network.conn, network.bucket) {
             let span = crate::data::access::span::bulk_span(&conn.millis());
-            if let Some(note) = span.and_then(|s| s.note_of("traffic view", "connections")) {
+            if let Some(note) = span
+                .and_then(|s| s.note_of("traffic view", "connections", crate::zone::Zone::Unstated))
+            {
                 eprintln(format_args!("trafficlens: warning: {note}"));
             }
         }
@@ -382,7 +387,7 @@ fn summary(
                 None => ds.row_numbers[r].to_string(),
             }];
             if let Some(t) = &ds.time {
-                row.push(format_millis(t.millis[r]));
+                row.push(t.show(t.millis[r]));
             }
             row.push(sig(d.scores[r], 6));
             row.push(if d.flags[r] {

@@ -6,7 +6,7 @@ use super::args::StatsArgs;
 use super::format::{sig, sparkline, table};
 use super::CliError;
 use crate::data::stats::{describe, DatasetStats};
-use crate::data::{format_millis, format_millis_span, load, Dataset, FileKind};
+use crate::data::{load, Dataset, FileKind};
 
 /// Runs the subcommand.
 pub fn run(args: &StatsArgs) -> Result<(), CliError> {
@@ -108,7 +108,7 @@ pub fn render(ds: &Dataset, stats: &DatasetStats) -> String {
             "Time",
             format!(
                 "{} ({}), interval {} ({:.0}% of steps){}",
-                format_millis_span(ts.start, ts.end),
+                t.zone.format_span(ts.start, ts.end),
                 t.format,
                 ts.interval_name(),
                 ts.regularity * 100.0,
@@ -286,13 +286,13 @@ pub fn write_json(mut out: impl Write, ds: &Dataset, stats: &DatasetStats) -> st
             .zip(stats.time.as_ref())
             .map(|(t, ts)| JsonTime {
                 column: &t.name,
-                end: format_millis(ts.end),
+                end: t.show(ts.end),
                 format: t.format.to_string(),
                 interval: ts.interval_name(),
                 interval_ms: ts.interval_ms,
                 regularity: ts.regularity,
                 sorted: ts.sorted,
-                start: format_millis(ts.start),
+                start: t.show(ts.start),
             }),
         warnings: &ds.warnings,
     };

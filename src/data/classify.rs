@@ -115,17 +115,18 @@ pub fn classify(
         let want_time =
             out.time.is_none() && !options.no_time && (named_time.is_none() || is_named_time);
         match column {
-            RawColumn::Time(millis) if want_time => {
+            RawColumn::Time(millis, zone) if want_time => {
                 out.time = Some((
                     i,
                     ParsedTimes {
                         millis,
                         format: super::time::TimeFormat::Iso,
                         warning: None,
+                        zone,
                     },
                 ));
             }
-            RawColumn::Time(_) => out.warnings.push(format!(
+            RawColumn::Time(..) => out.warnings.push(format!(
                 "column `{}` holds times but is not the time column; not used",
                 names[i]
             )),

@@ -22,8 +22,9 @@ pub enum Layout {
 
 /// Feature columns after the layout is applied, before missing values are handled.
 pub struct Shaped {
-    /// The time column's name and epoch milliseconds per row (None where missing).
-    pub time: Option<(String, Vec<i64>, super::time::TimeFormat)>,
+    /// The time column's name, epoch milliseconds per row ([`NO_TIME`] where missing), format
+    /// and clock.
+    pub time: Option<(String, Vec<i64>, super::time::TimeFormat, crate::zone::Zone)>,
     /// Feature names.
     pub names: Vec<String>,
     /// Feature values per column; NaN where missing.
@@ -176,9 +177,14 @@ fn wide(c: Classified) -> Shaped {
             c.names[*i]
         ));
     }
-    let time = c
-        .time
-        .map(|(i, parsed)| (c.names[i].clone(), parsed.millis, parsed.format));
+    let time = c.time.map(|(i, parsed)| {
+        (
+            c.names[i].clone(),
+            parsed.millis,
+            parsed.format,
+            parsed.zone,
+        )
+    });
     Shaped {
         time,
         names: c.numeric.iter().map(|(i, _)| c.names[*i].clone()).collect(),
@@ -316,7 +322,12 @@ fn pivot(
         ));
     }
     Ok(Shaped {
-        time: Some((c.names[*time_pos].clone(), distinct, times.format)),
+        time: Some((
+            c.names[*time_pos].clone(),
+            distinct,
+            times.format,
+            times.zone,
+        )),
         names,
         columns,
         layout: Layout::Long,

@@ -78,6 +78,15 @@ pub struct TimeAxis {
     pub millis: Vec<i64>,
     /// How the column was written.
     pub format: TimeFormat,
+    /// The clock the column was written in, which its times are shown in.
+    pub zone: crate::zone::Zone,
+}
+
+impl TimeAxis {
+    /// `ms` shown on the column's clock (see [`crate::zone::Zone::format`]).
+    pub fn show(&self, ms: i64) -> String {
+        self.zone.format(ms)
+    }
 }
 
 /// A loaded table, ready for statistics and detectors.
@@ -313,7 +322,7 @@ fn shape_table(
     let locator = std::mem::replace(&mut classified.locator, table::Locator::Rows);
     let shaped = layout::shape(classified, options, &path)?;
     let (time_meta, times) = match shaped.time {
-        Some((name, millis, format)) => (Some((name, format)), Some(millis)),
+        Some((name, millis, format, zone)) => (Some((name, format, zone)), Some(millis)),
         None => (None, None),
     };
     let applied = missing::apply(shaped.columns, times, shaped.rows, options.missing);
@@ -356,10 +365,11 @@ fn shape_table(
         ));
     }
     let time = match (time_meta, applied.times) {
-        (Some((name, format)), Some(millis)) => Some(TimeAxis {
+        (Some((name, format, zone)), Some(millis)) => Some(TimeAxis {
             name,
             millis,
             format,
+            zone,
         }),
         _ => None,
     };
@@ -382,73 +392,4 @@ fn shape_table(
         log: None,
         network: None,
     })
-}
-
-/// Formats epoch milliseconds as ISO 8601 (`2021-03-28`, or with the time of day when it is
-/// not midnight).
-pub fn format_millis(ms: i64) -> String {
-    format_millis_as(ms, ms)
-}
-
-/// A span of time, both ends written alike: with the time of day (and milliseconds) when either
-/// end needs it (`2021-03-01 00:00:00 to 2021-03-01 04:59:00`, not `2021-03-01 to 2021-03-01
-/// 04:59:00`).
-pub fn format_millis_span(start: i64, end: i64) -> String {
-    let needs = |unit: i64| start.rem_euclid(unit) != 0 || end.rem_euclid(unit) != 0;
-    // A value standing for the finer of the two ends: a millisecond, a second or a midnight.
-    let like = if needs(1000) {
-        1
-    } else if needs(86_400_000) {
-        1000
-    } else {
-        0
-    };
-    format!(
-        "{} to {}",
-        format_millis_as(start, like),
-        format_millis_as(end, like)
-    )
-}
-
-/// `ms` written as finely as `like` needs: the date alone when `like` is a midnight, seconds when
-/// it is a whole second, else milliseconds.
-fn format_millis_as(ms: i64, like: i64) -> String {
-    match chrono::DateTime::from_timestamp_millis(ms) {
-        Some(dt) => {
-            let naive = dt.naive_utc();
-            if like.rem_euclid(86_400_000) == 0 {
-                naive.format("%Y-%m-%d").to_string()
-            } else if like.rem_euclid(1000) == 0 {
-                naive.format("%Y-%m-%d %H:%M:%S").to_string()
-            } else {
-                naive.format("%Y-%m-%d %H:%M:%S%.3f").to_string()
-            }
-        }
-        None => ms.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_span_writes_both_ends_alike() {
-        let day = 86_400_000;
-        let t0 = 18_687 * day; // 2021-03-01
-        assert_eq!(format_millis(t0), "2021-03-01");
-        assert_eq!(format_millis(t0 + 299 * 60_000), "2021-03-01 04:59:00");
-        assert_eq!(
-            format_millis_span(t0, t0 + 299 * 60_000),
-            "2021-03-01 00:00:00 to 2021-03-01 04:59:00"
-        );
-        assert_eq!(
-            format_millis_span(t0, t0 + 30 * day),
-            "2021-03-01 to 2021-03-31"
-        );
-        assert_eq!(
-            format_millis_span(t0 + 5, t0 + day),
-            "2021-03-01 00:00:00.005 to 2021-03-02 00:00:00.000"
-        );
-    }
 }

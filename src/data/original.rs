@@ -116,7 +116,7 @@ impl Dataset {
         self.row_labels
             .iter()
             .map(|l| l.values[r].clone())
-            .chain(self.time.iter().map(|t| super::format_millis(t.millis[r])))
+            .chain(self.time.iter().map(|t| t.zone.format_exact(t.millis[r])))
             .chain(self.columns.iter().map(|c| c[r].to_string()))
             .collect()
     }
@@ -143,9 +143,9 @@ fn cell_text(column: &Column, row: usize) -> String {
         AnyValue::UInt16(v) => v.to_string(),
         AnyValue::UInt32(v) => v.to_string(),
         AnyValue::UInt64(v) => v.to_string(),
-        AnyValue::Date(days) => super::format_millis(i64::from(days) * 86_400_000),
+        AnyValue::Date(days) => crate::zone::Zone::Unstated.format(i64::from(days) * 86_400_000),
         AnyValue::Datetime(v, unit, _) | AnyValue::DatetimeOwned(v, unit, _) => {
-            super::format_millis(match unit {
+            crate::zone::Zone::Unstated.format(match unit {
                 TimeUnit::Nanoseconds => v.div_euclid(1_000_000),
                 TimeUnit::Microseconds => v.div_euclid(1_000),
                 TimeUnit::Milliseconds => v,

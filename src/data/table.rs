@@ -14,8 +14,9 @@ pub enum RawColumn {
     Numeric(Vec<f64>),
     /// Text values.
     Text(TextColumn),
-    /// Epoch milliseconds from a native date or datetime column (Parquet).
-    Time(Vec<i64>),
+    /// Epoch milliseconds from a native date or datetime column (Parquet), or ISO times read
+    /// while reading (the fast CSV reader), and the clock they were written in.
+    Time(Vec<i64>, crate::zone::Zone),
 }
 
 /// A table straight from a reader.
@@ -110,6 +111,7 @@ pub fn raw_column(column: Column) -> Result<RawColumn, polars::error::PolarsErro
                 ca.iter()
                     .map(|d| d.map_or(NO_TIME, |d| i64::from(d) * 86_400_000))
                     .collect(),
+                crate::zone::Zone::Unstated,
             ))
         }
         DataType::Datetime(unit, _) => {
@@ -122,6 +124,9 @@ pub fn raw_column(column: Column) -> Result<RawColumn, polars::error::PolarsErro
             };
             Ok(RawColumn::Time(
                 ca.iter().map(|v| v.map_or(NO_TIME, to_ms)).collect(),
+                // Parquet keeps instants in UTC (a zone name in the schema is for display, and
+                // may be a region with changing offsets): shown in UTC.
+                crate::zone::Zone::Unstated,
             ))
         }
         DataType::String => Ok(RawColumn::Text(column.str()?.iter().collect())),

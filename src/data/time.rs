@@ -5,6 +5,7 @@
 use rayon::prelude::*;
 
 use super::text_column::TextColumn;
+use crate::zone::{Zone, ZoneSeen};
 
 /// How a time column is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -135,6 +136,8 @@ pub struct ParsedTimes {
     pub format: TimeFormat,
     /// A note when the decision needed a tie-break (ambiguous day/month order).
     pub warning: Option<String>,
+    /// The clock the values were written in.
+    pub zone: Zone,
 }
 
 /// The shape of one text value.
@@ -157,6 +160,15 @@ struct Parts {
     second: u32,
     milli: u32,
     offset_minutes: i32,
+    /// A zone was written (`Z`, `UTC` or an offset).
+    zoned: bool,
+}
+
+impl Parts {
+    /// The offset the value was written with (`None` when it names no zone).
+    fn offset(&self) -> Option<i32> {
+        self.zoned.then_some(self.offset_minutes)
+    }
 }
 
 impl Shape {
@@ -223,6 +235,7 @@ fn time_of_day(mut s: &[u8], parts: &mut Parts) -> Option<()> {
         return Some(());
     }
     if rest == b"Z" || rest.eq_ignore_ascii_case(b"UTC") {
+        parts.zoned = true;
         return Some(());
     }
     let sign = match rest[0] {
@@ -241,6 +254,7 @@ fn time_of_day(mut s: &[u8], parts: &mut Parts) -> Option<()> {
         return None;
     }
     parts.offset_minutes = sign * (oh as i32 * 60 + om as i32);
+    parts.zoned = true;
     Some(())
 }
 
@@ -340,11 +354,17 @@ pub(crate) fn days_from_civil(y: i32, m: u32, d: u32) -> i64 {
 
 /// Epoch milliseconds of an ISO date or date-time (`None` for anything else).
 pub fn parse_iso(text: &str) -> Option<i64> {
+    parse_iso_zoned(text).map(|(ms, _)| ms)
+}
+
+/// Epoch milliseconds of an ISO date or date-time and the offset from UTC it was written with,
+/// in minutes east (`None` when it names no zone; `Some(0)` for `Z`).
+pub fn parse_iso_zoned(text: &str) -> Option<(i64, Option<i32>)> {
     if let Some(ms) = parse_iso_fixed(text.as_bytes()) {
-        return Some(ms);
+        return Some((ms, None));
     }
     match shape(text)? {
-        Shape::Iso(p) => to_millis(&p),
+        Shape::Iso(p) => Some((to_millis(&p)?, p.offset())),
         Shape::Slash { .. } => None,
     }
 }
@@ -403,6 +423,8 @@ struct Evidence {
     day_first: Option<usize>,
     /// First slash date whose second field is above 12.
     month_first: Option<usize>,
+    /// The offsets the values were written with.
+    zone: ZoneSeen,
 }
 
 impl Evidence {
@@ -417,6 +439,7 @@ impl Evidence {
             mixed: min(self.mixed, o.mixed),
             day_first: min(self.day_first, o.day_first),
             month_first: min(self.month_first, o.month_first),
+            zone: self.zone.merge(o.zone),
         }
     }
 }
@@ -464,7 +487,8 @@ pub fn parse_text_column(col: &TextColumn, strict: bool) -> Result<Option<Parsed
                 Some(sh) if !same_family(&sh) => {
                     ev.mixed.get_or_insert(row);
                 }
-                Some(Shape::Slash { a, b, .. }) => {
+                Some(Shape::Slash { a, b, parts }) => {
+                    ev.zone.note(parts.offset());
                     if a > 12 {
                         ev.day_first.get_or_insert(row);
                     }
@@ -472,7 +496,7 @@ pub fn parse_text_column(col: &TextColumn, strict: bool) -> Result<Option<Parsed
                         ev.month_first.get_or_insert(row);
                     }
                 }
-                Some(_) => {}
+                Some(Shape::Iso(parts)) => ev.zone.note(parts.offset()),
             }
             ev
         })
@@ -548,6 +572,7 @@ pub fn parse_text_column(col: &TextColumn, strict: bool) -> Result<Option<Parsed
         millis,
         format,
         warning,
+        zone: evidence.zone.zone(),
     }))
 }
 
@@ -649,6 +674,7 @@ pub fn parse_epoch_column(values: &[f64], named: bool) -> Option<ParsedTimes> {
         millis,
         format,
         warning: None,
+        zone: Zone::Unstated,
     })
 }
 
@@ -753,6 +779,7 @@ mod tests {
                 second: 59,
                 milli: 250,
                 offset_minutes: 0,
+                zoned: false,
             };
             assert_eq!(
                 to_millis(&p),

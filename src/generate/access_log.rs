@@ -682,8 +682,8 @@ pub fn generate_log(
             lw,
             "{a},{},{},{}",
             kind.label(),
-            crate::data::format_millis(*t0 / 1000 * 1000),
-            crate::data::format_millis(*t1 / 1000 * 1000)
+            crate::zone::Zone::Unstated.format(*t0 / 1000 * 1000),
+            crate::zone::Zone::Unstated.format(*t1 / 1000 * 1000)
         )?;
     }
     lw.flush()?;

@@ -188,8 +188,8 @@ fn write_labels(
             "{},{},{},{}",
             l.host,
             l.attack.label(),
-            crate::data::format_millis(l.start_us / 1_000_000 * 1000),
-            crate::data::format_millis(l.end_us / 1_000_000 * 1000)
+            crate::zone::Zone::Unstated.format(l.start_us / 1_000_000 * 1000),
+            crate::zone::Zone::Unstated.format(l.end_us / 1_000_000 * 1000)
         )?;
         if let Some(k) = Attack::ALL.iter().position(|a| *a == l.attack) {
             attack_connections[k] = attacking(conns, l) as u64;

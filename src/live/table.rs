@@ -161,6 +161,7 @@ impl TableWatch {
             &bucket.points[top],
             time_ms,
             self.state.interval_ms(),
+            crate::zone::Zone::Utc,
         );
         let mut out = Outcome::default();
         out.alerts.push(Alert {

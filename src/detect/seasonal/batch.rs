@@ -95,13 +95,14 @@ impl SeasonalScores {
 
     /// The verdict of `row`'s top feature in words ("Region 3 = 1,054 on Thu 14 Jan 2021
     /// 14:00, expected 210 (180-250): 14 MADs above"); `names` and `columns` are the features
-    /// in the order they were scored, `t_ms` the row's time.
+    /// in the order they were scored, `t_ms` the row's time, shown on the clock `zone`.
     pub fn row_in_words(
         &self,
         row: usize,
         names: &[String],
         columns: &[&[f64]],
         t_ms: i64,
+        zone: crate::zone::Zone,
     ) -> String {
         let f = self.top[row];
         let name = names.get(f).map_or("?", String::as_str);
@@ -110,7 +111,13 @@ impl SeasonalScores {
             .and_then(|c| c.get(row))
             .copied()
             .unwrap_or(f64::NAN);
-        in_words(name, &self.point(f, row, observed), t_ms, self.interval_ms)
+        in_words(
+            name,
+            &self.point(f, row, observed),
+            t_ms,
+            self.interval_ms,
+            zone,
+        )
     }
 
     /// The band (lower, upper) the baseline allows for `feature` at `row`; the lower end is at

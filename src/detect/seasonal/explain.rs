@@ -2,11 +2,19 @@
 //! (180-250): 14 MADs above".
 
 use super::state::PointScore;
+use crate::zone::Zone;
 
-/// One feature's verdict at time `t_ms` in words. The time shows the hour when the interval is
-/// under a day; the numbers are rounded to what can be read (thousands separated).
-pub fn in_words(feature: &str, point: &PointScore, t_ms: i64, interval_ms: i64) -> String {
-    let when = when(t_ms, interval_ms);
+/// One feature's verdict at time `t_ms` in words, the time on the clock `zone` (the file's). The
+/// time shows the hour when the interval is under a day; the numbers are rounded to what can be
+/// read (thousands separated).
+pub fn in_words(
+    feature: &str,
+    point: &PointScore,
+    t_ms: i64,
+    interval_ms: i64,
+    zone: Zone,
+) -> String {
+    let when = when(t_ms, interval_ms, zone);
     let direction = if point.z >= 0.0 { "above" } else { "below" };
     let mads = point.z.abs();
     let mads = if mads >= 1e15 {
@@ -35,12 +43,13 @@ pub fn in_words(feature: &str, point: &PointScore, t_ms: i64, interval_ms: i64) 
     )
 }
 
-/// The time of a bucket, such as `Thu 14 Jan 2021 14:00` (or `Thu 14 Jan 2021` for daily data).
-fn when(t_ms: i64, interval_ms: i64) -> String {
-    match chrono::DateTime::from_timestamp_millis(t_ms) {
-        Some(t) if interval_ms >= super::periods::DAY_MS => t.format("%a %-d %b %Y").to_string(),
-        Some(t) => t.format("%a %-d %b %Y %H:%M").to_string(),
-        None => format!("{t_ms} ms"),
+/// The time of a bucket on the clock `zone`, such as `Thu 14 Jan 2021 14:00` or `Thu 14 Jan
+/// 2021 14:00 -07:00` (or `Thu 14 Jan 2021` for daily data).
+fn when(t_ms: i64, interval_ms: i64, zone: Zone) -> String {
+    if interval_ms >= super::periods::DAY_MS {
+        zone.format_with(t_ms, "%a %-d %b %Y", true)
+    } else {
+        zone.format_with(t_ms, "%a %-d %b %Y %H:%M", false)
     }
 }
 
@@ -108,7 +117,7 @@ mod tests {
         // 2021-01-14 14:00 UTC, a Thursday.
         let t = 1_610_632_800_000;
         assert_eq!(
-            in_words("Region 3", &p, t, 3_600_000),
+            in_words("Region 3", &p, t, 3_600_000, Zone::Unstated),
             "Region 3 = 1,054 on Thu 14 Jan 2021 14:00, expected 210 (180-250): 14 MADs above"
         );
         let low = PointScore {
@@ -118,31 +127,47 @@ mod tests {
             ..p
         };
         assert_eq!(
-            in_words("Region 3", &low, t, 86_400_000),
+            in_words("Region 3", &low, t, 86_400_000, Zone::Unstated),
             "Region 3 = 3 on Thu 14 Jan 2021, expected 210 (180-250): 5.2 MADs below \
              (warm-up: little history yet)"
         );
+        // On the file's clock: 14:00 UTC is 07:00 at -07:00 and 19:30 at +05:30.
+        assert!(in_words("Region 3", &p, t, 3_600_000, Zone::Offset(-420))
+            .contains("on Thu 14 Jan 2021 07:00 -07:00, expected"),);
+        assert!(in_words("R", &p, t, 3_600_000, Zone::Offset(330))
+            .contains("on Thu 14 Jan 2021 19:30 +05:30, expected"));
+        // Daily data on its own clock: the date at -07:00, with no label.
+        assert!(in_words(
+            "R",
+            &p,
+            t - 14 * 3_600_000 + 7 * 3_600_000,
+            86_400_000,
+            Zone::Offset(-420)
+        )
+        .contains("on Thu 14 Jan 2021, expected"));
         let huge = PointScore {
             observed: 1e308,
             z: 6.06e305,
             ..p
         };
-        assert!(in_words("R", &huge, t, 3_600_000).contains("R = 1e308 on"));
-        assert!(in_words("R", &huge, t, 3_600_000).ends_with(": 6.06e305 MADs above"));
+        assert!(in_words("R", &huge, t, 3_600_000, Zone::Unstated).contains("R = 1e308 on"));
+        assert!(
+            in_words("R", &huge, t, 3_600_000, Zone::Unstated).ends_with(": 6.06e305 MADs above")
+        );
         let wide = PointScore { lower: -13.54, ..p };
-        assert!(in_words("R", &wide, t, 3_600_000).contains("expected 210 (-13.5 to 250)"));
+        assert!(in_words("R", &wide, t, 3_600_000, Zone::Unstated)
+            .contains("expected 210 (-13.5 to 250)"));
         let high = PointScore {
             record: Some(Record::High),
             ..p
         };
-        assert!(
-            in_words("R", &high, t, 3_600_000).ends_with("14 MADs above, above every recent value")
-        );
+        assert!(in_words("R", &high, t, 3_600_000, Zone::Unstated)
+            .ends_with("14 MADs above, above every recent value"));
         let mean = PointScore {
             record: Some(Record::MeanLow),
             ..p
         };
-        assert!(in_words("R", &mean, t, 3_600_000)
+        assert!(in_words("R", &mean, t, 3_600_000, Zone::Unstated)
             .ends_with("14 MADs above, its last 16 values' mean below every earlier one"));
     }
 

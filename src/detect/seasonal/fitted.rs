@@ -94,8 +94,9 @@ impl FittedSeasonal {
         names: &[String],
         columns: &[&[f64]],
         t_ms: i64,
+        zone: crate::zone::Zone,
     ) -> String {
-        self.scores.row_in_words(row, names, columns, t_ms)
+        self.scores.row_in_words(row, names, columns, t_ms, zone)
     }
 }
 
@@ -180,7 +181,13 @@ mod tests {
         .expect("fit");
         assert!(fit.training().flags(Contamination::Auto)[540]);
         assert_eq!(fit.top_features(&[540]), vec![0]);
-        let words = fit.row_in_words(540, &["Requests".to_string()], &[&y], times[540]);
+        let words = fit.row_in_words(
+            540,
+            &["Requests".to_string()],
+            &[&y],
+            times[540],
+            crate::zone::Zone::Unstated,
+        );
         assert!(words.starts_with("Requests = 2,"), "{words}");
         assert!(words.contains("MADs above"), "{words}");
         // The next hour (phase 0 again after 552 hours): its usual value is calm, a spike is not.

@@ -295,6 +295,7 @@ fn the_band_of_a_count_series_stops_at_zero() {
         &["a".into(), "b".into()],
         &[&counts, &signed],
         times[30],
+        crate::zone::Zone::Unstated,
     );
     assert!(words.contains("(0-"), "{words}");
 }
@@ -406,7 +407,13 @@ fn a_new_high_is_surprising_against_the_history_though_the_baseline_follows_it()
     let highs: Vec<usize> = (0..times.len())
         .filter(|&r| history.point(0, r, climbed[r]).record == Some(Record::High))
         .collect();
-    let words = history.row_in_words(highs[0], &["requests".into()], &[&climbed], times[highs[0]]);
+    let words = history.row_in_words(
+        highs[0],
+        &["requests".into()],
+        &[&climbed],
+        times[highs[0]],
+        crate::zone::Zone::Unstated,
+    );
     assert!(words.contains("above every recent value"), "{words}");
 }
 

@@ -44,7 +44,9 @@ impl<W: Write> Printer<W> {
 pub fn text(alert: &Alert) -> String {
     let time = chrono::DateTime::from_timestamp_millis(alert.time).map_or_else(
         || alert.time.to_string(),
-        |t| t.format("%Y-%m-%d %H:%M:%S").to_string(),
+        // In UTC, labelled: a growing log may change its offset (daylight saving), and alerts
+        // from several sources are read side by side.
+        |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
     );
     let mut out = format!(
         "{time} {:<9} {}: score {} over threshold {}: {}\n",
@@ -100,7 +102,7 @@ mod tests {
         let out = String::from_utf8(printer.into_inner()).expect("utf8");
         assert_eq!(
             out,
-            "2025-12-02 09:15:00 RAISED    client 203.0.113.7\\n2025-12-02 09:15:00 RECOVERED fake: \
+            "2025-12-02 09:15:00 UTC RAISED    client 203.0.113.7\\n2025-12-02 09:15:00 RECOVERED fake: \
              score 0.7512 over threshold 0.6000: scanner \\u{202e}\n    | GET /\\x1b[2J HTTP/1.1\n    | second\n"
         );
         let recovered = Alert {

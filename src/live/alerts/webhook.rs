@@ -109,7 +109,7 @@ impl Shared {
                 self.url,
                 alert.subject,
                 alert.kind.word().to_lowercase(),
-                crate::data::format_millis(alert.time),
+                crate::zone::Zone::Utc.format(alert.time),
             ));
         }
         lock(&self.undelivered).push(Undelivered { alert, why });

@@ -514,6 +514,7 @@ mod tests {
         Parsed {
             client: c,
             time_ms: t_ms,
+            offset_min: None,
             method: Method::Get,
             path,
             query: b"",

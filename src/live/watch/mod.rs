@@ -29,6 +29,7 @@ use crate::detect::seasonal::state::{PointScore, MIN_RESIDUALS};
 use crate::detect::seasonal::{explain, SeasonalError, SeasonalParams, SeasonalState};
 use crate::live::alerts::{Alert, AlertKind};
 use crate::live::cooldown::Cooldown;
+use crate::zone::Zone;
 
 /// The seed of the client-address hash.
 const CLIENT_SEED: u64 = 0x7761_7463_685f_636c;
@@ -280,10 +281,12 @@ impl Watcher {
         };
         let point = &row.points[top];
         let reason = match kind {
-            AlertKind::Raised => explain::in_words(features[top], point, start_ms, self.bucket_ms),
+            AlertKind::Raised => {
+                explain::in_words(features[top], point, start_ms, self.bucket_ms, Zone::Utc)
+            }
             AlertKind::Recovered => format!(
                 "back within the band: {}",
-                explain::in_words(features[top], point, start_ms, self.bucket_ms)
+                explain::in_words(features[top], point, start_ms, self.bucket_ms, Zone::Utc)
             ),
         };
         out.alerts.push(Alert {
@@ -316,6 +319,7 @@ mod tests {
         Parsed {
             client: CLIENTS[usize::from(c) % 4],
             time_ms: t_ms,
+            offset_min: None,
             method: Method::Get,
             path: b"/",
             query: b"",

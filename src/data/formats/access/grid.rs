@@ -9,6 +9,7 @@ use super::span::{bulk_span, TimeSpan};
 use super::traffic::MAX_BUCKETS;
 use super::Bucket;
 use crate::data::{LoadError, TimeAxis, TimeFormat};
+use crate::zone::Zone;
 
 /// The buckets a traffic view counts into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,18 +24,28 @@ pub struct Grid {
     pub width: i64,
     /// Number of buckets.
     pub n: usize,
+    /// The clock the times were written in: buckets start on it, and are shown on it.
+    pub zone: Zone,
 }
 
 impl Grid {
-    /// The buckets for `times` (epoch ms) of the file at `path`: `bucket` wide, or chosen from
-    /// the span. Errors: no times, or more than [`MAX_BUCKETS`] buckets.
-    pub fn new(times: &[i64], bucket: Option<Bucket>, path: &Path) -> Result<Grid, LoadError> {
+    /// The buckets for `times` (epoch ms) of the file at `path`, written on the clock `zone`:
+    /// `bucket` wide, or chosen from the span, starting at a multiple of their width on that
+    /// clock (an hour's or a day's buckets start on the log's own hours and midnights). Errors:
+    /// no times, or more than [`MAX_BUCKETS`] buckets.
+    pub fn new(
+        times: &[i64],
+        bucket: Option<Bucket>,
+        path: &Path,
+        zone: Zone,
+    ) -> Result<Grid, LoadError> {
         let span = bulk_span(times).ok_or(LoadError::Empty {
             path: path.to_path_buf(),
         })?;
         let bucket = bucket.unwrap_or_else(|| Bucket::auto(span.last - span.first));
         let width = bucket.seconds * 1000;
-        let t0 = span.first.div_euclid(width) * width;
+        let shift = zone.shift_ms();
+        let t0 = (span.first + shift).div_euclid(width) * width - shift;
         let n = usize::try_from((span.last - t0) / width + 1).unwrap_or(usize::MAX);
         if n > MAX_BUCKETS {
             return Err(LoadError::TooManyBuckets {
@@ -49,6 +60,7 @@ impl Grid {
             t0,
             width,
             n,
+            zone,
         })
     }
 
@@ -68,6 +80,7 @@ impl Grid {
                 .map(|b| self.t0 + b * self.width)
                 .collect(),
             format: TimeFormat::Iso,
+            zone: self.zone,
         }
     }
 
@@ -76,13 +89,18 @@ impl Grid {
     pub fn notes(&self, records: &str) -> Vec<String> {
         let mut notes: Vec<String> = self
             .span
-            .note_of("traffic view", records)
+            .note_of("traffic view", records, self.zone)
             .into_iter()
             .collect();
+        let utc = if self.zone == Zone::Unstated {
+            " (UTC)"
+        } else {
+            ""
+        };
         notes.push(format!(
-            "{} buckets from {} (UTC)",
+            "{} buckets from {}{utc}",
             self.bucket,
-            crate::data::format_millis(self.t0)
+            self.zone.format(self.t0)
         ));
         notes
     }
@@ -97,7 +115,13 @@ mod tests {
         // 00:01:30, 00:02:10 and 00:16:00 of 2026-01-01 in 5-minute buckets.
         let day = 1_767_225_600_000;
         let times = [day + 90_000, day + 130_000, day + 960_000];
-        let g = Grid::new(&times, Some(Bucket { seconds: 300 }), Path::new("x")).expect("grid");
+        let g = Grid::new(
+            &times,
+            Some(Bucket { seconds: 300 }),
+            Path::new("x"),
+            Zone::Unstated,
+        )
+        .expect("grid");
         assert_eq!((g.t0, g.n), (day, 4));
         assert_eq!(
             times.map(|t| g.of(t)),
@@ -106,7 +130,7 @@ mod tests {
         );
         assert_eq!(g.axis().millis[3], day + 900_000);
         assert!(matches!(
-            Grid::new(&[], None, Path::new("x")),
+            Grid::new(&[], None, Path::new("x"), Zone::Unstated),
             Err(LoadError::Empty { .. })
         ));
     }

@@ -40,6 +40,8 @@ pub struct Parsed<'a> {
     pub client: &'a [u8],
     /// Milliseconds since 1970-01-01 UTC.
     pub time_ms: i64,
+    /// The offset from UTC the time was written with, in minutes east (`None`: no zone).
+    pub offset_min: Option<i32>,
     /// Request method.
     pub method: Method,
     /// The request target without its query string (empty when the request is garbled).
@@ -134,6 +136,7 @@ fn parse_unwrapped<'a>(format: &LogFormat, line: &'a [u8]) -> Result<Parsed<'a>,
     let mut out = Parsed {
         client: b"",
         time_ms: 0,
+        offset_min: None,
         method: Method::Other,
         path: b"",
         query: b"",
@@ -257,11 +260,12 @@ fn set_field<'a>(out: &mut Parsed<'a>, field: Field, v: &'a [u8]) -> Result<(), 
             out.client = v;
         }
         Field::Time(style) => {
-            let t = parse_time(style, v).ok_or(LineError::Time)?;
+            let (t, offset) = parse_time_zoned(style, v).ok_or(LineError::Time)?;
             if !(MIN_TIME_MS..=MAX_TIME_MS).contains(&t) {
                 return Err(LineError::TimeRange);
             }
             out.time_ms = t;
+            out.offset_min = offset;
         }
         Field::Request => {
             let (method, target) = split_request(v);
@@ -343,21 +347,30 @@ const MONTHS: [&[u8; 3]; 12] = [
 /// Parses a time field in the given style into epoch milliseconds (UTC). Epoch seconds beyond
 /// the range of `i64` milliseconds (`$msec` of `99999999999999999999.000`) give `None`.
 pub fn parse_time(style: TimeStyle, v: &[u8]) -> Option<i64> {
+    parse_time_zoned(style, v).map(|(ms, _)| ms)
+}
+
+/// Parses a time field as [`parse_time`] does, with the offset from UTC it was written with, in
+/// minutes east (`None` when it names no zone, as epoch times do not).
+pub fn parse_time_zoned(style: TimeStyle, v: &[u8]) -> Option<(i64, Option<i32>)> {
     match style {
         TimeStyle::Clf => parse_clf_time(v),
-        TimeStyle::Iso8601 => crate::data::time::parse_iso(std::str::from_utf8(v).ok()?),
+        TimeStyle::Iso8601 => crate::data::time::parse_iso_zoned(std::str::from_utf8(v).ok()?),
         TimeStyle::EpochSeconds => {
             let s: f64 = std::str::from_utf8(v).ok()?.parse().ok()?;
             let ms = (s * 1000.0).round();
             // `as` would saturate: only values that fit are times.
-            (ms.is_finite() && ms.abs() < 9.0e18).then_some(ms as i64)
+            (ms.is_finite() && ms.abs() < 9.0e18).then_some((ms as i64, None))
         }
-        TimeStyle::EpochMillis => parse_u64(v).and_then(|n| i64::try_from(n).ok()),
+        TimeStyle::EpochMillis => parse_u64(v)
+            .and_then(|n| i64::try_from(n).ok())
+            .map(|ms| (ms, None)),
     }
 }
 
-/// `10/Oct/2000:13:55:36 -0700` (fractional seconds and a missing zone are accepted).
-fn parse_clf_time(v: &[u8]) -> Option<i64> {
+/// `10/Oct/2000:13:55:36 -0700` (fractional seconds and a missing zone are accepted): epoch
+/// milliseconds and the offset, in minutes east.
+fn parse_clf_time(v: &[u8]) -> Option<(i64, Option<i32>)> {
     let num = |s: &[u8]| -> Option<i64> {
         s.iter().try_fold(0i64, |a, &b| {
             b.is_ascii_digit().then(|| a * 10 + i64::from(b - b'0'))
@@ -395,6 +408,7 @@ fn parse_clf_time(v: &[u8]) -> Option<i64> {
         rest = &rest[1 + digits..];
     }
     let mut offset_min = 0i64;
+    let mut zoned = false;
     if rest.first() == Some(&b' ') {
         let z = &rest[1..];
         if z.len() != 5 || !matches!(z[0], b'+' | b'-') {
@@ -406,11 +420,14 @@ fn parse_clf_time(v: &[u8]) -> Option<i64> {
             return None;
         }
         offset_min = (hh * 60 + mm) * if z[0] == b'-' { -1 } else { 1 };
+        zoned = true;
     } else if !rest.is_empty() {
         return None;
     }
     let days = crate::data::time::days_from_civil(year, month, day as u32);
-    Some(((days * 86_400 + h * 3600 + m * 60 + s) - offset_min * 60) * 1000 + frac_ms)
+    let ms = ((days * 86_400 + h * 3600 + m * 60 + s) - offset_min * 60) * 1000 + frac_ms;
+    // The offset is at most 23:59, so it fits.
+    Some((ms, zoned.then_some(offset_min as i32)))
 }
 
 /// True when the path looks like a login or authentication endpoint: a path segment that

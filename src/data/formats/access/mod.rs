@@ -92,6 +92,8 @@ pub struct AccessLog {
     pub samples: Vec<Malformed>,
     /// Requests grouped by client, in time order.
     pub by_client: ClientIndex,
+    /// The clock the request times were written in.
+    pub zone: crate::zone::Zone,
     /// How long reading took.
     pub parse_time: Duration,
 }
@@ -372,6 +374,8 @@ pub struct BucketSeries {
     pub bucket: Bucket,
     /// Requests per bucket.
     pub counts: Vec<f64>,
+    /// The clock the times were written in: buckets start on it, and are shown on it.
+    pub zone: crate::zone::Zone,
 }
 
 impl BucketSeries {
@@ -393,13 +397,15 @@ impl BucketSeries {
         counts
     }
 
-    /// All of `times` (epoch ms) per bucket of the width chosen for the span of their bulk
-    /// (times far outside it are not counted).
-    pub fn of_all(times: &[i64]) -> BucketSeries {
+    /// All of `times` (epoch ms, written on the clock `zone`) per bucket of the width chosen
+    /// for the span of their bulk (times far outside it are not counted), the buckets starting
+    /// on that clock's round times.
+    pub fn of_all(times: &[i64], zone: crate::zone::Zone) -> BucketSeries {
         let (first, last) = span::bulk_span(times).map_or((0, 0), |s| (s.first, s.last));
         let bucket = Bucket::auto(last - first);
         let width = bucket.seconds * 1000;
-        let t0 = first.div_euclid(width) * width;
+        let shift = zone.shift_ms();
+        let t0 = (first + shift).div_euclid(width) * width - shift;
         let n = usize::try_from((last - t0) / width + 1)
             .unwrap_or(1)
             .min(traffic::MAX_BUCKETS);
@@ -423,7 +429,12 @@ impl BucketSeries {
                     a
                 },
             );
-        BucketSeries { t0, bucket, counts }
+        BucketSeries {
+            t0,
+            bucket,
+            counts,
+            zone,
+        }
     }
 
     /// Epoch seconds of the start of bucket `b`.
@@ -436,7 +447,7 @@ impl AccessLog {
     /// All requests per bucket of the width chosen for the span of the bulk of the requests
     /// (requests far outside it are not counted).
     pub fn overall_series(&self) -> BucketSeries {
-        BucketSeries::of_all(&self.time)
+        BucketSeries::of_all(&self.time, self.zone)
     }
 }
 

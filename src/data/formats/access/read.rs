@@ -22,6 +22,7 @@ use super::resource::{is_asset, referer_host, site_key};
 use super::{AccessLog, AttackLine, ClientIndex, Malformed};
 use crate::control::Control;
 use crate::data::{LoadError, Source};
+use crate::zone::ZoneSeen;
 
 /// Bytes read per chunk.
 const CHUNK: usize = 8 << 20;
@@ -338,6 +339,8 @@ struct Batch<'a> {
     samples: Vec<(u64, LineError, &'a [u8])>,
     /// Lines with attack patterns: (line in the part, request in the part, text).
     attack_lines: Vec<(u64, u32, &'a [u8])>,
+    /// The offsets the request times were written with.
+    zone: ZoneSeen,
 }
 
 fn parse_part<'a>(format: &LogFormat, part: &'a [u8], with_ms: bool) -> Batch<'a> {
@@ -365,6 +368,7 @@ fn parse_part<'a>(format: &LogFormat, part: &'a [u8], with_ms: bool) -> Batch<'a
                     .push(b.clients.number(p.client, usize::MAX).unwrap_or(0));
                 r.vhost.push(host_number(&mut b.hosts, p.vhost));
                 r.time.push(p.time_ms);
+                b.zone.note(p.offset_min);
                 r.status.push(p.status);
                 r.bytes.push(p.bytes);
                 r.method.push(p.method);
@@ -437,6 +441,7 @@ struct Builder<'f> {
     malformed: u64,
     samples: Vec<Malformed>,
     attack_lines: Vec<AttackLine>,
+    zone: ZoneSeen,
 }
 
 impl<'f> Builder<'f> {
@@ -452,6 +457,7 @@ impl<'f> Builder<'f> {
             malformed: 0,
             samples: Vec::new(),
             attack_lines: Vec::new(),
+            zone: ZoneSeen::default(),
         }
     }
 
@@ -513,6 +519,7 @@ impl<'f> Builder<'f> {
                     });
                 }
             }
+            self.zone = self.zone.merge(b.zone);
             self.lines += b.lines;
             self.blank += b.blank;
             self.malformed += b.malformed;
@@ -558,6 +565,7 @@ impl<'f> Builder<'f> {
             malformed: self.malformed,
             samples: self.samples,
             by_client,
+            zone: self.zone.zone(),
             parse_time: started.elapsed(),
         }
     }

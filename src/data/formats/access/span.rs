@@ -5,6 +5,8 @@
 
 use rayon::prelude::*;
 
+use crate::zone::Zone;
+
 /// Requests further than this many interquartile ranges beyond the quartiles of the request
 /// times are left out of the views' time range (unless within [`FENCE_MIN_MS`]).
 pub const FENCE_IQRS: i64 = 10;
@@ -35,29 +37,26 @@ impl TimeSpan {
         (self.first..=self.last).contains(&t)
     }
 
-    /// A note for the user when requests were left out (`None` when none were).
-    pub fn note(&self, view: &str) -> Option<String> {
-        self.note_of(view, "requests")
+    /// A note for the user when requests were left out (`None` when none were), its times on
+    /// the clock `zone`.
+    pub fn note(&self, view: &str, zone: Zone) -> Option<String> {
+        self.note_of(view, "requests", zone)
     }
 
     /// A note for the user when `records` (such as "connections") were left out.
-    pub fn note_of(&self, view: &str, records: &str) -> Option<String> {
+    pub fn note_of(&self, view: &str, records: &str, zone: Zone) -> Option<String> {
         let (lo, hi) = self.outside_range?;
         let when = if lo == hi {
-            format!("at {}", crate::data::format_millis(lo))
+            format!("at {}", zone.format(lo))
         } else {
-            format!(
-                "from {} to {}",
-                crate::data::format_millis(lo),
-                crate::data::format_millis(hi)
-            )
+            format!("from {} to {}", zone.format(lo), zone.format(hi))
         };
         Some(format!(
             "{} {records} with times far outside the rest of the log ({when}) are left out of the \
              {view}, which covers {} to {}",
             self.outside,
-            crate::data::format_millis(self.first),
-            crate::data::format_millis(self.last)
+            zone.format(self.first),
+            zone.format(self.last)
         ))
     }
 }
@@ -149,7 +148,7 @@ mod tests {
         assert_eq!(span.outside, 2);
         assert_eq!(span.outside_range, Some((0, start + 80 * 365 * DAY)));
         assert!(span
-            .note("traffic view")
+            .note("traffic view", Zone::Unstated)
             .is_some_and(|n| n.contains("2 requests")));
     }
 
@@ -162,7 +161,7 @@ mod tests {
         let span = bulk_span(&times).expect("span");
         assert_eq!(span.outside, 0);
         assert_eq!(span.last, start + 99 * (30 * DAY / 100));
-        assert_eq!(span.note("traffic view"), None);
+        assert_eq!(span.note("traffic view", Zone::Unstated), None);
     }
 
     #[test]

@@ -135,7 +135,7 @@ pub fn dataset(
 ) -> Result<Dataset, LoadError> {
     let path = log.source.path().to_path_buf();
     // The bulk of the requests decides the range: a request with an outlying time is left out.
-    let grid = Grid::new(&log.time, bucket, &path)?;
+    let grid = Grid::new(&log.time, bucket, &path, log.zone)?;
     let n_buckets = grid.n;
     let groups = groups(log, group)?;
     let g = groups.names.len();

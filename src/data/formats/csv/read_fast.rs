@@ -14,8 +14,9 @@ use super::scan::{parse_header, LINE_LIMIT};
 use crate::control::Control;
 use crate::data::table::{Locator, RawColumn, Reader, Table};
 use crate::data::text_column::TextColumn;
-use crate::data::time::{is_time_name, parse_iso, NO_TIME};
+use crate::data::time::{is_time_name, parse_iso, parse_iso_zoned, NO_TIME};
 use crate::data::{LoadError, Source};
+use crate::zone::ZoneSeen;
 
 /// Size of each positioned read.
 const BLOCK: usize = 8 << 20;
@@ -36,6 +37,8 @@ enum Kind {
 /// Parsed columns of one part of the file.
 struct Part {
     times: Vec<i64>,
+    /// The offsets the times were written with.
+    zone: ZoneSeen,
     numbers: Vec<Vec<f64>>,
     texts: Vec<TextColumn>,
     starts: Vec<u64>,
@@ -112,6 +115,10 @@ fn assemble(
     let textual = kinds.iter().filter(|k| **k == Kind::Text).count();
     let mut starts: Vec<Vec<u64>> = Vec::with_capacity(parts.len());
     let mut times: Vec<Vec<i64>> = Vec::with_capacity(parts.len());
+    let zone = parts
+        .iter()
+        .fold(ZoneSeen::default(), |z, p| z.merge(p.zone))
+        .zone();
     let mut numbers: Vec<Vec<Vec<f64>>> = (0..numeric)
         .map(|_| Vec::with_capacity(parts.len()))
         .collect();
@@ -172,7 +179,7 @@ fn assemble(
         columns.push(match kind {
             Kind::Number => RawColumn::Numeric(numbers.next().unwrap_or_default()),
             Kind::Text => RawColumn::Text(texts.next().unwrap_or_default()),
-            Kind::IsoTime => RawColumn::Time(times.take().unwrap_or_default()),
+            Kind::IsoTime => RawColumn::Time(times.take().unwrap_or_default(), zone),
         });
     }
     Table {
@@ -480,6 +487,7 @@ fn parse_part(
     let guess_rows = ((end - start) / (kinds.len() as u64).max(48)) as usize;
     let numeric = kinds.iter().filter(|k| **k == Kind::Number).count();
     let mut part = Part {
+        zone: ZoneSeen::default(),
         times: if kinds.contains(&Kind::IsoTime) {
             Vec::with_capacity(guess_rows)
         } else {
@@ -658,7 +666,9 @@ fn push_cell(
             let ms = if cell.is_empty() {
                 NO_TIME
             } else {
-                parse_iso(std::str::from_utf8(cell).ok()?)?
+                let (ms, offset) = parse_iso_zoned(std::str::from_utf8(cell).ok()?)?;
+                part.zone.note(offset);
+                ms
             };
             part.times.push(ms);
         }

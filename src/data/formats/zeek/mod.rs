@@ -375,7 +375,7 @@ pub fn view_of(log: Arc<ConnLog>, net: &NetView) -> Result<Dataset, LoadError> {
     match net.view {
         LogView::Clients => {
             let mut ds = view(&log, net.side);
-            let overall = BucketSeries::of_all(&log.millis());
+            let overall = BucketSeries::of_all(&log.millis(), crate::zone::Zone::Unstated);
             if let Some(table) = ds.network.as_mut() {
                 let table = Arc::make_mut(table);
                 table.overall = Some(Arc::new(overall));

@@ -82,7 +82,8 @@ pub fn dataset(
     side: HostSide,
 ) -> Result<Dataset, LoadError> {
     let millis = log.millis();
-    let grid = Grid::new(&millis, bucket, &log.path)?;
+    // Zeek's times are epoch seconds: UTC.
+    let grid = Grid::new(&millis, bucket, &log.path, crate::zone::Zone::Unstated)?;
     let b = buckets(log, &millis, &grid);
     let table = HostsTable {
         bucket: Some(grid.bucket),
