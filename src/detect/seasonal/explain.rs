@@ -43,13 +43,18 @@ pub fn in_words(
     )
 }
 
-/// The time of a bucket on the clock `zone`, such as `Thu 14 Jan 2021 14:00` or `Thu 14 Jan
-/// 2021 14:00 -07:00` (or `Thu 14 Jan 2021` for daily data).
+/// The time of a bucket on the clock `zone`, as finely as the interval needs: `Thu 14 Jan 2021`
+/// for daily data, `Thu 14 Jan 2021 14:00` (or `Thu 14 Jan 2021 14:00 -07:00`), with seconds
+/// under a minute and milliseconds under a second.
 fn when(t_ms: i64, interval_ms: i64, zone: Zone) -> String {
     if interval_ms >= super::periods::DAY_MS {
         zone.format_with(t_ms, "%a %-d %b %Y", true)
-    } else {
+    } else if interval_ms >= 60_000 {
         zone.format_with(t_ms, "%a %-d %b %Y %H:%M", false)
+    } else if interval_ms >= 1000 {
+        zone.format_with(t_ms, "%a %-d %b %Y %H:%M:%S", false)
+    } else {
+        zone.format_with(t_ms, "%a %-d %b %Y %H:%M:%S%.3f", false)
     }
 }
 
@@ -136,6 +141,11 @@ mod tests {
             .contains("on Thu 14 Jan 2021 07:00 -07:00, expected"),);
         assert!(in_words("R", &p, t, 3_600_000, Zone::Offset(330))
             .contains("on Thu 14 Jan 2021 19:30 +05:30, expected"));
+        // Data every few seconds shows its seconds, and faster data its milliseconds.
+        assert!(in_words("R", &p, t + 5_250, 5_000, Zone::Unstated)
+            .contains("on Thu 14 Jan 2021 14:00:05, expected"));
+        assert!(in_words("R", &p, t + 5_250, 250, Zone::Unstated)
+            .contains("on Thu 14 Jan 2021 14:00:05.250, expected"));
         // Daily data on its own clock: the date at -07:00, with no label.
         assert!(in_words(
             "R",
