@@ -354,3 +354,35 @@ fn a_max_samples_fraction_of_no_row_is_an_error() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn what_the_reading_of_a_table_noted_is_said_once() {
+    let dir = tempdir();
+    let path = dir.path().join("notes.csv");
+    // `host` is text, `spare` is empty, and the third row has no value for `a`.
+    let mut text_rows = String::from("time,a,host,spare\n");
+    for d in 1..=20 {
+        let a = if d == 3 {
+            String::new()
+        } else {
+            format!("{}", d % 7)
+        };
+        text_rows.push_str(&format!("2021-03-{d:02},{a},web{},\n", d % 2));
+    }
+    std::fs::write(&path, text_rows).expect("write");
+    let out = run(dir.path(), &[path.to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("note: ")
+            && stderr.contains("column `host` holds text; it is kept for export but not analysed"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("column `spare` is empty (no value in any row)"),
+        "{stderr}"
+    );
+    // The rows left out are said once, with what to do.
+    assert_eq!(stderr.matches("have missing values").count(), 1, "{stderr}");
+    assert!(stderr.contains("--fill-missing"), "{stderr}");
+}

@@ -12,7 +12,7 @@ use super::CliError;
 use crate::analysis::{AnalysisError, Session};
 use crate::control::Control;
 use crate::data::access::Malformed;
-use crate::data::{load, Dataset};
+use crate::data::{load, missing_rows_note, Dataset};
 use crate::detect::Detection;
 use crate::export::{
     write_flagged_to, write_log_lines_to, write_scores_to, LineFilter, OutputPlan,
@@ -94,6 +94,18 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
     progress.finish();
     timings.done("score");
 
+    if ds.log.is_none() && ds.network.is_none() {
+        // What the reading of a table noted (a column not analysed, a day/month order decided
+        // by a tie-break, a pivot), as `stats` prints it; rows left out are said below, with
+        // what to do about them.
+        let missing = missing_rows_note(ds.missing.rows_left_out, ds.input_rows);
+        for w in ds.warnings.iter().filter(|w| **w != missing) {
+            eprintln(format_args!(
+                "trafficlens: note: {}: {w}",
+                ds.path.display()
+            ));
+        }
+    }
     for w in &detection.warnings {
         eprintln(format_args!("trafficlens: warning: {w}"));
     }

@@ -171,11 +171,21 @@ fn is_category(times: &[i64], col: &super::text_column::TextColumn) -> bool {
 /// Keeps the numeric columns as features.
 fn wide(c: Classified) -> Shaped {
     let mut warnings = c.warnings;
-    for (i, _) in &c.text {
-        warnings.push(format!(
-            "column `{}` holds text; it is kept for export but not analysed",
-            c.names[*i]
-        ));
+    for (i, col) in &c.text {
+        let empty = col
+            .iter()
+            .all(|v| v.is_none_or(|t| super::formats::csv::NULL_VALUES.contains(&t.trim())));
+        warnings.push(if empty {
+            format!(
+                "column `{}` is empty (no value in any row); it is kept for export but not analysed",
+                c.names[*i]
+            )
+        } else {
+            format!(
+                "column `{}` holds text; it is kept for export but not analysed",
+                c.names[*i]
+            )
+        });
     }
     let time = c.time.map(|(i, parsed)| {
         (

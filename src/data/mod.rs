@@ -307,6 +307,11 @@ pub fn group_flags(ds: &Dataset, flags: &mut [bool]) -> usize {
     access::verdict::group_flags(ds, flags)
 }
 
+/// The note of a table with `left_out` of its `rows` left out for missing values.
+pub fn missing_rows_note(left_out: usize, rows: usize) -> String {
+    format!("{left_out} of {rows} rows have missing values and are left out of the analysis")
+}
+
 /// Makes a dataset of a table read from a CSV or Parquet file: its columns classified, the
 /// table pivoted when it is long, missing values handled.
 fn shape_table(
@@ -359,10 +364,7 @@ fn shape_table(
     };
     let mut warnings = shaped.warnings;
     if applied.report.rows_left_out > 0 {
-        warnings.push(format!(
-            "{} of {} rows have missing values and are left out of the analysis",
-            applied.report.rows_left_out, shaped.rows
-        ));
+        warnings.push(missing_rows_note(applied.report.rows_left_out, shaped.rows));
     }
     let time = match (time_meta, applied.times) {
         (Some((name, format, zone)), Some(millis)) => Some(TimeAxis {

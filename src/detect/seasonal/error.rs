@@ -23,7 +23,8 @@ pub enum SeasonalError {
     /// The timestamps do not give a sampling interval.
     #[error(
         "the seasonal baseline needs rows at two different times at least to find the sampling \
-         interval; this data has {rows} rows and no two different times"
+         interval; {}",
+        if *rows == 1 { "this data has one row".to_string() } else { format!("this data has {rows} rows and no two different times") }
     )]
     NoInterval {
         /// Rows given.
