@@ -53,6 +53,15 @@ impl Zone {
         }
     }
 
+    /// This clock, or UTC (labelled) when it has an offset: what `--utc` shows. Times written
+    /// without a zone stay as they are.
+    pub fn in_utc(self) -> Zone {
+        match self {
+            Zone::Unstated => Zone::Unstated,
+            Zone::Offset(_) | Zone::Utc => Zone::Utc,
+        }
+    }
+
     /// Milliseconds to add to a UTC time to read it on this clock.
     pub fn shift_ms(self) -> i64 {
         match self {

@@ -168,4 +168,78 @@ fn an_access_log_traffic_view_counts_days_from_the_log_midnights() {
         "{:?}",
         ds.warnings
     );
+    // In UTC (`--utc`), the days are UTC's: 20:00 on 1 March at -07:00 is on 2 March.
+    let utc = load(
+        &path,
+        &LoadOptions {
+            utc: true,
+            ..options
+        },
+    )
+    .expect("load");
+    let time = utc.time.as_ref().expect("time axis");
+    assert_eq!(time.zone, Zone::Utc);
+    assert_eq!(time.show(time.millis[0]), "2021-03-01");
+    assert_eq!(utc.columns[requests], [2.0, 2.0]);
+}
+
+#[test]
+fn utc_shows_the_same_times_in_utc_and_the_same_scores() {
+    let dir = tempdir();
+    let path = dir.path().join("west.csv");
+    hourly_table(&path, 24 * 24, "-07:00", None);
+    let on_clock = dir.path().join("clock.csv");
+    let in_utc = dir.path().join("utc.csv");
+    for (out, utc) in [(&on_clock, false), (&in_utc, true)] {
+        let mut cmd = bin(dir.path());
+        cmd.args(["detect", "--algo", "seasonal", "--scores-out"])
+            .arg(out)
+            .arg(&path);
+        if utc {
+            cmd.arg("--utc");
+        }
+        run_ok(&mut cmd);
+    }
+    assert_eq!(
+        std::fs::read(&on_clock).expect("read"),
+        std::fs::read(&in_utc).expect("read"),
+        "the clock times are shown on changes no score"
+    );
+    let out = run_ok(
+        bin(dir.path())
+            .args(["detect", "--algo", "seasonal", "--utc"])
+            .arg(&path),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("2021-03-13 19:00:00 UTC"), "{stdout}");
+    assert!(
+        stdout.contains("requests = 400 on Sat 13 Mar 2021 19:00 UTC, expected"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_app_shows_a_file_on_its_clock_and_in_utc_when_asked() {
+    use crate::app::{harness, scored, step_until};
+    use egui_kittest::kittest::Queryable;
+    use trafficlens::data::Source;
+
+    let dir = tempdir();
+    let path = dir.path().join("west.csv");
+    hourly_table(&path, 48, "-07:00", None);
+    let mut h = harness(Source::File(path));
+    step_until(&mut h, "the table to be scored", scored);
+    h.get_by_label("2021-03-01 00:00:00 -07:00 to 2021-03-02 23:00:00 -07:00");
+    h.get_by_label("Show times in UTC").click();
+    h.step();
+    step_until(&mut h, "the table read again in UTC", |a| {
+        scored(a)
+            && a.state
+                .dataset
+                .as_ref()
+                .and_then(|d| d.time.as_ref())
+                .is_some_and(|t| t.zone == Zone::Utc)
+    });
+    h.get_by_label("2021-03-01 07:00:00 UTC to 2021-03-03 06:00:00 UTC");
+    assert!(h.state().state.persisted.times_in_utc);
 }

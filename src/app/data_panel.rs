@@ -9,6 +9,7 @@ use crate::data::access::{Bucket, LogGroup, LogOptions, LogTable, LogView};
 use crate::data::formats::zeek::HostSide;
 use crate::data::formats::zeek::HostsTable;
 use crate::data::stats::interval_name;
+use crate::zone::Zone;
 
 /// The data panel's own state: what is typed in its fields.
 #[derive(Debug, Default)]
@@ -154,6 +155,22 @@ impl DataPanel {
                         ui.label("Interval");
                         ui.label(ts.interval_ms.map_or("unknown".into(), interval_name));
                         ui.end_row();
+                        // Only where it changes something: times written with an offset.
+                        if t.zone != Zone::Unstated || state.persisted.times_in_utc {
+                            ui.label("");
+                            let mut utc = state.persisted.times_in_utc;
+                            if ui
+                                .checkbox(&mut utc, "Show times in UTC")
+                                .on_hover_text(
+                                    "Times written with a UTC offset are shown on that clock; \
+                                     tick to show them in UTC (the file is read again)",
+                                )
+                                .changed()
+                            {
+                                actions.push(Action::TimesInUtc(utc));
+                            }
+                            ui.end_row();
+                        }
                     }
                     ui.label("Left out");
                     ui.label(format!(

@@ -379,6 +379,7 @@ impl TrafficLensApp {
                     format,
                     ..s.persisted.log.clone()
                 },
+                utc: s.persisted.times_in_utc,
                 ..LoadOptions::default()
             },
         });
@@ -426,6 +427,26 @@ impl TrafficLensApp {
                 }
                 let target = if s.loading.is_some() {
                     pending
+                } else {
+                    current.or(pending)
+                };
+                if let Some((source, format)) = target {
+                    self.load(source, format);
+                }
+            }
+            Action::TimesInUtc(on) => {
+                s.persisted.times_in_utc = on;
+                // The file being read, else the one on screen: read again on the new clock.
+                let pending = self
+                    .pending_source
+                    .clone()
+                    .map(|p| (p, self.pending_format.clone()));
+                let current = self
+                    .current_source
+                    .clone()
+                    .map(|c| (c, self.current_format.clone()));
+                let target = if s.loading.is_some() {
+                    pending.or(current)
                 } else {
                     current.or(pending)
                 };

@@ -37,6 +37,9 @@ pub struct Persisted {
     /// How *Follow* watches.
     #[serde(default)]
     pub follow: super::follow_panel::FollowSettings,
+    /// Show times written with an offset in UTC instead of on their own clock (`--utc`).
+    #[serde(default)]
+    pub times_in_utc: bool,
 }
 
 impl Default for Persisted {
@@ -48,6 +51,7 @@ impl Default for Persisted {
             log: LogOptions::default(),
             scale_series: false,
             follow: super::follow_panel::FollowSettings::default(),
+            times_in_utc: false,
         }
     }
 }
@@ -85,6 +89,8 @@ pub enum Action {
     CenterOn(f64),
     /// Read the access log on screen with these options (another view, bucket or grouping).
     LogView(LogOptions),
+    /// Show times in UTC (`true`) or on the file's own clock, reading the file again.
+    TimesInUtc(bool),
     /// Write the log lines of the flagged clients or buckets (`true`: replacing is agreed).
     ExportLines(PathBuf, bool),
     /// Read a file as an access log in this format (Nginx or Apache syntax, or a name).

@@ -109,6 +109,16 @@ pub struct LoadArgs {
         long_help = "Treat every column as data; the table has no time axis."
     )]
     pub no_time: bool,
+    /// Show times in UTC instead of on the file's own clock.
+    #[arg(
+        long,
+        long_help = "Show times written with a UTC offset (2021-03-19T03:00:00+02:00, an access log's \
+                     -0700) in UTC, labelled `UTC`, instead of on the clock they were written in; a \
+                     log's traffic buckets then start on UTC's hours and midnights (so buckets of a \
+                     day, or of an hour at an offset such as +05:30, hold other requests). Times \
+                     written without a zone are shown as they are. A table's scores do not change."
+    )]
+    pub utc: bool,
     /// Category column of a long table.
     #[arg(
         long,
@@ -225,6 +235,7 @@ impl LoadArgs {
             },
             time_column: self.time_column.clone(),
             no_time: self.no_time,
+            utc: self.utc,
             category_column: self.category.clone(),
             value_column: self.value.clone(),
             features: Vec::new(),

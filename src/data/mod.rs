@@ -57,6 +57,10 @@ pub struct LoadOptions {
     pub csv_engine: CsvEngine,
     /// For access logs and network traffic: the format and the view to make of it.
     pub log: access::LogOptions,
+    /// Show times written with an offset in UTC, labelled, instead of on their own clock (and
+    /// start a log's traffic buckets on UTC's hours and midnights).
+    #[serde(default)]
+    pub utc: bool,
 }
 
 /// A name for each row (such as the client address of the client view), used instead of the
@@ -232,7 +236,9 @@ pub fn load_source_with(
             decimal_comma,
         } => formats::csv::read(&source, delimiter, bom_len, decimal_comma, options, control)?,
         FileKind::Parquet => formats::parquet::read(&source, control)?,
-        FileKind::AccessLog { gzip } => return access::load(source, gzip, &options.log, control),
+        FileKind::AccessLog { gzip } => {
+            return access::load(source, gzip, &options.log, options.utc, control)
+        }
         FileKind::ZeekConn { gzip, writer } => {
             return formats::zeek::load(
                 source,
@@ -371,7 +377,7 @@ fn shape_table(
             name,
             millis,
             format,
-            zone,
+            zone: if options.utc { zone.in_utc() } else { zone },
         }),
         _ => None,
     };

@@ -451,11 +451,13 @@ impl AccessLog {
     }
 }
 
-/// Reads the log in `source` and makes the table `options` asks for.
+/// Reads the log in `source` and makes the table `options` asks for; with `utc`, its times are
+/// shown in UTC whatever offset its lines carry (see [`crate::zone::Zone::in_utc`]).
 pub fn load(
     source: Source,
     gzip: bool,
     options: &LogOptions,
+    utc: bool,
     control: Control<'_>,
 ) -> Result<Dataset, LoadError> {
     let path = source.path().to_path_buf();
@@ -470,7 +472,10 @@ pub fn load(
         // A bad region file is reported at once, not after the whole log was read.
         cidr::RegionMap::load(regions)?;
     }
-    let log = read_log(&source, &format, gzip, control)?;
+    let mut log = read_log(&source, &format, gzip, control)?;
+    if utc {
+        log.zone = log.zone.in_utc();
+    }
     if log.requests() == 0 {
         return Err(match log.samples.first() {
             Some(first) => LoadError::NoLogLines {
