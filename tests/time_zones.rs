@@ -164,7 +164,7 @@ fn an_access_log_traffic_view_counts_days_from_the_log_midnights() {
     assert!(
         ds.warnings
             .iter()
-            .any(|w| w == "1d buckets from 2021-03-01"),
+            .any(|w| w == "1d buckets from 2021-03-01 (UTC-07:00)"),
         "{:?}",
         ds.warnings
     );

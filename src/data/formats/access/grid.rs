@@ -92,16 +92,17 @@ impl Grid {
             .note_of("traffic view", records, self.zone)
             .into_iter()
             .collect();
-        let utc = if self.zone == Zone::Unstated {
-            " (UTC)"
-        } else {
-            ""
+        // The clock is named once: by the time's label, or after a time without one (UTC, or
+        // a date alone).
+        let from = self.zone.format(self.t0);
+        let clock = match self.zone {
+            _ if from.ends_with(&self.zone.suffix()) && !self.zone.suffix().is_empty() => {
+                String::new()
+            }
+            Zone::Offset(_) => format!(" ({})", self.zone.in_words()),
+            Zone::Unstated | Zone::Utc => " (UTC)".to_string(),
         };
-        notes.push(format!(
-            "{} buckets from {}{utc}",
-            self.bucket,
-            self.zone.format(self.t0)
-        ));
+        notes.push(format!("{} buckets from {from}{clock}", self.bucket));
         notes
     }
 }
