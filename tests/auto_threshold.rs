@@ -154,3 +154,56 @@ fn wrong_uses_are_refused_with_advice() {
     );
     refused(&input, &["--risk", "1e-3"], "--threshold auto");
 }
+
+/// The seasonal baseline's scores are bounded by 1 (`L / (1 + L)`): the automatic threshold fits
+/// their tail on `L`, so it stays below 1 and flags rare spikes. Fitted on the scores themselves,
+/// crowded below 1, it extrapolated past 1 (1.58 here) and flagged nothing.
+#[test]
+fn the_seasonal_automatic_threshold_stays_below_its_top_score_and_flags_rare_spikes() {
+    let dir = tempdir();
+    let path = dir.path().join("rare.csv");
+    let mut rng = Pcg64Mcg::seed_from_u64(5);
+    let noise = Normal::new(0.0, 8.0).expect("normal");
+    let spikes = [24 * 30 + 3, 24 * 50 + 14, 24 * 70 + 22];
+    let start = 1_609_718_400_000_i64; // 2021-01-04 00:00 UTC, a Monday
+    let mut text = String::from("time,requests\n");
+    for h in 0..24 * 84 {
+        let hour = (h % 24) as f64;
+        let mut v = 200.0
+            + 150.0 * ((hour - 8.0) / 24.0 * std::f64::consts::TAU).sin()
+            + noise.sample(&mut rng);
+        if spikes.contains(&h) {
+            v += 400.0;
+        }
+        text.push_str(&format!("{},{v:.0}\n", start / 1000 + h as i64 * 3600));
+    }
+    std::fs::write(&path, text).expect("write");
+    let out = bin(dir.path())
+        .args([
+            "detect",
+            "--algo",
+            "seasonal",
+            "--threshold",
+            "auto",
+            "--scores-out",
+            "-",
+        ])
+        .arg(&path)
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let flagged: Vec<usize> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            (cells.get(2) == Some(&"1")).then(|| cells[0].parse().expect("row"))
+        })
+        .collect();
+    assert_eq!(flagged, spikes, "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -65,11 +65,37 @@ impl Algorithm {
     }
 
     /// The highest anomaly score the detector can give, where it has one (Isolation Forest's
-    /// scores are in (0, 1]; LOF's and the seasonal baseline's are unbounded).
+    /// scores are in (0, 1], the seasonal baseline's in [0, 1); LOF's are unbounded).
     pub fn max_score(self) -> Option<f64> {
         match self {
-            Algorithm::IsolationForest => Some(1.0),
-            Algorithm::Lof | Algorithm::Seasonal => None,
+            Algorithm::IsolationForest | Algorithm::Seasonal => Some(1.0),
+            Algorithm::Lof => None,
+        }
+    }
+
+    /// A score in the space the automatic threshold fits its tail in. The seasonal baseline's
+    /// score is `L / (1 + L)` with `L = -log10(p)` ([`super::seasonal::calibrate`]): bounded by
+    /// 1, its top scores crowd below 1 where a generalized Pareto fit extrapolates past 1 and
+    /// flags nothing; its tail is fitted on `L = s / (1 - s)` instead, which under the baseline's
+    /// model is exponential (the case the fit describes best). Other scores as they are.
+    pub fn to_tail_space(self, score: f64) -> f64 {
+        match self {
+            Algorithm::Seasonal => {
+                if score < 1.0 {
+                    score / (1.0 - score)
+                } else {
+                    f64::MAX
+                }
+            }
+            Algorithm::IsolationForest | Algorithm::Lof => score,
+        }
+    }
+
+    /// A threshold fitted in the tail space ([`Self::to_tail_space`]) as a score.
+    pub fn from_tail_space(self, z: f64) -> f64 {
+        match self {
+            Algorithm::Seasonal => z / (1.0 + z),
+            Algorithm::IsolationForest | Algorithm::Lof => z,
         }
     }
 
@@ -373,11 +399,19 @@ impl Detection {
                 self.warnings = self.fit_warnings.clone();
             }
             ThresholdMode::Auto => {
+                let algorithm = self.config.algorithm;
                 let tail = match self.tail.take() {
                     Some(tail) => tail,
-                    None => Tail::calibrate(&self.scores)?,
+                    None => {
+                        let in_tail_space: Vec<f64> = self
+                            .scores
+                            .par_iter()
+                            .map(|&s| algorithm.to_tail_space(s))
+                            .collect();
+                        Tail::calibrate(&in_tail_space)?
+                    }
                 };
-                self.threshold = tail.threshold(config.risk);
+                self.threshold = algorithm.from_tail_space(tail.threshold(config.risk));
                 let z = self.threshold;
                 // `-s > z` exactly where `s < -z` (negation is exact): `offset` is `-z`.
                 self.offset = -z;
