@@ -439,3 +439,17 @@ fn a_hold_off_on_the_command_line_flags_a_lasting_surge_once() {
         "{summary}"
     );
 }
+
+#[test]
+fn no_time_with_the_seasonal_baseline_is_refused_for_what_it_is() {
+    let dir = crate::util::tempdir();
+    let out = crate::util::bin(dir.path())
+        .args(["detect", "--algo", "seasonal", "--no-time"])
+        .arg(crate::util::repo("sample_data/web_traffic.csv"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("drop --no-time"), "{stderr}");
+    assert!(!stderr.contains("this file has none"), "{stderr}");
+}

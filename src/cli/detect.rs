@@ -52,6 +52,13 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
     config
         .validate()
         .map_err(|e| CliError::Usage(e.to_string()))?;
+    if args.load.no_time && args.algo == crate::detect::Algorithm::Seasonal {
+        return Err(CliError::Usage(
+            "--no-time reads the table without its time axis, which the seasonal baseline scores \
+             along; drop --no-time, or choose another detector (--algo iforest or lof)"
+                .into(),
+        ));
+    }
 
     let progress = Progress::new();
     progress.stage("loading");
