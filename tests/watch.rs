@@ -350,3 +350,24 @@ fn with_the_band_alone_the_volume_attacks_are_alerted_within_a_minute() {
     let count = |g: &str| benign.get(g).copied().unwrap_or(0);
     assert!(count("traffic bucket") <= 40, "{benign:?}");
 }
+
+#[test]
+fn a_replay_of_a_missing_file_or_a_folder_is_an_error_at_once() {
+    let dir = crate::util::tempdir();
+    let missing = dir.path().join("nonexist.log");
+    let out = crate::util::bin(dir.path())
+        .args(["watch", "--replay", "max"])
+        .arg(&missing)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nonexist.log: file not found"));
+    // A folder is never a log, replayed or followed.
+    let out = crate::util::bin(dir.path())
+        .arg("watch")
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is a folder, not a file"));
+}

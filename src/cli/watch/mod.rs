@@ -11,7 +11,7 @@ mod error;
 mod sources;
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,6 +23,7 @@ use self::detectors::Detectors;
 use self::sources::Parsers;
 use super::CliError;
 use crate::data::follow::{Event, FollowOptions, FollowState, Follower, Start};
+use crate::data::LoadError;
 use crate::detect::seasonal::{SeasonalError, SeasonalParams};
 use crate::export::OutputPlan;
 use crate::live::alerts::{AlertOutputs, JsonLines, Printer, Webhook, WebhookOptions};
@@ -138,6 +139,7 @@ pub fn run(args: &WatchArgs) -> Result<(), CliError> {
     if let Some(band) = args.band {
         watcher.table_threshold = crate::live::table::TableThreshold::Band(band);
     }
+    check_sources(&args.sources, args.replay.is_some())?;
     let inputs: Vec<&Path> = args.sources.iter().map(|p| p.as_path()).collect();
     let mut plan = OutputPlan::new(&inputs, false);
     let mut outputs = AlertOutputs {
@@ -396,6 +398,25 @@ impl BucketsOut {
         }
         Ok(())
     }
+}
+
+/// Refuses, before anything is followed, a source that can never be read: a folder (its logs
+/// are the files in it), and for a replay (which reads what is there, then ends) a source that is
+/// not there. Following live, a missing file is waited for: it may appear (a log not yet
+/// rotated in).
+fn check_sources(sources: &[PathBuf], replay: bool) -> Result<(), CliError> {
+    for path in sources.iter().filter(|p| p.as_os_str() != "-") {
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => {
+                return Err(LoadError::IsDirectory { path: path.clone() }.into());
+            }
+            Err(e) if replay && e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(LoadError::NotFound { path: path.clone() }.into());
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// `--replay SPEED`: waits until a line's log time is due at that speed.
