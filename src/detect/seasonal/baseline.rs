@@ -129,11 +129,51 @@ impl SeasonalTerm {
         } else {
             (se2, median * median)
         };
-        if spread <= excess {
-            0.0
-        } else {
-            1.0 - excess / spread
+        if !(excess.is_finite() && spread.is_finite()) {
+            // Values beyond about 1e154, whose squares overflow (the running sum then turns to
+            // inf - inf = NaN, and the expected value with it).
+            return self.shrinkage_scaled(median, mad, n);
         }
+        shrink(excess, spread)
+    }
+
+    /// [`Self::shrinkage`] with every value first multiplied by one power of two (exact) that
+    /// brings the largest to about 1, so that no square overflows: the factor is a ratio of
+    /// squares, the same at any scale.
+    #[cold]
+    fn shrinkage_scaled(&self, median: f64, mad: f64, n: usize) -> f64 {
+        let largest = self
+            .medians
+            .iter()
+            .fold(median.abs().max(mad.abs()), |a, m| a.max(m.abs()));
+        if !largest.is_finite() || largest == 0.0 {
+            return 1.0;
+        }
+        let scale = 2f64.powi(-(largest.log2().ceil() as i32));
+        let mad = mad * scale;
+        let se2 = MEDIAN_VARIANCE_PER_MAD2 * mad * mad / n as f64;
+        if se2 == 0.0 {
+            return 1.0;
+        }
+        let (excess, spread) = if self.in_use >= 3 {
+            (
+                (self.in_use - 2) as f64 * se2,
+                self.medians.iter().map(|m| (m * scale) * (m * scale)).sum(),
+            )
+        } else {
+            (se2, (median * scale) * (median * scale))
+        };
+        shrink(excess, spread)
+    }
+}
+
+/// The James-Stein factor for an `excess` (the medians' sampling variance) against their
+/// `spread` (their sum of squares): none of the median is kept when the spread is no larger.
+fn shrink(excess: f64, spread: f64) -> f64 {
+    if spread <= excess {
+        0.0
+    } else {
+        1.0 - excess / spread
     }
 }
 

@@ -593,3 +593,41 @@ fn a_table_out_of_time_order_is_scored_as_the_table_sorted_by_time() {
     assert_eq!(s.place, Some(vec![3, 0, 1, 2]));
     assert_eq!((s.steps_back, s.repeated_rows), (1, 1));
 }
+
+#[test]
+fn values_whose_squares_overflow_are_scored_as_the_same_values_at_a_smaller_scale() {
+    // Multiplied by 2^540 (exact), the values are near 1e164: their squares overflow, which
+    // turned the seasonal terms' shrinkage, and the expected values, to NaN.
+    let (times, cols) = rows(24 * 40, 2, 11, &[], &[24 * 30 + 5]);
+    let big: Vec<Vec<f64>> = cols
+        .iter()
+        .map(|c| c.iter().map(|v| v * 2f64.powi(540)).collect())
+        .collect();
+    for reference in [ScoreReference::Model, ScoreReference::History] {
+        let params = SeasonalParams {
+            reference,
+            count_floor: 0.0,
+            ..SeasonalParams::default()
+        };
+        let small_refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+        let big_refs: Vec<&[f64]> = big.iter().map(Vec::as_slice).collect();
+        let small = score_table(&times, &small_refs, None, params).expect("small");
+        let large = score_table(&times, &big_refs, None, params).expect("large");
+        for f in 0..2 {
+            for (r, (e, e_big)) in small.expected[f].iter().zip(&large.expected[f]).enumerate() {
+                assert!(e_big.is_finite(), "{reference:?} row {r}: expected {e_big}");
+                let back = e_big * 2f64.powi(-540);
+                assert!(
+                    (back - e).abs() <= 1e-9 * e.abs().max(1.0),
+                    "{reference:?} feature {f} row {r}: {back} against {e}"
+                );
+            }
+        }
+        for (r, (s, s_big)) in small.calibrated.iter().zip(&large.calibrated).enumerate() {
+            assert!(
+                (s - s_big).abs() <= 1e-9,
+                "{reference:?} row {r}: {s_big} against {s}"
+            );
+        }
+    }
+}
