@@ -390,6 +390,25 @@ impl TrafficLensApp {
         });
     }
 
+    /// The file to read again under new reading options, with the log format it was asked in:
+    /// the one being read; else the one on screen; else the one whose reading failed (say,
+    /// because a region file is gone), so that another choice can be tried.
+    fn source_to_read_again(&self) -> Option<(Source, Option<String>)> {
+        let pending = self
+            .pending_source
+            .clone()
+            .map(|p| (p, self.pending_format.clone()));
+        let current = self
+            .current_source
+            .clone()
+            .map(|c| (c, self.current_format.clone()));
+        if self.state.loading.is_some() {
+            pending.or(current)
+        } else {
+            current.or(pending)
+        }
+    }
+
     /// Carries out an action.
     pub fn apply(&mut self, action: Action) {
         let s = &mut self.state;
@@ -402,16 +421,6 @@ impl TrafficLensApp {
                     format: None,
                     ..options
                 };
-                // The file being read; else the table on screen; else the file whose reading
-                // failed (say, because a region file is gone), so another choice can be tried.
-                let pending = self
-                    .pending_source
-                    .clone()
-                    .map(|p| (p, self.pending_format.clone()));
-                let current = self
-                    .current_source
-                    .clone()
-                    .map(|c| (c, self.current_format.clone()));
                 let log_on_screen = s.dataset.as_ref().is_some_and(|d| {
                     d.log.is_some() || d.network.as_ref().is_some_and(|n| n.conn.is_some())
                 });
@@ -425,32 +434,13 @@ impl TrafficLensApp {
                     });
                     return;
                 }
-                let target = if s.loading.is_some() {
-                    pending
-                } else {
-                    current.or(pending)
-                };
-                if let Some((source, format)) = target {
+                if let Some((source, format)) = self.source_to_read_again() {
                     self.load(source, format);
                 }
             }
             Action::TimesInUtc(on) => {
                 s.persisted.times_in_utc = on;
-                // The file being read, else the one on screen: read again on the new clock.
-                let pending = self
-                    .pending_source
-                    .clone()
-                    .map(|p| (p, self.pending_format.clone()));
-                let current = self
-                    .current_source
-                    .clone()
-                    .map(|c| (c, self.current_format.clone()));
-                let target = if s.loading.is_some() {
-                    pending.or(current)
-                } else {
-                    current.or(pending)
-                };
-                if let Some((source, format)) = target {
+                if let Some((source, format)) = self.source_to_read_again() {
                     self.load(source, format);
                 }
             }
