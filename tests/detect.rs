@@ -385,4 +385,16 @@ fn what_the_reading_of_a_table_noted_is_said_once() {
     // The rows left out are said once, with what to do.
     assert_eq!(stderr.matches("have missing values").count(), 1, "{stderr}");
     assert!(stderr.contains("--fill-missing"), "{stderr}");
+    // Asking for the empty column says why it is not there.
+    let out = run(
+        dir.path(),
+        &["--features", "spare", path.to_str().expect("path")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("no numeric column named `spare`")
+            && stderr.contains("column `spare` is empty (no value in any row)"),
+        "{stderr}"
+    );
 }

@@ -324,8 +324,14 @@ fn analysis_error(ds: &Dataset, e: AnalysisError) -> CliError {
                     "; the table was read as long, pivoted on column `{c}`: to use its columns as written, add `--layout wide`"
                 )
             });
+            // A column of the file that reading left out says why (text, or empty).
+            let why = ds
+                .warnings
+                .iter()
+                .find(|w| w.starts_with(&format!("column `{name}` ")))
+                .map_or(String::new(), |w| format!("; {w}"));
             CliError::Usage(format!(
-                "--features: no numeric column named `{name}` in {} (features: {}){pivot}",
+                "--features: no numeric column named `{name}` in {} (features: {}){why}{pivot}",
                 ds.path.display(),
                 ds.feature_names.join(", ")
             ))
