@@ -145,7 +145,14 @@ impl ResidualScale {
     pub fn scale(&self, expected: f64, count_floor: f64) -> f64 {
         let s = self.mad.max(floor(expected, count_floor));
         if self.ring.len() < self.window {
-            s.max(self.spread) * small_sample_factor(self.values.len())
+            // One value has no spread: its own size is the only scale there is until a second
+            // value gives one (else the second row of a series with no count floor, or of
+            // values far above it, is millions of MADs from the first).
+            let spread = match self.values.as_slice() {
+                [only] => only.abs(),
+                _ => self.spread,
+            };
+            s.max(spread) * small_sample_factor(self.values.len())
         } else {
             s
         }

@@ -631,3 +631,24 @@ fn values_whose_squares_overflow_are_scored_as_the_same_values_at_a_smaller_scal
         }
     }
 }
+
+#[test]
+fn the_second_row_is_not_millions_of_mads_from_the_first() {
+    // One earlier value has no spread: with no count floor (or values far above it) the second
+    // row was scored against a scale of 1e-9 of the level, 5e7 MADs away, and flagged first.
+    let times: Vec<i64> = (0..48).map(|h| h * 3_600_000).collect();
+    let values: Vec<f64> = (0..48)
+        .map(|h| [137.0, 91.0, 120.0, 140.0][h % 4])
+        .collect();
+    for (floor, scale) in [(0.0, 1.0), (1.0, 1.0), (1.0, 1e280)] {
+        let scaled: Vec<f64> = values.iter().map(|v| v * scale).collect();
+        let params = SeasonalParams {
+            count_floor: floor,
+            ..SeasonalParams::default()
+        };
+        let s = score_table(&times, &[&scaled], None, params).expect("score");
+        let z = s.point(0, 1, scaled[1]).z;
+        assert!(z.abs() < 1.0, "floor {floor}, scale {scale}: z {z}");
+        assert!(s.calibrated[1] < 0.5, "floor {floor}, scale {scale}");
+    }
+}
