@@ -84,12 +84,11 @@ impl Zone {
         }
     }
 
-    /// The clock in words, for notes: `UTC-07:00`, `UTC (the times carry different offsets)`,
-    /// or `UTC, or no zone written`.
+    /// The clock in words, for notes: `UTC-07:00`, `UTC`, or `UTC, or no zone written`.
     pub fn in_words(self) -> String {
         match self {
             Zone::Unstated => "UTC, or no zone written".into(),
-            Zone::Utc => "UTC (the times carry different offsets)".into(),
+            Zone::Utc => "UTC".into(),
             Zone::Offset(_) => format!("UTC{}", self.suffix().trim_start()),
         }
     }
