@@ -180,11 +180,7 @@ impl ZoneSeen {
     #[inline]
     pub fn note(&mut self, offset_minutes: Option<i32>) {
         let zone = Zone::of_offset(offset_minutes);
-        self.0 = Some(match self.0 {
-            None => zone,
-            Some(z) if z == zone => z,
-            Some(_) => Zone::Utc,
-        });
+        self.0 = Some(self.0.map_or(zone, |z| z.merge(zone)));
     }
 
     /// The offsets of two runs of values together.
