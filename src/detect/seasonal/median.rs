@@ -92,7 +92,9 @@ pub fn median_in_place(values: &mut [f64]) -> f64 {
 /// The median of values that are all at least 0 (absolute values), given as their bits
 /// (`f64::to_bits`) and reordered in place; 0 when empty. The same number as
 /// [`median_in_place`] on the values: with the sign bit clear, the bits of two values order as
-/// `f64::total_cmp` orders the values, and integers select several times faster.
+/// `f64::total_cmp` orders the values, and integers select several times faster. (The reference
+/// the residual scale's sorted window is tested against.)
+#[cfg(test)]
 pub fn median_of_non_negative(bits: &mut [u64]) -> f64 {
     let n = bits.len();
     if n == 0 {

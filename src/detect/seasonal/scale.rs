@@ -5,9 +5,11 @@
 //! `window` learnt rows (128 by default) and uses their median, the median absolute deviation
 //! about zero: the baseline is the centre, so a biased baseline widens the scale instead of
 //! hiding. Half the window can be anomalous before the scale moves (its breakdown point is 50%).
-//! The median is recomputed by selection (O(window)) after each of the first `window` rows and
-//! then every `window / 8` rows, so a step costs O(1) amortised with no allocation; between
-//! two recomputations the scale of the last one is used.
+//! The residuals are also kept sorted (one insertion and one removal per row, a shift of at
+//! most `window` values), so the median is read in O(1) after each of the first `window` rows
+//! and then every `window / 8` rows, with no allocation; between two readings the scale of the
+//! last one is used. (It was found by selection over the ring each time, the same number: a
+//! tenth of the seasonal scorer's time.)
 //!
 //! **Warm-up guard.** A MAD of a handful of residuals can be near zero by chance, and the first
 //! rows would then all look extreme. Until `window` residuals are in, the scale is at least the
@@ -33,7 +35,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::median::{median_in_place, median_of_non_negative};
+use super::median::median_in_place;
 
 /// The MAD of a normal distribution in standard deviations (`Φ⁻¹(3/4)`).
 pub const MAD_PER_SD: f64 = 0.674_489_750_196_081_7;
@@ -51,6 +53,10 @@ pub struct ResidualScale {
     since: usize,
     /// The MAD as last computed.
     mad: f64,
+    /// The ring's values ascending, as their bits (`f64::to_bits`: with the sign bit clear, the
+    /// bits order as the values do); rebuilt from the ring where a saved state lacks it.
+    #[serde(default)]
+    sorted: Vec<u64>,
     /// The first `window` values seen, for the warm-up guard.
     values: Vec<f64>,
     /// The MAD of `values` about their median.
@@ -58,9 +64,6 @@ pub struct ResidualScale {
     /// Working space for the selection (not part of the state).
     #[serde(skip)]
     scratch: Vec<f64>,
-    /// Working space for the residuals' selection, as bits (not part of the state).
-    #[serde(skip)]
-    bits: Vec<u64>,
 }
 
 impl ResidualScale {
@@ -73,10 +76,10 @@ impl ResidualScale {
             next: 0,
             since: 0,
             mad: 0.0,
+            sorted: Vec::with_capacity(window),
             values: Vec::new(),
             spread: 0.0,
             scratch: Vec::new(),
-            bits: Vec::new(),
         }
     }
 
@@ -88,12 +91,30 @@ impl ResidualScale {
     /// Adds one residual.
     pub fn push(&mut self, residual: f64) {
         let a = residual.abs();
+        if self.sorted.len() != self.ring.len() {
+            // A state saved before the sorted copy was kept.
+            self.sorted = self.ring.iter().map(|v| v.to_bits()).collect();
+            self.sorted.sort_unstable();
+        }
+        let bits = a.to_bits();
         if self.ring.len() < self.window {
             self.ring.push(a);
+            let at = self.sorted.partition_point(|&v| v < bits);
+            self.sorted.insert(at, bits);
             self.recompute();
             return;
         }
-        self.ring[self.next] = a;
+        let old = std::mem::replace(&mut self.ring[self.next], a).to_bits();
+        // Replace `old` by the new value in the sorted copy, moving only the values between.
+        let from = self.sorted.partition_point(|&v| v < old);
+        let to = self.sorted.partition_point(|&v| v < bits);
+        if to > from {
+            self.sorted.copy_within(from + 1..to, from);
+            self.sorted[to - 1] = bits;
+        } else {
+            self.sorted.copy_within(to..from, to + 1);
+            self.sorted[to] = bits;
+        }
         // Wrapped by a comparison, not `%`: a division per row was a visible share of a step.
         self.next += 1;
         if self.next >= self.window {
@@ -106,11 +127,15 @@ impl ResidualScale {
     }
 
     fn recompute(&mut self) {
-        // The ring holds absolute values: their bits select as the values would.
-        self.bits.clear();
-        self.bits.extend(self.ring.iter().map(|v| v.to_bits()));
-        self.mad = median_of_non_negative(&mut self.bits);
-        self.bits.clear();
+        // The median of the sorted bits: the values' median (they are absolute values).
+        let n = self.sorted.len();
+        self.mad = match n {
+            0 => 0.0,
+            _ if n % 2 == 1 => f64::from_bits(self.sorted[n / 2]),
+            _ => {
+                (f64::from_bits(self.sorted[n / 2 - 1]) + f64::from_bits(self.sorted[n / 2])) / 2.0
+            }
+        };
         self.since = 0;
     }
 
@@ -187,6 +212,38 @@ pub fn small_sample_factor(n: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sorted_window_gives_the_selected_median_bit_for_bit() {
+        // Residuals with ties, zeros, negative zeros and infinities, through the warm-up and
+        // many wraps of the ring; the MAD read after each push equals a selection over the
+        // ring (as it was computed before the sorted copy), and so does a state saved
+        // without the sorted copy once it continues.
+        let mut s = ResidualScale::new(16);
+        let mut x: u64 = 7;
+        for i in 0..2_000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let r = match x >> 60 {
+                0 => 0.0,
+                1 => -0.0,
+                2 => f64::INFINITY,
+                _ => ((x >> 20) % 40) as f64 - 20.0,
+            };
+            s.push(r);
+            if s.since == 0 {
+                let mut bits: Vec<u64> = s.ring.iter().map(|v| v.to_bits()).collect();
+                let want = crate::detect::seasonal::median::median_of_non_negative(&mut bits);
+                assert_eq!(s.mad().to_bits(), want.to_bits(), "push {i}");
+            }
+            if i == 1_000 {
+                s.sorted.clear();
+            }
+        }
+        assert_eq!(s.sorted.len(), 16);
+        assert!(s.sorted.windows(2).all(|w| w[0] <= w[1]));
+    }
 
     #[test]
     fn the_mad_ignores_a_minority_of_huge_residuals() {

@@ -193,7 +193,7 @@ impl SeriesState {
             lower: lower_end(expected - band, clamp),
             upper: expected + band,
             z,
-            warm_up: !e.complete || self.scale.count() < MIN_RESIDUALS,
+            warm_up: !e.complete() || self.scale.count() < MIN_RESIDUALS,
             surprise,
             record,
         }
