@@ -398,3 +398,73 @@ fn what_the_reading_of_a_table_noted_is_said_once() {
         "{stderr}"
     );
 }
+
+/// An option that only another detector reads is refused by name (it used to be ignored
+/// without a word); the same option with its own detector, and every default, still run.
+#[test]
+fn options_of_another_detector_are_refused() {
+    let dir = tempdir();
+    let sample = repo("sample_data/web_traffic.csv");
+    let sample = sample.to_str().expect("path");
+    for (args, flag, detector) in [
+        (&["--cycles", "4"][..], "--cycles", "--algo seasonal"),
+        (
+            &["--algo", "lof", "--hold-off", "3"][..],
+            "--hold-off",
+            "--algo seasonal",
+        ),
+        (
+            &["--algo", "lof", "--seed", "3"][..],
+            "--seed",
+            "--algo iforest",
+        ),
+        (
+            &["--algo", "seasonal", "--scale", "robust"][..],
+            "--scale",
+            "--algo iforest or --algo lof",
+        ),
+        (
+            &["--algo", "seasonal", "--n-neighbors", "5"][..],
+            "--n-neighbors",
+            "--algo lof",
+        ),
+        (
+            &["--algo", "lof", "--max-samples", "0.5"][..],
+            "--max-samples",
+            "--algo iforest",
+        ),
+    ] {
+        let mut all = vec![sample];
+        all.extend_from_slice(args);
+        let out = run(dir.path(), &all);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{flag} is a setting of {detector}, not of")),
+            "{args:?}: {stderr}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}: nothing scored");
+    }
+    for args in [
+        &["--algo", "seasonal", "--cycles", "4", "--hold-off", "3"][..],
+        &["--algo", "lof", "--n-neighbors", "5", "--scale", "robust"][..],
+        &[
+            "--seed",
+            "3",
+            "--n-estimators",
+            "10",
+            "--max-samples",
+            "0.5",
+        ][..],
+    ] {
+        let mut all = vec![sample];
+        all.extend_from_slice(args);
+        let out = run(dir.path(), &all);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}

@@ -340,6 +340,38 @@ impl DetectArgs {
         }
     }
 
+    /// Refuses an option given on the command line that only another detector reads (`--cycles`
+    /// with `--algo iforest`, `--n-neighbors` with `--algo seasonal`...): it would be ignored
+    /// without a word, and the user would believe it applied.
+    pub fn check_detector_flags(&self) -> Result<(), String> {
+        use crate::detect::Algorithm::{IsolationForest, Lof, Seasonal};
+        const ONLY: [(&str, &str, &[Algorithm]); 10] = [
+            ("n_estimators", "--n-estimators", &[IsolationForest]),
+            ("max_samples", "--max-samples", &[IsolationForest]),
+            ("seed", "--seed", &[IsolationForest]),
+            ("n_neighbors", "--n-neighbors", &[Lof]),
+            ("lof_neighbourhood", "--lof-neighbourhood", &[Lof]),
+            ("scale", "--scale", &[IsolationForest, Lof]),
+            ("cycles", "--cycles", &[Seasonal]),
+            ("count_floor", "--count-floor", &[Seasonal]),
+            ("score_reference", "--score-reference", &[Seasonal]),
+            ("hold_off", "--hold-off", &[Seasonal]),
+        ];
+        for (id, flag, readers) in ONLY {
+            if readers.contains(&self.algo) || !self.given.iter().any(|g| g == id) {
+                continue;
+            }
+            let names: Vec<&str> = readers.iter().map(|a| a.cli_name()).collect();
+            return Err(format!(
+                "{flag} is a setting of --algo {}, not of --algo {}: drop it, or choose that \
+                 detector",
+                names.join(" or --algo "),
+                self.algo.cli_name()
+            ));
+        }
+        Ok(())
+    }
+
     /// The detector settings these flags choose (each detector's flags fill its own settings);
     /// `client_view` as for [`DetectArgs::threshold_mode`].
     pub fn detector_config(&self, client_view: bool) -> DetectorConfig {
@@ -414,7 +446,7 @@ pub struct DetectArgs {
     /// Detector: iforest, lof or seasonal.
     #[arg(long, value_enum, default_value_t = Algorithm::IsolationForest, long_help = "The detector: `iforest` (Isolation Forest), `lof` (Local Outlier Factor) or `seasonal` (seasonal \
                      baseline: each row of each feature against what is normal for that time of day and week, from \
-                     the rows before it only; needs a time column, and ignores --scale).")]
+                     the rows before it only; needs a time column). Options of another detector are refused.")]
     pub algo: Algorithm,
     /// How scores become flags: contamination or auto (default: the detector's own).
     #[arg(
@@ -530,6 +562,10 @@ pub struct DetectArgs {
     /// Feature scaling: none, standard or robust.
     #[arg(long, value_enum, default_value_t = ScaleArg::None, long_help = "Scale features before detection: `none` (results equal scikit-learn's on the same columns), `standard` (mean and standard deviation) or `robust` (median and interquartile range).")]
     pub scale: ScaleArg,
+    /// The options given on the command line, by argument id (the field's name), filled after
+    /// parsing; empty when the arguments were built otherwise.
+    #[arg(skip)]
+    pub given: Vec<String>,
     /// Write every analysed row's score to FILE.
     #[arg(
         long,

@@ -48,6 +48,7 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
     let client_view = crate::data::opens_as_client_view(&args.input, &args.load.options());
     args.check_threshold_flags(client_view)
         .map_err(CliError::Usage)?;
+    args.check_detector_flags().map_err(CliError::Usage)?;
     let config = args.detector_config(client_view);
     config
         .validate()

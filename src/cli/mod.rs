@@ -14,7 +14,7 @@ mod watch;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 pub use args::{Cli, Command, DetectArgs, GenerateArgs, LoadArgs, StatsArgs};
 pub use error::CliError;
@@ -31,7 +31,7 @@ pub const EXIT_INPUT: u8 = 3;
 /// Parses the process arguments and runs the subcommand, printing errors as
 /// `trafficlens: error: ...` on stderr.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match parse_args() {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
@@ -63,6 +63,27 @@ pub fn main() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// The process arguments parsed, noting for `detect` which options were given on the command
+/// line (see [`args::DetectArgs::given`]).
+fn parse_args() -> Result<Cli, clap::Error> {
+    let mut matches = Cli::command().try_get_matches()?;
+    let given: Vec<String> = match matches.subcommand() {
+        Some(("detect", sub)) => sub
+            .ids()
+            .filter(|id| {
+                sub.value_source(id.as_str()) == Some(clap::parser::ValueSource::CommandLine)
+            })
+            .map(|id| id.as_str().to_string())
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut cli = Cli::from_arg_matches_mut(&mut matches)?;
+    if let Some(Command::Detect(args)) = cli.command.as_mut() {
+        args.given = given;
+    }
+    Ok(cli)
 }
 
 /// Runs a parsed command line.
