@@ -142,6 +142,8 @@ fn malformed_lines_are_counted_shown_with_their_offset_and_the_watch_goes_on() {
     for m in 30..40 {
         text.push_str(&good(m));
     }
+    let binary = text.len();
+    text.push_str("\u{7f}ELF\0\0\0binary\n");
     std::fs::write(dir.path().join("a.log"), &text).expect("log");
     let out = bin(dir.path())
         .args([
@@ -161,6 +163,13 @@ fn malformed_lines_are_counted_shown_with_their_offset_and_the_watch_goes_on() {
         "{stderr}"
     );
     assert!(!stderr.contains('\u{1b}'), "escaped: {stderr}");
+    // Binary data is skipped with a warning that says so (it had no label).
+    assert!(
+        stderr.contains(&format!(
+            "trafficlens: warning: a.log: binary data (NUL bytes) in a.log at byte {binary}"
+        )),
+        "{stderr}"
+    );
     assert!(stderr.contains("41 lines, 1 malformed"), "{stderr}");
     // All 40 good lines counted: one bucket per minute, one request each.
     let buckets = std::fs::read_to_string(dir.path().join("b.jsonl")).expect("buckets");

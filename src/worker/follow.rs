@@ -250,7 +250,7 @@ fn run(
     let mut last_sent: Option<Instant> = None;
     while !stop.load(Ordering::Relaxed) {
         let progress = follower.step(&mut |event| match event {
-            FollowEvent::Notice(n) => notes.push(n.to_string()),
+            FollowEvent::Notice(n) => notes.push(n.labelled()),
             FollowEvent::Line(line) => feed.line(&name, line.offset, line.text, &mut batch),
         });
         if progress.bytes == 0 && !progress.more {

@@ -214,7 +214,9 @@ pub fn run(args: &WatchArgs) -> Result<(), CliError> {
             break;
         }
         let progress = follower.step(&mut |event| match event {
-            Event::Notice(n) => crate::terminal::eprintln(format_args!("trafficlens: {n}")),
+            Event::Notice(n) => {
+                crate::terminal::eprintln(format_args!("trafficlens: {}", n.labelled()))
+            }
             Event::Line(line) => {
                 for (parsed_time, outcome) in parsers.line(&line, &mut watcher) {
                     if let Some(t) = parsed_time {
@@ -238,7 +240,9 @@ pub fn run(args: &WatchArgs) -> Result<(), CliError> {
             if args.state.is_none() {
                 // Nothing will read on: a last line without its line break is read now.
                 follower.finish_files(&mut |event| match event {
-                    Event::Notice(n) => crate::terminal::eprintln(format_args!("trafficlens: {n}")),
+                    Event::Notice(n) => {
+                        crate::terminal::eprintln(format_args!("trafficlens: {}", n.labelled()))
+                    }
                     Event::Line(line) => {
                         for (_, outcome) in parsers.line(&line, &mut watcher) {
                             handle(outcome, &mut failure);

@@ -99,6 +99,39 @@ pub enum Notice {
     },
 }
 
+impl Notice {
+    /// Something may have been lost or cannot be read (binary data or an over-long line
+    /// skipped, lines missing, a file gone or unreadable): printed as a warning. The others say
+    /// what the watch does about an ordinary event (a rotation, a file appearing).
+    pub fn is_warning(&self) -> bool {
+        match self {
+            Notice::Vanished { .. }
+            | Notice::Truncated { copy: None, .. }
+            | Notice::Gap { .. }
+            | Notice::Binary { .. }
+            | Notice::TooLong { .. }
+            | Notice::NotRegular { .. }
+            | Notice::Unreadable { .. } => true,
+            Notice::Missing { .. }
+            | Notice::Reappeared { .. }
+            | Notice::Rotated { .. }
+            | Notice::Truncated { copy: Some(_), .. }
+            | Notice::RotatedBetweenPolls { .. }
+            | Notice::ReadingRotated { .. }
+            | Notice::Ended { .. } => false,
+        }
+    }
+
+    /// The notice as the watch prints it: `warning: ` before it when it is one.
+    pub fn labelled(&self) -> String {
+        if self.is_warning() {
+            format!("warning: {self}")
+        } else {
+            self.to_string()
+        }
+    }
+}
+
 impl std::fmt::Display for Notice {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
