@@ -12,6 +12,7 @@ mod behaviour;
 mod cli;
 mod client_verdicts;
 mod contextual;
+mod daylight_saving;
 mod detect;
 mod detect_timings;
 mod detector_settings;

@@ -16,7 +16,7 @@ fn reference_lines() -> Vec<String> {
 }
 
 /// `detect --algo seasonal`'s score and flag of every row of `file` in `dir`.
-fn batch(dir: &Path, file: &str) -> Vec<(f64, bool)> {
+pub(crate) fn batch(dir: &Path, file: &str) -> Vec<(f64, bool)> {
     run_ok(bin(dir).args([
         "detect",
         file,
@@ -36,7 +36,7 @@ fn batch(dir: &Path, file: &str) -> Vec<(f64, bool)> {
 }
 
 /// The rows of a `--buckets-out` file: start, score, over.
-fn scored(path: &Path) -> Vec<(i64, f64, bool)> {
+pub(crate) fn scored(path: &Path) -> Vec<(i64, f64, bool)> {
     let Ok(text) = std::fs::read_to_string(path) else {
         return Vec::new();
     };
@@ -53,7 +53,7 @@ fn scored(path: &Path) -> Vec<(i64, f64, bool)> {
 }
 
 /// Asserts the watch's rows have the batch's scores and flags (bit for bit).
-fn assert_same(watched: &[(i64, f64, bool)], batch: &[(f64, bool)]) {
+pub(crate) fn assert_same(watched: &[(i64, f64, bool)], batch: &[(f64, bool)]) {
     assert_eq!(watched.len(), batch.len());
     for (i, (w, b)) in watched.iter().zip(batch).enumerate() {
         assert_eq!(

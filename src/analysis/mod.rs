@@ -203,6 +203,7 @@ impl Session {
         let input = FitInput {
             x: &x,
             times: self.dataset.time.as_ref().map(|t| t.millis.as_slice()),
+            clock: self.dataset.time.as_ref().map(|t| &t.clock),
             reuse: &mut self.reuse,
             control,
         };

@@ -115,7 +115,7 @@ pub fn classify(
         let want_time =
             out.time.is_none() && !options.no_time && (named_time.is_none() || is_named_time);
         match column {
-            RawColumn::Time(millis, zone) if want_time => {
+            RawColumn::Time(millis, zone, clock) if want_time => {
                 out.time = Some((
                     i,
                     ParsedTimes {
@@ -123,6 +123,7 @@ pub fn classify(
                         format: super::time::TimeFormat::Iso,
                         warning: None,
                         zone,
+                        clock,
                     },
                 ));
             }

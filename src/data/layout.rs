@@ -23,8 +23,14 @@ pub enum Layout {
 /// Feature columns after the layout is applied, before missing values are handled.
 pub struct Shaped {
     /// The time column's name, epoch milliseconds per row ([`NO_TIME`] where missing), format
-    /// and clock.
-    pub time: Option<(String, Vec<i64>, super::time::TimeFormat, crate::zone::Zone)>,
+    /// clock, and where the clock's offset changed.
+    pub time: Option<(
+        String,
+        Vec<i64>,
+        super::time::TimeFormat,
+        crate::zone::Zone,
+        crate::clock::LocalClock,
+    )>,
     /// Feature names.
     pub names: Vec<String>,
     /// Feature values per column; NaN where missing.
@@ -193,6 +199,7 @@ fn wide(c: Classified) -> Shaped {
             parsed.millis,
             parsed.format,
             parsed.zone,
+            parsed.clock,
         )
     });
     Shaped {
@@ -337,6 +344,7 @@ fn pivot(
             distinct,
             times.format,
             times.zone,
+            times.clock.clone(),
         )),
         names,
         columns,

@@ -84,6 +84,9 @@ pub struct TimeAxis {
     pub format: TimeFormat,
     /// The clock the column was written in, which its times are shown in.
     pub zone: crate::zone::Zone,
+    /// Where the offset the column was written with changed (daylight saving; see
+    /// [`crate::clock`]), whatever clock the times are shown on.
+    pub clock: crate::clock::LocalClock,
 }
 
 impl TimeAxis {
@@ -333,7 +336,9 @@ fn shape_table(
     let locator = std::mem::replace(&mut classified.locator, table::Locator::Rows);
     let shaped = layout::shape(classified, options, &path)?;
     let (time_meta, times) = match shaped.time {
-        Some((name, millis, format, zone)) => (Some((name, format, zone)), Some(millis)),
+        Some((name, millis, format, zone, clock)) => {
+            (Some((name, format, zone, clock)), Some(millis))
+        }
         None => (None, None),
     };
     let applied = missing::apply(shaped.columns, times, shaped.rows, options.missing);
@@ -373,11 +378,12 @@ fn shape_table(
         warnings.push(missing_rows_note(applied.report.rows_left_out, shaped.rows));
     }
     let time = match (time_meta, applied.times) {
-        (Some((name, format, zone)), Some(millis)) => Some(TimeAxis {
+        (Some((name, format, zone, clock)), Some(millis)) => Some(TimeAxis {
             name,
             millis,
             format,
             zone: if options.utc { zone.in_utc() } else { zone },
+            clock,
         }),
         _ => None,
     };

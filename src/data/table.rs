@@ -15,8 +15,9 @@ pub enum RawColumn {
     /// Text values.
     Text(TextColumn),
     /// Epoch milliseconds from a native date or datetime column (Parquet), or ISO times read
-    /// while reading (the fast CSV reader), and the clock they were written in.
-    Time(Vec<i64>, crate::zone::Zone),
+    /// while reading (the fast CSV reader), the clock they are shown on and where its offset
+    /// changed.
+    Time(Vec<i64>, crate::zone::Zone, crate::clock::LocalClock),
 }
 
 /// A table straight from a reader.
@@ -112,6 +113,7 @@ pub fn raw_column(column: Column) -> Result<RawColumn, polars::error::PolarsErro
                     .map(|d| d.map_or(NO_TIME, |d| i64::from(d) * 86_400_000))
                     .collect(),
                 crate::zone::Zone::Unstated,
+                crate::clock::LocalClock::default(),
             ))
         }
         DataType::Datetime(unit, _) => {
@@ -127,6 +129,7 @@ pub fn raw_column(column: Column) -> Result<RawColumn, polars::error::PolarsErro
                 // Parquet keeps instants in UTC (a zone name in the schema is for display, and
                 // may be a region with changing offsets): shown in UTC.
                 crate::zone::Zone::Unstated,
+                crate::clock::LocalClock::default(),
             ))
         }
         DataType::String => Ok(RawColumn::Text(column.str()?.iter().collect())),

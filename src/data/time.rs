@@ -5,6 +5,7 @@
 use rayon::prelude::*;
 
 use super::text_column::TextColumn;
+use crate::clock::{ClockPoints, LocalClock};
 use crate::zone::{Zone, ZoneSeen};
 
 /// How a time column is written.
@@ -138,6 +139,8 @@ pub struct ParsedTimes {
     pub warning: Option<String>,
     /// The clock the values were written in.
     pub zone: Zone,
+    /// Where the offset the values were written with changed (daylight saving).
+    pub clock: LocalClock,
 }
 
 /// The shape of one text value.
@@ -395,6 +398,21 @@ pub fn parse_value(text: &str, format: TimeFormat) -> Option<i64> {
     }
 }
 
+/// [`parse_value`] with the offset the value was written with, in minutes east of UTC (`None`
+/// when it names no zone, and for epoch numbers).
+pub fn parse_value_zoned(text: &str, format: TimeFormat) -> Option<(i64, Option<i32>)> {
+    match format {
+        TimeFormat::Iso => parse_iso_zoned(text),
+        TimeFormat::DayFirst | TimeFormat::MonthFirst => match shape(text)? {
+            sh @ Shape::Slash { parts, .. } => Some((shape_millis(&sh, format)?, parts.offset())),
+            Shape::Iso(_) => None,
+        },
+        TimeFormat::EpochSeconds | TimeFormat::EpochMillis => {
+            parse_value(text, format).map(|ms| (ms, None))
+        }
+    }
+}
+
 /// True when a text value looks like a date or date-time in a supported format.
 pub fn looks_like_time(text: &str) -> bool {
     match shape(text) {
@@ -568,12 +586,39 @@ pub fn parse_text_column(col: &TextColumn, strict: bool) -> Result<Option<Parsed
             format: format!("{format}, and a date that exists"),
         });
     }
+    let zone = evidence.zone.zone();
+    let clock = clock_of(col, &millis, zone);
     Ok(Some(ParsedTimes {
         millis,
         format,
         warning,
-        zone: evidence.zone.zone(),
+        zone,
+        clock,
     }))
+}
+
+/// The clock of a text column whose times are `millis` and whose offsets made `zone`: one
+/// offset throughout unless they differed ([`Zone::Utc`]), and then, in a third pass over the
+/// values, the instants where they changed.
+fn clock_of(col: &TextColumn, millis: &[i64], zone: Zone) -> LocalClock {
+    match zone {
+        Zone::Unstated => LocalClock::fixed(None),
+        Zone::Offset(m) => LocalClock::fixed(Some(m)),
+        Zone::Utc => (0..col.len())
+            .into_par_iter()
+            .fold(ClockPoints::default, |mut points, row| {
+                let ms = millis[row];
+                if ms != NO_TIME {
+                    let offset = col.value(row).and_then(shape).and_then(|sh| match sh {
+                        Shape::Iso(parts) | Shape::Slash { parts, .. } => parts.offset(),
+                    });
+                    points.note(ms, offset);
+                }
+                points
+            })
+            .reduce(ClockPoints::default, ClockPoints::merge)
+            .finish(),
+    }
 }
 
 /// Epoch milliseconds of a shape read in `format` (`None` for a date that does not exist).
@@ -675,6 +720,7 @@ pub fn parse_epoch_column(values: &[f64], named: bool) -> Option<ParsedTimes> {
         format,
         warning: None,
         zone: Zone::Unstated,
+        clock: LocalClock::default(),
     })
 }
 

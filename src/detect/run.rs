@@ -576,6 +576,8 @@ pub struct FitInput<'a> {
     pub x: &'a Matrix<'a>,
     /// Each row's time (epoch milliseconds) when the data has a time column.
     pub times: Option<&'a [i64]>,
+    /// Where the UTC offset the times were written with changed (daylight saving), when known.
+    pub clock: Option<&'a crate::clock::LocalClock>,
     /// What earlier fits on this matrix left for later ones.
     pub reuse: &'a mut FitReuse,
     /// Cancel flag and progress.

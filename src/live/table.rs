@@ -105,9 +105,15 @@ impl TableWatch {
         self.state.interval_ms()
     }
 
-    /// Learns a row of the table's history (read at start) without judging it.
-    pub fn learn(&mut self, time_ms: i64, values: &[f64]) -> Result<(), SeasonalError> {
-        self.state.update(time_ms, values)?;
+    /// Learns a row of the table's history (read at start) without judging it; `offset` is
+    /// the UTC offset its time was written with (its phase follows a daylight-saving change).
+    pub fn learn(
+        &mut self,
+        time_ms: i64,
+        offset: Option<i16>,
+        values: &[f64],
+    ) -> Result<(), SeasonalError> {
+        self.state.update_at(time_ms, offset, values)?;
         Ok(())
     }
 
@@ -116,9 +122,10 @@ impl TableWatch {
     pub fn quiet(
         &mut self,
         time_ms: i64,
+        offset: Option<i16>,
         values: &[f64],
     ) -> Result<(ScoredBucket, usize), SeasonalError> {
-        let row = self.state.update(time_ms, values)?;
+        let row = self.state.update_at(time_ms, offset, values)?;
         let score = match self.threshold {
             TableThreshold::Risk(_) => row.calibrated,
             TableThreshold::Band(_) => row.score,
@@ -146,10 +153,11 @@ impl TableWatch {
     pub fn row(
         &mut self,
         time_ms: i64,
+        offset: Option<i16>,
         values: &[f64],
         raw: &[u8],
     ) -> Result<Outcome, SeasonalError> {
-        let (bucket, top) = self.quiet(time_ms, values)?;
+        let (bucket, top) = self.quiet(time_ms, offset, values)?;
         let Some(kind) = self.cooldown.observe(&self.subject, time_ms, bucket.over) else {
             return Ok(Outcome {
                 buckets: vec![bucket],

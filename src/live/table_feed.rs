@@ -169,9 +169,13 @@ impl TableFeed {
             return;
         };
         match parsed {
-            Ok(TableLine::Row { time_ms, values }) => {
+            Ok(TableLine::Row {
+                time_ms,
+                offset: zone_offset,
+                values,
+            }) => {
                 if history {
-                    match watch.quiet(time_ms, &values) {
+                    match watch.quiet(time_ms, zone_offset, &values) {
                         Ok((bucket, _)) => {
                             self.shown.push_back(bucket);
                             if self.shown.len() > HISTORY_SHOWN {
@@ -184,7 +188,7 @@ impl TableFeed {
                     }
                     return;
                 }
-                match watch.row(time_ms, &values, text) {
+                match watch.row(time_ms, zone_offset, &values, text) {
                     Ok(out) => batch.add(out, &mut self.counts),
                     Err(e) => batch
                         .errors

@@ -86,6 +86,7 @@ impl Detectors {
         &mut self,
         name: &str,
         time_ms: i64,
+        offset: Option<i16>,
         values: &[f64],
         raw: &[u8],
         learn: bool,
@@ -94,10 +95,10 @@ impl Detectors {
             return Ok(Outcome::default());
         };
         if learn {
-            watch.learn(time_ms, values)?;
+            watch.learn(time_ms, offset, values)?;
             return Ok(Outcome::default());
         }
-        watch.row(time_ms, values, raw)
+        watch.row(time_ms, offset, values, raw)
     }
 
     /// A host watch for these settings.

@@ -237,11 +237,15 @@ impl Parsers {
     fn parse(&mut self, s: usize, offset: u64, text: &[u8], watcher: &mut Detectors) -> Step {
         if let Some(rows) = &self.sources[s].table {
             return match rows.line(text) {
-                Ok(TableLine::Row { time_ms, values }) => {
+                Ok(TableLine::Row {
+                    time_ms,
+                    offset,
+                    values,
+                }) => {
                     let name = &self.sources[s].name;
                     (
                         Some(time_ms),
-                        watcher.table_row(name, time_ms, &values, text, false),
+                        watcher.table_row(name, time_ms, offset, &values, text, false),
                     )
                 }
                 Ok(TableLine::Missing { .. }) => {
@@ -321,8 +325,13 @@ fn learn_history(
             Err(e) => return Err(format!("its rows cannot be read: {e}")),
         }
         let text = &line[..line.len() - 1];
-        if let Ok(TableLine::Row { time_ms, values }) = rows.line(text) {
-            if let Err(e) = watcher.table_row(name, time_ms, &values, text, true) {
+        if let Ok(TableLine::Row {
+            time_ms,
+            offset,
+            values,
+        }) = rows.line(text)
+        {
+            if let Err(e) = watcher.table_row(name, time_ms, offset, &values, text, true) {
                 return Ok((learnt, Some(e)));
             }
             learnt += 1;

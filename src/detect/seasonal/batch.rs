@@ -5,6 +5,7 @@
 
 use rayon::prelude::*;
 
+use crate::clock::LocalClock;
 use crate::huge_pages;
 
 use super::calibrate::{row_surprise, score_of_surprise};
@@ -209,6 +210,26 @@ pub fn score_table(
     interval_ms: Option<i64>,
     params: SeasonalParams,
 ) -> Result<SeasonalScores, SeasonalError> {
+    score_table_on(
+        times_ms,
+        columns,
+        interval_ms,
+        params,
+        &LocalClock::default(),
+    )
+}
+
+/// [`score_table`] of times written on `clock`: where its offset changed (daylight saving), each
+/// row's phase is read on the local clock ([`LocalClock::phase_shift`], counted from the offset
+/// of the first row in time), so the daily and weekly rhythm keeps its local hours across the
+/// change. A constant clock gives exactly [`score_table`]'s numbers.
+pub fn score_table_on(
+    times_ms: &[i64],
+    columns: &[&[f64]],
+    interval_ms: Option<i64>,
+    params: SeasonalParams,
+    clock: &LocalClock,
+) -> Result<SeasonalScores, SeasonalError> {
     let params = params.validate()?;
     let rows = times_ms.len();
     for (feature, c) in columns.iter().enumerate() {
@@ -222,7 +243,7 @@ pub fn score_table(
     }
     let steps_back = times_ms.windows(2).filter(|w| w[1] < w[0]).count();
     if steps_back == 0 {
-        return score_in_time_order(times_ms, columns, interval_ms, params);
+        return score_in_time_order(times_ms, columns, interval_ms, params, clock);
     }
     let mut order: Vec<usize> = (0..rows).collect();
     order.sort_by_key(|&r| times_ms[r]);
@@ -232,7 +253,7 @@ pub fn score_table(
         .map(|c| order.iter().map(|&r| c[r]).collect())
         .collect();
     let refs: Vec<&[f64]> = sorted.iter().map(Vec::as_slice).collect();
-    let scores = score_in_time_order(&times, &refs, interval_ms, params)?;
+    let scores = score_in_time_order(&times, &refs, interval_ms, params, clock)?;
     Ok(scores.in_table_order(&order, steps_back))
 }
 
@@ -243,6 +264,7 @@ fn score_in_time_order(
     columns: &[&[f64]],
     interval_ms: Option<i64>,
     params: SeasonalParams,
+    clock: &LocalClock,
 ) -> Result<SeasonalScores, SeasonalError> {
     let rows = times_ms.len();
     let interval_ms = match interval_ms.or_else(|| detect_interval(times_ms)) {
@@ -267,6 +289,17 @@ fn score_in_time_order(
     };
     let periods = choose_periods(interval_ms, span, params.cycles);
     let alarm = alarm_level(&params, columns.len());
+    // Each row's phase on the local clock: its bucket moved by the offset's change since the
+    // first row (none for a constant clock, where the phases are the buckets themselves).
+    let base_offset = times_ms.first().and_then(|&t| clock.offset_at(t));
+    let phases: Option<Vec<i64>> = base_offset.filter(|_| !clock.is_constant()).map(|base| {
+        buckets
+            .iter()
+            .zip(times_ms)
+            .map(|(&b, &t)| b.saturating_add(clock.phase_shift(t, base, interval_ms)))
+            .collect()
+    });
+    let phase_of = phases.as_deref().unwrap_or(&buckets);
     let mut per_feature: Vec<SeriesRun> = columns
         .par_iter()
         .map(|column| {
@@ -278,7 +311,7 @@ fn score_in_time_order(
             let mut record = Vec::with_capacity(if keep_record { rows } else { 0 });
             let mut warm = Vec::with_capacity(rows);
             let mut non_negative_rows = rows;
-            for (row, ((&b, &y), &r)) in buckets.iter().zip(column.iter()).zip(&repeat).enumerate()
+            for (row, ((&b, &y), &r)) in phase_of.iter().zip(column.iter()).zip(&repeat).enumerate()
             {
                 if non_negative_rows == rows && !state.non_negative() {
                     non_negative_rows = row;
@@ -339,7 +372,7 @@ fn score_in_time_order(
         scale.push(run.scale);
         series.push(run.state);
     }
-    let state = SeasonalState::from_parts(params, periods.clone(), grid, series);
+    let state = SeasonalState::from_parts(params, periods.clone(), grid, series, base_offset);
     Ok(SeasonalScores {
         interval_ms,
         periods,

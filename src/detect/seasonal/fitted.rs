@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use super::calibrate::{default_risk, model_band_mads, score_of_risk};
 use super::state::PointScore;
-use super::{score_table, SeasonalError, SeasonalParams, SeasonalScores};
+use super::{score_table_on, SeasonalError, SeasonalParams, SeasonalScores};
+use crate::clock::LocalClock;
 use crate::detect::{Contamination, TrainingScores};
 
 /// A seasonal baseline run over a table.
@@ -14,6 +15,8 @@ pub struct FittedSeasonal {
     scores: Arc<SeasonalScores>,
     training: TrainingScores,
     warnings: Vec<String>,
+    /// The UTC offset at the latest row, which a row coming next is taken to be written at.
+    offset: Option<i16>,
 }
 
 impl FittedSeasonal {
@@ -29,23 +32,57 @@ impl FittedSeasonal {
         params: SeasonalParams,
         contamination: Contamination,
     ) -> Result<Self, SeasonalError> {
+        Self::fit_on(
+            times_ms,
+            columns,
+            params,
+            contamination,
+            &LocalClock::default(),
+        )
+    }
+
+    /// [`FittedSeasonal::fit`] of times written on `clock`: phases on the local clock where its
+    /// offset changed (see [`score_table_on`]).
+    pub fn fit_on(
+        times_ms: &[i64],
+        columns: &[&[f64]],
+        params: SeasonalParams,
+        contamination: Contamination,
+        clock: &LocalClock,
+    ) -> Result<Self, SeasonalError> {
         let risk = default_risk();
         let params = SeasonalParams {
             band_mads: model_band_mads(risk, columns.len()),
             ..params
         };
-        let scores = score_table(times_ms, columns, None, params)?;
+        let scores = score_table_on(times_ms, columns, None, params, clock)?;
         // scikit-learn's convention for the stored scores: lower is more anomalous.
         let training = TrainingScores::new(
             scores.calibrated.iter().map(|s| -s).collect(),
             -score_of_risk(risk),
             contamination,
         );
-        let warnings = warnings(&scores);
+        let mut warnings = warnings(&scores);
+        if !clock.is_constant() {
+            warnings.push(format!(
+                "the times change their UTC offset {} (daylight saving): the daily and weekly \
+                 rhythm is followed on the local clock, so an hour keeps its place across a change",
+                match clock.changes() {
+                    1 => "once".to_string(),
+                    n => format!("{n} times"),
+                }
+            ));
+        }
+        let offset = times_ms
+            .iter()
+            .copied()
+            .max()
+            .and_then(|t| clock.offset_at(t));
         Ok(FittedSeasonal {
             scores: Arc::new(scores),
             training,
             warnings,
+            offset,
         })
     }
 
@@ -74,7 +111,7 @@ impl FittedSeasonal {
     pub fn score_next(&self, values: &[f64]) -> Result<f64, SeasonalError> {
         let mut state = self.scores.state.clone();
         let t = state.next_time_ms().unwrap_or(0);
-        Ok(state.update(t, values)?.calibrated)
+        Ok(state.update_at(t, self.offset, values)?.calibrated)
     }
 
     /// The feature with the largest |z| of each of `rows`.

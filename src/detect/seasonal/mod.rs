@@ -39,7 +39,7 @@ mod tests;
 
 use serde::{Deserialize, Serialize};
 
-pub use batch::{score_table, SeasonalScores};
+pub use batch::{score_table, score_table_on, SeasonalScores};
 pub use calibrate::ScoreReference;
 pub use error::SeasonalError;
 pub use fitted::FittedSeasonal;

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::{FittedSeasonal, ScoreReference, SeasonalParams};
+use crate::clock::LocalClock;
 use crate::detect::run::{Detection, FitInput, FitOutcome, FittedDetector};
 use crate::detect::{Contamination, DetectorConfig, FitError, ParamsError};
 
@@ -111,7 +112,13 @@ pub fn fit(
     if input.control.cancelled() {
         return Err(FitError::Cancelled);
     }
-    let fitted = FittedSeasonal::fit(times, &columns, params.params, params.contamination)?;
+    let fitted = FittedSeasonal::fit_on(
+        times,
+        &columns,
+        params.params,
+        params.contamination,
+        input.clock.unwrap_or(&LocalClock::default()),
+    )?;
     Ok(FitOutcome {
         detection: Detection::new(fitted.training(), fitted.warnings(), config)?,
         detector: FittedDetector::Seasonal(Arc::new(fitted)),

@@ -252,6 +252,11 @@ pub struct SeasonalState {
     periods: Vec<usize>,
     grid: Grid,
     series: Vec<SeriesState>,
+    /// The UTC offset (minutes) of the first row given one, which phases are counted in: a row
+    /// written at another offset (after a daylight-saving change) has its phase moved by the
+    /// difference ([`crate::clock::shift_buckets`]); `None` until a row comes with one.
+    #[serde(default)]
+    base_offset: Option<i16>,
 }
 
 impl SeasonalState {
@@ -276,6 +281,7 @@ impl SeasonalState {
             grid: Grid::new(interval_ms),
             periods,
             params,
+            base_offset: None,
         })
     }
 
@@ -285,12 +291,14 @@ impl SeasonalState {
         periods: Vec<usize>,
         grid: Grid,
         series: Vec<SeriesState>,
+        base_offset: Option<i16>,
     ) -> Self {
         SeasonalState {
             params,
             periods,
             grid,
             series,
+            base_offset,
         }
     }
 
@@ -334,10 +342,36 @@ impl SeasonalState {
         Ok(out)
     }
 
+    /// [`SeasonalState::update`] of a row written at `offset` minutes east of UTC (see
+    /// [`SeasonalState::update_into_at`]).
+    pub fn update_at(
+        &mut self,
+        t_ms: i64,
+        offset: Option<i16>,
+        values: &[f64],
+    ) -> Result<RowScore, SeasonalError> {
+        let mut out = RowScore::default();
+        self.update_into_at(t_ms, offset, values, &mut out)?;
+        Ok(out)
+    }
+
     /// [`SeasonalState::update`] into a reused verdict (no allocation once it has its size).
     pub fn update_into(
         &mut self,
         t_ms: i64,
+        values: &[f64],
+        out: &mut RowScore,
+    ) -> Result<(), SeasonalError> {
+        self.update_into_at(t_ms, None, values, out)
+    }
+
+    /// [`SeasonalState::update_into`] of a row written at `offset` minutes east of UTC (`None`:
+    /// not known): its phase is read on that local clock, counted from the first offset given
+    /// (see [`crate::clock`]).
+    pub fn update_into_at(
+        &mut self,
+        t_ms: i64,
+        offset: Option<i16>,
         values: &[f64],
         out: &mut RowScore,
     ) -> Result<(), SeasonalError> {
@@ -354,9 +388,20 @@ impl SeasonalState {
         } = self.grid.place(t_ms);
         out.points.clear();
         let alarm = alarm_level(&self.params, self.series.len());
+        let phase = match offset {
+            Some(offset) => {
+                let base = *self.base_offset.get_or_insert(offset);
+                bucket.saturating_add(crate::clock::shift_buckets(
+                    offset,
+                    base,
+                    self.grid.interval_ms(),
+                ))
+            }
+            None => bucket,
+        };
         for (series, &y) in self.series.iter_mut().zip(values) {
             out.points
-                .push(series.step(bucket, y, repeat, &self.params, alarm));
+                .push(series.step(phase, y, repeat, &self.params, alarm));
         }
         let (score, top) = combine(out.points.iter().map(|p| (p.z, p.surprise)));
         out.bucket = bucket;

@@ -5,7 +5,8 @@ use proptest::prelude::*;
 
 use super::periods::choose_periods;
 use super::record::{Record, MIN_SEPARATE, RANGE_PER_DECADE};
-use super::{score_table, ScoreReference, SeasonalParams, SeasonalState};
+use super::{score_table, score_table_on, ScoreReference, SeasonalParams, SeasonalState};
+use crate::clock::{ClockPoints, LocalClock};
 
 const HOUR: i64 = 3_600_000;
 
@@ -60,20 +61,37 @@ fn one_by_one(
     cols: &[Vec<f64>],
     from: usize,
 ) -> Vec<super::RowScore> {
+    one_by_one_on(state, times, cols, from, &LocalClock::default())
+}
+
+/// [`one_by_one`], each row given with its offset on `clock`.
+fn one_by_one_on(
+    state: &mut SeasonalState,
+    times: &[i64],
+    cols: &[Vec<f64>],
+    from: usize,
+    clock: &LocalClock,
+) -> Vec<super::RowScore> {
     let mut out = Vec::new();
     for r in from..times.len() {
         let values: Vec<f64> = cols.iter().map(|c| c[r]).collect();
-        out.push(state.update(times[r], &values).expect("update"));
+        let offset = clock.offset_at(times[r]);
+        out.push(state.update_at(times[r], offset, &values).expect("update"));
     }
     out
 }
 
 fn check_same(times: &[i64], cols: &[Vec<f64>], params: SeasonalParams) {
+    check_same_on(times, cols, params, &LocalClock::default());
+}
+
+/// Batch scoring on `clock` is feeding the rows one by one with their offsets, bit for bit.
+fn check_same_on(times: &[i64], cols: &[Vec<f64>], params: SeasonalParams, clock: &LocalClock) {
     let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
-    let batch = score_table(times, &refs, None, params).expect("batch");
+    let batch = score_table_on(times, &refs, None, params, clock).expect("batch");
     let mut state =
         SeasonalState::new(batch.interval_ms, &batch.periods, cols.len(), params).expect("state");
-    let rows = one_by_one(&mut state, times, cols, 0);
+    let rows = one_by_one_on(&mut state, times, cols, 0, clock);
     assert_eq!(state, batch.state, "the state after the last row");
     for (r, row) in rows.iter().enumerate() {
         assert_eq!(
@@ -126,8 +144,20 @@ proptest! {
         window in 8usize..200,
         history in any::<bool>(),
         hold_off in prop_oneof![Just(0usize), 1usize..40],
+        change in proptest::option::of(0i64..900),
     ) {
         let (times, cols) = rows(n, features, seed, &gaps, &spikes);
+        // A clock at -04:00 that goes to -05:00 at hour `change` (daylight saving), or none.
+        let clock = match change {
+            Some(change) => {
+                let mut points = ClockPoints::default();
+                for &t in &times {
+                    points.note(t, Some(if t < change * HOUR { -240 } else { -300 }));
+                }
+                points.finish()
+            }
+            None => LocalClock::default(),
+        };
         let reference = if history { ScoreReference::History } else { ScoreReference::Model };
         let params = SeasonalParams {
             cycles,
@@ -136,8 +166,41 @@ proptest! {
             hold_off,
             ..SeasonalParams::default()
         };
-        check_same(&times, &cols, params);
+        check_same_on(&times, &cols, params, &clock);
     }
+}
+
+#[test]
+fn a_clock_that_never_changes_scores_as_no_clock_and_a_change_moves_the_phases() {
+    let (times, cols) = rows(24 * 7 * 5, 2, 3, &[], &[]);
+    let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+    let plain = score_table(&times, &refs, None, SeasonalParams::default()).expect("plain");
+    let fixed = score_table_on(
+        &times,
+        &refs,
+        None,
+        SeasonalParams::default(),
+        &LocalClock::fixed(Some(-240)),
+    )
+    .expect("fixed");
+    assert_eq!(plain.calibrated, fixed.calibrated);
+    assert_eq!(plain.expected, fixed.expected);
+    let mut points = ClockPoints::default();
+    for &t in &times {
+        points.note(t, Some(if t < 24 * 7 * 3 * HOUR { -240 } else { -300 }));
+    }
+    let changed = score_table_on(
+        &times,
+        &refs,
+        None,
+        SeasonalParams::default(),
+        &points.finish(),
+    )
+    .expect("changed");
+    // The same until the change, and other expected values after it.
+    let at = times.partition_point(|&t| t < 24 * 7 * 3 * HOUR);
+    assert_eq!(plain.expected[0][..at], changed.expected[0][..at]);
+    assert_ne!(plain.expected[0][at..], changed.expected[0][at..]);
 }
 
 #[test]

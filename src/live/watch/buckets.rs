@@ -164,6 +164,9 @@ pub struct ClosedBucket {
     pub start_ms: i64,
     /// Each subject's tally (zero for known subjects without a line in it), by subject.
     pub subjects: BTreeMap<String, Tally>,
+    /// The UTC offset its last line was written with, in minutes east (`None`: no line, or
+    /// none said).
+    pub offset: Option<i16>,
 }
 
 /// The open buckets and what is needed to close them in order.
@@ -181,6 +184,10 @@ pub struct Buckets {
     late: u64,
     /// Virtual hosts not watched on their own (over [`MAX_HOSTS`]).
     hosts_over: u64,
+    /// The UTC offset (minutes) the last line of each open bucket was written with, where it
+    /// had one (see [`crate::clock`]).
+    #[serde(default)]
+    offsets: BTreeMap<i64, i16>,
 }
 
 impl Buckets {
@@ -194,6 +201,19 @@ impl Buckets {
             subjects: vec![ALL.to_string()],
             late: 0,
             hosts_over: 0,
+            offsets: BTreeMap::new(),
+        }
+    }
+
+    /// Notes that a line at `time_ms` was written at `offset_minutes` east of UTC: its bucket
+    /// is scored on that local clock (a line of a bucket already closed is late, and ignored).
+    pub fn note_offset(&mut self, time_ms: i64, offset_minutes: Option<i32>) {
+        let Some(offset) = offset_minutes.and_then(|m| i16::try_from(m).ok()) else {
+            return;
+        };
+        let index = time_ms.div_euclid(self.width_ms);
+        if self.next.is_none_or(|next| index >= next) {
+            self.offsets.insert(index, offset);
         }
     }
 
@@ -293,9 +313,13 @@ impl Buckets {
         for s in &self.subjects {
             tallies.entry(s.clone()).or_default();
         }
+        // Offsets of buckets skipped over (a gap) are dropped with this one's.
+        let offset = self.offsets.remove(&index);
+        self.offsets.retain(|&i, _| i > index);
         ClosedBucket {
             start_ms: index * self.width_ms,
             subjects: tallies,
+            offset,
         }
     }
 

@@ -97,6 +97,10 @@ pub struct Watcher {
     /// How buckets are judged.
     #[serde(default)]
     threshold: BucketThreshold,
+    /// The UTC offset of the last line that had one: a bucket without lines is taken to be on
+    /// the same clock.
+    #[serde(default)]
+    offset: Option<i16>,
 }
 
 /// What came of a line or a flush: the scored buckets and the alerts, in order.
@@ -125,6 +129,7 @@ impl Watcher {
             cooldown: Cooldown::new(settings.cooldown),
             records,
             threshold: settings.threshold,
+            offset: None,
         })
     }
 
@@ -165,6 +170,7 @@ impl Watcher {
         // A fixed seed: the hashes of an open bucket's clients are saved with the state.
         let client = foldhash::fast::FixedState::with_seed(CLIENT_SEED).hash_one(parsed.client);
         let host = (!parsed.vhost.is_empty()).then(|| String::from_utf8_lossy(parsed.vhost));
+        self.buckets.note_offset(parsed.time_ms, parsed.offset_min);
         let closed = self.buckets.add(
             parsed.time_ms,
             host.as_deref(),
@@ -198,6 +204,7 @@ impl Watcher {
     fn score(&mut self, closed: Vec<ClosedBucket>) -> Result<Outcome, SeasonalError> {
         let mut out = Outcome::default();
         for bucket in closed {
+            self.offset = bucket.offset.or(self.offset);
             for (name, tally) in bucket.subjects {
                 // Connections are one subject, named apart from an access log's `all`.
                 let name = match self.records {
@@ -232,7 +239,8 @@ impl Watcher {
         };
         let values = tally.values_of(self.records);
         let features = self.records.features();
-        let mut row = subject.state.update(start_ms, &values)?;
+        // Scored on the log's local clock: its phase follows a daylight-saving change.
+        let mut row = subject.state.update_at(start_ms, self.offset, &values)?;
         subject.scored += 1;
         // The first buckets of a subject have too few residuals for any scale: not judged.
         let judged = subject.scored > MIN_RESIDUALS as u64 && !row.repeat;

@@ -72,9 +72,11 @@ impl Grid {
         Some(((t - self.t0) / self.width) as usize)
     }
 
-    /// The time axis: one bucket start per bucket.
-    pub fn axis(&self) -> TimeAxis {
+    /// The time axis: one bucket start per bucket, on `clock` (where the log's offset changed;
+    /// see [`crate::clock`]).
+    pub fn axis(&self, clock: crate::clock::LocalClock) -> TimeAxis {
         TimeAxis {
+            clock,
             name: "time".into(),
             millis: (0..self.n as i64)
                 .map(|b| self.t0 + b * self.width)
@@ -129,7 +131,7 @@ mod tests {
             [Some(0), Some(0), Some(3)],
             "00:15-00:20 is the fourth bucket"
         );
-        assert_eq!(g.axis().millis[3], day + 900_000);
+        assert_eq!(g.axis(Default::default()).millis[3], day + 900_000);
         assert!(matches!(
             Grid::new(&[], None, Path::new("x"), Zone::Unstated),
             Err(LoadError::Empty { .. })

@@ -94,6 +94,8 @@ pub struct AccessLog {
     pub by_client: ClientIndex,
     /// The clock the request times were written in.
     pub zone: crate::zone::Zone,
+    /// Where the offset the request times were written with changed (see [`crate::clock`]).
+    pub clock: crate::clock::LocalClock,
     /// How long reading took.
     pub parse_time: Duration,
 }

@@ -20,6 +20,7 @@ use super::format::LogFormat;
 use super::line::{is_login_path, parse_line, LineError, Method};
 use super::resource::{is_asset, referer_host, site_key};
 use super::{AccessLog, AttackLine, ClientIndex, Malformed};
+use crate::clock::ClockPoints;
 use crate::control::Control;
 use crate::data::{LoadError, Source};
 use crate::zone::ZoneSeen;
@@ -341,6 +342,8 @@ struct Batch<'a> {
     attack_lines: Vec<(u64, u32, &'a [u8])>,
     /// The offsets the request times were written with.
     zone: ZoneSeen,
+    /// Where those offsets changed.
+    clock: ClockPoints,
 }
 
 fn parse_part<'a>(format: &LogFormat, part: &'a [u8], with_ms: bool) -> Batch<'a> {
@@ -369,6 +372,7 @@ fn parse_part<'a>(format: &LogFormat, part: &'a [u8], with_ms: bool) -> Batch<'a
                 r.vhost.push(host_number(&mut b.hosts, p.vhost));
                 r.time.push(p.time_ms);
                 b.zone.note(p.offset_min);
+                b.clock.note(p.time_ms, p.offset_min);
                 r.status.push(p.status);
                 r.bytes.push(p.bytes);
                 r.method.push(p.method);
@@ -442,6 +446,7 @@ struct Builder<'f> {
     samples: Vec<Malformed>,
     attack_lines: Vec<AttackLine>,
     zone: ZoneSeen,
+    clock: ClockPoints,
 }
 
 impl<'f> Builder<'f> {
@@ -458,6 +463,7 @@ impl<'f> Builder<'f> {
             samples: Vec::new(),
             attack_lines: Vec::new(),
             zone: ZoneSeen::default(),
+            clock: ClockPoints::default(),
         }
     }
 
@@ -520,6 +526,7 @@ impl<'f> Builder<'f> {
                 }
             }
             self.zone = self.zone.merge(b.zone);
+            self.clock = std::mem::take(&mut self.clock).merge(b.clock);
             self.lines += b.lines;
             self.blank += b.blank;
             self.malformed += b.malformed;
@@ -566,6 +573,7 @@ impl<'f> Builder<'f> {
             samples: self.samples,
             by_client,
             zone: self.zone.zone(),
+            clock: self.clock.finish(),
             parse_time: started.elapsed(),
         }
     }

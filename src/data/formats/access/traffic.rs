@@ -254,7 +254,7 @@ pub fn dataset(
             );
         }
     }
-    let time = grid.axis();
+    let time = grid.axis(log.clock.clone());
     let table = LogTable {
         log: Arc::clone(log),
         view: LogView::Traffic,

@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use super::delimiters::Delimiters;
 use super::header::{check_header_is_not_data, NULL_VALUES};
 use super::scan::{parse_header, LINE_LIMIT};
+use crate::clock::ClockPoints;
 use crate::control::Control;
 use crate::data::table::{Locator, RawColumn, Reader, Table};
 use crate::data::text_column::TextColumn;
@@ -39,6 +40,8 @@ struct Part {
     times: Vec<i64>,
     /// The offsets the times were written with.
     zone: ZoneSeen,
+    /// Where those offsets changed.
+    clock: ClockPoints,
     numbers: Vec<Vec<f64>>,
     texts: Vec<TextColumn>,
     starts: Vec<u64>,
@@ -107,7 +110,7 @@ fn assemble(
     source: &Source,
     header: Vec<String>,
     kinds: &[Kind],
-    parts: Vec<Part>,
+    mut parts: Vec<Part>,
     rows: usize,
     delimiter: u8,
 ) -> Table {
@@ -119,6 +122,14 @@ fn assemble(
         .iter()
         .fold(ZoneSeen::default(), |z, p| z.merge(p.zone))
         .zone();
+    let mut clock = Some(
+        parts
+            .iter_mut()
+            .fold(ClockPoints::default(), |c, p| {
+                c.merge(std::mem::take(&mut p.clock))
+            })
+            .finish(),
+    );
     let mut numbers: Vec<Vec<Vec<f64>>> = (0..numeric)
         .map(|_| Vec::with_capacity(parts.len()))
         .collect();
@@ -179,7 +190,11 @@ fn assemble(
         columns.push(match kind {
             Kind::Number => RawColumn::Numeric(numbers.next().unwrap_or_default()),
             Kind::Text => RawColumn::Text(texts.next().unwrap_or_default()),
-            Kind::IsoTime => RawColumn::Time(times.take().unwrap_or_default(), zone),
+            Kind::IsoTime => RawColumn::Time(
+                times.take().unwrap_or_default(),
+                zone,
+                clock.take().unwrap_or_default(),
+            ),
         });
     }
     Table {
@@ -488,6 +503,7 @@ fn parse_part(
     let numeric = kinds.iter().filter(|k| **k == Kind::Number).count();
     let mut part = Part {
         zone: ZoneSeen::default(),
+        clock: ClockPoints::default(),
         times: if kinds.contains(&Kind::IsoTime) {
             Vec::with_capacity(guess_rows)
         } else {
@@ -668,6 +684,7 @@ fn push_cell(
             } else {
                 let (ms, offset) = parse_iso_zoned(std::str::from_utf8(cell).ok()?)?;
                 part.zone.note(offset);
+                part.clock.note(ms, offset);
                 ms
             };
             part.times.push(ms);

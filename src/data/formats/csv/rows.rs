@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::read_fast::{parse_number, Cell};
 use super::scan::{parse_header, parse_record};
-use crate::data::time::{parse_value, TimeFormat};
+use crate::data::time::{parse_value_zoned, TimeFormat};
 use crate::data::{FileKind, Layout, LoadOptions};
 
 /// What a followed table's line is.
@@ -23,6 +23,8 @@ pub enum TableLine {
     Row {
         /// The row's time.
         time_ms: i64,
+        /// The UTC offset its time was written with, in minutes east (`None`: no zone written).
+        offset: Option<i16>,
         /// The feature values.
         values: Vec<f64>,
     },
@@ -163,7 +165,7 @@ impl TableRows {
                 column: self.header[self.time].clone(),
             });
         }
-        let Some(time_ms) = parse_value(time_cell, self.time_format) else {
+        let Some((time_ms, offset)) = parse_value_zoned(time_cell, self.time_format) else {
             return Err(format!(
                 "`{}` in column `{}` is not a time in {}",
                 time_cell, self.header[self.time], self.time_format
@@ -194,7 +196,12 @@ impl TableRows {
                 }
             }
         }
-        Ok(TableLine::Row { time_ms, values })
+        let offset = offset.and_then(|m| i16::try_from(m).ok());
+        Ok(TableLine::Row {
+            time_ms,
+            offset,
+            values,
+        })
     }
 }
 
@@ -216,7 +223,24 @@ mod tests {
             rows.line(b"13/03/2021,12,c,22.25").expect("row"),
             TableLine::Row {
                 time_ms: 1_615_593_600_000,
+                offset: None,
                 values: vec![12.0, 22.25]
+            }
+        );
+        // A time written with an offset says so.
+        let zoned = TableRows::from_head(
+            "t.csv",
+            b"t,a\n2021-11-07T01:00:00-04:00,1\n2021-11-07T01:00:00-05:00,2\n",
+            None,
+        )
+        .expect("a table")
+        .expect("decided");
+        assert_eq!(
+            zoned.line(b"2021-11-07T02:00:00-05:00,3").expect("row"),
+            TableLine::Row {
+                time_ms: 1_636_268_400_000,
+                offset: Some(-300),
+                values: vec![3.0]
             }
         );
         assert_eq!(
@@ -261,6 +285,7 @@ mod tests {
             rows.line(b"1700000120;3,25").expect("row"),
             TableLine::Row {
                 time_ms: 1_700_000_120_000,
+                offset: None,
                 values: vec![3.25]
             }
         );

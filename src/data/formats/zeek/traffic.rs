@@ -92,7 +92,14 @@ pub fn dataset(
     };
     let names = METRICS.iter().map(|m| m.to_string()).collect();
     let columns = vec![b.connections, b.bytes, b.sources, b.destinations, b.failed];
-    let mut ds = dataset_of(log, Some(grid.axis()), names, columns, None, table);
+    let mut ds = dataset_of(
+        log,
+        Some(grid.axis(crate::clock::LocalClock::default())),
+        names,
+        columns,
+        None,
+        table,
+    );
     ds.warnings.extend(grid.notes("connections"));
     Ok(ds)
 }
