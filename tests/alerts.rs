@@ -305,6 +305,41 @@ fn finish_gives_up_after_its_grace_when_nobody_answers() {
 }
 
 #[test]
+fn at_exit_an_endpoint_that_stopped_answering_is_not_waited_for() {
+    // A port nobody listens on, and a long grace: once three attempts in a row got no answer,
+    // the queued alerts are given up on at once (a dead endpoint held every exit for the whole
+    // grace), each one still tried once. An endpoint that answers, even 500, keeps its grace
+    // (`a_slow_failing_endpoint_gets_every_alert_or_has_it_reported`).
+    let port = TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let options = WebhookOptions {
+        attempts: 1000,
+        first_backoff: Duration::from_millis(50),
+        max_backoff: Duration::from_secs(5),
+        ..quick(100, 1000)
+    };
+    let webhook = Webhook::start(&format!("http://127.0.0.1:{port}/hook"), options).expect("start");
+    for i in 0..10 {
+        assert!(webhook.send(&alert(&format!("client {i}"))));
+    }
+    let (counts, undelivered) = webhook.finish_listing(Duration::from_secs(60));
+    assert_eq!((counts.delivered, counts.failed), (0, 10));
+    assert_eq!(undelivered.len(), 10);
+    for u in &undelivered {
+        assert!(
+            u.why
+                .contains("the watch was ending and the endpoint had stopped answering"),
+            "{}: {}",
+            u.alert.subject,
+            u.why
+        );
+    }
+}
+
+#[test]
 fn a_webhook_address_must_be_http_or_https() {
     for url in ["ftp://example.com/x", "not an address", "http://"] {
         match Webhook::start(url, WebhookOptions::default()) {

@@ -6,7 +6,8 @@
 //! failed POST (no answer, a timeout, status 408, 429 or 5xx) with exponential backoff; other
 //! statuses are final. Every alert that is not delivered is reported on standard error (with
 //! its subject and time), kept in [`Webhook::undelivered`] and counted in [`WebhookCounts`]:
-//! none is dropped silently. [`Webhook::finish`] gives the queue a grace time at exit.
+//! none is dropped silently. [`Webhook::finish`] gives the queue a grace time at exit, cut
+//! short once the endpoint has stopped answering (three attempts in a row without an answer).
 //!
 //! The client is ureq (blocking, small, rustls for https://); the thread makes one request at
 //! a time, in order.
@@ -50,6 +51,10 @@ impl Default for WebhookOptions {
         }
     }
 }
+
+/// Attempts in a row without any answer after which, once the watch is ending, the queued
+/// alerts are given up on at once instead of at the end of the grace.
+const GIVE_UP_UNANSWERED: u32 = 3;
 
 /// An alert that was not delivered, and why.
 #[derive(Debug, Clone, PartialEq)]
@@ -113,6 +118,11 @@ impl Shared {
             ));
         }
         lock(&self.undelivered).push(Undelivered { alert, why });
+    }
+
+    /// True once [`Webhook::finish`] was called: the watch is ending.
+    fn ending(&self) -> bool {
+        lock(&self.deadline).is_some()
     }
 
     /// True once the deadline set at exit has passed.
@@ -239,7 +249,12 @@ impl Webhook {
     /// Stops taking alerts and lets the thread send what is queued for up to `grace` (plus
     /// the request under way, at most the request timeout); what is left is counted and
     /// reported as not delivered. Returns the final counts.
-    pub fn finish(mut self, grace: Duration) -> WebhookCounts {
+    pub fn finish(self, grace: Duration) -> WebhookCounts {
+        self.finish_listing(grace).0
+    }
+
+    /// [`Webhook::finish`], with every alert not delivered and why.
+    pub fn finish_listing(mut self, grace: Duration) -> (WebhookCounts, Vec<Undelivered>) {
         self.tx = None;
         *lock(&self.shared.deadline) = Some(Instant::now() + grace);
         self.shared.wake.notify_all();
@@ -247,13 +262,15 @@ impl Webhook {
             // A panic in the thread (none is expected) leaves the counts as they were.
             let _ = thread.join();
         }
-        self.counts()
+        (self.counts(), self.undelivered())
     }
 }
 
 /// The sending thread: one alert at a time, in order, each retried until delivered, given up,
 /// or the exit's deadline passes.
 fn run(rx: Receiver<Alert>, shared: &Shared, agent: &ureq::Agent, options: &WebhookOptions) {
+    // Attempts in a row that got no answer at all.
+    let mut unanswered = 0u32;
     while let Ok(alert) = rx.recv() {
         let mut body = alert.to_json_line();
         body.pop();
@@ -263,13 +280,29 @@ fn run(rx: Receiver<Alert>, shared: &Shared, agent: &ureq::Agent, options: &Webh
             if shared.past_deadline() {
                 break Some("not sent before the watch ended".to_string());
             }
-            match post(agent, &shared.url, &body) {
+            let outcome = post(agent, &shared.url, &body);
+            if let Outcome::NoAnswer(why) = &outcome {
+                unanswered += 1;
+                // At exit, an endpoint that has stopped answering is not waited for: the grace
+                // is for one that answers slowly or fails now and then (a dead endpoint held
+                // every exit for the whole grace).
+                if shared.ending() && unanswered >= GIVE_UP_UNANSWERED {
+                    break Some(format!(
+                        "{why} (the watch was ending and the endpoint had stopped answering)"
+                    ));
+                }
+            } else {
+                unanswered = 0;
+            }
+            match outcome {
                 Outcome::Delivered => break None,
                 Outcome::Final(why) => break Some(why),
-                Outcome::Retry(why) if attempt >= options.attempts.max(1) => {
+                Outcome::Retry(why) | Outcome::NoAnswer(why)
+                    if attempt >= options.attempts.max(1) =>
+                {
                     break Some(format!("{why} (after {attempt} attempts)"))
                 }
-                Outcome::Retry(_) => {
+                Outcome::Retry(_) | Outcome::NoAnswer(_) => {
                     shared.backoff(wait);
                     wait = (wait * 2).min(options.max_backoff);
                     attempt += 1;
@@ -292,8 +325,11 @@ fn run(rx: Receiver<Alert>, shared: &Shared, agent: &ureq::Agent, options: &Webh
 enum Outcome {
     /// A 2xx status.
     Delivered,
-    /// Worth trying again: no answer, a timeout, 408, 429 or 5xx.
+    /// Worth trying again: 408, 429 or 5xx.
     Retry(String),
+    /// No answer (the connection failed, or timed out): worth trying again, but not while the
+    /// watch is ending once the endpoint has stopped answering.
+    NoAnswer(String),
     /// Not worth trying again: another status.
     Final(String),
 }
@@ -315,6 +351,6 @@ fn post(agent: &ureq::Agent, url: &str, body: &[u8]) -> Outcome {
                 )),
             }
         }
-        Err(e) => Outcome::Retry(format!("no answer: {e}")),
+        Err(e) => Outcome::NoAnswer(format!("no answer: {e}")),
     }
 }
