@@ -188,6 +188,13 @@ pub struct Buckets {
     /// had one (see [`crate::clock`]).
     #[serde(default)]
     offsets: BTreeMap<i64, i16>,
+    /// Milliseconds added to a time before it is placed: the UTC offset of the first line that
+    /// gave one, so that buckets start on the log's own round times (an hour at +05:30 starts at
+    /// its half hours, a day at -07:00 at its midnights); fixed from then on, so the grid never
+    /// moves (after a daylight-saving change, a day's bucket starts an hour off its midnight).
+    /// `None` before that line (and in a state saved before this was kept: UTC's round times).
+    #[serde(default)]
+    align_ms: Option<i64>,
 }
 
 impl Buckets {
@@ -202,7 +209,22 @@ impl Buckets {
             late: 0,
             hosts_over: 0,
             offsets: BTreeMap::new(),
+            align_ms: None,
         }
+    }
+
+    /// The bucket of time `time_ms`.
+    fn index_of(&self, time_ms: i64) -> i64 {
+        time_ms
+            .saturating_add(self.align_ms.unwrap_or(0))
+            .div_euclid(self.width_ms)
+    }
+
+    /// The start of bucket `index`, milliseconds since 1970.
+    fn start_of(&self, index: i64) -> i64 {
+        index
+            .saturating_mul(self.width_ms)
+            .saturating_sub(self.align_ms.unwrap_or(0))
     }
 
     /// Notes that a line at `time_ms` was written at `offset_minutes` east of UTC: its bucket
@@ -211,7 +233,10 @@ impl Buckets {
         let Some(offset) = offset_minutes.and_then(|m| i16::try_from(m).ok()) else {
             return;
         };
-        let index = time_ms.div_euclid(self.width_ms);
+        if self.next.is_none() && self.align_ms.is_none() {
+            self.align_ms = Some(i64::from(offset) * 60_000);
+        }
+        let index = self.index_of(time_ms);
         if self.next.is_none_or(|next| index >= next) {
             self.offsets.insert(index, offset);
         }
@@ -257,7 +282,7 @@ impl Buckets {
         host: Option<&str>,
         count: impl Fn(&mut Tally),
     ) -> Vec<ClosedBucket> {
-        let index = time_ms.div_euclid(self.width_ms);
+        let index = self.index_of(time_ms);
         let next = *self.next.get_or_insert(index);
         if index < next {
             self.late += 1;
@@ -289,7 +314,7 @@ impl Buckets {
     fn close_before(&mut self, time_ms: i64) -> Vec<ClosedBucket> {
         let mut closed = Vec::new();
         while let Some(next) = self.next {
-            if (next + 1).saturating_mul(self.width_ms) > time_ms {
+            if self.start_of(next + 1) > time_ms {
                 break;
             }
             closed.push(self.close(next));
@@ -298,8 +323,8 @@ impl Buckets {
             self.next = match self.open.keys().next() {
                 Some(&first) if first - following > MAX_FILL => Some(first),
                 Some(_) => Some(following),
-                None if (time_ms.div_euclid(self.width_ms)) - following > MAX_FILL => {
-                    Some(time_ms.div_euclid(self.width_ms))
+                None if self.index_of(time_ms) - following > MAX_FILL => {
+                    Some(self.index_of(time_ms))
                 }
                 None => Some(following),
             };
@@ -317,7 +342,7 @@ impl Buckets {
         let offset = self.offsets.remove(&index);
         self.offsets.retain(|&i, _| i > index);
         ClosedBucket {
-            start_ms: index * self.width_ms,
+            start_ms: self.start_of(index),
             subjects: tallies,
             offset,
         }
@@ -326,7 +351,7 @@ impl Buckets {
     /// Closes every open bucket (the input has ended), oldest first.
     pub fn close_all(&mut self) -> Vec<ClosedBucket> {
         match self.open.keys().next_back() {
-            Some(&last) => self.close_before((last + 1) * self.width_ms),
+            Some(&last) => self.close_before(self.start_of(last + 1)),
             None => Vec::new(),
         }
     }
@@ -364,5 +389,37 @@ mod tests {
         let rest = b.close_all();
         assert_eq!(rest.len(), 1);
         assert_eq!(rest[0].subjects["host b.example"].requests, 1);
+    }
+
+    #[test]
+    fn buckets_start_on_the_log_own_round_times_and_carry_its_offset() {
+        const HOUR: i64 = 60 * MIN;
+        const DAY: i64 = 24 * HOUR;
+        // A -07:00 log counted by the day: its days start at 07:00 UTC.
+        let mut b = Buckets::new(DAY, 0);
+        let t = |hours: i64| 20 * DAY + hours * HOUR;
+        let mut closed = Vec::new();
+        for (hours, offset) in [(7, -420), (20, -420), (30, -420), (33, -480)] {
+            b.note_offset(t(hours), Some(offset));
+            closed.extend(b.add(t(hours), None, 1, 200, 1, b"x"));
+        }
+        closed.extend(b.close_all());
+        let starts: Vec<i64> = closed.iter().map(|c| c.start_ms).collect();
+        assert_eq!(starts, [t(7), t(31)]);
+        let counts: Vec<u64> = closed.iter().map(|c| c.subjects[ALL].requests).collect();
+        assert_eq!(counts, [3, 1]);
+        // Each bucket carries the offset of its last line (the grid does not move with it).
+        let offsets: Vec<Option<i16>> = closed.iter().map(|c| c.offset).collect();
+        assert_eq!(offsets, [Some(-420), Some(-480)]);
+        // +05:30 by the hour: buckets at UTC's half hours.
+        let mut b = Buckets::new(HOUR, 0);
+        b.note_offset(t(1) + 40 * MIN, Some(330));
+        b.add(t(1) + 40 * MIN, None, 1, 200, 1, b"x");
+        assert_eq!(b.close_all()[0].start_ms, t(1) + 30 * MIN);
+        // No offset given: UTC's round times, as before.
+        let mut b = Buckets::new(HOUR, 0);
+        b.note_offset(t(1) + 40 * MIN, None);
+        b.add(t(1) + 40 * MIN, None, 1, 200, 1, b"x");
+        assert_eq!(b.close_all()[0].start_ms, t(1));
     }
 }
