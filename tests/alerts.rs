@@ -278,9 +278,9 @@ fn a_full_queue_counts_and_reports_instead_of_waiting() {
     assert_eq!(counts.delivered + counts.undelivered(), 20, "none lost");
 }
 
-#[test]
-fn finish_gives_up_after_its_grace_when_nobody_answers() {
-    // A port nobody listens on: every attempt fails at once.
+/// A webhook to a port nobody listens on (every attempt fails at once), retrying for ever,
+/// with ten alerts queued.
+fn ten_alerts_to_a_closed_port() -> Webhook {
     let port = TcpListener::bind("127.0.0.1:0")
         .expect("bind")
         .local_addr()
@@ -296,6 +296,12 @@ fn finish_gives_up_after_its_grace_when_nobody_answers() {
     for i in 0..10 {
         assert!(webhook.send(&alert(&format!("client {i}"))));
     }
+    webhook
+}
+
+#[test]
+fn finish_gives_up_after_its_grace_when_nobody_answers() {
+    let webhook = ten_alerts_to_a_closed_port();
     let counts = webhook.finish(Duration::from_millis(200));
     assert_eq!(counts.delivered, 0);
     assert_eq!(
@@ -310,21 +316,7 @@ fn at_exit_an_endpoint_that_stopped_answering_is_not_waited_for() {
     // the queued alerts are given up on at once (a dead endpoint held every exit for the whole
     // grace), each one still tried once. An endpoint that answers, even 500, keeps its grace
     // (`a_slow_failing_endpoint_gets_every_alert_or_has_it_reported`).
-    let port = TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let options = WebhookOptions {
-        attempts: 1000,
-        first_backoff: Duration::from_millis(50),
-        max_backoff: Duration::from_secs(5),
-        ..quick(100, 1000)
-    };
-    let webhook = Webhook::start(&format!("http://127.0.0.1:{port}/hook"), options).expect("start");
-    for i in 0..10 {
-        assert!(webhook.send(&alert(&format!("client {i}"))));
-    }
+    let webhook = ten_alerts_to_a_closed_port();
     let (counts, undelivered) = webhook.finish_listing(Duration::from_secs(60));
     assert_eq!((counts.delivered, counts.failed), (0, 10));
     assert_eq!(undelivered.len(), 10);

@@ -43,6 +43,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use super::median::replace_sorted;
 use super::scale::MAD_PER_SD;
 
 /// The earlier |z| a feature's history keeps (the reference of [`ScoreReference::History`]):
@@ -157,16 +158,7 @@ impl History {
         }
         let old = std::mem::replace(&mut self.ring[self.next], a);
         self.next = (self.next + 1) % HISTORY;
-        // Replace `old` by `a` in the sorted values, moving only the values between the two.
-        let from = self.sorted.partition_point(|&v| v < old);
-        let to = self.sorted.partition_point(|&v| v < a);
-        if to > from {
-            self.sorted.copy_within(from + 1..to, from);
-            self.sorted[to - 1] = a;
-        } else {
-            self.sorted.copy_within(to..from, to + 1);
-            self.sorted[to] = a;
-        }
+        replace_sorted(&mut self.sorted, old, a);
     }
 
     /// Values learnt (up to [`HISTORY`]).

@@ -115,6 +115,21 @@ pub fn median_of_non_negative(bits: &mut [u64]) -> f64 {
     }
 }
 
+/// Replaces one value equal to `old` by `new` in the ascending `sorted`, keeping it ascending
+/// and moving only the values between the two places (a rolling window kept in order: the
+/// value leaving it is `old`, the one coming in `new`). `old` must be in `sorted`.
+pub fn replace_sorted<T: Copy + PartialOrd>(sorted: &mut [T], old: T, new: T) {
+    let from = sorted.partition_point(|&v| v < old);
+    let to = sorted.partition_point(|&v| v < new);
+    if to > from {
+        sorted.copy_within(from + 1..to, from);
+        sorted[to - 1] = new;
+    } else {
+        sorted.copy_within(to..from, to + 1);
+        sorted[to] = new;
+    }
+}
+
 /// The median of an ascending slice that is not empty.
 fn middle_of_sorted(a: &[f64]) -> f64 {
     let n = a.len();

@@ -35,7 +35,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::median::median_in_place;
+use super::median::{median_in_place, replace_sorted};
 
 /// The MAD of a normal distribution in standard deviations (`Φ⁻¹(3/4)`).
 pub const MAD_PER_SD: f64 = 0.674_489_750_196_081_7;
@@ -105,16 +105,7 @@ impl ResidualScale {
             return;
         }
         let old = std::mem::replace(&mut self.ring[self.next], a).to_bits();
-        // Replace `old` by the new value in the sorted copy, moving only the values between.
-        let from = self.sorted.partition_point(|&v| v < old);
-        let to = self.sorted.partition_point(|&v| v < bits);
-        if to > from {
-            self.sorted.copy_within(from + 1..to, from);
-            self.sorted[to - 1] = bits;
-        } else {
-            self.sorted.copy_within(to..from, to + 1);
-            self.sorted[to] = bits;
-        }
+        replace_sorted(&mut self.sorted, old, bits);
         // Wrapped by a comparison, not `%`: a division per row was a visible share of a step.
         self.next += 1;
         if self.next >= self.window {
