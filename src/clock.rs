@@ -4,11 +4,14 @@
 //! change (`-0400` in summer, `-0500` in winter) keeps its daily rhythm at the same local hours,
 //! so on UTC's clock the rhythm moves by an hour at each change. The seasonal baseline reads a
 //! row's phase (its hour of the day and of the week) on the local clock where the offset
-//! changed ([`LocalClock::phase_shift`]), so that 09:00 local is 09:00 local on either side.
+//! changed ([`OffsetFollower`]: changes months apart, not offsets that flip from row to row),
+//! so that 09:00 local is 09:00 local on either side.
 //!
 //! The offsets are kept as the instants at which they changed, not per row: a clock is a
 //! function of time, so it survives the rows being sorted, pivoted or filled in. A column
 //! written in one offset (or in none) has no changes, and its phases are exactly its buckets'.
+
+use serde::{Deserialize, Serialize};
 
 /// The offsets a column's times were written at, by time: each entry `(ms, minutes)` holds from
 /// `ms` (epoch milliseconds) until the next; one entry when the offset never changed (a value
@@ -66,27 +69,96 @@ impl LocalClock {
             i => self.changes[i - 1].1,
         })
     }
-
-    /// How many buckets of `interval_ms` a row at `ms` is moved by on the way to its phase:
-    /// the change of the offset since `base` (the offset the phases were first counted in), in
-    /// whole intervals (an hour's change moves hourly data by one bucket, minute data by 60,
-    /// daily data by none). 0 for a constant clock.
-    pub fn phase_shift(&self, ms: i64, base: i16, interval_ms: i64) -> i64 {
-        match self.offset_at(ms) {
-            Some(offset) => shift_buckets(offset, base, interval_ms),
-            None => 0,
-        }
-    }
 }
 
-/// The change from offset `base` to `offset` (minutes) in whole buckets of `interval_ms`
-/// (towards zero).
-pub fn shift_buckets(offset: i16, base: i16, interval_ms: i64) -> i64 {
-    let delta_ms = (i64::from(offset) - i64::from(base)) * 60_000;
+/// The least time an offset must have held for a change from it to be followed as daylight
+/// saving: a week. Daylight-saving changes are months apart; offsets that change sooner are
+/// something else (rows of several time zones in one column, times written in two ways), and no
+/// one local clock fits them.
+pub const MIN_RUN_MS: i64 = 7 * 86_400_000;
+
+/// `minutes` in whole buckets of `interval_ms` (towards zero; none for a change smaller than the
+/// interval).
+pub fn minutes_in_buckets(minutes: i32, interval_ms: i64) -> i64 {
     if interval_ms <= 0 {
         return 0;
     }
-    delta_ms / interval_ms
+    i64::from(minutes) * 60_000 / interval_ms
+}
+
+/// Which offset changes of a stream of rows are followed, decided row by row from the rows
+/// before (so that a table scored at once and the same rows fed one by one agree): the first
+/// change (the rows may start just before one), and every later change made at least
+/// [`MIN_RUN_MS`] after the one before. Once a change comes sooner, the offsets are taken to be
+/// erratic and no change is followed from then on: the phases stay on the clock they were on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OffsetFollower {
+    /// The offset the last row was written at (minutes east), and the time it was first
+    /// written at.
+    written: Option<(i16, i64)>,
+    /// The changes followed, summed (minutes): how far the phase clock moved from the first
+    /// row's.
+    moved: i32,
+    /// Changes followed.
+    followed: u32,
+    /// Changes seen, followed or not.
+    changes: u32,
+    /// A change came sooner than [`MIN_RUN_MS`] after the one before: none is followed now.
+    erratic: bool,
+    /// The smallest change followed, in minutes.
+    smallest: Option<u16>,
+}
+
+impl OffsetFollower {
+    /// Notes a row at `t_ms` written at `offset` minutes east of UTC; returns how far (minutes)
+    /// its phase clock is from the first row's.
+    pub fn follow(&mut self, t_ms: i64, offset: i16) -> i32 {
+        match self.written {
+            None => self.written = Some((offset, t_ms)),
+            Some((was, since)) if was != offset => {
+                self.changes += 1;
+                let soon = t_ms.saturating_sub(since) < MIN_RUN_MS;
+                if soon && self.changes > 1 {
+                    self.erratic = true;
+                }
+                if !self.erratic {
+                    let change = i32::from(offset) - i32::from(was);
+                    self.moved += change;
+                    self.followed += 1;
+                    let size = u16::try_from(change.unsigned_abs()).unwrap_or(u16::MAX);
+                    self.smallest = Some(self.smallest.map_or(size, |s| s.min(size)));
+                }
+                self.written = Some((offset, t_ms));
+            }
+            Some(_) => {}
+        }
+        self.moved
+    }
+
+    /// How far (minutes) the phase clock is from the first row's.
+    pub fn moved(&self) -> i32 {
+        self.moved
+    }
+
+    /// Changes followed.
+    pub fn followed(&self) -> u32 {
+        self.followed
+    }
+
+    /// Changes seen, followed or not.
+    pub fn changes(&self) -> u32 {
+        self.changes
+    }
+
+    /// The offsets changed too often to be daylight saving; later changes were not followed.
+    pub fn erratic(&self) -> bool {
+        self.erratic
+    }
+
+    /// The smallest change followed, in minutes.
+    pub fn smallest(&self) -> Option<u16> {
+        self.smallest
+    }
 }
 
 /// The offsets of a run of values as they are read (in file order, in parallel parts, then
@@ -168,13 +240,37 @@ mod tests {
                 assert_eq!(clock.offset_at(99 * HOUR), Some(-240));
                 assert_eq!(clock.offset_at(100 * HOUR), Some(-300));
                 assert_eq!(clock.offset_at(10_000 * HOUR), Some(-300));
-                // Hourly data moves back one bucket after the change; minute data 60; daily none.
-                assert_eq!(clock.phase_shift(150 * HOUR, -240, HOUR), -1);
-                assert_eq!(clock.phase_shift(150 * HOUR, -240, 60_000), -60);
-                assert_eq!(clock.phase_shift(150 * HOUR, -240, 24 * HOUR), 0);
-                assert_eq!(clock.phase_shift(50 * HOUR, -240, HOUR), 0);
             }
         }
+    }
+
+    #[test]
+    fn changes_months_apart_are_followed_and_flips_are_not() {
+        const DAY: i64 = 24 * HOUR;
+        // Daylight saving: -04:00, then -05:00 after 60 days, then -04:00 again after 200.
+        let mut f = OffsetFollower::default();
+        assert_eq!(f.follow(0, -240), 0);
+        assert_eq!(f.follow(60 * DAY, -300), -60);
+        assert_eq!(f.follow(100 * DAY, -300), -60);
+        assert_eq!(f.follow(200 * DAY, -240), 0);
+        assert_eq!((f.followed(), f.changes(), f.erratic()), (2, 2, false));
+        assert_eq!(f.smallest(), Some(60));
+        // An hour's change moves hourly data by one bucket, minute data by 60, daily none.
+        assert_eq!(minutes_in_buckets(-60, HOUR), -1);
+        assert_eq!(minutes_in_buckets(-60, 60_000), -60);
+        assert_eq!(minutes_in_buckets(-60, DAY), 0);
+        // The first change is followed however soon (the rows may start just before it).
+        let mut f = OffsetFollower::default();
+        f.follow(0, 0);
+        assert_eq!(f.follow(HOUR, -240), -240);
+        // Offsets that flip from row to row (several zones, or `Z` and local times mixed):
+        // after the first change nothing more is followed, the phases stay where they are.
+        for h in 2..100 {
+            assert_eq!(f.follow(h * HOUR, if h % 2 == 0 { 0 } else { -240 }), -240);
+        }
+        assert!(f.erratic());
+        assert_eq!(f.followed(), 1);
+        assert_eq!(f.follow(400 * DAY, -300), -240, "erratic for good");
     }
 
     #[test]
@@ -186,7 +282,6 @@ mod tests {
             assert!(clock.is_constant());
             assert_eq!(clock.changes(), 0);
             assert_eq!(clock.offset_at(0), offset);
-            assert_eq!(clock.phase_shift(10 * HOUR, offset.unwrap_or(0), HOUR), 0);
         }
         // Whatever the first time noted, one offset is one clock.
         assert_eq!(clock_of(&fixed, 1), LocalClock::fixed(Some(330)));

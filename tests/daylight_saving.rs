@@ -32,6 +32,9 @@ enum Written {
     Utc,
     /// A clock that stays at -04:00 (no daylight saving): the control.
     NoChange,
+    /// On the local clock, but every third time in UTC (`Z`): offsets that flip from row to
+    /// row, which no one local clock fits.
+    Mixed,
 }
 
 /// Writes an hourly table of requests and logins with a business-day rhythm on the local clock
@@ -77,6 +80,10 @@ fn write_table(path: &Path, written: Written) {
             .round()
             .max(0.0);
         let time = match written {
+            Written::Mixed if row % 3 == 0 => DateTime::from_timestamp(t, 0)
+                .expect("time")
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string(),
             Written::Utc => DateTime::from_timestamp(t, 0)
                 .expect("time")
                 .format("%Y-%m-%dT%H:%M:%SZ")
@@ -136,21 +143,39 @@ fn a_table_in_local_time_keeps_its_rhythm_across_the_change() {
 
 #[test]
 fn watch_replaying_a_table_in_local_time_scores_it_as_detect_does() {
+    for (file, written) in [("local.csv", Written::Local), ("mixed.csv", Written::Mixed)] {
+        let dir = tempdir();
+        write_table(&dir.path().join(file), written);
+        let buckets = format!("{file}.jsonl");
+        run_ok(bin(dir.path()).args(["watch", file, "--replay", "max", "--buckets-out", &buckets]));
+        let watched = scored(&dir.path().join(&buckets));
+        let expected = batch(dir.path(), file);
+        assert_same(&watched, &expected);
+        if let Written::Local = written {
+            let after = expected[CHANGE_ROW..].iter().filter(|(_, f)| *f).count();
+            assert!(after <= 5, "{after} rows flagged after the change");
+        }
+    }
+}
+
+#[test]
+fn offsets_that_flip_from_row_to_row_are_not_followed() {
+    // Every third time written in UTC: the offsets change twice a day, not as daylight saving
+    // does. Following each would read those rows four hours off; the rhythm stays on one clock,
+    // as when all are written in UTC, and the warning says why.
     let dir = tempdir();
-    write_table(&dir.path().join("local.csv"), Written::Local);
-    run_ok(bin(dir.path()).args([
-        "watch",
-        "local.csv",
-        "--replay",
-        "max",
-        "--buckets-out",
-        "b.jsonl",
-    ]));
-    let watched = scored(&dir.path().join("b.jsonl"));
-    let expected = batch(dir.path(), "local.csv");
-    assert_same(&watched, &expected);
-    let after = expected[CHANGE_ROW..].iter().filter(|(_, f)| *f).count();
-    assert!(after <= 5, "{after} rows flagged after the change");
+    write_table(&dir.path().join("mixed.csv"), Written::Mixed);
+    write_table(&dir.path().join("utc.csv"), Written::Utc);
+    let (mixed, warnings) = flagged_after_change(dir.path(), "mixed.csv");
+    let (utc, _) = flagged_after_change(dir.path(), "utc.csv");
+    assert!(
+        warnings.contains("too often for daylight saving (twice within a week"),
+        "{warnings}"
+    );
+    assert!(
+        mixed.len() <= utc.len() + 3,
+        "mixed {mixed:?} against UTC {utc:?}"
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@
 
 use rayon::prelude::*;
 
-use crate::clock::LocalClock;
+use crate::clock::{minutes_in_buckets, LocalClock, OffsetFollower};
 use crate::huge_pages;
 
 use super::calibrate::{row_surprise, score_of_surprise};
@@ -219,10 +219,10 @@ pub fn score_table(
     )
 }
 
-/// [`score_table`] of times written on `clock`: where its offset changed (daylight saving), each
-/// row's phase is read on the local clock ([`LocalClock::phase_shift`], counted from the offset
-/// of the first row in time), so the daily and weekly rhythm keeps its local hours across the
-/// change. A constant clock gives exactly [`score_table`]'s numbers.
+/// [`score_table`] of times written on `clock`: where its offset changed as daylight saving does,
+/// each row's phase is read on the local clock ([`OffsetFollower`], row by row in time order), so
+/// the daily and weekly rhythm keeps its local hours across the change. A constant clock gives
+/// exactly [`score_table`]'s numbers.
 pub fn score_table_on(
     times_ms: &[i64],
     columns: &[&[f64]],
@@ -289,16 +289,33 @@ fn score_in_time_order(
     };
     let periods = choose_periods(interval_ms, span, params.cycles);
     let alarm = alarm_level(&params, columns.len());
-    // Each row's phase on the local clock: its bucket moved by the offset's change since the
-    // first row (none for a constant clock, where the phases are the buckets themselves).
-    let base_offset = times_ms.first().and_then(|&t| clock.offset_at(t));
-    let phases: Option<Vec<i64>> = base_offset.filter(|_| !clock.is_constant()).map(|base| {
-        buckets
-            .iter()
-            .zip(times_ms)
-            .map(|(&b, &t)| b.saturating_add(clock.phase_shift(t, base, interval_ms)))
-            .collect()
-    });
+    // Each row's phase on the local clock: its bucket moved by the offset's changes followed
+    // before it, decided row by row as the live state decides them (none for a constant clock,
+    // where the phases are the buckets themselves).
+    let mut offsets = OffsetFollower::default();
+    let phases: Option<Vec<i64>> = if clock.is_constant() {
+        if let Some((&t, offset)) = times_ms
+            .first()
+            .and_then(|t| Some((t, clock.offset_at(*t)?)))
+        {
+            offsets.follow(t, offset);
+        }
+        None
+    } else {
+        Some(
+            buckets
+                .iter()
+                .zip(times_ms)
+                .map(|(&b, &t)| {
+                    let moved = match clock.offset_at(t) {
+                        Some(offset) => offsets.follow(t, offset),
+                        None => offsets.moved(),
+                    };
+                    b.saturating_add(minutes_in_buckets(moved, interval_ms))
+                })
+                .collect(),
+        )
+    };
     let phase_of = phases.as_deref().unwrap_or(&buckets);
     let mut per_feature: Vec<SeriesRun> = columns
         .par_iter()
@@ -372,7 +389,7 @@ fn score_in_time_order(
         scale.push(run.scale);
         series.push(run.state);
     }
-    let state = SeasonalState::from_parts(params, periods.clone(), grid, series, base_offset);
+    let state = SeasonalState::from_parts(params, periods.clone(), grid, series, offsets);
     Ok(SeasonalScores {
         interval_ms,
         periods,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::calibrate::{default_risk, model_band_mads, score_of_risk};
 use super::state::PointScore;
 use super::{score_table_on, SeasonalError, SeasonalParams, SeasonalScores};
-use crate::clock::LocalClock;
+use crate::clock::{LocalClock, OffsetFollower};
 use crate::detect::{Contamination, TrainingScores};
 
 /// A seasonal baseline run over a table.
@@ -63,16 +63,7 @@ impl FittedSeasonal {
             contamination,
         );
         let mut warnings = warnings(&scores);
-        if !clock.is_constant() {
-            warnings.push(format!(
-                "the times change their UTC offset {} (daylight saving): the daily and weekly \
-                 rhythm is followed on the local clock, so an hour keeps its place across a change",
-                match clock.changes() {
-                    1 => "once".to_string(),
-                    n => format!("{n} times"),
-                }
-            ));
-        }
+        warnings.extend(offsets_in_words(scores.state.offsets(), scores.interval_ms));
         let offset = times_ms
             .iter()
             .copied()
@@ -135,6 +126,40 @@ impl FittedSeasonal {
     ) -> String {
         self.scores.row_in_words(row, names, columns, t_ms, zone)
     }
+}
+
+/// What became of the rows' offset changes, in words (nothing when the offset never changed).
+fn offsets_in_words(offsets: &OffsetFollower, interval_ms: i64) -> Option<String> {
+    let times = |n: u32| match n {
+        1 => "once".to_string(),
+        2 => "twice".to_string(),
+        n => format!("{n} times"),
+    };
+    if offsets.changes() == 0 {
+        return None;
+    }
+    if offsets.erratic() {
+        return Some(format!(
+            "the times change their UTC offset {}, too often for daylight saving (twice within a \
+             week, as when times of several zones share a column): from then on changes are not \
+             followed, and the daily and weekly rhythm stays on the clock it was on",
+            times(offsets.changes())
+        ));
+    }
+    let smallest = i64::from(offsets.smallest().unwrap_or(0)) * 60_000;
+    if smallest < interval_ms {
+        return Some(format!(
+            "the times change their UTC offset {} (daylight saving) by less than the interval \
+             ({}): no row's place in the daily and weekly rhythm moves",
+            times(offsets.changes()),
+            interval_in_words(interval_ms)
+        ));
+    }
+    Some(format!(
+        "the times change their UTC offset {} (daylight saving): the daily and weekly rhythm is \
+         followed on the local clock, so an hour keeps its place across a change",
+        times(offsets.changes())
+    ))
 }
 
 /// The interval, periods, warm-up rows, missing and repeated intervals of a run, in words.

@@ -18,6 +18,7 @@ use super::hold_off::{alarm_level, HoldOff};
 use super::record::{Record, Records};
 use super::scale::{floor, ResidualScale};
 use super::{SeasonalError, SeasonalParams};
+use crate::clock::{minutes_in_buckets, OffsetFollower};
 
 /// How far (in scales) one row can pull the level: Huber's clip of the level update.
 pub const LEVEL_CLIP: f64 = 3.0;
@@ -252,11 +253,10 @@ pub struct SeasonalState {
     periods: Vec<usize>,
     grid: Grid,
     series: Vec<SeriesState>,
-    /// The UTC offset (minutes) of the first row given one, which phases are counted in: a row
-    /// written at another offset (after a daylight-saving change) has its phase moved by the
-    /// difference ([`crate::clock::shift_buckets`]); `None` until a row comes with one.
+    /// Which changes of the rows' UTC offsets were followed (daylight saving): a row's phase
+    /// is moved by the changes followed before it (see [`crate::clock::OffsetFollower`]).
     #[serde(default)]
-    base_offset: Option<i16>,
+    offsets: OffsetFollower,
 }
 
 impl SeasonalState {
@@ -281,7 +281,7 @@ impl SeasonalState {
             grid: Grid::new(interval_ms),
             periods,
             params,
-            base_offset: None,
+            offsets: OffsetFollower::default(),
         })
     }
 
@@ -291,15 +291,20 @@ impl SeasonalState {
         periods: Vec<usize>,
         grid: Grid,
         series: Vec<SeriesState>,
-        base_offset: Option<i16>,
+        offsets: OffsetFollower,
     ) -> Self {
         SeasonalState {
             params,
             periods,
             grid,
             series,
-            base_offset,
+            offsets,
         }
+    }
+
+    /// Which changes of the rows' UTC offsets were followed.
+    pub fn offsets(&self) -> &OffsetFollower {
+        &self.offsets
     }
 
     /// The time of the bucket after the latest one seen (the next row of a regular series).
@@ -366,8 +371,8 @@ impl SeasonalState {
     }
 
     /// [`SeasonalState::update_into`] of a row written at `offset` minutes east of UTC (`None`:
-    /// not known): its phase is read on that local clock, counted from the first offset given
-    /// (see [`crate::clock`]).
+    /// not known): its phase is read on the local clock where the offset changed as daylight
+    /// saving does (see [`crate::clock::OffsetFollower`]).
     pub fn update_into_at(
         &mut self,
         t_ms: i64,
@@ -388,17 +393,11 @@ impl SeasonalState {
         } = self.grid.place(t_ms);
         out.points.clear();
         let alarm = alarm_level(&self.params, self.series.len());
-        let phase = match offset {
-            Some(offset) => {
-                let base = *self.base_offset.get_or_insert(offset);
-                bucket.saturating_add(crate::clock::shift_buckets(
-                    offset,
-                    base,
-                    self.grid.interval_ms(),
-                ))
-            }
-            None => bucket,
+        let moved = match offset {
+            Some(offset) => self.offsets.follow(t_ms, offset),
+            None => self.offsets.moved(),
         };
+        let phase = bucket.saturating_add(minutes_in_buckets(moved, self.grid.interval_ms()));
         for (series, &y) in self.series.iter_mut().zip(values) {
             out.points
                 .push(series.step(phase, y, repeat, &self.params, alarm));

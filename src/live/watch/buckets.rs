@@ -227,12 +227,13 @@ impl Buckets {
             .saturating_sub(self.align_ms.unwrap_or(0))
     }
 
-    /// Notes that a line at `time_ms` was written at `offset_minutes` east of UTC: its bucket
-    /// is scored on that local clock (a line of a bucket already closed is late, and ignored).
+    /// Notes that a line at `time_ms` was written at `offset_minutes` east of UTC (`None`: no
+    /// zone written, which is UTC): its bucket is scored on that local clock (a line of a
+    /// bucket already closed is late, and ignored).
     pub fn note_offset(&mut self, time_ms: i64, offset_minutes: Option<i32>) {
-        let Some(offset) = offset_minutes.and_then(|m| i16::try_from(m).ok()) else {
-            return;
-        };
+        let offset = offset_minutes
+            .and_then(|m| i16::try_from(m).ok())
+            .unwrap_or(0);
         if self.next.is_none() && self.align_ms.is_none() {
             self.align_ms = Some(i64::from(offset) * 60_000);
         }

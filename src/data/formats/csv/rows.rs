@@ -23,7 +23,8 @@ pub enum TableLine {
     Row {
         /// The row's time.
         time_ms: i64,
-        /// The UTC offset its time was written with, in minutes east (`None`: no zone written).
+        /// The UTC offset its time was written with, in minutes east (0 for a time written
+        /// without a zone, which is UTC; `None` for epoch numbers).
         offset: Option<i16>,
         /// The feature values.
         values: Vec<f64>,
@@ -196,7 +197,12 @@ impl TableRows {
                 }
             }
         }
-        let offset = offset.and_then(|m| i16::try_from(m).ok());
+        // A time written without a zone is UTC (offset 0), as the batch reader takes it; epoch
+        // numbers have no offset at all.
+        let offset = match self.time_format {
+            TimeFormat::EpochSeconds | TimeFormat::EpochMillis => None,
+            _ => Some(offset.and_then(|m| i16::try_from(m).ok()).unwrap_or(0)),
+        };
         Ok(TableLine::Row {
             time_ms,
             offset,
@@ -223,7 +229,7 @@ mod tests {
             rows.line(b"13/03/2021,12,c,22.25").expect("row"),
             TableLine::Row {
                 time_ms: 1_615_593_600_000,
-                offset: None,
+                offset: Some(0),
                 values: vec![12.0, 22.25]
             }
         );
