@@ -278,6 +278,36 @@ fn a_full_queue_counts_and_reports_instead_of_waiting() {
     assert_eq!(counts.delivered + counts.undelivered(), 20, "none lost");
 }
 
+#[test]
+fn an_alert_cut_short_by_the_exit_says_why_its_attempts_failed() {
+    // Every POST answered 500, retried for ever, and a short grace: the alert being retried
+    // when the grace ends says what the endpoint answered (it said only that it was not sent),
+    // the ones never tried that they were not sent.
+    let server = Server::start(Duration::ZERO, false, Box::new(|_, _| 500));
+    let webhook = Webhook::start(&server.url, quick(10, 1_000_000)).expect("start");
+    webhook.send(&alert("client 0"));
+    webhook.send(&alert("client 1"));
+    let start = Instant::now();
+    while server.answered().len() < 3 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no attempt answered"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let (_, undelivered) = webhook.finish_listing(Duration::from_millis(100));
+    assert_eq!(undelivered.len(), 2);
+    assert!(
+        undelivered[0].why.contains("the endpoint answered 500")
+            && undelivered[0]
+                .why
+                .contains("the watch ended before the next"),
+        "{}",
+        undelivered[0].why
+    );
+    assert_eq!(undelivered[1].why, "not sent before the watch ended");
+}
+
 /// A webhook to a port nobody listens on (every attempt fails at once), retrying for ever,
 /// with ten alerts queued.
 fn ten_alerts_to_a_closed_port() -> Webhook {

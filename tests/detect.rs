@@ -445,6 +445,24 @@ fn options_of_another_detector_are_refused() {
         );
         assert!(out.stdout.is_empty(), "{args:?}: nothing scored");
     }
+    // Every such option is named, and the default detector is called so.
+    let out = run(dir.path(), &[sample, "--cycles", "4", "--hold-off", "2"]);
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "trafficlens: error: --cycles, --hold-off are settings of --algo seasonal, not of \
+         --algo iforest (the default detector): drop them, or choose that detector"
+    );
+    let out = run(
+        dir.path(),
+        &[sample, "--algo", "lof", "--cycles", "4", "--seed", "1"],
+    );
+    assert!(
+        text(&out.stderr).contains(
+            "--seed, --cycles are settings of other detectors, not of --algo lof: drop them"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
     for args in [
         &["--algo", "seasonal", "--cycles", "4", "--hold-off", "3"][..],
         &["--algo", "lof", "--n-neighbors", "5", "--scale", "robust"][..],

@@ -357,19 +357,39 @@ impl DetectArgs {
             ("score_reference", "--score-reference", &[Seasonal]),
             ("hold_off", "--hold-off", &[Seasonal]),
         ];
-        for (id, flag, readers) in ONLY {
-            if readers.contains(&self.algo) || !self.given.iter().any(|g| g == id) {
-                continue;
-            }
-            let names: Vec<&str> = readers.iter().map(|a| a.cli_name()).collect();
-            return Err(format!(
-                "{flag} is a setting of --algo {}, not of --algo {}: drop it, or choose that \
+        let foreign: Vec<(&str, &[Algorithm])> = ONLY
+            .iter()
+            .filter(|(id, _, readers)| {
+                !readers.contains(&self.algo) && self.given.iter().any(|g| g == id)
+            })
+            .map(|&(_, flag, readers)| (flag, readers))
+            .collect();
+        let Some(&(_, readers)) = foreign.first() else {
+            return Ok(());
+        };
+        let flags: Vec<&str> = foreign.iter().map(|(flag, _)| *flag).collect();
+        let names: Vec<&str> = readers.iter().map(|a| a.cli_name()).collect();
+        let chosen = if self.given.iter().any(|g| g == "algo") {
+            format!("--algo {}", self.algo.cli_name())
+        } else {
+            format!("--algo {} (the default detector)", self.algo.cli_name())
+        };
+        let (subject, verb) = match flags.as_slice() {
+            [one] => (one.to_string(), "is a setting"),
+            many => (many.join(", "), "are settings"),
+        };
+        let pronoun = if flags.len() == 1 { "it" } else { "them" };
+        if foreign.iter().all(|(_, r)| *r == readers) {
+            Err(format!(
+                "{subject} {verb} of --algo {}, not of {chosen}: drop {pronoun}, or choose that \
                  detector",
-                names.join(" or --algo "),
-                self.algo.cli_name()
-            ));
+                names.join(" or --algo ")
+            ))
+        } else {
+            Err(format!(
+                "{subject} {verb} of other detectors, not of {chosen}: drop {pronoun}"
+            ))
         }
-        Ok(())
     }
 
     /// The detector settings these flags choose (each detector's flags fill its own settings);

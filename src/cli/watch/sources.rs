@@ -222,10 +222,13 @@ impl Parsers {
                 "read from its start, every row judged".to_string()
             };
             crate::terminal::eprintln(format_args!(
-                "trafficlens: {name}: a table: time column `{}` (a row every {}), {} numeric columns ({}); {history}",
+                "trafficlens: {name}: a table: time column `{}` (a row every {}), {} ({}); {history}",
                 rows.time_column(),
                 crate::detect::seasonal::fitted::interval_in_words(interval),
-                rows.features().len(),
+                match rows.features().len() {
+                    1 => "1 numeric column".to_string(),
+                    n => format!("{n} numeric columns"),
+                },
                 rows.features().join(", "),
             ));
         }

@@ -186,10 +186,13 @@ fn warnings(s: &SeasonalScores) -> Vec<String> {
     }
     if s.steps_back > 0 {
         out.push(format!(
-            "the rows are not in time order (the time goes back {} times from one row to the \
+            "the rows are not in time order (the time goes back {} from one row to the \
              next); each row is scored from the rows before it in time, as in the table sorted \
              by time",
-            s.steps_back
+            match s.steps_back {
+                1 => "once".to_string(),
+                n => format!("{n} times"),
+            }
         ));
     }
     if s.repeated_rows > 0 {

@@ -276,9 +276,17 @@ fn run(rx: Receiver<Alert>, shared: &Shared, agent: &ureq::Agent, options: &Webh
         body.pop();
         let mut wait = options.first_backoff;
         let mut attempt = 1;
+        // Why the last attempt failed, if one was made.
+        let mut last: Option<String> = None;
         let failure = loop {
             if shared.past_deadline() {
-                break Some("not sent before the watch ended".to_string());
+                break Some(match &last {
+                    None => "not sent before the watch ended".to_string(),
+                    Some(why) => format!(
+                        "{why} ({} attempts; the watch ended before the next)",
+                        attempt - 1
+                    ),
+                });
             }
             let outcome = post(agent, &shared.url, &body);
             if let Outcome::NoAnswer(why) = &outcome {
@@ -302,7 +310,8 @@ fn run(rx: Receiver<Alert>, shared: &Shared, agent: &ureq::Agent, options: &Webh
                 {
                     break Some(format!("{why} (after {attempt} attempts)"))
                 }
-                Outcome::Retry(_) | Outcome::NoAnswer(_) => {
+                Outcome::Retry(why) | Outcome::NoAnswer(why) => {
+                    last = Some(why);
                     shared.backoff(wait);
                     wait = (wait * 2).min(options.max_backoff);
                     attempt += 1;
