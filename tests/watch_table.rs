@@ -231,3 +231,41 @@ fn a_table_on_standard_input_is_watched_as_a_file_is() {
         "{stderr}"
     );
 }
+
+/// A table whose rows go back in time (newest first) is refused with the reason at once (it was
+/// never scored, and each new line read its start again); one row a little late in its first
+/// rows is let through.
+#[test]
+fn a_newest_first_table_is_refused_and_a_late_row_is_not() {
+    let dir = tempdir();
+    let lines = reference_lines();
+    let mut newest_first = vec![lines[0].clone()];
+    newest_first.extend(lines[1..].iter().rev().cloned());
+    std::fs::write(dir.path().join("desc.csv"), newest_first.join("\n") + "\n").expect("write");
+    let out = run_ok(bin(dir.path()).args([
+        "watch",
+        "desc.csv",
+        "--replay",
+        "max",
+        "--buckets-out",
+        "desc.jsonl",
+    ]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("its rows go back in time"), "{stderr}");
+    assert!(scored(&dir.path().join("desc.jsonl")).is_empty());
+    let mut late = lines.clone();
+    late.swap(5, 6);
+    std::fs::write(dir.path().join("late.csv"), late.join("\n") + "\n").expect("write");
+    run_ok(bin(dir.path()).args([
+        "watch",
+        "late.csv",
+        "--replay",
+        "max",
+        "--buckets-out",
+        "late.jsonl",
+    ]));
+    assert_eq!(
+        scored(&dir.path().join("late.jsonl")).len(),
+        lines.len() - 1
+    );
+}

@@ -19,6 +19,10 @@ use crate::live::alerts::{Alert, AlertKind};
 use crate::live::cooldown::Cooldown;
 use crate::live::watch::{Outcome, ScoredBucket};
 
+/// Rows of a table's head after which, when they all share one time, it is refused rather than
+/// waited on.
+const MAX_HEAD_ROWS: usize = 1_000;
+
 /// How a table's rows are read and its sampling interval, decided from its first lines `head`
 /// (its header line first): `Ok(None)` while they are too few to tell (fewer than two rows, or
 /// no two distinct times), `Err` with the reason when it is not a table that can be followed.
@@ -37,6 +41,25 @@ pub fn decide(
             _ => None,
         })
         .collect();
+    // A table followed grows at its end, newest row last: one whose rows go back in time
+    // (newest first, or shuffled) would never be scored (and waiting for more rows would read
+    // its start again at every line). A row now and then a little late is let through.
+    let back = times.windows(2).filter(|w| w[1] < w[0]).count();
+    let forward = times.windows(2).filter(|w| w[1] > w[0]).count();
+    if back > 0 && back * 4 > forward {
+        return Err(format!(
+            "its rows go back in time ({back} of its first {} steps from one row to the next): \
+             watch follows a table whose rows come in time order, newest last; `detect --algo \
+             seasonal` scores one in any order",
+            times.len().saturating_sub(1)
+        ));
+    }
+    if times.len() >= MAX_HEAD_ROWS && times.first() == times.last() {
+        return Err(format!(
+            "its first {} rows all have the same time, so it has no interval",
+            times.len()
+        ));
+    }
     Ok(detect_interval(&times).map(|interval| (rows, interval)))
 }
 
