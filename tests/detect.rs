@@ -486,3 +486,33 @@ fn options_of_another_detector_are_refused() {
         );
     }
 }
+
+/// The traffic view of a log that starts and ends inside its buckets says so: their counts are
+/// partial, and often what is flagged at the log's edges.
+#[test]
+fn a_log_traffic_view_names_its_partial_first_and_last_buckets() {
+    let dir = tempdir();
+    let mut log = String::new();
+    for minute in (10..=135).step_by(5) {
+        log.push_str(&format!(
+            "203.0.113.7 - - [01/Mar/2021:{:02}:{:02}:00 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"curl/8\"\n",
+            minute / 60,
+            minute % 60
+        ));
+    }
+    std::fs::write(dir.path().join("a.log"), log).expect("write");
+    let out = run(
+        dir.path(),
+        &["a.log", "--view", "traffic", "--bucket", "1h"],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("a.log: the first bucket holds only 50 min of its 1h of log"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("a.log: the last bucket holds only 15 min of its 1h of log"),
+        "{stderr}"
+    );
+}

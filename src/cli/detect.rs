@@ -195,6 +195,18 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
             {
                 eprintln(format_args!("trafficlens: warning: {note}"));
             }
+            // A first or last bucket that holds part of its time only (its low counts are
+            // often what is flagged at the edges of a log).
+            for w in ds
+                .warnings
+                .iter()
+                .filter(|w| w.contains(" bucket holds only "))
+            {
+                eprintln(format_args!(
+                    "trafficlens: note: {}: {w}",
+                    ds.path.display()
+                ));
+            }
         }
         print_skipped(&ds.path, &log.samples, log.malformed, "line");
     }

@@ -105,7 +105,36 @@ impl Grid {
             Zone::Unstated | Zone::Utc => " (UTC)".to_string(),
         };
         notes.push(format!("{} buckets from {from}{clock}", self.bucket));
+        // The log seldom starts and ends on a bucket's edges: its first and last buckets hold
+        // part of their time only, so their counts are low, and a detector may flag them.
+        let first_held = (self.t0 + self.width).saturating_sub(self.span.first);
+        let last_start = self.t0 + (self.n as i64 - 1) * self.width;
+        let last_held = self.span.last.saturating_sub(last_start) + 1000;
+        let partial = |held: i64| self.n > 1 && held * 10 < self.width * 9;
+        for (which, held) in [("first", first_held), ("last", last_held)] {
+            if partial(held) {
+                notes.push(format!(
+                    "the {which} bucket holds only {} of its {} of log: its counts are partial, \
+                     and may be flagged as low",
+                    held_in_words(held),
+                    self.bucket
+                ));
+            }
+        }
         notes
+    }
+}
+
+/// A span of log time in words, rounded: `40 s`, `12 min`, `5.5 h`.
+fn held_in_words(ms: i64) -> String {
+    let s = ms / 1000;
+    if s < 60 {
+        format!("{s} s")
+    } else if s < 3_600 {
+        format!("{} min", s / 60)
+    } else {
+        let hours = format!("{:.1}", s as f64 / 3_600.0);
+        format!("{} h", hours.trim_end_matches(".0"))
     }
 }
 
@@ -132,6 +161,34 @@ mod tests {
             "00:15-00:20 is the fourth bucket"
         );
         assert_eq!(g.axis(Default::default()).millis[3], day + 900_000);
+        // The log starts 1.5 min into its first bucket and ends 1 min into its last.
+        let notes = g.notes("requests");
+        assert!(
+            notes.contains(&"the first bucket holds only 3 min of its 5m of log: its counts are partial, and may be flagged as low".to_string()),
+            "{notes:?}"
+        );
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.starts_with("the last bucket holds only 1 min of its 5m")),
+            "{notes:?}"
+        );
+        // A log on its buckets' edges has no such note.
+        let whole = Grid::new(
+            &[day, day + 599_000],
+            Some(Bucket { seconds: 300 }),
+            Path::new("x"),
+            Zone::Unstated,
+        )
+        .expect("grid");
+        assert!(
+            !whole
+                .notes("requests")
+                .iter()
+                .any(|n| n.contains("partial")),
+            "{:?}",
+            whole.notes("requests")
+        );
         assert!(matches!(
             Grid::new(&[], None, Path::new("x"), Zone::Unstated),
             Err(LoadError::Empty { .. })
