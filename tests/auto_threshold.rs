@@ -8,7 +8,7 @@ use rand::SeedableRng;
 use rand_distr::{Distribution, Normal};
 use rand_pcg::Pcg64Mcg;
 
-use crate::util::{bin, tempdir};
+use crate::util::{bin, run_ok, tempdir};
 
 /// The rows holding the injected outliers.
 const OUTLIERS: [usize; 5] = [400, 2600, 5100, 7300, 9600];
@@ -178,24 +178,18 @@ fn the_seasonal_automatic_threshold_stays_below_its_top_score_and_flags_rare_spi
         text.push_str(&format!("{},{v:.0}\n", start / 1000 + h as i64 * 3600));
     }
     std::fs::write(&path, text).expect("write");
-    let out = bin(dir.path())
-        .args([
-            "detect",
-            "--algo",
-            "seasonal",
-            "--threshold",
-            "auto",
-            "--scores-out",
-            "-",
-        ])
-        .arg(&path)
-        .output()
-        .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        bin(dir.path())
+            .args([
+                "detect",
+                "--algo",
+                "seasonal",
+                "--threshold",
+                "auto",
+                "--scores-out",
+                "-",
+            ])
+            .arg(&path),
     );
     let flagged: Vec<usize> = String::from_utf8_lossy(&out.stdout)
         .lines()

@@ -200,7 +200,7 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
             for w in ds
                 .warnings
                 .iter()
-                .filter(|w| w.contains(" bucket holds only "))
+                .filter(|w| w.contains(crate::data::access::grid::PARTIAL_BUCKET))
             {
                 eprintln(format_args!(
                     "trafficlens: note: {}: {w}",

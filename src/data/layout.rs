@@ -22,15 +22,8 @@ pub enum Layout {
 
 /// Feature columns after the layout is applied, before missing values are handled.
 pub struct Shaped {
-    /// The time column's name, epoch milliseconds per row ([`NO_TIME`] where missing), format
-    /// clock, and where the clock's offset changed.
-    pub time: Option<(
-        String,
-        Vec<i64>,
-        super::time::TimeFormat,
-        crate::zone::Zone,
-        crate::clock::LocalClock,
-    )>,
+    /// The time axis, epoch milliseconds per row ([`NO_TIME`] where missing).
+    pub time: Option<super::TimeAxis>,
     /// Feature names.
     pub names: Vec<String>,
     /// Feature values per column; NaN where missing.
@@ -193,14 +186,12 @@ fn wide(c: Classified) -> Shaped {
             )
         });
     }
-    let time = c.time.map(|(i, parsed)| {
-        (
-            c.names[i].clone(),
-            parsed.millis,
-            parsed.format,
-            parsed.zone,
-            parsed.clock,
-        )
+    let time = c.time.map(|(i, parsed)| super::TimeAxis {
+        name: c.names[i].clone(),
+        millis: parsed.millis,
+        format: parsed.format,
+        zone: parsed.zone,
+        clock: parsed.clock,
     });
     Shaped {
         time,
@@ -339,13 +330,13 @@ fn pivot(
         ));
     }
     Ok(Shaped {
-        time: Some((
-            c.names[*time_pos].clone(),
-            distinct,
-            times.format,
-            times.zone,
-            times.clock.clone(),
-        )),
+        time: Some(super::TimeAxis {
+            name: c.names[*time_pos].clone(),
+            millis: distinct,
+            format: times.format,
+            zone: times.zone,
+            clock: times.clock.clone(),
+        }),
         names,
         columns,
         layout: Layout::Long,

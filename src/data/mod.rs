@@ -335,12 +335,10 @@ fn shape_table(
     let mut classified = classify::classify(table, options, &path)?;
     let locator = std::mem::replace(&mut classified.locator, table::Locator::Rows);
     let shaped = layout::shape(classified, options, &path)?;
-    let (time_meta, times) = match shaped.time {
-        Some((name, millis, format, zone, clock)) => {
-            (Some((name, format, zone, clock)), Some(millis))
-        }
-        None => (None, None),
-    };
+    // The times go through the missing-value handling with the columns; the rest of the axis
+    // waits for them.
+    let mut time_axis = shaped.time;
+    let times = time_axis.as_mut().map(|t| std::mem::take(&mut t.millis));
     let applied = missing::apply(shaped.columns, times, shaped.rows, options.missing);
     if applied.row_numbers.is_empty() {
         let error = LoadError::AllRowsMissing { path };
@@ -377,13 +375,15 @@ fn shape_table(
     if applied.report.rows_left_out > 0 {
         warnings.push(missing_rows_note(applied.report.rows_left_out, shaped.rows));
     }
-    let time = match (time_meta, applied.times) {
-        (Some((name, format, zone, clock)), Some(millis)) => Some(TimeAxis {
-            name,
+    let time = match (time_axis, applied.times) {
+        (Some(axis), Some(millis)) => Some(TimeAxis {
             millis,
-            format,
-            zone: if options.utc { zone.in_utc() } else { zone },
-            clock,
+            zone: if options.utc {
+                axis.zone.in_utc()
+            } else {
+                axis.zone
+            },
+            ..axis
         }),
         _ => None,
     };

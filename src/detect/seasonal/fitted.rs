@@ -128,13 +128,18 @@ impl FittedSeasonal {
     }
 }
 
-/// What became of the rows' offset changes, in words (nothing when the offset never changed).
-fn offsets_in_words(offsets: &OffsetFollower, interval_ms: i64) -> Option<String> {
-    let times = |n: u32| match n {
+/// How often, in words: `once`, `twice`, `5 times`.
+fn how_often(n: u64) -> String {
+    match n {
         1 => "once".to_string(),
         2 => "twice".to_string(),
         n => format!("{n} times"),
-    };
+    }
+}
+
+/// What became of the rows' offset changes, in words (nothing when the offset never changed).
+fn offsets_in_words(offsets: &OffsetFollower, interval_ms: i64) -> Option<String> {
+    let changes = how_often(u64::from(offsets.changes()));
     if offsets.changes() == 0 {
         return None;
     }
@@ -143,7 +148,7 @@ fn offsets_in_words(offsets: &OffsetFollower, interval_ms: i64) -> Option<String
             "the times change their UTC offset {}, too often for daylight saving (twice within a \
              week, as when times of several zones share a column): from then on changes are not \
              followed, and the daily and weekly rhythm stays on the clock it was on",
-            times(offsets.changes())
+            changes
         ));
     }
     let smallest = i64::from(offsets.smallest().unwrap_or(0)) * 60_000;
@@ -151,14 +156,14 @@ fn offsets_in_words(offsets: &OffsetFollower, interval_ms: i64) -> Option<String
         return Some(format!(
             "the times change their UTC offset {} (daylight saving) by less than the interval \
              ({}): no row's place in the daily and weekly rhythm moves",
-            times(offsets.changes()),
+            changes,
             interval_in_words(interval_ms)
         ));
     }
     Some(format!(
         "the times change their UTC offset {} (daylight saving): the daily and weekly rhythm is \
          followed on the local clock, so an hour keeps its place across a change",
-        times(offsets.changes())
+        changes
     ))
 }
 
@@ -189,10 +194,7 @@ fn warnings(s: &SeasonalScores) -> Vec<String> {
             "the rows are not in time order (the time goes back {} from one row to the \
              next); each row is scored from the rows before it in time, as in the table sorted \
              by time",
-            match s.steps_back {
-                1 => "once".to_string(),
-                n => format!("{n} times"),
-            }
+            how_often(s.steps_back as u64)
         ));
     }
     if s.repeated_rows > 0 {

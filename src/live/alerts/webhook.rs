@@ -283,8 +283,9 @@ fn run(rx: Receiver<Alert>, shared: &Shared, agent: &ureq::Agent, options: &Webh
                 break Some(match &last {
                     None => "not sent before the watch ended".to_string(),
                     Some(why) => format!(
-                        "{why} ({} attempts; the watch ended before the next)",
-                        attempt - 1
+                        "{why} ({} attempt{}; the watch ended before the next)",
+                        attempt - 1,
+                        if attempt == 2 { "" } else { "s" }
                     ),
                 });
             }

@@ -114,7 +114,7 @@ impl Grid {
         for (which, held) in [("first", first_held), ("last", last_held)] {
             if partial(held) {
                 notes.push(format!(
-                    "the {which} bucket holds only {} of its {} of log: its counts are partial, \
+                    "the {which}{PARTIAL_BUCKET}{} of its {} of log: its counts are partial, \
                      and may be flagged as low",
                     held_in_words(held),
                     self.bucket
@@ -124,6 +124,10 @@ impl Grid {
         notes
     }
 }
+
+/// What the note on a first or last bucket that holds part of its time says after `first` or
+/// `last` (`detect` finds the note by it, among the view's notes).
+pub const PARTIAL_BUCKET: &str = " bucket holds only ";
 
 /// A span of log time in words, rounded: `40 s`, `12 min`, `5.5 h`.
 fn held_in_words(ms: i64) -> String {
