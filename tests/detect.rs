@@ -487,6 +487,76 @@ fn options_of_another_detector_are_refused() {
     }
 }
 
+/// A reading option that the input's kind does not read is refused by name, with what to do
+/// (it used to be ignored without a word); on the input that reads it, it runs.
+#[test]
+fn reading_options_of_another_kind_of_input_are_refused() {
+    let dir = tempdir();
+    let log = dir.path().join("access.log");
+    let log = log.to_str().expect("path");
+    let made = bin(dir.path())
+        .args([
+            "generate",
+            "--access-log",
+            "--days",
+            "1",
+            "--clients",
+            "200",
+            "--out",
+            log,
+        ])
+        .output()
+        .expect("run trafficlens");
+    assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
+    let sample = repo("sample_data/web_traffic.csv");
+    let sample = sample.to_str().expect("path");
+    for (command, args, said) in [
+        (
+            "detect",
+            vec![log, "--bucket", "5m"],
+            "--bucket is for the traffic view of an access log or of network traffic; ",
+        ),
+        (
+            "detect",
+            vec![log, "--time-column", "t", "--by", "destination"],
+            "--time-column is for tables (CSV or Parquet); --by is for network traffic",
+        ),
+        (
+            "detect",
+            vec![sample, "--view", "traffic", "--by-host"],
+            "--view is for access logs and network traffic; --by-host is for the traffic view of \
+             an access log; ",
+        ),
+        (
+            "stats",
+            vec![sample, "--bucket", "1h"],
+            "is a table (CSV): drop it",
+        ),
+    ] {
+        let out = bin(dir.path())
+            .arg(command)
+            .args(&args)
+            .output()
+            .expect("run trafficlens");
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(said), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}: nothing read");
+    }
+    let out = run(dir.path(), &[log, "--bucket", "5m"]);
+    assert!(
+        text(&out.stderr).contains(
+            "access.log is an access log, read in the clients view: add --view traffic, or drop it"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(dir.path(), &[log, "--view", "traffic", "--bucket", "5m"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(dir.path(), &[sample, "--fill-missing", "--utc"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
 /// The traffic view of a log that starts and ends inside its buckets says so: their counts are
 /// partial, and often what is flagged at the log's edges.
 #[test]

@@ -295,6 +295,10 @@ pub struct StatsArgs {
         long_help = "Print the dataset summary and every statistic as one JSON object on stdout."
     )]
     pub json: bool,
+    /// The options given on the command line, by argument id, filled after parsing (see
+    /// [`DetectArgs::given`]).
+    #[arg(skip)]
+    pub given: Vec<String>,
 }
 
 /// `--algo` takes every [`Algorithm`] by its command-line name, with its label as help.

@@ -49,6 +49,7 @@ pub fn run(args: &DetectArgs) -> Result<(), CliError> {
     args.check_threshold_flags(client_view)
         .map_err(CliError::Usage)?;
     args.check_detector_flags().map_err(CliError::Usage)?;
+    super::source_flags::check(&args.input, &args.given, &args.load.options())?;
     let config = args.detector_config(client_view);
     config
         .validate()

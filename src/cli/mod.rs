@@ -8,6 +8,7 @@ mod error;
 mod format;
 mod generate;
 mod signals;
+mod source_flags;
 mod stats;
 mod watch;
 
@@ -65,12 +66,12 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// The process arguments parsed, noting for `detect` which options were given on the command
-/// line (see [`args::DetectArgs::given`]).
+/// The process arguments parsed, noting for `detect` and `stats` which options were given on
+/// the command line (see [`args::DetectArgs::given`]).
 fn parse_args() -> Result<Cli, clap::Error> {
     let mut matches = Cli::command().try_get_matches()?;
     let given: Vec<String> = match matches.subcommand() {
-        Some(("detect", sub)) => sub
+        Some(("detect" | "stats", sub)) => sub
             .ids()
             .filter(|id| {
                 sub.value_source(id.as_str()) == Some(clap::parser::ValueSource::CommandLine)
@@ -80,8 +81,10 @@ fn parse_args() -> Result<Cli, clap::Error> {
         _ => Vec::new(),
     };
     let mut cli = Cli::from_arg_matches_mut(&mut matches)?;
-    if let Some(Command::Detect(args)) = cli.command.as_mut() {
-        args.given = given;
+    match cli.command.as_mut() {
+        Some(Command::Detect(args)) => args.given = given,
+        Some(Command::Stats(args)) => args.given = given,
+        _ => {}
     }
     Ok(cli)
 }

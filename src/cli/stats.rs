@@ -10,6 +10,7 @@ use crate::data::{load, Dataset, FileKind};
 
 /// Runs the subcommand.
 pub fn run(args: &StatsArgs) -> Result<(), CliError> {
+    super::source_flags::check(&args.input, &args.given, &args.load.options())?;
     let ds = load(&args.input, &args.load.options())?;
     let stats = describe(&ds);
     // Column names, paths and notes carry data: escaped before they reach the terminal. The JSON

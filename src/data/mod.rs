@@ -202,6 +202,16 @@ pub fn load_source(source: Source, options: &LoadOptions) -> Result<Dataset, Loa
     load_source_with(source, options, crate::control::Control::default())
 }
 
+/// How `path` will be read under `options` (a table, an access log, network traffic), from its
+/// first bytes only; `None` when it cannot be read (its load reports why).
+pub fn kind_of(path: &std::path::Path, options: &LoadOptions) -> Option<FileKind> {
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    let source = Source::File(path.to_path_buf());
+    formats::sniff::sniff(&source, options.log.format.is_some()).ok()
+}
+
 /// Whether `path` will open as the client view of an access log under `options`: a regular
 /// file that sniffs as an access log, with the client view asked for. Only the file's first
 /// bytes are read; a file that cannot be read is not (its load reports why).
