@@ -305,9 +305,10 @@ pub fn run(args: &WatchArgs) -> Result<(), CliError> {
     }
     if let Some(counts) = outputs.finish(WEBHOOK_GRACE) {
         if counts.undelivered() > 0 {
+            let n = counts.undelivered();
             crate::terminal::eprintln(format_args!(
-                "trafficlens: warning: {} alerts could not be delivered to the webhook",
-                counts.undelivered()
+                "trafficlens: warning: {n} {} could not be delivered to the webhook",
+                if n == 1 { "alert" } else { "alerts" }
             ));
         }
     }

@@ -110,7 +110,7 @@ impl Shared {
     fn give_up(&self, alert: Alert, why: String) {
         if self.report {
             crate::terminal::eprintln(format_args!(
-                "--webhook {}: the alert for {} ({} at {}) was not delivered: {why}",
+                "trafficlens: warning: --webhook {}: the alert for {} ({} at {}) was not delivered: {why}",
                 self.url,
                 alert.subject,
                 alert.kind.word().to_lowercase(),
