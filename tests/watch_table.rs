@@ -269,3 +269,48 @@ fn a_newest_first_table_is_refused_and_a_late_row_is_not() {
         lines.len() - 1
     );
 }
+
+#[test]
+fn a_table_of_one_row_is_said_to_wait_and_starts_when_a_second_time_comes() {
+    let dir = tempdir();
+    let table = dir.path().join("one.csv");
+    std::fs::write(&table, "time,requests\n2021-01-01T00:00:00,5\n").expect("write");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_trafficlens"))
+        .current_dir(dir.path())
+        .args([
+            "watch",
+            "one.csv",
+            "--from-start",
+            "--buckets-out",
+            "b.jsonl",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the watch");
+    std::thread::sleep(Duration::from_millis(1500));
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&table)
+        .expect("open");
+    std::io::Write::write_all(
+        &mut file,
+        b"2021-01-01T01:00:00,6\n2021-01-01T02:00:00,4\n2021-01-01T03:00:00,5\n",
+    )
+    .expect("append");
+    drop(file);
+    let start = Instant::now();
+    while scored(&dir.path().join("b.jsonl")).len() < 3 && start.elapsed() < Duration::from_secs(60)
+    {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let err = interrupt(child);
+    let waiting = "one.csv: read as a table once it has rows at two different times (its \
+                   interval); waiting for them";
+    assert_eq!(err.matches(waiting).count(), 1, "said once: {err}");
+    assert!(
+        err.contains("one.csv: a table: time column `time` (a row every 1 h)"),
+        "{err}"
+    );
+    assert!(scored(&dir.path().join("b.jsonl")).len() >= 3, "{err}");
+}

@@ -292,10 +292,13 @@ pub fn run(args: &WatchArgs) -> Result<(), CliError> {
     }
     if let Some(c) = &watcher.clients {
         let n = c.counts();
-        crate::terminal::eprintln(format_args!(
-            "trafficlens: watch: clients: {} watched now, {} let go when idle, {} lines of new clients left out at the cap, {} models fitted",
-            n.tracked, n.evicted, n.untracked, n.fits
-        ));
+        // Said when some client was seen (a watch of tables or conn.logs only has none).
+        if n.tracked > 0 || n.evicted > 0 || n.untracked > 0 || n.fits > 0 {
+            crate::terminal::eprintln(format_args!(
+                "trafficlens: watch: clients: {} watched now, {} let go when idle, {} lines of new clients left out at the cap, {} models fitted",
+                n.tracked, n.evicted, n.untracked, n.fits
+            ));
+        }
         if let Some(e) = &c.fit_error {
             crate::terminal::eprintln(format_args!(
                 "trafficlens: warning: {} client-model fits failed, the first: {e}",

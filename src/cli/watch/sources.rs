@@ -39,6 +39,8 @@ struct SourceParser {
     name: String,
     /// True once the source was reported as not an access log.
     refused: bool,
+    /// True once the source was reported as a table waiting for its interval.
+    waiting: bool,
 }
 
 /// Lines and malformed lines seen.
@@ -76,6 +78,7 @@ impl Parsers {
                     pending: Vec::new(),
                     name: String::new(),
                     refused: false,
+                    waiting: false,
                 })
                 .collect(),
             scratch: Vec::new(),
@@ -134,7 +137,17 @@ impl Parsers {
                         String::new()
                     }
                     Ok(TableStart::Wait) => {
-                        self.sources[s].pending = pending;
+                        let source = &mut self.sources[s];
+                        if !source.waiting {
+                            // Said once: else a table of one row is waited on without a word.
+                            source.waiting = true;
+                            crate::terminal::eprintln(format_args!(
+                                "trafficlens: {}: read as a table once it has rows at two \
+                                 different times (its interval); waiting for them",
+                                source.name
+                            ));
+                        }
+                        source.pending = pending;
                         return Vec::new();
                     }
                     Err(why) => why,
