@@ -169,113 +169,121 @@ impl FlaggedPanel {
         let seasonal_columns = if seasonal.is_some() { 3 } else { 0 };
         let mut clicked_header = None;
         let mut clicked_row = None;
-        TableBuilder::new(ui)
-            .striped(true)
-            .sense(egui::Sense::click())
-            .column(Column::auto().at_least(90.0))
-            .column(Column::auto().at_least(60.0))
-            .column(Column::auto().at_least(80.0))
-            .columns(Column::auto().at_least(70.0), seasonal_columns.min(2))
-            .columns(
-                Column::auto().at_least(200.0),
-                seasonal_columns.saturating_sub(2),
-            )
-            .columns(Column::auto().at_least(60.0), ds.n_features())
-            .header(20.0, |mut header| {
-                header.col(|ui| {
-                    if ui
-                        .button(header_label(
-                            FlaggedColumn::Time,
-                            match (&ds.time, &ds.row_labels) {
-                                (Some(_), _) => "time",
-                                (None, Some(l)) => l.name.as_str(),
-                                (None, None) => "row",
-                            },
-                        ))
-                        .clicked()
-                    {
-                        clicked_header = Some(FlaggedColumn::Time);
-                    }
-                });
-                header.col(|ui| {
-                    if ui
-                        .button(header_label(FlaggedColumn::Score, "score"))
-                        .clicked()
-                    {
-                        clicked_header = Some(FlaggedColumn::Score);
-                    }
-                });
-                header.col(|ui| {
-                    ui.strong("top feature");
-                });
-                if seasonal.is_some() {
-                    for name in ["observed", "expected", "why"] {
+        // Scrolled sideways: with the seasonal baseline's three columns the features' own
+        // columns go past the panel's right edge.
+        egui::ScrollArea::horizontal()
+            .id_salt("flagged rows")
+            .show(ui, |ui| {
+                TableBuilder::new(ui)
+                    .striped(true)
+                    .sense(egui::Sense::click())
+                    .column(Column::auto().at_least(90.0))
+                    .column(Column::auto().at_least(60.0))
+                    .column(Column::auto().at_least(80.0))
+                    .columns(Column::auto().at_least(70.0), seasonal_columns.min(2))
+                    .columns(
+                        // A fixed width the words wrap in (an automatic one would be a single line as
+                        // wide as the longest explanation, the scroll area giving it any width).
+                        Column::initial(340.0).at_least(200.0).resizable(true),
+                        seasonal_columns.saturating_sub(2),
+                    )
+                    .columns(Column::auto().at_least(60.0), ds.n_features())
+                    .header(20.0, |mut header| {
                         header.col(|ui| {
-                            ui.strong(name);
+                            if ui
+                                .button(header_label(
+                                    FlaggedColumn::Time,
+                                    match (&ds.time, &ds.row_labels) {
+                                        (Some(_), _) => "time",
+                                        (None, Some(l)) => l.name.as_str(),
+                                        (None, None) => "row",
+                                    },
+                                ))
+                                .clicked()
+                            {
+                                clicked_header = Some(FlaggedColumn::Time);
+                            }
                         });
-                    }
-                }
-                for name in &ds.feature_names {
-                    header.col(|ui| {
-                        ui.strong(name);
+                        header.col(|ui| {
+                            if ui
+                                .button(header_label(FlaggedColumn::Score, "score"))
+                                .clicked()
+                            {
+                                clicked_header = Some(FlaggedColumn::Score);
+                            }
+                        });
+                        header.col(|ui| {
+                            ui.strong("top feature");
+                        });
+                        if seasonal.is_some() {
+                            for name in ["observed", "expected", "why"] {
+                                header.col(|ui| {
+                                    ui.strong(name);
+                                });
+                            }
+                        }
+                        for name in &ds.feature_names {
+                            header.col(|ui| {
+                                ui.strong(name);
+                            });
+                        }
+                    })
+                    .body(|body| {
+                        body.rows(18.0, list.len(), |mut row| {
+                            let r = at(row.index());
+                            row.set_selected(self.picked_row == Some(r));
+                            row.col(|ui| {
+                                ui.label(match (&ds.time, &ds.row_labels) {
+                                    (Some(t), _) => t.show(t.millis[r]),
+                                    (None, Some(l)) => l.values[r].clone(),
+                                    (None, None) => ds.row_numbers[r].to_string(),
+                                });
+                            });
+                            row.col(|ui| {
+                                ui.label(format!("{:.3}", sc.detection.scores[r]));
+                            });
+                            row.col(|ui| {
+                                ui.label(
+                                    sc.features
+                                        .get(sc.top_features[r])
+                                        .map_or("", String::as_str),
+                                );
+                            });
+                            if let Some((s, columns)) = &seasonal {
+                                let f = s.top[r];
+                                let observed = columns.get(f).and_then(|c| c.get(r)).copied();
+                                let point = observed.map(|o| s.point(f, r, o));
+                                row.col(|ui| {
+                                    ui.label(observed.map_or(String::new(), number));
+                                });
+                                row.col(|ui| {
+                                    ui.label(point.map_or(String::new(), |p| {
+                                        format!(
+                                            "{} ({}..{})",
+                                            number(p.expected),
+                                            number(p.lower),
+                                            number(p.upper)
+                                        )
+                                    }));
+                                });
+                                row.col(|ui| {
+                                    let (t, zone) = ds
+                                        .time
+                                        .as_ref()
+                                        .map_or((0, Zone::Unstated), |t| (t.millis[r], t.zone));
+                                    ui.label(s.row_in_words(r, &sc.features, columns, t, zone));
+                                });
+                            }
+                            for col in &ds.columns {
+                                row.col(|ui| {
+                                    ui.label(format!("{:.2}", col[r]));
+                                });
+                            }
+                            if row.response().clicked() {
+                                clicked_row = Some(r);
+                            }
+                        });
                     });
-                }
-            })
-            .body(|body| {
-                body.rows(18.0, list.len(), |mut row| {
-                    let r = at(row.index());
-                    row.set_selected(self.picked_row == Some(r));
-                    row.col(|ui| {
-                        ui.label(match (&ds.time, &ds.row_labels) {
-                            (Some(t), _) => t.show(t.millis[r]),
-                            (None, Some(l)) => l.values[r].clone(),
-                            (None, None) => ds.row_numbers[r].to_string(),
-                        });
-                    });
-                    row.col(|ui| {
-                        ui.label(format!("{:.3}", sc.detection.scores[r]));
-                    });
-                    row.col(|ui| {
-                        ui.label(
-                            sc.features
-                                .get(sc.top_features[r])
-                                .map_or("", String::as_str),
-                        );
-                    });
-                    if let Some((s, columns)) = &seasonal {
-                        let f = s.top[r];
-                        let observed = columns.get(f).and_then(|c| c.get(r)).copied();
-                        let point = observed.map(|o| s.point(f, r, o));
-                        row.col(|ui| {
-                            ui.label(observed.map_or(String::new(), number));
-                        });
-                        row.col(|ui| {
-                            ui.label(point.map_or(String::new(), |p| {
-                                format!(
-                                    "{} ({}..{})",
-                                    number(p.expected),
-                                    number(p.lower),
-                                    number(p.upper)
-                                )
-                            }));
-                        });
-                        row.col(|ui| {
-                            let (t, zone) = ds
-                                .time
-                                .as_ref()
-                                .map_or((0, Zone::Unstated), |t| (t.millis[r], t.zone));
-                            ui.label(s.row_in_words(r, &sc.features, columns, t, zone));
-                        });
-                    }
-                    for col in &ds.columns {
-                        row.col(|ui| {
-                            ui.label(format!("{:.2}", col[r]));
-                        });
-                    }
-                    if row.response().clicked() {
-                        clicked_row = Some(r);
-                    }
-                });
             });
         if let Some(c) = clicked_header {
             self.sort = if c == column {
