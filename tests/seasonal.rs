@@ -453,3 +453,66 @@ fn no_time_with_the_seasonal_baseline_is_refused_for_what_it_is() {
     assert!(stderr.contains("drop --no-time"), "{stderr}");
     assert!(!stderr.contains("this file has none"), "{stderr}");
 }
+
+/// Monthly rows (the first of each month, or each month's end) are bucketed by calendar month,
+/// with a yearly period: a busy November and December every year is learnt as normal, and after
+/// the first two years (warm-up) only a spike in June and a December at an ordinary month's level
+/// are flagged. On a fixed grid of 31 days there was no period at all, and every November and
+/// December was flagged.
+#[test]
+fn monthly_rows_have_a_yearly_rhythm_on_calendar_months() {
+    let dir = tempdir();
+    let mut x: u64 = 5;
+    let mut noise = || {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((x >> 33) % 61) as f64 - 30.0
+    };
+    let days_in = |y: i32, m: u32| match m {
+        2 if y % 4 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    for month_end in [false, true] {
+        let mut text = String::from("month,sales\n");
+        let (mut spike, mut drop) = (0, 0);
+        let mut row = 0;
+        for y in 2013..2025 {
+            for m in 1..=12u32 {
+                let mut v = 1000.0 + if m >= 11 { 400.0 } else { 0.0 } + noise();
+                if (y, m) == (2022, 6) {
+                    v += 600.0;
+                    spike = row;
+                }
+                if (y, m) == (2023, 12) {
+                    v -= 400.0;
+                    drop = row;
+                }
+                let day = if month_end { days_in(y, m) } else { 1 };
+                text.push_str(&format!("{y}-{m:02}-{day:02},{v:.1}\n"));
+                row += 1;
+            }
+        }
+        std::fs::write(dir.path().join("monthly.csv"), text).expect("write");
+        let out = bin(dir.path())
+            .args(["detect", "monthly.csv", "--algo", "seasonal", "--force"])
+            .args(["--scores-out", "s.csv"])
+            .output()
+            .expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        assert!(
+            err.contains("one row per 1 month, seasonal periods of 12 intervals"),
+            "{err}"
+        );
+        assert!(!err.contains("already has a row"), "{err}");
+        let scores = std::fs::read_to_string(dir.path().join("s.csv")).expect("scores");
+        let after_warm_up: Vec<usize> = flagged_in(&scores)
+            .into_iter()
+            .filter(|&r| r >= 24)
+            .collect();
+        assert_eq!(after_warm_up, vec![spike, drop], "month ends: {month_end}");
+    }
+}

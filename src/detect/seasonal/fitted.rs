@@ -209,6 +209,9 @@ fn warnings(s: &SeasonalScores) -> Vec<String> {
 
 /// An interval such as `1 h`, `5 min`, `1 day`.
 pub fn interval_in_words(ms: i64) -> String {
+    if ms == super::grid::MONTH_MS {
+        return "1 month".into();
+    }
     const UNITS: [(i64, &str); 5] = [
         (604_800_000, "week"),
         (86_400_000, "day"),

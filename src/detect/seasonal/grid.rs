@@ -8,8 +8,55 @@
 //! buckets were missing before it. A row in a bucket already seen (a second row in the same
 //! interval, or a row out of time order) is scored against the baseline of its bucket's phase
 //! but not learnt from, so one busy interval cannot count twice.
+//!
+//! **Calendar months.** Months are 28 to 31 days long, so monthly rows (the first of each month,
+//! or each month's end) on a grid of a fixed 31 days drift: some months share a bucket (one of
+//! them is then not learnt) and others leave one empty. A series whose median step is a month's
+//! length is bucketed by calendar month instead ([`MONTH_MS`]): a row's bucket is the number of
+//! months from January 1970 to its month (in UTC), and its seasonal period is a year of 12.
 
 use serde::{Deserialize, Serialize};
+
+/// The interval of a grid of calendar months: the mean Gregorian month (365.2425 / 12 days), in
+/// milliseconds, standing for "one calendar month" wherever an interval is a number (the
+/// grid itself counts months by the calendar, not by this length).
+pub const MONTH_MS: i64 = 2_629_746_000;
+
+/// The shortest and longest median step read as one calendar month (27 and 32 days: February
+/// to the longest months, with a day's slack for times of day).
+const MONTH_STEPS: std::ops::RangeInclusive<i64> = 27 * 86_400_000..=32 * 86_400_000;
+
+/// The calendar month (in UTC) holding `t_ms`, as months from January 1970 (negative before).
+pub fn month_index(t_ms: i64) -> i64 {
+    // Howard Hinnant's `civil_from_days` (chrono-compatible days-to-date algorithm), in i64 so
+    // that every millisecond time has a month.
+    let days = t_ms.div_euclid(86_400_000);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year - 1970) * 12 + (month - 1)
+}
+
+/// The first millisecond (UTC) of calendar month `index` (see [`month_index`]), saturating at
+/// the ends of the time line.
+pub fn month_start_ms(index: i64) -> i64 {
+    let year = 1970i64.saturating_add(index.div_euclid(12));
+    let month = index.rem_euclid(12) + 1;
+    // Hinnant's `days_from_civil`.
+    let y = year - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era.saturating_mul(146_097).saturating_add(doe - 719_468);
+    days.saturating_mul(86_400_000)
+}
 
 /// Where a row falls on the grid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,15 +92,22 @@ impl Grid {
         self.interval_ms
     }
 
-    /// The bucket holding `t_ms`.
+    /// The bucket holding `t_ms` (its calendar month on a grid of [`MONTH_MS`]).
     pub fn bucket_of(&self, t_ms: i64) -> i64 {
+        if self.interval_ms == MONTH_MS {
+            return month_index(t_ms);
+        }
         t_ms.div_euclid(self.interval_ms)
     }
 
     /// The start of the bucket after the latest one seen.
     pub fn next_time_ms(&self) -> Option<i64> {
-        self.last
-            .map(|b| b.saturating_add(1).saturating_mul(self.interval_ms))
+        let next = self.last?.saturating_add(1);
+        Some(if self.interval_ms == MONTH_MS {
+            month_start_ms(next)
+        } else {
+            next.saturating_mul(self.interval_ms)
+        })
     }
 
     /// Places the row at `t_ms` and moves the grid on when its bucket is new.
@@ -109,8 +163,8 @@ const ROUND_INTERVALS: [i64; 22] = [
 /// positive differences between consecutive timestamps, so that a few gaps, duplicates or rows
 /// out of order do not change it, snapped to the nearest round interval (1 s, 5 s, ..., 1 min,
 /// 5 min, ..., 1 h, ..., 1 day, 1 week) within 10% of it, so that rows stamped a little late or
-/// early (an hourly job at 14:01, 15:03) still give the hour. `None` with fewer than two
-/// distinct timestamps.
+/// early (an hourly job at 14:01, 15:03) still give the hour; a median step of 27 to 32 days is
+/// one calendar month ([`MONTH_MS`]). `None` with fewer than two distinct timestamps.
 pub fn detect_interval(times_ms: &[i64]) -> Option<i64> {
     let mut steps: Vec<i64> = times_ms
         .windows(2)
@@ -123,6 +177,9 @@ pub fn detect_interval(times_ms: &[i64]) -> Option<i64> {
     let mid = steps.len() / 2;
     let (_, median, _) = steps.select_nth_unstable(mid);
     let median = *median;
+    if MONTH_STEPS.contains(&median) {
+        return Some(MONTH_MS);
+    }
     let round = ROUND_INTERVALS
         .iter()
         .copied()
@@ -177,5 +234,50 @@ mod tests {
         let mut wide = Grid::new(1);
         wide.place(i64::MIN);
         assert_eq!(wide.place(i64::MAX).missing_before, u64::MAX - 1);
+    }
+
+    #[test]
+    fn calendar_months_are_counted_as_the_calendar_has_them() {
+        // Every month from 1600 to 2400 against chrono: its first millisecond, the one before
+        // it, and its index.
+        let mut index = (1600 - 1970) * 12;
+        for year in 1600..2400 {
+            for month in 1..=12u32 {
+                let start = chrono::NaiveDate::from_ymd_opt(year, month, 1)
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .map(|t| t.and_utc().timestamp_millis())
+                    .expect("a date");
+                assert_eq!(month_start_ms(index), start, "{year}-{month}");
+                assert_eq!(month_index(start), index, "{year}-{month}");
+                assert_eq!(month_index(start - 1), index - 1, "{year}-{month}");
+                index += 1;
+            }
+        }
+        // The ends of the time line neither overflow nor panic.
+        let _ = (month_index(i64::MIN), month_index(i64::MAX));
+        let _ = (month_start_ms(i64::MIN), month_start_ms(i64::MAX));
+        // Monthly rows: first of the month, or month ends, give the month; 30-day steps too.
+        let day = 86_400_000;
+        let firsts: Vec<i64> = (0..36).map(month_start_ms).collect();
+        assert_eq!(detect_interval(&firsts), Some(MONTH_MS));
+        let ends: Vec<i64> = (1..37).map(|m| month_start_ms(m) - day).collect();
+        assert_eq!(detect_interval(&ends), Some(MONTH_MS));
+        // On the month grid each month is one bucket, none repeated and none missing (on a
+        // grid of 31 days, months drift: some share a bucket, some leave one empty).
+        let mut g = Grid::new(MONTH_MS);
+        for (i, &t) in ends.iter().enumerate() {
+            let p = g.place(t + 3_600_000);
+            assert_eq!((p.bucket, p.missing_before, p.repeat), (i as i64, 0, false));
+        }
+        assert_eq!(g.next_time_ms(), Some(month_start_ms(36)));
+        let mut fixed = Grid::new(31 * day);
+        let drifted = (0..120)
+            .map(|m| fixed.place(month_start_ms(m)))
+            .filter(|p| p.repeat || p.missing_before > 0)
+            .count();
+        assert!(drifted > 0);
+        // Weekly data stays weekly.
+        let weeks: Vec<i64> = (0..20).map(|w| w * 7 * day).collect();
+        assert_eq!(detect_interval(&weeks), Some(7 * day));
     }
 }

@@ -4,9 +4,10 @@
 //! counted in buckets of the interval: hourly data has 24 and 168, daily data 7 (a daily period
 //! of one bucket is no seasonality), 5-minute data 288 and 2016. An interval that does not
 //! divide a day (or a week) evenly gets no period for it, and an interval of a week or more gets
-//! none at all. A period is kept only when the history holds at least two of its cycles (after
-//! the shorter periods have settled): with less, no phase has been seen twice, so nothing
-//! seasonal can be told from noise.
+//! none at all, but calendar months (see [`super::grid::MONTH_MS`]) get a year of 12. A period
+//! is kept only when the history holds at least two of its cycles (after the shorter periods
+//! have settled): with less, no phase has been seen twice, so nothing seasonal can be told from
+//! noise.
 
 /// A day in milliseconds.
 pub const DAY_MS: i64 = 86_400_000;
@@ -15,10 +16,13 @@ pub const DAY_MS: i64 = 86_400_000;
 pub const WEEK_MS: i64 = 7 * DAY_MS;
 
 /// The candidate periods (in buckets, ascending) for an interval: a day and a week where the
-/// interval divides them into at least two buckets.
+/// interval divides them into at least two buckets; a year of 12 for calendar months.
 pub fn candidate_periods(interval_ms: i64) -> Vec<usize> {
     if interval_ms <= 0 {
         return Vec::new();
+    }
+    if interval_ms == super::grid::MONTH_MS {
+        return vec![12];
     }
     [DAY_MS, WEEK_MS]
         .into_iter()
@@ -71,5 +75,9 @@ mod tests {
         assert_eq!(choose_periods(7 * MINUTE, 100_000, 8), vec![1440]);
         assert!(choose_periods(11 * MINUTE, 100_000, 8).is_empty());
         assert!(candidate_periods(0).is_empty());
+        // Calendar months: a year, once two years are in.
+        let month = crate::detect::seasonal::grid::MONTH_MS;
+        assert_eq!(choose_periods(month, 120, 8), vec![12]);
+        assert!(choose_periods(month, 23, 8).is_empty());
     }
 }
