@@ -138,7 +138,10 @@ impl DataPanel {
                     });
                     ui.end_row();
                     ui.label("Columns");
-                    ui.label(format!("{} features", ds.n_features()));
+                    ui.label(match ds.n_features() {
+                        1 => "1 feature".to_string(),
+                        n => format!("{n} features"),
+                    });
                     ui.end_row();
                     if let (Some(t), Some(ts)) =
                         (&ds.time, state.stats.as_ref().and_then(|s| s.time.as_ref()))

@@ -387,12 +387,15 @@ fn summary(
     };
     let by_rule = by_rule(d, noun.trim_end_matches('s'));
     let mut s = format!(
-        "{} on {} ({} {} x {} features)\nFlagged {} of {} {} ({:.1}%); {} scoring above {} are flagged{by_rule}.\n\nTop {} {} by anomaly score:\n",
+        "{} on {} ({} {} x {})\nFlagged {} of {} {} ({:.1}%); {} scoring above {} are flagged{by_rule}.\n\nTop {} {} by anomaly score:\n",
         d.config.describe(),
         ds.file_name(),
         ds.n_rows(),
         noun,
-        names.len(),
+        match names.len() {
+            1 => "1 feature".to_string(),
+            n => format!("{n} features"),
+        },
         flagged,
         ds.n_rows(),
         noun,

@@ -96,9 +96,12 @@ pub fn render(ds: &Dataset, stats: &DatasetStats) -> String {
         &mut s,
         "Columns",
         format!(
-            "{}: {} features ({}) + {time_part}",
+            "{}: {} ({}) + {time_part}",
             ds.original_header().len(),
-            ds.n_features(),
+            match ds.n_features() {
+                1 => "1 feature".to_string(),
+                n => format!("{n} features"),
+            },
             ds.feature_names.join(", ")
         ),
     );
