@@ -460,7 +460,7 @@ fn no_time_with_the_seasonal_baseline_is_refused_for_what_it_is() {
 /// are flagged. On a fixed grid of 31 days there was no period at all, and every November and
 /// December was flagged.
 #[test]
-fn monthly_rows_have_a_yearly_rhythm_on_calendar_months() {
+fn monthly_and_quarterly_rows_have_a_yearly_rhythm_on_the_calendar() {
     let dir = tempdir();
     let mut x: u64 = 5;
     let mut noise = || {
@@ -514,5 +514,63 @@ fn monthly_rows_have_a_yearly_rhythm_on_calendar_months() {
             .filter(|&r| r >= 24)
             .collect();
         assert_eq!(after_warm_up, vec![spike, drop], "month ends: {month_end}");
+    }
+    // Quarters: a year of 4; two years of months are needed for the yearly period; years have
+    // no period, and the note says why.
+    let quarters: String = (0..40)
+        .map(|q| {
+            format!(
+                "{}-{:02}-01,{}
+",
+                2000 + q / 4,
+                3 * (q % 4) + 1,
+                100 + q % 4
+            )
+        })
+        .collect();
+    let months: String = (0..20)
+        .map(|m| {
+            format!(
+                "{}-{:02}-28,{}
+",
+                2000 + m / 12,
+                m % 12 + 1,
+                100 + m % 3
+            )
+        })
+        .collect();
+    let years: String = (0..30)
+        .map(|y| {
+            format!(
+                "{}-12-31,{}
+",
+                1990 + y,
+                100 + y % 3
+            )
+        })
+        .collect();
+    for (rows, said) in [
+        (
+            quarters,
+            "one row per 1 quarter, seasonal periods of 4 intervals",
+        ),
+        (
+            months,
+            "one row per 1 month, no seasonal period (the history is shorter than two years)",
+        ),
+        (
+            years,
+            "one row per 1 year, no seasonal period (rows every 1 year have no daily, weekly or \
+             yearly rhythm that it learns)",
+        ),
+    ] {
+        std::fs::write(dir.path().join("t.csv"), format!("t,v\n{rows}")).expect("write");
+        let out = bin(dir.path())
+            .args(["detect", "t.csv", "--algo", "seasonal"])
+            .output()
+            .expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        assert!(err.contains(said), "{err}");
     }
 }

@@ -167,13 +167,34 @@ fn offsets_in_words(offsets: &OffsetFollower, interval_ms: i64) -> Option<String
     ))
 }
 
+/// Why a run on a grid of `interval_ms` (`interval` in words) has no seasonal period: its
+/// interval has no rhythm the detector learns, or its history is shorter than two cycles of the
+/// shortest one.
+fn no_period_in_words(interval_ms: i64, interval: &str) -> String {
+    use super::periods::{candidate_periods, DAY_MS, WEEK_MS};
+    let Some(&shortest) = candidate_periods(interval_ms).first() else {
+        return format!(
+            "no seasonal period (rows every {interval} have no daily, weekly or yearly rhythm \
+             that it learns)"
+        );
+    };
+    let cycle = if super::grid::calendar_months(interval_ms).is_some() {
+        "year"
+    } else if interval_ms.saturating_mul(shortest as i64) == DAY_MS {
+        "day"
+    } else if interval_ms.saturating_mul(shortest as i64) == WEEK_MS {
+        "week"
+    } else {
+        "cycle"
+    };
+    format!("no seasonal period (the history is shorter than two {cycle}s)")
+}
+
 /// The interval, periods, warm-up rows, missing and repeated intervals of a run, in words.
 fn warnings(s: &SeasonalScores) -> Vec<String> {
     let interval = interval_in_words(s.interval_ms);
     let periods = if s.periods.is_empty() {
-        "no seasonal period (the history is shorter than two days, or two weeks for a weekly \
-         rhythm, or the interval does not divide a day)"
-            .to_string()
+        no_period_in_words(s.interval_ms, &interval)
     } else {
         let list: Vec<String> = s.periods.iter().map(|p| format!("{p} intervals")).collect();
         format!("seasonal periods of {}", list.join(" and "))
@@ -209,8 +230,11 @@ fn warnings(s: &SeasonalScores) -> Vec<String> {
 
 /// An interval such as `1 h`, `5 min`, `1 day`.
 pub fn interval_in_words(ms: i64) -> String {
-    if ms == super::grid::MONTH_MS {
-        return "1 month".into();
+    match super::grid::calendar_months(ms) {
+        Some(1) => return "1 month".into(),
+        Some(3) => return "1 quarter".into(),
+        Some(12) => return "1 year".into(),
+        _ => {}
     }
     const UNITS: [(i64, &str); 5] = [
         (604_800_000, "week"),

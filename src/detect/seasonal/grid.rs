@@ -14,6 +14,8 @@
 //! them is then not learnt) and others leave one empty. A series whose median step is a month's
 //! length is bucketed by calendar month instead ([`MONTH_MS`]): a row's bucket is the number of
 //! months from January 1970 to its month (in UTC), and its seasonal period is a year of 12.
+//! Quarterly and yearly rows are bucketed by calendar quarter and year alike (a quarter's period
+//! is a year of 4; a year has none).
 
 use serde::{Deserialize, Serialize};
 
@@ -22,9 +24,25 @@ use serde::{Deserialize, Serialize};
 /// grid itself counts months by the calendar, not by this length).
 pub const MONTH_MS: i64 = 2_629_746_000;
 
-/// The shortest and longest median step read as one calendar month (27 and 32 days: February
-/// to the longest months, with a day's slack for times of day).
-const MONTH_STEPS: std::ops::RangeInclusive<i64> = 27 * 86_400_000..=32 * 86_400_000;
+/// The interval of a grid of calendar quarters (three calendar months).
+pub const QUARTER_MS: i64 = 3 * MONTH_MS;
+
+/// The interval of a grid of calendar years (twelve calendar months).
+pub const YEAR_MS: i64 = 12 * MONTH_MS;
+
+/// The calendar grids: their interval, how many months a bucket holds, and the shortest and
+/// longest median step read as one (27 to 32 days for a month, February to the longest months
+/// with a day's slack for times of day; 88 to 94 for a quarter; 364 to 367 for a year).
+const CALENDAR: [(i64, i64, i64, i64); 3] = [
+    (MONTH_MS, 1, 27, 32),
+    (QUARTER_MS, 3, 88, 94),
+    (YEAR_MS, 12, 364, 367),
+];
+
+/// How many calendar months a bucket of `interval_ms` holds, for the calendar grids.
+pub fn calendar_months(interval_ms: i64) -> Option<i64> {
+    CALENDAR.iter().find(|c| c.0 == interval_ms).map(|c| c.1)
+}
 
 /// The calendar month (in UTC) holding `t_ms`, as months from January 1970 (negative before).
 pub fn month_index(t_ms: i64) -> i64 {
@@ -92,21 +110,20 @@ impl Grid {
         self.interval_ms
     }
 
-    /// The bucket holding `t_ms` (its calendar month on a grid of [`MONTH_MS`]).
+    /// The bucket holding `t_ms` (on a calendar grid, its month, quarter or year).
     pub fn bucket_of(&self, t_ms: i64) -> i64 {
-        if self.interval_ms == MONTH_MS {
-            return month_index(t_ms);
+        match calendar_months(self.interval_ms) {
+            Some(months) => month_index(t_ms).div_euclid(months),
+            None => t_ms.div_euclid(self.interval_ms),
         }
-        t_ms.div_euclid(self.interval_ms)
     }
 
     /// The start of the bucket after the latest one seen.
     pub fn next_time_ms(&self) -> Option<i64> {
         let next = self.last?.saturating_add(1);
-        Some(if self.interval_ms == MONTH_MS {
-            month_start_ms(next)
-        } else {
-            next.saturating_mul(self.interval_ms)
+        Some(match calendar_months(self.interval_ms) {
+            Some(months) => month_start_ms(next.saturating_mul(months)),
+            None => next.saturating_mul(self.interval_ms),
         })
     }
 
@@ -163,8 +180,9 @@ const ROUND_INTERVALS: [i64; 22] = [
 /// positive differences between consecutive timestamps, so that a few gaps, duplicates or rows
 /// out of order do not change it, snapped to the nearest round interval (1 s, 5 s, ..., 1 min,
 /// 5 min, ..., 1 h, ..., 1 day, 1 week) within 10% of it, so that rows stamped a little late or
-/// early (an hourly job at 14:01, 15:03) still give the hour; a median step of 27 to 32 days is
-/// one calendar month ([`MONTH_MS`]). `None` with fewer than two distinct timestamps.
+/// early (an hourly job at 14:01, 15:03) still give the hour; a median step of a month's, a
+/// quarter's or a year's length is one calendar month, quarter or year ([`MONTH_MS`],
+/// [`QUARTER_MS`], [`YEAR_MS`]). `None` with fewer than two distinct timestamps.
 pub fn detect_interval(times_ms: &[i64]) -> Option<i64> {
     let mut steps: Vec<i64> = times_ms
         .windows(2)
@@ -177,8 +195,12 @@ pub fn detect_interval(times_ms: &[i64]) -> Option<i64> {
     let mid = steps.len() / 2;
     let (_, median, _) = steps.select_nth_unstable(mid);
     let median = *median;
-    if MONTH_STEPS.contains(&median) {
-        return Some(MONTH_MS);
+    let day = 86_400_000;
+    if let Some(c) = CALENDAR
+        .iter()
+        .find(|c| (c.2 * day..=c.3 * day).contains(&median))
+    {
+        return Some(c.0);
     }
     let round = ROUND_INTERVALS
         .iter()
@@ -279,5 +301,24 @@ mod tests {
         // Weekly data stays weekly.
         let weeks: Vec<i64> = (0..20).map(|w| w * 7 * day).collect();
         assert_eq!(detect_interval(&weeks), Some(7 * day));
+        // Quarters and years: each one bucket, across leap years, and the next one's start.
+        let quarters: Vec<i64> = (0..40).map(|q| month_start_ms(3 * q) + day).collect();
+        assert_eq!(detect_interval(&quarters), Some(QUARTER_MS));
+        let years: Vec<i64> = (0..40).map(|y| month_start_ms(12 * y) - day).collect();
+        assert_eq!(detect_interval(&years), Some(YEAR_MS));
+        for (interval, times) in [(QUARTER_MS, &quarters), (YEAR_MS, &years)] {
+            let mut g = Grid::new(interval);
+            let first = g.place(times[0]).bucket;
+            for (i, &t) in times.iter().enumerate().skip(1) {
+                let p = g.place(t);
+                assert_eq!(
+                    (p.bucket - first, p.missing_before, p.repeat),
+                    (i as i64, 0, false)
+                );
+            }
+        }
+        let mut g = Grid::new(QUARTER_MS);
+        g.place(month_start_ms(5)); // June 1970: the second quarter
+        assert_eq!(g.next_time_ms(), Some(month_start_ms(6)));
     }
 }

@@ -4,10 +4,10 @@
 //! counted in buckets of the interval: hourly data has 24 and 168, daily data 7 (a daily period
 //! of one bucket is no seasonality), 5-minute data 288 and 2016. An interval that does not
 //! divide a day (or a week) evenly gets no period for it, and an interval of a week or more gets
-//! none at all, but calendar months (see [`super::grid::MONTH_MS`]) get a year of 12. A period
-//! is kept only when the history holds at least two of its cycles (after the shorter periods
-//! have settled): with less, no phase has been seen twice, so nothing seasonal can be told from
-//! noise.
+//! none at all, but calendar months and quarters (see [`super::grid`]) get a year (12, 4). A
+//! period is kept only when the history holds at least two of its cycles (after the shorter
+//! periods have settled): with less, no phase has been seen twice, so nothing seasonal can be
+//! told from noise.
 
 /// A day in milliseconds.
 pub const DAY_MS: i64 = 86_400_000;
@@ -21,8 +21,14 @@ pub fn candidate_periods(interval_ms: i64) -> Vec<usize> {
     if interval_ms <= 0 {
         return Vec::new();
     }
-    if interval_ms == super::grid::MONTH_MS {
-        return vec![12];
+    if let Some(months) = super::grid::calendar_months(interval_ms) {
+        // A year of calendar months or quarters (none for years).
+        let year = 12 / months;
+        return if year >= 2 {
+            vec![year as usize]
+        } else {
+            Vec::new()
+        };
     }
     [DAY_MS, WEEK_MS]
         .into_iter()
@@ -79,5 +85,7 @@ mod tests {
         let month = crate::detect::seasonal::grid::MONTH_MS;
         assert_eq!(choose_periods(month, 120, 8), vec![12]);
         assert!(choose_periods(month, 23, 8).is_empty());
+        assert_eq!(choose_periods(3 * month, 40, 8), vec![4]);
+        assert!(choose_periods(12 * month, 40, 8).is_empty());
     }
 }
