@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::util::{bin, data, json, repo, shared, tempdir};
+use crate::util::{bin, data, generate_access_log, json, repo, shared, tempdir};
 
 fn run(dir: &Path, args: &[&str]) -> std::process::Output {
     bin(dir)
@@ -494,20 +494,7 @@ fn reading_options_of_another_kind_of_input_are_refused() {
     let dir = tempdir();
     let log = dir.path().join("access.log");
     let log = log.to_str().expect("path");
-    let made = bin(dir.path())
-        .args([
-            "generate",
-            "--access-log",
-            "--days",
-            "1",
-            "--clients",
-            "200",
-            "--out",
-            log,
-        ])
-        .output()
-        .expect("run trafficlens");
-    assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
+    generate_access_log(dir.path(), "access.log", 1, 200);
     let sample = repo("sample_data/web_traffic.csv");
     let sample = sample.to_str().expect("path");
     for (command, args, said) in [

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Output;
 
-use crate::util::{bin, repo, tempdir};
+use crate::util::{bin, generate_access_log, repo, tempdir};
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -169,20 +169,7 @@ fn a_dash_writes_one_text_output_to_standard_output() {
 #[test]
 fn no_output_is_the_region_file_or_any_other_input() {
     let dir = tempdir();
-    let out = bin(dir.path())
-        .args([
-            "generate",
-            "--access-log",
-            "--days",
-            "1",
-            "--clients",
-            "50",
-            "--out",
-            "gen.log",
-        ])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    generate_access_log(dir.path(), "gen.log", 1, 50);
     let regions = "prefix,region\n0.0.0.0/0,world\n";
     std::fs::write(dir.path().join("r.csv"), regions).expect("write");
     std::fs::hard_link(dir.path().join("r.csv"), dir.path().join("hard.csv")).expect("link");

@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
@@ -40,6 +40,21 @@ pub fn run_ok(cmd: &mut Command) -> std::process::Output {
         String::from_utf8_lossy(&out.stderr)
     );
     out
+}
+
+/// Writes a generated access log of `days` and `clients` (seed 1) to `dir/out`, its labels
+/// beside it.
+pub fn generate_access_log(dir: &Path, out: &str, days: u32, clients: u32) {
+    run_ok(
+        bin(dir)
+            .args(["generate", "--access-log", "--seed", "1", "--out", out])
+            .args([
+                "--days",
+                &days.to_string(),
+                "--clients",
+                &clients.to_string(),
+            ]),
+    );
 }
 
 /// A fresh temporary folder.

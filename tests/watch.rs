@@ -7,27 +7,11 @@ use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::util::{bin, tempdir};
+use crate::util::{bin, generate_access_log, tempdir};
 
 /// Writes a generated access log (`days`, `clients`) to `dir/access.log` (labels beside it).
 fn generate(dir: &Path, days: u32, clients: u32) {
-    bin(dir)
-        .args([
-            "generate",
-            "--access-log",
-            "--seed",
-            "1",
-            "--out",
-            "access.log",
-        ])
-        .args([
-            "--days",
-            &days.to_string(),
-            "--clients",
-            &clients.to_string(),
-        ])
-        .assert()
-        .success();
+    generate_access_log(dir, "access.log", days, clients);
 }
 
 /// Replays `log` at full speed with `--state` and `--buckets-out`.
