@@ -8,6 +8,7 @@
 
 pub mod analysis;
 pub mod app;
+pub mod calendar;
 pub mod cli;
 pub mod clock;
 pub mod control;
