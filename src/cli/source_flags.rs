@@ -127,9 +127,16 @@ fn described(kind: FileKind, view: LogView) -> String {
     match kind {
         FileKind::Csv { .. } => "a table (CSV)".into(),
         FileKind::Parquet => "a table (Parquet)".into(),
-        FileKind::AccessLog { .. } => {
+        FileKind::AccessLog { gzip: false } => {
             format!("an access log, read in the {} view", view_name("clients"))
         }
+        // Any gzip data that is not a capture or a conn.log is read as a log: a compressed
+        // table is refused by the log reader, so the user is told both.
+        FileKind::AccessLog { gzip: true } => format!(
+            "gzip data, read as an access log in the {} view (a compressed table must be \
+             decompressed first)",
+            view_name("clients")
+        ),
         FileKind::ZeekConn { .. } => {
             format!("a Zeek conn.log, read in the {} view", view_name("hosts"))
         }
@@ -263,6 +270,20 @@ mod tests {
                 "--layout, --value are for tables (CSV or Parquet); --by is for network traffic \
                  (a Zeek conn.log, a packet capture or flow records); a.log is an access log, \
                  read in the traffic view: drop them"
+            )
+        );
+        let gz = refused(
+            FileKind::AccessLog { gzip: true },
+            LogView::Clients,
+            &given(&["time_column"]),
+            "t.csv.gz",
+        );
+        assert_eq!(
+            gz.as_deref(),
+            Some(
+                "--time-column is for tables (CSV or Parquet); t.csv.gz is gzip data, read as an \
+                 access log in the clients view (a compressed table must be decompressed first): \
+                 drop it"
             )
         );
         let capture = FileKind::FlowRecords {
