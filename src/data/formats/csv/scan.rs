@@ -68,6 +68,11 @@ struct Scanner {
     /// Bytes of the BOM still to skip.
     skip: u64,
     in_quotes: bool,
+    /// The next byte starts a field (the record's start, or after a delimiter).
+    field_start: bool,
+    /// The current field started with a quote: every quote in it opens or closes a quoted
+    /// part. In a field that did not, a quote is an ordinary character.
+    quoted_field: bool,
     /// Fields seen so far in the current record.
     fields: usize,
     /// Offset where the current record starts.
@@ -92,6 +97,8 @@ impl Scanner {
             pos: 0,
             skip,
             in_quotes: false,
+            field_start: true,
+            quoted_field: false,
             fields: 1,
             record_start: skip,
             record_nonblank: false,
@@ -128,14 +135,20 @@ impl Scanner {
                     }
                 }
             }
+            // Quotes as polars' reader splits fields (the table is read with it): a quote opens
+            // a quoted part only in a field that starts with one (`"a,b"`, `"a""b"`); in any
+            // other field (`5" screen`) it is an ordinary character. Toggling on every quote
+            // made the scan and the reader disagree on where fields end: a file the scan passed
+            // then reached the reader with a lone `"` field, which it reads out of bounds.
             if self.in_quotes {
                 if b == b'"' {
                     self.in_quotes = false;
                 } else if b == b'\n' {
                     self.line += 1;
                 }
-            } else if b == b'"' {
+            } else if b == b'"' && (self.field_start || self.quoted_field) {
                 self.in_quotes = true;
+                self.quoted_field = true;
                 self.record_nonblank = true;
             } else if b == self.delimiter {
                 self.fields += 1;
@@ -148,6 +161,11 @@ impl Scanner {
                 self.record_line = self.line;
             } else if !b.is_ascii_whitespace() {
                 self.record_nonblank = true;
+            }
+            let ends_field = !self.in_quotes && (b == self.delimiter || b == b'\n');
+            self.field_start = ends_field;
+            if ends_field {
+                self.quoted_field = false;
             }
             self.pos += 1;
         }
@@ -192,6 +210,10 @@ impl Scanner {
             from = nl + 1;
         }
         take(self, &chunk[from..]);
+        if let Some(&last) = chunk.last() {
+            self.field_start = last == delimiter || last == b'\n';
+            self.quoted_field = false;
+        }
         self.pos = base + chunk.len() as u64;
         self.check_length(self.pos, path)
     }
@@ -416,6 +438,31 @@ mod tests {
         assert!(matches!(
             scan(&mem("a,a\n1,2\n"), b',', 0),
             Err(LoadError::DuplicateColumn { .. })
+        ));
+    }
+
+    #[test]
+    fn a_quote_opens_a_quoted_part_only_in_a_field_that_starts_with_one() {
+        // A quote inside an unquoted field is a character: two rows of two fields.
+        let index = scan(&mem("a,b\n5\" screen,2\nx,\"y,\"\"z\"\n"), b',', 0).expect("scan");
+        assert_eq!(index.starts.len(), 2);
+        // Found by the load property test (`tests/properties.rs`): the scan toggled on the quote
+        // in `c"`, took the last line's `"` as its closing quote and passed the file; polars'
+        // reader then read the lone `"` field out of bounds (a debug build aborts there). Now
+        // the last line's quote is the unclosed one, and the whole load says so.
+        let crash = ",\"\"\n\"\",c\"\n\"";
+        assert!(matches!(
+            scan(&mem(crash), b',', 0),
+            Err(LoadError::UnclosedQuote { line: 3, .. })
+        ));
+        let loaded = crate::data::load_bytes(
+            "data.csv",
+            std::sync::Arc::from(crash.as_bytes()),
+            &crate::data::LoadOptions::default(),
+        );
+        assert!(matches!(
+            loaded,
+            Err(LoadError::UnclosedQuote { line: 3, .. })
         ));
     }
 }
