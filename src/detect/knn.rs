@@ -24,6 +24,8 @@ use super::knn_vector::{self, Lanes};
 use super::{FitError, Matrix};
 use crate::control::Control;
 
+mod leaves;
+
 /// Above this many features, search by brute force (a k-d tree no longer prunes well).
 pub const MAX_TREE_FEATURES: usize = 15;
 
@@ -190,6 +192,13 @@ impl Search {
             level: Vec::new(),
             stack: Vec::new(),
         }
+    }
+
+    /// Forgets the previous query's points.
+    fn reset(&mut self) {
+        self.heap.clear();
+        self.dropped.clear();
+        self.rows = 0;
     }
 
     /// Keeps a point dropped from the heap while it ties with the points dropped before it
@@ -508,7 +517,8 @@ impl Index {
 
     /// The `k` nearest indexed rows of every distinct point (its own rows included), one list
     /// per point in the order of [`Self::point_of`]: every row of a point has the same list.
-    /// Points are visited in tree order, so neighbouring queries share the cache. The search
+    /// By the tree, the points of a leaf are searched together (see [`leaves`]); by brute force,
+    /// in blocks of [`QUERY_ROWS`] in tree order, so neighbouring queries share the cache. The search
     /// runs in blocks of [`QUERY_BLOCK`] points, reporting the share done after each; it returns
     /// [`FitError::Cancelled`] soon after `control`'s flag is set.
     pub fn query_self(&self, k: usize, control: Control) -> Result<Neighbours, FitError> {
@@ -524,6 +534,10 @@ impl Index {
             return Ok(out);
         }
         // `k` includes the row itself: scikit-learn's rule is on the neighbours asked.
+        if !self.brute_force(k - 1) {
+            self.query_self_in_groups(k, control, &mut out.indices, &mut out.distances)?;
+            return Ok(out);
+        }
         let products = self.products_for(k - 1);
         let block = QUERY_BLOCK * k;
         for (b, (indices, distances)) in out
@@ -719,10 +733,14 @@ impl Index {
     /// The `k` nearest rows to `q`, nearest first (ties by row index), written to `idx` and
     /// `dist` (each `k` long, `k` at most the number of rows).
     fn nearest(&self, q: &[f64], k: usize, search: &mut Search, idx: &mut [u32], dist: &mut [f64]) {
-        search.heap.clear();
-        search.dropped.clear();
-        search.rows = 0;
+        search.reset();
         self.search_all(q, k, search);
+        self.answer(k, search, idx, dist);
+    }
+
+    /// Writes the `k` nearest rows of the points `search` has kept, nearest first (ties by row
+    /// index), to `idx` and `dist` (each `k` long).
+    fn answer(&self, k: usize, search: &mut Search, idx: &mut [u32], dist: &mut [f64]) {
         // The points of the answer: the heap, and the dropped points that tie with its top.
         let top = search.heap.peek().map(|c| c.0);
         let found = &mut search.found;
@@ -1115,6 +1133,50 @@ mod tests {
                         let got: Vec<(f64, u32)> =
                             dist.iter().copied().zip(idx.iter().copied()).collect();
                         assert_eq!(got, expected, "{lanes:?}, d = {d}, grid {grid}, query {q}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// The search of the training points in groups of a leaf's points gives each query's own
+    /// walk's lists, to the bit, with every instruction set this processor has: distinct and
+    /// tied points, leaves of one group (up to 6 features) and of several (more), several k.
+    #[test]
+    fn grouped_self_search_equals_each_querys_walk() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(23);
+        for d in [1usize, 2, 6, 8, 11, 15] {
+            let n = if d > 6 { 3000 } else { 1500 };
+            for grid in [false, true] {
+                let rows: Vec<Vec<f64>> = (0..n)
+                    .map(|_| {
+                        (0..d)
+                            .map(|_| {
+                                if grid {
+                                    f64::from(rng.random_range(0..5)) * 0.25
+                                } else {
+                                    rng.random_range(-3.0..3.0)
+                                }
+                            })
+                            .collect()
+                    })
+                    .collect();
+                let (cols, names) = matrix_of(&rows);
+                let x = Matrix::new(&cols, &names).expect("matrix");
+                for &lanes in &knn_vector::supported() {
+                    let mut index = Index::build(&x);
+                    index.lanes = lanes;
+                    for k in [1, 21, 90] {
+                        let walked = index.query(&x, k);
+                        let grouped = index.query_self(k, Control::default()).expect("search");
+                        for r in 0..n {
+                            assert_eq!(
+                                grouped.of(index.point_of(r)),
+                                walked.of(r),
+                                "{lanes:?}, d = {d}, grid {grid}, k = {k}, row {r}"
+                            );
+                        }
                     }
                 }
             }

@@ -222,6 +222,54 @@ pub unsafe fn box_beyond_avx512(lo: &[f64], hi: &[f64], q: &[f64], worst: f64) -
     bound > worst * BOUND_MARGIN
 }
 
+/// Which of eight queries (feature `f` of query `j` at `columns[f * stride + j]`, `len` of
+/// them, at most 8) the box with minima `lo` and maxima `hi` is not farther from than their
+/// bounds `worst[j]` (squared): bit `j` set when the box's squared distance, summed feature by
+/// feature in order (as the in-order bound, to the bit), is at most `worst[j]`.
+///
+/// # Safety
+/// The processor must support AVX-512F; `columns` must hold `len` values at each of the `d`
+/// feature offsets, `lo` and `hi` `d` values, `worst` `len` values.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub unsafe fn queries_near_box_avx512(
+    lo: &[f64],
+    hi: &[f64],
+    columns: &[f64],
+    stride: usize,
+    len: usize,
+    worst: &[f64],
+) -> u8 {
+    use std::arch::x86_64::*;
+    let d = lo.len().min(hi.len());
+    let len = len.min(8).min(worst.len());
+    let lanes = ((1u32 << len) - 1) as u8;
+    let mut s = _mm512_setzero_pd();
+    for f in 0..d {
+        let at = f * stride;
+        assert!(
+            at + len <= columns.len(),
+            "the queries' columns hold len values"
+        );
+        // SAFETY: the lanes loaded are `len` values from `at`, in bounds (checked above).
+        let q = unsafe { _mm512_maskz_loadu_pd(lanes, columns.as_ptr().add(at)) };
+        // The gap to the interval: below it, above it, or 0 inside (at most one of the two
+        // differences is positive, so the larger of them and 0 is the in-order bound's gap).
+        let gap = _mm512_max_pd(
+            _mm512_max_pd(
+                _mm512_sub_pd(_mm512_set1_pd(lo[f]), q),
+                _mm512_sub_pd(q, _mm512_set1_pd(hi[f])),
+            ),
+            _mm512_setzero_pd(),
+        );
+        s = _mm512_add_pd(s, _mm512_mul_pd(gap, gap));
+    }
+    // SAFETY: `len` values of `worst` are loaded, in bounds.
+    let w = unsafe { _mm512_maskz_loadu_pd(lanes, worst.as_ptr()) };
+    _mm512_mask_cmp_pd_mask(lanes, s, w, _CMP_LE_OQ)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
