@@ -1,5 +1,5 @@
 //! Issue 16 changed how `detect` parses numbers and writes the scores file (in parallel, with
-//! ryu and itoa), not what it writes: for every case of
+//! ryu and itoa, then zmij), not what it writes: for every case of
 //! `tests/fixtures/scores_unchanged/cases.txt` the scores file equals, byte for byte, the one
 //! main's binary wrote before the change (`scripts/scores_reference.sh`).
 

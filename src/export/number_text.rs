@@ -1,30 +1,58 @@
 //! Numbers as text, fast and exactly as Rust's `Display` writes them (`{}`: the shortest digits
 //! that read back to the same value, never an exponent), so that files written with these
 //! functions are byte-identical to files written with `to_string()`. The digits come from
-//! `ryu` (Adams, "Ryū: fast float-to-string conversion", PLDI 2018), which finds the same
-//! shortest, closest digits as the standard library's Grisu/Dragon about twice as fast, and
-//! integers from `itoa`; only the placement of the decimal point is done here.
+//! `zmij` (Zverovich's Żmij, after Giulietti's Schubfach: the shortest digits that read back,
+//! the closest of them to the value, as Ryū and the standard library's Grisu/Dragon find them;
+//! dtolnay's port, faster than `ryu` on scores here) and integers from `itoa`; only
+//! the placement of the decimal point is done here.
 
 /// Appends `v` to `out` exactly as `format!("{v}")` would.
 pub fn push_f64(out: &mut Vec<u8>, v: f64) {
+    let mut buffer = zmij::Buffer::new();
+    match plain_text(v, &mut buffer) {
+        Ok(text) => out.extend_from_slice(text),
+        Err(Spelling::Exponent) => {
+            // zmij writes at most 24 bytes; the 40-digit room in `push_plain` always suffices.
+            push_plain(out, buffer.format_finite(v).as_bytes());
+        }
+        Err(Spelling::Standard) => out.extend_from_slice(v.to_string().as_bytes()),
+    }
+}
+
+/// Why [`plain_text`] gave no text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Spelling {
+    /// zmij wrote an exponent, which `Display` never does: the digits must be placed.
+    Exponent,
+    /// NaN, inf, -inf, or a value where two shortest spellings may be equally close (zmij picks
+    /// the even last digit, the standard library does not always): rare for scores, and
+    /// spelled by the standard library.
+    Standard,
+}
+
+/// `v` as `format!("{v}")` writes it, in `buffer`, when zmij's text is already that (the usual
+/// case: the same shortest digits, the point where `Display` puts it, no exponent; a whole
+/// number's `.0` left out); otherwise what else it takes (see [`push_f64`]).
+#[inline]
+fn plain_text(v: f64, buffer: &mut zmij::Buffer) -> Result<&[u8], Spelling> {
     if !v.is_finite() || may_tie(v) {
-        // NaN, inf, -inf, and values where two shortest spellings may be equally close (ryu
-        // picks the even last digit, the standard library does not always): rare for
-        // scores, and spelled by the standard library.
-        out.extend_from_slice(v.to_string().as_bytes());
-        return;
+        return Err(Spelling::Standard);
     }
-    let mut buffer = ryu::Buffer::new();
     let text = buffer.format_finite(v).as_bytes();
-    // ryu writes at most 24 bytes; the 40-digit room in `push_plain` always suffices.
-    debug_assert!(text.len() <= 24);
-    if text.contains(&b'e') {
-        push_plain(out, text);
-    } else {
-        // Without an exponent ryu's text is already `Display`'s (the same shortest digits, the
-        // point where they put it, no padding zeros), but for the `.0` it gives whole numbers.
-        out.extend_from_slice(text.strip_suffix(b".0").unwrap_or(text));
+    // zmij writes an exponent only outside 1e-5 <= |digits| < 1e16: inside a narrower range no
+    // look at the text is needed.
+    if !(1e-4..1e15).contains(&v.abs()) && has_exponent(text) {
+        return Err(Spelling::Exponent);
     }
+    Ok(text.strip_suffix(b".0").unwrap_or(text))
+}
+
+/// Whether zmij's text has an exponent: its `e` is followed by one to three digits and maybe a
+/// sign, so it is among the last five bytes (looking only there is much cheaper than a scan of
+/// the 17 digits before it; the tests check every exponent against `Display`).
+#[inline]
+fn has_exponent(text: &[u8]) -> bool {
+    text.iter().rev().skip(1).take(4).any(|&b| b == b'e')
 }
 
 /// True when `v`'s exact decimal value may lie halfway between two shortest spellings: only
@@ -60,7 +88,7 @@ pub fn push_usize(out: &mut Vec<u8>, v: usize) {
     out.extend_from_slice(buffer.format(v).as_bytes());
 }
 
-/// Rewrites ryu's text (`-1.25`, `1.0`, `1e21`, `1.2e-7`) without an exponent and without a
+/// Rewrites zmij's text (`-1.25`, `1.0`, `1e21`, `1.2e-7`, `1e-07`) without an exponent and without a
 /// trailing `.0`, as `Display` writes it (`-1.25`, `1`, `1000000000000000000000`,
 /// `0.00000012`).
 fn push_plain(out: &mut Vec<u8>, text: &[u8]) {
@@ -120,10 +148,11 @@ fn push_plain(out: &mut Vec<u8>, text: &[u8]) {
     }
 }
 
-/// The exponent after ryu's `e` (`-7`, `21`).
+/// The exponent after the `e` (`-7`, `21`, `+21`, `-07`).
 fn parse_exponent(text: &[u8]) -> i32 {
     let (negative, digits) = match text.split_first() {
         Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
         _ => (false, text),
     };
     let value = digits
@@ -182,6 +211,26 @@ mod tests {
             0.125,
             1e23,
             9007199254740993.0,
+            // Either side of where zmij starts writing an exponent, and of the range where
+            // its text is not looked at.
+            1e-5,
+            9.999999999999999e-6,
+            f64::from_bits(1e-5f64.to_bits() + 1),
+            f64::from_bits(1e-5f64.to_bits() - 1),
+            f64::from_bits(1e16f64.to_bits() - 1),
+            1.5e-5,
+            1e-4,
+            9.999999999999999e-5,
+            0.00012345678901234567,
+            999999999999999.9,
+            1e15,
+            1.0000000000000002e15,
+            9999999999999998.0,
+            1e16,
+            1.2345678901234567e16,
+            -1e-5,
+            -9.999999999999999e-6,
+            -1e16,
         ] {
             assert_eq!(text(v), v.to_string(), "{v:e}");
         }

@@ -1,5 +1,5 @@
 //! The scores file of a table whose rows are numbered (`row,anomaly_score,flagged`), formatted
-//! in parallel: the rows are cut into chunks that the cores format at once (ryu and itoa, see
+//! in parallel: the rows are cut into chunks that the cores format at once (zmij and itoa, see
 //! [`super::number_text`]), and each batch of chunks is written while the next is formatted.
 //! Memory stays bounded (two batches of text), and the bytes are those `csv::Writer` wrote
 //! with `to_string()` before: numbers never need quotes, records end with `\n`.
