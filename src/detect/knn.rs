@@ -45,7 +45,10 @@ pub const QUERY_BLOCK: usize = 4096;
 /// --n-neighbors 20` on 100,000 random normals, the sizes' runs interleaved (scoring stage,
 /// medians): 2 and 6 features, 64 and 128 tie and 256 is slower (6: 0.574 / 0.578 / 0.595 s);
 /// 9 features, 64: 3.3 s, 128: 2.7 s, 256: 2.4 s, 512: 2.7 s; 12 features, 64: 10.0 s,
-/// 256: 7.8 s, 512: 6.9 s. 7 and 8 features (128) and 13 to 15 (512) are interpolated.
+/// 256: 7.8 s, 512: 6.9 s. 7 and 8 features (128) and 13 to 15 (512) are interpolated. Since
+/// the training points are searched a leaf's group at a time (`knn/leaves.rs`), 6 features,
+/// scoring stage of three alternated runs: 32: 0.408-0.417 s, 64: 0.408-0.426 s, 128:
+/// 0.440-0.450 s; 64 kept.
 fn leaf_size(d: usize) -> usize {
     let chunks = match d {
         0..=6 => 2,
