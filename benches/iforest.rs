@@ -3,7 +3,7 @@
 //!
 //! `cargo bench --bench iforest` runs 1,000,000 x 6 and 10,000,000 x 6 (set `TL_BENCH_ROWS`, such
 //! as `1000000`, for one size). Each side runs in its own process; loading the CSV is not timed.
-//! Needs `python3` with scikit-learn and pandas for the reference.
+//! Needs a Python with scikit-learn and pandas for the reference (see `common::python`).
 
 mod common;
 

@@ -2,7 +2,8 @@
 //!
 //! `cargo bench --bench load` generates (once) a 10,000,000-row, 7-column CSV with
 //! `trafficlens generate` logic under `target/bench_data/`, then loads it in a child process
-//! with TrafficLens and with pandas (`python3`, `pip install pandas`), each measured for wall
+//! with TrafficLens and with pandas (`TL_PYTHON`, else the venv `cargo bench --bench end_to_end`
+//! makes in `target/benchenv-e2e`, else `python3` with pandas installed), each measured for wall
 //! time and peak resident memory, and prints a table with the ratios.
 //! Set `TL_BENCH_ROWS` for another size.
 

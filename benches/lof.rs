@@ -3,7 +3,7 @@
 //! re-deriving LOF for a new k from cached neighbour lists (k_max = 100) at 100,000 rows.
 //!
 //! `cargo bench --bench lof` (set `TL_BENCH_ROWS=100000` for one size). Loading is not timed.
-//! Needs `python3` with scikit-learn and pandas for the reference.
+//! Needs a Python with scikit-learn and pandas for the reference (see `common::python`).
 
 mod common;
 

@@ -84,10 +84,26 @@ pub fn run_self(var: &str, path: &std::path::Path) -> Option<Vec<f64>> {
     Some(last_line_numbers(&out.stdout))
 }
 
-/// Runs a Python script and returns the numbers on the last line it printed, or `None` (with a
-/// note) when Python or a package is missing.
+/// The Python the references run in: `TL_PYTHON` when set, else the end-to-end benchmark's
+/// venv (`target/benchenv-e2e`, which has pandas and scikit-learn) when it has been made, else
+/// `python3`.
+pub fn python() -> std::path::PathBuf {
+    if let Some(py) = std::env::var_os("TL_PYTHON") {
+        return py.into();
+    }
+    let venv =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/benchenv-e2e/bin/python");
+    if venv.exists() {
+        venv
+    } else {
+        "python3".into()
+    }
+}
+
+/// Runs a Python script (in [`python`]) and returns the numbers on the last line it printed, or
+/// `None` (with a note) when Python or a package is missing.
 pub fn run_python(script: &str) -> Option<Vec<f64>> {
-    let out = std::process::Command::new("python3")
+    let out = std::process::Command::new(python())
         .arg("-c")
         .arg(script)
         .output()
