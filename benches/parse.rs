@@ -8,8 +8,8 @@
 //! Writing: the scores file of the same rows (`row,anomaly_score,flagged`, full-precision
 //! scores as the forest gives them) written by `export::write_scores`, as `detect --scores-out`
 //! writes it: formatted in parallel, into a temporary file synced to disk and renamed into place
-//! (under `target/bench_write/`, or `TL_WRITE_DIR`: a tmpfs leaves the disk out). Prints MB/s
-//! of the file written.
+//! (under `target/bench_write/`, or `TL_WRITE_DIR`: a tmpfs leaves the disk out), a new file each
+//! run. Prints MB/s of the file written.
 //!
 //! `cargo bench --bench parse` (2,000,000 rows x 6 columns, about 236 MB; `TL_BENCH_ROWS` for
 //! another size).
@@ -88,6 +88,9 @@ fn write_bench(ds: &trafficlens::data::Dataset, rng: &mut rand_pcg::Pcg64Mcg) {
     let path = dir.join("scores.csv");
     let mut times = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {
+        // Each run writes a new file, as `--scores-out` usually does: the last run's file is
+        // removed first, untimed (replacing it would also time the freeing of its pages).
+        let _ = std::fs::remove_file(&path);
         let started = Instant::now();
         write_scores(&path, true, ds, &scores, &flags).expect("write scores");
         times.push(started.elapsed().as_secs_f64());

@@ -3,48 +3,44 @@
 //! functions are byte-identical to files written with `to_string()`. The digits come from
 //! `zmij` (Zverovich's Żmij, after Giulietti's Schubfach: the shortest digits that read back,
 //! the closest of them to the value, as Ryū and the standard library's Grisu/Dragon find them;
-//! dtolnay's port, faster than `ryu` on scores here) and integers from `itoa`; only
-//! the placement of the decimal point is done here.
+//! dtolnay's port, faster than `ryu` on scores here); only the placement of the decimal point
+//! is done here. (Integers come from `itoa`, which already writes them as `Display` does.)
 
 /// Appends `v` to `out` exactly as `format!("{v}")` would.
 pub fn push_f64(out: &mut Vec<u8>, v: f64) {
     let mut buffer = zmij::Buffer::new();
-    match plain_text(v, &mut buffer) {
-        Ok(text) => out.extend_from_slice(text),
-        Err(Spelling::Exponent) => {
+    match digits(v, &mut buffer) {
+        Some(text) => match as_display(v, text) {
+            Some(plain) => out.extend_from_slice(plain),
             // zmij writes at most 24 bytes; the 40-digit room in `push_plain` always suffices.
-            push_plain(out, buffer.format_finite(v).as_bytes());
-        }
-        Err(Spelling::Standard) => out.extend_from_slice(v.to_string().as_bytes()),
+            None => push_plain(out, text),
+        },
+        None => out.extend_from_slice(v.to_string().as_bytes()),
     }
 }
 
-/// Why [`plain_text`] gave no text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Spelling {
-    /// zmij wrote an exponent, which `Display` never does: the digits must be placed.
-    Exponent,
-    /// NaN, inf, -inf, or a value where two shortest spellings may be equally close (zmij picks
-    /// the even last digit, the standard library does not always): rare for scores, and
-    /// spelled by the standard library.
-    Standard,
-}
-
-/// `v` as `format!("{v}")` writes it, in `buffer`, when zmij's text is already that (the usual
-/// case: the same shortest digits, the point where `Display` puts it, no exponent; a whole
-/// number's `.0` left out); otherwise what else it takes (see [`push_f64`]).
+/// zmij's text of `v`, in `buffer`; `None` for NaN, inf, -inf and values where two shortest
+/// spellings may be equally close (zmij picks the even last digit, the standard library does
+/// not always): rare for scores, and spelled by the standard library.
 #[inline]
-fn plain_text(v: f64, buffer: &mut zmij::Buffer) -> Result<&[u8], Spelling> {
+pub(super) fn digits(v: f64, buffer: &mut zmij::Buffer) -> Option<&[u8]> {
     if !v.is_finite() || may_tie(v) {
-        return Err(Spelling::Standard);
+        return None;
     }
-    let text = buffer.format_finite(v).as_bytes();
+    Some(buffer.format_finite(v).as_bytes())
+}
+
+/// zmij's `text` of `v` (from [`digits`]) as `Display` writes it, when it has no exponent (the
+/// usual case: the same shortest digits, the point where `Display` puts it; a whole number's
+/// `.0` left out); `None` when it has one, and the digits must be placed ([`push_f64`] does).
+#[inline]
+pub(super) fn as_display(v: f64, text: &[u8]) -> Option<&[u8]> {
     // zmij writes an exponent only outside 1e-5 <= |digits| < 1e16: inside a narrower range no
     // look at the text is needed.
     if !(1e-4..1e15).contains(&v.abs()) && has_exponent(text) {
-        return Err(Spelling::Exponent);
+        return None;
     }
-    Ok(text.strip_suffix(b".0").unwrap_or(text))
+    Some(text.strip_suffix(b".0").unwrap_or(text))
 }
 
 /// Whether zmij's text has an exponent: its `e` is followed by one to three digits and maybe a
@@ -80,12 +76,6 @@ fn may_tie(v: f64) -> bool {
     // 5^27 > 10^18: no odd m makes m 5^k short enough beyond that.
     let k = (-e) as u32;
     k <= 26 && u128::from(m) * 5u128.pow(k) < 10u128.pow(18)
-}
-
-/// Appends `v` to `out` exactly as `format!("{v}")` would.
-pub fn push_usize(out: &mut Vec<u8>, v: usize) {
-    let mut buffer = itoa::Buffer::new();
-    out.extend_from_slice(buffer.format(v).as_bytes());
 }
 
 /// Rewrites zmij's text (`-1.25`, `1.0`, `1e21`, `1.2e-7`, `1e-07`) without an exponent and without a
@@ -250,15 +240,6 @@ mod tests {
             for v in [any, score, wide, short] {
                 assert_eq!(text(v), v.to_string(), "{v:e}");
             }
-        }
-    }
-
-    #[test]
-    fn integers_are_written_as_display_writes_them() {
-        for v in [0usize, 7, 10, 999_999, usize::MAX] {
-            let mut out = Vec::new();
-            push_usize(&mut out, v);
-            assert_eq!(out, v.to_string().as_bytes());
         }
     }
 }
