@@ -5,8 +5,9 @@
 pub enum SeasonalError {
     /// The data has no time column.
     #[error(
-        "the seasonal baseline needs a time column, and this file has none; name it with \
-         --time-column, or choose another detector (--algo iforest or lof)"
+        "the seasonal baseline needs a time column, and this file has none named as one (such \
+         as time, timestamp or date; on the command line, --time-column NAME names another); \
+         otherwise choose another detector (Isolation Forest or LOF; --algo iforest or lof)"
     )]
     NoTime,
     /// The data is a log's or capture's view of one row per client or host (`rows`): it has no
