@@ -913,18 +913,8 @@ impl Index {
         let (lo, hi) = b.split_at(d);
         let mut s = 0.0;
         for f in 0..d {
-            // The distance to the interval (values are never NaN: plain comparisons, cheaper
-            // than `max`'s NaN rules).
-            let below = lo[f] - q[f];
-            let above = q[f] - hi[f];
-            let gap = if below > 0.0 {
-                below
-            } else if above > 0.0 {
-                above
-            } else {
-                0.0
-            };
-            s += gap * gap;
+            let g = gap(lo[f], hi[f], q[f], q[f]);
+            s += g * g;
         }
         s
     }
@@ -1030,6 +1020,22 @@ impl Index {
     }
 }
 
+/// The gap between the intervals `[lo, hi]` and `[v_lo, v_hi]`, 0 where they overlap: for a
+/// value `v`, `gap(lo, hi, v, v)` is its distance to the interval. Values are never NaN, so plain
+/// comparisons do (cheaper than `max`'s NaN rules).
+#[inline(always)]
+fn gap(lo: f64, hi: f64, v_lo: f64, v_hi: f64) -> f64 {
+    let below = lo - v_hi;
+    let above = v_lo - hi;
+    if below > 0.0 {
+        below
+    } else if above > 0.0 {
+        above
+    } else {
+        0.0
+    }
+}
+
 /// The exact squared distance of `q` and `point` (`D` features, or any number for 0): the sum of
 /// squared differences, feature by feature in order, as scikit-learn's k-d tree takes it.
 /// Brute-force candidates use it; the tree's leaves use [`knn_vector::distances`], which takes
@@ -1102,28 +1108,42 @@ mod tests {
     /// The tree search gives brute force's answer with every instruction set this processor
     /// has (the wide one prunes by a bound summed in another order), on distinct points and on
     /// points with many ties, with up to 8 features (one vector) and more.
+    /// `n` rows of `d` values: uniform in [-3, 3), or with `grid`, one of `levels` values `step`
+    /// apart from 0 (many ties and copies).
+    fn random_rows(
+        rng: &mut rand_pcg::Pcg64Mcg,
+        n: usize,
+        d: usize,
+        grid: bool,
+        levels: u32,
+        step: f64,
+    ) -> Vec<Vec<f64>> {
+        use rand::Rng;
+        (0..n)
+            .map(|_| {
+                (0..d)
+                    .map(|_| {
+                        if grid {
+                            f64::from(rng.random_range(0..levels)) * step
+                        } else {
+                            rng.random_range(-3.0..3.0)
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
     #[test]
     fn every_instruction_set_finds_the_brute_force_neighbours() {
-        use rand::{Rng, SeedableRng};
+        use rand::SeedableRng;
         let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(19);
         let sets = knn_vector::supported();
         for d in [2usize, 6, 8, 11] {
             // Enough points for several leaves of the wider tables' larger leaves.
             let n = if d > 6 { 4000 } else { 900 };
             for grid in [false, true] {
-                let rows: Vec<Vec<f64>> = (0..n)
-                    .map(|_| {
-                        (0..d)
-                            .map(|_| {
-                                if grid {
-                                    f64::from(rng.random_range(0..4)) * 0.5
-                                } else {
-                                    rng.random_range(-3.0..3.0)
-                                }
-                            })
-                            .collect()
-                    })
-                    .collect();
+                let rows = random_rows(&mut rng, n, d, grid, 4, 0.5);
                 let (cols, names) = matrix_of(&rows);
                 let x = Matrix::new(&cols, &names).expect("matrix");
                 for &lanes in &sets {
@@ -1147,24 +1167,12 @@ mod tests {
     /// tied points, leaves of one group (up to 6 features) and of several (more), several k.
     #[test]
     fn grouped_self_search_equals_each_querys_walk() {
-        use rand::{Rng, SeedableRng};
+        use rand::SeedableRng;
         let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(23);
         for d in [1usize, 2, 6, 8, 11, 15] {
             let n = if d > 6 { 3000 } else { 1500 };
             for grid in [false, true] {
-                let rows: Vec<Vec<f64>> = (0..n)
-                    .map(|_| {
-                        (0..d)
-                            .map(|_| {
-                                if grid {
-                                    f64::from(rng.random_range(0..5)) * 0.25
-                                } else {
-                                    rng.random_range(-3.0..3.0)
-                                }
-                            })
-                            .collect()
-                    })
-                    .collect();
+                let rows = random_rows(&mut rng, n, d, grid, 5, 0.25);
                 let (cols, names) = matrix_of(&rows);
                 let x = Matrix::new(&cols, &names).expect("matrix");
                 for &lanes in &knn_vector::supported() {

@@ -23,7 +23,7 @@
 
 use rayon::prelude::*;
 
-use super::{Index, Search, QUERY_BLOCK};
+use super::{gap, Index, Search, QUERY_BLOCK};
 
 /// Queries searched together, at most: one bit each in a word.
 const GROUP: usize = 64;
@@ -290,16 +290,8 @@ impl Index {
                 let mut s = 0.0;
                 for f in 0..d {
                     let q = columns[f * stride + j];
-                    let below = lo[f] - q;
-                    let above = q - hi[f];
-                    let gap = if below > 0.0 {
-                        below
-                    } else if above > 0.0 {
-                        above
-                    } else {
-                        0.0
-                    };
-                    s += gap * gap;
+                    let g = gap(lo[f], hi[f], q, q);
+                    s += g * g;
                 }
                 near |= u64::from(s <= w) << j;
             }
@@ -317,16 +309,8 @@ impl Index {
         let (b_lo, b_hi) = self.boxes[b * 2 * d..(b + 1) * 2 * d].split_at(d);
         let mut s = 0.0;
         for f in 0..d {
-            let below = a_lo[f] - b_hi[f];
-            let above = b_lo[f] - a_hi[f];
-            let gap = if below > 0.0 {
-                below
-            } else if above > 0.0 {
-                above
-            } else {
-                0.0
-            };
-            s += gap * gap;
+            let g = gap(a_lo[f], a_hi[f], b_lo[f], b_hi[f]);
+            s += g * g;
         }
         s
     }
