@@ -180,6 +180,12 @@ struct Search {
     /// The nodes still to visit (tree search): node, and the squared distance to the split
     /// plane that separates it from the query (0 for the query's side).
     stack: Vec<(u32, f64)>,
+    /// The candidates of a query searched with a plain list instead of the heap (see
+    /// [`Index::scan_listed`]): every point offered within [`Search::limit`].
+    listed: Vec<Candidate>,
+    /// The squared distance within which [`Search::listed`] keeps points (infinite until it
+    /// holds `k`).
+    limit: f64,
 }
 
 impl Search {
@@ -194,6 +200,8 @@ impl Search {
             found: Vec::new(),
             level: Vec::new(),
             stack: Vec::new(),
+            listed: Vec::new(),
+            limit: f64::INFINITY,
         }
     }
 
@@ -202,6 +210,8 @@ impl Search {
         self.heap.clear();
         self.dropped.clear();
         self.rows = 0;
+        self.listed.clear();
+        self.limit = f64::INFINITY;
     }
 
     /// Keeps a point dropped from the heap while it ties with the points dropped before it
@@ -753,6 +763,19 @@ impl Index {
             found.append(&mut search.dropped);
         }
         found.sort_unstable();
+        self.expand(k, &search.found, &mut search.level, idx, dist);
+    }
+
+    /// Writes the `k` nearest rows of `found` (the points of an answer, nearest first, with
+    /// every point tied at the farthest distance) to `idx` and `dist`.
+    fn expand(
+        &self,
+        k: usize,
+        found: &[Candidate],
+        level: &mut Vec<u32>,
+        idx: &mut [u32],
+        dist: &mut [f64],
+    ) {
         // Expand to rows, one distance at a time: points at the same distance merge their rows
         // by index.
         let mut taken = 0;
@@ -761,7 +784,6 @@ impl Index {
             let s = found[i].0;
             let end = i + found[i..].iter().take_while(|c| c.0 == s).count();
             let need = k - taken;
-            let level = &mut search.level;
             level.clear();
             for c in &found[i..end] {
                 level.extend(self.members_of(c.1).iter().take(need));
@@ -1164,7 +1186,8 @@ mod tests {
 
     /// The search of the training points in groups of a leaf's points gives each query's own
     /// walk's lists, to the bit, with every instruction set this processor has: distinct and
-    /// tied points, leaves of one group (up to 6 features) and of several (more), several k.
+    /// tied points, leaves of one group (up to 6 features) and of several (more), several k
+    /// (from 48 on, distinct points keep their candidates in a list instead of the heap).
     #[test]
     fn grouped_self_search_equals_each_querys_walk() {
         use rand::SeedableRng;
@@ -1178,7 +1201,7 @@ mod tests {
                 for &lanes in &knn_vector::supported() {
                     let mut index = Index::build(&x);
                     index.lanes = lanes;
-                    for k in [1, 21, 90] {
+                    for k in [1, 21, 48, 90] {
                         let walked = index.query(&x, k);
                         let grouped = index.query_self(k, Control::default()).expect("search");
                         for r in 0..n {
