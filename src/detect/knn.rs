@@ -869,9 +869,30 @@ impl Index {
         }
     }
 
+    /// The squared distances of `q` to points `from..from + len` (tree order, at most a chunk)
+    /// into `s`, by [`knn_vector::distances`] (equal to [`distance2`]'s to the bit), and the
+    /// mask of those within `worst`.
+    #[inline(always)]
+    fn chunk_distances<const D: usize>(
+        &self,
+        q: &[f64],
+        from: usize,
+        len: usize,
+        worst: f64,
+        s: &mut [f64; knn_vector::CHUNK],
+    ) -> u32 {
+        let run = knn_vector::Run {
+            columns: &self.columns,
+            stride: self.distinct(),
+            start: from,
+            len,
+        };
+        knn_vector::distances::<D>(self.lanes, run, &q[..self.dims_of::<D>()], worst, s)
+    }
+
     /// Offers points `start..end` (tree order) to the search, their distances taken a chunk of
-    /// points at a time by [`knn_vector::distances`] (equal to [`distance2`]'s to the bit) and
-    /// offered in order, as a scan point by point would.
+    /// points at a time ([`Self::chunk_distances`]) and offered in order, as a scan point by
+    /// point would. Returns the search's bound after ([`Search::worst`]).
     #[inline(always)]
     fn scan<const D: usize>(
         &self,
@@ -880,21 +901,12 @@ impl Index {
         end: usize,
         k: usize,
         search: &mut Search,
-    ) {
-        let d = self.dims_of::<D>();
-        let q = &q[..d];
-        let stride = self.distinct();
+    ) -> f64 {
         let mut worst = search.worst(k);
         let mut s = [0.0; knn_vector::CHUNK];
         for from in (start..end).step_by(knn_vector::CHUNK) {
             let len = (end - from).min(knn_vector::CHUNK);
-            let run = knn_vector::Run {
-                columns: &self.columns,
-                stride,
-                start: from,
-                len,
-            };
-            let mut within = knn_vector::distances::<D>(self.lanes, run, q, worst, &mut s);
+            let mut within = self.chunk_distances::<D>(q, from, len, worst, &mut s);
             // The points within the limit the chunk started with, in order; the limit shrinks
             // as they are offered, so each is checked again against the current one.
             while within != 0 {
@@ -906,6 +918,7 @@ impl Index {
                 }
             }
         }
+        worst
     }
 
     /// Offers the candidates of the current query of the block (brute force; see

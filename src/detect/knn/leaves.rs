@@ -228,16 +228,20 @@ impl Index {
         searches.truncate(queries);
         worst.clear();
         let point = |i: usize| &self.points[(start + i) * d..(start + i + 1) * d];
+        // Query `i` offered the points of leaf `n`, through the list or the heap (see
+        // [`Self::lists`]); its bound after.
+        let scan = |i: usize, n: &super::KdNode, search: &mut Search| {
+            let (from, to) = (n.start as usize, n.end as usize);
+            if LIST {
+                self.scan_listed::<D>(point(i), from..to, k, search)
+            } else {
+                self.scan::<D>(point(i), from, to, k, search)
+            }
+        };
         // The leaf itself first: it gives every query a bound.
         for (i, search) in searches.iter_mut().enumerate() {
             search.reset();
-            worst.push(self.scan_group_query::<D, LIST>(
-                point(i),
-                node.start as usize,
-                node.end as usize,
-                k,
-                search,
-            ));
+            worst.push(scan(i, node, search));
         }
         let all = if queries == GROUP {
             u64::MAX
@@ -260,14 +264,7 @@ impl Index {
                 while mask != 0 {
                     let i = mask.trailing_zeros() as usize;
                     mask &= mask - 1;
-                    let search = &mut searches[i];
-                    worst[i] = self.scan_group_query::<D, LIST>(
-                        point(i),
-                        n.start as usize,
-                        n.end as usize,
-                        k,
-                        search,
-                    );
+                    worst[i] = scan(i, n, &mut searches[i]);
                 }
                 continue;
             }
@@ -339,57 +336,27 @@ impl Index {
         self.single && k >= LISTED_FROM
     }
 
-    /// Offers points `start..end` to a query of a group, and returns its bound after: through
-    /// the list of [`Self::scan_listed`] with `LIST` (see [`Self::lists`]), else through the
-    /// heap ([`Index::scan`]).
-    #[inline(always)]
-    fn scan_group_query<const D: usize, const LIST: bool>(
-        &self,
-        q: &[f64],
-        start: usize,
-        end: usize,
-        k: usize,
-        search: &mut Search,
-    ) -> f64 {
-        if LIST {
-            self.scan_listed::<D>(q, start, end, k, search);
-            search.limit
-        } else {
-            self.scan::<D>(q, start, end, k, search);
-            search.worst(k)
-        }
-    }
-
-    /// Offers points `start..end` (tree order) to `search`'s list: every point within its
+    /// Offers `points` (tree order) to `search`'s list: every point within its
     /// limit is appended, and once the list holds `1.5 k` points (`k` the first time) it is cut
     /// to its `k` nearest and their ties ([`shorten`]), whose farthest distance becomes the
     /// limit. Where every point is one row this keeps the same points as the heap of
     /// [`Index::offer`] (the `k` nearest and every point tied with the farthest of them; no
     /// point within the final limit is ever left out, since the limit only shrinks to it), at
     /// one append per point offered instead of a sift of the heap (a third of LOF's time with
-    /// the app's 100 neighbours, by `perf`), and a selection now and then.
+    /// the app's 100 neighbours, by `perf`), and a selection now and then. Returns the limit.
     #[inline(always)]
     fn scan_listed<const D: usize>(
         &self,
         q: &[f64],
-        start: usize,
-        end: usize,
+        points: std::ops::Range<usize>,
         k: usize,
         search: &mut Search,
-    ) {
-        let d = self.dims_of::<D>();
-        let q = &q[..d];
-        let stride = self.distinct();
+    ) -> f64 {
         let mut s = [0.0; knn_vector::CHUNK];
-        for from in (start..end).step_by(knn_vector::CHUNK) {
+        let end = points.end;
+        for from in points.step_by(knn_vector::CHUNK) {
             let len = (end - from).min(knn_vector::CHUNK);
-            let run = knn_vector::Run {
-                columns: &self.columns,
-                stride,
-                start: from,
-                len,
-            };
-            let mut within = knn_vector::distances::<D>(self.lanes, run, q, search.limit, &mut s);
+            let mut within = self.chunk_distances::<D>(q, from, len, search.limit, &mut s);
             while within != 0 {
                 let i = within.trailing_zeros() as usize;
                 within &= within - 1;
@@ -404,6 +371,7 @@ impl Index {
                 search.limit = shorten(&mut search.listed, k);
             }
         }
+        search.limit
     }
 
     /// [`Index::answer`] for a search made with [`Self::scan_listed`].
