@@ -530,9 +530,9 @@ impl Index {
 
     /// The `k` nearest indexed rows of every distinct point (its own rows included), one list
     /// per point in the order of [`Self::point_of`]: every row of a point has the same list.
-    /// By the tree, the points of a leaf are searched together (see [`leaves`]); by brute force,
-    /// in blocks of [`QUERY_ROWS`] in tree order, so neighbouring queries share the cache. The search
-    /// runs in blocks of [`QUERY_BLOCK`] points, reporting the share done after each; it returns
+    /// By the tree, the points of a leaf are searched together (see `knn/leaves.rs`); by brute
+    /// force, in blocks of `QUERY_ROWS` in tree order, so neighbouring queries share the cache.
+    /// The search runs in blocks of [`QUERY_BLOCK`] points, reporting the share done after each; it returns
     /// [`FitError::Cancelled`] soon after `control`'s flag is set.
     pub fn query_self(&self, k: usize, control: Control) -> Result<Neighbours, FitError> {
         let d = self.dims;
@@ -1140,9 +1140,6 @@ mod tests {
         all
     }
 
-    /// The tree search gives brute force's answer with every instruction set this processor
-    /// has (the wide one prunes by a bound summed in another order), on distinct points and on
-    /// points with many ties, with up to 8 features (one vector) and more.
     /// `n` rows of `d` values: uniform in [-3, 3), or with `grid`, one of `levels` values `step`
     /// apart from 0 (many ties and copies).
     fn random_rows(
@@ -1169,6 +1166,9 @@ mod tests {
             .collect()
     }
 
+    /// The tree search gives brute force's answer with every instruction set this processor
+    /// has (the wide one prunes by a bound summed in another order), on distinct points and on
+    /// points with many ties, with up to 8 features (one vector) and more.
     #[test]
     fn every_instruction_set_finds_the_brute_force_neighbours() {
         use rand::SeedableRng;

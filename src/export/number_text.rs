@@ -78,8 +78,8 @@ fn may_tie(v: f64) -> bool {
     k <= 26 && u128::from(m) * 5u128.pow(k) < 10u128.pow(18)
 }
 
-/// Rewrites zmij's text (`-1.25`, `1.0`, `1e21`, `1.2e-7`, `1e-07`) without an exponent and without a
-/// trailing `.0`, as `Display` writes it (`-1.25`, `1`, `1000000000000000000000`,
+/// Rewrites zmij's text (`-1.25`, `1.0`, `1e21`, `1.2e-7`, `1e-07`) without an exponent and
+/// without a trailing `.0`, as `Display` writes it (`-1.25`, `1`, `1000000000000000000000`,
 /// `0.00000012`).
 fn push_plain(out: &mut Vec<u8>, text: &[u8]) {
     let (negative, text) = match text.split_first() {

@@ -18,12 +18,16 @@
 //!
 //! A query is offered every point its own walk would offer, and perhaps more, in another order.
 //! The answer does not depend on the order of the offers (the heap keeps the `k` nearest rows by
-//! distance, then row index, with the ties dropped at its farthest distance), so the lists are
-//! the same as [`Index::query`]'s, to the bit (tested against it and against brute force).
+//! distance, then row index, with the ties dropped at its farthest distance; from
+//! [`LISTED_FROM`] neighbours on, where every point is one row, a list cut to the same points
+//! takes its place), so the lists are the same as [`Index::query`]'s, to the bit (tested against
+//! it and against brute force).
 
 use rayon::prelude::*;
 
 use super::{gap, knn_vector, Candidate, Index, Search, QUERY_BLOCK};
+use crate::control::Control;
+use crate::detect::FitError;
 
 /// Queries searched together, at most: one bit each in a word.
 const GROUP: usize = 64;
@@ -42,8 +46,6 @@ struct Group {
     start: u32,
     end: u32,
 }
-use crate::control::Control;
-use crate::detect::FitError;
 
 /// What one thread reuses from group to group: a search per query, the walk's stack (node, the
 /// queries still looking) and each query's bound.
@@ -108,6 +110,7 @@ impl Index {
             jobs.push((group, idx, dist));
         }
         debug_assert!(indices.is_empty(), "the groups cover every point");
+        let listed = self.lists(k);
         let mut done = 0;
         let mut rest = &mut jobs[..];
         while !rest.is_empty() {
@@ -134,7 +137,7 @@ impl Index {
                     self.search_group(*group, k, state);
                     let lists = idx.chunks_mut(k).zip(dist.chunks_mut(k));
                     for (search, (idx, dist)) in state.searches.iter_mut().zip(lists) {
-                        if self.lists(k) {
+                        if listed {
                             self.answer_listed(k, search, idx, dist);
                         } else {
                             self.answer(k, search, idx, dist);
@@ -243,11 +246,8 @@ impl Index {
             search.reset();
             worst.push(scan(i, node, search));
         }
-        let all = if queries == GROUP {
-            u64::MAX
-        } else {
-            (1u64 << queries) - 1
-        };
+        // One bit per query (a group has 1 to GROUP of them).
+        let all = u64::MAX >> (GROUP - queries);
         stack.clear();
         stack.push((0, all));
         while let Some((id, mask)) = stack.pop() {
